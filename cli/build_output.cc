@@ -1,0 +1,90 @@
+#include "cli/build_output.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+#include "store/error.h"
+#include "store/store_yaml.h"
+
+namespace kix::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string file_part(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+  return out;
+}
+
+void check_output_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return;
+  if (!fs::is_directory(dir, ec)) {
+    throw Error(ErrorKind::kConflict, dir.string() + " exists and is not a directory", {},
+                "choose another output with -o DIR");
+  }
+  if (fs::is_empty(dir, ec) || fs::exists(dir / "root", ec)) return;
+  throw Error(
+      ErrorKind::kConflict,
+      dir.string() + " is not empty and is not an earlier kix result (it has no `root` file)", {},
+      "choose another output with -o DIR, or remove it");
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out)
+    throw Error(ErrorKind::kIo, "cannot write " + path.string(), {},
+                "check free space and permissions");
+}
+
+}  // namespace
+
+std::vector<std::string> result_file_names(const Graph& graph) {
+  std::vector<std::string> names;
+  std::set<std::string> used;
+  for (size_t i = 0; i < graph.manifests.size(); ++i) {
+    const ResourceId& id = graph.manifests[i].id;
+    std::string base = (id.ns.empty() ? std::string("_cluster") : file_part(id.ns)) + "_" +
+                       file_part(id.kind) + "_" + file_part(id.name);
+    std::string name = base + ".yaml";
+    if (!used.insert(name).second) {
+      name = base + "_" + graph.nodes[i].hex().substr(0, 12) + ".yaml";
+      used.insert(name);
+    }
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+void write_build_result(const fs::path& dir, const Graph& graph, const Hash& root) {
+  check_output_dir(dir);
+  fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
+  fs::path tmp = parent / ("." + dir.filename().string() + ".tmp-" + std::to_string(getpid()));
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) throw Error(ErrorKind::kIo, "cannot create " + tmp.string() + ": " + ec.message());
+  try {
+    std::vector<std::string> names = result_file_names(graph);
+    for (size_t i = 0; i < names.size(); ++i)
+      write_file(tmp / names[i], to_yaml(graph.manifests[i].value));
+    write_file(tmp / "root", root.hex() + "\n");
+    fs::remove_all(dir);
+    fs::rename(tmp, dir);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(tmp, ec);
+    throw Error(ErrorKind::kIo, std::string("cannot write the result: ") + e.what());
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+}  // namespace kix::cli

@@ -1,0 +1,24 @@
+// Writing a compiled build into a result directory: one YAML file per
+// resource plus a `root` file with the root hash.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "store/merkle.h"
+
+namespace kix::cli {
+
+// "<namespace>_<kind>_<name>.yaml" ("_cluster" for cluster-scoped
+// resources), one per manifest of `graph`, in the graph's order; names that
+// clash get the node hash appended.
+std::vector<std::string> result_file_names(const Graph& graph);
+
+// Replaces `dir` with the manifests of `graph` and a `root` file. `dir` may
+// be missing, empty, or an earlier result (it has a `root` file); anything
+// else is refused with kConflict. Written into a sibling temporary
+// directory first, so `dir` is either the old or the complete new result.
+void write_build_result(const std::filesystem::path& dir, const Graph& graph, const Hash& root);
+
+}  // namespace kix::cli

@@ -1,0 +1,44 @@
+// Shared pieces of `kix diff`, `kix plan` and `kix deploy`
+// (cli/cluster_*.cc, cli/diff_command.cc, cli/deploy_command.cc).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+#include "store/hash.h"
+#include "store/merkle.h"
+#include "store/process.h"
+
+namespace kix::cli {
+
+// What the positional DIR|FILE|REF of diff/plan/deploy names, loaded.
+struct ClusterInput {
+  Graph graph;
+  std::string cluster;       // the cluster name when known ("" for plain manifests)
+  std::string label;         // how to name it in output: the path or REF given
+  std::optional<Hash> root;  // set when it came from the store or was compiled
+};
+
+// Resolves `arg`:
+//  - a cluster definition (a directory holding cluster.yaml / cluster.yml,
+//    or such a file): compiled, with schema validation;
+//  - another existing file or directory: plain manifests (multi-document
+//    YAML, JSON, `kind: List`), references inferred;
+//  - anything else: a REF of the store (hash, prefix, NAME, NAME@N).
+// An empty `arg` means the current directory's cluster definition.
+// Throws kix::Error (kNotFound for a REF the store does not know).
+ClusterInput load_cluster_input(const std::string& arg, Context& ctx);
+
+// The kubectl to run: KIX_KUBECTL, else "kubectl" found on PATH. Throws
+// kNotFound with a hint when there is none.
+std::string find_kubectl();
+
+void add_diff_command(CLI::App& app, Context& ctx);
+void add_plan_command(CLI::App& app, Context& ctx);
+void add_deploy_command(CLI::App& app, Context& ctx);
+
+}  // namespace kix::cli

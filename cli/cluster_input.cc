@@ -1,0 +1,118 @@
+// Resolving the DIR|FILE|REF argument of diff, plan and deploy.
+#include <cstdlib>
+#include <map>
+
+#include "cli/cluster_cli.h"
+#include "cli/store_cli.h"
+#include "cli/compiler_cli.h"
+#include "store/error.h"
+#include "store/manifest.h"
+#include "store/ref.h"
+
+namespace kix::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<fs::path> definition_file(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const char* name : {"cluster.yaml", "cluster.yml", "cluster.json"}) {
+      if (fs::is_regular_file(path / name, ec)) return path / name;
+    }
+    return std::nullopt;
+  }
+  std::string name = path.filename().string();
+  if (name == "cluster.yaml" || name == "cluster.yml" || name == "cluster.json") return path;
+  return std::nullopt;
+}
+
+ClusterInput compile_input(const fs::path& definition, const std::string& label, Context& ctx) {
+  compiler::Compilation compilation;
+  if (!compile_definition(definition.string(), ctx, compilation)) {
+    // compile_definition printed every error; nothing was compared or applied.
+    throw Error(ErrorKind::kInvalidInput, "the cluster definition " + label + " does not compile", {},
+                "fix the errors above (kix build shows the same), then run the command again");
+  }
+  ClusterInput input;
+  input.cluster = compilation.cluster;
+  input.root = compilation.graph.root(compilation.cluster);
+  input.graph = std::move(compilation.graph);
+  input.label = label;
+  return input;
+}
+
+ClusterInput load_plain(const std::string& path, Context& ctx) {
+  Diagnostics diags;
+  std::vector<Manifest> manifests = load_manifests({path}, diags);
+  ctx.print_diagnostics(diags);
+  check_unique_identities(manifests);
+  ClusterInput input;
+  input.graph = build_graph_inferred(std::move(manifests));
+  input.label = path;
+  return input;
+}
+
+ClusterInput load_from_store(const std::string& ref, Context& ctx) {
+  Store store = open_store(ctx);
+  auto snapshot = store.snapshot();
+  ResolvedRef resolved = resolve_root_ref(store, ref);
+  std::optional<StoredRoot> root = store.find_root(resolved.hash);
+  if (!root) throw Error(ErrorKind::kNotFound, "no root " + resolved.hash.hex() + " in the store");
+  std::vector<StoredNode> nodes = store.load_nodes(root->nodes);
+  std::map<Hash, size_t> index;
+  for (size_t i = 0; i < nodes.size(); ++i) index[nodes[i].hash] = i;
+  std::vector<Manifest> manifests;
+  std::vector<std::vector<size_t>> refs(nodes.size());
+  std::vector<std::vector<std::string>> reasons(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    manifests.push_back(make_manifest(store.read_manifest(nodes[i].blob), SourceLocation{ref}));
+    for (const StoredRef& r : store.refs_from(nodes[i].hash)) {
+      auto target = index.find(r.to);
+      if (target == index.end()) continue;
+      refs[i].push_back(target->second);
+      reasons[i].push_back(r.reason);
+    }
+  }
+  ClusterInput input;
+  input.graph = build_graph(std::move(manifests), std::move(refs), std::move(reasons));
+  input.cluster = root->cluster;
+  input.root = root->hash;
+  input.label = ref;
+  return input;
+}
+
+}  // namespace
+
+ClusterInput load_cluster_input(const std::string& arg, Context& ctx) {
+  std::string path = arg.empty() ? "." : arg;
+  std::error_code ec;
+  if (path == "-") return load_plain(path, ctx);
+  if (fs::exists(path, ec)) {
+    if (auto definition = definition_file(path)) return compile_input(*definition, path, ctx);
+    if (arg.empty()) {
+      throw Error(
+          ErrorKind::kNotFound, "no cluster.yaml in the current directory", {},
+          "name a cluster definition directory, a manifest file or directory, or a store REF");
+    }
+    return load_plain(path, ctx);
+  }
+  try {
+    return load_from_store(arg, ctx);
+  } catch (Error& e) {
+    if (e.kind() == ErrorKind::kNotFound) {
+      e.with_context("'" + arg + "' is neither a file, a directory nor a REF in the store");
+    }
+    throw;
+  }
+}
+
+std::string find_kubectl() {
+  if (const char* env = std::getenv("KIX_KUBECTL"); env != nullptr && *env != '\0') return env;
+  const char* path = std::getenv("PATH");
+  if (auto found = find_in_path("kubectl", path ? path : "")) return *found;
+  throw Error(ErrorKind::kNotFound, "kubectl was not found on PATH", {},
+              "install kubectl or set KIX_KUBECTL to its path");
+}
+
+}  // namespace kix::cli

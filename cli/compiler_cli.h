@@ -1,0 +1,28 @@
+// Shared pieces of `kix build`, `kix graph` and `kix explain`.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+#include "compiler/compilation.h"
+
+namespace kix::cli {
+
+// Compiles the definition at `path` (a file, or a directory with
+// cluster.yaml) with the package search path of docs/packages.md and the
+// built-in schemas. Prints warnings to stderr and stores their number in
+// `warnings`. When the definition has errors, prints them, sets
+// ctx.exit_code to 1 and returns false.
+bool compile_definition(const std::string& path, Context& ctx, compiler::Compilation& out,
+                        size_t* warnings = nullptr);
+
+// "Kind/name @ namespace" for a compiled resource.
+std::string describe(const compiler::CompiledResource& r);
+
+void add_build_command(CLI::App& app, Context& ctx);
+void add_graph_command(CLI::App& app, Context& ctx);
+void add_explain_command(CLI::App& app, Context& ctx);
+
+}  // namespace kix::cli

@@ -1,0 +1,82 @@
+// `kix build`, `kix graph`, `kix explain`: the commands over the compiler.
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/compiler_cli.h"
+#include "compiler/compiler.h"
+#include "compiler/schema_validator.h"
+
+namespace kix::cli {
+
+namespace {
+
+// KIX_PACKAGES_PATH (colon-separated), then the built-in library.
+std::vector<std::filesystem::path> library_paths() {
+  std::vector<std::filesystem::path> out;
+  if (const char* env = std::getenv("KIX_PACKAGES_PATH"); env != nullptr) {
+    std::string s = env;
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t end = s.find(':', start);
+      if (end == std::string::npos) end = s.size();
+      if (end > start) out.emplace_back(s.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  out.push_back(std::filesystem::path(KIX_DEFAULT_DATA_DIR) / "packages");
+  return out;
+}
+
+// $KIX_SCHEMA_DIR, else the schema/ directory next to the built-in library.
+std::filesystem::path schema_dir() {
+  if (const char* env = std::getenv("KIX_SCHEMA_DIR"); env != nullptr && *env != '\0') return env;
+  return std::filesystem::path(KIX_DEFAULT_DATA_DIR) / "schema";
+}
+
+}  // namespace
+
+bool compile_definition(const std::string& path, Context& ctx, compiler::Compilation& out,
+                        size_t* warnings) {
+  Diagnostics diags;
+  compiler::CompileOptions options;
+  options.definition = path;
+  options.library_paths = library_paths();
+  SchemaValidator validator(schema_dir());
+  options.validator = &validator;
+  try {
+    out = compiler::compile(options, diags);
+  } catch (...) {
+    ctx.print_diagnostics(diags);
+    throw;
+  }
+  size_t count = ctx.print_diagnostics(diags);
+  if (warnings != nullptr) *warnings = count;
+  if (out.ok()) return true;
+  Colors c{ctx.color_stderr};
+  for (const auto& e : out.errors) {
+    std::string text = e.render();
+    auto pos = text.find("error:");
+    if (pos != std::string::npos && c.on)
+      text.replace(pos, 6, std::string(c.red()) + c.bold() + "error:" + c.reset());
+    std::cerr << text << "\n";
+  }
+  std::cerr << "build of " << out.definition_file << " failed: " << out.errors.size() << " error"
+            << (out.errors.size() == 1 ? "" : "s") << "\n";
+  ctx.exit_code = kExitDifferent;
+  return false;
+}
+
+std::string describe(const compiler::CompiledResource& r) {
+  const Json& m = r.manifest;
+  std::string s = m.value("kind", "") + "/" + m["metadata"].value("name", "");
+  std::string ns = m["metadata"].value("namespace", "");
+  return ns.empty() ? s : s + " @ " + ns;
+}
+
+void add_compiler_commands(CLI::App& app, Context& ctx) {
+  add_build_command(app, ctx);
+  add_graph_command(app, ctx);
+  add_explain_command(app, ctx);
+}
+
+}  // namespace kix::cli

@@ -1,0 +1,56 @@
+// What every command gets from main: global options and the terminal facts
+// (colour, TTY) that the libraries must not know about.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "store/diagnostics.h"
+
+namespace kix::cli {
+
+// Exit codes, like diff(1) and kubectl diff.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitDifferent = 1;  // differences found, or a check failed
+inline constexpr int kExitError = 2;
+
+struct Context {
+  std::string store_dir_option;  // --store, empty when not given
+  bool color_stdout = false;     // stdout is a TTY and NO_COLOR is unset
+  bool color_stderr = false;
+  bool stderr_tty = false;       // progress bars go to stderr only on a TTY
+  int exit_code = kExitOk;       // set by a command's callback
+
+  // --store, else KIX_STORE, else $XDG_DATA_HOME/kix/store, else
+  // ~/.local/share/kix/store.
+  std::filesystem::path store_dir() const;
+  // Prints warnings to stderr (coloured on a TTY) and returns their count.
+  size_t print_diagnostics(const Diagnostics& diags) const;
+};
+
+// Output formats shared by the commands that take --format.
+enum class Format { kText, kJson, kMarkdown, kYaml, kDot, kSvg };
+
+// Each command family registers its subcommands; the callback sets
+// ctx.exit_code. Errors are thrown as kix::Error and printed by main.
+void add_plumbing_commands(CLI::App& app, Context& ctx);   // canon, hash
+void add_store_commands(CLI::App& app, Context& ctx);      // store ..., rollback
+void add_compiler_commands(CLI::App& app, Context& ctx);   // build, graph, explain
+void add_cluster_commands(CLI::App& app, Context& ctx);    // diff, plan, deploy
+
+// "\x1b[31m" etc. when enabled, "" otherwise.
+struct Colors {
+  bool on = false;
+  const char* red() const { return on ? "\x1b[31m" : ""; }
+  const char* green() const { return on ? "\x1b[32m" : ""; }
+  const char* yellow() const { return on ? "\x1b[33m" : ""; }
+  const char* bold() const { return on ? "\x1b[1m" : ""; }
+  const char* dim() const { return on ? "\x1b[2m" : ""; }
+  const char* reset() const { return on ? "\x1b[0m" : ""; }
+};
+
+}  // namespace kix::cli

@@ -1,0 +1,136 @@
+// `kix deploy`: apply a build wave by wave with kubectl and wait for each
+// wave's workloads. docs/commands/deploy.md documents it.
+#include <iostream>
+
+#include "cli/cluster_cli.h"
+#include "cli/store_cli.h"
+#include "store/deploy.h"
+#include "store/error.h"
+#include "store/waves.h"
+
+namespace kix::cli {
+namespace {
+
+struct DeployArgs {
+  std::string input;
+  bool dry_run = false;
+  std::string context;
+  int timeout_seconds = 300;
+  std::string message;
+};
+
+// The commands only: the manifests that go to `apply` on stdin are not
+// printed, since they may hold Secret values (`kix plan` lists them).
+void print_dry_run(const std::vector<DeployStep>& steps) {
+  std::optional<size_t> wave;
+  for (const DeployStep& step : steps) {
+    if (wave != step.wave) {
+      wave = step.wave;
+      std::cout << (step.wave == 0 ? "" : "\n") << "# " << step.description << "\n";
+      std::cout << shell_quote(step.argv) << "  # stdin: the wave's manifests as one kind: List\n";
+      continue;
+    }
+    std::cout << shell_quote(step.argv) << "\n";
+  }
+}
+
+// Keeps the deployed root in the store, so `kix store log` has it and
+// `kix rollback` can return to it: a compiled or plain-manifest input that
+// is not already the cluster's current generation becomes a new one.
+void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Context& ctx) {
+  if (input.cluster.empty()) {
+    std::cout << "note: the input has no cluster name, so no generation was recorded\n";
+    return;
+  }
+  Store store = open_store(ctx);
+  const Hash root = input.graph.root(input.cluster);
+  std::optional<Generation> current = store.current_generation(input.cluster);
+  if (current && current->root == root) {
+    std::cout << "deployed " << input.cluster << " generation " << current->number << " (root "
+              << root.hex() << ")\n";
+    return;
+  }
+  AddOptions options;
+  options.cluster = input.cluster;
+  options.message = args.message.empty() ? "kix deploy" : args.message;
+  options.time = unix_now();
+  AddResult added = store.add(input.graph, options);
+  std::cout << "deployed " << input.cluster << " as generation " << added.generation.value_or(0)
+            << " (root " << added.root.hex() << ")\n";
+}
+
+void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& outcome,
+                    const Colors& c) {
+  const DeployStep& failed = steps[*outcome.failed_step];
+  std::cerr << c.red() << c.bold() << "error:" << c.reset() << " deploy stopped in wave "
+            << failed.wave << ": " << failed.description << " failed (exit "
+            << outcome.failure.exit_code << ")\n";
+  std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
+  if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
+  if (!outcome.failure.err.empty() && outcome.failure.err.back() != '\n') std::cerr << "\n";
+  std::cerr << "  waves before " << failed.wave
+            << " were applied; later waves were not. Fix the problem and run kix deploy again "
+               "(applying is idempotent), or roll back with kix rollback <hash>.\n";
+}
+
+void run_deploy_command(const DeployArgs& args, Context& ctx) {
+  if (args.timeout_seconds <= 0) {
+    throw Error(ErrorKind::kInvalidInput, "--timeout must be a positive number of seconds");
+  }
+  ClusterInput input = load_cluster_input(args.input, ctx);
+  DeployOptions options;
+  options.context = args.context;
+  options.timeout_seconds = args.timeout_seconds;
+  if (args.dry_run) {
+    // A dry run prints the commands, so it works without kubectl installed.
+    try {
+      options.kubectl = find_kubectl();
+    } catch (const Error&) {
+      options.kubectl = "kubectl";
+    }
+  } else {
+    options.kubectl = find_kubectl();
+  }
+  auto waves = plan_waves(input.graph);
+  std::vector<DeployStep> steps = plan_deploy(input.graph, waves, options);
+  if (args.dry_run) {
+    print_dry_run(steps);
+    ctx.exit_code = kExitOk;
+    return;
+  }
+  Colors c{ctx.color_stdout};
+  SystemProcessRunner runner;
+  DeployOutcome outcome =
+      run_deploy(steps, runner, [&](const DeployStep& step, const ProcessResult& r) {
+        std::cout << (r.exit_code == 0 ? std::string(c.green()) + "ok  "
+                                       : std::string(c.red()) + "FAIL")
+                  << c.reset() << " " << step.description << "\n";
+      });
+  if (!outcome.ok()) {
+    report_failure(steps, outcome, Colors{ctx.color_stderr});
+    ctx.exit_code = kExitError;
+    return;
+  }
+  record_deployed_root(input, args, ctx);
+  ctx.exit_code = kExitOk;
+}
+
+}  // namespace
+
+void add_deploy_command(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<DeployArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "deploy",
+      "Apply a build wave by wave with kubectl apply --server-side and wait for health "
+      "(docs/commands/deploy.md)");
+  cmd->add_option("input", args->input,
+                  "Cluster definition directory, manifest file or directory, or store REF "
+                  "(default: ./cluster.yaml)");
+  cmd->add_flag("--dry-run", args->dry_run, "Print every kubectl command instead of running it");
+  cmd->add_option("--context", args->context, "kubectl context");
+  cmd->add_option("--timeout", args->timeout_seconds, "Seconds to wait for each workload");
+  cmd->add_option("-m,--message", args->message, "Message of the generation recorded");
+  cmd->callback([args, &ctx] { run_deploy_command(*args, ctx); });
+}
+
+}  // namespace kix::cli

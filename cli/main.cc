@@ -1,0 +1,70 @@
+// kix: compile cluster definitions into verified manifests and keep them in
+// a content-addressed store. This file only wires the command families
+// together and maps errors to exit codes.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+#include "store/error.h"
+
+namespace {
+
+bool color_allowed(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && *no_color != '\0') return false;
+  const char* term = std::getenv("TERM");
+  if (term != nullptr && std::string(term) == "dumb") return false;
+  return isatty(fd) == 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  kix::cli::Context ctx;
+  ctx.color_stdout = color_allowed(STDOUT_FILENO);
+  ctx.color_stderr = color_allowed(STDERR_FILENO);
+  ctx.stderr_tty = isatty(STDERR_FILENO) == 1;
+
+  CLI::App app{
+      "kix compiles cluster definitions into verified Kubernetes manifests and keeps every\n"
+      "resource in a content-addressed store (docs/ describes every command and format).",
+      "kix"};
+  app.set_version_flag("--version", std::string("kix ") + KIX_VERSION);
+  app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();
+  app.add_option("--store", ctx.store_dir_option,
+                 "Store directory (default: $KIX_STORE, else $XDG_DATA_HOME/kix/store)")
+      ->envname("KIX_STORE");
+
+  kix::cli::add_plumbing_commands(app, ctx);
+  kix::cli::add_store_commands(app, ctx);
+  kix::cli::add_compiler_commands(app, ctx);
+  kix::cli::add_cluster_commands(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kix::cli::kExitError;
+  } catch (const kix::Error& e) {
+    kix::cli::Colors c{ctx.color_stderr};
+    std::string text = e.render();
+    // Colour only the "error:" word of the first line.
+    auto pos = text.find("error:");
+    if (pos != std::string::npos && c.on) {
+      text.replace(pos, 6, std::string(c.red()) + c.bold() + "error:" + c.reset());
+    }
+    std::cerr << text;
+    if (text.empty() || text.back() != '\n') std::cerr << '\n';
+    return kix::cli::kExitError;
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal error: " << e.what()
+              << "\n  This is a bug in kix; please report it with the command you ran.\n";
+    return kix::cli::kExitError;
+  }
+  return ctx.exit_code;
+}

@@ -1,0 +1,138 @@
+// `kix store` and `kix store add`; the other store subcommands live in
+// cli/store_*.cc. docs/commands/store.md documents them all.
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "cli/store_cli.h"
+#include "store/error.h"
+#include "store/manifest.h"
+#include "store/merkle.h"
+
+namespace kix::cli {
+
+Store open_store(const Context& ctx) {
+  return Store::open(ctx.store_dir());
+}
+
+int64_t unix_now() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
+
+std::string format_local_time(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
+  return std::string(buf, n);
+}
+
+std::string human_bytes(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
+  return buf;
+}
+
+std::string describe(const StoredNode& node) {
+  return node.id.display();
+}
+
+void add_format_option(CLI::App* cmd, std::string& format, std::vector<std::string> choices) {
+  format = choices.front();
+  std::string help = "Output format: ";
+  for (size_t i = 0; i < choices.size(); ++i) help += (i ? "|" : "") + choices[i];
+  cmd->add_option("--format", format, help)->check(CLI::IsMember(choices));
+}
+
+namespace {
+
+struct AddArgs {
+  std::vector<std::string> paths;
+  std::string cluster;
+  std::string message;
+  std::string source_revision;
+};
+
+void print_graph_warnings(const Graph& graph, const Context& ctx) {
+  Diagnostics diags;
+  for (const auto& w : graph.warnings) diags.warn({}, w);
+  ctx.print_diagnostics(diags);
+}
+
+void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
+  // Everything that can fail on bad input happens before the store is
+  // opened, so a bad input never touches it.
+  Diagnostics diags;
+  std::vector<Manifest> manifests;
+  try {
+    manifests = load_manifests(args.paths, diags);
+  } catch (...) {
+    ctx.print_diagnostics(diags);
+    throw;
+  }
+  ctx.print_diagnostics(diags);
+  if (manifests.empty()) {
+    std::string where;
+    for (const auto& p : args.paths) where += (where.empty() ? "" : ", ") + p;
+    throw Error(ErrorKind::kInvalidInput, "no manifests found in " + where, {},
+                "kix reads *.yaml, *.yml and *.json files (directories recursively) or - for "
+                "stdin");
+  }
+  check_unique_identities(manifests);
+  Graph graph = build_graph_inferred(std::move(manifests));
+  print_graph_warnings(graph, ctx);
+
+  AddOptions options;
+  if (has_cluster) options.cluster = args.cluster;
+  options.message = args.message;
+  options.source_revision = args.source_revision;
+  options.time = unix_now();
+  Store store = open_store(ctx);
+  AddResult r = store.add(graph, options);
+
+  std::cout << "added " << r.resources << (r.resources == 1 ? " resource" : " resources") << ": "
+            << r.new_blobs << " new blobs, " << r.reused_blobs << " reused, " << r.new_nodes
+            << " new nodes; " << human_bytes(r.raw_bytes) << " canonical, "
+            << human_bytes(r.written_bytes) << " written\n";
+  if (r.generation) std::cout << "generation " << args.cluster << "@" << *r.generation << "\n";
+  std::cout << r.root.hex() << "\n" << std::flush;
+}
+
+void add_add_command(CLI::App& store, Context& ctx) {
+  auto args = std::make_shared<AddArgs>();
+  auto* cmd = store.add_subcommand(
+      "add",
+      "Add manifests (files, directories, - for stdin) to the store; prints a summary and the\n"
+      "root hash as the last line. With --cluster, records a new generation of that cluster.");
+  cmd->add_option("PATH", args->paths, "Files or directories to read; - reads stdin")->required();
+  auto* cluster = cmd->add_option("--cluster", args->cluster,
+                                  "Cluster name: hashes the root with it and records a generation");
+  cmd->add_option("-m,--message", args->message, "Message recorded with the generation");
+  cmd->add_option("--source-revision", args->source_revision,
+                  "Source revision (e.g. a git commit) recorded with the generation");
+  cmd->callback([args, cluster, &ctx] { run_add(*args, cluster->count() > 0, ctx); });
+}
+
+}  // namespace
+
+void add_store_commands(CLI::App& app, Context& ctx) {
+  auto* store = app.add_subcommand(
+      "store", "The content-addressed store: add, inspect, diff, roll back, pin, gc, verify");
+  store->require_subcommand(1);
+  add_add_command(*store, ctx);
+  add_store_query_commands(*store, ctx);
+  add_store_diff_command(*store, ctx);
+  add_store_maintenance_commands(*store, ctx);
+  add_rollback_command(*store, ctx);
+  add_rollback_command(app, ctx);
+}
+
+}  // namespace kix::cli

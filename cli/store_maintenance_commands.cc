@@ -1,0 +1,132 @@
+// Store maintenance: pin, unpin, gc, verify.
+#include <iostream>
+#include <memory>
+
+#include "cli/store_cli.h"
+#include "store/gc.h"
+#include "store/manifest.h"
+#include "store/ref.h"
+#include "store/verify.h"
+
+namespace kix::cli {
+
+namespace {
+
+void run_pin(const std::string& ref, bool pin, Context& ctx) {
+  Store store = open_store(ctx);
+  ResolvedRef r = resolve_ref(store, ref);
+  std::string what = std::string(object_kind_name(r.kind)) + " " + r.hash.hex();
+  if (pin) {
+    std::cout << (store.pin(r.hash, r.kind, unix_now()) ? "pinned " : "already pinned ") << what
+              << "\n";
+  } else {
+    std::cout << (store.unpin(r.hash) ? "unpinned " : "was not pinned: ") << what << "\n";
+  }
+}
+
+struct GcArgs {
+  bool dry_run = false;
+  int64_t keep_generations = 0;
+  std::string older_than;
+};
+
+void run_gc(const GcArgs& args, bool keep_given, Context& ctx) {
+  GcOptions options;
+  options.dry_run = args.dry_run;
+  if (keep_given) options.keep_generations = args.keep_generations;
+  if (!args.older_than.empty()) options.older_than_seconds = parse_duration(args.older_than);
+  options.now = unix_now();
+  Store store = open_store(ctx);
+  GcResult r = collect_garbage(store, options);
+  std::cout << (args.dry_run ? "would delete " : "deleted ") << r.generations << " generations, "
+            << r.roots << " roots, " << r.nodes << " nodes, " << r.blobs << " blobs ("
+            << human_bytes(r.blob_bytes) << " compressed, " << human_bytes(r.raw_bytes) << " raw)\n"
+            << "kept " << r.kept_roots << " roots, " << r.kept_nodes << " nodes, " << r.kept_blobs
+            << " blobs\n";
+}
+
+struct VerifyArgs {
+  bool repair = false;
+  std::vector<std::string> from;
+};
+
+void run_verify(const VerifyArgs& args, Context& ctx) {
+  std::vector<Manifest> sources;
+  if (!args.from.empty()) {
+    if (!args.repair) {
+      throw Error(ErrorKind::kInvalidInput, "--from is only used with --repair", {},
+                  "run `kix store verify --repair --from PATH...`");
+    }
+    Diagnostics diags;
+    sources = load_manifests(args.from, diags);
+  }
+  Store store = open_store(ctx);
+  VerifyOptions options;
+  options.repair = args.repair;
+  options.sources = &sources;
+  VerifyReport report = verify_store(store, options);
+
+  Colors c{ctx.color_stdout};
+  for (const auto& p : report.problems) {
+    std::cout << (p.repaired ? c.yellow() : c.red()) << (p.repaired ? "repaired: " : "bad: ")
+              << c.reset() << p.object << ": " << p.message << "\n";
+    for (const auto& a : p.affects) std::cout << "  affects " << a << "\n";
+    if (!p.repair.empty()) std::cout << "  " << p.repair << "\n";
+  }
+  size_t bad = 0;
+  for (const auto& p : report.problems) bad += p.repaired ? 0 : 1;
+  std::cout << "checked " << report.blobs << " blobs, " << report.nodes << " nodes, "
+            << report.roots << " roots, " << report.generations << " generations, " << report.pins
+            << " pins: ";
+  if (bad == 0) {
+    std::cout << c.green() << "ok" << c.reset();
+    if (!report.problems.empty()) std::cout << " (" << report.problems.size() << " repaired)";
+    std::cout << "\n";
+  } else {
+    std::cout << c.red() << bad << (bad == 1 ? " problem" : " problems") << c.reset() << "\n";
+    ctx.exit_code = kExitDifferent;
+  }
+}
+
+}  // namespace
+
+void add_store_maintenance_commands(CLI::App& store, Context& ctx) {
+  for (bool pin : {true, false}) {
+    auto ref = std::make_shared<std::string>();
+    auto* cmd = store.add_subcommand(
+        pin ? "pin" : "unpin",
+        pin ? "Keep a root or node (and what it references) through gc" : "Remove a pin");
+    cmd->add_option("REF", *ref, "A hash (8+ hex digits), NAME or NAME@N")->required();
+    cmd->callback([ref, pin, &ctx] { run_pin(*ref, pin, ctx); });
+  }
+
+  auto gc = std::make_shared<GcArgs>();
+  auto* gc_cmd = store.add_subcommand(
+      "gc",
+      "Delete what no kept generation or pin references. Without options every generation\n"
+      "is kept; a cluster's current generation is always kept.");
+  gc_cmd->add_flag("-n,--dry-run", gc->dry_run, "Report what would be deleted; delete nothing");
+  auto* keep = gc_cmd
+                   ->add_option("--keep-generations", gc->keep_generations,
+                                "Keep each cluster's last N generations")
+                   ->check(CLI::PositiveNumber);
+  gc_cmd->add_option("--older-than", gc->older_than,
+                     "Delete generations older than this (30d, 12h, 45m, 2w); with "
+                     "--keep-generations, a generation is kept when either option keeps it");
+  gc_cmd->callback([gc, keep, &ctx] { run_gc(*gc, keep->count() > 0, ctx); });
+
+  auto verify = std::make_shared<VerifyArgs>();
+  auto* verify_cmd = store.add_subcommand(
+      "verify",
+      "Re-hash every blob, node and root and name each bad object and what it affects\n"
+      "(exit 1 when something is bad)");
+  verify_cmd->add_flag("--repair", verify->repair,
+                       "Fix what can be derived: rebuild identity columns, delete broken objects "
+                       "nothing keeps, restore blobs from --from");
+  verify_cmd->add_option("--from", verify->from,
+                         "With --repair: manifests (files or directories) to restore corrupt "
+                         "blobs from");
+  verify_cmd->callback([verify, &ctx] { run_verify(*verify, ctx); });
+}
+
+}  // namespace kix::cli

@@ -1,0 +1,361 @@
+// Read-only store commands: ls, show, cat, log, closure, why-depends.
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <unordered_set>
+
+#include "cli/store_cli.h"
+#include "store/error.h"
+#include "store/ref.h"
+#include "store/store_secrets.h"
+#include "store/store_yaml.h"
+
+namespace kix::cli {
+
+namespace {
+
+struct RefArgs {
+  std::string ref;
+  std::string format;
+};
+
+// The nodes a REF stands for: a root's nodes, or a node and what it reaches.
+std::vector<Hash> nodes_of(Store& store, const ResolvedRef& r) {
+  if (r.kind == ObjectKind::kRoot) return store.find_root(r.hash)->nodes;
+  return store.closure({r.hash});
+}
+
+std::vector<StoredNode> sorted_by_identity(std::vector<StoredNode> nodes) {
+  std::sort(nodes.begin(), nodes.end(), [](const StoredNode& a, const StoredNode& b) {
+    return std::tie(a.id.ns, a.id.kind, a.id.name, a.id.api_version) <
+           std::tie(b.id.ns, b.id.kind, b.id.name, b.id.api_version);
+  });
+  return nodes;
+}
+
+Json node_json(const StoredNode& n) {
+  return Json{{"node", n.hash.hex()}, {"blob", n.blob.hex()}, {"apiVersion", n.id.api_version},
+              {"kind", n.id.kind},    {"namespace", n.id.ns}, {"name", n.id.name}};
+}
+
+Json generation_json(const Generation& g, bool current) {
+  return Json{{"cluster", g.cluster}, {"number", g.number},   {"root", g.root.hex()},
+              {"time", g.time},       {"message", g.message}, {"sourceRevision", g.source_revision},
+              {"current", current}};
+}
+
+// --- ls -------------------------------------------------------------------------
+
+void run_ls(const RefArgs& args, Context& ctx) {
+  Store store = open_store(ctx);
+  auto snapshot = store.snapshot();
+  ResolvedRef r = resolve_ref(store, args.ref);
+  auto nodes = sorted_by_identity(store.load_nodes(nodes_of(store, r)));
+  if (args.format == "json") {
+    Json out = Json::array();
+    for (const auto& n : nodes) out.push_back(node_json(n));
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  size_t w_api = 0, w_kind = 0, w_ns = 1;
+  for (const auto& n : nodes) {
+    w_api = std::max(w_api, n.id.api_version.size());
+    w_kind = std::max(w_kind, n.id.kind.size());
+    w_ns = std::max(w_ns, n.id.ns.size());
+  }
+  std::string out;
+  for (const auto& n : nodes) {
+    auto pad = [](const std::string& s, size_t w) { return s + std::string(w - s.size(), ' '); };
+    out += n.hash.hex() + "  " + n.blob.hex() + "  " + pad(n.id.api_version, w_api) + "  " +
+           pad(n.id.kind, w_kind) + "  " + pad(n.id.ns.empty() ? "-" : n.id.ns, w_ns) + "  " +
+           n.id.name + "\n";
+  }
+  std::cout << out << std::flush;
+}
+
+// --- show -----------------------------------------------------------------------
+
+bool is_pinned(Store& store, const Hash& h) {
+  auto pins = store.pins();
+  return std::any_of(pins.begin(), pins.end(), [&](const Pin& p) { return p.hash == h; });
+}
+
+void show_root(Store& store, const Hash& hash, const std::string& format) {
+  StoredRoot root = *store.find_root(hash);
+  auto gens = store.generations_of_root(hash);
+  auto nodes = store.load_nodes(root.nodes);
+  std::map<std::string, size_t> kinds;
+  for (const auto& n : nodes) ++kinds[n.id.kind];
+  bool pinned = is_pinned(store, hash);
+  if (format == "json") {
+    Json out{{"type", "root"},          {"root", hash.hex()},
+             {"cluster", root.cluster}, {"resources", root.nodes.size()},
+             {"pinned", pinned},        {"kinds", kinds}};
+    out["generations"] = Json::array();
+    for (const auto& g : gens) out["generations"].push_back(generation_json(g, false));
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << "root        " << hash.hex() << "\n"
+            << "cluster     " << (root.cluster.empty() ? "(none)" : root.cluster) << "\n"
+            << "resources   " << root.nodes.size() << "\n"
+            << "pinned      " << (pinned ? "yes" : "no") << "\n"
+            << "generations";
+  if (gens.empty()) std::cout << " (none)";
+  for (const auto& g : gens) {
+    std::cout << "\n  " << g.cluster << "@" << g.number << "  " << format_local_time(g.time)
+              << (g.message.empty() ? "" : "  " + g.message);
+  }
+  std::cout << "\nkinds";
+  for (const auto& [kind, count] : kinds) std::cout << "\n  " << count << "  " << kind;
+  std::cout << "\n";
+}
+
+void show_node(Store& store, const Hash& hash, const std::string& format) {
+  StoredNode node = *store.find_node(hash);
+  auto out_refs = store.refs_from(hash);
+  auto in_refs = store.refs_to(hash);
+  bool pinned = is_pinned(store, hash);
+  auto describe_hash = [&](const Hash& h) {
+    auto n = store.find_node(h);
+    return n ? describe(*n) : std::string("(missing node)");
+  };
+  if (format == "json") {
+    Json out = node_json(node);
+    out["type"] = "node";
+    out["pinned"] = pinned;
+    out["references"] = Json::array();
+    for (const auto& r : out_refs) {
+      out["references"].push_back(
+          {{"node", r.to.hex()}, {"resource", describe_hash(r.to)}, {"reason", r.reason}});
+    }
+    out["referencedBy"] = Json::array();
+    for (const auto& r : in_refs) {
+      out["referencedBy"].push_back(
+          {{"node", r.from.hex()}, {"resource", describe_hash(r.from)}, {"reason", r.reason}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << "node        " << hash.hex() << "\n"
+            << "resource    " << describe(node) << "\n"
+            << "apiVersion  " << node.id.api_version << "\n"
+            << "blob        " << node.blob.hex() << "\n"
+            << "pinned      " << (pinned ? "yes" : "no") << "\n"
+            << "references (" << out_refs.size() << ")";
+  for (const auto& r : out_refs) {
+    std::cout << "\n  " << r.to.hex() << "  " << describe_hash(r.to)
+              << (r.reason.empty() ? "" : "  (" + r.reason + ")");
+  }
+  std::cout << "\nreferenced by (" << in_refs.size() << ")";
+  for (const auto& r : in_refs) {
+    std::cout << "\n  " << r.from.hex() << "  " << describe_hash(r.from)
+              << (r.reason.empty() ? "" : "  (" + r.reason + ")");
+  }
+  std::cout << "\n";
+}
+
+void run_show(const RefArgs& args, Context& ctx) {
+  Store store = open_store(ctx);
+  auto snapshot = store.snapshot();
+  ResolvedRef r = resolve_ref(store, args.ref);
+  if (r.kind == ObjectKind::kRoot) {
+    show_root(store, r.hash, args.format);
+  } else {
+    show_node(store, r.hash, args.format);
+  }
+}
+
+// --- cat ------------------------------------------------------------------------
+
+void run_cat(const RefArgs& args, bool show_secrets, Context& ctx) {
+  Store store = open_store(ctx);
+  auto snapshot = store.snapshot();
+  ResolvedRef r = resolve_ref(store, args.ref);
+  if (r.kind != ObjectKind::kNode) {
+    throw Error(
+        ErrorKind::kInvalidInput, "'" + args.ref + "' is a root, not a resource", {},
+        "`kix store ls " + args.ref + "` lists its resources; cat one of their node hashes");
+  }
+  Json manifest = store.read_manifest(store.find_node(r.hash)->blob);
+  if (!show_secrets) manifest = redact_secret_values(manifest);
+  std::cout << (args.format == "json" ? manifest.dump(2) + "\n" : to_yaml(manifest)) << std::flush;
+}
+
+// --- log ------------------------------------------------------------------------
+
+void run_log(const RefArgs& args, Context& ctx) {
+  Store store = open_store(ctx);
+  auto snapshot = store.snapshot();
+  auto gens = store.generations(args.ref);
+  if (gens.empty()) {
+    resolve_ref(store, args.ref);  // throws "no cluster named ..." with suggestions
+    throw Error(ErrorKind::kInvalidInput, "'" + args.ref + "' is not a cluster name", {},
+                "`kix store log NAME` takes a cluster name");
+  }
+  if (args.format == "json") {
+    Json out = Json::array();
+    for (size_t i = 0; i < gens.size(); ++i)
+      out.push_back(generation_json(gens[i], i + 1 == gens.size()));
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::string out;
+  for (size_t i = 0; i < gens.size(); ++i) {
+    const auto& g = gens[i];
+    out += std::to_string(g.number) + "  " + g.root.hex() + "  " + format_local_time(g.time);
+    if (!g.message.empty()) out += "  " + g.message;
+    if (!g.source_revision.empty()) out += "  [" + g.source_revision + "]";
+    if (i + 1 == gens.size()) out += "  (current)";
+    out += "\n";
+  }
+  std::cout << out << std::flush;
+}
+
+// --- closure and why-depends ----------------------------------------------------
+
+void run_closure(const RefArgs& args, Context& ctx) {
+  Store store = open_store(ctx);
+  auto snapshot = store.snapshot();
+  ResolvedRef r = resolve_ref(store, args.ref);
+  std::vector<Hash> start =
+      r.kind == ObjectKind::kRoot ? store.find_root(r.hash)->nodes : std::vector<Hash>{r.hash};
+  std::string out;
+  for (const auto& n : store.load_nodes(store.closure(start))) {
+    out += n.hash.hex() + "  " + describe(n) + "\n";
+  }
+  std::cout << out << std::flush;
+}
+
+constexpr size_t kMaxPaths = 20;
+
+// Depth-first enumeration of reference paths to `target` (a DAG, so no
+// visited set is needed for termination; the count cap keeps it bounded).
+void find_paths(Store& store, const Hash& at, const Hash& target, std::vector<StoredRef>& path,
+                std::vector<std::vector<StoredRef>>& found) {
+  if (found.size() >= kMaxPaths) return;
+  if (at == target) {
+    found.push_back(path);
+    return;
+  }
+  if (path.size() > 64) return;  // a DAG this deep is corrupt; do not recurse forever
+  for (auto& ref : store.refs_from(at)) {
+    path.push_back(ref);
+    find_paths(store, ref.to, target, path, found);
+    path.pop_back();
+  }
+}
+
+void run_why_depends(const std::string& from_ref, const std::string& to_ref, Context& ctx) {
+  Store store = open_store(ctx);
+  auto snapshot = store.snapshot();
+  ResolvedRef from = resolve_ref(store, from_ref);
+  ResolvedRef to = resolve_ref(store, to_ref);
+  if (to.kind != ObjectKind::kNode) {
+    throw Error(ErrorKind::kInvalidInput,
+                "'" + to_ref + "' is a root; why-depends needs a node as B", {},
+                "`kix store ls` lists a root's node hashes");
+  }
+  std::vector<Hash> starts{from.hash};
+  if (from.kind == ObjectKind::kRoot) {
+    StoredRoot root = *store.find_root(from.hash);
+    bool contains = std::binary_search(root.nodes.begin(), root.nodes.end(), to.hash);
+    std::cout << "root " << from.hash.hex() << (contains ? " contains " : " does not contain ")
+              << describe(*store.find_node(to.hash)) << " (node " << to.hash.hex() << ")\n";
+    if (!contains) {
+      ctx.exit_code = kExitDifferent;
+      return;
+    }
+    // Paths from the resources nothing else in the root references.
+    std::unordered_set<Hash, HashHasher> referenced;
+    for (const Hash& n : root.nodes) {
+      for (auto& r : store.refs_from(n)) referenced.insert(r.to);
+    }
+    starts.clear();
+    for (const Hash& n : root.nodes) {
+      if (!referenced.count(n) && n != to.hash) starts.push_back(n);
+    }
+  }
+  std::vector<std::vector<StoredRef>> found;
+  for (const Hash& s : starts) {
+    std::vector<StoredRef> path;
+    find_paths(store, s, to.hash, path, found);
+  }
+  if (from.kind == ObjectKind::kNode && found.empty()) {
+    std::cout << describe(*store.find_node(from.hash)) << " does not depend on "
+              << describe(*store.find_node(to.hash)) << "\n";
+    ctx.exit_code = kExitDifferent;
+    return;
+  }
+  std::string out;
+  for (const auto& path : found) {
+    if (path.empty()) continue;
+    out += describe(*store.find_node(path.front().from)) + "  " +
+           path.front().from.hex().substr(0, 12) + "\n";
+    std::string indent = "  ";
+    for (const auto& edge : path) {
+      out += indent + "-> " + describe(*store.find_node(edge.to)) + "  " +
+             edge.to.hex().substr(0, 12) + (edge.reason.empty() ? "" : "  (" + edge.reason + ")") +
+             "\n";
+      indent += "  ";
+    }
+  }
+  if (found.size() >= kMaxPaths)
+    out += "(showing the first " + std::to_string(kMaxPaths) + " paths)\n";
+  std::cout << out << std::flush;
+}
+
+CLI::App* ref_command(CLI::App& store, const char* name, const char* help,
+                      std::shared_ptr<RefArgs> args, std::vector<std::string> formats) {
+  auto* cmd = store.add_subcommand(name, help);
+  cmd->add_option("REF", args->ref, "A hash (8+ hex digits), NAME or NAME@N")->required();
+  add_format_option(cmd, args->format, std::move(formats));
+  return cmd;
+}
+
+}  // namespace
+
+void add_store_query_commands(CLI::App& store, Context& ctx) {
+  auto ls = std::make_shared<RefArgs>();
+  ref_command(store, "ls", "List the resources of a root (or a node's closure)", ls,
+              {"text", "json"})
+      ->callback([ls, &ctx] { run_ls(*ls, ctx); });
+
+  auto show = std::make_shared<RefArgs>();
+  ref_command(store, "show", "Describe a root (cluster, generations, counts) or a node", show,
+              {"text", "json"})
+      ->callback([show, &ctx] { run_show(*show, ctx); });
+
+  auto cat = std::make_shared<RefArgs>();
+  auto show_secrets = std::make_shared<bool>(false);
+  auto* cat_cmd = ref_command(store, "cat",
+                              "Print a resource's manifest (Secret values are redacted unless "
+                              "--show-secrets)",
+                              cat, {"yaml", "json"});
+  cat_cmd->add_flag("--show-secrets", *show_secrets, "Print Secret data and stringData values");
+  cat_cmd->callback([cat, show_secrets, &ctx] { run_cat(*cat, *show_secrets, ctx); });
+
+  auto log = std::make_shared<RefArgs>();
+  auto* log_cmd = store.add_subcommand("log", "List a cluster's generations, oldest first");
+  log_cmd->add_option("NAME", log->ref, "Cluster name")->required();
+  add_format_option(log_cmd, log->format, {"text", "json"});
+  log_cmd->callback([log, &ctx] { run_log(*log, ctx); });
+
+  auto closure = std::make_shared<RefArgs>();
+  auto* closure_cmd = store.add_subcommand("closure", "Print every node reachable from REF");
+  closure_cmd->add_option("REF", closure->ref, "A hash (8+ hex digits), NAME or NAME@N")
+      ->required();
+  closure_cmd->callback([closure, &ctx] { run_closure(*closure, ctx); });
+
+  auto from = std::make_shared<std::string>();
+  auto to = std::make_shared<std::string>();
+  auto* why = store.add_subcommand("why-depends",
+                                   "Show the reference paths from A to node B, with the reason "
+                                   "for each edge (exit 1 when there is none)");
+  why->add_option("A", *from, "A root or node REF")->required();
+  why->add_option("B", *to, "A node REF")->required();
+  why->callback([from, to, &ctx] { run_why_depends(*from, *to, ctx); });
+}
+
+}  // namespace kix::cli

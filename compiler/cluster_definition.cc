@@ -1,0 +1,271 @@
+#include "compiler/cluster_definition.h"
+
+#include <algorithm>
+#include <set>
+
+#include "compiler/suggest.h"
+#include "store/manifest.h"
+
+namespace kix::compiler {
+
+namespace {
+
+const std::vector<std::string> kTopLevelKeys = {
+    "cluster", "packagePaths", "modules", "availablePackages", "instances", "infrastructure"};
+const std::vector<std::string> kInstanceKeys = {"package",  "aliases", "config",   "deps",
+                                                "external", "out",     "namespace"};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::filesystem::path definition_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return path / kClusterFile;
+  return path;
+}
+
+class DefinitionLoader {
+ public:
+  explicit DefinitionLoader(Diagnostics& diags) : diags_(diags) {}
+
+  // Reads `file` and, depth first, the modules it names.
+  void read(const std::filesystem::path& file, const SourceLocation& named_at) {
+    std::error_code ec;
+    std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
+    if (!std::filesystem::exists(file, ec)) {
+      throw Error(ErrorKind::kNotFound, "cluster definition '" + file.string() + "' does not exist",
+                  named_at,
+                  named_at.known()
+                      ? "fix the path in 'modules' (it is relative to the file naming it)"
+                      : "give a cluster.yaml file or a directory holding one");
+    }
+    if (!seen_.insert(canonical.string()).second) {
+      throw Error(ErrorKind::kInvalidInput,
+                  "module '" + file.string() + "' is included twice (or in a cycle)", named_at,
+                  "remove one of the 'modules' entries naming it");
+    }
+    std::string display = file.lexically_normal().string();
+    ParseOptions options;
+    options.record_locations = true;
+    options.allow_custom_tags = true;
+    auto docs = parse_yaml(read_input(file.string()), display, diags_, options);
+    if (docs.size() != 1 || !docs[0].value.is_object()) {
+      throw Error(ErrorKind::kInvalidInput,
+                  "a cluster definition must be one YAML map (see docs/cluster-definitions.md)",
+                  SourceLocation{display, 1, 1});
+    }
+    Document doc = std::move(docs[0]);
+    check_top_level(doc);
+    absolutize_package_paths(doc, file.parent_path());
+    std::vector<std::pair<std::filesystem::path, SourceLocation>> modules =
+        module_paths(doc, file.parent_path());
+    doc.value.erase("modules");
+    docs_.push_back(std::move(doc));
+    for (const auto& [module, where] : modules) read(module, where);
+  }
+
+  std::vector<Document> take() { return std::move(docs_); }
+
+ private:
+  void check_top_level(const Document& doc) {
+    for (const auto& [key, unused] : doc.value.items()) {
+      if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end()) {
+        std::string hint = did_you_mean(key, kTopLevelKeys);
+        throw Error(ErrorKind::kInvalidInput, "unknown field '" + key + "' in a cluster definition",
+                    doc.locate("/" + json_pointer_escape(key)),
+                    hint.empty() ? "allowed: " + join(kTopLevelKeys) : hint);
+      }
+    }
+  }
+
+  static void require_string_list(const Document& doc, const char* key) {
+    const Json& list = doc.value[key];
+    if (!list.is_array() ||
+        !std::all_of(list.begin(), list.end(), [](const Json& j) { return j.is_string(); })) {
+      throw Error(ErrorKind::kInvalidInput, std::string("'") + key + "' must be a list of strings",
+                  doc.locate(std::string("/") + key));
+    }
+  }
+
+  void absolutize_package_paths(Document& doc, const std::filesystem::path& base) {
+    if (!doc.value.contains("packagePaths")) return;
+    require_string_list(doc, "packagePaths");
+    for (auto& p : doc.value["packagePaths"]) {
+      std::filesystem::path path = p.get<std::string>();
+      if (path.is_relative()) path = base / path;
+      p = std::filesystem::absolute(path).lexically_normal().string();
+    }
+  }
+
+  std::vector<std::pair<std::filesystem::path, SourceLocation>> module_paths(
+      const Document& doc, const std::filesystem::path& base) {
+    std::vector<std::pair<std::filesystem::path, SourceLocation>> out;
+    if (!doc.value.contains("modules")) return out;
+    require_string_list(doc, "modules");
+    const Json& list = doc.value["modules"];
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::filesystem::path path = list[i].get<std::string>();
+      if (path.is_relative()) path = base / path;
+      out.emplace_back(definition_file(path), doc.locate("/modules/" + std::to_string(i)));
+    }
+    return out;
+  }
+
+  Diagnostics& diags_;
+  std::set<std::string> seen_;
+  std::vector<Document> docs_;
+};
+
+class DeclarationReader {
+ public:
+  explicit DeclarationReader(ClusterDefinition& def) : def_(def) {}
+
+  [[noreturn]] void fail(const std::string& pointer, const std::string& message,
+                         std::string hint = {}) {
+    throw Error(ErrorKind::kInvalidInput, message, def_.locate(pointer), std::move(hint));
+  }
+
+  void read_all() {
+    const Json& root = def_.doc.value();
+    if (!root.contains("cluster") || !root["cluster"].is_string() ||
+        root["cluster"].get<std::string>().empty()) {
+      fail("", "a cluster definition needs 'cluster: <name>'",
+           "the name identifies the cluster's generations in the store");
+    }
+    def_.name = root["cluster"].get<std::string>();
+    for (const char* key : {"packagePaths", "availablePackages"}) {
+      if (!root.contains(key)) continue;
+      for (const auto& p : root[key]) {
+        if (!p.is_string())
+          fail(std::string("/") + key, std::string("'") + key + "' must be a list of strings");
+        if (std::string(key) == "packagePaths") {
+          def_.package_paths.emplace_back(p.get<std::string>());
+        } else {
+          def_.available_packages.push_back(p.get<std::string>());
+        }
+      }
+    }
+    if (root.contains("instances")) read_namespaces(root["instances"]);
+    if (root.contains("infrastructure")) read_infrastructure(root["infrastructure"]);
+  }
+
+ private:
+  void read_namespaces(const Json& instances) {
+    if (!instances.is_object())
+      fail("/instances", "'instances' must map namespaces to their instances");
+    for (const auto& [ns, decls] : instances.items()) {
+      std::string pointer = "/instances/" + json_pointer_escape(ns);
+      if (!decls.is_object())
+        fail(pointer, "namespace '" + ns + "' must map instance names to declarations");
+      def_.namespaces.push_back(ns);
+      for (const auto& [name, decl] : decls.items()) {
+        def_.instances.push_back(
+            read_instance(name, ns, decl, pointer + "/" + json_pointer_escape(name), false));
+      }
+    }
+  }
+
+  void read_infrastructure(const Json& infra) {
+    if (!infra.is_object())
+      fail("/infrastructure", "'infrastructure' must map instance names to declarations");
+    for (const auto& [name, decl] : infra.items()) {
+      std::string pointer = "/infrastructure/" + json_pointer_escape(name);
+      std::string ns = kInfrastructureNamespace;
+      if (decl.is_object() && decl.contains("namespace")) {
+        if (!decl["namespace"].is_string())
+          fail(pointer + "/namespace", "'namespace' must be a string");
+        ns = decl["namespace"].get<std::string>();
+      }
+      def_.instances.push_back(read_instance(name, ns, decl, pointer, true));
+    }
+  }
+
+  InstanceDecl read_instance(const std::string& name, const std::string& ns, const Json& decl,
+                             const std::string& pointer, bool infrastructure) {
+    if (!decl.is_object())
+      fail(pointer, "instance '" + name + "' must be a map with at least 'package'");
+    for (const auto& [key, unused] : decl.items()) {
+      if (std::find(kInstanceKeys.begin(), kInstanceKeys.end(), key) == kInstanceKeys.end() ||
+          (key == "namespace" && !infrastructure)) {
+        std::string hint = did_you_mean(key, kInstanceKeys);
+        fail(pointer + "/" + json_pointer_escape(key),
+             "unknown field '" + key + "' in instance '" + name + "'",
+             hint.empty() ? "allowed: package, aliases, config, deps, external, out" : hint);
+      }
+    }
+    InstanceDecl d;
+    d.name = name;
+    d.ns = ns;
+    d.infrastructure = infrastructure;
+    d.pointer = pointer;
+    d.where = def_.locate(pointer);
+    if (decl.contains("external")) {
+      if (!decl["external"].is_boolean())
+        fail(pointer + "/external", "'external' must be true or false");
+      d.external = decl["external"].get<bool>();
+    }
+    if (decl.contains("package")) {
+      if (!decl["package"].is_string())
+        fail(pointer + "/package", "'package' must be a package name");
+      d.package = decl["package"].get<std::string>();
+    } else if (!d.external) {
+      fail(pointer, "instance '" + name + "' needs 'package: <name>'",
+           "or `external: true` with an `out` map for something kix does not deploy");
+    }
+    if (d.external) {
+      if (!decl.contains("out") || !decl["out"].is_object()) {
+        fail(pointer,
+             "external instance '" + name + "' needs an 'out' map (the values its consumers read)");
+      }
+      d.out = decl["out"];
+    } else if (decl.contains("out")) {
+      fail(pointer + "/out", "'out' is given by hand only for external instances",
+           "add `external: true` or remove 'out'");
+    }
+    if (decl.contains("aliases")) {
+      const Json& aliases = decl["aliases"];
+      if (!aliases.is_array()) fail(pointer + "/aliases", "'aliases' must be a list of names");
+      for (const auto& a : aliases) {
+        if (!a.is_string()) fail(pointer + "/aliases", "'aliases' must be a list of names");
+        d.aliases.push_back(a.get<std::string>());
+      }
+    }
+    if (decl.contains("config")) {
+      if (!decl["config"].is_object())
+        fail(pointer + "/config", "'config' must be a map of options");
+      d.config = decl["config"];
+    }
+    if (decl.contains("deps")) {
+      const Json& deps = decl["deps"];
+      if (!deps.is_object()) fail(pointer + "/deps", "'deps' must map needs to instance names");
+      for (const auto& [need, target] : deps.items()) {
+        if (!target.is_string()) {
+          fail(pointer + "/deps/" + json_pointer_escape(need),
+               "a dependency must name an instance (\"name\" or \"namespace/name\")");
+        }
+        d.deps[need] = target.get<std::string>();
+      }
+    }
+    return d;
+  }
+
+  ClusterDefinition& def_;
+};
+
+}  // namespace
+
+ClusterDefinition load_cluster_definition(const std::filesystem::path& path, Diagnostics& diags) {
+  std::filesystem::path file = definition_file(path);
+  DefinitionLoader loader(diags);
+  loader.read(file, {});
+  ClusterDefinition def;
+  def.file = file.lexically_normal().string();
+  def.doc = MergedDocument::merge(loader.take(), {"packagePaths", "availablePackages"});
+  DeclarationReader(def).read_all();
+  return def;
+}
+
+}  // namespace kix::compiler

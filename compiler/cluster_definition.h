@@ -1,0 +1,59 @@
+// Cluster definitions (DESIGN §4, docs/cluster-definitions.md): the file a
+// user writes, with its modules merged, as a passive model.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/module_merge.h"
+#include "store/diagnostics.h"
+
+namespace kix::compiler {
+
+// The file looked for when a definition is given as a directory.
+inline constexpr const char* kClusterFile = "cluster.yaml";
+
+// One instance of a package, as declared (or auto-instantiated).
+struct InstanceDecl {
+  std::string name;
+  std::string ns;       // namespace ("" never: infrastructure gets one too)
+  std::string package;  // "" only for an external instance without a package
+  std::vector<std::string> aliases;
+  Json config = Json::object();
+  std::map<std::string, std::string> deps;  // need -> "name" or "namespace/name"
+  bool external = false;
+  Json out;  // for external instances: given by hand
+  bool infrastructure = false;
+  bool auto_instantiated = false;
+  std::string auto_reason;  // "needed as 'valkey' by immich/immich"
+  std::string pointer;      // JSON Pointer of the declaration in the merged definition
+  SourceLocation where;
+
+  // "namespace/name", how instances are named in messages and graphs.
+  std::string qualified() const { return ns + "/" + name; }
+};
+
+struct ClusterDefinition {
+  std::string name;
+  std::string file;                                  // the main file, as shown in diagnostics
+  std::vector<std::filesystem::path> package_paths;  // in search order
+  std::vector<std::string> available_packages;
+  std::vector<std::string> namespaces;  // of `instances`, in declaration order
+  std::vector<InstanceDecl> instances;  // namespaced ones first, then infrastructure
+  MergedDocument doc;
+
+  SourceLocation locate(const std::string& pointer) const { return doc.locate(pointer); }
+};
+
+// The namespace of infrastructure instances that do not name one.
+inline constexpr const char* kInfrastructureNamespace = "kix-system";
+
+// Reads a definition from a file, or from `<dir>/cluster.yaml`, merging its
+// modules (paths relative to the file naming them). packagePaths become
+// absolute. Throws kix::Error for unreadable files, YAML errors, merge
+// conflicts, module cycles and malformed declarations, at file and line.
+ClusterDefinition load_cluster_definition(const std::filesystem::path& path, Diagnostics& diags);
+
+}  // namespace kix::compiler

@@ -1,0 +1,43 @@
+// The compiler pipeline: load -> resolve -> check and emit -> validate ->
+// graph. Each pass is its own unit (cluster_definition, resolver, emitter,
+// validation); this file runs them in order.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "compiler/compilation.h"
+#include "store/diagnostics.h"
+
+namespace kix {
+class SchemaValidator;
+}
+
+namespace kix::compiler {
+
+struct CompileOptions {
+  std::filesystem::path definition;  // a cluster.yaml, or a directory holding one
+  // Searched after the definition's packagePaths, in order (KIX_PACKAGES_PATH
+  // entries, then the built-in library).
+  std::vector<std::filesystem::path> library_paths;
+  // Validates every emitted resource when set.
+  const SchemaValidator* validator = nullptr;
+};
+
+// Compiles a cluster definition. Problems in the definition or its
+// packages (unresolved needs, failed checks, type errors, schema
+// violations) are collected in Compilation::errors; the graph is built only
+// when there are none. Throws kix::Error for unreadable or unparsable
+// input and malformed packages.
+Compilation compile(const CompileOptions& options, Diagnostics& diags);
+
+// Schema validation of the emitted resources: a violation becomes an error
+// at the template's file and line; a kind without a known schema is one
+// warning per kind.
+void validate_resources(Compilation& c, const SchemaValidator& validator, Diagnostics& diags);
+
+// Builds c.graph from c.resources and their provenance edges. Two resources
+// with one identity are an error.
+void build_compiled_graph(Compilation& c);
+
+}  // namespace kix::compiler

@@ -1,0 +1,42 @@
+// Merging the modules of a cluster definition (DESIGN §4): maps merge
+// deeply, equal values agree, and different values for one key are an error
+// naming both places unless one side is tagged `!default` (loses to any
+// other value) or `!force` (wins over any other value).
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/document.h"
+
+namespace kix::compiler {
+
+// The merge of several documents, able to say where each value came from.
+class MergedDocument {
+ public:
+  // Merges `docs` in order; docs[0] is the main file. `concatenated` lists
+  // the top-level keys whose lists are joined instead of compared
+  // (packagePaths, availablePackages). Throws kix::Error(kConflict).
+  static MergedDocument merge(std::vector<Document> docs,
+                              const std::vector<std::string>& concatenated);
+
+  const Json& value() const { return value_; }
+  // Where the value at `pointer` was written (the file that won).
+  SourceLocation locate(const std::string& pointer) const;
+
+ private:
+  enum Priority { kDefault = 0, kNormal = 1, kForce = 2 };
+
+  void merge_into(Json& into, const Json& from, const std::string& pointer, size_t doc);
+  Priority priority(size_t doc, const std::string& pointer) const;
+  Priority current_priority(const std::string& pointer) const;
+
+  Json value_;
+  std::vector<Document> docs_;
+  // For each subtree taken whole from one document: that document's index.
+  std::unordered_map<std::string, size_t> origin_;
+  std::vector<std::string> concatenated_;
+};
+
+}  // namespace kix::compiler

@@ -1,0 +1,271 @@
+#include "compiler/package.h"
+
+#include <algorithm>
+#include <functional>
+#include <regex>
+#include <set>
+
+#include "compiler/suggest.h"
+#include "compiler/template.h"
+#include "store/manifest.h"
+
+namespace kix::compiler {
+
+bool Package::needs_anything(const std::string& need) const {
+  return std::find(needs.begin(), needs.end(), need) != needs.end() ||
+         std::find(optional_needs.begin(), optional_needs.end(), need) != optional_needs.end();
+}
+
+void Package::quote_source(Error& error) const {
+  if (error.where().file == file && error.source_line().empty()) {
+    error.with_source_line(line_of(text, error.where().line));
+  }
+}
+
+namespace {
+
+const std::vector<std::string> kTopLevelKeys = {"package",       "description", "needs",
+                                                "optionalNeeds", "provides",    "options",
+                                                "checks",        "resources",   "out"};
+const std::vector<std::string> kResourceKeys = {"manifest", "when", "selects"};
+const std::vector<std::string> kCheckKeys = {"error", "warn", "when", "unless"};
+
+class Loader {
+ public:
+  Loader(Package& pkg) : pkg_(pkg) {}
+
+  [[noreturn]] void fail(const std::string& pointer, const std::string& message,
+                         std::string hint = {}) {
+    throw Error(ErrorKind::kInvalidInput, message, pkg_.doc.locate(pointer), std::move(hint));
+  }
+
+  void check_keys(const Json& object, const std::string& pointer,
+                  const std::vector<std::string>& allowed, const std::string& what) {
+    for (const auto& [key, unused] : object.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string hint = did_you_mean(key, allowed);
+        fail(pointer + "/" + json_pointer_escape(key), "unknown field '" + key + "' in " + what,
+             hint.empty() ? "allowed fields: " + join(allowed) : hint);
+      }
+    }
+  }
+
+  static std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  }
+
+  std::vector<std::string> names(const Json& root, const char* key) {
+    std::vector<std::string> out;
+    if (!root.contains(key)) return out;
+    const Json& list = root[key];
+    std::string pointer = std::string("/") + key;
+    if (!list.is_array()) fail(pointer, std::string("'") + key + "' must be a list of names");
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_string() || list[i].get<std::string>().empty()) {
+        fail(pointer + "/" + std::to_string(i),
+             std::string("'") + key + "' must be a list of names");
+      }
+      out.push_back(list[i].get<std::string>());
+    }
+    return out;
+  }
+
+  static std::string condition_text(const std::string& raw) {
+    auto exprs = expressions_in(raw);
+    if (exprs.size() == 1 && raw.size() == exprs[0].size() + 3) return exprs[0];
+    return raw;
+  }
+
+  void load_checks(const Json& root) {
+    if (!root.contains("checks")) return;
+    const Json& list = root["checks"];
+    if (!list.is_array()) fail("/checks", "'checks' must be a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string pointer = "/checks/" + std::to_string(i);
+      const Json& c = list[i];
+      if (!c.is_object())
+        fail(pointer, "a check must be a map with 'error' or 'warn' and 'when' or 'unless'");
+      check_keys(c, pointer, kCheckKeys, "a check");
+      PackageCheck check;
+      check.is_error = c.contains("error");
+      if (check.is_error == c.contains("warn"))
+        fail(pointer, "a check needs exactly one of 'error' or 'warn' (its message)");
+      const Json& message = c[check.is_error ? "error" : "warn"];
+      if (!message.is_string()) fail(pointer, "a check's message must be a string");
+      check.message = message.get<std::string>();
+      check.fails_when_true = c.contains("when");
+      if (check.fails_when_true == c.contains("unless")) {
+        fail(
+            pointer,
+            "a check needs exactly one of 'when' (fails when true) or 'unless' (fails when false)");
+      }
+      const Json& cond = c[check.fails_when_true ? "when" : "unless"];
+      if (!cond.is_string()) fail(pointer, "a check's condition must be an expression string");
+      check.condition = condition_text(cond.get<std::string>());
+      check.pointer = pointer;
+      check.where = pkg_.doc.locate(pointer);
+      pkg_.checks.push_back(std::move(check));
+    }
+  }
+
+  // Keys of sibling resources that strings under `node` refer to as
+  // `resources.<key>`.
+  static void scan_uses(const Json& node, std::set<std::string>& uses) {
+    static const std::regex kUse(R"(\bresources\.([A-Za-z_][A-Za-z0-9_]*))");
+    if (node.is_string()) {
+      for (const auto& expr : expressions_in(node.get<std::string>())) {
+        for (std::sregex_iterator it(expr.begin(), expr.end(), kUse), end; it != end; ++it) {
+          uses.insert((*it)[1].str());
+        }
+      }
+    } else if (node.is_structured()) {
+      for (const auto& [key, child] : node.items()) {
+        if (has_expression(key)) scan_uses(Json(key), uses);
+        scan_uses(child, uses);
+      }
+    }
+  }
+
+  void load_resources(const Json& root) {
+    if (!root.contains("resources")) return;
+    const Json& map = root["resources"];
+    if (!map.is_object())
+      fail("/resources", "'resources' must be a map from a key to {manifest, when, selects}");
+    std::vector<ResourceTemplate> unordered;
+    for (const auto& [key, r] : map.items()) {
+      std::string pointer = "/resources/" + json_pointer_escape(key);
+      if (!r.is_object() || !r.contains("manifest")) {
+        fail(pointer, "resource '" + key + "' needs a 'manifest' (the Kubernetes object template)");
+      }
+      check_keys(r, pointer, kResourceKeys, "resource '" + key + "'");
+      if (!r["manifest"].is_object())
+        fail(pointer + "/manifest", "the manifest of resource '" + key + "' must be a map");
+      ResourceTemplate t;
+      t.key = key;
+      t.pointer = pointer + "/manifest";
+      t.where = pkg_.doc.locate(pointer);
+      std::set<std::string> uses;
+      scan_uses(r["manifest"], uses);
+      if (r.contains("when")) {
+        if (!r["when"].is_string()) fail(pointer + "/when", "'when' must be an expression string");
+        t.when = condition_text(r["when"].get<std::string>());
+        scan_uses(Json("${" + t.when + "}"), uses);
+      }
+      if (r.contains("selects")) {
+        if (!r["selects"].is_string())
+          fail(pointer + "/selects", "'selects' must name a workload resource of this package");
+        t.selects = r["selects"].get<std::string>();
+        uses.insert(t.selects);
+      }
+      for (const auto& u : uses) {
+        if (!map.contains(u)) {
+          std::vector<std::string> keys;
+          for (const auto& [k, unused] : map.items()) keys.push_back(k);
+          fail(pointer,
+               "resource '" + key + "' refers to resources." + u +
+                   ", which this package does not define",
+               did_you_mean(u, keys));
+        }
+        if (u == key) fail(pointer, "resource '" + key + "' refers to itself");
+      }
+      t.uses.assign(uses.begin(), uses.end());
+      unordered.push_back(std::move(t));
+    }
+    order_resources(std::move(unordered));
+  }
+
+  // Orders templates so that each comes after the ones it uses; a cycle is
+  // an error that lists it.
+  void order_resources(std::vector<ResourceTemplate> unordered) {
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < unordered.size(); ++i) index[unordered[i].key] = i;
+    std::vector<int> state(unordered.size(), 0);  // 0 new, 1 visiting, 2 done
+    std::vector<std::string> stack;
+    std::function<void(size_t)> visit = [&](size_t i) {
+      if (state[i] == 2) return;
+      if (state[i] == 1) {
+        std::string cycle;
+        auto from = std::find(stack.begin(), stack.end(), unordered[i].key);
+        for (auto it = from; it != stack.end(); ++it) cycle += *it + " -> ";
+        fail("/resources/" + json_pointer_escape(unordered[i].key),
+             "resources refer to each other in a cycle: " + cycle + unordered[i].key);
+      }
+      state[i] = 1;
+      stack.push_back(unordered[i].key);
+      for (const auto& u : unordered[i].uses) visit(index.at(u));
+      stack.pop_back();
+      state[i] = 2;
+      pkg_.resources.push_back(unordered[i]);
+    };
+    for (size_t i = 0; i < unordered.size(); ++i) visit(i);
+  }
+
+  void load(const Json& root) {
+    if (!root.is_object()) fail("", "a package manifest must be a map (see docs/packages.md)");
+    check_keys(root, "", kTopLevelKeys, "a package manifest");
+    if (!root.contains("package") || !root["package"].is_string()) {
+      fail("", "a package manifest needs 'package: <name>'");
+    }
+    std::string declared = root["package"].get<std::string>();
+    if (declared != pkg_.name) {
+      fail("/package", "package '" + declared + "' is in directory '" + pkg_.name + "'",
+           "the package name and its directory name must be the same");
+    }
+    if (root.contains("description") && root["description"].is_string()) {
+      pkg_.description = root["description"].get<std::string>();
+    }
+    pkg_.needs = names(root, "needs");
+    pkg_.optional_needs = names(root, "optionalNeeds");
+    pkg_.provides = names(root, "provides");
+    for (const auto& n : pkg_.optional_needs) {
+      if (std::find(pkg_.needs.begin(), pkg_.needs.end(), n) != pkg_.needs.end()) {
+        fail("/optionalNeeds", "'" + n + "' is both a need and an optional need");
+      }
+    }
+    if (root.contains("options")) {
+      if (!root["options"].is_object())
+        fail("/options", "'options' must be a map from option name to its schema");
+      pkg_.options = root["options"];
+    }
+    load_checks(root);
+    load_resources(root);
+    pkg_.has_out = root.contains("out");
+  }
+
+ private:
+  Package& pkg_;
+};
+
+}  // namespace
+
+Package load_package(const std::filesystem::path& dir, Diagnostics& diags) {
+  Package pkg;
+  pkg.dir = dir;
+  pkg.name = dir.filename().string();
+  std::filesystem::path file = dir / kPackageManifest;
+  // Diagnostics show paths below the working directory relative to it.
+  std::error_code ec;
+  std::filesystem::path shown = std::filesystem::proximate(file, ec);
+  pkg.file = (ec || shown.empty() || *shown.begin() == "..") ? file.lexically_normal().string()
+                                                             : shown.string();
+  pkg.text = read_input(file.string());
+  ParseOptions options;
+  options.record_locations = true;
+  auto docs = parse_yaml(pkg.text, pkg.file, diags, options);
+  if (docs.size() != 1) {
+    throw Error(ErrorKind::kInvalidInput, "a package manifest must hold exactly one YAML document",
+                SourceLocation{pkg.file, 1, 1});
+  }
+  pkg.doc = std::move(docs[0]);
+  try {
+    Loader(pkg).load(pkg.doc.value);
+  } catch (Error& e) {
+    pkg.quote_source(e);
+    throw;
+  }
+  return pkg;
+}
+
+}  // namespace kix::compiler

@@ -1,0 +1,66 @@
+// Packages (docs/packages.md): a directory whose package.yaml declares a
+// signature (needs), options (a JSON-Schema subset), checks, resource
+// templates and outputs. This is the passive model plus its loader.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "store/diagnostics.h"
+#include "store/document.h"
+
+namespace kix::compiler {
+
+// The file name of a package's manifest inside its directory.
+inline constexpr const char* kPackageManifest = "package.yaml";
+
+// A domain check: an error unless a condition holds, or a warning when one
+// holds. The message interpolates like any template string.
+struct PackageCheck {
+  bool is_error = true;
+  std::string message;           // the raw template text
+  std::string condition;         // expression text (inside or without ${ })
+  bool fails_when_true = false;  // `when:` (true) or `unless:` (false)
+  std::string pointer;           // JSON Pointer of the check in the manifest
+  SourceLocation where;
+};
+
+// One resource a package emits.
+struct ResourceTemplate {
+  std::string key;                // `resources.<key>` in expressions
+  std::string pointer;            // JSON Pointer of the manifest template
+  std::string when;               // optional condition (expression text)
+  std::string selects;            // key of a workload whose pod labels it selects
+  std::vector<std::string> uses;  // keys of sibling resources it reads
+  SourceLocation where;
+};
+
+struct Package {
+  std::string name;
+  std::filesystem::path dir;
+  std::string file;  // path of package.yaml as shown in diagnostics
+  Document doc;      // the manifest, with locations
+  std::string text;  // the manifest's source, for quoting lines in diagnostics
+  std::string description;
+  std::vector<std::string> needs;           // required
+  std::vector<std::string> optional_needs;  // null when not found
+  std::vector<std::string> provides;        // extra names it can be auto-instantiated as
+  Json options = Json::object();            // option name -> JSON-Schema subset
+  std::vector<PackageCheck> checks;
+  std::vector<ResourceTemplate> resources;  // in dependency order (uses first)
+  bool has_out = false;
+
+  bool needs_anything(const std::string& need) const;
+  // Adds the quoted source line to `error` when it points into this
+  // package's manifest and has none yet.
+  void quote_source(Error& error) const;
+};
+
+// Loads `<dir>/package.yaml`. The package's name is its `package:` field,
+// which must equal the directory name. Throws kix::Error at the offending
+// line for unknown fields, malformed needs, options or templates, and for
+// resources that use each other in a cycle.
+Package load_package(const std::filesystem::path& dir, Diagnostics& diags);
+
+}  // namespace kix::compiler

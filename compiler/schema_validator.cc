@@ -1,0 +1,451 @@
+#include "compiler/schema_validator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <unordered_map>
+
+#include "store/error.h"
+
+namespace kix {
+
+// All schema files merged: one kind table and one definition table, so a CRD
+// schema can refer to ObjectMeta from the Kubernetes file.
+struct LoadedSchemas {
+  std::vector<Json> files;                             // owns the JSON the maps below point into
+  std::unordered_map<std::string, const Json*> kinds;  // "apps/v1/Deployment"
+  std::unordered_map<std::string, const Json*> definitions;  // by definition name
+
+  // Patterns are compiled once; a pattern std::regex cannot parse (a Go RE2
+  // feature) is not checked rather than failing every manifest.
+  mutable std::mutex regex_mutex;
+  mutable std::unordered_map<std::string, std::shared_ptr<const std::regex>> regexes;
+
+  std::shared_ptr<const std::regex> regex(const std::string& pattern) const {
+    std::lock_guard lock(regex_mutex);
+    auto [it, inserted] = regexes.try_emplace(pattern);
+    if (inserted) {
+      try {
+        it->second = std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
+      } catch (const std::regex_error&) {
+        it->second = nullptr;
+      }
+    }
+    return it->second;
+  }
+};
+
+namespace {
+
+Json read_schema_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::kIo, "cannot read schema file " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  Json parsed = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("kinds") ||
+      !parsed.contains("definitions")) {
+    throw Error(ErrorKind::kCorruption,
+                "schema file " + path.string() + " is not a kix schema file",
+                SourceLocation{path.string()}, "regenerate it with schema/generate.py");
+  }
+  return parsed;
+}
+
+std::string escape_pointer_token(const std::string& token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                  std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The closest property name to a misspelled one, or "" when none is close.
+std::string suggestion(const std::string& unknown, const Json& properties) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, unknown.size() / 3) + 1;
+  for (const auto& [name, ignored] : properties.items()) {
+    size_t distance = edit_distance(unknown, name);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = name;
+    }
+  }
+  return best;
+}
+
+const char* json_type_name(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::object:
+      return "object";
+    case Json::value_t::array:
+      return "array";
+    case Json::value_t::string:
+      return "string";
+    case Json::value_t::boolean:
+      return "boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return "integer";
+    case Json::value_t::number_float:
+      return "number";
+    default:
+      return "null";
+  }
+}
+
+bool has_type(const Json& value, const std::string& type) {
+  if (type == "object") return value.is_object();
+  if (type == "array") return value.is_array();
+  if (type == "string") return value.is_string();
+  if (type == "boolean") return value.is_boolean();
+  if (type == "number") return value.is_number();
+  if (type == "integer") {
+    if (value.is_number_integer()) return true;
+    if (!value.is_number_float()) return false;
+    double d = value.get<double>();
+    return d == static_cast<double>(static_cast<int64_t>(d));
+  }
+  return false;
+}
+
+size_t utf8_length(const std::string& s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+bool is_base64(const std::string& s) {
+  size_t padding = 0;
+  size_t length = 0;
+  for (char c : s) {
+    if (c == '\n' || c == '\r') continue;
+    ++length;
+    if (c == '=') {
+      ++padding;
+      continue;
+    }
+    if (padding > 0) return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/') return false;
+  }
+  return padding <= 2 && length % 4 == 0;
+}
+
+// One walk over a manifest. Violations carry the JSON Pointer of the value.
+class Walker {
+ public:
+  Walker(const LoadedSchemas& schemas, std::vector<SchemaViolation>& out)
+      : schemas_(schemas), out_(out) {}
+
+  void walk(const Json& value, const Json& schema, std::string& pointer) {
+    const Json& resolved = resolve(schema);
+    // Kubernetes treats an explicit null as "not set" for every field.
+    if (value.is_null()) return;
+    if (resolved.value("x-kubernetes-int-or-string", false)) {
+      if (!value.is_string() && !has_type(value, "integer")) {
+        report(pointer,
+               std::string("expected an integer or a string, got ") + json_type_name(value));
+      } else if (value.is_string()) {
+        check_string(value.get_ref<const std::string&>(), resolved, pointer);
+      }
+      return;
+    }
+    if (!check_type(value, resolved, pointer)) return;
+    check_enum(value, resolved, pointer);
+    check_combinators(value, resolved, pointer);
+    if (value.is_string()) check_string(value.get_ref<const std::string&>(), resolved, pointer);
+    if (value.is_number()) check_number(value.get<double>(), resolved, pointer);
+    if (value.is_object()) walk_object(value, resolved, pointer);
+    if (value.is_array()) walk_array(value, resolved, pointer);
+  }
+
+ private:
+  const Json& resolve(const Json& schema) {
+    const Json* current = &schema;
+    // A bounded number of hops: a definition that only refers to itself is
+    // a broken schema file, not a reason to loop.
+    for (int hops = 0; hops < 16; ++hops) {
+      auto ref = current->find("$ref");
+      if (ref == current->end()) return *current;
+      auto target = schemas_.definitions.find(ref->get<std::string>());
+      if (target == schemas_.definitions.end()) return kAnything;
+      current = target->second;
+    }
+    return kAnything;
+  }
+
+  void report(const std::string& pointer, std::string message) {
+    out_.push_back({pointer.empty() ? "/" : pointer, std::move(message)});
+  }
+
+  bool check_type(const Json& value, const Json& schema, const std::string& pointer) {
+    auto type = schema.find("type");
+    if (type == schema.end()) return true;
+    std::vector<std::string> allowed;
+    if (type->is_string()) allowed.push_back(type->get<std::string>());
+    if (type->is_array()) {
+      for (const Json& t : *type) allowed.push_back(t.get<std::string>());
+    }
+    for (const std::string& t : allowed) {
+      if (has_type(value, t)) return true;
+    }
+    std::string expected;
+    for (const std::string& t : allowed) expected += (expected.empty() ? "" : " or ") + t;
+    report(pointer, "expected " + expected + ", got " + json_type_name(value));
+    return false;
+  }
+
+  void check_enum(const Json& value, const Json& schema, const std::string& pointer) {
+    auto values = schema.find("enum");
+    if (values == schema.end() || !values->is_array()) return;
+    if (std::find(values->begin(), values->end(), value) != values->end()) return;
+    std::string allowed;
+    for (const Json& v : *values) allowed += (allowed.empty() ? "" : ", ") + v.dump();
+    report(pointer, "value " + value.dump() + " is not one of " + allowed);
+  }
+
+  // anyOf/oneOf in Kubernetes structural schemas only narrow values; a value
+  // passes when one branch accepts it (oneOf exclusivity is not enforced).
+  void check_combinators(const Json& value, const Json& schema, const std::string& pointer) {
+    for (const char* keyword : {"anyOf", "oneOf"}) {
+      auto branches = schema.find(keyword);
+      if (branches == schema.end() || !branches->is_array() || branches->empty()) continue;
+      bool matched = false;
+      for (const Json& branch : *branches) {
+        if (accepts(value, branch, pointer)) {
+          matched = true;
+          break;
+        }
+      }
+      if (!matched)
+        report(pointer,
+               std::string("value does not match any of the allowed forms (") + keyword + ")");
+    }
+    auto all = schema.find("allOf");
+    if (all != schema.end() && all->is_array()) {
+      std::string p = pointer;
+      for (const Json& branch : *all) walk(value, branch, p);
+    }
+  }
+
+  bool accepts(const Json& value, const Json& schema, const std::string& pointer) {
+    std::vector<SchemaViolation> scratch;
+    Walker trial(schemas_, scratch);
+    std::string p = pointer;
+    trial.walk(value, schema, p);
+    return scratch.empty();
+  }
+
+  void check_string(const std::string& s, const Json& schema, const std::string& pointer) {
+    if (auto min = schema.find("minLength");
+        min != schema.end() && utf8_length(s) < min->get<size_t>()) {
+      report(pointer, "string is shorter than " + min->dump() + " characters");
+    }
+    if (auto max = schema.find("maxLength");
+        max != schema.end() && utf8_length(s) > max->get<size_t>()) {
+      report(pointer, "string is longer than " + max->dump() + " characters");
+    }
+    if (auto pattern = schema.find("pattern"); pattern != schema.end()) {
+      auto re = schemas_.regex(pattern->get<std::string>());
+      if (re && !std::regex_search(s, *re)) {
+        report(pointer,
+               "value " + Json(s).dump() + " does not match the pattern " + pattern->dump());
+      }
+    }
+    if (auto format = schema.find("format");
+        format != schema.end() && *format == "byte" && !is_base64(s)) {
+      report(pointer, "value is not valid base64 (use stringData for plain text)");
+    }
+  }
+
+  void check_number(double n, const Json& schema, const std::string& pointer) {
+    if (auto min = schema.find("minimum"); min != schema.end() && n < min->get<double>()) {
+      report(pointer, "value must be at least " + min->dump());
+    }
+    if (auto max = schema.find("maximum"); max != schema.end() && n > max->get<double>()) {
+      report(pointer, "value must be at most " + max->dump());
+    }
+  }
+
+  void walk_object(const Json& value, const Json& schema, std::string& pointer) {
+    if (auto required = schema.find("required"); required != schema.end()) {
+      for (const Json& name : *required) {
+        if (!value.contains(name.get<std::string>())) {
+          report(pointer, "missing required field \"" + name.get<std::string>() + "\"");
+        }
+      }
+    }
+    auto properties = schema.find("properties");
+    auto additional = schema.find("additionalProperties");
+    bool preserve_unknown = schema.value("x-kubernetes-preserve-unknown-fields", false);
+    bool has_properties = properties != schema.end() && !properties->empty();
+    for (const auto& [key, child] : value.items()) {
+      const size_t mark = pointer.size();
+      pointer += '/';
+      pointer += escape_pointer_token(key);
+      const Json* child_schema = nullptr;
+      if (has_properties) {
+        if (auto it = properties->find(key); it != properties->end()) child_schema = &*it;
+      }
+      if (!child_schema && additional != schema.end() && additional->is_object())
+        child_schema = &*additional;
+      if (child_schema) {
+        walk(child, *child_schema, pointer);
+      } else if (is_unknown_field(has_properties, additional, schema.end(), preserve_unknown)) {
+        std::string message = "unknown field \"" + key + "\"";
+        if (has_properties) {
+          std::string close = suggestion(key, *properties);
+          if (!close.empty()) message += " (did you mean \"" + close + "\"?)";
+        }
+        report(pointer, std::move(message));
+      }
+      pointer.resize(mark);
+    }
+  }
+
+  // kubeconform's strict mode: an object schema that lists its properties
+  // and says nothing about others accepts no others.
+  static bool is_unknown_field(bool has_properties, Json::const_iterator additional,
+                               Json::const_iterator end, bool preserve_unknown) {
+    if (additional != end && additional->is_boolean()) return !additional->get<bool>();
+    if (preserve_unknown) return false;
+    return has_properties;
+  }
+
+  void walk_array(const Json& value, const Json& schema, std::string& pointer) {
+    if (auto min = schema.find("minItems");
+        min != schema.end() && value.size() < min->get<size_t>()) {
+      report(pointer, "list has fewer than " + min->dump() + " items");
+    }
+    if (auto max = schema.find("maxItems");
+        max != schema.end() && value.size() > max->get<size_t>()) {
+      report(pointer, "list has more than " + max->dump() + " items");
+    }
+    auto items = schema.find("items");
+    if (items == schema.end() || !items->is_object()) return;
+    for (size_t i = 0; i < value.size(); ++i) {
+      const size_t mark = pointer.size();
+      pointer += '/';
+      pointer += std::to_string(i);
+      walk(value[i], *items, pointer);
+      pointer.resize(mark);
+    }
+  }
+
+  static inline const Json kAnything = Json::object();
+  const LoadedSchemas& schemas_;
+  std::vector<SchemaViolation>& out_;
+};
+
+std::string kind_key(const std::string& api_version, const std::string& kind) {
+  return api_version + "/" + kind;
+}
+
+std::filesystem::path executable_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : exe.parent_path();
+}
+
+}  // namespace
+
+SchemaValidator::SchemaValidator(std::filesystem::path schema_dir) : dir_(std::move(schema_dir)) {}
+SchemaValidator::~SchemaValidator() = default;
+
+std::filesystem::path SchemaValidator::default_schema_dir() {
+  if (const char* env = std::getenv("KIX_SCHEMA_DIR"); env && *env) return env;
+#ifdef KIX_DEFAULT_DATA_DIR
+  return std::filesystem::path(KIX_DEFAULT_DATA_DIR) / "schema";
+#else
+  return executable_dir() / ".." / "share" / "kix" / "schema";
+#endif
+}
+
+const SchemaValidator& SchemaValidator::builtin() {
+  static const SchemaValidator validator(default_schema_dir());
+  return validator;
+}
+
+const LoadedSchemas& SchemaValidator::schemas() const {
+  std::call_once(loaded_, [this] {
+    auto loaded = std::make_unique<LoadedSchemas>();
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+      if (entry.path().extension() == ".json") files.push_back(entry.path());
+    }
+    if (files.empty()) {
+      throw Error(ErrorKind::kNotFound, "no schema files in " + dir_.string(), SourceLocation{},
+                  "set KIX_SCHEMA_DIR to the schema/ directory of the kix sources or installation");
+    }
+    std::sort(files.begin(), files.end());
+    loaded->files.reserve(files.size());
+    for (const auto& path : files) loaded->files.push_back(read_schema_file(path));
+    for (const Json& file : loaded->files) {
+      for (const auto& [name, schema] : file["definitions"].items())
+        loaded->definitions[name] = &schema;
+      for (const auto& [key, ref] : file["kinds"].items()) {
+        auto def = loaded->definitions.find(ref.get<std::string>());
+        if (def != loaded->definitions.end()) loaded->kinds[key] = def->second;
+      }
+    }
+    schemas_ = std::move(loaded);
+  });
+  return *schemas_;
+}
+
+bool SchemaValidator::knows(const std::string& api_version, const std::string& kind) const {
+  return schemas().kinds.count(kind_key(api_version, kind)) > 0;
+}
+
+std::vector<SchemaViolation> SchemaValidator::validate(const Json& manifest,
+                                                       bool* schema_known) const {
+  const LoadedSchemas& loaded = schemas();
+  if (schema_known) *schema_known = false;
+  std::vector<SchemaViolation> violations;
+  if (!manifest.is_object()) {
+    violations.push_back({"/", "a manifest must be an object"});
+    return violations;
+  }
+  auto api_version = manifest.find("apiVersion");
+  auto kind = manifest.find("kind");
+  if (api_version == manifest.end() || kind == manifest.end() || !api_version->is_string() ||
+      !kind->is_string()) {
+    return violations;
+  }
+  auto schema =
+      loaded.kinds.find(kind_key(api_version->get<std::string>(), kind->get<std::string>()));
+  if (schema == loaded.kinds.end()) return violations;
+  if (schema_known) *schema_known = true;
+  std::string pointer;
+  Walker(loaded, violations).walk(manifest, *schema->second, pointer);
+  return violations;
+}
+
+}  // namespace kix

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""An independent implementation of kix's hashes (docs/hashing.md).
+
+Usage:
+  kix_hash.py blob FILE.json...   sha256 of the RFC 8785 canonical form of each JSON file
+  kix_hash.py canon FILE.json...  the canonical form itself, one line per file
+  kix_hash.py node BLOB [REF...]  a node hash from a blob hash and referenced node hashes
+  kix_hash.py root CLUSTER NODE...
+
+Only the Python standard library is used. YAML input is out of scope here:
+convert it to JSON with any YAML 1.2 core-schema reader first.
+"""
+import decimal
+import hashlib
+import json
+import math
+import sys
+
+
+def number(x):
+    """ECMAScript Number.prototype.toString, as RFC 8785 section 3.2.2.3 requires."""
+    if isinstance(x, bool):
+        raise TypeError("bool is not a number")
+    if isinstance(x, int):
+        if abs(x) > 2**53:
+            raise ValueError("integer beyond 2^53 has no exact canonical form")
+        return str(x)
+    if not math.isfinite(x):
+        raise ValueError("NaN and Infinity have no canonical form")
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    # repr() gives the shortest round-trip digits, as ECMAScript does;
+    # Decimal splits them into digits and exponent: value = 0.digits * 10^n.
+    _, digit_tuple, exponent = decimal.Decimal(repr(abs(x))).normalize().as_tuple()
+    all_digits = "".join(map(str, digit_tuple))
+    n = len(all_digits) + exponent
+    k = len(all_digits)
+    if k <= n <= 21:
+        return sign + all_digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + all_digits[:n] + "." + all_digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + all_digits
+    e = n - 1
+    mantissa = all_digits[0] + ("." + all_digits[1:] if k > 1 else "")
+    return sign + mantissa + "e" + ("+" if e >= 0 else "-") + str(abs(e))
+
+
+def string(s):
+    out = ['"']
+    for ch in s:
+        c = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\b":
+            out.append("\\b")
+        elif ch == "\f":
+            out.append("\\f")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif c < 0x20:
+            out.append("\\u%04x" % c)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def canonical(v):
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, (int, float)):
+        return number(v)
+    if isinstance(v, str):
+        return string(v)
+    if isinstance(v, list):
+        return "[" + ",".join(canonical(e) for e in v) + "]"
+    if isinstance(v, dict):
+        keys = sorted(v, key=lambda k: k.encode("utf-16-be"))  # UTF-16 code units
+        return "{" + ",".join(string(k) + ":" + canonical(v[k]) for k in keys) + "}"
+    raise TypeError(type(v))
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def blob(manifest):
+    return sha256(canonical(manifest))
+
+
+def node(blob_hex, refs):
+    return sha256(canonical({"v": 1, "manifest": blob_hex, "refs": sorted(set(refs))}))
+
+
+def root(cluster, nodes):
+    return sha256(canonical({"v": 1, "cluster": cluster, "resources": sorted(set(nodes))}))
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    if cmd in ("blob", "canon"):
+        for path in args:
+            with open(path, encoding="utf-8") as f:
+                value = json.load(f)
+            print(blob(value) if cmd == "blob" else canonical(value))
+    elif cmd == "node":
+        print(node(args[0], args[1:]))
+    elif cmd == "root":
+        print(root(args[0], args[1:]))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kix needs (only the missing ones) and builds
+# one configuration. Used by example.sh and test.sh; safe to run repeatedly.
+#
+#   scripts/setup.sh release   -> build/release   (optimized kix)
+#   scripts/setup.sh sanitize  -> build/sanitize  (clang, ASan+UBSan, tests, fuzzers)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+config=${1:-release}
+
+packages=(
+  cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
+  libsqlite3-dev libzstd-dev libarchive-dev nlohmann-json3-dev libyaml-dev libcli11-dev
+  libgtest-dev librapidcheck-dev libssl-dev libcurl4-openssl-dev libvalijson-dev
+  python3 python3-yaml sqlite3 zstd git ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+case "$config" in
+  release)
+    cmake -S "$here" -B "$here/build/release" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DKIX_TESTS=OFF >/dev/null
+    ninja -C "$here/build/release" kix
+    ;;
+  sanitize)
+    CC=clang CXX=clang++ cmake -S "$here" -B "$here/build/sanitize" -G Ninja \
+      -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1" -DKIX_SANITIZE=ON -DKIX_FUZZ=ON \
+      -DKIX_TESTS=ON >/dev/null
+    ninja -C "$here/build/sanitize"
+    ;;
+  *)
+    echo "usage: scripts/setup.sh release|sanitize" >&2
+    exit 2
+    ;;
+esac

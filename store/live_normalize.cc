@@ -1,0 +1,251 @@
+#include "store/live_normalize.h"
+
+#include <cmath>
+#include <map>
+#include <optional>
+#include <string_view>
+
+namespace kix {
+namespace {
+
+constexpr const char* kServerMetadata[] = {
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+    "deletionGracePeriodSeconds",
+};
+
+constexpr const char* kServerAnnotations[] = {
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+};
+
+void erase_if_empty(Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it != object.end() && (it->is_null() || (it->is_object() && it->empty()))) object.erase(it);
+}
+
+std::string base64_encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
+                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  if (i + 1 == bytes.size()) {
+    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == bytes.size()) {
+    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+// The amount of a quantity in base units; nullopt when `text` is not one.
+std::optional<long double> quantity_amount(std::string_view text) {
+  static const std::map<std::string_view, long double> kSuffixes = {
+      {"", 1},
+      {"n", 1e-9L},
+      {"u", 1e-6L},
+      {"m", 1e-3L},
+      {"k", 1e3L},
+      {"M", 1e6L},
+      {"G", 1e9L},
+      {"T", 1e12L},
+      {"P", 1e15L},
+      {"E", 1e18L},
+      {"Ki", 1024.0L},
+      {"Mi", 1048576.0L},
+      {"Gi", 1073741824.0L},
+      {"Ti", 1099511627776.0L},
+      {"Pi", 1125899906842624.0L},
+      {"Ei", 1152921504606846976.0L},
+  };
+  size_t i = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  size_t digits_start = i;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
+  if (i == digits_start) return std::nullopt;
+  std::string number(text.substr(0, i));
+  std::string_view suffix = text.substr(i);
+  long double scale = 1;
+  if (auto it = kSuffixes.find(suffix); it != kSuffixes.end()) {
+    scale = it->second;
+  } else if (!suffix.empty() && (suffix[0] == 'e' || suffix[0] == 'E')) {
+    std::string exponent(suffix.substr(1));
+    if (exponent.empty() || exponent.find_first_not_of("+-0123456789") != std::string::npos)
+      return std::nullopt;
+    scale = std::pow(10.0L, std::stold(exponent));
+  } else {
+    return std::nullopt;
+  }
+  try {
+    size_t used = 0;
+    long double value = std::stold(number, &used);
+    if (used != number.size()) return std::nullopt;
+    return value * scale;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<long double> quantity_of(const Json& value) {
+  if (value.is_number()) return value.get<long double>();
+  if (value.is_string()) return quantity_amount(value.get_ref<const std::string&>());
+  return std::nullopt;
+}
+
+// Values the API server omits when they equal the type's zero value, so a
+// desired `hostNetwork: false` or `annotations: {}` is absent when read back.
+bool is_zero_value(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return true;
+    case Json::value_t::boolean:
+      return !value.get<bool>();
+    case Json::value_t::string:
+      return value.get_ref<const std::string&>().empty();
+    case Json::value_t::object:
+    case Json::value_t::array:
+      return value.empty();
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return value.get<double>() == 0;
+    default:
+      return false;
+  }
+}
+
+// Maps whose values the server rewrites to canonical quantities
+// (resources.requests/limits, ResourceQuota hard, Pod overhead), and the
+// quantity fields that are not in such a map.
+bool holds_quantities(std::string_view parent_key, std::string_view key) {
+  return parent_key == "requests" || parent_key == "limits" || parent_key == "hard" ||
+         parent_key == "overhead" || parent_key == "capacity" || key == "sizeLimit";
+}
+
+std::map<std::string, size_t> names_of(const Json& list) {
+  std::map<std::string, size_t> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Json& element = list[i];
+    if (!element.is_object()) return {};
+    auto name = element.find("name");
+    if (name == element.end() || !name->is_string()) return {};
+    if (!names.emplace(name->get<std::string>(), i).second) return {};
+  }
+  return names;
+}
+
+Json project(const Json& desired, const Json& live, std::string_view parent_key,
+             std::string_view key);
+
+// `key` is the object's own key: its members need it as their parent key
+// to know whether they hold quantities.
+Json project_object(const Json& desired, const Json& live, std::string_view key) {
+  Json out = Json::object();
+  for (const auto& [k, want] : desired.items()) {
+    auto have = live.find(k);
+    if (have != live.end()) {
+      out[k] = project(want, *have, key, k);
+    } else if (is_zero_value(want)) {
+      out[k] = want;
+    }
+  }
+  return out;
+}
+
+Json project_array(const Json& desired, const Json& live, std::string_view key) {
+  Json out = Json::array();
+  auto desired_names = names_of(desired);
+  auto live_names = names_of(live);
+  if (!desired_names.empty() && !live_names.empty()) {
+    for (const Json& element : live) {
+      auto match = desired_names.find(element["name"].get<std::string>());
+      out.push_back(match == desired_names.end()
+                        ? element
+                        : project(desired[match->second], element, key, ""));
+    }
+    return out;
+  }
+  for (size_t i = 0; i < live.size(); ++i) {
+    out.push_back(i < desired.size() ? project(desired[i], live[i], key, "") : live[i]);
+  }
+  return out;
+}
+
+Json project(const Json& desired, const Json& live, std::string_view parent_key,
+             std::string_view key) {
+  if (desired.is_null()) return desired;  // null asks for "unset"; nothing to compare
+  if (desired.is_object() && live.is_object()) return project_object(desired, live, key);
+  if (desired.is_array() && live.is_array()) return project_array(desired, live, key);
+  if (desired == live) return live;
+  if (holds_quantities(parent_key, key) && same_quantity(desired, live)) return desired;
+  return live;
+}
+
+}  // namespace
+
+Json strip_server_fields(const Json& live) {
+  Json out = live;
+  if (!out.is_object()) return out;
+  out.erase("status");
+  auto metadata = out.find("metadata");
+  if (metadata != out.end() && metadata->is_object()) {
+    for (const char* field : kServerMetadata) metadata->erase(field);
+    auto annotations = metadata->find("annotations");
+    if (annotations != metadata->end() && annotations->is_object()) {
+      for (const char* annotation : kServerAnnotations) annotations->erase(annotation);
+    }
+    erase_if_empty(*metadata, "annotations");
+    erase_if_empty(*metadata, "labels");
+  }
+  return out;
+}
+
+Json desired_as_stored(const Json& desired) {
+  if (!desired.is_object() || desired.value("kind", "") != "Secret") return desired;
+  auto string_data = desired.find("stringData");
+  if (string_data == desired.end() || !string_data->is_object()) return desired;
+  Json out = desired;
+  Json& data = out["data"];
+  if (!data.is_object()) data = Json::object();
+  for (const auto& [k, v] : string_data->items()) {
+    data[k] = base64_encode(v.is_string() ? v.get_ref<const std::string&>() : v.dump());
+  }
+  out.erase("stringData");
+  return out;
+}
+
+Json project_live(const Json& desired, const Json& live) {
+  if (!desired.is_object() || !live.is_object()) return live;
+  return project_object(desired, live, "");
+}
+
+bool same_quantity(const Json& a, const Json& b) {
+  auto x = quantity_of(a);
+  auto y = quantity_of(b);
+  if (!x || !y) return false;
+  if (*x == *y) return true;
+  long double scale = std::max(std::fabs(*x), std::fabs(*y));
+  return std::fabs(*x - *y) <= scale * 1e-12L;
+}
+
+}  // namespace kix

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""kix deploy with a fake kubectl on PATH: --dry-run prints the waves'
+commands in order; a real run applies wave by wave with server-side apply,
+waits for workloads, and stops at the first failure."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+
+KIX = os.environ["KIX"]
+SRC = os.environ["KIX_SOURCE_DIR"]
+DESIRED = os.path.join(SRC, "tests/e2e/fixtures/diff/desired")
+FAILURES = []
+
+FAKE_KUBECTL = r"""#!/usr/bin/env python3
+import json, os, sys
+log = os.environ["FAKE_KUBECTL_LOG"]
+stdin = sys.stdin.read() if "-f" in sys.argv else ""
+with open(log, "a") as f:
+    f.write(json.dumps({"argv": sys.argv[1:], "stdin": stdin}) + "\n")
+fail_on = os.environ.get("FAKE_KUBECTL_FAIL_ON", "")
+if fail_on and fail_on in " ".join(sys.argv[1:]):
+    sys.stderr.write("error: deployment \"immich-server\" exceeded its progress deadline\n")
+    sys.exit(1)
+print("ok")
+"""
+
+
+def check(condition, message):
+    if not condition:
+        FAILURES.append(message)
+        print("FAIL:", message)
+
+
+def run(args, env, expect):
+    proc = subprocess.run([KIX, *args], capture_output=True, text=True, env=env)
+    check(proc.returncode == expect,
+          f"kix {' '.join(args)}: exit {proc.returncode}, expected {expect}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def read_log(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+def main():
+    plan = json.loads(subprocess.run([KIX, "plan", DESIRED, "--format", "json"], capture_output=True,
+                                     text=True, check=True).stdout)
+    wave_names = [[f"{r['kind']}/{r['name']}" for r in w["resources"]] for w in plan["waves"]]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bin_dir = os.path.join(tmp, "bin")
+        os.mkdir(bin_dir)
+        kubectl = os.path.join(bin_dir, "kubectl")
+        with open(kubectl, "w") as f:
+            f.write(FAKE_KUBECTL)
+        os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
+        log = os.path.join(tmp, "kubectl.log")
+        env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"], FAKE_KUBECTL_LOG=log,
+                   KIX_STORE=os.path.join(tmp, "store"))
+        env.pop("KIX_KUBECTL", None)
+
+        # --dry-run: the commands in wave order, nothing executed, no secret printed.
+        out = run(["deploy", "--dry-run", DESIRED, "--context", "prod"], env, 0).stdout
+        check(read_log(log) == [], "dry run must not run kubectl")
+        applies = [l for l in out.splitlines() if " apply " in l and not l.startswith("#")]
+        check(len(applies) == len(wave_names), f"one apply per wave expected:\n{out}")
+        check(all("--context prod apply --server-side --field-manager=kix -f -" in l for l in applies),
+              f"apply lines:\n{out}")
+        headers = [l for l in out.splitlines() if l.startswith("# apply wave")]
+        for i, names in enumerate(wave_names):
+            check(i < len(headers) and headers[i].startswith(f"# apply wave {i}:"), f"wave {i} header:\n{out}")
+            for name in names:
+                kind, rname = name.split("/")
+                check(i < len(headers) and f"{kind}/{rname}" in headers[i], f"{name} not in wave {i} header")
+        check("rollout status deployment.apps/immich-server -n immich" in out, f"rollout wait missing:\n{out}")
+        check(out.index("rollout status statefulset.apps/valkey") < out.index("# apply wave 2"),
+              "a wave's waits come before the next wave")
+        check("correct-horse-battery" not in out, "dry run printed a Secret value")
+
+        # A real run against the fake kubectl.
+        out = run(["deploy", DESIRED], env, 0).stdout
+        calls = read_log(log)
+        applied = [c for c in calls if c["argv"][:1] == ["apply"]]
+        check(len(applied) == len(wave_names), f"expected {len(wave_names)} applies, got {len(applied)}")
+        for i, call in enumerate(applied):
+            check(call["argv"] == ["apply", "--server-side", "--field-manager=kix", "-f", "-"], call["argv"])
+            items = json.loads(call["stdin"])["items"]
+            names = [f"{o['kind']}/{o['metadata']['name']}" for o in items]
+            check(i < len(wave_names) and names == wave_names[i], f"wave {i} applied {names}")
+        kinds_order = [c["argv"][0] for c in calls]
+        check(kinds_order.count("rollout") == 2, f"rollout waits: {kinds_order}")
+
+        # A failing rollout stops the deploy: later waves are not applied.
+        os.remove(log)
+        env["FAKE_KUBECTL_FAIL_ON"] = "deployment.apps/immich-server"
+        proc = run(["deploy", DESIRED], env, 2)
+        check("deploy stopped in wave" in proc.stderr and "progress deadline" in proc.stderr,
+              f"failure report:\n{proc.stderr}")
+        calls = read_log(log)
+        check(calls and calls[-1]["argv"][:2] == ["rollout", "status"], "the failing wait is the last call")
+        applied = [c for c in calls if c["argv"][:1] == ["apply"]]
+        check(len(applied) == len(wave_names) - 1, f"the last wave must not be applied ({len(applied)} applies)")
+
+        # No kubectl at all: a clear error, exit 2.
+        env_no = dict(env, PATH="/nonexistent", KIX_KUBECTL="")
+        proc = run(["deploy", DESIRED], env_no, 2)
+        check("kubectl" in proc.stderr, proc.stderr)
+
+    if FAILURES:
+        print(f"{len(FAILURES)} failure(s)")
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

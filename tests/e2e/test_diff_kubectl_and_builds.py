@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""kix diff --kubectl (a fake kubectl on PATH serves the live objects) and
+kix diff --against (two builds: content changes apart from dependency-only
+changes)."""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+KIX = os.environ["KIX"]
+SRC = os.environ["KIX_SOURCE_DIR"]
+DESIRED = os.path.join(SRC, "tests/e2e/fixtures/diff/desired")
+FAILURES = []
+
+# Answers `kubectl [--context C] get TYPES -n NS -o json` and
+# `kubectl get TYPE NAME... --ignore-not-found -o json` from FAKE_LIVE.
+FAKE_KUBECTL = r"""#!/usr/bin/env python3
+import json, os, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_KUBECTL_LOG"], "a") as f:
+    f.write(json.dumps(args) + "\n")
+if args[:1] == ["--context"]:
+    args = args[2:]
+assert args[0] == "get", args
+types = args[1].split(",")
+ns = args[args.index("-n") + 1] if "-n" in args else None
+names = [a for a in args[2:] if not a.startswith("-") and a not in (ns, "json")]
+with open(os.environ["FAKE_LIVE"]) as f:
+    objects = json.load(f)["items"]
+def type_of(o):
+    group = o["apiVersion"].rpartition("/")[0]
+    return o["kind"] + ("." + group if group else "")
+items = [o for o in objects if type_of(o) in types
+         and (ns is None or o["metadata"].get("namespace") == ns)
+         and (not names or o["metadata"]["name"] in names)]
+print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+"""
+
+
+def check(condition, message):
+    if not condition:
+        FAILURES.append(message)
+        print("FAIL:", message)
+
+
+def kix(args, env, expect):
+    proc = subprocess.run([KIX, *args], capture_output=True, text=True, env=env)
+    check(proc.returncode == expect,
+          f"kix {' '.join(args)}: exit {proc.returncode}, expected {expect}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, KIX_STORE=os.path.join(tmp, "store"))
+        canon = kix(["canon", *sorted(os.path.join(DESIRED, f) for f in os.listdir(DESIRED))], env, 0).stdout
+        objects = [json.loads(line) for line in canon.splitlines()]
+
+        # --- kubectl ---------------------------------------------------------
+        live = [dict(o) for o in objects if not (o["kind"] == "Service" and o["metadata"]["name"] == "valkey")]
+        for o in live:
+            if o["kind"] == "Secret":
+                o["data"] = {"password": "Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5"}
+                del o["stringData"]
+        live_file = os.path.join(tmp, "live.json")
+        with open(live_file, "w") as f:
+            json.dump({"items": live}, f)
+        bin_dir = os.path.join(tmp, "bin")
+        os.mkdir(bin_dir)
+        kubectl = os.path.join(bin_dir, "fake-kubectl")
+        with open(kubectl, "w") as f:
+            f.write(FAKE_KUBECTL)
+        os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
+        log = os.path.join(tmp, "kubectl.log")
+        kenv = dict(env, KIX_KUBECTL=kubectl, FAKE_LIVE=live_file, FAKE_KUBECTL_LOG=log)
+        report = json.loads(kix(["diff", DESIRED, "--kubectl", "--context", "kind-test", "--format", "json"],
+                                kenv, 1).stdout)
+        check(report["summary"] == {"identical": 8, "modified": 0, "kix-only": 1, "cluster-only": 0},
+              f"kubectl summary: {report['summary']}")
+        with open(log) as f:
+            calls = [json.loads(line) for line in f]
+        check(all(c[:3] == ["--context", "kind-test", "get"] for c in calls), f"kubectl calls: {calls}")
+        check(any("-n" in c and "immich" in c for c in calls), f"namespaced get missing: {calls}")
+
+        # --- builds ----------------------------------------------------------
+        base_dir = os.path.join(tmp, "base")
+        shutil.copytree(DESIRED, base_dir)
+        kix(["store", "add", "--cluster", "demo", base_dir], env, 0)
+        # Change the ConfigMap's content: the Deployment that reads it (envFrom)
+        # changes only through its dependency.
+        new_dir = os.path.join(tmp, "new")
+        shutil.copytree(DESIRED, new_dir)
+        server = os.path.join(new_dir, "server.yaml")
+        with open(server) as f:
+            text = f.read()
+        with open(server, "w") as f:
+            f.write(text.replace("valkey.immich.svc.cluster.local", "valkey-2.immich.svc.cluster.local"))
+        out = kix(["diff", new_dir, "--against", "demo"], env, 1).stdout
+        check("~ ConfigMap/immich @ immich" in out, f"content change missing:\n{out}")
+        check("$.data.REDIS_HOSTNAME:" in out and "new:  valkey-2.immich.svc.cluster.local" in out,
+              f"ConfigMap values missing:\n{out}")
+        check("* Deployment/immich-server @ immich (only a dependency changed: ConfigMap/immich @ immich)" in out,
+              f"dependency-only change missing:\n{out}")
+        report = json.loads(kix(["diff", new_dir, "--against", "demo", "--format", "json"], env, 1).stdout)
+        check(report["mode"] == "builds" and report["summary"]["modified"] == 1 and
+              report["summary"]["dependency-changed"] >= 1, f"builds summary: {report['summary']}")
+        kix(["diff", base_dir, "--against", "demo"], env, 0)
+        proc = kix(["diff", "no-such-cluster", "--against", "demo"], env, 2)
+        check("no-such-cluster" in proc.stderr, proc.stderr)
+
+    if FAILURES:
+        print(f"{len(FAILURES)} failure(s)")
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""kix diff against live dumps: server noise is not drift; real drift is
+reported with paths and both values in every format; Secret values never
+appear in any output."""
+
+import base64
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+KIX = os.environ["KIX"]
+SRC = os.environ["KIX_SOURCE_DIR"]
+DESIRED = os.path.join(SRC, "tests/e2e/fixtures/diff/desired")
+FAILURES = []
+
+
+def check(condition, message):
+    if not condition:
+        FAILURES.append(message)
+        print("FAIL:", message)
+
+
+def kix(*args, expect=None):
+    proc = subprocess.run([KIX, *args], capture_output=True, text=True)
+    if expect is not None and proc.returncode != expect:
+        FAILURES.append(f"kix {' '.join(args)}: exit {proc.returncode}, expected {expect}\n"
+                        f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def desired_objects():
+    # `kix canon` turns the YAML fixtures into JSON without needing PyYAML.
+    files = sorted(os.path.join(DESIRED, f) for f in os.listdir(DESIRED))
+    out = kix("canon", *files, expect=0).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def add_server_noise(obj, index):
+    """What the API server adds: status, server metadata, defaults."""
+    live = copy.deepcopy(obj)
+    meta = live["metadata"]
+    meta.update({"uid": f"00000000-0000-0000-0000-{index:012d}", "resourceVersion": str(1000 + index),
+                 "generation": 3, "creationTimestamp": "2026-01-01T00:00:00Z",
+                 "managedFields": [{"manager": "kix", "operation": "Apply", "apiVersion": obj["apiVersion"],
+                                    "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {}}}]})
+    meta.setdefault("annotations", {})["kubectl.kubernetes.io/last-applied-configuration"] = json.dumps(obj)
+    kind = live["kind"]
+    if kind == "Namespace":
+        meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+        live["spec"] = {"finalizers": ["kubernetes"]}
+        live["status"] = {"phase": "Active"}
+    if kind == "Secret":
+        data = live.setdefault("data", {})
+        for k, v in live.pop("stringData", {}).items():
+            data[k] = base64.b64encode(v.encode()).decode()
+    if kind in ("Deployment", "StatefulSet"):
+        spec = live["spec"]
+        spec["revisionHistoryLimit"] = 10
+        if kind == "Deployment":
+            spec["progressDeadlineSeconds"] = 600
+            spec["strategy"] = {"type": "RollingUpdate",
+                                "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
+        pod = spec["template"]["spec"]
+        pod.update({"dnsPolicy": "ClusterFirst", "restartPolicy": "Always", "schedulerName": "default-scheduler",
+                    "securityContext": {}, "terminationGracePeriodSeconds": 30})
+        spec["template"]["metadata"]["creationTimestamp"] = None
+        for c in pod["containers"]:
+            c.update({"imagePullPolicy": "IfNotPresent", "terminationMessagePath": "/dev/termination-log",
+                      "terminationMessagePolicy": "File"})
+            for p in c.get("ports", []):
+                p["protocol"] = "TCP"
+            requests = c.get("resources", {}).get("requests", {})
+            if requests.get("cpu") == "500m":
+                requests["cpu"] = "0.5"  # the same quantity, spelled differently
+        live["status"] = {"replicas": spec["replicas"], "readyReplicas": spec["replicas"]}
+    if kind == "Service":
+        spec = live["spec"]
+        spec.update({"clusterIP": f"10.43.0.{index}", "clusterIPs": [f"10.43.0.{index}"], "type": "ClusterIP",
+                     "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack", "sessionAffinity": "None",
+                     "internalTrafficPolicy": "Cluster"})
+        for p in spec["ports"]:
+            p["protocol"] = "TCP"
+            p.setdefault("targetPort", p["port"])
+        live["status"] = {"loadBalancer": {}}
+    if kind == "PersistentVolumeClaim":
+        live["spec"].update({"storageClassName": "local-path", "volumeMode": "Filesystem", "volumeName": "pvc-1"})
+        live["status"] = {"phase": "Bound", "capacity": {"storage": "200Gi"}}
+    return live
+
+
+def cluster_extras():
+    """Objects the cluster creates by itself in every namespace."""
+    return [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-root-ca.crt", "namespace": "immich"},
+         "data": {"ca.crt": "..."}},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "immich"}},
+        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {
+            "name": "immich-server-5d9c", "namespace": "immich",
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "immich-server",
+                                 "uid": "x", "controller": True}]}},
+    ]
+
+
+def write_list(path, items):
+    with open(path, "w") as f:
+        json.dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}, f,
+                  indent=2)
+
+
+def find(objs, kind, name):
+    return next(o for o in objs if o["kind"] == kind and o["metadata"]["name"] == name)
+
+
+def main():
+    desired = desired_objects()
+    check(len(desired) == 9, f"expected 9 fixture resources, got {len(desired)}")
+    live = [add_server_noise(o, i) for i, o in enumerate(desired)] + cluster_extras()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["KIX_STORE"] = os.path.join(tmp, "store")
+        # 1. A dump with only server noise is identical (kubectl get -o json: kind: List).
+        dump = os.path.join(tmp, "dump.json")
+        write_list(dump, live)
+        out = kix("diff", DESIRED, "--live", dump, expect=0).stdout
+        check("identical:          9" in out, "noise-only dump should be 9 identical:\n" + out)
+        check("modified:           0" in out, "noise-only dump should have nothing modified:\n" + out)
+
+        # The same as a directory of one file per object.
+        dump_dir = os.path.join(tmp, "dump-dir")
+        os.mkdir(dump_dir)
+        for i, obj in enumerate(live):
+            with open(os.path.join(dump_dir, f"{i:02d}.json"), "w") as f:
+                json.dump(obj, f)
+        kix("diff", DESIRED, "--live", dump_dir, expect=0)
+
+        # 2. Drift: replicas and image changed, valkey's Service deleted, a ConfigMap added.
+        drifted = copy.deepcopy(live)
+        deployment = find(drifted, "Deployment", "immich-server")
+        deployment["spec"]["replicas"] = 2
+        deployment["spec"]["template"]["spec"]["containers"][0]["image"] = "ghcr.io/immich-app/immich-server:v1.130.0"
+        drifted.remove(find(drifted, "Service", "valkey"))
+        drifted.append({"apiVersion": "v1", "kind": "ConfigMap",
+                        "metadata": {"name": "legacy-override", "namespace": "immich", "uid": "u"},
+                        "data": {"x": "1"}})
+        drift_dump = os.path.join(tmp, "drift.json")
+        write_list(drift_dump, drifted)
+
+        text = kix("diff", DESIRED, "--live", drift_dump, expect=1).stdout
+        for needle in ["modified:           1", "kix-only:           1", "cluster-only:       1",
+                       "~ Deployment/immich-server @ immich", "$.spec.replicas:", "kix:     1", "cluster: 2",
+                       "$.spec.template.spec.containers[0].image:",
+                       "kix:     ghcr.io/immich-app/immich-server:v1.131.1",
+                       "cluster: ghcr.io/immich-app/immich-server:v1.130.0",
+                       "+ Service/valkey @ immich (new — will be created)",
+                       "- ConfigMap/legacy-override @ immich (cluster-only — not managed by kix)"]:
+            check(needle in text, f"text output lacks {needle!r}:\n{text}")
+        check("\x1b[" not in text, "no colours when stdout is not a TTY")
+
+        report = json.loads(kix("diff", DESIRED, "--live", drift_dump, "--format", "json", expect=1).stdout)
+        check(report["summary"] == {"identical": 7, "modified": 1, "kix-only": 1, "cluster-only": 1},
+              f"json summary: {report['summary']}")
+        modified = [r for r in report["resources"] if r["status"] == "modified"]
+        check(len(modified) == 1 and modified[0]["name"] == "immich-server", f"json modified: {modified}")
+        changes = {c["path"]: (c.get("kix"), c.get("cluster")) for c in modified[0]["changes"]}
+        check(changes == {"$.spec.replicas": (1, 2),
+                          "$.spec.template.spec.containers[0].image": (
+                              "ghcr.io/immich-app/immich-server:v1.131.1",
+                              "ghcr.io/immich-app/immich-server:v1.130.0")}, f"json changes: {changes}")
+        statuses = sorted((r["status"], r["kind"], r["name"]) for r in report["resources"])
+        check(statuses == [("cluster-only", "ConfigMap", "legacy-override"), ("kix-only", "Service", "valkey"),
+                           ("modified", "Deployment", "immich-server")], f"json statuses: {statuses}")
+
+        md = kix("diff", DESIRED, "--live", drift_dump, "--format", "markdown", expect=1).stdout
+        for needle in ["| modified | 1 |", "| kix-only (will be created) | 1 |",
+                       "| cluster-only (not managed by kix) | 1 |", "#### ~ Deployment/immich-server @ immich",
+                       "| `$.spec.replicas` | `1` | `2` |",
+                       "| `$.spec.template.spec.containers[0].image` | `ghcr.io/immich-app/immich-server:v1.131.1` "
+                       "| `ghcr.io/immich-app/immich-server:v1.130.0` |",
+                       "`Service/valkey @ immich`", "`ConfigMap/legacy-override @ immich`"]:
+            check(needle in md, f"markdown lacks {needle!r}:\n{md}")
+
+        # 3. A Secret whose value differs: reported, never printed.
+        secret_live = copy.deepcopy(live)
+        cluster_value = "old-cluster-password"
+        find(secret_live, "Secret", "immich-db")["data"]["password"] = base64.b64encode(
+            cluster_value.encode()).decode()
+        secret_dump = os.path.join(tmp, "secret.json")
+        write_list(secret_dump, secret_live)
+        forbidden = ["correct-horse-battery", base64.b64encode(b"correct-horse-battery").decode(),
+                     cluster_value, base64.b64encode(cluster_value.encode()).decode()]
+        for fmt in ["text", "json", "markdown"]:
+            proc = kix("diff", DESIRED, "--live", secret_dump, "--format", fmt, expect=1)
+            both = proc.stdout + proc.stderr
+            check("Secret/immich-db" in both or '"immich-db"' in both, f"{fmt}: secret change not reported:\n{both}")
+            check("$.data.password" in both, f"{fmt}: secret path not reported:\n{both}")
+            for value in forbidden:
+                check(value not in both, f"{fmt}: secret value {value!r} leaked:\n{both}")
+
+        # 4. Usage errors exit 2.
+        kix("diff", DESIRED, expect=2)
+        kix("diff", DESIRED, "--live", os.path.join(tmp, "missing"), expect=2)
+
+    if FAILURES:
+        print(f"{len(FAILURES)} failure(s)")
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include "compiler/module_merge.h"
+#include "store/document.h"
+
+namespace kix::compiler {
+namespace {
+
+Document parse(const std::string& text, const std::string& file) {
+  Diagnostics diags;
+  ParseOptions options;
+  options.record_locations = true;
+  options.allow_custom_tags = true;
+  return std::move(parse_yaml(text, file, diags, options).at(0));
+}
+
+MergedDocument merge(const std::string& a, const std::string& b) {
+  std::vector<Document> docs;
+  docs.push_back(parse(a, "a.yaml"));
+  docs.push_back(parse(b, "b.yaml"));
+  return MergedDocument::merge(std::move(docs), {"availablePackages"});
+}
+
+TEST(CompilerModuleMerge, MapsMergeDeeplyAndKnowWhereValuesCameFrom) {
+  auto m = merge("x:\n  a: 1\n", "x:\n  b: 2\n");
+  EXPECT_EQ(m.value(), Json::parse(R"({"x":{"a":1,"b":2}})"));
+  EXPECT_EQ(m.locate("/x/a").file, "a.yaml");
+  EXPECT_EQ(m.locate("/x/b").file, "b.yaml");
+  EXPECT_EQ(m.locate("/x/b").line, 2);
+}
+
+TEST(CompilerModuleMerge, EqualValuesAgree) {
+  EXPECT_EQ(merge("x: 1\n", "x: 1\n").value()["x"], 1);
+}
+
+TEST(CompilerModuleMerge, ConflictNamesBothFilesAndLines) {
+  try {
+    merge("cfg:\n  size: 20Gi\n", "\ncfg:\n  size: 30Gi\n");
+    FAIL() << "expected a conflict";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    EXPECT_EQ(
+        e.message(),
+        "conflicting values for '/cfg/size': \"20Gi\" at a.yaml:2:9 and \"30Gi\" at b.yaml:3:9");
+  }
+}
+
+TEST(CompilerModuleMerge, DefaultYieldsAndForceWins) {
+  EXPECT_EQ(merge("size: !default 20Gi\n", "size: 30Gi\n").value()["size"], "30Gi");
+  EXPECT_EQ(merge("size: 20Gi\n", "size: !default 30Gi\n").value()["size"], "20Gi");
+  EXPECT_EQ(merge("size: 20Gi\n", "size: !force 30Gi\n").value()["size"], "30Gi");
+  EXPECT_EQ(merge("size: !force 20Gi\n", "size: 30Gi\n").value()["size"], "20Gi");
+  EXPECT_EQ(merge("m: !default {a: 1}\n", "m: {a: 2}\n").value()["m"]["a"], 2);
+  EXPECT_THROW(merge("size: !force 1\n", "size: !force 2\n"), Error);
+}
+
+TEST(CompilerModuleMerge, ListedTopLevelListsAreJoined) {
+  auto m = merge("availablePackages: [valkey]\n", "availablePackages: [redis, valkey]\n");
+  EXPECT_EQ(m.value()["availablePackages"], Json::parse(R"(["valkey","redis"])"));
+  EXPECT_THROW(merge("other: [1]\n", "other: [2]\n"), Error);
+}
+
+}  // namespace
+}  // namespace kix::compiler

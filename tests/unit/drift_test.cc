@@ -1,0 +1,144 @@
+#include "store/drift.h"
+
+#include <gtest/gtest.h>
+
+#include "store/error.h"
+
+namespace kix {
+namespace {
+
+Manifest manifest(const std::string& text) {
+  return make_manifest(Json::parse(text), SourceLocation{"test.yaml", 1});
+}
+
+Manifest deployment(int replicas, const std::string& image) {
+  Json value = Json::parse(
+      R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"app"},
+    "spec":{"replicas":1,"template":{"spec":{"containers":[{"name":"web","image":"x"}]}}}})");
+  value["spec"]["replicas"] = replicas;
+  value["spec"]["template"]["spec"]["containers"][0]["image"] = image;
+  return make_manifest(value, SourceLocation{"test.yaml", 1});
+}
+
+Json with_server_noise(Json value) {
+  value["metadata"]["uid"] = "1234";
+  value["metadata"]["resourceVersion"] = "99";
+  value["metadata"]["managedFields"] = Json::array({{{"manager", "kubectl"}}});
+  value["status"] = {{"replicas", 1}};
+  value["spec"]["revisionHistoryLimit"] = 10;
+  value["spec"]["template"]["spec"]["dnsPolicy"] = "ClusterFirst";
+  return value;
+}
+
+TEST(Drift, ServerNoiseIsNotDrift) {
+  Manifest want = deployment(3, "web:1");
+  Manifest live = make_manifest(with_server_noise(want.value), {});
+  DiffReport report = diff_against_live({want}, {live});
+  ASSERT_EQ(report.resources.size(), 1u);
+  EXPECT_EQ(report.resources[0].status, DiffStatus::kIdentical);
+  EXPECT_FALSE(report.has_differences());
+}
+
+TEST(Drift, ReportsModifiedKixOnlyAndClusterOnly) {
+  Manifest want = deployment(3, "web:2");
+  Manifest live = make_manifest(with_server_noise(deployment(2, "web:1").value), {});
+  Manifest only_kix = manifest(
+      R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"app"}})");
+  Manifest only_cluster = manifest(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"leftover","namespace":"app"}})");
+  DiffReport report = diff_against_live({want, only_kix}, {only_cluster, live});
+  ASSERT_EQ(report.resources.size(), 3u);
+  EXPECT_EQ(report.count(DiffStatus::kModified), 1u);
+  EXPECT_EQ(report.count(DiffStatus::kLeftOnly), 1u);
+  EXPECT_EQ(report.count(DiffStatus::kRightOnly), 1u);
+  const ResourceDiff& modified = report.resources[0];
+  EXPECT_EQ(modified.status, DiffStatus::kModified);
+  EXPECT_EQ(modified.id.display(), "Deployment/web @ app");
+  ASSERT_EQ(modified.changes.size(), 2u);
+  EXPECT_EQ(modified.changes[0].path, "$.spec.replicas");
+  EXPECT_EQ(*modified.changes[0].before, 3);
+  EXPECT_EQ(*modified.changes[0].after, 2);
+  EXPECT_EQ(modified.changes[1].path, "$.spec.template.spec.containers[0].image");
+  EXPECT_EQ(report.resources[1].id.kind, "Service");
+  EXPECT_EQ(report.resources[2].id.kind, "ConfigMap");
+}
+
+TEST(Drift, ChangedSecretIsReportedWithoutItsValues) {
+  Manifest want =
+      manifest(R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"app"},
+    "stringData":{"password":"hunter2"}})");
+  Manifest live =
+      manifest(R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"app"},
+    "data":{"password":"b2xkLXZhbHVl"},"type":"Opaque"})");
+  DiffReport report = diff_against_live({want}, {live});
+  ASSERT_EQ(report.count(DiffStatus::kModified), 1u);
+  const auto& changes = report.resources[0].changes;
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].path, "$.data.password");
+  EXPECT_TRUE(changes[0].secret);
+  EXPECT_EQ(*changes[0].before, kRedactedValue);
+  EXPECT_EQ(*changes[0].after, kRedactedValue);
+}
+
+TEST(Drift, SecretStringDataEqualToLiveDataIsIdentical) {
+  Manifest want =
+      manifest(R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"app"},
+    "stringData":{"password":"hunter2"}})");
+  Manifest live =
+      manifest(R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","namespace":"app"},
+    "data":{"password":"aHVudGVyMg=="},"type":"Opaque"})");
+  EXPECT_FALSE(diff_against_live({want}, {live}).has_differences());
+}
+
+TEST(Drift, ResourceWithoutNamespaceMatchesDefault) {
+  Manifest want = manifest(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}})");
+  Manifest live = manifest(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"default"},"data":{"a":"1"}})");
+  EXPECT_FALSE(diff_against_live({want}, {live}).has_differences());
+}
+
+TEST(Drift, ObjectsTheClusterCreatesAreNotClusterOnly) {
+  Manifest root_ca = manifest(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kube-root-ca.crt","namespace":"app"}})");
+  Manifest owned =
+      manifest(R"({"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"web-1",
+    "namespace":"app","ownerReferences":[{"kind":"Deployment","name":"web","controller":true}]}})");
+  Manifest manual = manifest(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"manual","namespace":"app"}})");
+  DiffReport report = diff_against_live({}, {root_ca, owned, manual});
+  ASSERT_EQ(report.resources.size(), 1u);
+  EXPECT_EQ(report.resources[0].id.name, "manual");
+  EXPECT_TRUE(is_cluster_generated(owned.value));
+  EXPECT_FALSE(is_cluster_generated(manual.value));
+}
+
+TEST(Drift, DuplicateLiveIdentityIsAnError) {
+  Manifest a =
+      manifest(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"}})");
+  EXPECT_THROW(diff_against_live({}, {a, a}), Error);
+}
+
+TEST(Drift, BuildsSeparateContentChangesFromDependencyChanges) {
+  auto graph_of = [](const std::string& image) {
+    Manifest cm =
+        manifest(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"},
+      "data":{"image":")" +
+                 image + R"("}})");
+    Manifest pod = manifest(
+        R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n"},"spec":{}})");
+    return build_graph({cm, pod}, {{}, {0}});
+  };
+  Graph before = graph_of("a");
+  Graph after = graph_of("b");
+  DiffReport report = diff_builds(after, before);
+  ASSERT_EQ(report.resources.size(), 2u);
+  EXPECT_EQ(report.resources[0].status, DiffStatus::kModified);
+  EXPECT_EQ(report.resources[0].id.kind, "ConfigMap");
+  EXPECT_EQ(report.resources[1].status, DiffStatus::kDependencyChanged);
+  EXPECT_EQ(report.resources[1].dependencies, std::vector<std::string>{"ConfigMap/c @ n"});
+  EXPECT_FALSE(diff_builds(before, graph_of("a")).has_differences());
+}
+
+}  // namespace
+}  // namespace kix

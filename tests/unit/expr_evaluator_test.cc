@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include "compiler/evaluator.h"
+#include "compiler/quantity.h"
+
+namespace kix::compiler {
+namespace {
+
+class ExprTest : public ::testing::Test {
+ protected:
+  ExprTest() {
+    scope_.set("cfg",
+               Value(Json::parse(R"({"size":"10Gi","replicas":3,"tags":["a","b"],"on":true})")));
+    Value cache(Json::parse(R"({"name":"valkey","out":{"fqdn":"valkey.ns.svc","port":6379}})"));
+    auto tree = std::make_shared<ProvenanceTree>();
+    tree->children["out"].children["fqdn"].self = {7};
+    tree->children["out"].children["port"].self = {9};
+    cache.parts = tree;
+    scope_.set("cache", cache);
+    scope_.set("missing", Value(nullptr));
+  }
+
+  Value eval(const std::string& text) {
+    return evaluate_text(text, scope_, ExprSite{{"pkg.yaml", 12, 5}, text});
+  }
+  Json json(const std::string& text) { return eval(text).json; }
+
+  MapScope scope_;
+};
+
+TEST_F(ExprTest, LiteralsAndArithmetic) {
+  EXPECT_EQ(json("1 + 2 * 3"), 7);
+  EXPECT_EQ(json("(1 + 2) * 3"), 9);
+  EXPECT_EQ(json("'a' + \"b\""), "ab");
+  EXPECT_EQ(json("[1] + [2]"), Json::parse("[1,2]"));
+  EXPECT_EQ(json("{'a': 1} + {'b': 2}"), Json::parse(R"({"a":1,"b":2})"));
+  EXPECT_EQ(json("-cfg.replicas"), -3);
+  EXPECT_EQ(json("7 % 4"), 3);
+  EXPECT_EQ(json("null"), nullptr);
+}
+
+TEST_F(ExprTest, ComparisonsAndBooleans) {
+  EXPECT_EQ(json("cfg.replicas > 2 && cfg.on"), true);
+  EXPECT_EQ(json("cfg.replicas == 3 ? 'three' : 'other'"), "three");
+  EXPECT_EQ(json("!cfg.on || false"), false);
+  EXPECT_EQ(json("'a' in cfg.tags"), true);
+  EXPECT_EQ(json("'size' in cfg"), true);
+  EXPECT_EQ(json("'c' in cfg.tags"), false);
+}
+
+TEST_F(ExprTest, ShortCircuitSkipsInvalidRightSide) {
+  EXPECT_EQ(json("false && cfg.nothing.here"), false);
+  EXPECT_EQ(json("true || cfg.nothing.here"), true);
+}
+
+TEST_F(ExprTest, QuantitiesCompareNumerically) {
+  EXPECT_EQ(json("quantity('10Gi') < quantity('50Gi')"), true);
+  EXPECT_EQ(json("quantity('500m') < quantity('1')"), true);
+  EXPECT_EQ(json("quantity('1Gi') > quantity('1G')"), true);
+  EXPECT_EQ(parse_quantity("1Ki"), 1024.0);
+  EXPECT_EQ(parse_quantity("2e3"), 2000.0);
+  EXPECT_FALSE(parse_quantity("ten").has_value());
+  EXPECT_FALSE(parse_quantity("1.2.3Gi").has_value());
+}
+
+TEST_F(ExprTest, FunctionsAndMethods) {
+  EXPECT_EQ(json("size(cfg.tags)"), 2);
+  EXPECT_EQ(json("cfg.tags.size()"), 2);
+  EXPECT_EQ(json("has(cfg.size)"), true);
+  EXPECT_EQ(json("has(cfg.nope)"), false);
+  EXPECT_EQ(json("join(cfg.tags, ',')"), "a,b");
+  EXPECT_EQ(json("cfg.tags.join('-')"), "a-b");
+  EXPECT_EQ(json("string(cfg.replicas)"), "3");
+  EXPECT_EQ(json("int('42')"), 42);
+  EXPECT_EQ(json("cfg.size.startsWith('10')"), true);
+  EXPECT_EQ(json("cfg.size.lowerAscii()"), "10gi");
+  EXPECT_EQ(json("'a.b.c'.split('.')"), Json::parse(R"(["a","b","c"])"));
+  EXPECT_EQ(json("'x-y'.replace('-', '_')"), "x_y");
+  EXPECT_EQ(json("cfg.size.matches('^[0-9]+Gi$')"), true);
+  EXPECT_EQ(json("type(cfg.tags)"), "list");
+  EXPECT_EQ(json("default(missing, 5)"), 5);
+}
+
+TEST_F(ExprTest, ListMacros) {
+  EXPECT_EQ(json("cfg.tags.exists(t, t == 'b')"), true);
+  EXPECT_EQ(json("cfg.tags.all(t, size(t) == 1)"), true);
+  EXPECT_EQ(json("cfg.tags.map(t, t + '!')"), Json::parse(R"(["a!","b!"])"));
+  EXPECT_EQ(json("[1, 2, 3, 4].filter(n, n % 2 == 0)"), Json::parse("[2,4]"));
+  EXPECT_EQ(json("cfg.exists(k, k == 'on')"), true);
+}
+
+TEST_F(ExprTest, MissingAttributeNamesFileLineAndPath) {
+  try {
+    eval("cache.out.sentinelPort");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(e.message(),
+              "attribute 'sentinelPort' missing at pkg.yaml:12 in: cache.out.sentinelPort");
+    EXPECT_NE(e.hint().find("fqdn, port"), std::string::npos);
+  }
+}
+
+TEST_F(ExprTest, UnknownNameSuggestsTheClosest) {
+  try {
+    eval("cahce.out.fqdn");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "unknown name 'cahce'");
+    EXPECT_NE(e.hint().find("did you mean 'cache'?"), std::string::npos);
+  }
+}
+
+TEST_F(ExprTest, TypeErrorsAreClear) {
+  try {
+    eval("cfg.size < '50Gi' + 1");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "operator '+' cannot combine a string with an integer");
+  }
+  EXPECT_THROW(eval("cfg.size < 50"), Error);
+  EXPECT_THROW(eval("missing.out"), Error);
+}
+
+TEST_F(ExprTest, SyntaxErrorsPointIntoTheExpression) {
+  try {
+    eval("cfg.size <");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("syntax error"), std::string::npos);
+    EXPECT_EQ(e.where().line, 12);
+  }
+}
+
+TEST_F(ExprTest, ProvenanceFollowsTheValuesRead) {
+  EXPECT_EQ(eval("cache.out.fqdn").all(), (Provenance{7}));
+  EXPECT_EQ(eval("cache.out.port").all(), (Provenance{9}));
+  EXPECT_EQ(eval("cache.out.fqdn + ':' + string(cache.out.port)").all(), (Provenance{7, 9}));
+  EXPECT_EQ(eval("cache.name").all(), Provenance{});
+  EXPECT_EQ(eval("cache.out").all(), (Provenance{7, 9}));
+  EXPECT_EQ(eval("cfg.replicas + 1").all(), Provenance{});
+}
+
+}  // namespace
+}  // namespace kix::compiler
+
+namespace kix::compiler {
+namespace {
+
+TEST(ExprLimits, IntegerOverflowIsAnError) {
+  MapScope scope;
+  ExprSite site{{"p.yaml", 1, 1}, "x"};
+  EXPECT_THROW(evaluate_text("9223372036854775807 + 1", scope, site), Error);
+  EXPECT_THROW(evaluate_text("4611686018427387904 * 4", scope, site), Error);
+  EXPECT_THROW(evaluate_text("1 / 0", scope, site), Error);
+  EXPECT_THROW(evaluate_text("int(1e300)", scope, site), Error);
+  EXPECT_FALSE(parse_quantity(std::string(400, '9') + "Gi").has_value());
+}
+
+}  // namespace
+}  // namespace kix::compiler

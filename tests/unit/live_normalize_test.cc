@@ -1,0 +1,90 @@
+#include "store/live_normalize.h"
+
+#include <gtest/gtest.h>
+
+namespace kix {
+namespace {
+
+TEST(LiveNormalize, StripsStatusAndServerSetMetadata) {
+  Json live = Json::parse(R"({"apiVersion":"v1","kind":"ConfigMap",
+    "metadata":{"name":"c","namespace":"n","uid":"u","resourceVersion":"1","generation":2,
+      "creationTimestamp":"2024-01-01T00:00:00Z","selfLink":"/x","managedFields":[{"manager":"kubectl"}],
+      "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","keep":"me"}},
+    "data":{"a":"1"},"status":{"phase":"x"}})");
+  Json stripped = strip_server_fields(live);
+  EXPECT_EQ(stripped, Json::parse(R"({"apiVersion":"v1","kind":"ConfigMap",
+    "metadata":{"name":"c","namespace":"n","annotations":{"keep":"me"}},"data":{"a":"1"}})"));
+}
+
+TEST(LiveNormalize, RemovesAnnotationsMapEmptiedByStripping) {
+  Json live = Json::parse(R"({"kind":"Deployment","metadata":{"name":"d",
+    "annotations":{"deployment.kubernetes.io/revision":"3"}}})");
+  EXPECT_FALSE(strip_server_fields(live)["metadata"].contains("annotations"));
+}
+
+TEST(LiveNormalize, ProjectionDropsFieldsKixDidNotSet) {
+  Json desired =
+      Json::parse(R"({"spec":{"ports":[{"name":"http","port":80}],"selector":{"app":"a"}}})");
+  Json live =
+      Json::parse(R"({"spec":{"clusterIP":"10.0.0.1","clusterIPs":["10.0.0.1"],"type":"ClusterIP",
+    "ports":[{"name":"http","port":80,"protocol":"TCP","targetPort":80}],"selector":{"app":"a"},
+    "sessionAffinity":"None"}})");
+  EXPECT_EQ(project_live(desired, live), desired);
+}
+
+TEST(LiveNormalize, ProjectionKeepsChangedValuesAndExtraListElements) {
+  Json desired =
+      Json::parse(R"({"spec":{"replicas":3,"containers":[{"name":"a","image":"x:1"}]}})");
+  Json live = Json::parse(
+      R"({"spec":{"replicas":2,"containers":[{"name":"a","image":"x:2","imagePullPolicy":"IfNotPresent"},
+    {"name":"sidecar","image":"s"}]}})");
+  Json projected = project_live(desired, live);
+  EXPECT_EQ(projected["spec"]["replicas"], 2);
+  EXPECT_EQ(projected["spec"]["containers"][0], Json::parse(R"({"name":"a","image":"x:2"})"));
+  EXPECT_EQ(projected["spec"]["containers"][1]["name"], "sidecar");
+}
+
+TEST(LiveNormalize, MissingLiveFieldStaysMissingUnlessZeroValue) {
+  Json desired =
+      Json::parse(R"({"spec":{"hostNetwork":false,"paused":true,"tolerations":[],"x":{}}})");
+  Json live = Json::parse(R"({"spec":{}})");
+  EXPECT_EQ(project_live(desired, live),
+            Json::parse(R"({"spec":{"hostNetwork":false,"tolerations":[],"x":{}}})"));
+}
+
+TEST(LiveNormalize, EqualQuantitiesInResourceMapsAreNotDrift) {
+  Json desired = Json::parse(
+      R"({"resources":{"requests":{"cpu":"1000m","memory":"1Gi"},"limits":{"cpu":1}}})");
+  Json live = Json::parse(
+      R"({"resources":{"requests":{"cpu":"1","memory":"1024Mi"},"limits":{"cpu":"1"}}})");
+  EXPECT_EQ(project_live(desired, live), desired);
+  Json changed =
+      Json::parse(R"({"resources":{"requests":{"cpu":"2","memory":"1Gi"},"limits":{"cpu":"1"}}})");
+  EXPECT_EQ(project_live(desired, changed)["resources"]["requests"]["cpu"], "2");
+}
+
+TEST(LiveNormalize, QuantityEqualityOnlyInQuantityFields) {
+  Json desired = Json::parse(R"({"env":[{"name":"A","value":"1"}]})");
+  Json live = Json::parse(R"({"env":[{"name":"A","value":"1.0"}]})");
+  EXPECT_EQ(project_live(desired, live)["env"][0]["value"], "1.0");
+}
+
+TEST(LiveNormalize, SameQuantity) {
+  EXPECT_TRUE(same_quantity("500m", "0.5"));
+  EXPECT_TRUE(same_quantity("1Ki", 1024));
+  EXPECT_TRUE(same_quantity("1e3", "1k"));
+  EXPECT_FALSE(same_quantity("1G", "1Gi"));
+  EXPECT_FALSE(same_quantity("abc", "abc"));
+}
+
+TEST(LiveNormalize, SecretStringDataIsComparedAsBase64Data) {
+  Json desired =
+      Json::parse(R"({"kind":"Secret","data":{"a":"eA=="},"stringData":{"b":"hello","a":"yz"}})");
+  Json stored = desired_as_stored(desired);
+  EXPECT_EQ(stored, Json::parse(R"({"kind":"Secret","data":{"a":"eXo=","b":"aGVsbG8="}})"));
+  Json config = Json::parse(R"({"kind":"ConfigMap","stringData":{"b":"x"}})");
+  EXPECT_EQ(desired_as_stored(config), config);
+}
+
+}  // namespace
+}  // namespace kix

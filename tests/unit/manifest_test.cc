@@ -1,0 +1,211 @@
+#include "store/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "store/merkle.h"
+#include "store/references.h"
+
+namespace kix {
+namespace {
+
+std::vector<Manifest> manifests(const std::string& yaml) {
+  Diagnostics diags;
+  std::vector<Manifest> out;
+  append_manifests(parse_yaml(yaml, "m.yaml", diags), out);
+  return out;
+}
+
+TEST(Manifest, ComputesIdentityCanonicalBytesAndBlob) {
+  auto ms = manifests("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\n");
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].id.group(), "apps");
+  EXPECT_EQ(ms[0].id.key(), "apps/Deployment/prod/web");
+  EXPECT_EQ(ms[0].id.display(), "Deployment/web @ prod");
+  EXPECT_EQ(ms[0].canonical,
+            R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"prod"}})");
+  EXPECT_EQ(ms[0].blob, Hash::of(ms[0].canonical));
+}
+
+TEST(Manifest, FlattensListsAndSkipsEmptyDocuments) {
+  auto ms = manifests(
+      "---\n---\napiVersion: v1\nkind: List\nitems:\n"
+      "- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n"
+      "- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n");
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_EQ(ms[1].id.name, "b");
+}
+
+TEST(Manifest, RejectsDocumentsWithoutIdentity) {
+  EXPECT_THROW(manifests("kind: ConfigMap\nmetadata: {name: a}\n"), Error);
+  EXPECT_THROW(manifests("apiVersion: v1\nmetadata: {name: a}\n"), Error);
+  EXPECT_THROW(manifests("apiVersion: v1\nkind: ConfigMap\n"), Error);
+  EXPECT_THROW(manifests("- a\n- b\n"), Error);
+  try {
+    manifests("a: 1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where().line, 1);
+  }
+}
+
+TEST(Manifest, DuplicateIdentitiesNameBothPlaces) {
+  auto ms = manifests(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: y}\n");
+  try {
+    check_unique_identities(ms);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where().line, 5);
+    EXPECT_NE(e.hint().find("m.yaml:1"), std::string::npos);
+  }
+}
+
+TEST(Manifest, MissingPathIsNotFound) {
+  Diagnostics diags;
+  try {
+    load_manifests({"/nonexistent/kix/path"}, diags);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+  }
+}
+
+const char* kApp = R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: app}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, tier: front}}
+    spec:
+      serviceAccountName: web
+      containers:
+      - name: web
+        image: nginx
+        envFrom: [{configMapRef: {name: web-env}}]
+        env:
+        - name: PASSWORD
+          valueFrom: {secretKeyRef: {name: web-secret, key: password}}
+      volumes:
+      - name: data
+        persistentVolumeClaim: {claimName: web-data}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web, namespace: app}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-env, namespace: app}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: web-secret, namespace: app}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: web-data, namespace: app}
+spec: {storageClassName: fast}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: fast}
+provisioner: x
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: web, namespace: app}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects: [{kind: ServiceAccount, name: web}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: app}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: app}
+spec:
+  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec: {group: example.com, names: {kind: Widget, plural: widgets}}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w, namespace: app}
+)";
+
+std::set<std::string> refs_of(const std::vector<Manifest>& ms,
+                              const std::vector<std::vector<InferredRef>>& refs, size_t i) {
+  std::set<std::string> out;
+  for (const auto& r : refs[i]) out.insert(ms[r.to].id.kind + "/" + ms[r.to].id.name);
+  return out;
+}
+
+TEST(References, InfersWhatKubernetesImplies) {
+  auto ms = manifests(kApp);
+  auto refs = infer_references(ms);
+  EXPECT_EQ(refs_of(ms, refs, 0),
+            (std::set<std::string>{"ServiceAccount/web", "ConfigMap/web-env", "Secret/web-secret",
+                                   "PersistentVolumeClaim/web-data"}));
+  EXPECT_EQ(refs_of(ms, refs, 1), (std::set<std::string>{"Deployment/web"}));
+  EXPECT_EQ(refs_of(ms, refs, 5), (std::set<std::string>{"StorageClass/fast"}));
+  EXPECT_EQ(refs_of(ms, refs, 7), (std::set<std::string>{"Role/reader", "ServiceAccount/web"}));
+  EXPECT_EQ(refs_of(ms, refs, 9), (std::set<std::string>{"Service/web"}));
+  EXPECT_EQ(refs_of(ms, refs, 11), (std::set<std::string>{"CustomResourceDefinition/widgets.example.com"}));
+  EXPECT_EQ(refs[0][0].reason, "spec.template.spec.serviceAccountName");
+}
+
+TEST(Merkle, ChangingAReferencedResourceRehashesItsDependentsOnly) {
+  auto before = build_graph_inferred(manifests(kApp));
+  std::string changed = kApp;
+  changed.replace(changed.find("spec: {storageClassName: fast}"), 30,
+                  "spec: {storageClassName: fast, volumeName: x}");
+  auto after = build_graph_inferred(manifests(changed));
+  EXPECT_NE(before.nodes[5], after.nodes[5]);   // the PVC itself
+  EXPECT_NE(before.nodes[0], after.nodes[0]);   // the Deployment mounts it
+  EXPECT_NE(before.nodes[1], after.nodes[1]);   // the Service selects the Deployment
+  EXPECT_NE(before.nodes[9], after.nodes[9]);   // the Ingress routes to the Service
+  EXPECT_EQ(before.nodes[2], after.nodes[2]);   // the ServiceAccount is untouched
+  EXPECT_EQ(before.nodes[7], after.nodes[7]);   // so is the RoleBinding
+  EXPECT_NE(before.root("c"), after.root("c"));
+}
+
+TEST(Merkle, NodeAndRootHashesFollowTheDocumentedForm) {
+  Hash blob = Hash::of("x");
+  Hash ref = Hash::of("y");
+  EXPECT_EQ(node_hash(blob, {ref, ref}),
+            Hash::of("{\"manifest\":\"" + blob.hex() + "\",\"refs\":[\"" + ref.hex() + "\"],\"v\":1}"));
+  EXPECT_EQ(root_hash("c\"", {ref, blob}),
+            Hash::of("{\"cluster\":\"c\\\"\",\"resources\":[\"" + std::min(ref, blob).hex() + "\",\"" +
+                     std::max(ref, blob).hex() + "\"],\"v\":1}"));
+}
+
+TEST(Merkle, BreaksReferenceCyclesDeterministically) {
+  auto ms = manifests(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n");
+  Graph g1 = build_graph(ms, {{1}, {0}});
+  std::vector<Manifest> reversed = {ms[1], ms[0]};
+  Graph g2 = build_graph(reversed, {{1}, {0}});
+  EXPECT_EQ(g1.warnings.size(), 1u);
+  EXPECT_EQ(g1.root("c"), g2.root("c"));
+}
+
+}  // namespace
+}  // namespace kix

@@ -1,0 +1,50 @@
+#include "store/process.h"
+
+#include <gtest/gtest.h>
+
+#include "store/error.h"
+
+namespace kix {
+namespace {
+
+TEST(Process, CapturesOutputErrorAndExitCode) {
+  SystemProcessRunner runner;
+  ProcessResult r = runner.run({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_EQ(r.err, "err\n");
+}
+
+TEST(Process, FeedsStdinLargerThanAPipeBuffer) {
+  SystemProcessRunner runner;
+  std::string input(1 << 20, 'x');
+  ProcessResult r = runner.run({"cat"}, input);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.size(), input.size());
+}
+
+TEST(Process, ProgramThatIgnoresStdinDoesNotHang) {
+  SystemProcessRunner runner;
+  ProcessResult r = runner.run({"/bin/sh", "-c", "exit 0"}, std::string(1 << 20, 'x'));
+  EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST(Process, MissingProgramIsNotFound) {
+  SystemProcessRunner runner;
+  try {
+    runner.run({"/nonexistent/kubectl"});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+  }
+  EXPECT_THROW(runner.run({}), Error);
+}
+
+TEST(Process, FindInPath) {
+  EXPECT_EQ(find_in_path("sh", "/nonexistent:/bin"), std::optional<std::string>("/bin/sh"));
+  EXPECT_FALSE(find_in_path("no-such-program-kix", "/bin:/usr/bin").has_value());
+  EXPECT_EQ(find_in_path("/bin/sh", ""), std::optional<std::string>("/bin/sh"));
+}
+
+}  // namespace
+}  // namespace kix

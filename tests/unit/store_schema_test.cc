@@ -1,0 +1,83 @@
+#include "store/schema.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "store/error.h"
+#include "store/sqlite.h"
+#include "tests/unit/store_test_support.h"
+
+namespace kix {
+namespace {
+
+TEST(StoreSchema, EmbeddedTextMatchesSchemaFile) {
+  std::ifstream in(std::string(KIX_SOURCE_DIR) + "/store/schema.sql", std::ios::binary);
+  ASSERT_TRUE(in) << "cannot read store/schema.sql";
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), schema_sql())
+      << "store/schema.cc is out of date: paste store/schema.sql into it";
+}
+
+TEST(StoreSchema, RecordsItsVersion) {
+  EXPECT_NE(schema_sql().find("VALUES (" + std::to_string(kSchemaVersion) + ")"),
+            std::string::npos);
+}
+
+TEST(StoreSqlite, TransactionRollsBackUnlessCommitted) {
+  testing::TempDir dir;
+  sqlite::Database db(dir.path() / "t.db");
+  db.exec("CREATE TABLE t (x INTEGER)");
+  {
+    sqlite::Transaction t(db, sqlite::Transaction::Mode::kWrite);
+    db.exec("INSERT INTO t VALUES (1)");
+  }
+  {
+    sqlite::Transaction t(db, sqlite::Transaction::Mode::kWrite);
+    db.exec("INSERT INTO t VALUES (2)");
+    t.commit();
+  }
+  auto s = db.prepare("SELECT group_concat(x) FROM t");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_text(0), "2");
+}
+
+TEST(StoreSqlite, AWriterWaitsForAnotherWriterInsteadOfFailing) {
+  testing::TempDir dir;
+  sqlite::Database a(dir.path() / "t.db");
+  a.exec("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER)");
+  sqlite::Database b(dir.path() / "t.db");
+  auto holder = std::make_unique<sqlite::Transaction>(a, sqlite::Transaction::Mode::kWrite);
+  a.exec("INSERT INTO t VALUES (1)");
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    holder->commit();
+  });
+  {
+    sqlite::Transaction t(b, sqlite::Transaction::Mode::kWrite);  // blocks until a commits
+    b.exec("INSERT INTO t VALUES (2)");
+    t.commit();
+  }
+  release.join();
+  auto s = b.prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_int(0), 2);
+}
+
+TEST(StoreSqlite, ErrorsNameTheStatement) {
+  testing::TempDir dir;
+  sqlite::Database db(dir.path() / "t.db");
+  try {
+    db.exec("SELECT * FROM missing_table");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("missing_table"), std::string::npos) << e.message();
+  }
+}
+
+}  // namespace
+}  // namespace kix

@@ -1,0 +1,82 @@
+// Helpers shared by the store's unit and property tests.
+#pragma once
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "store/manifest.h"
+#include "store/merkle.h"
+#include "store/store.h"
+
+namespace kix::testing {
+
+// A fresh directory under $TMPDIR, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "kix-store-test-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline Json config_map(const std::string& name, const std::string& value,
+                       const std::string& ns = "default") {
+  return Json{{"apiVersion", "v1"},
+              {"kind", "ConfigMap"},
+              {"metadata", {{"name", name}, {"namespace", ns}}},
+              {"data", {{"value", value}}}};
+}
+
+inline Json secret(const std::string& name, const std::string& password,
+                   const std::string& ns = "default") {
+  return Json{{"apiVersion", "v1"},
+              {"kind", "Secret"},
+              {"metadata", {{"name", name}, {"namespace", ns}}},
+              {"stringData", {{"password", password}}}};
+}
+
+// A Deployment that mounts the ConfigMap `config` (an inferred reference).
+inline Json deployment(const std::string& name, const std::string& image, const std::string& config,
+                       const std::string& ns = "default") {
+  Json volume{{"name", "cfg"}, {"configMap", {{"name", config}}}};
+  return Json{{"apiVersion", "apps/v1"},
+              {"kind", "Deployment"},
+              {"metadata", {{"name", name}, {"namespace", ns}}},
+              {"spec",
+               {{"selector", {{"matchLabels", {{"app", name}}}}},
+                {"template",
+                 {{"metadata", {{"labels", {{"app", name}}}}},
+                  {"spec",
+                   {{"containers", Json::array({{{"name", name}, {"image", image}}})},
+                    {"volumes", Json::array({volume})}}}}}}}};
+}
+
+inline Graph graph_of(const std::vector<Json>& values) {
+  std::vector<Manifest> manifests;
+  for (const auto& v : values)
+    manifests.push_back(make_manifest(v, SourceLocation{"test.yaml", 1, 1}));
+  return build_graph_inferred(std::move(manifests));
+}
+
+inline AddOptions in_cluster(const std::string& name, int64_t time = 1000) {
+  AddOptions o;
+  o.cluster = name;
+  o.time = time;
+  return o;
+}
+
+}  // namespace kix::testing
