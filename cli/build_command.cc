@@ -44,6 +44,8 @@ void run_build(const BuildArgs& args, Context& ctx) {
     std::cerr << "warning: " << w << "\n";
     ++warnings;
   }
+  // Refuse a foreign output directory before anything is stored.
+  check_result_dir(args.out);
   Store store = open_store(ctx);
   AddOptions options;
   options.cluster = c.cluster;

@@ -21,7 +21,9 @@ std::string file_part(const std::string& s) {
   return out;
 }
 
-void check_output_dir(const fs::path& dir) {
+}  // namespace
+
+void check_result_dir(const fs::path& dir) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) return;
   if (!fs::is_directory(dir, ec)) {
@@ -34,6 +36,8 @@ void check_output_dir(const fs::path& dir) {
       dir.string() + " is not empty and is not an earlier kix result (it has no `root` file)", {},
       "choose another output with -o DIR, or remove it");
 }
+
+namespace {
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -64,9 +68,13 @@ std::vector<std::string> result_file_names(const Graph& graph) {
 }
 
 void write_build_result(const fs::path& dir, const Graph& graph, const Hash& root) {
-  check_output_dir(dir);
+  check_result_dir(dir);
   fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
-  fs::path tmp = parent / ("." + dir.filename().string() + ".tmp-" + std::to_string(getpid()));
+  std::string tmp_name(1, '.');
+  tmp_name += dir.filename().string();
+  tmp_name += ".tmp-";
+  tmp_name += std::to_string(getpid());
+  fs::path tmp = parent / tmp_name;
   std::error_code ec;
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);

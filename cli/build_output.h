@@ -15,9 +15,12 @@ namespace kix::cli {
 // clash get the node hash appended.
 std::vector<std::string> result_file_names(const Graph& graph);
 
+// Throws kConflict unless `dir` is missing, empty, or an earlier result
+// (it has a `root` file): the user's own directories are never replaced.
+void check_result_dir(const std::filesystem::path& dir);
+
 // Replaces `dir` with the manifests of `graph` and a `root` file. `dir` may
-// be missing, empty, or an earlier result (it has a `root` file); anything
-// else is refused with kConflict. Written into a sibling temporary
+// pass check_result_dir. Written into a sibling temporary
 // directory first, so `dir` is either the old or the complete new result.
 void write_build_result(const std::filesystem::path& dir, const Graph& graph, const Hash& root);
 

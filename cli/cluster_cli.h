@@ -29,7 +29,8 @@ struct ClusterInput {
 //  - another existing file or directory: plain manifests (multi-document
 //    YAML, JSON, `kind: List`), references inferred;
 //  - anything else: a REF of the store (hash, prefix, NAME, NAME@N).
-// An empty `arg` means the current directory's cluster definition.
+// An empty `arg` means the current directory's cluster definition, else
+// ./result (the output of the last `kix build`).
 // Throws kix::Error (kNotFound for a REF the store does not know).
 ClusterInput load_cluster_input(const std::string& arg, Context& ctx);
 

@@ -3,8 +3,8 @@
 #include <map>
 
 #include "cli/cluster_cli.h"
-#include "cli/store_cli.h"
 #include "cli/compiler_cli.h"
+#include "cli/store_cli.h"
 #include "store/error.h"
 #include "store/manifest.h"
 #include "store/ref.h"
@@ -31,8 +31,8 @@ ClusterInput compile_input(const fs::path& definition, const std::string& label,
   compiler::Compilation compilation;
   if (!compile_definition(definition.string(), ctx, compilation)) {
     // compile_definition printed every error; nothing was compared or applied.
-    throw Error(ErrorKind::kInvalidInput, "the cluster definition " + label + " does not compile", {},
-                "fix the errors above (kix build shows the same), then run the command again");
+    throw Error(ErrorKind::kInvalidInput, "the cluster definition " + label + " does not compile",
+                {}, "fix the errors above (kix build shows the same), then run the command again");
   }
   ClusterInput input;
   input.cluster = compilation.cluster;
@@ -91,8 +91,10 @@ ClusterInput load_cluster_input(const std::string& arg, Context& ctx) {
   if (fs::exists(path, ec)) {
     if (auto definition = definition_file(path)) return compile_input(*definition, path, ctx);
     if (arg.empty()) {
+      // The last `kix build` output, as in `kix-diff: ./result vs ...`.
+      if (fs::is_directory("result", ec)) return load_plain("./result", ctx);
       throw Error(
-          ErrorKind::kNotFound, "no cluster.yaml in the current directory", {},
+          ErrorKind::kNotFound, "no cluster.yaml and no ./result in the current directory", {},
           "name a cluster definition directory, a manifest file or directory, or a store REF");
     }
     return load_plain(path, ctx);

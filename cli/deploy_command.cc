@@ -125,7 +125,7 @@ void add_deploy_command(CLI::App& app, Context& ctx) {
       "(docs/commands/deploy.md)");
   cmd->add_option("input", args->input,
                   "Cluster definition directory, manifest file or directory, or store REF "
-                  "(default: ./cluster.yaml)");
+                  "(default: ./cluster.yaml, else ./result)");
   cmd->add_flag("--dry-run", args->dry_run, "Print every kubectl command instead of running it");
   cmd->add_option("--context", args->context, "kubectl context");
   cmd->add_option("--timeout", args->timeout_seconds, "Seconds to wait for each workload");

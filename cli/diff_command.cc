@@ -63,6 +63,15 @@ std::string value_text(const std::optional<Json>& value) {
   return value->dump();
 }
 
+// A `kubectl get -A -o json` of a large cluster is one document of a few
+// hundred megabytes: far above the limits for hand-written input.
+ParseOptions live_parse_options() {
+  ParseOptions options;
+  options.limits.max_document_bytes = size_t{1} << 30;
+  options.limits.max_nodes = size_t{64} << 20;
+  return options;
+}
+
 // ---- live objects through kubectl -----------------------------------------
 
 // "Deployment.apps", "Service": a type name kubectl resolves without guessing
@@ -81,7 +90,7 @@ void append_kubectl_objects(ProcessRunner& runner, const std::vector<std::string
   }
   if (result.out.find_first_not_of(" \t\r\n") == std::string::npos) return;
   Diagnostics ignored;  // kubectl writes plain JSON: nothing to warn about
-  append_manifests(parse_json(result.out, "kubectl get", ignored), out);
+  append_manifests(parse_json(result.out, "kubectl get", ignored, live_parse_options()), out);
 }
 
 // Every live object of the kinds kix manages, in the namespaces it manages
@@ -311,7 +320,7 @@ void run_diff(const DiffArgs& args, Context& ctx) {
     words = &kBuildWords;
   } else if (!args.live.empty()) {
     Diagnostics diags;
-    std::vector<Manifest> live = load_manifests({args.live}, diags);
+    std::vector<Manifest> live = load_manifests({args.live}, diags, live_parse_options());
     ctx.print_diagnostics(diags);
     report = diff_against_live(left.graph.manifests, live);
     right_label = args.live;
@@ -340,7 +349,7 @@ void add_diff_command(CLI::App& app, Context& ctx) {
       "(docs/commands/diff.md)");
   cmd->add_option("input", args->input,
                   "Cluster definition directory, manifest file or directory, or store REF "
-                  "(default: ./cluster.yaml)");
+                  "(default: ./cluster.yaml, else ./result)");
   cmd->add_option("--against", args->against, "Another build: a REF, a definition or manifests");
   cmd->add_option("--live", args->live,
                   "Live objects: a directory or file of `kubectl get -o yaml|json` output");

@@ -29,6 +29,7 @@ void add_format_option(CLI::App* cmd, std::string& format, std::vector<std::stri
 void add_store_query_commands(CLI::App& store, Context& ctx);  // ls, show, cat, log, closure...
 void add_store_diff_command(CLI::App& store, Context& ctx);
 void add_store_maintenance_commands(CLI::App& store, Context& ctx);  // pin, unpin, gc, verify
+void add_store_archive_commands(CLI::App& store, Context& ctx);      // export, import
 // Registers `rollback` on `parent` (both `kix rollback` and `kix store rollback`).
 void add_rollback_command(CLI::App& parent, Context& ctx);
 

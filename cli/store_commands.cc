@@ -97,6 +97,12 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   options.time = unix_now();
   Store store = open_store(ctx);
   AddResult r = store.add(graph, options);
+  if (!has_cluster) {
+    Diagnostics note;
+    note.note({}, "added without --cluster: no generation was recorded, so `kix store gc` "
+                  "collects this root unless it is pinned (kix store pin)");
+    ctx.print_diagnostics(note);
+  }
 
   std::cout << "added " << r.resources << (r.resources == 1 ? " resource" : " resources") << ": "
             << r.new_blobs << " new blobs, " << r.reused_blobs << " reused, " << r.new_nodes
@@ -125,12 +131,14 @@ void add_add_command(CLI::App& store, Context& ctx) {
 
 void add_store_commands(CLI::App& app, Context& ctx) {
   auto* store = app.add_subcommand(
-      "store", "The content-addressed store: add, inspect, diff, roll back, pin, gc, verify");
+      "store",
+      "The content-addressed store: add, inspect, diff, roll back, pin, gc, verify, export");
   store->require_subcommand(1);
   add_add_command(*store, ctx);
   add_store_query_commands(*store, ctx);
   add_store_diff_command(*store, ctx);
   add_store_maintenance_commands(*store, ctx);
+  add_store_archive_commands(*store, ctx);
   add_rollback_command(*store, ctx);
   add_rollback_command(app, ctx);
 }

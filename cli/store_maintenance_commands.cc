@@ -109,7 +109,7 @@ void add_store_maintenance_commands(CLI::App& store, Context& ctx) {
   auto* keep = gc_cmd
                    ->add_option("--keep-generations", gc->keep_generations,
                                 "Keep each cluster's last N generations")
-                   ->check(CLI::PositiveNumber);
+                   ->default_str("");  // unset means: keep every generation
   gc_cmd->add_option("--older-than", gc->older_than,
                      "Delete generations older than this (30d, 12h, 45m, 2w); with "
                      "--keep-generations, a generation is kept when either option keeps it");

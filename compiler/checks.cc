@@ -19,7 +19,12 @@ std::pair<std::string, std::string> split_message(const std::string& text, size_
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     std::string line = text.substr(start, end - start);
-    rest += (rest.empty() ? "" : "\n") + (line.empty() ? std::string() : indent + line);
+    // Appended piecewise: gcc 12 -O3 misreports `"..." + std::string` (PR 105329).
+    if (!rest.empty()) rest += '\n';
+    if (!line.empty()) {
+      rest += indent;
+      rest += line;
+    }
     start = end + 1;
   }
   while (!rest.empty() && rest.back() == '\n') rest.pop_back();

@@ -51,7 +51,7 @@ class DefinitionLoader {
     ParseOptions options;
     options.record_locations = true;
     options.allow_custom_tags = true;
-    auto docs = parse_yaml(read_input(file.string()), display, diags_, options);
+    auto docs = parse_any(read_input(file.string()), display, diags_, options);
     if (docs.size() != 1 || !docs[0].value.is_object()) {
       throw Error(ErrorKind::kInvalidInput,
                   "a cluster definition must be one YAML map (see docs/cluster-definitions.md)",

@@ -426,7 +426,13 @@ std::unique_ptr<Expr> parse_expression(std::string_view text) {
 std::string to_source(const Expr& e) {
   switch (e.kind) {
     case Expr::Kind::kLiteral:
-      return e.literal.is_string() ? "'" + e.literal.get<std::string>() + "'" : e.literal.dump();
+      if (!e.literal.is_string()) return e.literal.dump();
+      {
+        std::string quoted(1, '\'');
+        quoted += e.literal.get<std::string>();
+        quoted += '\'';
+        return quoted;
+      }
     case Expr::Kind::kIdent:
       return e.name;
     case Expr::Kind::kMember:

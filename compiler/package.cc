@@ -219,6 +219,15 @@ class Loader {
     pkg_.needs = names(root, "needs");
     pkg_.optional_needs = names(root, "optionalNeeds");
     pkg_.provides = names(root, "provides");
+    for (const char* key : {"needs", "optionalNeeds"}) {
+      for (const auto& n : key == std::string("needs") ? pkg_.needs : pkg_.optional_needs) {
+        if (n == "self" || n == "config" || n == "cluster" || n == "resources") {
+          fail(std::string("/") + key,
+               "'" + n + "' cannot be a need: the name is taken by the expression scope",
+               "rename the need; self, config, cluster and resources are always defined");
+        }
+      }
+    }
     for (const auto& n : pkg_.optional_needs) {
       if (std::find(pkg_.needs.begin(), pkg_.needs.end(), n) != pkg_.needs.end()) {
         fail("/optionalNeeds", "'" + n + "' is both a need and an optional need");

@@ -240,6 +240,10 @@ class Resolver {
         "'\n     and no matching package was found in availablePackages for auto-instantiation.\n" +
         "\n     Declare one with `aliases: [" + need + "]` in namespace '" + decl.ns +
         "', or wire it with `deps: { " + need + ": <instance> }`.";
+    if (library_.find(need, diags_) != nullptr) {
+      explanation += "\n     The package '" + need +
+                     "' exists: add it to availablePackages to auto-instantiate it.";
+    }
     return Error(ErrorKind::kNotFound,
                  "no '" + need + "' found in cluster for namespace '" + decl.ns + "'", decl.where,
                  explanation);

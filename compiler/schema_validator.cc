@@ -1,7 +1,5 @@
 #include "compiler/schema_validator.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -367,11 +365,13 @@ std::string kind_key(const std::string& api_version, const std::string& kind) {
   return api_version + "/" + kind;
 }
 
+#ifndef KIX_DEFAULT_DATA_DIR
 std::filesystem::path executable_dir() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::filesystem::path() : exe.parent_path();
 }
+#endif
 
 }  // namespace
 

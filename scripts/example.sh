@@ -11,11 +11,11 @@ export KIX_STORE="$here/build/example-store"
 cd "$here"
 "$kix" build examples/immich -o build/example-result
 echo
-echo "== kix store log immich"
-"$kix" store log immich
+echo "== kix store log my-homelab"
+"$kix" store log my-homelab
 echo
-echo "== kix store ls immich"
-"$kix" store ls immich
+echo "== kix store ls my-homelab"
+"$kix" store ls my-homelab
 echo
 echo "== manifests written to build/example-result/"
 ls build/example-result

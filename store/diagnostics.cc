@@ -12,7 +12,8 @@ std::string Diagnostic::render() const {
     while (start <= hint.size()) {
       size_t end = hint.find('\n', start);
       if (end == std::string::npos) end = hint.size();
-      out += "  " + hint.substr(start, end - start) + "\n";
+      std::string line = hint.substr(start, end - start);
+      out += line.empty() ? "\n" : "  " + line + "\n";  // no trailing blanks
       start = end + 1;
     }
   }

@@ -94,7 +94,9 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
       [&](size_t i, size_t j) {
         Json want = desired_as_stored(desired[i].value);
         Json have = desired_as_stored(strip_server_fields(live[j].value));
-        return content_diff(want, project_live(want, have));
+        Json projected = project_live(want, have);
+        add_dropped_fields(projected, want, have, applied_fields(live[j].value, "kix"));
+        return content_diff(want, projected);
       },
       [](const Manifest& live) { return !is_cluster_generated(live.value); });
 }
@@ -129,6 +131,9 @@ bool is_cluster_generated(const Json& live) {
   const std::string name = metadata.value("name", "");
   if ((kind == "ConfigMap" && name == "kube-root-ca.crt") ||
       (kind == "ServiceAccount" && name == "default")) {
+    return true;
+  }
+  if (kind == "Secret" && live.value("type", "") == "kubernetes.io/service-account-token") {
     return true;
   }
   auto owners = metadata.find("ownerReferences");

@@ -57,8 +57,8 @@ DiffReport diff_builds(const Graph& left, const Graph& right);
 
 // Objects no one writes by hand: those a controller owns
 // (ownerReferences with controller: true: ReplicaSets, Pods, EndpointSlices),
-// Endpoints, EndpointSlices and Events, and the per-namespace
-// ConfigMap kube-root-ca.crt and ServiceAccount default.
+// Endpoints, EndpointSlices, Events, service account token Secrets, and the
+// per-namespace ConfigMap kube-root-ca.crt and ServiceAccount default.
 bool is_cluster_generated(const Json& live);
 
 const char* diff_status_name(DiffStatus status);  // "modified", "dependency-changed", ...

@@ -39,7 +39,8 @@ std::string Error::render() const {
     while (start <= hint_.size()) {
       size_t end = hint_.find('\n', start);
       if (end == std::string::npos) end = hint_.size();
-      out += "  " + hint_.substr(start, end - start) + "\n";
+      std::string line = hint_.substr(start, end - start);
+      out += line.empty() ? "\n" : "  " + line + "\n";  // no trailing blanks
       start = end + 1;
     }
   }

@@ -239,6 +239,57 @@ Json project_live(const Json& desired, const Json& live) {
   return project_object(desired, live, "");
 }
 
+namespace {
+
+void merge_fields(Json& into, const Json& from) {
+  for (const auto& [key, value] : from.items()) {
+    Json& slot = into[key];
+    if (slot.is_null()) slot = Json::object();
+    if (value.is_object()) merge_fields(slot, value);
+  }
+}
+
+}  // namespace
+
+Json applied_fields(const Json& live, const std::string& manager) {
+  Json owned = Json::object();
+  if (!live.is_object()) return owned;
+  auto metadata = live.find("metadata");
+  if (metadata == live.end() || !metadata->is_object()) return owned;
+  auto entries = metadata->find("managedFields");
+  if (entries == metadata->end() || !entries->is_array()) return owned;
+  for (const Json& entry : *entries) {
+    if (!entry.is_object() || entry.value("manager", "") != manager ||
+        entry.value("operation", "") != "Apply") {
+      continue;
+    }
+    auto fields = entry.find("fieldsV1");
+    if (fields != entry.end() && fields->is_object()) merge_fields(owned, *fields);
+  }
+  return owned;
+}
+
+void add_dropped_fields(Json& projected, const Json& desired, const Json& live, const Json& owned) {
+  if (!projected.is_object() || !live.is_object() || !owned.is_object()) return;
+  for (const auto& [token, children] : owned.items()) {
+    // "f:<name>" names an object field; "k:", "v:" and "." are list items
+    // and the node itself.
+    if (token.rfind("f:", 0) != 0) continue;
+    const std::string name = token.substr(2);
+    auto have = live.find(name);
+    if (have == live.end()) continue;
+    auto want = desired.is_object() ? desired.find(name) : desired.end();
+    if (!desired.is_object() || want == desired.end()) {
+      projected[name] = *have;
+      continue;
+    }
+    auto child = projected.find(name);
+    if (child != projected.end() && want->is_object() && have->is_object()) {
+      add_dropped_fields(*child, *want, *have, children);
+    }
+  }
+}
+
 bool same_quantity(const Json& a, const Json& b) {
   auto x = quantity_of(a);
   auto y = quantity_of(b);

@@ -2,13 +2,17 @@
 // compiled (DESIGN §8): what the server sets or defaults is not drift.
 //
 // The comparison model is the one kubectl diff uses under server-side apply:
-// kix owns the fields it writes, so only those are compared. Two steps:
+// kix owns the fields it writes, so only those are compared. Three steps:
 //   1. strip_server_fields removes what the API server adds to every object
 //      (status, uid, resourceVersion, managedFields, ...);
 //   2. project_live keeps, of the live object, only the fields present in the
 //      desired manifest, and treats server-normalized spellings of a value
-//      (quantities such as "1000m" for "1", omitted zero values) as equal.
+//      (quantities such as "1000m" for "1", omitted zero values) as equal;
+//   3. add_dropped_fields puts back the fields kix applied before (per
+//      managedFields) that the desired manifest no longer sets.
 #pragma once
+
+#include <string>
 
 #include "store/canonical_json.h"
 
@@ -36,6 +40,18 @@ Json desired_as_stored(const Json& desired);
 //   quantity, an omitted zero value or empty map/list, a null that means
 //   "unset"), the desired value is used so no difference is reported.
 Json project_live(const Json& desired, const Json& live);
+
+// The fields `manager` owns through server-side apply, from live
+// metadata.managedFields: the union of the FieldsV1 sets
+// ({"f:spec": {"f:replicas": {}}}) of its Apply entries; an empty object
+// when it owns none.
+Json applied_fields(const Json& live, const std::string& manager);
+
+// Adds to `projected` the object fields that `owned` (applied_fields of
+// kix) says kix applied earlier but `desired` no longer sets: the next apply
+// removes them, so they are differences. Values are taken from `live`.
+// Lists are not walked (project_live already keeps unmatched elements).
+void add_dropped_fields(Json& projected, const Json& desired, const Json& live, const Json& owned);
 
 // Both values are Kubernetes quantities ("1Gi", "1024Mi", "0.5", 1) of
 // equal amount.

@@ -1,6 +1,9 @@
 #include "store/manifest.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -145,21 +148,67 @@ std::vector<fs::path> manifest_files(const fs::path& path) {
   return files;
 }
 
+namespace {
+
+// What reading one file produced; files are read in parallel and their
+// results joined in file order, so output never depends on scheduling.
+struct FileResult {
+  std::vector<Manifest> manifests;
+  Diagnostics diags;
+  std::exception_ptr error;
+};
+
+void load_file(const std::string& f, const ParseOptions& options, FileResult& result) {
+  try {
+    std::string text = read_input(f);
+    std::string name = f == "-" ? "<stdin>" : f;
+    append_manifests(parse_any(text, name, result.diags, options), result.manifests);
+  } catch (...) {
+    result.error = std::current_exception();
+  }
+}
+
+}  // namespace
+
 std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
                                      const ParseOptions& options) {
-  std::vector<Manifest> out;
+  std::vector<std::string> files;
   for (const auto& p : paths) {
-    std::vector<std::string> files;
     if (p == "-") {
       files.push_back("-");
     } else {
       for (auto& f : manifest_files(p)) files.push_back(f.string());
     }
-    for (const auto& f : files) {
-      std::string text = read_input(f);
-      std::string name = f == "-" ? "<stdin>" : f;
-      append_manifests(parse_any(text, name, diags, options), out);
+  }
+  // Parsing dominates ingest and every file is independent: spread the
+  // files over the cores, each worker taking the next unclaimed file.
+  std::vector<FileResult> results(files.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) load_file(files[i], options, results[i]);
+  };
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
+  if (files.size() < 16) threads = 1;
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  std::vector<Manifest> out;
+  size_t total = 0;
+  for (const auto& r : results) total += r.manifests.size();
+  out.reserve(total);
+  for (auto& r : results) {
+    for (const auto& d : r.diags.items()) {
+      if (d.severity == Severity::kWarning) {
+        diags.warn(d.where, d.message, d.hint);
+      } else {
+        diags.note(d.where, d.message);
+      }
     }
+    // The first failing file in order decides the error, as a serial read would.
+    if (r.error) std::rethrow_exception(r.error);
+    for (auto& m : r.manifests) out.push_back(std::move(m));
   }
   return out;
 }

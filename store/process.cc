@@ -61,6 +61,10 @@ struct Pipe {
 void pump(const std::string& input, Pipe& in, Pipe& out, Pipe& err, ProcessResult& result) {
   size_t written = 0;
   if (input.empty()) in.close_write();
+  // Non-blocking, so a write fills the pipe only as far as it has room and
+  // the loop goes back to draining the program's output.
+  if (in.write_end >= 0)
+    ::fcntl(in.write_end, F_SETFL, ::fcntl(in.write_end, F_GETFL) | O_NONBLOCK);
   std::array<char, 65536> buffer;
   while (out.read_end >= 0 || err.read_end >= 0) {
     std::array<pollfd, 3> fds{};
@@ -77,7 +81,8 @@ void pump(const std::string& input, Pipe& in, Pipe& out, Pipe& err, ProcessResul
       ssize_t k = ::write(in.write_end, input.data() + written, input.size() - written);
       if (k > 0) written += static_cast<size_t>(k);
       // EPIPE: the program stopped reading; the rest of the input is moot.
-      if (k < 0 || written == input.size()) in.close_write();
+      bool failed = k < 0 && errno != EAGAIN && errno != EINTR;
+      if (failed || written == input.size()) in.close_write();
     }
     auto drain = [&](int slot, Pipe& pipe, std::string& sink) {
       if (slot < 0 || !fds[slot].revents) return;

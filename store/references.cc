@@ -75,7 +75,7 @@ class Inference {
         if (!group.empty() && !kind.empty()) crds_.emplace(group + "/" + kind, i);
       }
       std::string prefix;
-      if (pod_spec(ms[i], &prefix) != nullptr) workloads_.push_back(i);
+      if (pod_spec(ms[i], &prefix) != nullptr) workloads_[ms[i].id.ns].push_back(i);
     }
   }
 
@@ -146,8 +146,9 @@ class Inference {
   }
 
   void select_workloads(size_t i, const Json& selector, const std::string& reason) {
-    for (size_t w : workloads_) {
-      if (ms_[w].id.ns != ms_[i].id.ns) continue;
+    auto it = workloads_.find(ms_[i].id.ns);
+    if (it == workloads_.end()) return;
+    for (size_t w : it->second) {
       if (selects(selector, pod_labels(ms_[w]))) add_index(i, w, reason);
     }
   }
@@ -256,7 +257,7 @@ class Inference {
   std::vector<std::vector<InferredRef>> out_;
   std::unordered_map<std::string, size_t> by_name_;
   std::map<std::string, size_t> crds_;
-  std::vector<size_t> workloads_;
+  std::unordered_map<std::string, std::vector<size_t>> workloads_;  // by namespace
 };
 
 }  // namespace

@@ -91,7 +91,10 @@ void Database::fail(int rc, std::string_view what) const {
   std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   std::string hint;
   ErrorKind kind = kind_of(rc);
-  if (kind == ErrorKind::kCorruption) {
+  if ((rc & 0xff) == SQLITE_NOTADB) {
+    hint = "this file is not a SQLite database: point --store (or KIX_STORE) at a kix store "
+           "directory, or at an empty one to create a store";
+  } else if (kind == ErrorKind::kCorruption) {
     hint = "the store database is damaged; run `kix store verify` and restore from a backup";
   } else if (is_busy(rc)) {
     hint =

@@ -416,7 +416,10 @@ class YamlBuilder {
       throw error_at(where, "a " + std::string(is_map ? "mapping" : "sequence") +
                                 " cannot carry the tag !!" + core);
     }
-    record(pointer, where);
+    // A map or list under a key is located at its key: "immich:" is where a
+    // reader looks for the instance, not at its first field a line below.
+    bool under_key = !stack_.empty() && stack_.back().is_map;
+    record(pointer, under_key ? stack_.back().key_location : where);
     Frame f;
     f.value = is_map ? Json::object() : Json::array();
     f.is_map = is_map;

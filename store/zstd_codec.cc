@@ -59,4 +59,44 @@ std::string ZstdCodec::decompress(std::string_view frame, size_t raw_size, std::
   return out;
 }
 
+std::string ZstdCodec::decompress_bounded(std::string_view stream, size_t max_size,
+                                          std::string_view what) {
+  auto invalid = [&](const std::string& why) {
+    return Error(ErrorKind::kInvalidInput, std::string(what) + ": " + why, {},
+                 "the file is damaged or not what kix wrote");
+  };
+  ZSTD_DCtx_reset(contexts_->d, ZSTD_reset_session_and_parameters);
+  std::string out;
+  ZSTD_inBuffer in{stream.data(), stream.size(), 0};
+  size_t last = 1;
+  while (in.pos < in.size) {
+    if (out.size() >= max_size)
+      throw invalid("expands beyond " + std::to_string(max_size) + " bytes");
+    size_t before = out.size();
+    out.resize(std::min(max_size, before + std::max<size_t>(ZSTD_DStreamOutSize(), before)));
+    ZSTD_outBuffer o{out.data() + before, out.size() - before, 0};
+    last = ZSTD_decompressStream(contexts_->d, &o, &in);
+    out.resize(before + o.pos);
+    if (ZSTD_isError(last))
+      throw invalid(std::string("not a valid zstd stream: ") + ZSTD_getErrorName(last));
+    if (o.pos == 0 && in.pos < in.size && out.size() >= max_size) {
+      throw invalid("expands beyond " + std::to_string(max_size) + " bytes");
+    }
+  }
+  // Output may still be buffered inside the context.
+  while (last != 0) {
+    if (out.size() >= max_size)
+      throw invalid("expands beyond " + std::to_string(max_size) + " bytes");
+    size_t before = out.size();
+    out.resize(std::min(max_size, before + ZSTD_DStreamOutSize()));
+    ZSTD_outBuffer o{out.data() + before, out.size() - before, 0};
+    last = ZSTD_decompressStream(contexts_->d, &o, &in);
+    out.resize(before + o.pos);
+    if (ZSTD_isError(last))
+      throw invalid(std::string("not a valid zstd stream: ") + ZSTD_getErrorName(last));
+    if (o.pos == 0 && last != 0) throw invalid("the zstd stream is truncated");
+  }
+  return out;
+}
+
 }  // namespace kix

@@ -25,6 +25,9 @@ class ZstdCodec {
   // Decompresses a frame that must expand to exactly `raw_size` bytes.
   // Throws kix::Error(kCorruption) otherwise; `what` names the object.
   std::string decompress(std::string_view frame, size_t raw_size, std::string_view what);
+  // Decompresses a stream of unknown size; more than `max_size` bytes of
+  // output is kInvalidInput (a decompression bomb), a broken stream too.
+  std::string decompress_bounded(std::string_view stream, size_t max_size, std::string_view what);
 
  private:
   struct Contexts;

@@ -78,6 +78,11 @@ def test_build(work):
     pvc = next(d for d in docs.values() if d["kind"] == "PersistentVolumeClaim")
     check(pvc["spec"].get("storageClassName") == "local-path", "the PVC resolves the infrastructure StorageClass")
 
+    p = kix(["build", EXAMPLE, "-o", "out", "-m", "second build"], work, os.path.join(work, "store-a"))
+    check(p.returncode == 0 and "stored generation 2 of my-homelab" in p.stdout, "a rebuild is generation 2", p.stdout)
+    log = kix(["store", "log", "my-homelab"], work, os.path.join(work, "store-a")).stdout
+    check("second build" in log and root in log, "the generation has the message and the root", log)
+
     p2 = kix(["build", EXAMPLE, "-o", "out2"], work, os.path.join(work, "store-b"))
     lines2 = p2.stdout.strip().splitlines()
     check(bool(lines2) and lines2[-1] == root, "a second fresh store gives the same root hash", p2.stdout + p2.stderr)

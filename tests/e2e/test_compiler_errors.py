@@ -93,6 +93,19 @@ code, out, err = build({
 }, {"KIX_PACKAGES_PATH": "/nonexistent:$CASE/elsewhere"})
 check(code == 0, f"KIX_PACKAGES_PATH is searched: exit {code}", err)
 
+code, out, err = build({"cluster.yaml": "cluster: c\ninstances:\n  app: [\n"})
+check(code == 2 and "cluster.yaml:" in err, f"YAML syntax error: exit {code}, with file and line", err)
+
+code, out, err = build({
+    "pkgs/bad/package.yaml": "package: bad\nresources:\n  r:\n    manifest: { apiVersion: v1, kind: ConfigMap }\n    wehn: x\n",
+    "cluster.yaml": "cluster: c\npackagePaths: [./pkgs]\ninstances:\n  app:\n    one: { package: bad }\n",
+})
+check(code == 2 and "pkgs/bad/package.yaml:5:11: error: unknown field 'wehn' in resource 'r'" in err
+      and "did you mean 'when'?" in err, f"malformed package: exit {code}, file, line and suggestion", err)
+
+code, out, err = build({"cluster.yaml": "cluster: c\ninstances: {}\n", "result/mine.txt": "keep me\n"})
+check(code == 2 and "is not an earlier kix result" in err, f"a foreign result directory is not replaced: exit {code}", err)
+
 for f in FAILURES:
     print("FAIL:", f, file=sys.stderr)
 sys.exit(1 if FAILURES else 0)

@@ -49,7 +49,7 @@ def test_forgotten_storage(workdir):
               aliases: [postgres]
         """) + VECTORS)
     check(code == 1, f"no storage: exit code {code}, want 1", err)
-    check("cluster.yaml:6:7: error: no 'storage' found in cluster for namespace 'immich'\n" in err,
+    check("cluster.yaml:5:5: error: no 'storage' found in cluster for namespace 'immich'\n" in err,
           "no storage: first line with file and line", err)
     for line in [
         "       The package 'immich' requires a dependency named 'storage'\n",
@@ -77,7 +77,7 @@ def test_small_storage_warns(workdir):
               aliases: [postgres]
         """) + VECTORS)
     check(code == 0, f"10Gi: exit code {code}, want 0", err)
-    check("cluster.yaml:6:7: warning: immich 'immich' library storage is 10Gi\n"
+    check("cluster.yaml:5:5: warning: immich 'immich' library storage is 10Gi\n"
           "         — recommended minimum is 50Gi for photo libraries\n" in err,
           "10Gi: the warning text with file and line", err)
     last = (out.strip().splitlines() or [""])[-1]
@@ -102,7 +102,7 @@ def test_missing_vector_extension(workdir):
               config: { size: 200Gi }
         """))
     check(code == 1, f"no vectors: exit code {code}, want 1", err)
-    check("cluster.yaml:6:7: error: immich requires the 'vectors' PostgreSQL extension (pgvecto.rs)\n"
+    check("cluster.yaml:5:5: error: immich requires the 'vectors' PostgreSQL extension (pgvecto.rs)\n"
           "       but the postgres instance 'immich-db' does not have it configured.\n" in err,
           "no vectors: the error text", err)
     check("       Add to your postgres config:\n" in err, "no vectors: shows the config to add", err)
@@ -130,9 +130,9 @@ def test_two_postgres_aliases_are_ambiguous(workdir):
               config: { size: 200Gi }
         """))
     check(code == 1, f"ambiguous: exit code {code}, want 1", err)
-    check("cluster.yaml:6:7: error: ambiguous auto-resolution for 'postgres' in namespace 'immich'\n" in err,
+    check("cluster.yaml:5:5: error: ambiguous auto-resolution for 'postgres' in namespace 'immich'\n" in err,
           "ambiguous: the error text", err)
-    check("'db-a' (cluster.yaml:8:7)" in err and "'db-b' (cluster.yaml:11:7)" in err,
+    check("'db-a' (cluster.yaml:7:5)" in err and "'db-b' (cluster.yaml:10:5)" in err,
           "ambiguous: both candidates with file and line", err)
 
 

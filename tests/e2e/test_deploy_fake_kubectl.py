@@ -108,6 +108,30 @@ def main():
         applied = [c for c in calls if c["argv"][:1] == ["apply"]]
         check(len(applied) == len(wave_names) - 1, f"the last wave must not be applied ({len(applied)} applies)")
 
+        # The compiled example: its waves' commands in order.
+        immich = os.path.join(SRC, "examples/immich")
+        if os.path.isfile(os.path.join(immich, "cluster.yaml")):
+            iplan = json.loads(run(["plan", immich, "--format", "json"], env, 0).stdout)
+            out = run(["deploy", "--dry-run", immich], env, 0).stdout
+            headers = [l for l in out.splitlines() if l.startswith("# apply wave")]
+            check(len(headers) == len(iplan["waves"]), f"immich dry run waves:\n{out}")
+            position = -1
+            for w in iplan["waves"]:
+                header = next((l for l in headers if l.startswith(f"# apply wave {w['wave']}:")), "")
+                check(header and out.index(header) > position, f"wave {w['wave']} out of order:\n{out}")
+                position = out.index(header) if header else position
+                for r in w["resources"]:
+                    check(f"{r['kind']}/{r['name']}" in header, f"{r['kind']}/{r['name']} not in wave {w['wave']}")
+            check("rollout status deployment.apps/immich-server -n immich" in out, out)
+
+            # A successful deploy of a definition records the deployed root as a generation.
+            env.pop("FAKE_KUBECTL_FAIL_ON", None)
+            out = run(["deploy", immich], env, 0).stdout
+            check(" as generation 1 (root " in out, f"deploy did not record a generation:\n{out}")
+            out = run(["deploy", immich], env, 0).stdout
+            check(" generation 1 (root " in out and " as generation" not in out,
+                  f"redeploying the current generation must not add one:\n{out}")
+
         # No kubectl at all: a clear error, exit 2.
         env_no = dict(env, PATH="/nonexistent", KIX_KUBECTL="")
         proc = run(["deploy", DESIRED], env_no, 2)

@@ -58,36 +58,51 @@ def add_server_noise(obj, index):
             data[k] = base64.b64encode(v.encode()).decode()
     if kind in ("Deployment", "StatefulSet"):
         spec = live["spec"]
-        spec["revisionHistoryLimit"] = 10
+        spec.setdefault("revisionHistoryLimit", 10)
         if kind == "Deployment":
-            spec["progressDeadlineSeconds"] = 600
-            spec["strategy"] = {"type": "RollingUpdate",
-                                "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
+            spec.setdefault("progressDeadlineSeconds", 600)
+            spec.setdefault("strategy", {"type": "RollingUpdate",
+                                         "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
+        else:
+            spec.setdefault("podManagementPolicy", "OrderedReady")
+            spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
         pod = spec["template"]["spec"]
-        pod.update({"dnsPolicy": "ClusterFirst", "restartPolicy": "Always", "schedulerName": "default-scheduler",
-                    "securityContext": {}, "terminationGracePeriodSeconds": 30})
-        spec["template"]["metadata"]["creationTimestamp"] = None
+        for key, value in {"dnsPolicy": "ClusterFirst", "restartPolicy": "Always",
+                           "schedulerName": "default-scheduler", "securityContext": {},
+                           "terminationGracePeriodSeconds": 30}.items():
+            pod.setdefault(key, value)
+        spec["template"].setdefault("metadata", {})["creationTimestamp"] = None
         for c in pod["containers"]:
-            c.update({"imagePullPolicy": "IfNotPresent", "terminationMessagePath": "/dev/termination-log",
-                      "terminationMessagePolicy": "File"})
+            for key, value in {"imagePullPolicy": "IfNotPresent", "terminationMessagePath": "/dev/termination-log",
+                               "terminationMessagePolicy": "File"}.items():
+                c.setdefault(key, value)
             for p in c.get("ports", []):
-                p["protocol"] = "TCP"
+                p.setdefault("protocol", "TCP")
             requests = c.get("resources", {}).get("requests", {})
             if requests.get("cpu") == "500m":
                 requests["cpu"] = "0.5"  # the same quantity, spelled differently
-        live["status"] = {"replicas": spec["replicas"], "readyReplicas": spec["replicas"]}
+        replicas = spec.get("replicas", 1)
+        live["status"] = {"replicas": replicas, "readyReplicas": replicas, "observedGeneration": 3}
     if kind == "Service":
         spec = live["spec"]
-        spec.update({"clusterIP": f"10.43.0.{index}", "clusterIPs": [f"10.43.0.{index}"], "type": "ClusterIP",
-                     "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack", "sessionAffinity": "None",
-                     "internalTrafficPolicy": "Cluster"})
+        for key, value in {"clusterIP": f"10.43.0.{index}", "clusterIPs": [f"10.43.0.{index}"],
+                           "type": "ClusterIP", "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+                           "sessionAffinity": "None", "internalTrafficPolicy": "Cluster"}.items():
+            spec.setdefault(key, value)
         for p in spec["ports"]:
-            p["protocol"] = "TCP"
+            p.setdefault("protocol", "TCP")
             p.setdefault("targetPort", p["port"])
         live["status"] = {"loadBalancer": {}}
     if kind == "PersistentVolumeClaim":
-        live["spec"].update({"storageClassName": "local-path", "volumeMode": "Filesystem", "volumeName": "pvc-1"})
+        for key, value in {"storageClassName": "local-path", "volumeMode": "Filesystem",
+                           "volumeName": "pvc-1"}.items():
+            live["spec"].setdefault(key, value)
         live["status"] = {"phase": "Bound", "capacity": {"storage": "200Gi"}}
+    if kind == "StorageClass":
+        live.setdefault("reclaimPolicy", "Delete")
+        live.setdefault("volumeBindingMode", "Immediate")
+    if kind == "SGCluster":
+        live["status"] = {"conditions": [{"type": "PendingRestart", "status": "False"}]}
     return live
 
 
@@ -114,92 +129,130 @@ def find(objs, kind, name):
     return next(o for o in objs if o["kind"] == kind and o["metadata"]["name"] == name)
 
 
-def main():
-    desired = desired_objects()
-    check(len(desired) == 9, f"expected 9 fixture resources, got {len(desired)}")
-    live = [add_server_noise(o, i) for i, o in enumerate(desired)] + cluster_extras()
+def compiled_immich(tmp):
+    """The objects `kix build examples/immich` writes, or None when the
+    example does not compile (yet)."""
+    immich = os.path.join(SRC, "examples/immich")
+    result = os.path.join(tmp, "immich-result")
+    proc = subprocess.run([KIX, "build", immich, "-o", result], capture_output=True, text=True)
+    if proc.returncode != 0:
+        print("note: examples/immich does not build; its scenarios are skipped\n" + proc.stderr)
+        return None
+    files = sorted(os.path.join(result, f) for f in os.listdir(result) if f.endswith((".yaml", ".json")))
+    out = kix("canon", *files, expect=0).stdout
+    return immich, [json.loads(line) for line in out.splitlines() if line.strip()]
 
+
+def noise_only(tmp, desired_path, desired):
+    live = [add_server_noise(o, i) for i, o in enumerate(desired)] + cluster_extras()
+    dump = os.path.join(tmp, "dump.json")
+    write_list(dump, live)
+    out = kix("diff", desired_path, "--live", dump, expect=0).stdout
+    check(f"identical:          {len(desired)}" in out, f"noise-only dump should be all identical:\n{out}")
+    check("modified:           0" in out, "noise-only dump should have nothing modified:\n" + out)
+    # The same List read as YAML (JSON is flow-style YAML), and as a
+    # multi-document YAML file.
+    yaml_dump = os.path.join(tmp, "dump.yaml")
+    with open(yaml_dump, "w") as f:
+        f.write("".join("---\n" + json.dumps(o, indent=1) + "\n" for o in live))
+    kix("diff", desired_path, "--live", yaml_dump, expect=0)
+    # The same objects as a directory of one file per object.
+    dump_dir = os.path.join(tmp, "dump-dir")
+    os.mkdir(dump_dir)
+    for i, obj in enumerate(live):
+        with open(os.path.join(dump_dir, f"{i:02d}.json"), "w") as f:
+            json.dump(obj, f)
+    kix("diff", desired_path, "--live", dump_dir, expect=0)
+    return live
+
+
+def drift(tmp, desired_path, desired, live, deployment_name, deleted_service):
+    """One Deployment's replicas and image changed, a Service deleted, a
+    ConfigMap added: exactly 1 modified, 1 kix-only, 1 cluster-only."""
+    want = find(desired, "Deployment", deployment_name)
+    want_replicas = want["spec"].get("replicas", 1)
+    want_image = want["spec"]["template"]["spec"]["containers"][0]["image"]
+    drift_image = want_image + "-drift"
+    drifted = copy.deepcopy(live)
+    deployment = find(drifted, "Deployment", deployment_name)
+    ns = deployment["metadata"]["namespace"]
+    deployment["spec"]["replicas"] = want_replicas + 1
+    deployment["spec"]["template"]["spec"]["containers"][0]["image"] = drift_image
+    drifted.remove(find(drifted, "Service", deleted_service))
+    drifted.append({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": "legacy-override", "namespace": ns, "uid": "u"}, "data": {"x": "1"}})
+    drift_dump = os.path.join(tmp, "drift.json")
+    write_list(drift_dump, drifted)
+    identical = len(desired) - 2
+
+    text = kix("diff", desired_path, "--live", drift_dump, expect=1).stdout
+    for needle in [f"identical:          {identical}", "modified:           1", "kix-only:           1",
+                   "cluster-only:       1", f"~ Deployment/{deployment_name} @ {ns}", "$.spec.replicas:",
+                   f"kix:     {want_replicas}\n", f"cluster: {want_replicas + 1}\n",
+                   "$.spec.template.spec.containers[0].image:", f"kix:     {want_image}\n",
+                   f"cluster: {drift_image}\n",
+                   f"+ Service/{deleted_service} @ {ns} (new — will be created)",
+                   f"- ConfigMap/legacy-override @ {ns} (cluster-only — not managed by kix)"]:
+        check(needle in text, f"text output lacks {needle!r}:\n{text}")
+    check("\x1b[" not in text, "no colours when stdout is not a TTY")
+
+    report = json.loads(kix("diff", desired_path, "--live", drift_dump, "--format", "json", expect=1).stdout)
+    check(report["summary"] == {"identical": identical, "modified": 1, "kix-only": 1, "cluster-only": 1},
+          f"json summary: {report['summary']}")
+    modified = [r for r in report["resources"] if r["status"] == "modified"]
+    check(len(modified) == 1 and modified[0]["name"] == deployment_name, f"json modified: {modified}")
+    changes = {c["path"]: (c.get("kix"), c.get("cluster")) for c in modified[0]["changes"]} if modified else {}
+    check(changes == {"$.spec.replicas": (want_replicas, want_replicas + 1),
+                      "$.spec.template.spec.containers[0].image": (want_image, drift_image)},
+          f"json changes: {changes}")
+    statuses = sorted((r["status"], r["kind"], r["name"]) for r in report["resources"])
+    check(statuses == [("cluster-only", "ConfigMap", "legacy-override"), ("kix-only", "Service", deleted_service),
+                       ("modified", "Deployment", deployment_name)], f"json statuses: {statuses}")
+
+    md = kix("diff", desired_path, "--live", drift_dump, "--format", "markdown", expect=1).stdout
+    for needle in [f"| identical | {identical} |", "| modified | 1 |", "| kix-only (will be created) | 1 |",
+                   "| cluster-only (not managed by kix) | 1 |", f"#### ~ Deployment/{deployment_name} @ {ns}",
+                   f"| `$.spec.replicas` | `{want_replicas}` | `{want_replicas + 1}` |",
+                   f"| `$.spec.template.spec.containers[0].image` | `{want_image}` | `{drift_image}` |",
+                   f"`Service/{deleted_service} @ {ns}`", f"`ConfigMap/legacy-override @ {ns}`"]:
+        check(needle in md, f"markdown lacks {needle!r}:\n{md}")
+
+
+def secret_change(tmp, desired_path, live):
+    """A Secret whose value differs: reported, never printed."""
+    secret_live = copy.deepcopy(live)
+    cluster_value = "old-cluster-password"
+    find(secret_live, "Secret", "immich-db")["data"]["password"] = base64.b64encode(cluster_value.encode()).decode()
+    secret_dump = os.path.join(tmp, "secret.json")
+    write_list(secret_dump, secret_live)
+    forbidden = ["correct-horse-battery", base64.b64encode(b"correct-horse-battery").decode(),
+                 cluster_value, base64.b64encode(cluster_value.encode()).decode()]
+    for fmt in ["text", "json", "markdown"]:
+        proc = kix("diff", desired_path, "--live", secret_dump, "--format", fmt, expect=1)
+        both = proc.stdout + proc.stderr
+        check("Secret/immich-db" in both or '"immich-db"' in both, f"{fmt}: secret change not reported:\n{both}")
+        check("$.data.password" in both, f"{fmt}: secret path not reported:\n{both}")
+        for value in forbidden:
+            check(value not in both, f"{fmt}: secret value {value!r} leaked:\n{both}")
+
+
+def main():
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["KIX_STORE"] = os.path.join(tmp, "store")
-        # 1. A dump with only server noise is identical (kubectl get -o json: kind: List).
-        dump = os.path.join(tmp, "dump.json")
-        write_list(dump, live)
-        out = kix("diff", DESIRED, "--live", dump, expect=0).stdout
-        check("identical:          9" in out, "noise-only dump should be 9 identical:\n" + out)
-        check("modified:           0" in out, "noise-only dump should have nothing modified:\n" + out)
-
-        # The same as a directory of one file per object.
-        dump_dir = os.path.join(tmp, "dump-dir")
-        os.mkdir(dump_dir)
-        for i, obj in enumerate(live):
-            with open(os.path.join(dump_dir, f"{i:02d}.json"), "w") as f:
-                json.dump(obj, f)
-        kix("diff", DESIRED, "--live", dump_dir, expect=0)
-
-        # 2. Drift: replicas and image changed, valkey's Service deleted, a ConfigMap added.
-        drifted = copy.deepcopy(live)
-        deployment = find(drifted, "Deployment", "immich-server")
-        deployment["spec"]["replicas"] = 2
-        deployment["spec"]["template"]["spec"]["containers"][0]["image"] = "ghcr.io/immich-app/immich-server:v1.130.0"
-        drifted.remove(find(drifted, "Service", "valkey"))
-        drifted.append({"apiVersion": "v1", "kind": "ConfigMap",
-                        "metadata": {"name": "legacy-override", "namespace": "immich", "uid": "u"},
-                        "data": {"x": "1"}})
-        drift_dump = os.path.join(tmp, "drift.json")
-        write_list(drift_dump, drifted)
-
-        text = kix("diff", DESIRED, "--live", drift_dump, expect=1).stdout
-        for needle in ["modified:           1", "kix-only:           1", "cluster-only:       1",
-                       "~ Deployment/immich-server @ immich", "$.spec.replicas:", "kix:     1", "cluster: 2",
-                       "$.spec.template.spec.containers[0].image:",
-                       "kix:     ghcr.io/immich-app/immich-server:v1.131.1",
-                       "cluster: ghcr.io/immich-app/immich-server:v1.130.0",
-                       "+ Service/valkey @ immich (new — will be created)",
-                       "- ConfigMap/legacy-override @ immich (cluster-only — not managed by kix)"]:
-            check(needle in text, f"text output lacks {needle!r}:\n{text}")
-        check("\x1b[" not in text, "no colours when stdout is not a TTY")
-
-        report = json.loads(kix("diff", DESIRED, "--live", drift_dump, "--format", "json", expect=1).stdout)
-        check(report["summary"] == {"identical": 7, "modified": 1, "kix-only": 1, "cluster-only": 1},
-              f"json summary: {report['summary']}")
-        modified = [r for r in report["resources"] if r["status"] == "modified"]
-        check(len(modified) == 1 and modified[0]["name"] == "immich-server", f"json modified: {modified}")
-        changes = {c["path"]: (c.get("kix"), c.get("cluster")) for c in modified[0]["changes"]}
-        check(changes == {"$.spec.replicas": (1, 2),
-                          "$.spec.template.spec.containers[0].image": (
-                              "ghcr.io/immich-app/immich-server:v1.131.1",
-                              "ghcr.io/immich-app/immich-server:v1.130.0")}, f"json changes: {changes}")
-        statuses = sorted((r["status"], r["kind"], r["name"]) for r in report["resources"])
-        check(statuses == [("cluster-only", "ConfigMap", "legacy-override"), ("kix-only", "Service", "valkey"),
-                           ("modified", "Deployment", "immich-server")], f"json statuses: {statuses}")
-
-        md = kix("diff", DESIRED, "--live", drift_dump, "--format", "markdown", expect=1).stdout
-        for needle in ["| modified | 1 |", "| kix-only (will be created) | 1 |",
-                       "| cluster-only (not managed by kix) | 1 |", "#### ~ Deployment/immich-server @ immich",
-                       "| `$.spec.replicas` | `1` | `2` |",
-                       "| `$.spec.template.spec.containers[0].image` | `ghcr.io/immich-app/immich-server:v1.131.1` "
-                       "| `ghcr.io/immich-app/immich-server:v1.130.0` |",
-                       "`Service/valkey @ immich`", "`ConfigMap/legacy-override @ immich`"]:
-            check(needle in md, f"markdown lacks {needle!r}:\n{md}")
-
-        # 3. A Secret whose value differs: reported, never printed.
-        secret_live = copy.deepcopy(live)
-        cluster_value = "old-cluster-password"
-        find(secret_live, "Secret", "immich-db")["data"]["password"] = base64.b64encode(
-            cluster_value.encode()).decode()
-        secret_dump = os.path.join(tmp, "secret.json")
-        write_list(secret_dump, secret_live)
-        forbidden = ["correct-horse-battery", base64.b64encode(b"correct-horse-battery").decode(),
-                     cluster_value, base64.b64encode(cluster_value.encode()).decode()]
-        for fmt in ["text", "json", "markdown"]:
-            proc = kix("diff", DESIRED, "--live", secret_dump, "--format", fmt, expect=1)
-            both = proc.stdout + proc.stderr
-            check("Secret/immich-db" in both or '"immich-db"' in both, f"{fmt}: secret change not reported:\n{both}")
-            check("$.data.password" in both, f"{fmt}: secret path not reported:\n{both}")
-            for value in forbidden:
-                check(value not in both, f"{fmt}: secret value {value!r} leaked:\n{both}")
-
-        # 4. Usage errors exit 2.
+        desired = desired_objects()
+        check(len(desired) == 9, f"expected 9 fixture resources, got {len(desired)}")
+        cases = [("fixture", DESIRED, desired, "immich-server", "valkey")]
+        immich = compiled_immich(tmp)
+        if immich:
+            cases.append(("immich", immich[0], immich[1], "immich-server", "valkey"))
+        for name, path, objects, deployment, service in cases:
+            case_dir = os.path.join(tmp, name)
+            os.mkdir(case_dir)
+            live = noise_only(case_dir, path, objects)
+            drift(case_dir, path, objects, live, deployment, service)
+            if name == "fixture":
+                secret_change(case_dir, path, live)
+        # Usage errors exit 2.
         kix("diff", DESIRED, expect=2)
         kix("diff", DESIRED, "--live", os.path.join(tmp, "missing"), expect=2)
 

@@ -48,6 +48,20 @@ def check_plan(path):
             failures.append(f"{r['kind']}/{r['name']} is not after its Namespace")
     if edges == 0:
         failures.append("no reference edges: reference inference found nothing to check")
+    if os.path.isfile(os.path.join(path, "cluster.yaml")):
+        # The compiler's own graph: every edge goes from a later wave to an earlier one.
+        graph = subprocess.run([KIX, "graph", path, "--format", "json"], capture_output=True, text=True)
+        if graph.returncode != 0:
+            failures.append(f"kix graph failed:\n{graph.stderr}")
+        else:
+            data = json.loads(graph.stdout)
+            if {n["node"] for n in data["nodes"]} != set(wave_of):
+                failures.append("kix graph and kix plan disagree on the resources")
+            if not data["edges"]:
+                failures.append("kix graph has no edges")
+            for e in data["edges"]:
+                if wave_of.get(e["from"], -1) <= wave_of.get(e["to"], 1 << 30):
+                    failures.append(f"graph edge {e['reason']!r} does not go to an earlier wave")
     text = subprocess.run([KIX, "plan", path], capture_output=True, text=True).stdout
     if "wave 0" not in text:
         failures.append("text plan lacks 'wave 0':\n" + text)

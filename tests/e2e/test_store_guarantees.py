@@ -128,6 +128,19 @@ def test_concurrent_adds(tmp):
             out, err = p.communicate()
             if p.returncode != 0 or "locked" in err or "busy" in err:
                 fail(f"a concurrent add failed (exit {p.returncode}):\n{err}")
+    # Four writers appending to one cluster at once get four distinct numbers.
+    procs = [subprocess.Popen([KIX, "store", "add", "--cluster", "same", "-m", f"writer {i}",
+                               os.path.join(tmp, f"conc-{i}", "own")],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(4)]
+    for p in procs:
+        out, err = p.communicate()
+        if p.returncode != 0 or "locked" in err or "busy" in err:
+            fail(f"a concurrent add to one cluster failed (exit {p.returncode}):\n{err}")
+    same = generations(env, "same")
+    if sorted(g["number"] for g in same) != [1, 2, 3, 4] or \
+            sorted(g["message"] for g in same) != [f"writer {i}" for i in range(4)]:
+        fail(f"concurrent adds to one cluster recorded {same}")
     for i in range(4):
         for name in (f"w{i}", f"s{i}"):
             gens = generations(env, name)
@@ -280,6 +293,10 @@ def test_bad_input_leaves_store_unchanged(tmp):
         ["rollback", "nope", "-o", os.path.join(tmp, "bad-out")],
         ["store", "gc", "--older-than", "soon"],
     ]
+    junk = os.path.join(tmp, "junk.kix")
+    with open(junk, "wb") as f:
+        f.write(b"\x28\xb5\x2f\xfd" + os.urandom(200))
+    cases.append(["store", "import", junk])
     for args in cases:
         p = run(env, *args, expect=2)
         if "error" not in p.stderr:

@@ -144,7 +144,7 @@ TEST_F(CompilerPipeline, FailedCheckIsAnErrorAtTheInstance) {
     main-db: { package: db, aliases: [postgres] }
 )");
   ASSERT_EQ(c.errors.size(), 1u);
-  EXPECT_EQ(first_error(c), "cluster.yaml:5:10: app needs feature x on 'main-db'");
+  EXPECT_EQ(first_error(c), "cluster.yaml:5:5: app needs feature x on 'main-db'");
 }
 
 TEST_F(CompilerPipeline, MissingRequiredNeedUsesTheSeedWording) {

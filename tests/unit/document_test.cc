@@ -128,7 +128,7 @@ TEST(YamlReader, RejectsUnknownTagsUnlessAllowed) {
   EXPECT_EQ(docs[0].tags->at("/a/b"), "!default");
   EXPECT_EQ(docs[0].locate("/a/b").line, 2);
   EXPECT_EQ(docs[0].locate("/a/b").column, 6);
-  EXPECT_EQ(docs[0].locate("/a/missing").line, 2);  // falls back to the parent
+  EXPECT_EQ(docs[0].locate("/a/missing").line, 1);  // falls back to the parent, located at its key
 }
 
 TEST(YamlReader, ReadsMultipleDocumentsWithTheirStartLines) {

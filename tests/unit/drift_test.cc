@@ -110,7 +110,23 @@ TEST(Drift, ObjectsTheClusterCreatesAreNotClusterOnly) {
   ASSERT_EQ(report.resources.size(), 1u);
   EXPECT_EQ(report.resources[0].id.name, "manual");
   EXPECT_TRUE(is_cluster_generated(owned.value));
+  EXPECT_TRUE(is_cluster_generated(Json::parse(
+      R"({"kind":"Secret","type":"kubernetes.io/service-account-token","metadata":{"name":"t"}})")));
   EXPECT_FALSE(is_cluster_generated(manual.value));
+}
+
+TEST(Drift, FieldKixNoLongerSetsIsADifference) {
+  Manifest want = deployment(3, "web:1");
+  Json live = with_server_noise(want.value);
+  live["spec"]["minReadySeconds"] = 10;
+  live["metadata"]["managedFields"] = Json::parse(
+      R"([{"manager":"kix","operation":"Apply","fieldsV1":{"f:spec":{"f:minReadySeconds":{},"f:replicas":{}}}}])");
+  DiffReport report = diff_against_live({want}, {make_manifest(live, {})});
+  ASSERT_EQ(report.count(DiffStatus::kModified), 1u);
+  ASSERT_EQ(report.resources[0].changes.size(), 1u);
+  EXPECT_EQ(report.resources[0].changes[0].path, "$.spec.minReadySeconds");
+  EXPECT_FALSE(report.resources[0].changes[0].before.has_value());
+  EXPECT_EQ(*report.resources[0].changes[0].after, 10);
 }
 
 TEST(Drift, DuplicateLiveIdentityIsAnError) {

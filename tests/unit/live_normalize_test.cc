@@ -86,5 +86,29 @@ TEST(LiveNormalize, SecretStringDataIsComparedAsBase64Data) {
   EXPECT_EQ(desired_as_stored(config), config);
 }
 
+TEST(LiveNormalize, AppliedFieldsMergesTheManagersApplyEntries) {
+  Json live = Json::parse(R"({"metadata":{"managedFields":[
+    {"manager":"kix","operation":"Apply","fieldsV1":{"f:spec":{"f:replicas":{}}}},
+    {"manager":"kix","operation":"Apply","fieldsV1":{"f:spec":{"f:paused":{}}}},
+    {"manager":"kubectl-edit","operation":"Update","fieldsV1":{"f:spec":{"f:minReadySeconds":{}}}}]}})");
+  EXPECT_EQ(applied_fields(live, "kix"),
+            Json::parse(R"({"f:spec":{"f:replicas":{},"f:paused":{}}})"));
+  EXPECT_EQ(applied_fields(live, "other"), Json::object());
+}
+
+TEST(LiveNormalize, FieldsKixAppliedButNoLongerSetsAreKept) {
+  Json desired = Json::parse(R"({"metadata":{"labels":{"a":"1"}},"spec":{"replicas":2}})");
+  Json live = Json::parse(R"({"metadata":{"labels":{"a":"1","old":"x","other":"y"}},
+    "spec":{"replicas":2,"paused":true,"minReadySeconds":5}})");
+  Json owned = Json::parse(R"({"f:metadata":{"f:labels":{"f:a":{},"f:old":{}}},
+    "f:spec":{"f:replicas":{},"f:paused":{}}})");
+  Json projected = project_live(desired, live);
+  add_dropped_fields(projected, desired, live, owned);
+  EXPECT_EQ(
+      projected,
+      Json::parse(
+          R"({"metadata":{"labels":{"a":"1","old":"x"}},"spec":{"replicas":2,"paused":true}})"));
+}
+
 }  // namespace
 }  // namespace kix

@@ -1,0 +1,132 @@
+// Properties of the diff and deploy-order machinery: a diff is empty exactly
+// when the values are equal and names every changed leaf; waves respect
+// every reference and Namespace for any graph.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <set>
+
+#include "store/json_diff.h"
+#include "store/live_normalize.h"
+#include "store/merkle.h"
+#include "store/waves.h"
+
+namespace kix {
+namespace {
+
+Json gen_tree(int depth) {
+  int choice = *rc::gen::inRange(0, depth <= 0 ? 2 : 5);
+  switch (choice) {
+    case 0:
+      return Json(*rc::gen::inRange(0, 4));
+    case 1:
+      return Json(*rc::gen::element<std::string>("a", "b", "c"));
+    case 2: {
+      Json object = Json::object();
+      int n = *rc::gen::inRange(0, 4);
+      for (int i = 0; i < n; ++i) {
+        object[*rc::gen::element<std::string>("x", "y", "app.kubernetes.io/name", "z")] =
+            gen_tree(depth - 1);
+      }
+      return object;
+    }
+    case 3: {
+      Json list = Json::array();
+      int n = *rc::gen::inRange(0, 3);
+      for (int i = 0; i < n; ++i) list.push_back(gen_tree(depth - 1));
+      return list;
+    }
+    default: {
+      // A named list, as containers or env are.
+      Json list = Json::array();
+      std::set<std::string> used;
+      int n = *rc::gen::inRange(0, 3);
+      for (int i = 0; i < n; ++i) {
+        std::string name = *rc::gen::element<std::string>("web", "db", "cache");
+        if (!used.insert(name).second) continue;
+        list.push_back({{"name", name}, {"value", gen_tree(depth - 2)}});
+      }
+      return list;
+    }
+  }
+}
+
+RC_GTEST_PROP(ClusterProperties, EqualValuesHaveNoDiffAndDifferentOnesDo, ()) {
+  Json a = gen_tree(3);
+  RC_ASSERT(diff_manifests(a, a).empty());
+  Json b = gen_tree(3);
+  auto changes = diff_manifests(a, b);
+  // Named lists match by name, so a reordering alone is no change; any
+  // reported change means the values differ.
+  if (!changes.empty()) RC_ASSERT(a != b);
+  for (const auto& change : changes) {
+    RC_ASSERT(change.path.rfind("$", 0) == 0);
+    RC_ASSERT(change.before != change.after);
+  }
+}
+
+RC_GTEST_PROP(ClusterProperties, ChangingOneLeafIsOneChangeAtItsPath, ()) {
+  Json a = {{"spec", gen_tree(3)}, {"leaf", {{"x", 1}}}};
+  Json b = a;
+  b["leaf"]["x"] = 2;
+  auto changes = diff_manifests(a, b);
+  RC_ASSERT(changes.size() == 1u);
+  RC_ASSERT(changes[0].path == "$.leaf.x");
+}
+
+RC_GTEST_PROP(ClusterProperties, ProjectingAValueOntoItselfChangesNothing, ()) {
+  Json a = {{"spec", gen_tree(3)}};
+  RC_ASSERT(project_live(a, a) == a);
+}
+
+RC_GTEST_PROP(ClusterProperties, WavesRespectEveryReferenceAndNamespace, ()) {
+  const int n = *rc::gen::inRange(1, 25);
+  std::vector<Manifest> manifests;
+  std::vector<std::vector<size_t>> refs(n);
+  for (int i = 0; i < n; ++i) {
+    bool is_namespace = *rc::gen::inRange(0, 5) == 0;
+    std::string ns = *rc::gen::element<std::string>("", "a", "b");
+    Json value =
+        is_namespace
+            ? Json{{"apiVersion", "v1"},
+                   {"kind", "Namespace"},
+                   {"metadata", {{"name", ns.empty() ? "a" : ns}}}}
+            : Json{{"apiVersion", "v1"},
+                   {"kind", *rc::gen::element<std::string>("ConfigMap", "Service", "Widget")},
+                   {"metadata", {{"name", "r" + std::to_string(i)}, {"namespace", ns}}}};
+    if (!is_namespace && ns.empty()) value["metadata"].erase("namespace");
+    if (is_namespace)
+      value["metadata"]["name"] =
+          value["metadata"]["name"].get<std::string>() + std::to_string(i % 2);
+    manifests.push_back(make_manifest(value, SourceLocation{"gen", i + 1}));
+    // Edges only to earlier indices keep the graph acyclic.
+    for (int j = 0; j < i; ++j) {
+      if (*rc::gen::inRange(0, 4) == 0) refs[i].push_back(static_cast<size_t>(j));
+    }
+  }
+  std::set<std::string> names;
+  for (const auto& m : manifests) RC_PRE(names.insert(m.id.key()).second);
+  Graph graph = build_graph(manifests, refs);
+  auto waves = plan_waves(graph);
+  std::vector<size_t> wave_of(graph.manifests.size(), SIZE_MAX);
+  for (size_t w = 0; w < waves.size(); ++w) {
+    RC_ASSERT(!waves[w].empty());
+    for (size_t i : waves[w]) {
+      RC_ASSERT(wave_of[i] == SIZE_MAX);
+      wave_of[i] = w;
+    }
+  }
+  for (size_t i = 0; i < graph.manifests.size(); ++i) {
+    RC_ASSERT(wave_of[i] != SIZE_MAX);
+    for (size_t r : graph.refs[i]) RC_ASSERT(wave_of[i] > wave_of[r]);
+    for (size_t j = 0; j < graph.manifests.size(); ++j) {
+      const ResourceId& ns = graph.manifests[j].id;
+      if (ns.kind == "Namespace" && ns.name == graph.manifests[i].id.ns)
+        RC_ASSERT(wave_of[i] > wave_of[j]);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kix
