@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s OUTFILE COMMAND [ARG...]\n", argv[0]);
     return 2;
@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &end);
   double seconds = (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  FILE *out = fopen(argv[1], "w");
+  FILE* out = fopen(argv[1], "w");
   if (!out) {
     perror(argv[1]);
     return 2;

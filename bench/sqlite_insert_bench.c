@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-static int check(int rc, sqlite3 *db, const char *what) {
+static int check(int rc, sqlite3* db, const char* what) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
     fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
     exit(1);
@@ -22,14 +22,14 @@ static int check(int rc, sqlite3 *db, const char *what) {
   return rc;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s DB ROWS [BLOB_BYTES]\n", argv[0]);
     return 2;
   }
   long rows = atol(argv[2]);
   int blob_bytes = argc > 3 ? atoi(argv[3]) : 600;
-  sqlite3 *db;
+  sqlite3* db;
   check(sqlite3_open(argv[1], &db), db, "open");
   check(sqlite3_exec(db,
                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
@@ -37,13 +37,13 @@ int main(int argc, char **argv) {
                      " WITHOUT ROWID;",
                      NULL, NULL, NULL),
         db, "schema");
-  unsigned char *blob = malloc(blob_bytes);
+  unsigned char* blob = malloc(blob_bytes);
   for (int i = 0; i < blob_bytes; i++) blob[i] = (unsigned char)(i * 131 + 7);
   unsigned char key[32];
   unsigned long long state = 0x9e3779b97f4a7c15ULL;
   struct timespec start, end;
   clock_gettime(CLOCK_MONOTONIC, &start);
-  sqlite3_stmt *insert;
+  sqlite3_stmt* insert;
   check(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), db, "begin");
   check(sqlite3_prepare_v2(db, "INSERT INTO objects VALUES(?, ?)", -1, &insert, NULL), db,
         "prepare");

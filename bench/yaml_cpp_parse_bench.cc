@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("{\"bytes\": %zu, \"documents\": %zu, \"seconds\": %.6f, \"mb_per_s\": %.2f}\n", bytes,
-              documents, seconds, bytes / seconds / 1e6);
+  std::printf("{\"bytes\": %zu, \"documents\": %zu, \"seconds\": %.6f, \"mb_per_s\": %.2f}\n",
+              bytes, documents, seconds, bytes / seconds / 1e6);
   return 0;
 }

@@ -16,15 +16,15 @@
 #include <yaml.h>
 
 struct input {
-  unsigned char *data;
+  unsigned char* data;
   size_t size;
 };
 
-static int read_file(const char *path, struct input *in) {
-  FILE *f = fopen(path, "rb");
+static int read_file(const char* path, struct input* in) {
+  FILE* f = fopen(path, "rb");
   if (!f) return -1;
   size_t cap = 4096, len = 0;
-  unsigned char *buf = malloc(cap);
+  unsigned char* buf = malloc(cap);
   size_t n;
   while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
     len += n;
@@ -37,7 +37,7 @@ static int read_file(const char *path, struct input *in) {
   return 0;
 }
 
-static long parse_events(const struct input *in) {
+static long parse_events(const struct input* in) {
   yaml_parser_t parser;
   yaml_event_t event;
   long documents = 0;
@@ -57,7 +57,7 @@ static long parse_events(const struct input *in) {
   return documents;
 }
 
-static long parse_documents(const struct input *in) {
+static long parse_documents(const struct input* in) {
   yaml_parser_t parser;
   yaml_document_t document;
   long documents = 0;
@@ -77,17 +77,17 @@ static long parse_documents(const struct input *in) {
   return documents;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 3 || (strcmp(argv[1], "events") && strcmp(argv[1], "document"))) {
     fprintf(stderr, "usage: %s events|document FILE...|-\n", argv[0]);
     return 2;
   }
   size_t count = 0, cap = 1024;
-  struct input *inputs = malloc(cap * sizeof *inputs);
+  struct input* inputs = malloc(cap * sizeof *inputs);
   char line[4096];
   int from_stdin = argc == 3 && strcmp(argv[2], "-") == 0;
   for (int i = 2;; i++) {
-    const char *path;
+    const char* path;
     if (from_stdin) {
       if (!fgets(line, sizeof line, stdin)) break;
       line[strcspn(line, "\n")] = 0;
@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
   }
   clock_gettime(CLOCK_MONOTONIC, &end);
   double seconds = (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
-  printf("{\"bytes\": %zu, \"documents\": %ld, \"seconds\": %.6f, \"mb_per_s\": %.2f}\n",
-         bytes, documents, seconds, bytes / seconds / 1e6);
+  printf("{\"bytes\": %zu, \"documents\": %ld, \"seconds\": %.6f, \"mb_per_s\": %.2f}\n", bytes,
+         documents, seconds, bytes / seconds / 1e6);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 #include <set>
 
@@ -67,7 +68,11 @@ std::vector<std::string> result_file_names(const Graph& graph) {
   return names;
 }
 
-void write_build_result(const fs::path& dir, const Graph& graph, const Hash& root) {
+void write_build_result(const fs::path& given, const Graph& graph, const Hash& root) {
+  // "out/" names the directory out: without this, its temporary sibling
+  // would be created inside it.
+  fs::path dir = given.lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();
   check_result_dir(dir);
   fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
   std::string tmp_name(1, '.');
@@ -84,8 +89,19 @@ void write_build_result(const fs::path& dir, const Graph& graph, const Hash& roo
     for (size_t i = 0; i < names.size(); ++i)
       write_file(tmp / names[i], to_yaml(graph.manifests[i].value));
     write_file(tmp / "root", root.hex() + "\n");
-    fs::remove_all(dir);
-    fs::rename(tmp, dir);
+    // The old result is moved aside rather than deleted first, so that `dir`
+    // is missing only between two renames, never half-written.
+    fs::path old = parent / ("." + dir.filename().string() + ".old-" + std::to_string(getpid()));
+    fs::remove_all(old, ec);
+    const bool had_old = fs::exists(dir);
+    if (had_old) fs::rename(dir, old);
+    try {
+      fs::rename(tmp, dir);
+    } catch (...) {
+      if (had_old) fs::rename(old, dir, ec);
+      throw;
+    }
+    fs::remove_all(old, ec);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(tmp, ec);
     throw Error(ErrorKind::kIo, std::string("cannot write the result: ") + e.what());

@@ -19,9 +19,11 @@ std::vector<std::string> result_file_names(const Graph& graph);
 // (it has a `root` file): the user's own directories are never replaced.
 void check_result_dir(const std::filesystem::path& dir);
 
-// Replaces `dir` with the manifests of `graph` and a `root` file. `dir` may
-// pass check_result_dir. Written into a sibling temporary
-// directory first, so `dir` is either the old or the complete new result.
+// Replaces `dir` with the manifests of `graph` and a `root` file; throws
+// kConflict when `dir` does not pass check_result_dir, kIo when it cannot be
+// written. Written into a sibling temporary directory first, and the old
+// result is renamed away only then, so `dir` is never a mix of the two
+// (it is missing only between two renames).
 void write_build_result(const std::filesystem::path& dir, const Graph& graph, const Hash& root);
 
 }  // namespace kix::cli

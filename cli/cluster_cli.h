@@ -34,6 +34,10 @@ struct ClusterInput {
 // Throws kix::Error (kNotFound for a REF the store does not know).
 ClusterInput load_cluster_input(const std::string& arg, Context& ctx);
 
+// Registers the positional DIR|FILE|REF that load_cluster_input resolves,
+// with the same help text for diff, plan and deploy.
+void add_cluster_input_option(CLI::App* cmd, std::string& input);
+
 // The kubectl to run: KIX_KUBECTL, else "kubectl" found on PATH. Throws
 // kNotFound with a hint when there is none.
 std::string find_kubectl();

@@ -66,9 +66,7 @@ void add_plan_command(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "plan",
       "Print the deploy waves: every resource after what it references (docs/commands/plan.md)");
-  cmd->add_option("input", args->input,
-                  "Cluster definition directory, manifest file or directory, or store REF "
-                  "(default: ./cluster.yaml, else ./result)");
+  add_cluster_input_option(cmd, args->input);
   add_format_option(cmd, args->format, {"text", "json"});
   cmd->callback([args, &ctx] { run_plan(*args, ctx); });
 }

@@ -5,6 +5,7 @@
 #include "cli/cluster_cli.h"
 #include "cli/compiler_cli.h"
 #include "cli/store_cli.h"
+#include "compiler/cluster_definition.h"
 #include "store/error.h"
 #include "store/manifest.h"
 #include "store/ref.h"
@@ -14,16 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A directory holding a cluster definition, or a definition file itself;
+// any other file is plain manifests.
 std::optional<fs::path> definition_file(const fs::path& path) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    for (const char* name : {"cluster.yaml", "cluster.yml", "cluster.json"}) {
-      if (fs::is_regular_file(path / name, ec)) return path / name;
-    }
-    return std::nullopt;
-  }
-  std::string name = path.filename().string();
-  if (name == "cluster.yaml" || name == "cluster.yml" || name == "cluster.json") return path;
+  if (fs::is_directory(path, ec)) return compiler::find_definition_file(path);
+  if (compiler::is_definition_file_name(path)) return path;
   return std::nullopt;
 }
 
@@ -107,6 +104,12 @@ ClusterInput load_cluster_input(const std::string& arg, Context& ctx) {
     }
     throw;
   }
+}
+
+void add_cluster_input_option(CLI::App* cmd, std::string& input) {
+  cmd->add_option("input", input,
+                  "Cluster definition directory, manifest file or directory, or store REF "
+                  "(default: ./cluster.yaml, else ./result)");
 }
 
 std::string find_kubectl() {

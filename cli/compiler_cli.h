@@ -11,7 +11,7 @@
 namespace kix::cli {
 
 // Compiles the definition at `path` (a file, or a directory with
-// cluster.yaml) with the package search path of docs/packages.md and the
+// cluster.yaml, .yml or .json) with the package search path of docs/packages.md and the
 // built-in schemas. Prints warnings to stderr and stores their number in
 // `warnings`. When the definition has errors, prints them, sets
 // ctx.exit_code to 1 and returns false.

@@ -22,8 +22,8 @@ struct Context {
   std::string store_dir_option;  // --store, empty when not given
   bool color_stdout = false;     // stdout is a TTY and NO_COLOR is unset
   bool color_stderr = false;
-  bool stderr_tty = false;       // progress bars go to stderr only on a TTY
-  int exit_code = kExitOk;       // set by a command's callback
+  bool stderr_tty = false;  // progress bars go to stderr only on a TTY
+  int exit_code = kExitOk;  // set by a command's callback
 
   // --store, else KIX_STORE, else $XDG_DATA_HOME/kix/store, else
   // ~/.local/share/kix/store.
@@ -37,10 +37,10 @@ enum class Format { kText, kJson, kMarkdown, kYaml, kDot, kSvg };
 
 // Each command family registers its subcommands; the callback sets
 // ctx.exit_code. Errors are thrown as kix::Error and printed by main.
-void add_plumbing_commands(CLI::App& app, Context& ctx);   // canon, hash
-void add_store_commands(CLI::App& app, Context& ctx);      // store ..., rollback
-void add_compiler_commands(CLI::App& app, Context& ctx);   // build, graph, explain
-void add_cluster_commands(CLI::App& app, Context& ctx);    // diff, plan, deploy
+void add_plumbing_commands(CLI::App& app, Context& ctx);  // canon, hash
+void add_store_commands(CLI::App& app, Context& ctx);     // store ..., rollback
+void add_compiler_commands(CLI::App& app, Context& ctx);  // build, graph, explain
+void add_cluster_commands(CLI::App& app, Context& ctx);   // diff, plan, deploy
 
 // "\x1b[31m" etc. when enabled, "" otherwise.
 struct Colors {

@@ -34,29 +34,35 @@ void print_dry_run(const std::vector<DeployStep>& steps) {
   }
 }
 
-// Keeps the deployed root in the store, so `kix store log` has it and
-// `kix rollback` can return to it: a compiled or plain-manifest input that
-// is not already the cluster's current generation becomes a new one.
+// Records the deploy in the store, so `kix store log` shows which generation
+// is deployed and `kix rollback` can return to it. A root that is no
+// generation of the cluster yet (a freshly compiled definition, plain
+// manifests) first becomes a new generation; redeploying a stored
+// generation (the current one or an older one by REF) appends none.
 void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Context& ctx) {
   if (input.cluster.empty()) {
-    std::cout << "note: the input has no cluster name, so no generation was recorded\n";
+    std::cout << "note: the input has no cluster name, so the deployment was not recorded\n";
     return;
   }
   Store store = open_store(ctx);
   const Hash root = input.graph.root(input.cluster);
-  std::optional<Generation> current = store.current_generation(input.cluster);
-  if (current && current->root == root) {
-    std::cout << "deployed " << input.cluster << " generation " << current->number << " (root "
-              << root.hex() << ")\n";
-    return;
+  const int64_t now = unix_now();
+  bool is_generation = false;
+  for (const Generation& g : store.generations_of_root(root)) {
+    if (g.cluster == input.cluster) is_generation = true;
   }
-  AddOptions options;
-  options.cluster = input.cluster;
-  options.message = args.message.empty() ? "kix deploy" : args.message;
-  options.time = unix_now();
-  AddResult added = store.add(input.graph, options);
-  std::cout << "deployed " << input.cluster << " as generation " << added.generation.value_or(0)
-            << " (root " << added.root.hex() << ")\n";
+  bool appended = false;
+  if (!is_generation) {
+    AddOptions options;
+    options.cluster = input.cluster;
+    options.message = args.message.empty() ? "kix deploy" : args.message;
+    options.time = now;
+    store.add(input.graph, options);
+    appended = true;
+  }
+  Deployment deployment = store.record_deployment(input.cluster, root, now, args.context);
+  std::cout << "deployed " << input.cluster << (appended ? " as generation " : " generation ")
+            << deployment.generation.value_or(0) << " (root " << root.hex() << ")\n";
 }
 
 void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& outcome,
@@ -68,8 +74,17 @@ void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& o
   std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
   if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
   if (!outcome.failure.err.empty() && outcome.failure.err.back() != '\n') std::cerr << "\n";
-  std::cerr << "  waves before " << failed.wave
-            << " were applied; later waves were not. Fix the problem and run kix deploy again "
+  // Say exactly what reached the cluster: the operator decides from this
+  // whether to fix forward or roll back.
+  std::cerr << "  ";
+  if (!failed.applies) {
+    std::cerr << "waves 0 to " << failed.wave << " were applied";
+  } else if (failed.wave == 0) {
+    std::cerr << "nothing was applied";
+  } else {
+    std::cerr << "waves 0 to " << failed.wave - 1 << " were applied";
+  }
+  std::cerr << "; later waves were not. Fix the problem and run kix deploy again "
                "(applying is idempotent), or roll back with kix rollback <hash>.\n";
 }
 
@@ -123,13 +138,12 @@ void add_deploy_command(CLI::App& app, Context& ctx) {
       "deploy",
       "Apply a build wave by wave with kubectl apply --server-side and wait for health "
       "(docs/commands/deploy.md)");
-  cmd->add_option("input", args->input,
-                  "Cluster definition directory, manifest file or directory, or store REF "
-                  "(default: ./cluster.yaml, else ./result)");
+  add_cluster_input_option(cmd, args->input);
   cmd->add_flag("--dry-run", args->dry_run, "Print every kubectl command instead of running it");
   cmd->add_option("--context", args->context, "kubectl context");
   cmd->add_option("--timeout", args->timeout_seconds, "Seconds to wait for each workload");
-  cmd->add_option("-m,--message", args->message, "Message of the generation recorded");
+  cmd->add_option("-m,--message", args->message,
+                  "Message of the generation recorded when the root is new to the store");
   cmd->callback([args, &ctx] { run_deploy_command(*args, ctx); });
 }
 

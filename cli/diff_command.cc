@@ -347,9 +347,7 @@ void add_diff_command(CLI::App& app, Context& ctx) {
       "diff",
       "Compare a build with the live cluster or another build; exit 1 when they differ "
       "(docs/commands/diff.md)");
-  cmd->add_option("input", args->input,
-                  "Cluster definition directory, manifest file or directory, or store REF "
-                  "(default: ./cluster.yaml, else ./result)");
+  add_cluster_input_option(cmd, args->input);
   cmd->add_option("--against", args->against, "Another build: a REF, a definition or manifests");
   cmd->add_option("--live", args->live,
                   "Live objects: a directory or file of `kubectl get -o yaml|json` output");

@@ -1,6 +1,8 @@
 // `kix explain KIND/NAME`: which instance and package made a resource, how
 // its instance's needs were resolved, and which values came from which
 // dependency.
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 
 #include "cli/compiler_cli.h"
@@ -20,8 +22,9 @@ bool matches(const compiler::CompiledResource& r, const std::string& kind, const
   const Json& m = r.manifest;
   std::string k = m.value("kind", "");
   bool kind_ok = k.size() == kind.size() &&
-                 std::equal(k.begin(), k.end(), kind.begin(),
-                            [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+                 std::equal(k.begin(), k.end(), kind.begin(), [](unsigned char a, unsigned char b) {
+                   return std::tolower(a) == std::tolower(b);
+                 });
   return kind_ok && m["metadata"].value("name", "") == name &&
          (ns.empty() || m["metadata"].value("namespace", "") == ns);
 }
@@ -77,7 +80,9 @@ void print_values(const compiler::Compilation& c, size_t index) {
   bool header = false;
   for (const auto& in : r.interpolations) {
     if (in.prov.empty()) continue;
-    if (!header) std::cout << "  values from dependencies:\n";
+    // Provenance covers dependencies and this package's own resources
+    // (resources.x) alike.
+    if (!header) std::cout << "  values read from other resources:\n";
     header = true;
     std::cout << "    " << in.pointer << " = ${" << in.expression << "}\n";
     for (size_t p : in.prov) std::cout << "      from " << describe(c.resources[p]) << "\n";

@@ -1,13 +1,14 @@
 // `kix graph`: the compiled resources and their provenance edges, as
 // Graphviz dot, JSON, or SVG (through Graphviz's `dot`).
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "cli/compiler_cli.h"
 #include "cli/store_cli.h"
 #include "compiler/compilation.h"
+#include "store/process.h"
 
 namespace kix::cli {
 
@@ -87,15 +88,24 @@ std::string graph_dot(const compiler::Compilation& c) {
   return out + "}\n";
 }
 
+// Renders through Graphviz with the same process interface as kubectl
+// (no shell involved), so a failure shows dot's own message.
 void print_svg(const std::string& dot) {
-  std::FILE* pipe =
-      std::system("command -v dot >/dev/null 2>&1") == 0 ? popen("dot -Tsvg", "w") : nullptr;
-  if (pipe == nullptr) {
+  const char* path = std::getenv("PATH");
+  std::optional<std::string> program = find_in_path("dot", path != nullptr ? path : "");
+  if (!program) {
     throw Error(ErrorKind::kNotFound, "--format svg needs Graphviz's `dot` on PATH", {},
                 "install graphviz, or use --format dot and render it elsewhere");
   }
-  std::fwrite(dot.data(), 1, dot.size(), pipe);
-  if (pclose(pipe) != 0) throw Error(ErrorKind::kIo, "`dot -Tsvg` failed");
+  SystemProcessRunner runner;
+  ProcessResult result = runner.run({*program, "-Tsvg"}, dot);
+  if (result.exit_code != 0) {
+    while (!result.err.empty() && result.err.back() == '\n') result.err.pop_back();
+    throw Error(ErrorKind::kIo,
+                "`dot -Tsvg` failed (exit " + std::to_string(result.exit_code) + "): " + result.err,
+                {}, "render the output of --format dot with your own Graphviz to see more");
+  }
+  std::cout << result.out;
 }
 
 void run_graph(const GraphArgs& args, Context& ctx) {
@@ -104,7 +114,6 @@ void run_graph(const GraphArgs& args, Context& ctx) {
   if (args.format == "json") {
     std::cout << graph_json(c).dump(2) << "\n";
   } else if (args.format == "svg") {
-    std::cout.flush();
     print_svg(graph_dot(c));
   } else {
     std::cout << graph_dot(c);

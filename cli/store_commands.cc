@@ -99,8 +99,9 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   AddResult r = store.add(graph, options);
   if (!has_cluster) {
     Diagnostics note;
-    note.note({}, "added without --cluster: no generation was recorded, so `kix store gc` "
-                  "collects this root unless it is pinned (kix store pin)");
+    note.note({},
+              "added without --cluster: no generation was recorded, so `kix store gc` "
+              "collects this root unless it is pinned (kix store pin)");
     ctx.print_diagnostics(note);
   }
 

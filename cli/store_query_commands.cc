@@ -194,10 +194,15 @@ void run_log(const RefArgs& args, Context& ctx) {
     throw Error(ErrorKind::kInvalidInput, "'" + args.ref + "' is not a cluster name", {},
                 "`kix store log NAME` takes a cluster name");
   }
+  // The generation of the last recorded `kix deploy`, if it still exists.
+  std::optional<int64_t> deployed;
+  if (auto last = store.last_deployment(args.ref)) deployed = last->generation;
   if (args.format == "json") {
     Json out = Json::array();
-    for (size_t i = 0; i < gens.size(); ++i)
+    for (size_t i = 0; i < gens.size(); ++i) {
       out.push_back(generation_json(gens[i], i + 1 == gens.size()));
+      out.back()["deployed"] = deployed == gens[i].number;
+    }
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -207,7 +212,15 @@ void run_log(const RefArgs& args, Context& ctx) {
     out += std::to_string(g.number) + "  " + g.root.hex() + "  " + format_local_time(g.time);
     if (!g.message.empty()) out += "  " + g.message;
     if (!g.source_revision.empty()) out += "  [" + g.source_revision + "]";
-    if (i + 1 == gens.size()) out += "  (current)";
+    const bool current = i + 1 == gens.size();
+    const bool is_deployed = deployed == g.number;
+    if (current && is_deployed) {
+      out += "  (current, deployed)";
+    } else if (current) {
+      out += "  (current)";
+    } else if (is_deployed) {
+      out += "  (deployed)";
+    }
     out += "\n";
   }
   std::cout << out << std::flush;

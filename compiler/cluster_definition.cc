@@ -15,16 +15,24 @@ const std::vector<std::string> kTopLevelKeys = {
 const std::vector<std::string> kInstanceKeys = {"package",  "aliases", "config",   "deps",
                                                 "external", "out",     "namespace"};
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
+// RFC 1123 label: what Kubernetes accepts as a Namespace name, and what an
+// instance name must be to serve as the default metadata.name and as the
+// app.kubernetes.io/instance label.
+bool is_dns_label(const std::string& name) {
+  if (name.empty() || name.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
+constexpr const char* kDnsLabelHint =
+    "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or "
+    "digit (Kubernetes names are RFC 1123 labels)";
+
+// The file to read for `path`; for a directory without a definition, the
+// first name looked for, so the "does not exist" error names it.
 std::filesystem::path definition_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return path / kClusterFile;
-  return path;
+  return find_definition_file(path).value_or(path / kClusterFiles[0]);
 }
 
 class DefinitionLoader {
@@ -76,7 +84,7 @@ class DefinitionLoader {
         std::string hint = did_you_mean(key, kTopLevelKeys);
         throw Error(ErrorKind::kInvalidInput, "unknown field '" + key + "' in a cluster definition",
                     doc.locate("/" + json_pointer_escape(key)),
-                    hint.empty() ? "allowed: " + join(kTopLevelKeys) : hint);
+                    hint.empty() ? "allowed: " + join_names(kTopLevelKeys) : hint);
       }
     }
   }
@@ -138,6 +146,10 @@ class DeclarationReader {
     def_.name = root["cluster"].get<std::string>();
     for (const char* key : {"packagePaths", "availablePackages"}) {
       if (!root.contains(key)) continue;
+      // Iterating a scalar would yield the scalar itself: `availablePackages:
+      // valkey` must not pass as a one-element list.
+      if (!root[key].is_array())
+        fail(std::string("/") + key, std::string("'") + key + "' must be a list of strings");
       for (const auto& p : root[key]) {
         if (!p.is_string())
           fail(std::string("/") + key, std::string("'") + key + "' must be a list of strings");
@@ -160,6 +172,8 @@ class DeclarationReader {
       std::string pointer = "/instances/" + json_pointer_escape(ns);
       if (!decls.is_object())
         fail(pointer, "namespace '" + ns + "' must map instance names to declarations");
+      if (!is_dns_label(ns))
+        fail(pointer, "'" + ns + "' is not a valid namespace name", kDnsLabelHint);
       def_.namespaces.push_back(ns);
       for (const auto& [name, decl] : decls.items()) {
         def_.instances.push_back(
@@ -178,6 +192,8 @@ class DeclarationReader {
         if (!decl["namespace"].is_string())
           fail(pointer + "/namespace", "'namespace' must be a string");
         ns = decl["namespace"].get<std::string>();
+        if (!is_dns_label(ns))
+          fail(pointer + "/namespace", "'" + ns + "' is not a valid namespace name", kDnsLabelHint);
       }
       def_.instances.push_back(read_instance(name, ns, decl, pointer, true));
     }
@@ -187,6 +203,8 @@ class DeclarationReader {
                              const std::string& pointer, bool infrastructure) {
     if (!decl.is_object())
       fail(pointer, "instance '" + name + "' must be a map with at least 'package'");
+    if (!is_dns_label(name))
+      fail(pointer, "'" + name + "' is not a valid instance name", kDnsLabelHint);
     for (const auto& [key, unused] : decl.items()) {
       if (std::find(kInstanceKeys.begin(), kInstanceKeys.end(), key) == kInstanceKeys.end() ||
           (key == "namespace" && !infrastructure)) {
@@ -256,6 +274,21 @@ class DeclarationReader {
 };
 
 }  // namespace
+
+std::optional<std::filesystem::path> find_definition_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return path;
+  for (const char* name : kClusterFiles) {
+    if (std::filesystem::is_regular_file(path / name, ec)) return path / name;
+  }
+  return std::nullopt;
+}
+
+bool is_definition_file_name(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  return std::find(std::begin(kClusterFiles), std::end(kClusterFiles), name) !=
+         std::end(kClusterFiles);
+}
 
 ClusterDefinition load_cluster_definition(const std::filesystem::path& path, Diagnostics& diags) {
   std::filesystem::path file = definition_file(path);

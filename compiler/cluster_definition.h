@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,16 @@
 
 namespace kix::compiler {
 
-// The file looked for when a definition is given as a directory.
-inline constexpr const char* kClusterFile = "cluster.yaml";
+// The files looked for, in this order, when a definition is given as a
+// directory.
+inline constexpr const char* kClusterFiles[] = {"cluster.yaml", "cluster.yml", "cluster.json"};
+
+// The definition file `path` names: `path` itself when it is not a
+// directory, else the first of kClusterFiles inside it, else nullopt.
+std::optional<std::filesystem::path> find_definition_file(const std::filesystem::path& path);
+
+// True when `path` names one of kClusterFiles (whatever its directory).
+bool is_definition_file_name(const std::filesystem::path& path);
 
 // One instance of a package, as declared (or auto-instantiated).
 struct InstanceDecl {
@@ -50,7 +59,8 @@ struct ClusterDefinition {
 // The namespace of infrastructure instances that do not name one.
 inline constexpr const char* kInfrastructureNamespace = "kix-system";
 
-// Reads a definition from a file, or from `<dir>/cluster.yaml`, merging its
+// Reads a definition from a file, or from a directory's cluster.yaml (or
+// .yml, .json; see find_definition_file), merging its
 // modules (paths relative to the file naming them). packagePaths become
 // absolute. Throws kix::Error for unreadable files, YAML errors, merge
 // conflicts, module cycles and malformed declarations, at file and line.

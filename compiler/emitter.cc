@@ -137,6 +137,7 @@ class Emitter {
                       "' needs string 'apiVersion' and 'kind'",
                   r.where);
     }
+    check_metadata_shape(r.manifest, t, pkg);
     ResourceOrigin origin{pkg.name, inst.decl.name,
                           inst.decl.infrastructure ? c_.cluster : inst.decl.ns, t.key,
                           inst.decl.ns};
@@ -152,7 +153,7 @@ class Emitter {
     for (size_t p : rendered.all()) refs.emplace(p, reason_for(r, p));
     if (!t.selects.empty()) select(r, t, inst, refs);
     if (!is_cluster_scoped(r.manifest["kind"].get<std::string>())) {
-      refs.emplace(namespace_resource(inst.decl.ns), "metadata.namespace");
+      refs.emplace(namespace_resource(inst.decl.ns), "/metadata/namespace");
     }
     for (auto& [to, reason] : refs) {
       r.refs.push_back(to);
@@ -162,6 +163,30 @@ class Emitter {
     c_.resources.push_back(std::move(r));
     inst.resources.push_back(index);
     return index;
+  }
+
+  // decorate() writes into metadata and metadata.labels; a template that
+  // gives them another type (null aside) would have it silently replaced,
+  // so it is an error at the template instead.
+  static void check_metadata_shape(const Json& manifest, const ResourceTemplate& t,
+                                   const Package& pkg) {
+    auto metadata = manifest.find("metadata");
+    if (metadata == manifest.end()) return;
+    if (metadata->is_null()) return;
+    if (!metadata->is_object()) {
+      throw Error(
+          ErrorKind::kInvalidInput,
+          "resource '" + t.key + "' of package '" + pkg.name + "' has a metadata that is not a map",
+          pkg.doc.locate(t.pointer + "/metadata"));
+    }
+    auto labels = metadata->find("labels");
+    if (labels != metadata->end() && !labels->is_object() && !labels->is_null()) {
+      throw Error(ErrorKind::kInvalidInput,
+                  "resource '" + t.key + "' of package '" + pkg.name +
+                      "' has metadata.labels that is not a map",
+                  pkg.doc.locate(t.pointer + "/metadata/labels"),
+                  "write labels as `key: value` pairs");
+    }
   }
 
   void select(CompiledResource& r, const ResourceTemplate& t, const CompiledInstance& inst,

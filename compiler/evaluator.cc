@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <regex>
 
-#include "compiler/quantity.h"
 #include "compiler/suggest.h"
+#include "store/quantity.h"
 
 namespace kix::compiler {
 
@@ -114,11 +114,8 @@ class Evaluator {
       std::vector<std::string> keys;
       for (const auto& [k, unused] : object.json.items()) keys.push_back(k);
       std::string hint = did_you_mean(e.name, keys);
-      if (hint.empty()) {
-        std::string available;
-        for (const auto& k : keys) available += (available.empty() ? "" : ", ") + k;
-        hint = keys.empty() ? "it has no attributes" : "it has: " + available;
-      }
+      if (hint.empty())
+        hint = keys.empty() ? "it has no attributes" : "it has: " + join_names(keys);
       // The location is part of the message: this is the one error users
       // see most when packages and their consumers disagree on `out`.
       throw Error(ErrorKind::kNotFound,
@@ -169,7 +166,13 @@ class Evaluator {
     Value v = eval(*e.args[0], scope);
     Provenance p = v.all();
     if (e.name == "!") return Value(!truthy(v, site_), p);
-    if (v.json.is_number_integer()) return Value(-v.json.get<int64_t>(), p);
+    if (v.json.is_number_integer()) {
+      // INT64_MIN and unsigned values above INT64_MAX have no int64 negation.
+      bool overflow = v.json.is_number_unsigned() ? v.json.get<uint64_t>() > uint64_t{INT64_MAX}
+                                                  : v.json.get<int64_t>() == INT64_MIN;
+      if (overflow) fail("integer overflow in '-'");
+      return Value(-v.json.get<int64_t>(), p);
+    }
     if (v.json.is_number()) return Value(-v.json.get<double>(), p);
     fail("cannot negate " + a_type(v.json));
   }
@@ -270,14 +273,12 @@ class Evaluator {
       return r;
     }
     double x = a.get<double>(), y = b.get<double>();
-    if (op == "+") return x + y;
-    if (op == "-") return x - y;
-    if (op == "*") return x * y;
-    if (op == "/") {
-      if (y == 0) fail("division by zero");
-      return x / y;
-    }
-    fail("operator '%' needs integers");
+    if (op == "%") fail("operator '%' needs integers");
+    if (op == "/" && y == 0) fail("division by zero");
+    double r = op == "+" ? x + y : op == "-" ? x - y : op == "*" ? x * y : x / y;
+    // An infinity has no JSON form: it would fail later, far from here.
+    if (!std::isfinite(r)) fail("number overflow in '" + op + "'");
+    return r;
   }
 
   // ---- functions and methods ----

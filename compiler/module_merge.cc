@@ -89,6 +89,12 @@ void MergedDocument::merge_into(Json& into, const Json& from, const std::string&
     Priority new_priority = priority(doc, child);
     if (new_priority > old_priority) {
       existing = value;
+      // The replaced subtree may have come from several documents; none of
+      // them wrote what is there now.
+      std::erase_if(origin_, [&](const auto& entry) {
+        return entry.first.size() > child.size() &&
+               entry.first.compare(0, child.size(), child) == 0 && entry.first[child.size()] == '/';
+      });
       origin_[child] = doc;
       continue;
     }

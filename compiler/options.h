@@ -1,5 +1,6 @@
 // Package options: a JSON-Schema subset (type, default, enum, minimum,
-// maximum, items, properties, required, additionalProperties, description)
+// maximum, items, properties, required, additionalProperties, and the
+// annotations description, title, examples, $comment)
 // checked against an instance's `config`, with defaults filled in.
 #pragma once
 
@@ -19,5 +20,14 @@ using ConfigLocator = std::function<SourceLocation(const std::string& pointer)>;
 // error reads "The option 'replicas' is of type integer but a string was
 // provided" and points at the value. Throws kix::Error(kInvalidInput).
 Json apply_options(const Json& options, const Json& config, const ConfigLocator& locate);
+
+// Checks a package's `options` map once, when the package is loaded: every
+// schema is a map of known keywords (a misspelled one is an error, with
+// "did you mean"), `type` is a JSON-Schema type name, minimum/maximum are
+// numbers, enum/required/properties/items/additionalProperties have their
+// shapes, and a `default` passes its own schema. `locate` maps a JSON
+// Pointer inside `options` to its source. Throws kix::Error(kInvalidInput)
+// at the offending keyword. apply_options assumes schemas that pass this.
+void validate_option_schemas(const Json& options, const ConfigLocator& locate);
 
 }  // namespace kix::compiler

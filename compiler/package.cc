@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "compiler/options.h"
 #include "compiler/suggest.h"
 #include "compiler/template.h"
 #include "store/manifest.h"
@@ -45,15 +46,9 @@ class Loader {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string hint = did_you_mean(key, allowed);
         fail(pointer + "/" + json_pointer_escape(key), "unknown field '" + key + "' in " + what,
-             hint.empty() ? "allowed fields: " + join(allowed) : hint);
+             hint.empty() ? "allowed fields: " + join_names(allowed) : hint);
       }
     }
-  }
-
-  static std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-    return out;
   }
 
   std::vector<std::string> names(const Json& root, const char* key) {
@@ -237,6 +232,8 @@ class Loader {
       if (!root["options"].is_object())
         fail("/options", "'options' must be a map from option name to its schema");
       pkg_.options = root["options"];
+      validate_option_schemas(
+          pkg_.options, [&](const std::string& p) { return pkg_.doc.locate("/options" + p); });
     }
     load_checks(root);
     load_resources(root);

@@ -10,6 +10,9 @@ namespace kix::compiler {
 
 namespace {
 
+constexpr const char* kSearchPathHint =
+    "packages are searched in packagePaths, then KIX_PACKAGES_PATH, then the built-in library";
+
 // Instances reachable by a name or alias, per namespace and for the
 // infrastructure.
 struct NameIndex {
@@ -32,6 +35,7 @@ class Resolver {
       : def_(def), library_(library), diags_(diags), errors_(errors) {}
 
   Resolution run() {
+    load_available_packages();
     for (const auto& decl : def_.instances) add_instance(decl);
     // Auto-instantiated instances are appended while the loop runs and are
     // resolved in turn.
@@ -48,10 +52,7 @@ class Resolver {
       r.package = library_.find(r.decl.package, diags_);
       if (r.package == nullptr) {
         std::string hint = did_you_mean(r.decl.package, library_.names());
-        if (hint.empty())
-          hint =
-              "packages are searched in packagePaths, then KIX_PACKAGES_PATH, then the built-in "
-              "library";
+        if (hint.empty()) hint = kSearchPathHint;
         errors_.emplace_back(ErrorKind::kNotFound,
                              "unknown package '" + r.decl.package + "' for instance '" +
                                  r.decl.name + "' in namespace '" + r.decl.ns + "'",
@@ -83,17 +84,11 @@ class Resolver {
                         "instance '" + decl.name + "' wires '" + need + "', but package '" +
                             pkg.name + "' has no need of that name",
                         def_.locate(decl.pointer + "/deps/" + json_pointer_escape(need)),
-                        hint.empty() ? "its needs: " + join(all) : hint));
+                        hint.empty() ? "its needs: " + join_names(all) : hint));
       }
     }
     for (const auto& need : pkg.needs) bind(i, need, false);
     for (const auto& need : pkg.optional_needs) bind(i, need, true);
-  }
-
-  static std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-    return out;
   }
 
   void bind(size_t i, const std::string& need, bool optional) {
@@ -107,11 +102,10 @@ class Resolver {
         b.how = "deps";
       } else if (auto t = unique_match(
                      i, need,
-                     decl.infrastructure ? index_.infrastructure : index_.by_namespace[decl.ns],
-                     decl.infrastructure ? "the infrastructure" : "namespace '" + decl.ns + "'")) {
+                     decl.infrastructure ? index_.infrastructure : index_.by_namespace[decl.ns])) {
         b.target = t;
         b.how = res_.instances[*t].decl.name == need ? "name" : "alias";
-      } else if (auto t2 = unique_match(i, need, index_.infrastructure, "the infrastructure")) {
+      } else if (auto t2 = unique_match(i, need, index_.infrastructure)) {
         b.target = t2;
         b.how = "infrastructure";
       } else if (auto t3 = auto_instantiate(i, need)) {
@@ -155,9 +149,10 @@ class Resolver {
                              : hint);
   }
 
+  // The one instance other than `i` named or aliased `need` in `names`;
+  // nullopt for none; an ambiguity error for several.
   std::optional<size_t> unique_match(size_t i, const std::string& need,
-                                     std::map<std::string, std::vector<size_t>>& names,
-                                     const std::string& where) {
+                                     std::map<std::string, std::vector<size_t>>& names) {
     auto it = names.find(need);
     if (it == names.end()) return std::nullopt;
     std::vector<size_t> matches;
@@ -165,12 +160,13 @@ class Resolver {
       if (j != i) matches.push_back(j);
     }
     if (matches.empty()) return std::nullopt;
-    if (matches.size() > 1) throw ambiguous(i, need, matches, where);
+    if (matches.size() > 1) throw ambiguous(i, need, matches);
     return matches[0];
   }
 
-  Error ambiguous(size_t i, const std::string& need, const std::vector<size_t>& matches,
-                  const std::string& where) {
+  // The namespace in the message is the consumer's, whichever level matched:
+  // that is where the user adds `deps` to settle it.
+  Error ambiguous(size_t i, const std::string& need, const std::vector<size_t>& matches) {
     const InstanceDecl& decl = res_.instances[i].decl;
     std::string list;
     for (size_t j : matches) {
@@ -179,7 +175,6 @@ class Resolver {
               (m.auto_instantiated ? "package " + m.package : def_.locate(m.pointer).str()) + ")";
     }
     std::string ns = decl.infrastructure ? "the infrastructure" : "namespace '" + decl.ns + "'";
-    (void)where;
     return Error(ErrorKind::kConflict, "ambiguous auto-resolution for '" + need + "' in " + ns,
                  decl.where,
                  "instance '" + decl.name + "' needs '" + need + "' and these all match:\n" + list +
@@ -187,15 +182,26 @@ class Resolver {
                      decl.name + "', or remove the name from the others' aliases");
   }
 
+  // Looks up availablePackages once, so an unknown entry is one error at
+  // its own line rather than one per need that reaches auto-instantiation.
+  void load_available_packages() {
+    for (size_t k = 0; k < def_.available_packages.size(); ++k) {
+      const std::string& name = def_.available_packages[k];
+      if (const Package* p = library_.find(name, diags_)) {
+        available_.push_back(p);
+        continue;
+      }
+      std::string hint = did_you_mean(name, library_.names());
+      errors_.emplace_back(ErrorKind::kNotFound,
+                           "availablePackages names '" + name + "', which is not a known package",
+                           def_.locate("/availablePackages/" + std::to_string(k)),
+                           hint.empty() ? kSearchPathHint : hint);
+    }
+  }
+
   std::optional<size_t> auto_instantiate(size_t i, const std::string& need) {
     std::vector<const Package*> candidates;
-    for (const auto& name : def_.available_packages) {
-      const Package* p = library_.find(name, diags_);
-      if (p == nullptr) {
-        throw Error(ErrorKind::kNotFound,
-                    "availablePackages names '" + name + "', which is not a known package",
-                    def_.locate("/availablePackages"), did_you_mean(name, library_.names()));
-      }
+    for (const Package* p : available_) {
       if (p->name == need ||
           std::find(p->provides.begin(), p->provides.end(), need) != p->provides.end()) {
         candidates.push_back(p);
@@ -304,6 +310,7 @@ class Resolver {
   std::vector<Error>& errors_;
   Resolution res_;
   NameIndex index_;
+  std::vector<const Package*> available_;  // availablePackages that exist, in order
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "compiler/suggest.h"
+#include "store/document.h"
 #include "store/error.h"
 
 namespace kix {
@@ -54,35 +56,13 @@ Json read_schema_file(const std::filesystem::path& path) {
   return parsed;
 }
 
-std::string escape_pointer_token(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                  std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
+// Case-insensitive, so that `containerport` suggests `containerPort`.
+size_t folded_distance(const std::string& a, const std::string& b) {
+  auto fold = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  return compiler::edit_distance(fold(a), fold(b));
 }
 
 // The closest property name to a misspelled one, or "" when none is close.
@@ -90,7 +70,7 @@ std::string suggestion(const std::string& unknown, const Json& properties) {
   std::string best;
   size_t best_distance = std::max<size_t>(2, unknown.size() / 3) + 1;
   for (const auto& [name, ignored] : properties.items()) {
-    size_t distance = edit_distance(unknown, name);
+    size_t distance = folded_distance(unknown, name);
     if (distance < best_distance) {
       best_distance = distance;
       best = name;
@@ -306,7 +286,7 @@ class Walker {
     for (const auto& [key, child] : value.items()) {
       const size_t mark = pointer.size();
       pointer += '/';
-      pointer += escape_pointer_token(key);
+      pointer += json_pointer_escape(key);
       const Json* child_schema = nullptr;
       if (has_properties) {
         if (auto it = properties->find(key); it != properties->end()) child_schema = &*it;

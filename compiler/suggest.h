@@ -1,4 +1,5 @@
-// "Did you mean" suggestions for misspelled names.
+// "Did you mean" suggestions for misspelled names, and the lists of allowed
+// names that hints show when no name is close.
 #pragma once
 
 #include <string>
@@ -16,5 +17,8 @@ std::string closest_name(std::string_view name, const std::vector<std::string>& 
 
 // " (did you mean 'x'?)"-style hint text: "did you mean 'x'?" or "".
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+
+// The names separated by ", " ("package, aliases, config"); "" for none.
+std::string join_names(const std::vector<std::string>& names);
 
 }  // namespace kix::compiler

@@ -40,8 +40,8 @@ size_t closing_brace(const std::string& s, size_t start) {
   return std::string::npos;
 }
 
-// Splits a string into literal text and expressions. Throws a plain
-// std::string message for an unterminated expression.
+// Splits a string into literal text and expressions. Sets *unterminated
+// (and returns what came before) when a `${` has no closing brace.
 std::vector<Piece> split_pieces(const std::string& s, bool* unterminated) {
   std::vector<Piece> pieces;
   std::string literal;
@@ -88,6 +88,7 @@ class Renderer {
       for (const auto& [key, child] : node.items()) {
         std::string child_pointer = pointer + "/" + json_pointer_escape(key);
         std::string rendered_key = key;
+        Provenance key_prov;
         if (has_expression(key)) {
           Value k = string(key, child_pointer);
           if (!k.json.is_string()) {
@@ -96,6 +97,7 @@ class Renderer {
                         source_.locate(child_pointer));
           }
           rendered_key = k.json.get<std::string>();
+          key_prov = k.all();
         }
         ProvenanceTree child_tree;
         Json rendered;
@@ -103,6 +105,15 @@ class Renderer {
         // A field whose whole expression is null is left out, so templates
         // can make a field optional.
         if (child.is_string() && rendered.is_null()) continue;
+        if (out.contains(rendered_key)) {
+          // Silently keeping one of the two would lose a value the author wrote.
+          throw Error(ErrorKind::kInvalidInput,
+                      "two keys of this map render to '" + rendered_key + "'",
+                      source_.locate(child_pointer),
+                      "make the keys distinct (an interpolated key must not repeat another key)");
+        }
+        // A key taken from a dependency makes the entry depend on it too.
+        merge_provenance(child_tree.self, key_prov);
         out[rendered_key] = std::move(rendered);
         if (!child_tree.empty()) tree.children[rendered_key] = std::move(child_tree);
       }

@@ -24,7 +24,7 @@ struct TemplateSource {
 // One interpolated value written into the output: where it went, which
 // expression produced it, and what it was derived from.
 struct Interpolation {
-  std::string pointer;     // JSON Pointer in the rendered output
+  std::string pointer;     // JSON Pointer in the template (not in the rendered output)
   std::string expression;  // the text inside ${ }
   Provenance prov;
 };

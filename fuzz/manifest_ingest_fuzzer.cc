@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto backward = kix::build_graph_inferred(manifests);
     kix::fuzz::require(forward.root("c") == backward.root("c"), "root ignores input order");
     for (const auto& m : forward.manifests) {
-      kix::fuzz::require(kix::Hash::of(m.canonical) == m.blob, "blob is the hash of the canonical bytes");
+      kix::fuzz::require(kix::Hash::of(m.canonical) == m.blob,
+                         "blob is the hash of the canonical bytes");
     }
   } catch (const kix::Error& e) {
     kix::fuzz::require(!e.render().empty(), "errors render a message");

@@ -53,8 +53,8 @@ bool utf16_less(std::string_view a, std::string_view b) {
 
 std::string canonical_number(double value) {
   if (!std::isfinite(value)) {
-    throw Error(ErrorKind::kInvalidInput, "NaN and Infinity have no canonical JSON form",
-                {}, "RFC 8785 only allows finite numbers; quote the value to make it a string");
+    throw Error(ErrorKind::kInvalidInput, "NaN and Infinity have no canonical JSON form", {},
+                "RFC 8785 only allows finite numbers; quote the value to make it a string");
   }
   if (value == 0) return "0";  // also -0
   // Shortest round-trip digits in scientific form: "d[.ddd]e[+-]x".
@@ -109,13 +109,27 @@ void append_canonical_string(std::string& out, std::string_view s) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -128,14 +142,19 @@ void append_canonical_string(std::string& out, std::string_view s) {
 
 void append_canonical_json(std::string& out, const Json& v) {
   switch (v.type()) {
-    case Json::value_t::null: out += "null"; break;
-    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
+    case Json::value_t::null:
+      out += "null";
+      break;
+    case Json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      break;
     case Json::value_t::number_integer: {
       int64_t i = v.get<int64_t>();
       if (i > kMaxExactInteger || i < -kMaxExactInteger) {
-        throw Error(ErrorKind::kInvalidInput,
-                    "integer " + std::to_string(i) + " cannot be represented exactly in canonical JSON",
-                    {}, "RFC 8785 numbers are IEEE-754 doubles; quote the value to make it a string");
+        throw Error(
+            ErrorKind::kInvalidInput,
+            "integer " + std::to_string(i) + " cannot be represented exactly in canonical JSON", {},
+            "RFC 8785 numbers are IEEE-754 doubles; quote the value to make it a string");
       }
       out += std::to_string(i);
       break;
@@ -143,15 +162,20 @@ void append_canonical_json(std::string& out, const Json& v) {
     case Json::value_t::number_unsigned: {
       uint64_t u = v.get<uint64_t>();
       if (u > static_cast<uint64_t>(kMaxExactInteger)) {
-        throw Error(ErrorKind::kInvalidInput,
-                    "integer " + std::to_string(u) + " cannot be represented exactly in canonical JSON",
-                    {}, "RFC 8785 numbers are IEEE-754 doubles; quote the value to make it a string");
+        throw Error(
+            ErrorKind::kInvalidInput,
+            "integer " + std::to_string(u) + " cannot be represented exactly in canonical JSON", {},
+            "RFC 8785 numbers are IEEE-754 doubles; quote the value to make it a string");
       }
       out += std::to_string(u);
       break;
     }
-    case Json::value_t::number_float: out += canonical_number(v.get<double>()); break;
-    case Json::value_t::string: append_canonical_string(out, v.get_ref<const std::string&>()); break;
+    case Json::value_t::number_float:
+      out += canonical_number(v.get<double>());
+      break;
+    case Json::value_t::string:
+      append_canonical_string(out, v.get_ref<const std::string&>());
+      break;
     case Json::value_t::array: {
       out += '[';
       bool first = true;

@@ -83,11 +83,13 @@ std::vector<DeployStep> plan_deploy(const Graph& graph,
                       {"apply", "--server-side", "--field-manager=kix", "-f", "-"});
     apply.input = wave_input(graph, waves[w]);
     apply.description = "apply wave " + std::to_string(w) + ": " + wave_summary(graph, waves[w]);
+    apply.applies = true;
     steps.push_back(std::move(apply));
     for (size_t i : waves[w]) {
       auto argv = wait_command(graph.manifests[i].id, options);
       if (argv.empty()) continue;
-      steps.push_back({w, std::move(argv), "", "wait for " + graph.manifests[i].id.display()});
+      steps.push_back(
+          {w, std::move(argv), "", "wait for " + graph.manifests[i].id.display(), false});
     }
   }
   return steps;

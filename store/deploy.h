@@ -32,8 +32,13 @@ struct DeployStep {
   std::vector<std::string> argv;  // the kubectl command line
   std::string input;              // its stdin ("" for waits)
   std::string description;  // "apply wave 0: Namespace/immich", "wait for Deployment/web @ app"
+  bool applies = false;     // the wave's apply; false for a readiness wait
 };
 
+// For each wave of `waves` (indices into graph.manifests, as plan_waves
+// returns them), in order: one apply step with the wave's manifests on
+// stdin, then one readiness wait per resource that has one (see above).
+// Pure: runs nothing.
 std::vector<DeployStep> plan_deploy(const Graph& graph,
                                     const std::vector<std::vector<size_t>>& waves,
                                     const DeployOptions& options);

@@ -37,12 +37,13 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 }  // namespace
 
-std::vector<Document> parse_any(std::string_view text, const std::string& file,
-                                Diagnostics& diags, const ParseOptions& options) {
+std::vector<Document> parse_any(std::string_view text, const std::string& file, Diagnostics& diags,
+                                const ParseOptions& options) {
   if (ends_with(file, ".json")) return parse_json(text, file, diags, options);
   size_t i = 0;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) {
+  while (i < text.size() &&
+         (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) {
     ++i;
   }
   if (i < text.size() && (text[i] == '{' || text[i] == '[')) {
@@ -51,7 +52,8 @@ std::vector<Document> parse_any(std::string_view text, const std::string& file,
     try {
       return parse_json(text, file, diags, options);
     } catch (const Error& json_error) {
-      if (json_error.message().starts_with("invalid JSON")) return parse_yaml(text, file, diags, options);
+      if (json_error.message().starts_with("invalid JSON"))
+        return parse_yaml(text, file, diags, options);
       throw;
     }
   }

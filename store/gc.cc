@@ -55,19 +55,18 @@ std::vector<GenerationRow> expired_generations(sqlite::Database& db, const GcOpt
 
 // The live nodes: every node of a live root and everything reachable from
 // those and from pinned nodes, following refs loaded once into memory.
-HashSet mark_nodes(sqlite::Database& db, const HashSet& live_roots, const HashSet& pinned_nodes) {
+HashSet mark_nodes(Store& store, const HashSet& live_roots, const HashSet& pinned_nodes) {
+  sqlite::Database& db = store.database();
   std::unordered_map<Hash, std::vector<Hash>, HashHasher> edges;
   auto refs = db.prepare("SELECT src, dst FROM refs");
   while (refs.step()) edges[refs.column_hash(0)].push_back(refs.column_hash(1));
 
   std::vector<Hash> queue(pinned_nodes.begin(), pinned_nodes.end());
-  auto root_nodes = db.prepare("SELECT nodes FROM roots WHERE hash = ?");
   for (const Hash& root : live_roots) {
-    root_nodes.bind(1, root);
-    if (root_nodes.step()) {
-      for (const Hash& h : unpack_hashes(root_nodes.column_blob(0))) queue.push_back(h);
+    // Decodes roots stored as deltas; a root that is not stored keeps nothing.
+    if (auto stored = store.find_root(root)) {
+      queue.insert(queue.end(), stored->nodes.begin(), stored->nodes.end());
     }
-    root_nodes.reset();
   }
   HashSet live;
   while (!queue.empty()) {
@@ -139,7 +138,13 @@ GcResult collect_garbage(Store& store, const GcOptions& options) {
   for (const Pin& pin : store.pins()) {
     (pin.kind == ObjectKind::kRoot ? live_roots : pinned_nodes).insert(pin.hash);
   }
-  HashSet live_nodes = mark_nodes(db, live_roots, pinned_nodes);
+  // What is running in a cluster stays in the store, so it can always be
+  // diffed against and rolled back to, whatever the generation options say.
+  auto deployed = db.prepare(
+      "SELECT root FROM deployments d WHERE id = "
+      "(SELECT MAX(id) FROM deployments WHERE cluster = d.cluster)");
+  while (deployed.step()) live_roots.insert(deployed.column_hash(0));
+  HashSet live_nodes = mark_nodes(store, live_roots, pinned_nodes);
 
   std::vector<Hash> dead_roots, dead_nodes, dead_blobs;
   auto roots = db.prepare("SELECT hash FROM roots");
@@ -189,7 +194,11 @@ GcResult collect_garbage(Store& store, const GcOptions& options) {
     drop_generation.bind(1, g.cluster).bind(2, g.number);
     drop_generation.run();
   }
+  // A kept root stored as a delta against a deleted one becomes a full list.
+  store.store_roots_in_full(dead_roots);
   delete_by_hash(db, "DELETE FROM roots WHERE hash = ?", dead_roots);
+  // Older deployment records of collected roots would name nothing.
+  delete_by_hash(db, "DELETE FROM deployments WHERE root = ?", dead_roots);
   delete_by_hash(db, "DELETE FROM refs WHERE src = ?", dead_nodes);
   delete_by_hash(db, "DELETE FROM nodes WHERE hash = ?", dead_nodes);
   delete_by_hash(db, "DELETE FROM blobs WHERE hash = ?", dead_blobs);

@@ -7,10 +7,23 @@
 
 namespace kix {
 
+namespace {
+
+// OpenSSL 3 looks the implementation up on every EVP_sha256() digest unless
+// it is fetched once; hashing is on every hot path (ingest, read, verify).
+const EVP_MD* sha256_implementation() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw std::runtime_error("OpenSSL has no SHA-256 implementation");
+  return md;
+}
+
+}  // namespace
+
 Hash Hash::of(std::string_view data) {
   std::array<uint8_t, kSize> out{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_implementation(), nullptr) !=
+          1 ||
       len != kSize) {
     throw std::runtime_error("SHA-256 failed in OpenSSL");
   }

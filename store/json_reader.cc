@@ -70,11 +70,21 @@ class JsonLocator {
         advance();
         advance();
         switch (esc) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
           case 'u': {
             // Keys with \u escapes are rare; decode the BMP code point.
             unsigned cp = 0;
@@ -95,7 +105,8 @@ class JsonLocator {
             }
             break;
           }
-          default: out += esc;
+          default:
+            out += esc;
         }
         continue;
       }
@@ -109,7 +120,10 @@ class JsonLocator {
 
   void value(const std::string& pointer, size_t depth) {
     if (depth > max_depth_) throw TooDeep{};
-    index_.insert_or_assign(pointer, SourceLocation{file_, line_, col_});  // last wins: a duplicate key points at its second occurrence
+    index_.insert_or_assign(
+        pointer,
+        SourceLocation{file_, line_,
+                       col_});  // last wins: a duplicate key points at its second occurrence
     if (pos_ >= text_.size()) return;
     char c = text_[pos_];
     if (c == '{') {
@@ -228,8 +242,8 @@ class SaxBuilder : public nlohmann::json_sax<Json> {
     for (size_t i = 0; i < stack_.size(); ++i) {
       if (i + 1 < stack_.size()) {
         const auto& f = stack_[i];
-        p += "/" + (f.value.is_object() ? json_pointer_escape(f.key)
-                                         : std::to_string(f.value.size()));
+        p += "/" +
+             (f.value.is_object() ? json_pointer_escape(f.key) : std::to_string(f.value.size()));
       }
     }
     return p + "/" + json_pointer_escape(key);
@@ -237,7 +251,8 @@ class SaxBuilder : public nlohmann::json_sax<Json> {
   std::string current_pointer() const {
     std::string p;
     for (const auto& f : stack_) {
-      p += "/" + (f.value.is_object() ? json_pointer_escape(f.key) : std::to_string(f.value.size()));
+      p +=
+          "/" + (f.value.is_object() ? json_pointer_escape(f.key) : std::to_string(f.value.size()));
     }
     return p;
   }
@@ -256,7 +271,8 @@ class SaxBuilder : public nlohmann::json_sax<Json> {
       return true;
     }
     if (++nodes_ > limits_.max_nodes) {
-      fail(current_pointer(), "document has more than " + std::to_string(limits_.max_nodes) + " nodes",
+      fail(current_pointer(),
+           "document has more than " + std::to_string(limits_.max_nodes) + " nodes",
            "split it into several documents");
       return false;
     }
@@ -270,7 +286,8 @@ class SaxBuilder : public nlohmann::json_sax<Json> {
   }
   bool open(Json container) {
     if (stack_.size() >= limits_.max_depth) {
-      fail(current_pointer(), "nesting is deeper than " + std::to_string(limits_.max_depth) + " levels",
+      fail(current_pointer(),
+           "nesting is deeper than " + std::to_string(limits_.max_depth) + " levels",
            "flatten the structure");
       return false;
     }
@@ -323,7 +340,8 @@ std::vector<Document> parse_json(std::string_view text, const std::string& file,
     std::string message = sax.syntax_message_;
     // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
     if (auto p = message.find("syntax error"); p != std::string::npos) message = message.substr(p);
-    if (auto p = message.find("invalid string"); p != std::string::npos) message = message.substr(p);
+    if (auto p = message.find("invalid string"); p != std::string::npos)
+      message = message.substr(p);
     Error e(ErrorKind::kInvalidInput, "invalid JSON: " + message, where,
             "check the brackets, commas and quotes around this position");
     e.with_source_line(line_of(text, where.line));
@@ -333,7 +351,8 @@ std::vector<Document> parse_json(std::string_view text, const std::string& file,
   d.value = std::move(sax.result);
   d.location = {file, 1, 1};
   if (options.record_locations) {
-    d.locations = std::make_shared<LocationIndex>(JsonLocator(text, file).run(options.limits.max_depth));
+    d.locations =
+        std::make_shared<LocationIndex>(JsonLocator(text, file).run(options.limits.max_depth));
     if (auto it = d.locations->find(""); it != d.locations->end()) d.location = it->second;
   }
   std::vector<Document> out;

@@ -1,9 +1,12 @@
 #include "store/live_normalize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
 #include <string_view>
+
+#include "store/quantity.h"
 
 namespace kix {
 namespace {
@@ -57,58 +60,9 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
-// The amount of a quantity in base units; nullopt when `text` is not one.
-std::optional<long double> quantity_amount(std::string_view text) {
-  static const std::map<std::string_view, long double> kSuffixes = {
-      {"", 1},
-      {"n", 1e-9L},
-      {"u", 1e-6L},
-      {"m", 1e-3L},
-      {"k", 1e3L},
-      {"M", 1e6L},
-      {"G", 1e9L},
-      {"T", 1e12L},
-      {"P", 1e15L},
-      {"E", 1e18L},
-      {"Ki", 1024.0L},
-      {"Mi", 1048576.0L},
-      {"Gi", 1073741824.0L},
-      {"Ti", 1099511627776.0L},
-      {"Pi", 1125899906842624.0L},
-      {"Ei", 1152921504606846976.0L},
-  };
-  size_t i = 0;
-  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
-  size_t digits_start = i;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
-    ++i;
-  if (i == digits_start) return std::nullopt;
-  std::string number(text.substr(0, i));
-  std::string_view suffix = text.substr(i);
-  long double scale = 1;
-  if (auto it = kSuffixes.find(suffix); it != kSuffixes.end()) {
-    scale = it->second;
-  } else if (!suffix.empty() && (suffix[0] == 'e' || suffix[0] == 'E')) {
-    std::string exponent(suffix.substr(1));
-    if (exponent.empty() || exponent.find_first_not_of("+-0123456789") != std::string::npos)
-      return std::nullopt;
-    scale = std::pow(10.0L, std::stold(exponent));
-  } else {
-    return std::nullopt;
-  }
-  try {
-    size_t used = 0;
-    long double value = std::stold(number, &used);
-    if (used != number.size()) return std::nullopt;
-    return value * scale;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-std::optional<long double> quantity_of(const Json& value) {
-  if (value.is_number()) return value.get<long double>();
-  if (value.is_string()) return quantity_amount(value.get_ref<const std::string&>());
+std::optional<double> quantity_of(const Json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) return parse_quantity(value.get_ref<const std::string&>());
   return std::nullopt;
 }
 
@@ -295,8 +249,9 @@ bool same_quantity(const Json& a, const Json& b) {
   auto y = quantity_of(b);
   if (!x || !y) return false;
   if (*x == *y) return true;
-  long double scale = std::max(std::fabs(*x), std::fabs(*y));
-  return std::fabs(*x - *y) <= scale * 1e-12L;
+  // "0.1" and "100m" differ in the last bits of a double.
+  double scale = std::max(std::fabs(*x), std::fabs(*y));
+  return std::fabs(*x - *y) <= scale * 1e-12;
 }
 
 }  // namespace kix

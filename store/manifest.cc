@@ -2,14 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <thread>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
 #include <sstream>
+#include <thread>
 
 namespace kix {
 
@@ -20,7 +20,9 @@ std::string ResourceId::group() const {
   return slash == std::string::npos ? std::string() : api_version.substr(0, slash);
 }
 
-std::string ResourceId::key() const { return group() + "/" + kind + "/" + ns + "/" + name; }
+std::string ResourceId::key() const {
+  return group() + "/" + kind + "/" + ns + "/" + name;
+}
 
 std::string ResourceId::display() const {
   std::string s = kind + "/" + name;
@@ -44,15 +46,17 @@ Error invalid(const SourceLocation& where, std::string message, std::string hint
 
 Manifest make_manifest(Json value, const SourceLocation& where) {
   if (!value.is_object()) {
-    throw invalid(where, std::string("a manifest must be a mapping, but this document is ") +
-                             value.type_name(),
-                  "each YAML document must be one Kubernetes object with apiVersion, kind and metadata");
+    throw invalid(
+        where,
+        std::string("a manifest must be a mapping, but this document is ") + value.type_name(),
+        "each YAML document must be one Kubernetes object with apiVersion, kind and metadata");
   }
   Manifest m;
   const std::string* api = string_field(value, "apiVersion");
   const std::string* kind = string_field(value, "kind");
   if (api == nullptr || api->empty()) {
-    throw invalid(where, "the manifest has no apiVersion", "add e.g. 'apiVersion: v1' or 'apiVersion: apps/v1'");
+    throw invalid(where, "the manifest has no apiVersion",
+                  "add e.g. 'apiVersion: v1' or 'apiVersion: apps/v1'");
   }
   if (kind == nullptr || kind->empty()) {
     throw invalid(where, "the manifest has no kind", "add e.g. 'kind: ConfigMap'");
@@ -86,7 +90,8 @@ void append_manifests(std::vector<Document>&& docs, std::vector<Manifest>& out) 
     if (d.value.is_object()) {
       const std::string* kind = string_field(d.value, "kind");
       auto items = d.value.find("items");
-      if (kind != nullptr && kind->ends_with("List") && items != d.value.end() && items->is_array()) {
+      if (kind != nullptr && kind->ends_with("List") && items != d.value.end() &&
+          items->is_array()) {
         size_t i = 0;
         for (auto& item : *items) {
           SourceLocation where = d.locate("/items/" + std::to_string(i));
@@ -111,8 +116,9 @@ std::string read_input(const std::string& path) {
   std::error_code ec;
   auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) {
-    throw Error(ErrorKind::kNotFound, "no such file or directory: " + path, {},
-                "check the path; kix reads YAML or JSON files, directories of them, or - for stdin");
+    throw Error(
+        ErrorKind::kNotFound, "no such file or directory: " + path, {},
+        "check the path; kix reads YAML or JSON files, directories of them, or - for stdin");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::kIo, "cannot read " + path, {}, "check the file's permissions");
@@ -125,12 +131,14 @@ std::string read_input(const std::string& path) {
 std::vector<fs::path> manifest_files(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    throw Error(ErrorKind::kNotFound, "no such file or directory: " + path.string(), {},
-                "check the path; kix reads YAML or JSON files, directories of them, or - for stdin");
+    throw Error(
+        ErrorKind::kNotFound, "no such file or directory: " + path.string(), {},
+        "check the path; kix reads YAML or JSON files, directories of them, or - for stdin");
   }
   if (!fs::is_directory(path, ec)) return {path};
   std::vector<fs::path> files;
-  auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+  auto it =
+      fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const auto& entry = *it;
     std::string name = entry.path().filename().string();
@@ -219,8 +227,8 @@ void check_unique_identities(const std::vector<Manifest>& manifests) {
     auto [it, inserted] = seen.emplace(manifests[i].id.key(), i);
     if (!inserted) {
       const Manifest& first = manifests[it->second];
-      throw Error(ErrorKind::kConflict,
-                  manifests[i].id.display() + " is defined twice", manifests[i].location,
+      throw Error(ErrorKind::kConflict, manifests[i].id.display() + " is defined twice",
+                  manifests[i].location,
                   "first defined at " + first.location.str() +
                       "; every resource (kind, namespace, name) may appear once");
     }

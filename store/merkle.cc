@@ -112,8 +112,8 @@ Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_
         size_t t = refs[f.node][k];
         if (state[t] == kActive) {
           g.warnings.push_back("reference cycle: dropped the edge " +
-                               manifests[f.node].id.display() + " -> " +
-                               manifests[t].id.display() + " (" + reasons[f.node][k] + ")");
+                               manifests[f.node].id.display() + " -> " + manifests[t].id.display() +
+                               " (" + reasons[f.node][k] + ")");
           refs[f.node].erase(refs[f.node].begin() + static_cast<ptrdiff_t>(k));
           reasons[f.node].erase(reasons[f.node].begin() + static_cast<ptrdiff_t>(k));
           --f.next;

@@ -19,10 +19,10 @@ Hash root_hash(const std::string& cluster, std::vector<Hash> nodes);
 // A set of manifests with their reference edges and Merkle hashes.
 struct Graph {
   std::vector<Manifest> manifests;
-  std::vector<std::vector<size_t>> refs;  // per manifest, indices it references
+  std::vector<std::vector<size_t>> refs;              // per manifest, indices it references
   std::vector<std::vector<std::string>> ref_reasons;  // parallel to refs
-  std::vector<Hash> nodes;                // node hash per manifest
-  std::vector<std::string> warnings;      // e.g. broken reference cycles
+  std::vector<Hash> nodes;                            // node hash per manifest
+  std::vector<std::string> warnings;                  // e.g. broken reference cycles
 
   Hash root(const std::string& cluster) const { return root_hash(cluster, nodes); }
 };

@@ -123,8 +123,12 @@ ProcessResult SystemProcessRunner::run(const std::vector<std::string>& argv,
   out.close_write();
   err.close_write();
   status.close_write();
+  // The status pipe closes on a successful exec (EOF) or carries errno.
   int exec_errno = 0;
-  ssize_t got = ::read(status.read_end, &exec_errno, sizeof exec_errno);
+  ssize_t got = 0;
+  do {
+    got = ::read(status.read_end, &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
   ProcessResult result;
   if (got <= 0) pump(input, in, out, err, result);
   int wait_status = 0;

@@ -48,7 +48,8 @@ const Json* pod_spec(const Manifest& m, std::string* prefix) {
 const Json* pod_labels(const Manifest& m) {
   const std::string& kind = m.id.kind;
   if (kind == "Pod") return path(m.value, {"metadata", "labels"});
-  if (kind == "CronJob") return path(m.value, {"spec", "jobTemplate", "spec", "template", "metadata", "labels"});
+  if (kind == "CronJob")
+    return path(m.value, {"spec", "jobTemplate", "spec", "template", "metadata", "labels"});
   return path(m.value, {"spec", "template", "metadata", "labels"});
 }
 
@@ -85,7 +86,8 @@ class Inference {
   }
 
  private:
-  static std::string index_key(const std::string& kind, const std::string& ns, const std::string& name) {
+  static std::string index_key(const std::string& kind, const std::string& ns,
+                               const std::string& name) {
     return kind + '\0' + ns + '\0' + name;
   }
 
@@ -111,7 +113,8 @@ class Inference {
     std::string prefix;
     if (const Json* spec = pod_spec(m, &prefix)) infer_pod_spec(i, *spec, prefix);
     if (kind == "StatefulSet") {
-      if (const Json* vcts = path(m.value, {"spec", "volumeClaimTemplates"}); vcts && vcts->is_array()) {
+      if (const Json* vcts = path(m.value, {"spec", "volumeClaimTemplates"});
+          vcts && vcts->is_array()) {
         for (size_t k = 0; k < vcts->size(); ++k) {
           add(i, "StorageClass", "", str(path((*vcts)[k], {"spec", "storageClassName"})),
               "spec.volumeClaimTemplates[" + std::to_string(k) + "].spec.storageClassName");
@@ -119,18 +122,21 @@ class Inference {
       }
     }
     if (kind == "Service") {
-      if (const Json* sel = path(m.value, {"spec", "selector"})) select_workloads(i, *sel, "spec.selector");
+      if (const Json* sel = path(m.value, {"spec", "selector"}))
+        select_workloads(i, *sel, "spec.selector");
     } else if (kind == "PodDisruptionBudget") {
       if (const Json* sel = path(m.value, {"spec", "selector", "matchLabels"})) {
         select_workloads(i, *sel, "spec.selector.matchLabels");
       }
     } else if (kind == "PersistentVolumeClaim") {
-      add(i, "StorageClass", "", str(path(m.value, {"spec", "storageClassName"})), "spec.storageClassName");
+      add(i, "StorageClass", "", str(path(m.value, {"spec", "storageClassName"})),
+          "spec.storageClassName");
       add(i, "PersistentVolume", "", str(path(m.value, {"spec", "volumeName"})), "spec.volumeName");
     } else if (kind == "PersistentVolume") {
       // claimRef is left out on purpose: the PVC already points here and a
       // Merkle DAG cannot hold the cycle.
-      add(i, "StorageClass", "", str(path(m.value, {"spec", "storageClassName"})), "spec.storageClassName");
+      add(i, "StorageClass", "", str(path(m.value, {"spec", "storageClassName"})),
+          "spec.storageClassName");
     } else if (kind == "RoleBinding" || kind == "ClusterRoleBinding") {
       infer_binding(i);
     } else if (kind == "Ingress") {
@@ -158,7 +164,8 @@ class Inference {
     std::string sa = str(child(spec, "serviceAccountName"));
     if (sa.empty()) sa = str(child(spec, "serviceAccount"));
     add(i, "ServiceAccount", ns, sa, prefix + ".serviceAccountName");
-    add(i, "PriorityClass", "", str(child(spec, "priorityClassName")), prefix + ".priorityClassName");
+    add(i, "PriorityClass", "", str(child(spec, "priorityClassName")),
+        prefix + ".priorityClassName");
     add(i, "RuntimeClass", "", str(child(spec, "runtimeClassName")), prefix + ".runtimeClassName");
     if (const Json* ips = child(spec, "imagePullSecrets"); ips && ips->is_array()) {
       for (size_t k = 0; k < ips->size(); ++k) {
@@ -177,7 +184,8 @@ class Inference {
         if (const Json* srcs = path(v, {"projected", "sources"}); srcs && srcs->is_array()) {
           for (size_t s = 0; s < srcs->size(); ++s) {
             std::string sat = at + ".projected.sources[" + std::to_string(s) + "]";
-            add(i, "ConfigMap", ns, str(path((*srcs)[s], {"configMap", "name"})), sat + ".configMap.name");
+            add(i, "ConfigMap", ns, str(path((*srcs)[s], {"configMap", "name"})),
+                sat + ".configMap.name");
             add(i, "Secret", ns, str(path((*srcs)[s], {"secret", "name"})), sat + ".secret.name");
           }
         }
@@ -197,7 +205,8 @@ class Inference {
     if (const Json* ef = child(c, "envFrom"); ef && ef->is_array()) {
       for (size_t k = 0; k < ef->size(); ++k) {
         std::string eat = at + ".envFrom[" + std::to_string(k) + "]";
-        add(i, "ConfigMap", ns, str(path((*ef)[k], {"configMapRef", "name"})), eat + ".configMapRef");
+        add(i, "ConfigMap", ns, str(path((*ef)[k], {"configMapRef", "name"})),
+            eat + ".configMapRef");
         add(i, "Secret", ns, str(path((*ef)[k], {"secretRef", "name"})), eat + ".secretRef");
       }
     }
@@ -206,7 +215,8 @@ class Inference {
         std::string eat = at + ".env[" + std::to_string(k) + "].valueFrom";
         const Json* vf = child((*env)[k], "valueFrom");
         if (vf == nullptr) continue;
-        add(i, "ConfigMap", ns, str(path(*vf, {"configMapKeyRef", "name"})), eat + ".configMapKeyRef");
+        add(i, "ConfigMap", ns, str(path(*vf, {"configMapKeyRef", "name"})),
+            eat + ".configMapKeyRef");
         add(i, "Secret", ns, str(path(*vf, {"secretKeyRef", "name"})), eat + ".secretKeyRef");
       }
     }
@@ -231,7 +241,8 @@ class Inference {
   void infer_ingress(size_t i) {
     const Manifest& m = ms_[i];
     const std::string& ns = m.id.ns;
-    add(i, "IngressClass", "", str(path(m.value, {"spec", "ingressClassName"})), "spec.ingressClassName");
+    add(i, "IngressClass", "", str(path(m.value, {"spec", "ingressClassName"})),
+        "spec.ingressClassName");
     add(i, "Service", ns, str(path(m.value, {"spec", "defaultBackend", "service", "name"})),
         "spec.defaultBackend.service.name");
     if (const Json* tls = path(m.value, {"spec", "tls"}); tls && tls->is_array()) {

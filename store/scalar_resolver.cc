@@ -12,7 +12,9 @@ namespace kix {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool one_of(std::string_view s, std::initializer_list<std::string_view> options) {
   for (auto o : options) {
@@ -101,7 +103,7 @@ ScalarResolution resolve_core_scalar(std::string_view s) {
     std::string_view digits = s.substr(2);
     if (all_in(digits, octal ? "01234567" : "0123456789abcdefABCDEF")) {
       r.kind = parse_magnitude(digits, octal ? 8 : 16, magnitude) ? ScalarKind::kInt
-                                                                   : ScalarKind::kIntTooLarge;
+                                                                  : ScalarKind::kIntTooLarge;
       r.int_value = static_cast<int64_t>(magnitude);
       return r;
     }

@@ -21,11 +21,13 @@ CREATE TABLE schema_version (
 );
 
 -- Manifests: the RFC 8785 canonical JSON of one Kubernetes resource,
--- zstd-compressed. hash = sha256(canonical bytes), raw_size = their length.
+-- zstd-compressed. hash = sha256(canonical bytes), raw_size = their length,
+-- dict = the dictionaries.id it was compressed with (0: none).
 CREATE TABLE blobs (
   hash     BLOB PRIMARY KEY,
   raw_size INTEGER NOT NULL,
-  data     BLOB NOT NULL
+  data     BLOB NOT NULL,
+  dict     INTEGER NOT NULL DEFAULT 0
 );
 
 -- Merkle nodes: a blob plus the nodes it references (refs below).
@@ -54,13 +56,15 @@ CREATE INDEX refs_by_dst ON refs (dst, src);
 
 -- Roots: one whole build. nodes is the sorted list of its node hashes as
 -- one BLOB of count * 32 bytes, so that loading (and diffing) a root of
--- 10,000 resources is one row read.
+-- 10,000 resources is one row read. With a base, nodes is instead a delta
+-- against the node list of root `base` (docs/store.md, "Root deltas").
 -- hash = sha256(canonical({"v":1,"cluster":cluster,"resources":[...]})).
 CREATE TABLE roots (
   hash    BLOB PRIMARY KEY,
   cluster TEXT NOT NULL,      -- '' when added without --cluster
   count   INTEGER NOT NULL,
-  nodes   BLOB NOT NULL
+  nodes   BLOB NOT NULL,
+  base    BLOB                -- NULL: nodes is the full list
 );
 
 -- Per-cluster history. Numbers start at 1 and only grow; `kix store gc`
@@ -84,11 +88,36 @@ CREATE TABLE pins (
 );
 
 INSERT INTO schema_version (version) VALUES (1);
+
+-- dictionaries: zstd dictionaries trained on the store's own manifests
+-- (docs/store.md, "Compression"). Never changed once written; a blob names
+-- the one it needs in blobs.dict.
+CREATE TABLE dictionaries (
+  id   INTEGER PRIMARY KEY,  -- 1, 2, ...; 0 means "no dictionary"
+  data BLOB NOT NULL
+);
+
+-- Deployments: every successful `kix deploy`, in the order recorded (id).
+-- root must be a stored root; generation is the number of the newest
+-- generation of the cluster with that root at the time (NULL when the root
+-- is no generation of the cluster). `kix store log` marks the generation of
+-- the last deployment.
+CREATE TABLE deployments (
+  id         INTEGER PRIMARY KEY,
+  cluster    TEXT NOT NULL,
+  root       BLOB NOT NULL,
+  time       INTEGER NOT NULL,  -- unix seconds
+  context    TEXT NOT NULL,     -- kubectl context, '' for its current one
+  generation INTEGER
+);
+CREATE INDEX deployments_by_cluster ON deployments (cluster, id);
 )sql";
 
 }  // namespace
 
 // The literal starts with the newline after R"sql( for readability.
-std::string_view schema_sql() { return kSchema.substr(1); }
+std::string_view schema_sql() {
+  return kSchema.substr(1);
+}
 
 }  // namespace kix

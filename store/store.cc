@@ -64,6 +64,45 @@ std::string pack_hashes(const std::vector<Hash>& hashes) {
   return out;
 }
 
+// Delta layout: the number of removed hashes (4 bytes, little endian), the
+// removed hashes, then the added ones, both sorted.
+std::string pack_delta(const std::vector<Hash>& base, const std::vector<Hash>& nodes) {
+  std::vector<Hash> removed, added;
+  std::set_difference(base.begin(), base.end(), nodes.begin(), nodes.end(),
+                      std::back_inserter(removed));
+  std::set_difference(nodes.begin(), nodes.end(), base.begin(), base.end(),
+                      std::back_inserter(added));
+  uint32_t n = static_cast<uint32_t>(removed.size());
+  std::string out{static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+                  static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
+  out += pack_hashes(removed);
+  out += pack_hashes(added);
+  return out;
+}
+
+std::vector<Hash> apply_delta(const std::vector<Hash>& base, std::string_view delta) {
+  auto bad = [](const std::string& why) {
+    return Error(ErrorKind::kCorruption, "a root's node delta is damaged: " + why, {},
+                 "run `kix store verify`");
+  };
+  if (delta.size() < 4 || (delta.size() - 4) % Hash::kSize != 0) throw bad("wrong length");
+  auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(delta[i])); };
+  size_t removed_count = byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24;
+  size_t total = (delta.size() - 4) / Hash::kSize;
+  if (removed_count > total) throw bad("more removed hashes than it holds");
+  std::vector<Hash> removed = unpack_hashes(delta.substr(4, removed_count * Hash::kSize));
+  std::vector<Hash> added = unpack_hashes(delta.substr(4 + removed_count * Hash::kSize));
+  std::vector<Hash> kept;
+  kept.reserve(base.size());
+  std::set_difference(base.begin(), base.end(), removed.begin(), removed.end(),
+                      std::back_inserter(kept));
+  if (kept.size() + removed.size() != base.size()) throw bad("it removes hashes the base lacks");
+  std::vector<Hash> out;
+  out.reserve(kept.size() + added.size());
+  std::merge(kept.begin(), kept.end(), added.begin(), added.end(), std::back_inserter(out));
+  return out;
+}
+
 std::vector<Hash> unpack_hashes(std::string_view bytes) {
   if (bytes.size() % Hash::kSize != 0) {
     throw Error(
@@ -140,8 +179,18 @@ namespace {
 // again: a gc may have deleted it in between, and then it is written now.
 void insert_blobs(sqlite::Database& db, ZstdCodec& codec, PreparedAdd& prepared,
                   AddResult& result) {
+  int64_t new_dictionary = 0;
+  if (!prepared.new_dictionary.empty()) {
+    auto insert = db.prepare("INSERT INTO dictionaries (data) VALUES (?)");
+    insert.bind_blob(1, prepared.new_dictionary);
+    insert.run();
+    auto id = db.prepare("SELECT max(id) FROM dictionaries");
+    id.step();
+    new_dictionary = id.column_int(0);
+  }
   auto exists = db.prepare("SELECT 1 FROM blobs WHERE hash = ?");
-  auto insert = db.prepare("INSERT OR IGNORE INTO blobs (hash, raw_size, data) VALUES (?, ?, ?)");
+  auto insert =
+      db.prepare("INSERT OR IGNORE INTO blobs (hash, raw_size, data, dict) VALUES (?, ?, ?, ?)");
   for (auto& blob : prepared.blobs) {
     const Manifest& m = prepared.graph->manifests[blob.manifest];
     if (blob.compressed.empty()) {
@@ -153,10 +202,12 @@ void insert_blobs(sqlite::Database& db, ZstdCodec& codec, PreparedAdd& prepared,
         continue;
       }
       blob.compressed = codec.compress(m.canonical);
+      blob.dictionary = 0;
     }
     insert.bind(1, blob.hash)
         .bind(2, static_cast<int64_t>(m.canonical.size()))
-        .bind_blob(3, blob.compressed);
+        .bind_blob(3, blob.compressed)
+        .bind(4, blob.dictionary == PreparedAdd::kNewDictionary ? new_dictionary : blob.dictionary);
     insert.run();
     if (db.changes() == 1) {
       ++result.new_blobs;
@@ -190,16 +241,27 @@ void insert_nodes_and_refs(sqlite::Database& db, const Graph& graph, AddResult& 
   }
 }
 
+// A root is stored as a delta against `base` (the cluster's previous
+// generation) when that is much smaller than the full list and the chain
+// of deltas to read stays short.
+constexpr int kMaxDeltaChain = 16;
+
 void insert_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
-                 std::vector<Hash> nodes) {
+                 std::vector<Hash> nodes, const std::optional<StoredRoot>& base, int base_depth) {
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-  auto insert =
-      db.prepare("INSERT OR IGNORE INTO roots (hash, cluster, count, nodes) VALUES (?, ?, ?, ?)");
-  insert.bind(1, root)
-      .bind(2, cluster)
-      .bind(3, static_cast<int64_t>(nodes.size()))
-      .bind_blob(4, pack_hashes(nodes));
+  auto insert = db.prepare(
+      "INSERT OR IGNORE INTO roots (hash, cluster, count, nodes, base) VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, root).bind(2, cluster).bind(3, static_cast<int64_t>(nodes.size()));
+  std::string delta;
+  if (base && base->hash != root && base_depth < kMaxDeltaChain) {
+    delta = pack_delta(base->nodes, nodes);
+  }
+  if (!delta.empty() && delta.size() < nodes.size() * Hash::kSize / 4) {
+    insert.bind_blob(4, delta).bind(5, base->hash);
+  } else {
+    insert.bind_blob(4, pack_hashes(nodes)).bind_null(5);
+  }
   insert.run();
 }
 
@@ -233,22 +295,127 @@ AddResult Store::add(const Graph& graph, const AddOptions& options) {
 // writers wait only for each other's inserts.
 PreparedAdd Store::prepare_add(const Graph& graph, const AddOptions& options) {
   if (options.cluster) check_cluster_name(*options.cluster);
-  PreparedAdd prepared{&graph, options, {}};
+  PreparedAdd prepared{&graph, options, {}, {}};
   std::unordered_set<Hash, HashHasher> seen;
   for (size_t i = 0; i < graph.manifests.size(); ++i) {
     if (seen.insert(graph.manifests[i].blob).second) {
-      prepared.blobs.push_back(PreparedAdd::Blob{graph.manifests[i].blob, i, {}});
+      prepared.blobs.push_back(PreparedAdd::Blob{graph.manifests[i].blob, i, {}, 0});
     }
   }
   Transaction t(db_, Transaction::Mode::kRead);
   auto exists = db_.prepare("SELECT 1 FROM blobs WHERE hash = ?");
+  std::vector<PreparedAdd::Blob*> missing;
+  std::vector<std::string_view> missing_raw;
   for (auto& blob : prepared.blobs) {
     exists.bind(1, blob.hash);
-    bool stored = exists.step();
+    if (!exists.step()) {
+      missing.push_back(&blob);
+      missing_raw.push_back(graph.manifests[blob.manifest].canonical);
+    }
     exists.reset();
-    if (!stored) blob.compressed = codec_.compress(graph.manifests[blob.manifest].canonical);
+  }
+  if (missing.empty()) return prepared;
+  int64_t dictionary_id = 0;
+  const ZstdDictionary* dictionary = dictionary_for_new_blobs(prepared, missing_raw, dictionary_id);
+  for (PreparedAdd::Blob* blob : missing) {
+    const std::string& raw = graph.manifests[blob->manifest].canonical;
+    blob->compressed = dictionary ? codec_.compress(raw, *dictionary) : codec_.compress(raw);
+    blob->dictionary = dictionary_id;
   }
   return prepared;
+}
+
+namespace {
+
+// Training needs a few hundred samples to find what manifests share; a
+// store smaller than this compresses each blob on its own.
+constexpr size_t kMinTrainingBlobs = 400;
+// zstd's default dictionary size; stored once, it costs nothing next to
+// the ~4 KB it saves per hundred blobs.
+constexpr size_t kDictionaryCapacity = 112640;
+// Training time grows with the sample; a few MB spread over the whole
+// input captures the shared structure (kinds, labels, probes) as well.
+constexpr size_t kMaxTrainingBytes = 4u << 20;
+
+}  // namespace
+
+const ZstdDictionary* Store::dictionary_for_new_blobs(PreparedAdd& prepared,
+                                                      const std::vector<std::string_view>& fresh,
+                                                      int64_t& id) {
+  auto latest = db_.prepare("SELECT max(id) FROM dictionaries");
+  latest.step();
+  if (!latest.column_is_null(0)) {
+    id = latest.column_int(0);
+    return dictionary(id);
+  }
+  // No dictionary yet: train one on the new manifests, plus the stored
+  // ones (all compressed without a dictionary) when those are too few.
+  std::vector<std::string_view> samples;
+  std::vector<std::string> stored;
+  auto count = db_.prepare("SELECT count(*) FROM blobs");
+  count.step();
+  size_t available = fresh.size() + static_cast<size_t>(count.column_int(0));
+  if (available < kMinTrainingBlobs) return nullptr;
+  size_t total = 0;
+  for (std::string_view raw : fresh) total += raw.size();
+  // Every k-th manifest, so that the sample spans the whole input.
+  size_t stride = std::max<size_t>(1, total / kMaxTrainingBytes + 1);
+  size_t bytes = 0;
+  for (size_t i = 0; i < fresh.size(); i += stride) {
+    samples.push_back(fresh[i]);
+    bytes += samples.back().size();
+  }
+  if (samples.size() < kMinTrainingBlobs) {
+    auto rows = db_.prepare("SELECT hash, raw_size, data, dict FROM blobs LIMIT ?");
+    rows.bind(1, static_cast<int64_t>(kMinTrainingBlobs * 4));
+    while (rows.step() && bytes < kMaxTrainingBytes) {
+      // A damaged stored blob is verify's business, not a reason to fail
+      // this add: it is simply not a sample.
+      try {
+        stored.push_back(decompress_blob(rows.column_hash(0), rows.column_blob(2),
+                                         static_cast<size_t>(rows.column_int(1)),
+                                         rows.column_int(3)));
+        bytes += stored.back().size();
+      } catch (const Error&) {
+      }
+    }
+    for (const auto& s : stored) samples.push_back(s);
+  }
+  std::optional<std::string> trained = ZstdDictionary::train(samples, kDictionaryCapacity);
+  if (!trained) return nullptr;
+  auto digested = std::make_unique<ZstdDictionary>(*trained);
+  prepared.new_dictionary = std::move(*trained);
+  id = PreparedAdd::kNewDictionary;
+  // Kept under the sentinel only for this add; commit_add gives it its id.
+  dictionaries_[PreparedAdd::kNewDictionary] = std::move(digested);
+  return dictionaries_[PreparedAdd::kNewDictionary].get();
+}
+
+const ZstdDictionary* Store::dictionary(int64_t id) {
+  if (id == 0) return nullptr;
+  auto it = dictionaries_.find(id);
+  if (it != dictionaries_.end()) return it->second.get();
+  auto s = db_.prepare("SELECT data FROM dictionaries WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) {
+    throw Error(ErrorKind::kCorruption,
+                "zstd dictionary " + std::to_string(id) + " is not in the store", {},
+                "run `kix store verify` to see which blobs it affects");
+  }
+  auto loaded = std::make_unique<ZstdDictionary>(std::string(s.column_blob(0)));
+  return dictionaries_.emplace(id, std::move(loaded)).first->second.get();
+}
+
+std::string Store::decompress_blob(const Hash& blob, std::string_view data, size_t raw_size,
+                                   int64_t dictionary_id) {
+  const ZstdDictionary* dict = nullptr;
+  try {
+    dict = dictionary(dictionary_id);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::kCorruption, "blob " + blob.hex() + " is corrupt: " + e.message(), {},
+                e.hint());
+  }
+  return codec_.decompress(data, raw_size, blob.hex(), dict);
 }
 
 AddResult Store::commit_add(PreparedAdd& prepared) {
@@ -263,13 +430,20 @@ AddResult Store::commit_add(PreparedAdd& prepared) {
   Transaction t(db_, Transaction::Mode::kWrite);
   insert_blobs(db_, codec_, prepared, result);
   insert_nodes_and_refs(db_, graph, result);
-  insert_root(db_, result.root, cluster, graph.nodes);
+  std::optional<StoredRoot> base;
+  int base_depth = 0;
+  if (options.cluster) {
+    if (auto previous = current_generation(cluster)) base = load_root(previous->root, &base_depth);
+  }
+  insert_root(db_, result.root, cluster, graph.nodes, base, base_depth);
   if (options.cluster) {
     Generation g{cluster, 0, result.root, options.time, options.message, options.source_revision};
     insert_generation(db_, g);
     result.generation = g.number;
   }
   t.commit();
+  // A dictionary this add trained now has its real id; load it by that.
+  dictionaries_.erase(PreparedAdd::kNewDictionary);
   return result;
 }
 
@@ -290,10 +464,60 @@ Generation Store::append_generation(const std::string& cluster, const Hash& root
 // --- Reading ------------------------------------------------------------------
 
 std::optional<StoredRoot> Store::find_root(const Hash& hash) {
-  auto s = db_.prepare("SELECT cluster, nodes FROM roots WHERE hash = ?");
+  return load_root(hash, nullptr);
+}
+
+// Follows the chain of bases down to a full list, then applies the deltas
+// back up. A chain longer than any kix writes is a cycle or damage.
+std::optional<StoredRoot> Store::load_root(const Hash& hash, int* depth) {
+  auto s = db_.prepare("SELECT cluster, nodes, base FROM roots WHERE hash = ?");
   s.bind(1, hash);
   if (!s.step()) return std::nullopt;
-  return StoredRoot{hash, s.column_text(0), unpack_hashes(s.column_blob(1))};
+  StoredRoot root{hash, s.column_text(0), {}};
+  std::vector<std::string> deltas;
+  Hash at = hash;
+  while (!s.column_is_null(2)) {
+    if (deltas.size() > 4 * static_cast<size_t>(kMaxDeltaChain)) {
+      throw Error(ErrorKind::kCorruption,
+                  "root " + hash.hex() + " is a chain of more than " +
+                      std::to_string(deltas.size()) + " deltas",
+                  {}, "run `kix store verify`");
+    }
+    deltas.emplace_back(s.column_blob(1));
+    Hash base = s.column_hash(2);
+    s.reset();
+    s.bind(1, base);
+    if (!s.step()) {
+      throw Error(ErrorKind::kCorruption,
+                  "root " + at.hex() + " is stored as a delta against root " + base.hex() +
+                      ", which is missing",
+                  {}, "run `kix store verify` to see what it affects");
+    }
+    at = base;
+  }
+  root.nodes = unpack_hashes(s.column_blob(1));
+  for (auto it = deltas.rbegin(); it != deltas.rend(); ++it) {
+    root.nodes = apply_delta(root.nodes, *it);
+  }
+  if (depth != nullptr) *depth = static_cast<int>(deltas.size());
+  return root;
+}
+
+void Store::store_roots_in_full(const std::vector<Hash>& bases) {
+  std::unordered_set<Hash, HashHasher> dying(bases.begin(), bases.end());
+  auto dependents = db_.prepare("SELECT hash, base FROM roots WHERE base IS NOT NULL");
+  std::vector<Hash> rewrite;
+  while (dependents.step()) {
+    if (dying.count(dependents.column_hash(1)) && !dying.count(dependents.column_hash(0))) {
+      rewrite.push_back(dependents.column_hash(0));
+    }
+  }
+  auto update = db_.prepare("UPDATE roots SET nodes = ?, base = NULL WHERE hash = ?");
+  for (const Hash& h : rewrite) {
+    std::optional<StoredRoot> root = load_root(h, nullptr);
+    update.bind_blob(1, pack_hashes(root->nodes)).bind(2, h);
+    update.run();
+  }
 }
 
 std::optional<StoredNode> Store::find_node(const Hash& hash) {
@@ -361,14 +585,14 @@ bool Store::has_blob(const Hash& blob) {
 }
 
 std::string Store::read_blob(const Hash& blob) {
-  auto s = db_.prepare("SELECT raw_size, data FROM blobs WHERE hash = ?");
+  auto s = db_.prepare("SELECT raw_size, data, dict FROM blobs WHERE hash = ?");
   s.bind(1, blob);
   if (!s.step()) {
     throw Error(ErrorKind::kNotFound, "blob " + blob.hex() + " is not in the store", {},
                 "run `kix store verify` to see what it affects");
   }
-  std::string raw =
-      codec_.decompress(s.column_blob(1), static_cast<size_t>(s.column_int(0)), blob.hex());
+  std::string raw = decompress_blob(blob, s.column_blob(1), static_cast<size_t>(s.column_int(0)),
+                                    s.column_int(2));
   if (Hash::of(raw) != blob) {
     throw Error(ErrorKind::kCorruption,
                 "blob " + blob.hex() + " is corrupt: its content hashes to " + Hash::of(raw).hex(),
@@ -443,6 +667,62 @@ std::vector<Generation> Store::generations_of_root(const Hash& root) {
   s.bind(1, root);
   std::vector<Generation> out;
   while (s.step()) out.push_back(read_generation(s));
+  return out;
+}
+
+// --- Deployments --------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kDeploymentColumns =
+    "SELECT cluster, root, time, context, generation FROM deployments ";
+
+Deployment read_deployment(const sqlite::Statement& s) {
+  Deployment d{s.column_text(0), s.column_hash(1), s.column_int(2), s.column_text(3), {}};
+  if (!s.column_is_null(4)) d.generation = s.column_int(4);
+  return d;
+}
+
+}  // namespace
+
+Deployment Store::record_deployment(const std::string& cluster, const Hash& root, int64_t time,
+                                    const std::string& context) {
+  check_cluster_name(cluster);
+  Transaction t(db_, Transaction::Mode::kWrite);
+  if (!find_root(root)) {
+    throw Error(ErrorKind::kNotFound, "no root " + root.hex() + " in the store", {},
+                "add it first (kix store add --cluster " + cluster + ")");
+  }
+  Deployment d{cluster, root, time, context, {}};
+  auto newest = db_.prepare("SELECT MAX(number) FROM generations WHERE cluster = ? AND root = ?");
+  newest.bind(1, cluster).bind(2, root);
+  if (newest.step() && !newest.column_is_null(0)) d.generation = newest.column_int(0);
+  auto insert = db_.prepare(
+      "INSERT INTO deployments (cluster, root, time, context, generation) VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, cluster).bind(2, root).bind(3, time).bind(4, context);
+  if (d.generation) {
+    insert.bind(5, *d.generation);
+  } else {
+    insert.bind_null(5);
+  }
+  insert.run();
+  t.commit();
+  return d;
+}
+
+std::optional<Deployment> Store::last_deployment(const std::string& cluster) {
+  auto s =
+      db_.prepare(std::string(kDeploymentColumns) + "WHERE cluster = ? ORDER BY id DESC LIMIT 1");
+  s.bind(1, cluster);
+  if (!s.step()) return std::nullopt;
+  return read_deployment(s);
+}
+
+std::vector<Deployment> Store::deployments(const std::string& cluster) {
+  auto s = db_.prepare(std::string(kDeploymentColumns) + "WHERE cluster = ? ORDER BY id");
+  s.bind(1, cluster);
+  std::vector<Deployment> out;
+  while (s.step()) out.push_back(read_deployment(s));
   return out;
 }
 

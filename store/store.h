@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +58,17 @@ struct Generation {
   std::string source_revision;
 };
 
+// One successful `kix deploy` of a root to a cluster.
+struct Deployment {
+  std::string cluster;
+  Hash root;
+  int64_t time = 0;     // unix seconds
+  std::string context;  // the kubectl context ("" for kubectl's current one)
+  // The newest generation of `cluster` whose root is `root` when the
+  // deployment was recorded; nullopt when the root is no generation of it.
+  std::optional<int64_t> generation;
+};
+
 enum class ObjectKind { kRoot, kNode };
 
 struct Pin {
@@ -89,14 +102,20 @@ struct AddResult {
 // the store did not have them when prepare_add looked. Refers to the graph,
 // which must outlive it.
 struct PreparedAdd {
+  // Blob::dictionary value for "the dictionary trained by this add".
+  static constexpr int64_t kNewDictionary = -1;
   struct Blob {
     Hash hash;
     size_t manifest = 0;     // index of a manifest with this blob
     std::string compressed;  // empty: the store had it (checked again on commit)
+    int64_t dictionary = 0;  // dictionaries.id `compressed` needs (0: none)
   };
   const Graph* graph = nullptr;
   AddOptions options;
   std::vector<Blob> blobs;
+  // A zstd dictionary trained by prepare_add (the store had none and enough
+  // blobs exist); commit_add stores it first. Empty: none.
+  std::string new_dictionary;
 };
 
 class Store {
@@ -132,7 +151,13 @@ class Store {
     return sqlite::Transaction(db_, sqlite::Transaction::Mode::kRead);
   }
 
+  // The root with its full node list (decoded when stored as a delta).
+  // Throws kCorruption when a delta or its base is damaged or missing.
   std::optional<StoredRoot> find_root(const Hash& hash);
+  // Inside a write transaction, before the roots `bases` are deleted:
+  // stores every other root whose node list is a delta against one of
+  // them as a full list, so that no surviving root needs a deleted one.
+  void store_roots_in_full(const std::vector<Hash>& bases);
   std::optional<StoredNode> find_node(const Hash& hash);
   // Loads nodes in the order given; throws kCorruption naming a missing one.
   std::vector<StoredNode> load_nodes(const std::vector<Hash>& hashes);
@@ -146,6 +171,12 @@ class Store {
   // kNotFound when absent and kCorruption when the bytes do not match.
   std::string read_blob(const Hash& blob);
   Json read_manifest(const Hash& blob);
+  // Decompresses the data of a blobs row compressed with dictionary
+  // `dictionary` (0: none) and checks it expands to `raw_size` bytes. Does
+  // not check the hash. Throws kCorruption, also for a missing or damaged
+  // dictionary.
+  std::string decompress_blob(const Hash& blob, std::string_view data, size_t raw_size,
+                              int64_t dictionary);
 
   // Roots and nodes whose hex starts with `hex_prefix` (at most `limit`).
   std::vector<std::pair<Hash, ObjectKind>> find_by_prefix(std::string_view hex_prefix,
@@ -157,6 +188,16 @@ class Store {
   std::optional<Generation> generation(const std::string& cluster, int64_t number);
   std::optional<Generation> current_generation(const std::string& cluster);
   std::vector<Generation> generations_of_root(const Hash& root);
+
+  // Records that `root` (which must be stored; kNotFound otherwise) was
+  // deployed to `cluster`, with the generation it belongs to. Appends no
+  // generation.
+  Deployment record_deployment(const std::string& cluster, const Hash& root, int64_t time,
+                               const std::string& context);
+  // The most recently recorded deployment of `cluster`, if any.
+  std::optional<Deployment> last_deployment(const std::string& cluster);
+  // Every deployment of `cluster`, oldest first.
+  std::vector<Deployment> deployments(const std::string& cluster);
 
   // Returns false when the object was already pinned (pin) or not pinned
   // (unpin). pin throws kNotFound when no such root or node exists.
@@ -172,14 +213,32 @@ class Store {
   Store(std::filesystem::path dir, sqlite::Database db);
   void initialize_schema();
 
+  // find_root, also giving the number of deltas applied (when not null).
+  std::optional<StoredRoot> load_root(const Hash& hash, int* depth);
+  // The dictionary with this id, loaded once; nullptr for 0. Throws
+  // kCorruption when it is missing or damaged.
+  const ZstdDictionary* dictionary(int64_t id);
+  // The dictionary the new blobs `fresh` should be compressed with and its
+  // id (nullptr and 0: none). When the store has none and enough blobs
+  // exist, trains one (prepared.new_dictionary, id kNewDictionary).
+  const ZstdDictionary* dictionary_for_new_blobs(PreparedAdd& prepared,
+                                                 const std::vector<std::string_view>& fresh,
+                                                 int64_t& id);
+
   std::filesystem::path dir_;
   sqlite::Database db_;
   ZstdCodec codec_;
+  std::map<int64_t, std::unique_ptr<ZstdDictionary>> dictionaries_;
 };
 
 // The sorted node list of a root as stored in roots.nodes, and back.
 std::string pack_hashes(const std::vector<Hash>& hashes);
 std::vector<Hash> unpack_hashes(std::string_view bytes);
+// A root's node list as a delta against the (sorted) node list of its base
+// (docs/store.md, "Root deltas"), and back. apply_delta throws kCorruption
+// for a delta that does not fit the base.
+std::string pack_delta(const std::vector<Hash>& base, const std::vector<Hash>& nodes);
+std::vector<Hash> apply_delta(const std::vector<Hash>& base, std::string_view delta);
 
 std::string_view object_kind_name(ObjectKind kind);  // "root" / "node"
 

@@ -1,7 +1,11 @@
 #include "store/store_archive.h"
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <algorithm>
-#include <cstring>
+#include <memory>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -13,91 +17,188 @@ namespace kix {
 
 namespace {
 
-constexpr size_t kBlock = 512;
 constexpr const char* kIndexName = "kix-archive.json";
 constexpr const char* kBlobPrefix = "blobs/";
+constexpr size_t kReadChunk = 64 * 1024;
 
 Error invalid(const std::string& what) {
   return Error(ErrorKind::kInvalidInput, "invalid kix archive: " + what, {},
                "the file is damaged or was not written by `kix store export`");
 }
 
-// --- ustar, only as much of it as kix writes ----------------------------------
+// --- writing: pax tar + zstd into memory through libarchive ----------------------
 
-void put_octal(char* field, size_t width, uint64_t value) {
-  // width-1 digits and a NUL, as POSIX ustar expects.
-  for (size_t i = width - 1; i-- > 0;) {
-    field[i] = static_cast<char>('0' + (value & 7));
-    value >>= 3;
-  }
-  field[width - 1] = '\0';
+struct ArchiveWriterDeleter {
+  void operator()(struct archive* a) const { archive_write_free(a); }
+};
+struct ArchiveReaderDeleter {
+  void operator()(struct archive* a) const { archive_read_free(a); }
+};
+struct EntryDeleter {
+  void operator()(struct archive_entry* e) const { archive_entry_free(e); }
+};
+
+la_ssize_t append_to_string(struct archive*, void* out, const void* buffer, size_t length) {
+  static_cast<std::string*>(out)->append(static_cast<const char*>(buffer), length);
+  return static_cast<la_ssize_t>(length);
 }
 
-uint32_t header_checksum(const char* header) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i < kBlock; ++i) {
-    // The checksum field itself counts as eight spaces.
-    sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(header[i]);
+// Writing only fails on exhausted memory or a broken libarchive: an internal error.
+void check_write(struct archive* a, int status, const char* what) {
+  if (status < ARCHIVE_WARN) {
+    const char* detail = archive_error_string(a);
+    throw Error(ErrorKind::kInternal,
+                std::string("cannot write the archive (") + what + "): " + (detail ? detail : "?"));
   }
-  return sum;
 }
 
-void append_tar_entry(std::string& out, const std::string& name, std::string_view data) {
-  char header[kBlock] = {};
-  std::memcpy(header, name.data(), std::min<size_t>(name.size(), 99));
-  put_octal(header + 100, 8, 0644);
-  put_octal(header + 108, 8, 0);
-  put_octal(header + 116, 8, 0);
-  put_octal(header + 124, 12, data.size());
-  put_octal(header + 136, 12, 0);  // mtime 0: the same closure gives the same bytes
-  header[156] = '0';
-  std::memcpy(header + 257, "ustar", 6);
-  std::memcpy(header + 263, "00", 2);
-  put_octal(header + 148, 7, header_checksum(header));
-  header[155] = ' ';
-  out.append(header, kBlock);
-  out.append(data);
-  out.append((kBlock - data.size() % kBlock) % kBlock, '\0');
+class TarZstdWriter {
+ public:
+  explicit TarZstdWriter(std::string& out) : archive_(archive_write_new()) {
+    if (!archive_) throw Error(ErrorKind::kInternal, "cannot allocate an archive writer");
+    struct archive* a = archive_.get();
+    check_write(a, archive_write_set_format_pax_restricted(a), "format");
+    check_write(a, archive_write_add_filter_zstd(a), "zstd filter");
+    // No padding of the last block: the compressed stream ends with the data.
+    check_write(a, archive_write_set_bytes_in_last_block(a, 1), "block size");
+    check_write(a, archive_write_open(a, &out, nullptr, append_to_string, nullptr), "open");
+  }
+
+  // A regular file with fixed owner, mode and mtime 0: the same closure
+  // always gives the same bytes.
+  void add(const std::string& name, std::string_view data) {
+    std::unique_ptr<struct archive_entry, EntryDeleter> entry(archive_entry_new());
+    if (!entry) throw Error(ErrorKind::kInternal, "cannot allocate an archive entry");
+    archive_entry_set_pathname(entry.get(), name.c_str());
+    archive_entry_set_filetype(entry.get(), AE_IFREG);
+    archive_entry_set_perm(entry.get(), 0644);
+    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(data.size()));
+    archive_entry_set_mtime(entry.get(), 0, 0);
+    struct archive* a = archive_.get();
+    check_write(a, archive_write_header(a, entry.get()), "header");
+    size_t written = 0;
+    while (written < data.size()) {
+      la_ssize_t n = archive_write_data(a, data.data() + written, data.size() - written);
+      if (n <= 0) check_write(a, ARCHIVE_FATAL, "data");
+      written += static_cast<size_t>(n);
+    }
+  }
+
+  void finish() { check_write(archive_.get(), archive_write_close(archive_.get()), "close"); }
+
+ private:
+  std::unique_ptr<struct archive, ArchiveWriterDeleter> archive_;
+};
+
+// --- reading: in memory, every entry checked, every byte counted ------------------
+
+std::string libarchive_error(struct archive* a) {
+  const char* detail = archive_error_string(a);
+  return detail ? detail : "unknown error";
 }
 
-uint64_t parse_octal(const char* field, size_t width, const std::string& entry) {
-  uint64_t value = 0;
-  size_t i = 0;
-  while (i < width && field[i] == ' ') ++i;
-  for (; i < width && field[i] >= '0' && field[i] <= '7'; ++i) {
-    if (value > (UINT64_MAX >> 3)) throw invalid("a size field overflows in entry " + entry);
-    value = value << 3 | static_cast<uint64_t>(field[i] - '0');
+// Why an entry may not appear in a kix archive, or nullopt when its type and
+// path are acceptable (the name itself is checked by the caller).
+std::optional<std::string> refused_entry(struct archive_entry* entry, const std::string& name) {
+  if (name.empty()) return "an entry has an empty name";
+  if (name.front() == '/') return "entry '" + name + "' has an absolute path";
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = std::min(name.find('/', start), name.size());
+    if (std::string_view(name).substr(start, end - start) == "..") {
+      return "entry '" + name + "' contains '..'";
+    }
+    start = end + 1;
   }
-  if (i < width && field[i] != '\0' && field[i] != ' ') {
-    throw invalid("a malformed number in the header of entry " + entry);
+  if (archive_entry_hardlink(entry)) return "entry '" + name + "' is a hard link";
+  switch (archive_entry_filetype(entry)) {
+    case AE_IFREG:
+      break;
+    case AE_IFLNK:
+      return "entry '" + name + "' is a symbolic link";
+    case AE_IFDIR:
+      return "entry '" + name + "' is a directory";
+    case AE_IFCHR:
+    case AE_IFBLK:
+      return "entry '" + name + "' is a device";
+    case AE_IFIFO:
+      return "entry '" + name + "' is a FIFO";
+    default:
+      return "entry '" + name + "' is not a regular file";
   }
-  return value;
+  if (archive_entry_sparse_count(entry) > 0) return "entry '" + name + "' is a sparse file";
+  return std::nullopt;
 }
 
-std::vector<std::pair<std::string, std::string_view>> read_tar(std::string_view tar,
-                                                               const ArchiveLimits& limits) {
-  std::vector<std::pair<std::string, std::string_view>> entries;
-  size_t pos = 0;
+Error expands_too_far(const ArchiveLimits& limits) {
+  return invalid("it expands to more than " + std::to_string(limits.max_expanded_bytes) + " bytes");
+}
+
+// Reads one entry's data, counting the bytes actually produced rather than
+// trusting the header's size, so a zstd bomb stops at the limits.
+std::string read_entry_data(struct archive* a, const std::string& name, size_t& expanded,
+                            const ArchiveLimits& limits) {
+  std::string data;
+  char chunk[kReadChunk];
   while (true) {
-    if (pos + kBlock > tar.size()) throw invalid("the archive ends without its end marker");
-    const char* header = tar.data() + pos;
-    if (std::all_of(header, header + kBlock, [](char c) { return c == 0; })) return entries;
-    std::string name(header, strnlen(header, 100));
-    if (parse_octal(header + 148, 8, name) != header_checksum(header)) {
-      throw invalid("bad header checksum at byte " + std::to_string(pos));
+    la_ssize_t n = archive_read_data(a, chunk, sizeof chunk);
+    if (n == 0) return data;
+    if (n < 0)
+      throw invalid("entry '" + name + "' is truncated or damaged: " + libarchive_error(a));
+    expanded += static_cast<size_t>(n);
+    if (expanded > limits.max_expanded_bytes) throw expands_too_far(limits);
+    if (data.size() + static_cast<size_t>(n) > limits.max_entry_bytes) {
+      throw invalid("entry '" + name + "' is larger than " +
+                    std::to_string(limits.max_entry_bytes) + " bytes");
     }
-    if (header[156] != '0' && header[156] != '\0') {
-      throw invalid("entry '" + name + "' is not a regular file");
-    }
-    if (header[345] != '\0') throw invalid("entry '" + name + "' uses a long name");
-    uint64_t size = parse_octal(header + 124, 12, name);
-    if (size > limits.max_entry_bytes) throw invalid("entry '" + name + "' is too large");
-    pos += kBlock;
-    if (size > tar.size() - pos) throw invalid("entry '" + name + "' is truncated");
-    if (entries.size() == limits.max_entries) throw invalid("too many entries");
-    entries.emplace_back(std::move(name), tar.substr(pos, size));
-    pos += (size + kBlock - 1) / kBlock * kBlock;
+    data.append(chunk, static_cast<size_t>(n));
   }
+}
+
+std::vector<std::pair<std::string, std::string>> read_tar_zstd(std::string_view bytes,
+                                                               const ArchiveLimits& limits) {
+  if (bytes.empty()) throw invalid("the file is empty (truncated?)");
+  std::unique_ptr<struct archive, ArchiveReaderDeleter> owner(archive_read_new());
+  struct archive* a = owner.get();
+  if (!a) throw Error(ErrorKind::kInternal, "cannot allocate an archive reader");
+  archive_read_support_filter_zstd(a);
+  archive_read_support_format_tar(a);
+  if (archive_read_open_memory(a, bytes.data(), bytes.size()) != ARCHIVE_OK) {
+    throw invalid("not a zstd-compressed tar archive (truncated?): " + libarchive_error(a));
+  }
+  std::vector<std::pair<std::string, std::string>> entries;
+  while (true) {
+    struct archive_entry* entry = nullptr;
+    int status = archive_read_next_header(a, &entry);
+    if (status == ARCHIVE_EOF) break;
+    if (status < ARCHIVE_OK) {
+      throw invalid("the tar stream is truncated or damaged: " + libarchive_error(a));
+    }
+    if (archive_filter_code(a, 0) != ARCHIVE_FILTER_ZSTD) {
+      throw invalid("the tar stream is not compressed with zstd");
+    }
+    // Headers (and the pax or GNU long-name records libarchive reads for
+    // them, each bounded by libarchive) count too: the whole decompressed
+    // stream so far, not only the data of the entries.
+    size_t expanded = static_cast<size_t>(archive_filter_bytes(a, 0));
+    if (expanded > limits.max_expanded_bytes) throw expands_too_far(limits);
+    const char* path = archive_entry_pathname(entry);
+    if (!path) throw invalid("an entry has a name that cannot be decoded");
+    std::string name(path);
+    if (auto why = refused_entry(entry, name)) throw invalid(*why);
+    if (entries.size() == limits.max_entries) throw invalid("too many entries");
+    if (archive_entry_size_is_set(entry) &&
+        static_cast<uint64_t>(archive_entry_size(entry)) > limits.max_entry_bytes) {
+      throw invalid("entry '" + name + "' is larger than " +
+                    std::to_string(limits.max_entry_bytes) + " bytes");
+    }
+    std::string data = read_entry_data(a, name, expanded, limits);
+    entries.emplace_back(std::move(name), std::move(data));
+  }
+  if (entries.empty() && archive_filter_code(a, 0) != ARCHIVE_FILTER_ZSTD) {
+    throw invalid("the tar stream is not compressed with zstd");
+  }
+  return entries;
 }
 
 // --- the index ----------------------------------------------------------------------
@@ -203,7 +304,6 @@ std::string export_archive(Store& store, const std::vector<Hash>& roots,
     index["roots"].push_back({{"hash", r.hex()}, {"cluster", root->cluster}, {"nodes", listed}});
     start.insert(start.end(), root->nodes.begin(), root->nodes.end());
   }
-  std::string tar;
   std::set<Hash> blobs;
   for (const StoredNode& n : store.load_nodes(store.closure(start))) {
     Json refs = Json::array();
@@ -219,18 +319,18 @@ std::string export_archive(Store& store, const std::vector<Hash>& roots,
                               {"refs", refs}});
     blobs.insert(n.blob);
   }
-  append_tar_entry(tar, kIndexName, index.dump());
-  for (const Hash& b : blobs) append_tar_entry(tar, kBlobPrefix + b.hex(), store.read_blob(b));
-  tar.append(2 * kBlock, '\0');
-  return store.codec().compress(tar);
+  std::string archive;
+  TarZstdWriter writer(archive);
+  writer.add(kIndexName, index.dump());
+  for (const Hash& b : blobs) writer.add(kBlobPrefix + b.hex(), store.read_blob(b));
+  writer.finish();
+  return archive;
 }
 
 ArchiveContents read_archive(std::string_view bytes, const ArchiveLimits& limits) {
-  ZstdCodec codec;
-  std::string tar = codec.decompress_bounded(bytes, limits.max_expanded_bytes, "kix archive");
   ArchiveContents out;
-  std::optional<std::string_view> index_text;
-  for (const auto& [name, data] : read_tar(tar, limits)) {
+  std::optional<std::string> index_text;
+  for (auto& [name, data] : read_tar_zstd(bytes, limits)) {
     if (name == kIndexName) {
       if (index_text) throw invalid("two index entries");
       index_text = data;
@@ -240,7 +340,8 @@ ArchiveContents read_archive(std::string_view bytes, const ArchiveLimits& limits
     if (name.rfind(kBlobPrefix, 0) == 0) h = Hash::from_hex(std::string_view(name).substr(6));
     if (!h) throw invalid("unexpected entry '" + name + "'");
     if (Hash::of(data) != *h) throw invalid("blob " + h->hex() + " does not match its content");
-    out.blobs.emplace(*h, std::string(data));
+    if (!out.blobs.emplace(*h, std::move(data)).second)
+      throw invalid("two entries for blob " + h->hex());
   }
   if (!index_text) throw invalid(std::string("no ") + kIndexName);
   Json index;

@@ -1,12 +1,14 @@
 // Closures as one file, for moving store contents between machines
 // (`kix store export` / `kix store import`, docs/store.md "Archives").
 //
-// The file is a POSIX ustar archive compressed with zstd, so standard tools
-// can open it (`tar --zstd -xf FILE`):
+// The file is a POSIX (pax) tar archive compressed with zstd, written and
+// read with libarchive, so standard tools can open it (`tar --zstd -xf FILE`):
 //   kix-archive.json  {"v":1,"roots":[...],"nodes":[...]} (see docs/store.md)
 //   blobs/<hex>       the canonical JSON of each blob
 // Reading is done in memory and checks everything before the store is
-// touched: every blob, node and root hash is recomputed.
+// touched: only regular files with those names (no absolute or `..` paths,
+// links, directories, devices, FIFOs), limits on entries and on the bytes
+// actually decompressed, and every blob, node and root hash recomputed.
 #pragma once
 
 #include <map>
@@ -19,7 +21,9 @@
 namespace kix {
 
 struct ArchiveLimits {
-  size_t max_expanded_bytes = size_t{1} << 30;  // the tar stream after zstd
+  // The tar stream after zstd, counted as it is decompressed (entry
+  // headers and the bytes of entry data actually produced).
+  size_t max_expanded_bytes = size_t{1} << 30;
   size_t max_entries = 1u << 20;
   size_t max_entry_bytes = ZstdCodec::kMaxRawSize;
 };

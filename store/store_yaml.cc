@@ -117,8 +117,8 @@ void append_quoted(std::string& out, std::string_view s) {
 // A literal block keeps multi-line text (scripts, config files) readable.
 // It is used only where it reads back exactly: no leading space or blank
 // first line (indentation would be misdetected), no whitespace-only lines
-// (they would shrink to empty ones), no control characters, and at most
-// one trailing newline.
+// (they would shrink to empty ones), no tab in a line's indentation, no
+// control characters, and at most one trailing newline.
 bool can_be_literal_block(std::string_view s) {
   if (s.find('\n') == std::string_view::npos || s.front() == ' ' || s.front() == '\n') return false;
   if (s.size() >= 2 && s.substr(s.size() - 2) == "\n\n") return false;
@@ -128,6 +128,11 @@ bool can_be_literal_block(std::string_view s) {
       std::string_view line = s.substr(line_start, i - line_start);
       if (!line.empty() && line.find_first_not_of(" \t") == std::string_view::npos) return false;
       if (!line.empty() && (line.back() == ' ' || line.back() == '\t')) return false;
+      // libyaml rejects a tab in a block scalar line's leading whitespace.
+      if (size_t first = line.find_first_not_of(' ');
+          first != std::string_view::npos && line[first] == '\t') {
+        return false;
+      }
       line_start = i + 1;
       continue;
     }

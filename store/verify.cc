@@ -24,6 +24,8 @@ struct Index {
   std::vector<Generation> generations;
   std::vector<Pin> pins;
   HashSet referenced_nodes;  // by a ref edge
+  // Roots whose node list cannot be decoded, with why.
+  std::vector<std::pair<Hash, std::string>> undecodable_roots;
 };
 
 // Blob hash -> identity of its manifest, for the blobs that are sound.
@@ -45,11 +47,19 @@ Index load_index(Store& store) {
     index.refs[refs.column_hash(0)].push_back(to);
     index.referenced_nodes.insert(to);
   }
-  auto roots = db.prepare("SELECT hash, cluster, nodes FROM roots");
-  while (roots.step()) {
-    StoredRoot r{roots.column_hash(0), roots.column_text(1), unpack_hashes(roots.column_blob(2))};
-    for (const Hash& n : r.nodes) index.roots_of_node[n].push_back(r.hash);
-    index.roots.push_back(std::move(r));
+  auto roots = db.prepare("SELECT hash FROM roots");
+  std::vector<Hash> root_hashes;
+  while (roots.step()) root_hashes.push_back(roots.column_hash(0));
+  for (const Hash& h : root_hashes) {
+    // Decodes node lists stored as deltas; a damaged delta or a missing
+    // base is a bad root.
+    try {
+      StoredRoot r = *store.find_root(h);
+      for (const Hash& n : r.nodes) index.roots_of_node[n].push_back(r.hash);
+      index.roots.push_back(std::move(r));
+    } catch (const Error& e) {
+      index.undecodable_roots.emplace_back(h, e.message());
+    }
   }
   auto gens = db.prepare("SELECT cluster, number, root FROM generations ORDER BY cluster, number");
   while (gens.step()) {
@@ -128,15 +138,15 @@ class Verifier {
 
  private:
   void check_blobs() {
-    auto s = db_.prepare("SELECT hash, raw_size, data FROM blobs");
+    auto s = db_.prepare("SELECT hash, raw_size, data, dict FROM blobs");
     while (s.step()) {
       ++report_.blobs;
       Hash h = s.column_hash(0);
       stored_blobs_.insert(h);
       std::string why;
       try {
-        std::string raw = store_.codec().decompress(s.column_blob(2),
-                                                    static_cast<size_t>(s.column_int(1)), h.hex());
+        std::string raw = store_.decompress_blob(
+            h, s.column_blob(2), static_cast<size_t>(s.column_int(1)), s.column_int(3));
         Hash actual = Hash::of(raw);
         if (actual == h) {
           identities_.emplace(h, identity_of(Json::parse(raw)));
@@ -203,6 +213,9 @@ class Verifier {
   }
 
   void check_roots() {
+    for (const auto& [hash, why] : index_.undecodable_roots) {
+      add({ProblemKind::kBadRoot, "root " + hash.hex(), why, {describe_root(index_, hash)}});
+    }
     for (const StoredRoot& root : index_.roots) {
       for (const Hash& n : root.nodes) {
         if (!index_.nodes.count(n)) {
@@ -219,6 +232,7 @@ class Verifier {
                         "its cluster name and node list hash to " + actual.hex(),
                         {describe_root(index_, root.hash)}};
         if (options_.repair && !index_.generations_of_root.count(root.hash) && !pinned(root.hash)) {
+          store_.store_roots_in_full({root.hash});
           auto s = db_.prepare("DELETE FROM roots WHERE hash = ?");
           s.bind(1, root.hash);
           s.run();

@@ -141,8 +141,15 @@ class YamlBuilder {
  private:
   Error error_at(const SourceLocation& where, std::string message, std::string hint = {}) const {
     Error e(ErrorKind::kInvalidInput, std::move(message), where, std::move(hint));
-    e.with_source_line(line_of(text_, where.line));
+    // Inside a Secret the offending line may hold a secret value: name the
+    // place, never quote it.
+    if (!in_secret_) e.with_source_line(line_of(text_, where.line));
     return e;
+  }
+
+  // The scalar as a message may show it: never a Secret's value.
+  std::string shown(std::string_view text) const {
+    return in_secret_ ? std::string("a value") : "'" + std::string(text) + "'";
   }
 
   Error syntax_error(yaml_parser_t* p) const {
@@ -180,6 +187,7 @@ class YamlBuilder {
     stack_.clear();
     anchors_.clear();
     key_locations_.clear();
+    in_secret_ = false;
     nodes_ = 0;
     alias_nodes_ = 0;
     have_root_ = false;
@@ -210,10 +218,10 @@ class YamlBuilder {
   void count_nodes(size_t n, const yaml_mark_t& mark) {
     nodes_ += n;
     if (nodes_ > options_.limits.max_nodes) {
-      throw error_at(at(file_, mark),
-                     "document has more than " + std::to_string(options_.limits.max_nodes) +
-                         " nodes",
-                     "split it into several documents");
+      throw error_at(
+          at(file_, mark),
+          "document has more than " + std::to_string(options_.limits.max_nodes) + " nodes",
+          "split it into several documents");
     }
   }
 
@@ -225,7 +233,9 @@ class YamlBuilder {
     return f.pointer + "/" + std::to_string(f.value.size());
   }
 
-  bool expecting_key() const { return !stack_.empty() && stack_.back().is_map && !stack_.back().have_key; }
+  bool expecting_key() const {
+    return !stack_.empty() && stack_.back().is_map && !stack_.back().have_key;
+  }
 
   void record(const std::string& pointer, const SourceLocation& where) {
     if (!first_node_location_.known()) first_node_location_ = where;
@@ -287,6 +297,10 @@ class YamlBuilder {
       value = resolve_tagged(core_tag, text, where);
     }
     if (s.anchor != nullptr) anchors_[reinterpret_cast<const char*>(s.anchor)] = {value, 1};
+    if (stack_.size() == 1 && stack_.back().is_map && stack_.back().key == "kind" &&
+        value == "Secret") {
+      in_secret_ = true;
+    }
     record(pointer, where);
     attach(std::move(value), where);
   }
@@ -296,37 +310,50 @@ class YamlBuilder {
     switch (r.kind) {
       case ScalarKind::kString:
         if (r.yaml11_bool) {
-          diags_.warn(where,
-                      "'" + std::string(text) +
-                          "' is read as a string; YAML 1.1 tools (kubectl, Helm) read it as a boolean",
-                      "quote it (\"" + std::string(text) + "\") if you mean the string, or write " +
-                          (r.yaml11_bool_value ? "true" : "false") + " for the boolean");
+          diags_.warn(
+              where,
+              shown(text) +
+                  " is read as a string; YAML 1.1 tools (kubectl, Helm) read it as a boolean",
+              in_secret_
+                  ? "quote it if you mean the string"
+                  : "quote it (\"" + std::string(text) + "\") if you mean the string, or write " +
+                        (r.yaml11_bool_value ? "true" : "false") + " for the boolean");
         }
         return std::string(text);
-      case ScalarKind::kNull: return nullptr;
-      case ScalarKind::kBool: return r.bool_value;
+      case ScalarKind::kNull:
+        return nullptr;
+      case ScalarKind::kBool:
+        return r.bool_value;
       case ScalarKind::kInt:
-        if (r.yaml11_octal) {
+        if (r.yaml11_octal && in_secret_) {
           diags_.warn(where,
-                      "'" + std::string(text) + "' is read as the decimal integer " +
-                          std::to_string(r.int_value) +
-                          "; YAML 1.1 tools (kubectl, Helm) read a leading 0 as octal (" +
-                          std::to_string(r.octal_value) + ")",
-                      "write " + std::to_string(r.octal_value) + " or 0o" +
-                          std::string(text.substr(text.find_first_not_of("+-0") == std::string_view::npos
-                                                      ? text.size()
-                                                      : text.find_first_not_of("+-0"))) +
-                          " for the octal value, or drop the leading zero");
+                      "a value with a leading zero is read as a decimal integer; YAML 1.1 tools "
+                      "(kubectl, Helm) read it as octal",
+                      "quote it, or drop the leading zero");
+        } else if (r.yaml11_octal) {
+          diags_.warn(
+              where,
+              "'" + std::string(text) + "' is read as the decimal integer " +
+                  std::to_string(r.int_value) +
+                  "; YAML 1.1 tools (kubectl, Helm) read a leading 0 as octal (" +
+                  std::to_string(r.octal_value) + ")",
+              "write " + std::to_string(r.octal_value) + " or 0o" +
+                  std::string(text.substr(text.find_first_not_of("+-0") == std::string_view::npos
+                                              ? text.size()
+                                              : text.find_first_not_of("+-0"))) +
+                  " for the octal value, or drop the leading zero");
         }
         return r.int_value;
-      case ScalarKind::kFloat: return r.float_value;
+      case ScalarKind::kFloat:
+        return r.float_value;
       case ScalarKind::kIntTooLarge:
-        throw error_at(where,
-                       "integer " + std::string(text) +
-                           " cannot be represented exactly in canonical JSON (beyond ±2^53)",
-                       "RFC 8785 numbers are IEEE-754 doubles; quote the value to make it a string");
+        throw error_at(
+            where,
+            (in_secret_ ? std::string("an integer") : "integer " + std::string(text)) +
+                " cannot be represented exactly in canonical JSON (beyond ±2^53)",
+            "RFC 8785 numbers are IEEE-754 doubles; quote the value to make it a string");
       case ScalarKind::kNonFinite:
-        throw error_at(where, "'" + std::string(text) + "' (NaN or infinity) has no JSON form",
+        throw error_at(where, shown(text) + " (NaN or infinity) has no JSON form",
                        "quote the value to make it a string");
     }
     return std::string(text);
@@ -343,7 +370,7 @@ class YamlBuilder {
     if (r.kind == ScalarKind::kIntTooLarge || r.kind == ScalarKind::kNonFinite) {
       return resolve_plain(text, where);  // throws the specific error
     }
-    throw error_at(where, "'" + std::string(text) + "' is not a valid !!" + tag,
+    throw error_at(where, shown(text) + " is not a valid !!" + tag,
                    "remove the tag or fix the value");
   }
 
@@ -370,7 +397,8 @@ class YamlBuilder {
     SourceLocation where = at(file_, e.start_mark);
     auto it = anchors_.find(name);
     if (it == anchors_.end()) {
-      throw error_at(where, "unknown alias '*" + name + "'", "define the anchor '&" + name + "' first");
+      throw error_at(where, "unknown alias '*" + name + "'",
+                     "define the anchor '&" + name + "' first");
     }
     alias_nodes_ += it->second.nodes;
     if (alias_nodes_ > options_.limits.max_alias_expansion) {
@@ -400,10 +428,9 @@ class YamlBuilder {
                      "use a string key");
     }
     if (stack_.size() >= options_.limits.max_depth) {
-      throw error_at(where,
-                     "nesting is deeper than " + std::to_string(options_.limits.max_depth) +
-                         " levels",
-                     "flatten the structure");
+      throw error_at(
+          where, "nesting is deeper than " + std::to_string(options_.limits.max_depth) + " levels",
+          "flatten the structure");
     }
     count_nodes(1, e.start_mark);
     bool is_map = e.type == YAML_MAPPING_START_EVENT;
@@ -470,12 +497,13 @@ class YamlBuilder {
   SourceLocation first_node_location_;
   size_t nodes_ = 0;
   size_t alias_nodes_ = 0;
+  bool in_secret_ = false;  // this document is a Secret (seen `kind: Secret` at its top)
 };
 
 }  // namespace
 
-std::vector<Document> parse_yaml(std::string_view text, const std::string& file,
-                                 Diagnostics& diags, const ParseOptions& options) {
+std::vector<Document> parse_yaml(std::string_view text, const std::string& file, Diagnostics& diags,
+                                 const ParseOptions& options) {
   bool track = options.record_locations || options.allow_custom_tags;
   if (!track) {
     // The fast path keeps no locations; a duplicate key (rare) repeats the

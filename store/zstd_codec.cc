@@ -1,6 +1,9 @@
 #include "store/zstd_codec.h"
 
+#include <zdict.h>
 #include <zstd.h>
+
+#include <numeric>
 
 #include "store/error.h"
 
@@ -14,6 +17,53 @@ struct ZstdCodec::Contexts {
     ZSTD_freeDCtx(d);
   }
 };
+
+struct ZstdDictionary::Digested {
+  ZSTD_CDict* c = nullptr;  // created on first use: most commands only read
+  ZSTD_DDict* d = nullptr;
+  int level = 3;
+  ~Digested() {
+    ZSTD_freeCDict(c);
+    ZSTD_freeDDict(d);
+  }
+};
+
+ZstdDictionary::ZstdDictionary(std::string bytes, int level)
+    : bytes_(std::move(bytes)), digested_(std::make_unique<Digested>()) {
+  // A dictionary kix trained always carries zstd's magic number and an id;
+  // raw content would be accepted by zstd but is never what kix stored.
+  if (ZDICT_getDictID(bytes_.data(), bytes_.size()) == 0) {
+    throw Error(ErrorKind::kCorruption, "a stored zstd dictionary is damaged", {},
+                "run `kix store verify` to see which blobs it affects");
+  }
+  digested_->level = level;
+  digested_->d = ZSTD_createDDict(bytes_.data(), bytes_.size());
+  if (digested_->d == nullptr) {
+    throw Error(ErrorKind::kCorruption, "a stored zstd dictionary cannot be loaded", {},
+                "run `kix store verify` to see which blobs it affects");
+  }
+}
+
+ZstdDictionary::~ZstdDictionary() = default;
+
+std::optional<std::string> ZstdDictionary::train(const std::vector<std::string_view>& samples,
+                                                 size_t capacity) {
+  std::string joined;
+  joined.reserve(std::accumulate(samples.begin(), samples.end(), size_t{0},
+                                 [](size_t n, std::string_view s) { return n + s.size(); }));
+  std::vector<size_t> sizes;
+  sizes.reserve(samples.size());
+  for (std::string_view s : samples) {
+    joined.append(s);
+    sizes.push_back(s.size());
+  }
+  std::string dict(capacity, '\0');
+  size_t n = ZDICT_trainFromBuffer(dict.data(), dict.size(), joined.data(), sizes.data(),
+                                   static_cast<unsigned>(sizes.size()));
+  if (ZDICT_isError(n)) return std::nullopt;
+  dict.resize(n);
+  return dict;
+}
 
 ZstdCodec::ZstdCodec(int level) : contexts_(std::make_unique<Contexts>()), level_(level) {
   if (contexts_->c == nullptr || contexts_->d == nullptr) {
@@ -37,7 +87,26 @@ std::string ZstdCodec::compress(std::string_view raw) {
   return out;
 }
 
-std::string ZstdCodec::decompress(std::string_view frame, size_t raw_size, std::string_view what) {
+std::string ZstdCodec::compress(std::string_view raw, const ZstdDictionary& dictionary) {
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  ZstdDictionary::Digested& digested = *dictionary.digested_;
+  if (digested.c == nullptr) {
+    digested.c =
+        ZSTD_createCDict(dictionary.bytes_.data(), dictionary.bytes_.size(), digested.level);
+    if (digested.c == nullptr) throw Error(ErrorKind::kIo, "out of memory digesting a dictionary");
+  }
+  size_t n = ZSTD_compress_usingCDict(contexts_->c, out.data(), out.size(), raw.data(), raw.size(),
+                                      digested.c);
+  if (ZSTD_isError(n)) {
+    throw Error(ErrorKind::kInternal,
+                std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+  }
+  out.resize(n);
+  return out;
+}
+
+std::string ZstdCodec::decompress(std::string_view frame, size_t raw_size, std::string_view what,
+                                  const ZstdDictionary* dictionary) {
   auto corrupt = [&](const std::string& why) {
     return Error(ErrorKind::kCorruption, "blob " + std::string(what) + " is corrupt: " + why, {},
                  "run `kix store verify` to see what it affects; `kix store verify --repair "
@@ -52,7 +121,11 @@ std::string ZstdCodec::decompress(std::string_view frame, size_t raw_size, std::
                   std::to_string(raw_size));
   }
   std::string out(raw_size, '\0');
-  size_t n = ZSTD_decompressDCtx(contexts_->d, out.data(), out.size(), frame.data(), frame.size());
+  size_t n =
+      dictionary != nullptr
+          ? ZSTD_decompress_usingDDict(contexts_->d, out.data(), out.size(), frame.data(),
+                                       frame.size(), dictionary->digested_->d)
+          : ZSTD_decompressDCtx(contexts_->d, out.data(), out.size(), frame.data(), frame.size());
   if (ZSTD_isError(n)) throw corrupt(ZSTD_getErrorName(n));
   if (n != raw_size)
     throw corrupt("it expands to " + std::to_string(n) + " bytes, not " + std::to_string(raw_size));

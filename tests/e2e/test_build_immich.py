@@ -88,6 +88,18 @@ def test_build(work):
     check(bool(lines2) and lines2[-1] == root, "a second fresh store gives the same root hash", p2.stdout + p2.stderr)
 
 
+def test_output_with_trailing_slash_is_replaced_in_place(work):
+    # "-o dir/" names the directory dir; a rebuild replaces it without
+    # leaving temporary siblings behind.
+    case = os.path.join(work, "slash")
+    os.mkdir(case)
+    for attempt in (1, 2):
+        p = kix(["build", EXAMPLE, "-o", "res/"], case, os.path.join(work, "store-a"))
+        check(p.returncode == 0, f"build -o res/ (attempt {attempt}): exit code {p.returncode}", p.stderr)
+    check(os.path.isfile(os.path.join(case, "res", "root")), "res/root exists after -o res/")
+    check(sorted(os.listdir(case)) == ["res"], "nothing but res/ is left", str(os.listdir(case)))
+
+
 def graph(work, definition):
     p = kix(["graph", definition, "--format", "json"], work, os.path.join(work, "store-g"))
     check(p.returncode == 0, "graph exit code", p.stderr)
@@ -143,6 +155,7 @@ def test_graph_shape_and_explain(work):
 def main():
     with tempfile.TemporaryDirectory() as work:
         test_build(work)
+        test_output_with_trailing_slash_is_replaced_in_place(work)
         test_resize_rehashes_only_dependents(work)
         test_graph_shape_and_explain(work)
     for f in FAILURES:

@@ -10,10 +10,9 @@ import subprocess
 import sys
 import tempfile
 
-KIX = os.environ["KIX"]
-SRC = os.environ["KIX_SOURCE_DIR"]
+from e2e_support import KIX, SRC, check, finish, kix
+
 DESIRED = os.path.join(SRC, "tests/e2e/fixtures/diff/desired")
-FAILURES = []
 
 FAKE_KUBECTL = r"""#!/usr/bin/env python3
 import json, os, sys
@@ -27,19 +26,6 @@ if fail_on and fail_on in " ".join(sys.argv[1:]):
     sys.exit(1)
 print("ok")
 """
-
-
-def check(condition, message):
-    if not condition:
-        FAILURES.append(message)
-        print("FAIL:", message)
-
-
-def run(args, env, expect):
-    proc = subprocess.run([KIX, *args], capture_output=True, text=True, env=env)
-    check(proc.returncode == expect,
-          f"kix {' '.join(args)}: exit {proc.returncode}, expected {expect}\n{proc.stdout}\n{proc.stderr}")
-    return proc
 
 
 def read_log(path):
@@ -67,7 +53,7 @@ def main():
         env.pop("KIX_KUBECTL", None)
 
         # --dry-run: the commands in wave order, nothing executed, no secret printed.
-        out = run(["deploy", "--dry-run", DESIRED, "--context", "prod"], env, 0).stdout
+        out = kix("deploy", "--dry-run", DESIRED, "--context", "prod", env=env, expect=0).stdout
         check(read_log(log) == [], "dry run must not run kubectl")
         applies = [l for l in out.splitlines() if " apply " in l and not l.startswith("#")]
         check(len(applies) == len(wave_names), f"one apply per wave expected:\n{out}")
@@ -85,7 +71,7 @@ def main():
         check("correct-horse-battery" not in out, "dry run printed a Secret value")
 
         # A real run against the fake kubectl.
-        out = run(["deploy", DESIRED], env, 0).stdout
+        out = kix("deploy", DESIRED, env=env, expect=0).stdout
         calls = read_log(log)
         applied = [c for c in calls if c["argv"][:1] == ["apply"]]
         check(len(applied) == len(wave_names), f"expected {len(wave_names)} applies, got {len(applied)}")
@@ -100,19 +86,52 @@ def main():
         # A failing rollout stops the deploy: later waves are not applied.
         os.remove(log)
         env["FAKE_KUBECTL_FAIL_ON"] = "deployment.apps/immich-server"
-        proc = run(["deploy", DESIRED], env, 2)
+        proc = kix("deploy", DESIRED, env=env, expect=2)
         check("deploy stopped in wave" in proc.stderr and "progress deadline" in proc.stderr,
               f"failure report:\n{proc.stderr}")
         calls = read_log(log)
         check(calls and calls[-1]["argv"][:2] == ["rollout", "status"], "the failing wait is the last call")
         applied = [c for c in calls if c["argv"][:1] == ["apply"]]
         check(len(applied) == len(wave_names) - 1, f"the last wave must not be applied ({len(applied)} applies)")
+        # Only the wait failed, so the report counts the failing wave as applied.
+        check(f"waves 0 to {len(wave_names) - 2} were applied" in proc.stderr,
+              f"the report must say which waves reached the cluster:\n{proc.stderr}")
+
+        # Deployments are recorded without appending generations: two generations
+        # in the store, deploy each by REF, `kix store log` marks the deployed one.
+        env.pop("FAKE_KUBECTL_FAIL_ON", None)
+        kix("store", "add", "--cluster", "e2e", "-m", "first", DESIRED, env=env, expect=0)
+        extra = os.path.join(tmp, "extra")
+        os.mkdir(extra)
+        with open(os.path.join(extra, "cm.yaml"), "w") as f:
+            f.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: e2e\n"
+                    "data:\n  k: v\n")
+        kix("store", "add", "--cluster", "e2e", "-m", "second", extra, env=env, expect=0)
+
+        def log_json():
+            return json.loads(kix("store", "log", "e2e", "--format", "json", env=env, expect=0).stdout)
+
+        check([g["deployed"] for g in log_json()] == [False, False], f"nothing deployed yet: {log_json()}")
+        out = kix("deploy", "e2e@1", "--context", "prod", env=env, expect=0).stdout
+        check("deployed e2e generation 1 (root " in out, f"deploying e2e@1:\n{out}")
+        gens = log_json()
+        check(len(gens) == 2, f"deploying a stored generation must not append one: {gens}")
+        check([g["deployed"] for g in gens] == [True, False], f"generation 1 must be deployed: {gens}")
+        text = kix("store", "log", "e2e", env=env, expect=0).stdout.splitlines()
+        check(len(text) == 2 and text[0].startswith("1 ") and text[0].endswith("(deployed)")
+              and text[1].endswith("(current)"), f"store log text:\n{text}")
+        out = kix("deploy", "e2e", env=env, expect=0).stdout
+        check("deployed e2e generation 2 (root " in out, f"deploying e2e:\n{out}")
+        gens = log_json()
+        check(len(gens) == 2 and [g["deployed"] for g in gens] == [False, True], f"after e2e: {gens}")
+        text = kix("store", "log", "e2e", env=env, expect=0).stdout.splitlines()
+        check(text and text[-1].endswith("(current, deployed)"), f"store log text:\n{text}")
 
         # The compiled example: its waves' commands in order.
         immich = os.path.join(SRC, "examples/immich")
         if os.path.isfile(os.path.join(immich, "cluster.yaml")):
-            iplan = json.loads(run(["plan", immich, "--format", "json"], env, 0).stdout)
-            out = run(["deploy", "--dry-run", immich], env, 0).stdout
+            iplan = json.loads(kix("plan", immich, "--format", "json", env=env, expect=0).stdout)
+            out = kix("deploy", "--dry-run", immich, env=env, expect=0).stdout
             headers = [l for l in out.splitlines() if l.startswith("# apply wave")]
             check(len(headers) == len(iplan["waves"]), f"immich dry run waves:\n{out}")
             position = -1
@@ -125,23 +144,22 @@ def main():
             check("rollout status deployment.apps/immich-server -n immich" in out, out)
 
             # A successful deploy of a definition records the deployed root as a generation.
-            env.pop("FAKE_KUBECTL_FAIL_ON", None)
-            out = run(["deploy", immich], env, 0).stdout
+            out = kix("deploy", immich, env=env, expect=0).stdout
             check(" as generation 1 (root " in out, f"deploy did not record a generation:\n{out}")
-            out = run(["deploy", immich], env, 0).stdout
+            out = kix("deploy", immich, env=env, expect=0).stdout
             check(" generation 1 (root " in out and " as generation" not in out,
                   f"redeploying the current generation must not add one:\n{out}")
+            deployed = [l for l in out.splitlines() if l.startswith("deployed ")]
+            cluster = deployed[0].split()[1] if deployed else ""
+            gens = json.loads(kix("store", "log", cluster, "--format", "json", env=env, expect=0).stdout)
+            check(len(gens) == 1 and gens[0]["deployed"], f"the compiled root is deployed: {gens}")
 
         # No kubectl at all: a clear error, exit 2.
         env_no = dict(env, PATH="/nonexistent", KIX_KUBECTL="")
-        proc = run(["deploy", DESIRED], env_no, 2)
+        proc = kix("deploy", DESIRED, env=env_no, expect=2)
         check("kubectl" in proc.stderr, proc.stderr)
 
-    if FAILURES:
-        print(f"{len(FAILURES)} failure(s)")
-        return 1
-    print("ok")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -7,14 +7,12 @@ import json
 import os
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 
-KIX = os.environ["KIX"]
-SRC = os.environ["KIX_SOURCE_DIR"]
+from e2e_support import SRC, check, finish, kix
+
 DESIRED = os.path.join(SRC, "tests/e2e/fixtures/diff/desired")
-FAILURES = []
 
 # Answers `kubectl [--context C] get TYPES -n NS -o json` and
 # `kubectl get TYPE NAME... --ignore-not-found -o json` from FAKE_LIVE.
@@ -41,23 +39,10 @@ print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
 """
 
 
-def check(condition, message):
-    if not condition:
-        FAILURES.append(message)
-        print("FAIL:", message)
-
-
-def kix(args, env, expect):
-    proc = subprocess.run([KIX, *args], capture_output=True, text=True, env=env)
-    check(proc.returncode == expect,
-          f"kix {' '.join(args)}: exit {proc.returncode}, expected {expect}\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, KIX_STORE=os.path.join(tmp, "store"))
-        canon = kix(["canon", *sorted(os.path.join(DESIRED, f) for f in os.listdir(DESIRED))], env, 0).stdout
+        canon = kix("canon", *sorted(os.path.join(DESIRED, f) for f in os.listdir(DESIRED)), env=env, expect=0).stdout
         objects = [json.loads(line) for line in canon.splitlines()]
 
         # --- kubectl ---------------------------------------------------------
@@ -77,8 +62,8 @@ def main():
         os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
         log = os.path.join(tmp, "kubectl.log")
         kenv = dict(env, KIX_KUBECTL=kubectl, FAKE_LIVE=live_file, FAKE_KUBECTL_LOG=log)
-        report = json.loads(kix(["diff", DESIRED, "--kubectl", "--context", "kind-test", "--format", "json"],
-                                kenv, 1).stdout)
+        report = json.loads(kix("diff", DESIRED, "--kubectl", "--context", "kind-test", "--format", "json",
+                                env=kenv, expect=1).stdout)
         check(report["summary"] == {"identical": 8, "modified": 0, "kix-only": 1, "cluster-only": 0},
               f"kubectl summary: {report['summary']}")
         with open(log) as f:
@@ -89,7 +74,7 @@ def main():
         # --- builds ----------------------------------------------------------
         base_dir = os.path.join(tmp, "base")
         shutil.copytree(DESIRED, base_dir)
-        kix(["store", "add", "--cluster", "demo", base_dir], env, 0)
+        kix("store", "add", "--cluster", "demo", base_dir, env=env, expect=0)
         # Change the ConfigMap's content: the Deployment that reads it (envFrom)
         # changes only through its dependency.
         new_dir = os.path.join(tmp, "new")
@@ -99,24 +84,20 @@ def main():
             text = f.read()
         with open(server, "w") as f:
             f.write(text.replace("valkey.immich.svc.cluster.local", "valkey-2.immich.svc.cluster.local"))
-        out = kix(["diff", new_dir, "--against", "demo"], env, 1).stdout
+        out = kix("diff", new_dir, "--against", "demo", env=env, expect=1).stdout
         check("~ ConfigMap/immich @ immich" in out, f"content change missing:\n{out}")
         check("$.data.REDIS_HOSTNAME:" in out and "new:  valkey-2.immich.svc.cluster.local" in out,
               f"ConfigMap values missing:\n{out}")
         check("* Deployment/immich-server @ immich (only a dependency changed: ConfigMap/immich @ immich)" in out,
               f"dependency-only change missing:\n{out}")
-        report = json.loads(kix(["diff", new_dir, "--against", "demo", "--format", "json"], env, 1).stdout)
+        report = json.loads(kix("diff", new_dir, "--against", "demo", "--format", "json", env=env, expect=1).stdout)
         check(report["mode"] == "builds" and report["summary"]["modified"] == 1 and
               report["summary"]["dependency-changed"] >= 1, f"builds summary: {report['summary']}")
-        kix(["diff", base_dir, "--against", "demo"], env, 0)
-        proc = kix(["diff", "no-such-cluster", "--against", "demo"], env, 2)
+        kix("diff", base_dir, "--against", "demo", env=env, expect=0)
+        proc = kix("diff", "no-such-cluster", "--against", "demo", env=env, expect=2)
         check("no-such-cluster" in proc.stderr, proc.stderr)
 
-    if FAILURES:
-        print(f"{len(FAILURES)} failure(s)")
-        return 1
-    print("ok")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -11,24 +11,9 @@ import subprocess
 import sys
 import tempfile
 
-KIX = os.environ["KIX"]
-SRC = os.environ["KIX_SOURCE_DIR"]
+from e2e_support import KIX, SRC, check, finish, kix
+
 DESIRED = os.path.join(SRC, "tests/e2e/fixtures/diff/desired")
-FAILURES = []
-
-
-def check(condition, message):
-    if not condition:
-        FAILURES.append(message)
-        print("FAIL:", message)
-
-
-def kix(*args, expect=None):
-    proc = subprocess.run([KIX, *args], capture_output=True, text=True)
-    if expect is not None and proc.returncode != expect:
-        FAILURES.append(f"kix {' '.join(args)}: exit {proc.returncode}, expected {expect}\n"
-                        f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc
 
 
 def desired_objects():
@@ -256,11 +241,7 @@ def main():
         kix("diff", DESIRED, expect=2)
         kix("diff", DESIRED, "--live", os.path.join(tmp, "missing"), expect=2)
 
-    if FAILURES:
-        print(f"{len(FAILURES)} failure(s)")
-        return 1
-    print("ok")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

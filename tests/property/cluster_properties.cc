@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "store/drift.h"
 #include "store/json_diff.h"
 #include "store/live_normalize.h"
 #include "store/merkle.h"
@@ -84,24 +85,24 @@ RC_GTEST_PROP(ClusterProperties, WavesRespectEveryReferenceAndNamespace, ()) {
   const int n = *rc::gen::inRange(1, 25);
   std::vector<Manifest> manifests;
   std::vector<std::vector<size_t>> refs(n);
+  std::set<std::string> namespaces_made;
   for (int i = 0; i < n; ++i) {
-    bool is_namespace = *rc::gen::inRange(0, 5) == 0;
+    // Namespaces are named like the namespaces resources live in, so the
+    // Namespace-before-its-resources rule is exercised; each is made once.
     std::string ns = *rc::gen::element<std::string>("", "a", "b");
+    bool is_namespace =
+        *rc::gen::inRange(0, 4) == 0 && !ns.empty() && namespaces_made.insert(ns).second;
     Json value =
         is_namespace
-            ? Json{{"apiVersion", "v1"},
-                   {"kind", "Namespace"},
-                   {"metadata", {{"name", ns.empty() ? "a" : ns}}}}
+            ? Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}
             : Json{{"apiVersion", "v1"},
                    {"kind", *rc::gen::element<std::string>("ConfigMap", "Service", "Widget")},
                    {"metadata", {{"name", "r" + std::to_string(i)}, {"namespace", ns}}}};
     if (!is_namespace && ns.empty()) value["metadata"].erase("namespace");
-    if (is_namespace)
-      value["metadata"]["name"] =
-          value["metadata"]["name"].get<std::string>() + std::to_string(i % 2);
     manifests.push_back(make_manifest(value, SourceLocation{"gen", i + 1}));
-    // Edges only to earlier indices keep the graph acyclic.
-    for (int j = 0; j < i; ++j) {
+    // Edges only to earlier indices keep the graph acyclic; a Namespace
+    // references nothing, as in real clusters.
+    for (int j = 0; j < i && !is_namespace; ++j) {
       if (*rc::gen::inRange(0, 4) == 0) refs[i].push_back(static_cast<size_t>(j));
     }
   }
@@ -117,14 +118,63 @@ RC_GTEST_PROP(ClusterProperties, WavesRespectEveryReferenceAndNamespace, ()) {
       wave_of[i] = w;
     }
   }
+  size_t namespaced_checks = 0;
   for (size_t i = 0; i < graph.manifests.size(); ++i) {
     RC_ASSERT(wave_of[i] != SIZE_MAX);
     for (size_t r : graph.refs[i]) RC_ASSERT(wave_of[i] > wave_of[r]);
     for (size_t j = 0; j < graph.manifests.size(); ++j) {
       const ResourceId& ns = graph.manifests[j].id;
-      if (ns.kind == "Namespace" && ns.name == graph.manifests[i].id.ns)
+      if (ns.kind == "Namespace" && ns.name == graph.manifests[i].id.ns) {
         RC_ASSERT(wave_of[i] > wave_of[j]);
+        ++namespaced_checks;
+      }
     }
+  }
+  RC_CLASSIFY(namespaced_checks > 0, "a resource shares a graph with its Namespace");
+}
+
+// The base64 form the API server stores a Secret value in.
+std::string stored_form(const std::string& value) {
+  Json secret = {{"kind", "Secret"}, {"stringData", {{"k", value}}}};
+  return desired_as_stored(secret)["data"]["k"].get<std::string>();
+}
+
+RC_GTEST_PROP(ClusterProperties, SecretValuesNeverAppearInALiveDiff, ()) {
+  const int n = *rc::gen::inRange(1, 4);
+  Json desired = {{"apiVersion", "v1"},
+                  {"kind", "Secret"},
+                  {"metadata", {{"name", "db"}, {"namespace", "app"}}},
+                  {"stringData", Json::object()}};
+  Json live = {{"apiVersion", "v1"},
+               {"kind", "Secret"},
+               {"metadata", {{"name", "db"}, {"namespace", "app"}}},
+               {"data", Json::object()}};
+  std::vector<std::string> secrets;
+  for (int i = 0; i < n; ++i) {
+    const std::string key = "key" + std::to_string(i);
+    // The prefix keeps a short random value from matching unrelated text.
+    const auto printable = rc::gen::container<std::string>(rc::gen::inRange<char>('!', '~' + 1));
+    std::string mine = "s3cr3t-" + *printable;
+    std::string theirs = *rc::gen::element(0, 1) == 0 ? mine : "0ther-" + *printable;
+    if (*rc::gen::element(0, 1) == 0) desired["stringData"][key] = mine;
+    if (*rc::gen::element(0, 1) == 0) live["data"][key] = stored_form(theirs);
+    secrets.insert(secrets.end(), {mine, theirs, stored_form(mine), stored_form(theirs)});
+  }
+  // kubectl apply (client side) leaves the whole object in an annotation.
+  live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] =
+      desired.dump();
+  DiffReport report = diff_against_live({make_manifest(desired, SourceLocation{"kix"})},
+                                        {make_manifest(live, SourceLocation{"live"})});
+  std::string shown;
+  for (const ResourceDiff& r : report.resources) {
+    for (const FieldChange& change : r.changes) {
+      shown += change.path + " " + (change.before ? change.before->dump() : "") + " " +
+               (change.after ? change.after->dump() : "") + "\n";
+    }
+  }
+  for (const std::string& secret : secrets) {
+    RC_ASSERT(shown.find(Json(secret).dump()) == std::string::npos);
+    RC_ASSERT(shown.find(secret) == std::string::npos);
   }
 }
 

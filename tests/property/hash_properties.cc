@@ -26,7 +26,8 @@ rc::Gen<std::string> gen_key() {
 
 rc::Gen<Json> gen_scalar() {
   return rc::gen::oneOf(
-      rc::gen::just(Json(nullptr)), rc::gen::map(rc::gen::arbitrary<bool>(), [](bool b) { return Json(b); }),
+      rc::gen::just(Json(nullptr)),
+      rc::gen::map(rc::gen::arbitrary<bool>(), [](bool b) { return Json(b); }),
       rc::gen::map(rc::gen::inRange<int64_t>(-1000000, 1000000), [](int64_t i) { return Json(i); }),
       rc::gen::map(rc::gen::inRange<int>(-100000, 100000), [](int i) { return Json(i / 8.0); }),
       rc::gen::map(gen_key(), [](std::string s) { return Json(s); }),
@@ -100,7 +101,8 @@ RC_GTEST_PROP(HashProperties, KeyOrderYamlJsonWhitespaceAndCommentsNeverChangeTh
 }
 
 Manifest manifest_named(const std::string& kind, const std::string& name, Json data) {
-  Json v = {{"apiVersion", "v1"}, {"kind", kind}, {"metadata", {{"name", name}, {"namespace", "ns"}}}};
+  Json v = {
+      {"apiVersion", "v1"}, {"kind", kind}, {"metadata", {{"name", name}, {"namespace", "ns"}}}};
   if (!data.is_null()) v["data"] = std::move(data);
   return make_manifest(std::move(v), {});
 }
@@ -111,7 +113,8 @@ std::pair<std::vector<Manifest>, std::vector<std::vector<size_t>>> chain(int n, 
   std::vector<std::vector<size_t>> refs;
   for (int i = 0; i < n; ++i) {
     ms.push_back(manifest_named("ConfigMap", "m" + std::to_string(i), i == 0 ? base : Json(i)));
-    refs.push_back(i == 0 ? std::vector<size_t>{} : std::vector<size_t>{static_cast<size_t>(i - 1)});
+    refs.push_back(i == 0 ? std::vector<size_t>{}
+                          : std::vector<size_t>{static_cast<size_t>(i - 1)});
   }
   return {ms, refs};
 }

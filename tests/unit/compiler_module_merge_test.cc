@@ -62,3 +62,21 @@ TEST(CompilerModuleMerge, ListedTopLevelListsAreJoined) {
 
 }  // namespace
 }  // namespace kix::compiler
+
+namespace kix::compiler {
+namespace {
+
+TEST(CompilerModuleMerge, ReplacedMapForgetsWhereItsOldKeysCameFrom) {
+  std::vector<Document> docs;
+  docs.push_back(parse("x: !default {a: 1}\n", "a.yaml"));
+  docs.push_back(parse("x: {b: 2}\n", "b.yaml"));           // merges into the default map
+  docs.push_back(parse("x: 5\n", "c.yaml"));                // replaces it
+  docs.push_back(parse("\nx: !force {b: 3}\n", "d.yaml"));  // replaces that
+  auto m = MergedDocument::merge(std::move(docs), {});
+  EXPECT_EQ(m.value()["x"], Json::parse(R"({"b":3})"));
+  EXPECT_EQ(m.locate("/x/b").file, "d.yaml");
+  EXPECT_EQ(m.locate("/x/b").line, 2);
+}
+
+}  // namespace
+}  // namespace kix::compiler

@@ -67,3 +67,83 @@ TEST(CompilerOptions, EnumAndBoundsAreChecked) {
 
 }  // namespace
 }  // namespace kix::compiler
+
+namespace kix::compiler {
+namespace {
+
+std::string schema_error_of(const std::string& options) {
+  try {
+    validate_option_schemas(Json::parse(options), [](const std::string& pointer) {
+      return SourceLocation{"package.yaml", static_cast<int>(pointer.size()), 1};
+    });
+  } catch (const Error& e) {
+    return e.message() + (e.hint().empty() ? "" : " | " + e.hint());
+  }
+  return "no error";
+}
+
+TEST(CompilerOptions, IntegerTypeAcceptsWholeFloatsOfAnySizeWithoutOverflow) {
+  // 1e300 has no fraction (JSON Schema calls it an integer) but does not fit
+  // an int64: the check must not convert it.
+  EXPECT_EQ(apply(R"({"replicas": 1e300})")["replicas"], 1e300);
+  EXPECT_EQ(apply(R"({"replicas": 3.0})")["replicas"], 3.0);
+  EXPECT_EQ(error_of(R"({"replicas": 1.5})"),
+            "cluster.yaml:7:9: The option 'replicas' is of type integer but a number was provided");
+}
+
+TEST(CompilerOptions, AdditionalPropertiesSchemaChecksTheExtraKeys) {
+  Json options =
+      Json::parse(R"({"labels": {"type": "object", "additionalProperties": {"type": "string"}}})");
+  EXPECT_EQ(apply_options(options, Json::parse(R"({"labels": {"a": "x"}})"), locate)["labels"]["a"],
+            "x");
+  try {
+    apply_options(options, Json::parse(R"({"labels": {"a": 1}})"), locate);
+    FAIL() << "expected a type error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "The option 'labels.a' is of type string but an integer was provided");
+  }
+}
+
+TEST(CompilerOptions, PackageSchemasOfTheLibraryShapeAreAccepted) {
+  EXPECT_EQ(schema_error_of(kOptions.dump()), "no error");
+  EXPECT_EQ(schema_error_of(R"({"x": {"type": "object", "additionalProperties": true,
+                                      "description": "free-form", "title": "X"}})"),
+            "no error");
+}
+
+TEST(CompilerOptions, MalformedPackageSchemasAreErrorsAtLoadTime) {
+  EXPECT_EQ(schema_error_of(R"({"replicas": {"type": "int"}})"),
+            "option 'replicas' has an unknown type \"int\" | one of: string, integer, number, "
+            "boolean, object, array, null");
+  EXPECT_EQ(schema_error_of(R"({"replicas": {"type": "integr"}})"),
+            "option 'replicas' has an unknown type \"integr\" | did you mean 'integer'?");
+  EXPECT_EQ(schema_error_of(R"({"replicas": {"type": "integer", "minimum": "1"}})"),
+            "'minimum' of option 'replicas' must be a number");
+  EXPECT_EQ(
+      schema_error_of(R"({"replicas": {"type": "integer", "defualt": 1}})"),
+      "unknown keyword 'defualt' in the schema of option 'replicas' | did you mean 'default'?");
+  EXPECT_EQ(schema_error_of(R"({"replicas": "integer"})"),
+            "the schema of option 'replicas' must be a map | e.g. `replicas: { type: string, "
+            "default: \"x\" }`");
+  EXPECT_EQ(
+      schema_error_of(
+          R"({"db": {"type": "object", "properties": {"port": {"type": "integer", "default": "5432"}}}})"),
+      "The option 'db.port' is of type integer but a string was provided");
+}
+
+TEST(CompilerOptions, DefaultOutsideItsEnumIsAnErrorAtTheDefault) {
+  try {
+    validate_option_schemas(
+        Json::parse(R"({"mode": {"type": "string", "enum": ["a", "b"], "default": "c"}})"),
+        [](const std::string& pointer) {
+          return SourceLocation{"package.yaml" + pointer, 4, 1};
+        });
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where().file, "package.yaml/mode/default");
+    EXPECT_NE(e.render().find("in the default of option 'mode'"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace kix::compiler

@@ -169,6 +169,26 @@ instances:
   EXPECT_EQ(c.errors.size(), 1u);
 }
 
+TEST_F(CompilerPipeline, UnknownAvailablePackageIsOneErrorAtItsLine) {
+  Compilation c = compile_text(R"(availablePackages: [db, dbb, nothing-like-it]
+instances:
+  shop:
+    web: { package: app }
+    api: { package: app }
+)");
+  // Two consumers reach auto-instantiation, yet each bad entry is reported once.
+  ASSERT_GE(c.errors.size(), 2u);
+  EXPECT_EQ(first_error(c),
+            "cluster.yaml:3:25: availablePackages names 'dbb', which is not a known package");
+  EXPECT_EQ(c.errors[0].hint(), "did you mean 'db'?");
+  EXPECT_EQ(c.errors[1].message(),
+            "availablePackages names 'nothing-like-it', which is not a known package");
+  size_t mentions = 0;
+  for (const auto& e : c.errors)
+    mentions += e.message().find("availablePackages names") != std::string::npos;
+  EXPECT_EQ(mentions, 2u);
+}
+
 TEST_F(CompilerPipeline, ExplicitDepsWinAndInfrastructureIsSearched) {
   Compilation c = compile_text(R"(infrastructure:
   shared-db: { package: db, aliases: [postgres], config: { features: [x] } }
@@ -255,6 +275,48 @@ TEST_F(CompilerPipeline, ConsumerChangesDoNotRehashTheDatabase) {
   EXPECT_NE(one.at("apps/Deployment/shop/web"), two.at("apps/Deployment/shop/web"));
   EXPECT_NE(one.at("/Service/shop/web"), two.at("/Service/shop/web"))
       << "the Service selects the Deployment";
+}
+
+TEST_F(CompilerPipeline, TemplateMetadataThatIsNotAMapIsAnErrorAtTheTemplate) {
+  tree_.write("pkgs/bad/package.yaml", R"(package: bad
+resources:
+  cm:
+    manifest:
+      apiVersion: v1
+      kind: ConfigMap
+      metadata: { name: x, labels: [a] }
+)");
+  Compilation c = compile_text("instances:\n  shop:\n    x: { package: bad }\n");
+  EXPECT_EQ(first_error(c),
+            "pkgs/bad/package.yaml:7:28: resource 'cm' of package 'bad' has metadata.labels that "
+            "is not a map");
+}
+
+// The line and message of the kix::Error compile() throws for a malformed
+// definition.
+class CompilerDefinitionNames : public CompilerPipeline {
+ protected:
+  std::string thrown(const std::string& definition) {
+    try {
+      compile_text(definition);
+    } catch (const Error& e) {
+      return std::to_string(e.where().line) + ": " + e.message();
+    }
+    return "no error";
+  }
+};
+
+TEST_F(CompilerDefinitionNames, NamespaceAndInstanceNamesMustBeKubernetesNames) {
+  EXPECT_EQ(thrown("instances:\n  My_Shop:\n    db: { package: db }\n"),
+            "4: 'My_Shop' is not a valid namespace name");
+  EXPECT_EQ(thrown("instances:\n  shop:\n    Db.Main: { package: db }\n"),
+            "5: 'Db.Main' is not a valid instance name");
+  EXPECT_EQ(thrown("instances:\n  shop:\n    db-1: { package: db }\n"), "no error");
+}
+
+TEST_F(CompilerDefinitionNames, AvailablePackagesMustBeAList) {
+  EXPECT_EQ(thrown("availablePackages: db\ninstances: {}\n"),
+            "3: 'availablePackages' must be a list of strings");
 }
 
 }  // namespace

@@ -174,3 +174,36 @@ TEST(ParseAny, ReadsKubectlJsonAndYamlFlowDocuments) {
 
 }  // namespace
 }  // namespace kix
+
+namespace kix {
+namespace {
+
+TEST(YamlReader, NeverQuotesASecretsValuesInErrorsOrWarnings) {
+  Diagnostics diags;
+  parse_yaml(
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  a: yes\n  b: 0600\n",
+      "s.yaml", diags);
+  ASSERT_EQ(diags.warning_count(), 2u);
+  for (const auto& d : diags.items()) {
+    EXPECT_EQ(d.render().find("yes"), std::string::npos) << d.render();
+    EXPECT_EQ(d.render().find("0600"), std::string::npos) << d.render();
+    EXPECT_EQ(d.render().find("384"), std::string::npos) << d.render();
+  }
+  try {
+    parse_yaml("kind: Secret\nstringData:\n  password: hunter2\n  password: hunter3\n", "s.yaml",
+               diags);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where().line, 4);
+    EXPECT_EQ(e.render().find("hunter"), std::string::npos) << e.render();
+  }
+  try {
+    parse_yaml("kind: Secret\nstringData:\n  password: \"hunter2\n", "s.yaml", diags);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.render().find("hunter"), std::string::npos) << e.render();
+  }
+}
+
+}  // namespace
+}  // namespace kix

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/evaluator.h"
-#include "compiler/quantity.h"
+#include "store/quantity.h"
 
 namespace kix::compiler {
 namespace {
@@ -155,6 +155,36 @@ TEST(ExprLimits, IntegerOverflowIsAnError) {
   EXPECT_THROW(evaluate_text("1 / 0", scope, site), Error);
   EXPECT_THROW(evaluate_text("int(1e300)", scope, site), Error);
   EXPECT_FALSE(parse_quantity(std::string(400, '9') + "Gi").has_value());
+}
+
+TEST(ExprLimits, NegatingTheSmallestIntegerIsAnOverflowError) {
+  MapScope scope;
+  ExprSite site{{"p.yaml", 1, 1}, "x"};
+  EXPECT_EQ(evaluate_text("-(-9223372036854775807)", scope, site).json, INT64_MAX);
+  EXPECT_THROW(evaluate_text("-(-9223372036854775807 - 1)", scope, site), Error);
+}
+
+TEST(ExprLimits, FloatOverflowIsAnErrorAtTheExpression) {
+  MapScope scope;
+  ExprSite site{{"p.yaml", 3, 7}, "1e308 * 10"};
+  try {
+    evaluate_text("1e308 * 10", scope, site);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where().line, 3);
+    EXPECT_EQ(e.message(), "number overflow in '*'");
+  }
+  EXPECT_THROW(evaluate_text("1.5 % 2", scope, site), Error);
+}
+
+TEST(ExprLimits, InfiniteOrMalformedQuantitiesAreNotQuantities) {
+  EXPECT_FALSE(parse_quantity("1e999").has_value());
+  EXPECT_FALSE(parse_quantity("1e+-").has_value());
+  EXPECT_FALSE(parse_quantity("1e").has_value());
+  EXPECT_EQ(parse_quantity("1e-3"), 0.001);
+  MapScope scope;
+  ExprSite site{{"p.yaml", 1, 1}, "x"};
+  EXPECT_THROW(evaluate_text("quantity('1e999') > 0", scope, site), Error);
 }
 
 }  // namespace

@@ -77,6 +77,14 @@ TEST(LiveNormalize, SameQuantity) {
   EXPECT_FALSE(same_quantity("abc", "abc"));
 }
 
+TEST(LiveNormalize, MalformedQuantityExponentIsNotAQuantityRatherThanACrash) {
+  EXPECT_FALSE(same_quantity("1e+-", "1e+-"));
+  EXPECT_FALSE(same_quantity("1e999", "2e999"));
+  Json desired = Json::parse(R"({"resources":{"limits":{"cpu":"1e+-"}}})");
+  Json live = Json::parse(R"({"resources":{"limits":{"cpu":"1"}}})");
+  EXPECT_EQ(project_live(desired, live)["resources"]["limits"]["cpu"], "1");
+}
+
 TEST(LiveNormalize, SecretStringDataIsComparedAsBase64Data) {
   Json desired =
       Json::parse(R"({"kind":"Secret","data":{"a":"eA=="},"stringData":{"b":"hello","a":"yz"}})");

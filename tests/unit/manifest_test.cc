@@ -18,13 +18,15 @@ std::vector<Manifest> manifests(const std::string& yaml) {
 }
 
 TEST(Manifest, ComputesIdentityCanonicalBytesAndBlob) {
-  auto ms = manifests("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\n");
+  auto ms =
+      manifests("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\n");
   ASSERT_EQ(ms.size(), 1u);
   EXPECT_EQ(ms[0].id.group(), "apps");
   EXPECT_EQ(ms[0].id.key(), "apps/Deployment/prod/web");
   EXPECT_EQ(ms[0].id.display(), "Deployment/web @ prod");
-  EXPECT_EQ(ms[0].canonical,
-            R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"prod"}})");
+  EXPECT_EQ(
+      ms[0].canonical,
+      R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"prod"}})");
   EXPECT_EQ(ms[0].blob, Hash::of(ms[0].canonical));
 }
 
@@ -167,7 +169,8 @@ TEST(References, InfersWhatKubernetesImplies) {
   EXPECT_EQ(refs_of(ms, refs, 5), (std::set<std::string>{"StorageClass/fast"}));
   EXPECT_EQ(refs_of(ms, refs, 7), (std::set<std::string>{"Role/reader", "ServiceAccount/web"}));
   EXPECT_EQ(refs_of(ms, refs, 9), (std::set<std::string>{"Service/web"}));
-  EXPECT_EQ(refs_of(ms, refs, 11), (std::set<std::string>{"CustomResourceDefinition/widgets.example.com"}));
+  EXPECT_EQ(refs_of(ms, refs, 11),
+            (std::set<std::string>{"CustomResourceDefinition/widgets.example.com"}));
   EXPECT_EQ(refs[0][0].reason, "spec.template.spec.serviceAccountName");
 }
 
@@ -177,23 +180,23 @@ TEST(Merkle, ChangingAReferencedResourceRehashesItsDependentsOnly) {
   changed.replace(changed.find("spec: {storageClassName: fast}"), 30,
                   "spec: {storageClassName: fast, volumeName: x}");
   auto after = build_graph_inferred(manifests(changed));
-  EXPECT_NE(before.nodes[5], after.nodes[5]);   // the PVC itself
-  EXPECT_NE(before.nodes[0], after.nodes[0]);   // the Deployment mounts it
-  EXPECT_NE(before.nodes[1], after.nodes[1]);   // the Service selects the Deployment
-  EXPECT_NE(before.nodes[9], after.nodes[9]);   // the Ingress routes to the Service
-  EXPECT_EQ(before.nodes[2], after.nodes[2]);   // the ServiceAccount is untouched
-  EXPECT_EQ(before.nodes[7], after.nodes[7]);   // so is the RoleBinding
+  EXPECT_NE(before.nodes[5], after.nodes[5]);  // the PVC itself
+  EXPECT_NE(before.nodes[0], after.nodes[0]);  // the Deployment mounts it
+  EXPECT_NE(before.nodes[1], after.nodes[1]);  // the Service selects the Deployment
+  EXPECT_NE(before.nodes[9], after.nodes[9]);  // the Ingress routes to the Service
+  EXPECT_EQ(before.nodes[2], after.nodes[2]);  // the ServiceAccount is untouched
+  EXPECT_EQ(before.nodes[7], after.nodes[7]);  // so is the RoleBinding
   EXPECT_NE(before.root("c"), after.root("c"));
 }
 
 TEST(Merkle, NodeAndRootHashesFollowTheDocumentedForm) {
   Hash blob = Hash::of("x");
   Hash ref = Hash::of("y");
-  EXPECT_EQ(node_hash(blob, {ref, ref}),
-            Hash::of("{\"manifest\":\"" + blob.hex() + "\",\"refs\":[\"" + ref.hex() + "\"],\"v\":1}"));
+  EXPECT_EQ(node_hash(blob, {ref, ref}), Hash::of("{\"manifest\":\"" + blob.hex() +
+                                                  "\",\"refs\":[\"" + ref.hex() + "\"],\"v\":1}"));
   EXPECT_EQ(root_hash("c\"", {ref, blob}),
-            Hash::of("{\"cluster\":\"c\\\"\",\"resources\":[\"" + std::min(ref, blob).hex() + "\",\"" +
-                     std::max(ref, blob).hex() + "\"],\"v\":1}"));
+            Hash::of("{\"cluster\":\"c\\\"\",\"resources\":[\"" + std::min(ref, blob).hex() +
+                     "\",\"" + std::max(ref, blob).hex() + "\"],\"v\":1}"));
 }
 
 TEST(Merkle, BreaksReferenceCyclesDeterministically) {

@@ -1,6 +1,11 @@
 #include "store/store_archive.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "store/error.h"
 #include "store/verify.h"
@@ -15,15 +20,33 @@ using testing::graph_of;
 using testing::in_cluster;
 using testing::TempDir;
 
-std::string error_of(std::string_view bytes) {
+std::string error_of(std::string_view bytes, const ArchiveLimits& limits = {}) {
   try {
-    read_archive(bytes);
+    read_archive(bytes, limits);
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
     return e.message();
   }
   ADD_FAILURE() << "archive accepted";
   return "";
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_file(const std::filesystem::path& path, std::string_view data) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+// Runs a shell command (GNU tar, as a user would) and fails the test when
+// it does not succeed.
+void shell(const std::string& command) {
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
 class StoreArchive : public ::testing::Test {
@@ -33,15 +56,31 @@ class StoreArchive : public ::testing::Test {
         {config_map("cfg", "1"), deployment("web", "nginx", "cfg"), config_map("other", "2")});
     root = source.add(graph, in_cluster("prod")).root;
   }
-  std::string tar_of(const std::string& archive) {
-    return codec.decompress_bounded(archive, 1 << 24, "test");
+
+  // The archive of `root` unpacked with GNU tar into dir/unpacked.
+  std::filesystem::path unpack_export() {
+    std::filesystem::path archive = dir.path() / "export.tar.zst";
+    write_file(archive, export_archive(source, {root}, {}));
+    std::filesystem::path out = dir.path() / "unpacked";
+    std::filesystem::create_directories(out);
+    shell("tar --zstd -xf " + archive.string() + " -C " + out.string());
+    return out;
+  }
+
+  // A zstd-compressed tar made by GNU tar of `members`, run in `cwd`.
+  std::string gnu_tar(const std::filesystem::path& cwd, const std::string& members,
+                      const std::string& flags = "") {
+    std::filesystem::path out = dir.path() / "gnu.tar.zst";
+    std::filesystem::remove(out);
+    shell("cd " + cwd.string() + " && tar " + flags + " --zstd -cf " + out.string() + " " +
+          members + " 2>/dev/null");
+    return read_file(out);
   }
 
   TempDir dir;
   Store source = Store::open(dir.path() / "a");
   Graph graph;
   Hash root;
-  ZstdCodec codec;
 };
 
 TEST_F(StoreArchive, RoundTripsARootIntoAnotherStore) {
@@ -70,26 +109,122 @@ TEST_F(StoreArchive, TheSameClosureGivesTheSameBytes) {
   EXPECT_EQ(export_archive(source, {root}, {}), export_archive(source, {root}, {}));
 }
 
-TEST_F(StoreArchive, RejectsTamperedContent) {
-  std::string tar = tar_of(export_archive(source, {root}, {}));
-  // Change one byte of the last blob's content (its header checksum stays valid).
-  size_t pos = tar.rfind("\"cfg\"");
-  ASSERT_NE(pos, std::string::npos);
-  tar[pos + 1] = 'x';
-  EXPECT_NE(error_of(codec.compress(tar)).find("does not match"), std::string::npos);
+TEST_F(StoreArchive, GnuTarReadsTheExportAndItsRepackIsAccepted) {
+  std::filesystem::path unpacked = unpack_export();
+  EXPECT_TRUE(std::filesystem::is_regular_file(unpacked / "kix-archive.json"));
+  std::string blobs;
+  for (const auto& e : std::filesystem::directory_iterator(unpacked / "blobs")) {
+    blobs += " blobs/" + e.path().filename().string();
+  }
+  // GNU tar's own format (not pax), packed by hand: still a valid archive.
+  ArchiveContents contents = read_archive(gnu_tar(unpacked, "kix-archive.json" + blobs));
+  EXPECT_EQ(contents.roots.size(), 1u);
+  EXPECT_EQ(contents.blobs.size(), 3u);
 }
 
-TEST_F(StoreArchive, RejectsBrokenStreamsAndTars) {
+TEST_F(StoreArchive, RejectsTamperedContent) {
+  std::filesystem::path unpacked = unpack_export();
+  std::string blobs;
+  bool changed = false;
+  for (const auto& e : std::filesystem::directory_iterator(unpacked / "blobs")) {
+    blobs += " blobs/" + e.path().filename().string();
+    std::string text = read_file(e.path());
+    size_t pos = text.find("\"cfg\"");
+    if (pos != std::string::npos && !changed) {
+      text[pos + 1] = 'x';
+      write_file(e.path(), text);
+      changed = true;
+    }
+  }
+  ASSERT_TRUE(changed);
+  EXPECT_NE(error_of(gnu_tar(unpacked, "kix-archive.json" + blobs)).find("does not match"),
+            std::string::npos);
+}
+
+TEST_F(StoreArchive, RejectsAnAbsolutePath) {
+  write_file(dir.path() / "x" / "kix-archive.json", "{}");
+  std::string archive = gnu_tar(dir.path(), (dir.path() / "x" / "kix-archive.json").string(), "-P");
+  EXPECT_NE(error_of(archive).find("absolute path"), std::string::npos);
+}
+
+TEST_F(StoreArchive, RejectsDotDot) {
+  write_file(dir.path() / "x" / "kix-archive.json", "{}");
+  std::filesystem::create_directories(dir.path() / "x" / "sub");
+  std::string archive = gnu_tar(dir.path() / "x" / "sub", "../kix-archive.json", "-P");
+  EXPECT_NE(error_of(archive).find("contains '..'"), std::string::npos);
+}
+
+TEST_F(StoreArchive, RejectsSymbolicAndHardLinks) {
+  std::filesystem::path x = dir.path() / "x";
+  write_file(x / "kix-archive.json", "{}");
+  std::filesystem::create_symlink("/etc/passwd", x / "link");
+  EXPECT_NE(error_of(gnu_tar(x, "link")).find("'link' is a symbolic link"), std::string::npos);
+  std::filesystem::create_hard_link(x / "kix-archive.json", x / "hard");
+  EXPECT_NE(error_of(gnu_tar(x, "kix-archive.json hard")).find("'hard' is a hard link"),
+            std::string::npos);
+}
+
+TEST_F(StoreArchive, RejectsAFifoAndADirectory) {
+  std::filesystem::path x = dir.path() / "x";
+  std::filesystem::create_directories(x / "blobs");
+  ASSERT_EQ(mkfifo((x / "pipe").c_str(), 0600), 0);
+  EXPECT_NE(error_of(gnu_tar(x, "pipe")).find("'pipe' is a FIFO"), std::string::npos);
+  EXPECT_NE(error_of(gnu_tar(x, "blobs")).find("is a directory"), std::string::npos);
+}
+
+TEST_F(StoreArchive, RejectsUnexpectedNames) {
+  std::filesystem::path x = dir.path() / "x";
+  write_file(x / "notes.txt", "hello");
+  EXPECT_NE(error_of(gnu_tar(x, "notes.txt")).find("unexpected entry 'notes.txt'"),
+            std::string::npos);
+}
+
+TEST_F(StoreArchive, StopsAZstdBombAtTheExpandedSizeLimit) {
+  // 256 MiB of zeros (a sparse file on disk) compress to a few kilobytes.
+  std::filesystem::path x = dir.path() / "x";
+  std::filesystem::create_directories(x);
+  shell("truncate -s 256M " + (x / "kix-archive.json").string());
+  std::string bomb = gnu_tar(x, "kix-archive.json");
+  ASSERT_LT(bomb.size(), 1u << 20);
+  ArchiveLimits limits;
+  limits.max_expanded_bytes = 1 << 20;
+  limits.max_entry_bytes = size_t{1} << 40;  // only the bytes actually expanded stop it
+  EXPECT_NE(error_of(bomb, limits).find("expands to more than 1048576 bytes"), std::string::npos);
+  // With the default limits the entry's size alone is refused.
+  EXPECT_NE(error_of(bomb).find("is larger than"), std::string::npos);
+}
+
+TEST_F(StoreArchive, CountsHeadersTowardsTheExpandedSizeLimit) {
+  // 300 empty files: no data at all, but 300 headers of 512 bytes.
+  std::filesystem::path x = dir.path() / "x";
+  std::string members;
+  for (int i = 0; i < 300; ++i) {
+    write_file(x / ("e" + std::to_string(i)), "");
+    members += " e" + std::to_string(i);
+  }
+  ArchiveLimits limits;
+  limits.max_expanded_bytes = 100 * 1024;
+  EXPECT_NE(error_of(gnu_tar(x, members), limits).find("expands to more than 102400 bytes"),
+            std::string::npos);
+}
+
+TEST_F(StoreArchive, RejectsTooManyEntries) {
+  ArchiveLimits limits;
+  limits.max_entries = 2;
+  EXPECT_NE(error_of(export_archive(source, {root}, {}), limits).find("too many entries"),
+            std::string::npos);
+}
+
+TEST_F(StoreArchive, RejectsBrokenStreamsAndUncompressedTars) {
   std::string archive = export_archive(source, {root}, {});
-  EXPECT_NE(error_of("").find("truncated"), std::string::npos);
+  EXPECT_NE(error_of("").find("empty"), std::string::npos);
   EXPECT_NE(error_of(archive.substr(0, archive.size() / 2)).find("truncated"), std::string::npos);
   EXPECT_NE(error_of("not zstd at all").find("zstd"), std::string::npos);
-  std::string tar = tar_of(archive);
-  EXPECT_NE(error_of(codec.compress(tar.substr(0, tar.size() - 1024))).find("end marker"),
+  std::filesystem::path x = dir.path() / "x";
+  write_file(x / "kix-archive.json", "{}");
+  shell("cd " + x.string() + " && tar -cf plain.tar kix-archive.json");
+  EXPECT_NE(error_of(read_file(x / "plain.tar")).find("not compressed with zstd"),
             std::string::npos);
-  std::string bad_checksum = tar;
-  bad_checksum[0] = 'K';
-  EXPECT_NE(error_of(codec.compress(bad_checksum)).find("checksum"), std::string::npos);
   ArchiveLimits small;
   small.max_expanded_bytes = 1024;
   EXPECT_THROW(read_archive(archive, small), Error);

@@ -72,6 +72,28 @@ TEST(Gc, KeepGenerationsDeletesOlderOnesButNeverTheCurrent) {
   EXPECT_EQ(*store.add(graph_of({config_map("a", "x")}), in_cluster("prod")).generation, 5);
 }
 
+TEST(Gc, KeepsTheLastDeployedRootWhateverTheGenerationOptions) {
+  TempDir dir;
+  Store store = Store::open(dir.path());
+  std::vector<Hash> roots;
+  for (int i = 0; i < 4; ++i) {
+    roots.push_back(
+        store.add(graph_of({config_map("a", std::to_string(i))}), in_cluster("prod", i)).root);
+  }
+  store.record_deployment("prod", roots[0], 10, "");
+  store.record_deployment("prod", roots[1], 20, "");
+  GcOptions options;
+  options.keep_generations = 1;
+  collect_garbage(store, options);
+  EXPECT_TRUE(store.find_root(roots[1])) << "the deployed root survives";
+  EXPECT_FALSE(store.find_root(roots[0])) << "an earlier deployment keeps nothing";
+  EXPECT_FALSE(store.find_root(roots[2]));
+  EXPECT_TRUE(store.find_root(roots[3]));
+  ASSERT_TRUE(store.last_deployment("prod"));
+  EXPECT_EQ(store.last_deployment("prod")->root, roots[1]);
+  for (const auto& d : store.deployments("prod")) EXPECT_TRUE(store.find_root(d.root));
+}
+
 TEST(Gc, OlderThanKeepsRecentGenerationsAndTheCurrentOne) {
   TempDir dir;
   Store store = Store::open(dir.path());

@@ -35,7 +35,7 @@ TEST(StoreYaml, StringsThatLookLikeOtherTypesAreQuoted) {
 TEST(StoreYaml, MultiLineStringsBecomeLiteralBlocksThatReadBackExactly) {
   for (std::string s : {"line1\nline2\n", "line1\nline2", "a\n\nb\n", "  indented\nx\n",
                         "x\n  more\n", "ends with two\n\n", "\nleading newline", "x\n \ny",
-                        "trailing space \nx", "crlf\r\nline"}) {
+                        "trailing space \nx", "crlf\r\nline", "\t,\n", "a\n  \tb\n"}) {
     Json v{{"data", {{"script", s}}}, {"list", Json::array({s, {{"k", s}}})}};
     std::string yaml = to_yaml(v);
     EXPECT_EQ(read_back(yaml), v) << yaml;

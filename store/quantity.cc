@@ -1,11 +1,11 @@
-#include "compiler/quantity.h"
+#include "store/quantity.h"
 
 #include <cctype>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
-namespace kix::compiler {
+namespace kix {
 
 namespace {
 
@@ -23,7 +23,9 @@ std::optional<double> suffix_multiplier(std::string_view suffix) {
   for (const auto& e : kSuffixes) {
     if (e.name == suffix) return e.factor;
   }
-  // A decimal exponent: e3, E-2.
+  // A decimal exponent: e3, E-2. Digits are read by hand (not std::stoi)
+  // so that "e+-" or a thousand-digit exponent is "not a quantity" rather
+  // than an exception.
   if (suffix.size() >= 2 && (suffix[0] == 'e' || suffix[0] == 'E')) {
     size_t i = 1;
     bool negative = false;
@@ -54,10 +56,14 @@ std::optional<double> parse_quantity(std::string_view text) {
   auto factor = suffix_multiplier(text.substr(i));
   if (!factor) return std::nullopt;
   try {
-    return sign * std::stod(number) * *factor;
+    double value = sign * std::stod(number) * *factor;
+    // An infinite amount would compare equal to every other one and cannot
+    // be written back as JSON.
+    if (!std::isfinite(value)) return std::nullopt;
+    return value;
   } catch (const std::out_of_range&) {
     return std::nullopt;
   }
 }
 
-}  // namespace kix::compiler
+}  // namespace kix

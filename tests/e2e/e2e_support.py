@@ -1,0 +1,35 @@
+"""Helpers shared by the end-to-end scripts (imported, never run as a test):
+the kix binary under test, a list of failures that lets one run report all
+of them, and a runner that checks kix's exit code."""
+
+import os
+import subprocess
+
+KIX = os.environ["KIX"]
+SRC = os.environ["KIX_SOURCE_DIR"]
+FAILURES = []
+
+
+def check(condition, message):
+    """Records `message` as a failure unless `condition` holds."""
+    if not condition:
+        FAILURES.append(message)
+        print("FAIL:", message)
+
+
+def kix(*args, env=None, cwd=None, expect=None):
+    """Runs kix with `args`; a failure unless it exits with `expect` (when given)."""
+    proc = subprocess.run([KIX, *args], capture_output=True, text=True, env=env, cwd=cwd)
+    check(expect is None or proc.returncode == expect,
+          f"kix {' '.join(args)}: exit {proc.returncode}, expected {expect}\n"
+          f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def finish():
+    """The script's exit status: 1 when anything failed, after a count."""
+    if FAILURES:
+        print(f"{len(FAILURES)} failure(s)")
+        return 1
+    print("ok")
+    return 0

@@ -1,0 +1,126 @@
+// Roots stored as deltas against the previous generation of their cluster.
+#include <gtest/gtest.h>
+
+#include "store/error.h"
+#include "store/gc.h"
+#include "store/store.h"
+#include "store/verify.h"
+#include "tests/unit/store_test_support.h"
+
+namespace kix {
+namespace {
+
+using testing::config_map;
+using testing::graph_of;
+using testing::in_cluster;
+using testing::TempDir;
+
+// 200 ConfigMaps; each generation `g` gives maps 0..4 new values.
+Graph generation(int g) {
+  std::vector<Json> values;
+  for (int i = 0; i < 200; ++i) {
+    values.push_back(
+        config_map("map-" + std::to_string(i), i < 5 ? "v" + std::to_string(g) : "initial"));
+  }
+  return graph_of(values);
+}
+
+bool stored_as_delta(Store& store, const Hash& root) {
+  auto s = store.database().prepare("SELECT base IS NOT NULL FROM roots WHERE hash = ?");
+  s.bind(1, root);
+  EXPECT_TRUE(s.step());
+  return s.column_int(0) != 0;
+}
+
+std::vector<Hash> sorted_nodes(const Graph& g) {
+  std::vector<Hash> nodes = g.nodes;
+  std::sort(nodes.begin(), nodes.end());
+  return nodes;
+}
+
+TEST(StoreRootDelta, PackAndApplyRoundTrip) {
+  std::vector<Hash> base, next;
+  for (int i = 0; i < 50; ++i) base.push_back(Hash::of("n" + std::to_string(i)));
+  std::sort(base.begin(), base.end());
+  next = std::vector<Hash>(base.begin() + 3, base.end());
+  next.push_back(Hash::of("new"));
+  std::sort(next.begin(), next.end());
+  std::string delta = pack_delta(base, next);
+  EXPECT_EQ(delta.size(), 4u + 4 * Hash::kSize);
+  EXPECT_EQ(apply_delta(base, delta), next);
+  EXPECT_THROW(apply_delta(std::vector<Hash>{}, delta), Error);  // removes what is absent
+  EXPECT_THROW(apply_delta(base, "abc"), Error);
+}
+
+TEST(StoreRootDelta, LaterGenerationsAreDeltasAndReadBackWhole) {
+  TempDir dir;
+  Store store = Store::open(dir.path());
+  std::vector<Graph> graphs;
+  std::vector<Hash> roots;
+  for (int g = 1; g <= 25; ++g) {
+    graphs.push_back(generation(g));
+    roots.push_back(store.add(graphs.back(), in_cluster("prod")).root);
+  }
+  EXPECT_FALSE(stored_as_delta(store, roots[0]));
+  EXPECT_TRUE(stored_as_delta(store, roots[1]));
+  int full = 0;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    if (!stored_as_delta(store, roots[i])) ++full;
+    auto root = store.find_root(roots[i]);
+    ASSERT_TRUE(root);
+    EXPECT_EQ(root->nodes, sorted_nodes(graphs[i])) << "generation " << i + 1;
+    EXPECT_EQ(root->cluster, "prod");
+  }
+  // Chains are bounded: a full list is stored again now and then.
+  EXPECT_EQ(full, 2);
+  EXPECT_TRUE(verify_store(store, {}).ok());
+}
+
+TEST(StoreRootDelta, GcKeepsSurvivingRootsReadableWhenTheirBaseIsDeleted) {
+  TempDir dir;
+  Store store = Store::open(dir.path());
+  std::vector<Graph> graphs;
+  std::vector<Hash> roots;
+  for (int g = 1; g <= 8; ++g) {
+    graphs.push_back(generation(g));
+    roots.push_back(store.add(graphs.back(), in_cluster("prod")).root);
+  }
+  GcOptions options;
+  options.keep_generations = 3;
+  GcResult r = collect_garbage(store, options);
+  EXPECT_EQ(r.roots, 5u);
+  for (size_t i = 0; i < roots.size(); ++i) {
+    auto root = store.find_root(roots[i]);
+    if (i < 5) {
+      EXPECT_FALSE(root) << i;
+    } else {
+      ASSERT_TRUE(root) << i;
+      EXPECT_EQ(root->nodes, sorted_nodes(graphs[i]));
+    }
+  }
+  EXPECT_FALSE(stored_as_delta(store, roots[5]));
+  EXPECT_TRUE(stored_as_delta(store, roots[6]));
+  EXPECT_TRUE(verify_store(store, {}).ok());
+}
+
+TEST(StoreRootDelta, VerifyReportsARootWhoseBaseIsMissing) {
+  TempDir dir;
+  Store store = Store::open(dir.path());
+  Hash first = store.add(generation(1), in_cluster("prod")).root;
+  Hash second = store.add(generation(2), in_cluster("prod")).root;
+  ASSERT_TRUE(stored_as_delta(store, second));
+  auto drop = store.database().prepare("DELETE FROM roots WHERE hash = ?");
+  drop.bind(1, first);
+  drop.run();
+  EXPECT_THROW(store.find_root(second), Error);
+  VerifyReport r = verify_store(store, {});
+  EXPECT_FALSE(r.ok());
+  bool named = false;
+  for (const auto& p : r.problems) {
+    if (p.kind == ProblemKind::kBadRoot && p.object == "root " + second.hex()) named = true;
+  }
+  EXPECT_TRUE(named);
+}
+
+}  // namespace
+}  // namespace kix
