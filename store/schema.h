@@ -1,6 +1,5 @@
-// The SQL schema of the store database. store/schema.sql is the source;
-// store/schema.cc holds the same text as a string literal (a unit test
-// checks that the two are identical).
+// The SQL schema of the store database: the text of store/schema.sql,
+// embedded into the library when the build is configured.
 #pragma once
 
 #include <string_view>

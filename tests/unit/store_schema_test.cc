@@ -20,7 +20,7 @@ TEST(StoreSchema, EmbeddedTextMatchesSchemaFile) {
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), schema_sql())
-      << "store/schema.cc is out of date: paste store/schema.sql into it";
+      << "the embedded schema is stale: re-run cmake";
 }
 
 TEST(StoreSchema, RecordsItsVersion) {
