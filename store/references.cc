@@ -69,11 +69,14 @@ class Inference {
  public:
   explicit Inference(const std::vector<Manifest>& ms) : ms_(ms), out_(ms.size()) {
     for (size_t i = 0; i < ms.size(); ++i) {
-      by_name_.emplace(index_key(ms[i].id.kind, ms[i].id.ns, ms[i].id.name), i);
+      // Two resources can share kind, namespace and name across API groups;
+      // the one with the smallest identity wins, so that the choice (and so
+      // every hash) never depends on input order.
+      keep_smallest(by_name_, index_key(ms[i].id.kind, ms[i].id.ns, ms[i].id.name), i);
       if (ms[i].id.kind == "CustomResourceDefinition") {
         std::string group = str(path(ms[i].value, {"spec", "group"}));
         std::string kind = str(path(ms[i].value, {"spec", "names", "kind"}));
-        if (!group.empty() && !kind.empty()) crds_.emplace(group + "/" + kind, i);
+        if (!group.empty() && !kind.empty()) keep_smallest(crds_, group + "/" + kind, i);
       }
       std::string prefix;
       if (pod_spec(ms[i], &prefix) != nullptr) workloads_[ms[i].id.ns].push_back(i);
@@ -86,6 +89,12 @@ class Inference {
   }
 
  private:
+  template <typename Map>
+  void keep_smallest(Map& map, const std::string& key, size_t i) {
+    auto [it, inserted] = map.emplace(key, i);
+    if (!inserted && ms_[i].id.key() < ms_[it->second].id.key()) it->second = i;
+  }
+
   static std::string index_key(const std::string& kind, const std::string& ns,
                                const std::string& name) {
     return kind + '\0' + ns + '\0' + name;

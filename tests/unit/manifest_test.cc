@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "store/merkle.h"
@@ -208,6 +209,36 @@ TEST(Merkle, BreaksReferenceCyclesDeterministically) {
   Graph g2 = build_graph(reversed, {{1}, {0}});
   EXPECT_EQ(g1.warnings.size(), 1u);
   EXPECT_EQ(g1.root("c"), g2.root("c"));
+}
+
+}  // namespace
+}  // namespace kix
+
+namespace kix {
+namespace {
+
+// Found by fuzz_manifest_ingest: with two Deployments of one name in two API
+// groups, the one a reference resolved to depended on input order.
+TEST(References, SameNameInTwoApiGroupsDoesNotDependOnOrder) {
+  const char* text = R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+---
+apiVersion: example.com/v1
+kind: Deployment
+metadata: {name: web}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}}
+)";
+  auto ms = manifests(text);
+  Graph forward = build_graph_inferred(ms);
+  std::reverse(ms.begin(), ms.end());
+  Graph backward = build_graph_inferred(ms);
+  EXPECT_EQ(forward.root("c"), backward.root("c"));
 }
 
 }  // namespace
