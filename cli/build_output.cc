@@ -6,8 +6,8 @@
 #include <fstream>
 #include <set>
 
-#include "store/error.h"
-#include "store/store_yaml.h"
+#include "manifest/yaml_writer.h"
+#include "util/error.h"
 
 namespace kix::cli {
 

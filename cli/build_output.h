@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "store/merkle.h"
+#include "manifest/merkle.h"
 
 namespace kix::cli {
 

@@ -9,9 +9,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
-#include "store/hash.h"
-#include "store/merkle.h"
-#include "store/process.h"
+#include "manifest/merkle.h"
+#include "util/hash.h"
+#include "util/process.h"
 
 namespace kix::cli {
 

@@ -4,7 +4,7 @@
 
 #include "cli/cluster_cli.h"
 #include "cli/store_cli.h"
-#include "store/waves.h"
+#include "cluster/waves.h"
 
 namespace kix::cli {
 namespace {

@@ -6,9 +6,9 @@
 #include "cli/compiler_cli.h"
 #include "cli/store_cli.h"
 #include "compiler/cluster_definition.h"
-#include "store/error.h"
-#include "store/manifest.h"
+#include "manifest/manifest.h"
 #include "store/ref.h"
+#include "util/error.h"
 
 namespace kix::cli {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "store/diagnostics.h"
+#include "util/diagnostics.h"
 
 namespace kix::cli {
 

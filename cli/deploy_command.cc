@@ -4,9 +4,9 @@
 
 #include "cli/cluster_cli.h"
 #include "cli/store_cli.h"
-#include "store/deploy.h"
-#include "store/error.h"
-#include "store/waves.h"
+#include "cluster/deploy.h"
+#include "cluster/waves.h"
+#include "util/error.h"
 
 namespace kix::cli {
 namespace {

@@ -6,10 +6,10 @@
 
 #include "cli/cluster_cli.h"
 #include "cli/store_cli.h"
-#include "store/document.h"
-#include "store/drift.h"
-#include "store/error.h"
-#include "store/manifest.h"
+#include "cluster/drift.h"
+#include "manifest/document.h"
+#include "manifest/manifest.h"
+#include "util/error.h"
 
 namespace kix::cli {
 namespace {

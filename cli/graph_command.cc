@@ -8,7 +8,7 @@
 #include "cli/compiler_cli.h"
 #include "cli/store_cli.h"
 #include "compiler/compilation.h"
-#include "store/process.h"
+#include "util/process.h"
 
 namespace kix::cli {
 

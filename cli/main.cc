@@ -9,7 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
-#include "store/error.h"
+#include "util/error.h"
 
 namespace {
 

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "cli/context.h"
-#include "store/document.h"
-#include "store/manifest.h"
+#include "manifest/document.h"
+#include "manifest/manifest.h"
 
 namespace kix::cli {
 

@@ -6,10 +6,10 @@
 #include <memory>
 
 #include "cli/store_cli.h"
-#include "store/error.h"
-#include "store/manifest.h"
+#include "manifest/manifest.h"
 #include "store/ref.h"
 #include "store/store_archive.h"
+#include "util/error.h"
 
 namespace kix::cli {
 

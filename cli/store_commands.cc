@@ -5,9 +5,9 @@
 #include <memory>
 
 #include "cli/store_cli.h"
-#include "store/error.h"
-#include "store/manifest.h"
-#include "store/merkle.h"
+#include "manifest/manifest.h"
+#include "manifest/merkle.h"
+#include "util/error.h"
 
 namespace kix::cli {
 

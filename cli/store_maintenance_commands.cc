@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "cli/store_cli.h"
+#include "manifest/manifest.h"
 #include "store/gc.h"
-#include "store/manifest.h"
 #include "store/ref.h"
 #include "store/verify.h"
 

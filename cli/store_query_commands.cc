@@ -6,10 +6,10 @@
 #include <unordered_set>
 
 #include "cli/store_cli.h"
-#include "store/error.h"
+#include "manifest/secrets.h"
+#include "manifest/yaml_writer.h"
 #include "store/ref.h"
-#include "store/store_secrets.h"
-#include "store/store_yaml.h"
+#include "util/error.h"
 
 namespace kix::cli {
 

@@ -8,9 +8,9 @@
 #include <set>
 
 #include "cli/store_cli.h"
-#include "store/error.h"
+#include "manifest/yaml_writer.h"
 #include "store/ref.h"
-#include "store/store_yaml.h"
+#include "util/error.h"
 
 namespace kix::cli {
 

@@ -6,7 +6,7 @@
 
 #include "compiler/evaluator.h"
 #include "compiler/package.h"
-#include "store/diagnostics.h"
+#include "util/diagnostics.h"
 
 namespace kix::compiler {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "compiler/suggest.h"
-#include "store/manifest.h"
+#include "manifest/manifest.h"
+#include "util/suggest.h"
 
 namespace kix::compiler {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "compiler/module_merge.h"
-#include "store/diagnostics.h"
+#include "util/diagnostics.h"
 
 namespace kix::compiler {
 

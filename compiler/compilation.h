@@ -11,7 +11,7 @@
 #include "compiler/resolver.h"
 #include "compiler/template.h"
 #include "compiler/value.h"
-#include "store/merkle.h"
+#include "manifest/merkle.h"
 
 namespace kix::compiler {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "compiler/compilation.h"
-#include "store/diagnostics.h"
+#include "util/diagnostics.h"
 
 namespace kix {
 class SchemaValidator;

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "store/canonical_json.h"
+#include "manifest/canonical_json.h"
 
 namespace kix::compiler {
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <regex>
 
-#include "compiler/suggest.h"
-#include "store/quantity.h"
+#include "manifest/quantity.h"
+#include "util/suggest.h"
 
 namespace kix::compiler {
 

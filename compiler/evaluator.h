@@ -9,7 +9,7 @@
 
 #include "compiler/expression.h"
 #include "compiler/value.h"
-#include "store/error.h"
+#include "util/error.h"
 
 namespace kix::compiler {
 

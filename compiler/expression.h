@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/canonical_json.h"
+#include "manifest/canonical_json.h"
 
 namespace kix::compiler {
 

@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "store/document.h"
+#include "manifest/document.h"
 
 namespace kix::compiler {
 

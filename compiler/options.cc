@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "compiler/suggest.h"
 #include "compiler/value.h"
-#include "store/document.h"
+#include "manifest/document.h"
+#include "util/suggest.h"
 
 namespace kix::compiler {
 

@@ -7,8 +7,8 @@
 #include <functional>
 #include <string>
 
-#include "store/canonical_json.h"
-#include "store/error.h"
+#include "manifest/canonical_json.h"
+#include "util/error.h"
 
 namespace kix::compiler {
 

@@ -6,9 +6,9 @@
 #include <set>
 
 #include "compiler/options.h"
-#include "compiler/suggest.h"
 #include "compiler/template.h"
-#include "store/manifest.h"
+#include "manifest/manifest.h"
+#include "util/suggest.h"
 
 namespace kix::compiler {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "store/diagnostics.h"
-#include "store/document.h"
+#include "manifest/document.h"
+#include "util/diagnostics.h"
 
 namespace kix::compiler {
 

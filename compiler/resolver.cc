@@ -4,7 +4,7 @@
 #include <functional>
 #include <map>
 
-#include "compiler/suggest.h"
+#include "util/suggest.h"
 
 namespace kix::compiler {
 

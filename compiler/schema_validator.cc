@@ -7,9 +7,9 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "compiler/suggest.h"
-#include "store/document.h"
-#include "store/error.h"
+#include "manifest/document.h"
+#include "util/error.h"
+#include "util/suggest.h"
 
 namespace kix {
 
@@ -62,7 +62,7 @@ size_t folded_distance(const std::string& a, const std::string& b) {
     for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;
   };
-  return compiler::edit_distance(fold(a), fold(b));
+  return edit_distance(fold(a), fold(b));
 }
 
 // The closest property name to a misspelled one, or "" when none is close.

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "store/canonical_json.h"
+#include "manifest/canonical_json.h"
 
 namespace kix {
 

@@ -10,7 +10,7 @@
 
 #include "compiler/evaluator.h"
 #include "compiler/value.h"
-#include "store/document.h"
+#include "manifest/document.h"
 
 namespace kix::compiler {
 

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "store/canonical_json.h"
-#include "store/document.h"
+#include "manifest/canonical_json.h"
+#include "manifest/document.h"
 
 namespace kix::fuzz {
 

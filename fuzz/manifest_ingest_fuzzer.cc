@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_invariants.h"
-#include "store/manifest.h"
-#include "store/merkle.h"
+#include "manifest/manifest.h"
+#include "manifest/merkle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

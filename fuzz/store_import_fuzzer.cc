@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_invariants.h"
-#include "store/merkle.h"
+#include "manifest/merkle.h"
 #include "store/store_archive.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -5,7 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "store/error.h"
+#include "util/error.h"
 
 namespace kix {
 

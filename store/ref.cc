@@ -4,7 +4,8 @@
 #include <cctype>
 #include <charconv>
 
-#include "store/error.h"
+#include "util/error.h"
+#include "util/suggest.h"
 
 namespace kix {
 
@@ -97,20 +98,6 @@ ResolvedRef resolve_generation(Store& store, std::string_view ref, size_t at) {
 }
 
 }  // namespace
-
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 ResolvedRef resolve_ref(Store& store, std::string_view ref) {
   if (ref.empty()) {

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "store/hash.h"
 #include "store/store.h"
+#include "util/hash.h"
 
 namespace kix {
 
@@ -30,8 +30,5 @@ ResolvedRef resolve_ref(Store& store, std::string_view ref);
 
 // resolve_ref, then requires a root (a node REF is kInvalidInput).
 ResolvedRef resolve_root_ref(Store& store, std::string_view ref);
-
-// Levenshtein distance, for "did you mean" suggestions.
-size_t edit_distance(std::string_view a, std::string_view b);
 
 }  // namespace kix

@@ -6,7 +6,7 @@
 #include <thread>
 #include <utility>
 
-#include "store/error.h"
+#include "util/error.h"
 
 namespace kix::sqlite {
 

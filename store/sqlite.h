@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/hash.h"
+#include "util/hash.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "store/error.h"
 #include "store/schema.h"
+#include "util/error.h"
 
 namespace kix {
 

@@ -17,12 +17,12 @@
 #include <string_view>
 #include <vector>
 
-#include "store/canonical_json.h"
-#include "store/hash.h"
-#include "store/manifest.h"
-#include "store/merkle.h"
+#include "manifest/canonical_json.h"
+#include "manifest/manifest.h"
+#include "manifest/merkle.h"
 #include "store/sqlite.h"
 #include "store/zstd_codec.h"
+#include "util/hash.h"
 
 namespace kix {
 

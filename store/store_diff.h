@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "store/json_diff.h"
+#include "manifest/json_diff.h"
 #include "store/store.h"
 
 namespace kix {

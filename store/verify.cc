@@ -4,8 +4,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "store/error.h"
-#include "store/merkle.h"
+#include "manifest/merkle.h"
+#include "util/error.h"
 
 namespace kix {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "store/manifest.h"
+#include "manifest/manifest.h"
 #include "store/store.h"
 
 namespace kix {

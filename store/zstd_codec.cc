@@ -5,7 +5,7 @@
 
 #include <numeric>
 
-#include "store/error.h"
+#include "util/error.h"
 
 namespace kix {
 

@@ -7,11 +7,11 @@
 
 #include <set>
 
-#include "store/drift.h"
-#include "store/json_diff.h"
-#include "store/live_normalize.h"
-#include "store/merkle.h"
-#include "store/waves.h"
+#include "cluster/drift.h"
+#include "cluster/live_normalize.h"
+#include "cluster/waves.h"
+#include "manifest/json_diff.h"
+#include "manifest/merkle.h"
 
 namespace kix {
 namespace {

@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <random>
 
-#include "../unit/compiler_test_support.h"
 #include "compiler/compiler.h"
 #include "compiler/evaluator.h"
 #include "compiler/expression.h"
+#include "tests/unit/compiler_test_support.h"
 
 namespace kix::compiler {
 namespace {

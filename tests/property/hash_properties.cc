@@ -6,10 +6,10 @@
 
 #include <algorithm>
 
-#include "store/canonical_json.h"
-#include "store/document.h"
-#include "store/hash.h"
-#include "store/merkle.h"
+#include "manifest/canonical_json.h"
+#include "manifest/document.h"
+#include "manifest/merkle.h"
+#include "util/hash.h"
 
 namespace kix {
 namespace {

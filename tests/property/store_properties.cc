@@ -8,9 +8,9 @@
 #include <ostream>
 #include <set>
 
-#include "store/document.h"
+#include "manifest/document.h"
+#include "manifest/yaml_writer.h"
 #include "store/gc.h"
-#include "store/store_yaml.h"
 #include "store/verify.h"
 #include "tests/unit/store_test_support.h"
 

@@ -1,8 +1,8 @@
-#include "store/canonical_json.h"
+#include "manifest/canonical_json.h"
 
 #include <gtest/gtest.h>
 
-#include "store/error.h"
+#include "util/error.h"
 
 namespace kix {
 namespace {

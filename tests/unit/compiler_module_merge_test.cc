@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/module_merge.h"
-#include "store/document.h"
+#include "manifest/document.h"
 
 namespace kix::compiler {
 namespace {

@@ -1,8 +1,8 @@
-#include "store/deploy.h"
+#include "cluster/deploy.h"
 
 #include <gtest/gtest.h>
 
-#include "store/waves.h"
+#include "cluster/waves.h"
 
 namespace kix {
 namespace {

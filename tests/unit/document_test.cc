@@ -1,4 +1,4 @@
-#include "store/document.h"
+#include "manifest/document.h"
 
 #include <gtest/gtest.h>
 

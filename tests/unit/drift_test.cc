@@ -1,8 +1,8 @@
-#include "store/drift.h"
+#include "cluster/drift.h"
 
 #include <gtest/gtest.h>
 
-#include "store/error.h"
+#include "util/error.h"
 
 namespace kix {
 namespace {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/evaluator.h"
-#include "store/quantity.h"
+#include "manifest/quantity.h"
 
 namespace kix::compiler {
 namespace {

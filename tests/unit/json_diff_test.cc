@@ -1,4 +1,4 @@
-#include "store/json_diff.h"
+#include "manifest/json_diff.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "store/live_normalize.h"
+#include "cluster/live_normalize.h"
 
 #include <gtest/gtest.h>
 

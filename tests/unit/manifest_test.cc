@@ -1,12 +1,12 @@
-#include "store/manifest.h"
+#include "manifest/manifest.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
-#include "store/merkle.h"
-#include "store/references.h"
+#include "manifest/merkle.h"
+#include "manifest/references.h"
 
 namespace kix {
 namespace {

@@ -1,8 +1,8 @@
-#include "store/process.h"
+#include "util/process.h"
 
 #include <gtest/gtest.h>
 
-#include "store/error.h"
+#include "util/error.h"
 
 namespace kix {
 namespace {

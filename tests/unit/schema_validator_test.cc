@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "store/error.h"
+#include "util/error.h"
 
 namespace kix {
 namespace {

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "store/error.h"
 #include "store/verify.h"
 #include "tests/unit/store_test_support.h"
+#include "util/error.h"
 
 namespace kix {
 namespace {

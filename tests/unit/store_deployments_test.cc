@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "store/error.h"
 #include "store/store.h"
 #include "tests/unit/store_test_support.h"
+#include "util/error.h"
 
 namespace kix {
 namespace {

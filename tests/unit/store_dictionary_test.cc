@@ -4,10 +4,10 @@
 
 #include <filesystem>
 
-#include "store/error.h"
 #include "store/store.h"
 #include "store/verify.h"
 #include "tests/unit/store_test_support.h"
+#include "util/error.h"
 
 namespace kix {
 namespace {

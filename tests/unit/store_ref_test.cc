@@ -2,8 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "store/error.h"
 #include "tests/unit/store_test_support.h"
+#include "util/error.h"
+#include "util/suggest.h"
 
 namespace kix {
 namespace {

@@ -1,11 +1,11 @@
 // Roots stored as deltas against the previous generation of their cluster.
 #include <gtest/gtest.h>
 
-#include "store/error.h"
 #include "store/gc.h"
 #include "store/store.h"
 #include "store/verify.h"
 #include "tests/unit/store_test_support.h"
+#include "util/error.h"
 
 namespace kix {
 namespace {

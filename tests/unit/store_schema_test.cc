@@ -7,9 +7,9 @@
 #include <sstream>
 #include <thread>
 
-#include "store/error.h"
 #include "store/sqlite.h"
 #include "tests/unit/store_test_support.h"
+#include "util/error.h"
 
 namespace kix {
 namespace {
@@ -19,8 +19,7 @@ TEST(StoreSchema, EmbeddedTextMatchesSchemaFile) {
   ASSERT_TRUE(in) << "cannot read store/schema.sql";
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_EQ(text.str(), schema_sql())
-      << "the embedded schema is stale: re-run cmake";
+  EXPECT_EQ(text.str(), schema_sql()) << "the embedded schema is stale: re-run cmake";
 }
 
 TEST(StoreSchema, RecordsItsVersion) {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "store/manifest.h"
-#include "store/merkle.h"
+#include "manifest/manifest.h"
+#include "manifest/merkle.h"
 #include "store/store.h"
 
 namespace kix::testing {

@@ -1,9 +1,9 @@
-#include "store/store_yaml.h"
+#include "manifest/yaml_writer.h"
 
 #include <gtest/gtest.h>
 
-#include "store/document.h"
-#include "store/store_secrets.h"
+#include "manifest/document.h"
+#include "manifest/secrets.h"
 
 namespace kix {
 namespace {

@@ -1,4 +1,4 @@
-#include "store/waves.h"
+#include "cluster/waves.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,238 @@
+#include "manifest/manifest.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace kix {
+
+namespace fs = std::filesystem;
+
+std::string ResourceId::group() const {
+  auto slash = api_version.find('/');
+  return slash == std::string::npos ? std::string() : api_version.substr(0, slash);
+}
+
+std::string ResourceId::key() const {
+  return group() + "/" + kind + "/" + ns + "/" + name;
+}
+
+std::string ResourceId::display() const {
+  std::string s = kind + "/" + name;
+  if (!ns.empty()) s += " @ " + ns;
+  return s;
+}
+
+namespace {
+
+const std::string* string_field(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string()) return nullptr;
+  return &it->get_ref<const std::string&>();
+}
+
+Error invalid(const SourceLocation& where, std::string message, std::string hint) {
+  return Error(ErrorKind::kInvalidInput, std::move(message), where, std::move(hint));
+}
+
+}  // namespace
+
+Manifest make_manifest(Json value, const SourceLocation& where) {
+  if (!value.is_object()) {
+    throw invalid(
+        where,
+        std::string("a manifest must be a mapping, but this document is ") + value.type_name(),
+        "each YAML document must be one Kubernetes object with apiVersion, kind and metadata");
+  }
+  Manifest m;
+  const std::string* api = string_field(value, "apiVersion");
+  const std::string* kind = string_field(value, "kind");
+  if (api == nullptr || api->empty()) {
+    throw invalid(where, "the manifest has no apiVersion",
+                  "add e.g. 'apiVersion: v1' or 'apiVersion: apps/v1'");
+  }
+  if (kind == nullptr || kind->empty()) {
+    throw invalid(where, "the manifest has no kind", "add e.g. 'kind: ConfigMap'");
+  }
+  auto meta = value.find("metadata");
+  const std::string* name = nullptr;
+  const std::string* ns = nullptr;
+  if (meta != value.end() && meta->is_object()) {
+    name = string_field(*meta, "name");
+    ns = string_field(*meta, "namespace");
+  }
+  if (name == nullptr || name->empty()) {
+    throw invalid(where, "the " + *kind + " has no metadata.name",
+                  "kix identifies resources by name; generateName is not supported");
+  }
+  m.id = {*api, *kind, ns != nullptr ? *ns : std::string(), *name};
+  try {
+    m.canonical = canonical_json(value);
+  } catch (Error& e) {
+    throw invalid(where, e.message() + " in " + m.id.display(), e.hint());
+  }
+  m.blob = Hash::of(m.canonical);
+  m.value = std::move(value);
+  m.location = where;
+  return m;
+}
+
+void append_manifests(std::vector<Document>&& docs, std::vector<Manifest>& out) {
+  for (auto& d : docs) {
+    if (d.value.is_null()) continue;
+    if (d.value.is_object()) {
+      const std::string* kind = string_field(d.value, "kind");
+      auto items = d.value.find("items");
+      if (kind != nullptr && kind->ends_with("List") && items != d.value.end() &&
+          items->is_array()) {
+        size_t i = 0;
+        for (auto& item : *items) {
+          SourceLocation where = d.locate("/items/" + std::to_string(i));
+          if (where.line == d.location.line && where.file == d.location.file) {
+            where = d.location;
+          }
+          out.push_back(make_manifest(std::move(item), where));
+          ++i;
+        }
+        continue;
+      }
+    }
+    out.push_back(make_manifest(std::move(d.value), d.location));
+  }
+}
+
+std::string read_input(const std::string& path) {
+  if (path == "-") {
+    std::string data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    return data;
+  }
+  std::error_code ec;
+  auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    throw Error(
+        ErrorKind::kNotFound, "no such file or directory: " + path, {},
+        "check the path; kix reads YAML or JSON files, directories of them, or - for stdin");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::kIo, "cannot read " + path, {}, "check the file's permissions");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw Error(ErrorKind::kIo, "error while reading " + path);
+  return std::move(ss).str();
+}
+
+std::vector<fs::path> manifest_files(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    throw Error(
+        ErrorKind::kNotFound, "no such file or directory: " + path.string(), {},
+        "check the path; kix reads YAML or JSON files, directories of them, or - for stdin");
+  }
+  if (!fs::is_directory(path, ec)) return {path};
+  std::vector<fs::path> files;
+  auto it =
+      fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const auto& entry = *it;
+    std::string name = entry.path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      // Hidden directories (.git) and files are never manifests.
+      if (entry.is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (!entry.is_regular_file()) continue;
+    auto ext = entry.path().extension().string();
+    if (ext == ".yaml" || ext == ".yml" || ext == ".json") files.push_back(entry.path());
+  }
+  if (ec) throw Error(ErrorKind::kIo, "cannot list " + path.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+namespace {
+
+// What reading one file produced; files are read in parallel and their
+// results joined in file order, so output never depends on scheduling.
+struct FileResult {
+  std::vector<Manifest> manifests;
+  Diagnostics diags;
+  std::exception_ptr error;
+};
+
+void load_file(const std::string& f, const ParseOptions& options, FileResult& result) {
+  try {
+    std::string text = read_input(f);
+    std::string name = f == "-" ? "<stdin>" : f;
+    append_manifests(parse_any(text, name, result.diags, options), result.manifests);
+  } catch (...) {
+    result.error = std::current_exception();
+  }
+}
+
+}  // namespace
+
+std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
+                                     const ParseOptions& options) {
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    if (p == "-") {
+      files.push_back("-");
+    } else {
+      for (auto& f : manifest_files(p)) files.push_back(f.string());
+    }
+  }
+  // Parsing dominates ingest and every file is independent: spread the
+  // files over the cores, each worker taking the next unclaimed file.
+  std::vector<FileResult> results(files.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) load_file(files[i], options, results[i]);
+  };
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
+  if (files.size() < 16) threads = 1;
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  std::vector<Manifest> out;
+  size_t total = 0;
+  for (const auto& r : results) total += r.manifests.size();
+  out.reserve(total);
+  for (auto& r : results) {
+    for (const auto& d : r.diags.items()) {
+      if (d.severity == Severity::kWarning) {
+        diags.warn(d.where, d.message, d.hint);
+      } else {
+        diags.note(d.where, d.message);
+      }
+    }
+    // The first failing file in order decides the error, as a serial read would.
+    if (r.error) std::rethrow_exception(r.error);
+    for (auto& m : r.manifests) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+void check_unique_identities(const std::vector<Manifest>& manifests) {
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < manifests.size(); ++i) {
+    auto [it, inserted] = seen.emplace(manifests[i].id.key(), i);
+    if (!inserted) {
+      const Manifest& first = manifests[it->second];
+      throw Error(ErrorKind::kConflict, manifests[i].id.display() + " is defined twice",
+                  manifests[i].location,
+                  "first defined at " + first.location.str() +
+                      "; every resource (kind, namespace, name) may appear once");
+    }
+  }
+}
+
+}  // namespace kix

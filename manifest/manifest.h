@@ -1,0 +1,66 @@
+// Kubernetes manifests as kix sees them: a JSON object with an identity,
+// read from files, directories or stdin.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "manifest/canonical_json.h"
+#include "manifest/document.h"
+#include "util/diagnostics.h"
+#include "util/hash.h"
+
+namespace kix {
+
+// apiVersion, kind, namespace, name: what a resource is, independent of its
+// content. Cluster-scoped resources have an empty namespace.
+struct ResourceId {
+  std::string api_version;
+  std::string kind;
+  std::string ns;
+  std::string name;
+
+  // The API group ("" for the core group): "apps" for "apps/v1".
+  std::string group() const;
+  // Identity across API versions: "group/Kind/namespace/name". Two builds'
+  // resources with the same key are the same object in the cluster.
+  std::string key() const;
+  // "Kind/name" or "Kind/name @ namespace" for people.
+  std::string display() const;
+
+  auto operator<=>(const ResourceId&) const = default;
+};
+
+struct Manifest {
+  Json value;
+  ResourceId id;
+  SourceLocation location;  // the start of the document it came from
+  std::string canonical;    // RFC 8785 bytes of value
+  Hash blob;                // sha256(canonical)
+};
+
+// Builds a Manifest from a parsed document: checks that it is an object with
+// string apiVersion, kind and metadata.name, computes canonical bytes and the
+// blob hash. Throws kix::Error(kInvalidInput) naming `where` otherwise.
+Manifest make_manifest(Json value, const SourceLocation& where);
+
+// Turns documents into manifests: skips empty documents, flattens
+// `kind: List` (and `*List` kinds with `items`), rejects non-objects.
+void append_manifests(std::vector<Document>&& docs, std::vector<Manifest>& out);
+
+// A file ("-" is stdin) or a directory walked recursively for *.yaml,
+// *.yml and *.json in name order. Throws kNotFound for a missing path.
+std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
+                                     const ParseOptions& options = {});
+
+// Reads a whole file or stdin ("-"). Throws kNotFound / kIo.
+std::string read_input(const std::string& path);
+
+// Lists the manifest files under `path` in a stable order (a file is itself).
+std::vector<std::filesystem::path> manifest_files(const std::filesystem::path& path);
+
+// Two manifests with the same identity in one input are an error naming both.
+void check_unique_identities(const std::vector<Manifest>& manifests);
+
+}  // namespace kix

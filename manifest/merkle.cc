@@ -1,0 +1,155 @@
+#include "manifest/merkle.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "manifest/references.h"
+#include "util/error.h"
+
+namespace kix {
+
+namespace {
+
+void append_hash_list(std::string& out, std::vector<Hash>& hashes) {
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  out += '[';
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    out += hashes[i].hex();
+    out += '"';
+  }
+  out += ']';
+}
+
+}  // namespace
+
+// The canonical form is written directly: keys "manifest" < "refs" < "v"
+// already in RFC 8785 order, hex strings need no escaping.
+Hash node_hash(const Hash& blob, std::vector<Hash> refs) {
+  std::string s;
+  s.reserve(96 + refs.size() * 67);
+  s += "{\"manifest\":\"";
+  s += blob.hex();
+  s += "\",\"refs\":";
+  append_hash_list(s, refs);
+  s += ",\"v\":1}";
+  return Hash::of(s);
+}
+
+Hash root_hash(const std::string& cluster, std::vector<Hash> nodes) {
+  std::string s;
+  s.reserve(64 + cluster.size() + nodes.size() * 67);
+  s += "{\"cluster\":";
+  append_canonical_string(s, cluster);
+  s += ",\"resources\":";
+  append_hash_list(s, nodes);
+  s += ",\"v\":1}";
+  return Hash::of(s);
+}
+
+Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_t>> refs,
+                  std::vector<std::vector<std::string>> reasons) {
+  const size_t n = manifests.size();
+  refs.resize(n);
+  reasons.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    reasons[i].resize(refs[i].size());
+    for (size_t r : refs[i]) {
+      if (r >= n) throw Error(ErrorKind::kInternal, "reference index out of range");
+    }
+  }
+
+  Graph g;
+  // Tarjan-free cycle breaking: process in a deterministic order (by
+  // identity key) with an iterative DFS; an edge to a node that is still
+  // on the stack would close a cycle and is dropped.
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::string> keys(n);
+  for (size_t i = 0; i < n; ++i) keys[i] = manifests[i].id.key();
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return keys[a] != keys[b] ? keys[a] < keys[b] : manifests[a].blob < manifests[b].blob;
+  });
+  for (size_t i = 0; i < n; ++i) {
+    // Visit targets in key order too, so which edge is dropped never
+    // depends on input order.
+    std::vector<size_t> idx(refs[i].size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+      size_t ta = refs[i][a], tb = refs[i][b];
+      return keys[ta] != keys[tb] ? keys[ta] < keys[tb] : manifests[ta].blob < manifests[tb].blob;
+    });
+    std::vector<size_t> r2;
+    std::vector<std::string> s2;
+    for (size_t k : idx) {
+      if (refs[i][k] == i) continue;  // self references carry no information
+      if (std::find(r2.begin(), r2.end(), refs[i][k]) != r2.end()) continue;
+      r2.push_back(refs[i][k]);
+      s2.push_back(reasons[i][k]);
+    }
+    refs[i] = std::move(r2);
+    reasons[i] = std::move(s2);
+  }
+
+  enum : uint8_t { kNew, kActive, kDone };
+  std::vector<uint8_t> state(n, kNew);
+  std::vector<Hash> nodes(n);
+  struct Frame {
+    size_t node;
+    size_t next;
+  };
+  std::vector<Frame> stack;
+  for (size_t start : order) {
+    if (state[start] != kNew) continue;
+    stack.push_back({start, 0});
+    state[start] = kActive;
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next < refs[f.node].size()) {
+        size_t k = f.next++;
+        size_t t = refs[f.node][k];
+        if (state[t] == kActive) {
+          g.warnings.push_back("reference cycle: dropped the edge " +
+                               manifests[f.node].id.display() + " -> " + manifests[t].id.display() +
+                               " (" + reasons[f.node][k] + ")");
+          refs[f.node].erase(refs[f.node].begin() + static_cast<ptrdiff_t>(k));
+          reasons[f.node].erase(reasons[f.node].begin() + static_cast<ptrdiff_t>(k));
+          --f.next;
+        } else if (state[t] == kNew) {
+          state[t] = kActive;
+          stack.push_back({t, 0});
+        }
+        continue;
+      }
+      std::vector<Hash> child;
+      child.reserve(refs[f.node].size());
+      for (size_t t : refs[f.node]) child.push_back(nodes[t]);
+      nodes[f.node] = node_hash(manifests[f.node].blob, std::move(child));
+      state[f.node] = kDone;
+      stack.pop_back();
+    }
+  }
+
+  g.manifests = std::move(manifests);
+  g.refs = std::move(refs);
+  g.ref_reasons = std::move(reasons);
+  g.nodes = std::move(nodes);
+  return g;
+}
+
+Graph build_graph_inferred(std::vector<Manifest> manifests) {
+  auto inferred = infer_references(manifests);
+  std::vector<std::vector<size_t>> refs(manifests.size());
+  std::vector<std::vector<std::string>> reasons(manifests.size());
+  for (size_t i = 0; i < inferred.size(); ++i) {
+    for (auto& r : inferred[i]) {
+      refs[i].push_back(r.to);
+      reasons[i].push_back(std::move(r.reason));
+    }
+  }
+  return build_graph(std::move(manifests), std::move(refs), std::move(reasons));
+}
+
+}  // namespace kix

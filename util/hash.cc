@@ -1,0 +1,85 @@
+#include "util/hash.h"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace kix {
+
+namespace {
+
+// OpenSSL 3 looks the implementation up on every EVP_sha256() digest unless
+// it is fetched once; hashing is on every hot path (ingest, read, verify).
+const EVP_MD* sha256_implementation() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw std::runtime_error("OpenSSL has no SHA-256 implementation");
+  return md;
+}
+
+}  // namespace
+
+Hash Hash::of(std::string_view data) {
+  std::array<uint8_t, kSize> out{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_implementation(), nullptr) !=
+          1 ||
+      len != kSize) {
+    throw std::runtime_error("SHA-256 failed in OpenSSL");
+  }
+  return Hash(out);
+}
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::optional<Hash> Hash::from_hex(std::string_view hex) {
+  if (hex.size() != kHexSize) return std::nullopt;
+  std::array<uint8_t, kSize> out{};
+  for (size_t i = 0; i < kSize; ++i) {
+    int hi = hex_value(hex[2 * i]);
+    int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return Hash(out);
+}
+
+Hash Hash::from_bytes(const void* data) {
+  std::array<uint8_t, kSize> out{};
+  std::memcpy(out.data(), data, kSize);
+  return Hash(out);
+}
+
+std::string Hash::hex() const {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s(kHexSize, '0');
+  for (size_t i = 0; i < kSize; ++i) {
+    s[2 * i] = kDigits[bytes_[i] >> 4];
+    s[2 * i + 1] = kDigits[bytes_[i] & 0xf];
+  }
+  return s;
+}
+
+bool Hash::is_zero() const {
+  for (auto b : bytes_) {
+    if (b != 0) return false;
+  }
+  return true;
+}
+
+bool looks_like_hash_prefix(std::string_view s) {
+  if (s.size() < Hash::kMinPrefix || s.size() > Hash::kHexSize) return false;
+  for (char c : s) {
+    if (hex_value(c) < 0) return false;
+  }
+  return true;
+}
+
+}  // namespace kix
