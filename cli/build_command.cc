@@ -46,7 +46,8 @@ void run_build(const BuildArgs& args, Context& ctx) {
   }
   // Refuse a foreign output directory before anything is stored.
   check_result_dir(args.out);
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   AddOptions options;
   options.cluster = c.cluster;
   options.message = args.message;

@@ -51,30 +51,14 @@ ClusterInput load_plain(const std::string& path, Context& ctx) {
 }
 
 ClusterInput load_from_store(const std::string& ref, Context& ctx) {
-  Store store = open_store(ctx);
-  auto snapshot = store.snapshot();
-  ResolvedRef resolved = resolve_root_ref(store, ref);
-  std::optional<StoredRoot> root = store.find_root(resolved.hash);
-  if (!root) throw Error(ErrorKind::kNotFound, "no root " + resolved.hash.hex() + " in the store");
-  std::vector<StoredNode> nodes = store.load_nodes(root->nodes);
-  std::map<Hash, size_t> index;
-  for (size_t i = 0; i < nodes.size(); ++i) index[nodes[i].hash] = i;
-  std::vector<Manifest> manifests;
-  std::vector<std::vector<size_t>> refs(nodes.size());
-  std::vector<std::vector<std::string>> reasons(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    manifests.push_back(make_manifest(store.read_manifest(nodes[i].blob), SourceLocation{ref}));
-    for (const StoredRef& r : store.refs_from(nodes[i].hash)) {
-      auto target = index.find(r.to);
-      if (target == index.end()) continue;
-      refs[i].push_back(target->second);
-      reasons[i].push_back(r.reason);
-    }
-  }
+  std::unique_ptr<Store> store = open_store(ctx);
+  auto snapshot = store->snapshot();
+  ResolvedRef resolved = resolve_root_ref(*store, ref);
+  RootGraph loaded = store->load_graph(resolved.hash);
   ClusterInput input;
-  input.graph = build_graph(std::move(manifests), std::move(refs), std::move(reasons));
-  input.cluster = root->cluster;
-  input.root = root->hash;
+  input.graph = std::move(loaded.graph);
+  input.cluster = loaded.cluster;
+  input.root = loaded.root;
   input.label = ref;
   return input;
 }

@@ -44,7 +44,8 @@ void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Con
     std::cout << "note: the input has no cluster name, so the deployment was not recorded\n";
     return;
   }
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   const Hash root = input.graph.root(input.cluster);
   const int64_t now = unix_now();
   bool is_generation = false;

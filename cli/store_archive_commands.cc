@@ -7,8 +7,8 @@
 
 #include "cli/store_cli.h"
 #include "manifest/manifest.h"
+#include "store/archive.h"
 #include "store/ref.h"
-#include "store/store_archive.h"
 #include "util/error.h"
 
 namespace kix::cli {
@@ -39,7 +39,8 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
 }
 
 void run_export(const ExportArgs& args, Context& ctx) {
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   std::vector<Hash> roots, nodes;
   {
     auto snapshot = store.snapshot();
@@ -48,7 +49,7 @@ void run_export(const ExportArgs& args, Context& ctx) {
       (r.kind == ObjectKind::kRoot ? roots : nodes).push_back(r.hash);
     }
   }
-  std::string bytes = export_archive(store, roots, nodes);
+  std::string bytes = write_archive(export_closure(store, roots, nodes));
   write_file_atomically(args.output, bytes);
   std::cout << "exported " << roots.size() << " roots and " << nodes.size() << " nodes with their "
             << "closure to " << args.output << " (" << human_bytes(bytes.size()) << ")\n";
@@ -56,16 +57,14 @@ void run_export(const ExportArgs& args, Context& ctx) {
 
 void run_import(const std::string& path, bool pin, Context& ctx) {
   // Everything is checked before the store is opened.
-  ArchiveContents contents = read_archive(read_input(path));
-  Store store = open_store(ctx);
-  ImportResult r = import_archive(store, contents);
-  if (pin) {
-    for (const auto& root : contents.roots) store.pin(root.hash, ObjectKind::kRoot, unix_now());
-  }
-  std::cout << "imported " << contents.roots.size() << " roots (" << r.roots << " new), "
-            << contents.nodes.size() << " nodes (" << r.nodes << " new), " << r.new_blobs
+  Closure contents = read_archive(read_input(path));
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
+  ImportResult r = store.import_closure(contents, ImportOptions{pin, unix_now()});
+  std::cout << "imported " << contents.roots().size() << " roots (" << r.roots << " new), "
+            << contents.nodes().size() << " nodes (" << r.nodes << " new), " << r.new_blobs
             << " new blobs, " << r.reused_blobs << " reused\n";
-  for (const auto& root : contents.roots) {
+  for (const auto& root : contents.roots()) {
     std::cout << root.hash.hex() << (pin ? "  pinned" : "") << "\n";
   }
 }

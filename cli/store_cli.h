@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -12,7 +13,7 @@
 namespace kix::cli {
 
 // Opens (creating on first use) the store that --store / KIX_STORE / XDG names.
-Store open_store(const Context& ctx);
+std::unique_ptr<Store> open_store(const Context& ctx);
 
 int64_t unix_now();
 // "2026-11-21 07:03:12 +0100" in the local time zone.

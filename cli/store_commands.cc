@@ -7,12 +7,13 @@
 #include "cli/store_cli.h"
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
+#include "store/sqlite_store.h"
 #include "util/error.h"
 
 namespace kix::cli {
 
-Store open_store(const Context& ctx) {
-  return Store::open(ctx.store_dir());
+std::unique_ptr<Store> open_store(const Context& ctx) {
+  return SqliteStore::open(ctx.store_dir());
 }
 
 int64_t unix_now() {
@@ -59,6 +60,7 @@ struct AddArgs {
   std::string cluster;
   std::string message;
   std::string source_revision;
+  bool pin = false;
 };
 
 void print_graph_warnings(const Graph& graph, const Context& ctx) {
@@ -95,9 +97,11 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   options.message = args.message;
   options.source_revision = args.source_revision;
   options.time = unix_now();
-  Store store = open_store(ctx);
+  options.pin = args.pin;
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   AddResult r = store.add(graph, options);
-  if (!has_cluster) {
+  if (!has_cluster && !args.pin) {
     Diagnostics note;
     note.note({},
               "added without --cluster: no generation was recorded, so `kix store gc` "
@@ -110,6 +114,7 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
             << " new nodes; " << human_bytes(r.raw_bytes) << " canonical, "
             << human_bytes(r.written_bytes) << " written\n";
   if (r.generation) std::cout << "generation " << args.cluster << "@" << *r.generation << "\n";
+  if (args.pin) std::cout << (r.pinned ? "pinned" : "already pinned") << " root\n";
   std::cout << r.root.hex() << "\n" << std::flush;
 }
 
@@ -125,6 +130,8 @@ void add_add_command(CLI::App& store, Context& ctx) {
   cmd->add_option("-m,--message", args->message, "Message recorded with the generation");
   cmd->add_option("--source-revision", args->source_revision,
                   "Source revision (e.g. a git commit) recorded with the generation");
+  cmd->add_flag("--pin", args->pin,
+                "Also pin the root (in the same transaction), so gc keeps it without a generation");
   cmd->callback([args, cluster, &ctx] { run_add(*args, cluster->count() > 0, ctx); });
 }
 

@@ -166,7 +166,8 @@ std::string render_markdown(const StoreDiff& d) {
 }
 
 void run_diff(const DiffArgs& args, Context& ctx) {
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   auto snapshot = store.snapshot();
   ResolvedRef a = resolve_ref(store, args.a);
   ResolvedRef b = resolve_ref(store, args.b);

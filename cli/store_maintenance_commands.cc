@@ -13,7 +13,8 @@ namespace kix::cli {
 namespace {
 
 void run_pin(const std::string& ref, bool pin, Context& ctx) {
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   ResolvedRef r = resolve_ref(store, ref);
   std::string what = std::string(object_kind_name(r.kind)) + " " + r.hash.hex();
   if (pin) {
@@ -36,8 +37,9 @@ void run_gc(const GcArgs& args, bool keep_given, Context& ctx) {
   if (keep_given) options.keep_generations = args.keep_generations;
   if (!args.older_than.empty()) options.older_than_seconds = parse_duration(args.older_than);
   options.now = unix_now();
-  Store store = open_store(ctx);
-  GcResult r = collect_garbage(store, options);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
+  GcResult r = store.collect_garbage(options);
   std::cout << (args.dry_run ? "would delete " : "deleted ") << r.generations << " generations, "
             << r.roots << " roots, " << r.nodes << " nodes, " << r.blobs << " blobs ("
             << human_bytes(r.blob_bytes) << " compressed, " << human_bytes(r.raw_bytes) << " raw)\n"
@@ -60,11 +62,12 @@ void run_verify(const VerifyArgs& args, Context& ctx) {
     Diagnostics diags;
     sources = load_manifests(args.from, diags);
   }
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   VerifyOptions options;
   options.repair = args.repair;
   options.sources = &sources;
-  VerifyReport report = verify_store(store, options);
+  VerifyReport report = store.verify(options);
 
   Colors c{ctx.color_stdout};
   for (const auto& p : report.problems) {

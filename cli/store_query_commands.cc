@@ -48,7 +48,8 @@ Json generation_json(const Generation& g, bool current) {
 // --- ls -------------------------------------------------------------------------
 
 void run_ls(const RefArgs& args, Context& ctx) {
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   auto snapshot = store.snapshot();
   ResolvedRef r = resolve_ref(store, args.ref);
   auto nodes = sorted_by_identity(store.load_nodes(nodes_of(store, r)));
@@ -157,7 +158,8 @@ void show_node(Store& store, const Hash& hash, const std::string& format) {
 }
 
 void run_show(const RefArgs& args, Context& ctx) {
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   auto snapshot = store.snapshot();
   ResolvedRef r = resolve_ref(store, args.ref);
   if (r.kind == ObjectKind::kRoot) {
@@ -170,7 +172,8 @@ void run_show(const RefArgs& args, Context& ctx) {
 // --- cat ------------------------------------------------------------------------
 
 void run_cat(const RefArgs& args, bool show_secrets, Context& ctx) {
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   auto snapshot = store.snapshot();
   ResolvedRef r = resolve_ref(store, args.ref);
   if (r.kind != ObjectKind::kNode) {
@@ -186,7 +189,8 @@ void run_cat(const RefArgs& args, bool show_secrets, Context& ctx) {
 // --- log ------------------------------------------------------------------------
 
 void run_log(const RefArgs& args, Context& ctx) {
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   auto snapshot = store.snapshot();
   auto gens = store.generations(args.ref);
   if (gens.empty()) {
@@ -229,7 +233,8 @@ void run_log(const RefArgs& args, Context& ctx) {
 // --- closure and why-depends ----------------------------------------------------
 
 void run_closure(const RefArgs& args, Context& ctx) {
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   auto snapshot = store.snapshot();
   ResolvedRef r = resolve_ref(store, args.ref);
   std::vector<Hash> start =
@@ -261,7 +266,8 @@ void find_paths(Store& store, const Hash& at, const Hash& target, std::vector<St
 }
 
 void run_why_depends(const std::string& from_ref, const std::string& to_ref, Context& ctx) {
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   auto snapshot = store.snapshot();
   ResolvedRef from = resolve_ref(store, from_ref);
   ResolvedRef to = resolve_ref(store, to_ref);

@@ -95,7 +95,8 @@ void write_result(const fs::path& dir, const Hash& root,
 void run_rollback(const RollbackArgs& args, Context& ctx) {
   fs::path dir = args.out;
   check_output_dir(dir);
-  Store store = open_store(ctx);
+  std::unique_ptr<Store> opened = open_store(ctx);
+  Store& store = *opened;
   ResolvedRef r = resolve_root_ref(store, args.ref);
 
   std::vector<std::pair<std::string, std::string>> files;
@@ -119,7 +120,8 @@ void run_rollback(const RollbackArgs& args, Context& ctx) {
                                : "rollback to root " + r.hash.hex().substr(0, 12);
   std::optional<Generation> recorded;
   if (!root.cluster.empty()) {
-    recorded = store.append_generation(root.cluster, r.hash, message, "", unix_now());
+    recorded =
+        store.append_generation(GenerationRequest{root.cluster, r.hash, message, "", unix_now()});
   }
   write_result(dir, r.hash, files);
 

@@ -1,8 +1,8 @@
 #include "store/gc.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "util/error.h"
@@ -13,82 +13,141 @@ namespace {
 
 using HashSet = std::unordered_set<Hash, HashHasher>;
 
-struct GenerationRow {
-  std::string cluster;
-  int64_t number;
-  Hash root;
-  int64_t time;
-};
+Error damaged(const std::string& what) {
+  return Error(ErrorKind::kCorruption, "gc refused to run: " + what, {},
+               "nothing was deleted; run `kix store verify` to see what is damaged and "
+               "`kix store verify --repair` to fix what can be fixed");
+}
 
-// Decides which generations survive; returns the doomed ones and adds the
+// Decides which generations survive; returns the expired ones and adds the
 // roots of the survivors to `live_roots`.
-std::vector<GenerationRow> expired_generations(sqlite::Database& db, const GcOptions& options,
-                                               HashSet& live_roots) {
-  std::map<std::string, std::vector<GenerationRow>> by_cluster;
-  auto s =
-      db.prepare("SELECT cluster, number, root, time FROM generations ORDER BY cluster, number");
-  while (s.step()) {
-    by_cluster[s.column_text(0)].push_back(
-        GenerationRow{s.column_text(0), s.column_int(1), s.column_hash(2), s.column_int(3)});
-  }
+std::vector<Generation> expire_generations(const std::vector<Generation>& generations,
+                                           const GcOptions& options, HashSet& live_roots) {
+  std::map<std::string, std::vector<const Generation*>> by_cluster;
+  for (const Generation& g : generations) by_cluster[g.cluster].push_back(&g);
   const bool keep_all = !options.keep_generations && !options.older_than_seconds;
-  std::vector<GenerationRow> expired;
+  std::vector<Generation> expired;
   for (auto& [cluster, rows] : by_cluster) {
+    std::sort(rows.begin(), rows.end(),
+              [](const Generation* a, const Generation* b) { return a->number < b->number; });
     for (size_t i = 0; i < rows.size(); ++i) {
       const size_t from_end = rows.size() - i;  // 1 for the current generation
       bool keep = keep_all || from_end == 1;
       if (options.keep_generations && static_cast<int64_t>(from_end) <= *options.keep_generations) {
         keep = true;
       }
-      if (options.older_than_seconds && rows[i].time >= options.now - *options.older_than_seconds) {
+      if (options.older_than_seconds &&
+          rows[i]->time >= options.now - *options.older_than_seconds) {
         keep = true;
       }
       if (keep) {
-        live_roots.insert(rows[i].root);
+        live_roots.insert(rows[i]->root);
       } else {
-        expired.push_back(rows[i]);
+        expired.push_back(*rows[i]);
       }
     }
   }
   return expired;
 }
 
-// The live nodes: every node of a live root and everything reachable from
-// those and from pinned nodes, following refs loaded once into memory.
-HashSet mark_nodes(Store& store, const HashSet& live_roots, const HashSet& pinned_nodes) {
-  sqlite::Database& db = store.database();
-  std::unordered_map<Hash, std::vector<Hash>, HashHasher> edges;
-  auto refs = db.prepare("SELECT src, dst FROM refs");
-  while (refs.step()) edges[refs.column_hash(0)].push_back(refs.column_hash(1));
-
-  std::vector<Hash> queue(pinned_nodes.begin(), pinned_nodes.end());
+// Every node a live root lists or a pin names, and everything they reach.
+HashSet mark_nodes(const GcSnapshot& s, const std::vector<Hash>& live_roots,
+                   const HashSet& pinned_nodes) {
+  std::vector<std::pair<Hash, std::string>> queue;  // node, who keeps it
+  for (const Hash& n : pinned_nodes) queue.emplace_back(n, "a pin");
   for (const Hash& root : live_roots) {
-    // Decodes roots stored as deltas; a root that is not stored keeps nothing.
-    if (auto stored = store.find_root(root)) {
-      queue.insert(queue.end(), stored->nodes.begin(), stored->nodes.end());
+    std::vector<Hash> nodes;
+    try {
+      nodes = s.root_nodes(root);
+    } catch (const Error& e) {
+      throw damaged("kept root " + root.hex() + " cannot be read: " + e.message());
     }
+    for (const Hash& n : nodes) queue.emplace_back(n, "root " + root.hex());
   }
   HashSet live;
   while (!queue.empty()) {
-    Hash h = queue.back();
+    auto [h, keeper] = std::move(queue.back());
     queue.pop_back();
     if (!live.insert(h).second) continue;
-    if (auto it = edges.find(h); it != edges.end()) {
-      for (const Hash& to : it->second) queue.push_back(to);
+    if (!s.node_blobs.count(h)) {
+      throw damaged("node " + h.hex() + ", kept by " + keeper + ", is not stored");
+    }
+    if (auto it = s.refs.find(h); it != s.refs.end()) {
+      for (const Hash& to : it->second) queue.emplace_back(to, "node " + h.hex());
     }
   }
   return live;
 }
 
-void delete_by_hash(sqlite::Database& db, const char* sql, const std::vector<Hash>& hashes) {
-  auto s = db.prepare(sql);
-  for (const Hash& h : hashes) {
-    s.bind(1, h);
-    s.run();
-  }
-}
-
 }  // namespace
+
+GcPlan plan_gc(const GcSnapshot& s, const GcOptions& options) {
+  if (options.keep_generations && *options.keep_generations < 1) {
+    throw Error(ErrorKind::kInvalidInput, "--keep-generations must be at least 1", {},
+                "the current generation of every cluster is always kept");
+  }
+  GcPlan plan;
+  HashSet live_roots_set;
+  plan.expired_generations = expire_generations(s.generations, options, live_roots_set);
+  HashSet pinned_nodes;
+  for (const Pin& pin : s.pins) {
+    (pin.kind == ObjectKind::kRoot ? live_roots_set : pinned_nodes).insert(pin.hash);
+  }
+  // What is running in a cluster stays in the store, so it can always be
+  // diffed against and rolled back to, whatever the generation options say.
+  live_roots_set.insert(s.deployed_roots.begin(), s.deployed_roots.end());
+
+  HashSet stored_roots(s.roots.begin(), s.roots.end());
+  std::vector<Hash> live_roots(live_roots_set.begin(), live_roots_set.end());
+  std::sort(live_roots.begin(), live_roots.end());  // the first problem named is stable
+  for (const Hash& root : live_roots) {
+    if (!stored_roots.count(root)) {
+      throw damaged("root " + root.hex() +
+                    " is kept (by a generation, pin or deployment) but not stored");
+    }
+  }
+  HashSet live_nodes = mark_nodes(s, live_roots, pinned_nodes);
+
+  HashSet live_blobs;
+  for (const Hash& n : live_nodes) live_blobs.insert(s.node_blobs.at(n));
+  for (const Hash& b : live_blobs) {
+    if (!s.blobs.count(b)) throw damaged("blob " + b.hex() + " of a kept node is not stored");
+  }
+
+  for (const Hash& r : s.roots) {
+    if (live_roots_set.count(r)) {
+      ++plan.result.kept_roots;
+    } else {
+      plan.dead_roots.push_back(r);
+    }
+  }
+  for (const auto& [node, blob] : s.node_blobs) {
+    if (live_nodes.count(node)) {
+      ++plan.result.kept_nodes;
+    } else {
+      plan.dead_nodes.push_back(node);
+      if (auto it = s.refs.find(node); it != s.refs.end()) plan.result.refs += it->second.size();
+    }
+  }
+  for (const auto& [blob, size] : s.blobs) {
+    if (live_blobs.count(blob)) {
+      ++plan.result.kept_blobs;
+    } else {
+      plan.dead_blobs.push_back(blob);
+      plan.result.blob_bytes += size.stored;
+      plan.result.raw_bytes += size.raw;
+    }
+  }
+  // Deterministic order, whatever the hash maps did.
+  std::sort(plan.dead_roots.begin(), plan.dead_roots.end());
+  std::sort(plan.dead_nodes.begin(), plan.dead_nodes.end());
+  std::sort(plan.dead_blobs.begin(), plan.dead_blobs.end());
+  plan.result.generations = plan.expired_generations.size();
+  plan.result.roots = plan.dead_roots.size();
+  plan.result.nodes = plan.dead_nodes.size();
+  plan.result.blobs = plan.dead_blobs.size();
+  return plan;
+}
 
 int64_t parse_duration(const std::string& text) {
   int64_t value = 0;
@@ -121,89 +180,6 @@ int64_t parse_duration(const std::string& text) {
                 "write a number and a unit: 90s, 45m, 12h, 30d or 2w");
   }
   return value * unit;
-}
-
-GcResult collect_garbage(Store& store, const GcOptions& options) {
-  if (options.keep_generations && *options.keep_generations < 1) {
-    throw Error(ErrorKind::kInvalidInput, "--keep-generations must be at least 1", {},
-                "the current generation of every cluster is always kept");
-  }
-  sqlite::Database& db = store.database();
-  sqlite::Transaction t(db, sqlite::Transaction::Mode::kWrite);
-  GcResult result;
-
-  HashSet live_roots;
-  HashSet pinned_nodes;
-  std::vector<GenerationRow> expired = expired_generations(db, options, live_roots);
-  for (const Pin& pin : store.pins()) {
-    (pin.kind == ObjectKind::kRoot ? live_roots : pinned_nodes).insert(pin.hash);
-  }
-  // What is running in a cluster stays in the store, so it can always be
-  // diffed against and rolled back to, whatever the generation options say.
-  auto deployed = db.prepare(
-      "SELECT root FROM deployments d WHERE id = "
-      "(SELECT MAX(id) FROM deployments WHERE cluster = d.cluster)");
-  while (deployed.step()) live_roots.insert(deployed.column_hash(0));
-  HashSet live_nodes = mark_nodes(store, live_roots, pinned_nodes);
-
-  std::vector<Hash> dead_roots, dead_nodes, dead_blobs;
-  auto roots = db.prepare("SELECT hash FROM roots");
-  while (roots.step()) {
-    Hash h = roots.column_hash(0);
-    if (live_roots.count(h)) {
-      ++result.kept_roots;
-    } else {
-      dead_roots.push_back(h);
-    }
-  }
-  HashSet live_blobs;
-  auto nodes = db.prepare("SELECT hash, blob FROM nodes");
-  while (nodes.step()) {
-    Hash h = nodes.column_hash(0);
-    if (live_nodes.count(h)) {
-      ++result.kept_nodes;
-      live_blobs.insert(nodes.column_hash(1));
-    } else {
-      dead_nodes.push_back(h);
-    }
-  }
-  auto blobs = db.prepare("SELECT hash, length(data), raw_size FROM blobs");
-  while (blobs.step()) {
-    Hash h = blobs.column_hash(0);
-    if (live_blobs.count(h)) {
-      ++result.kept_blobs;
-    } else {
-      dead_blobs.push_back(h);
-      result.blob_bytes += static_cast<uint64_t>(blobs.column_int(1));
-      result.raw_bytes += static_cast<uint64_t>(blobs.column_int(2));
-    }
-  }
-  {
-    HashSet dead(dead_nodes.begin(), dead_nodes.end());
-    auto refs = db.prepare("SELECT src FROM refs");
-    while (refs.step()) result.refs += dead.count(refs.column_hash(0));
-  }
-  result.generations = expired.size();
-  result.roots = dead_roots.size();
-  result.nodes = dead_nodes.size();
-  result.blobs = dead_blobs.size();
-  if (options.dry_run) return result;  // the transaction rolls back
-
-  auto drop_generation = db.prepare("DELETE FROM generations WHERE cluster = ? AND number = ?");
-  for (const auto& g : expired) {
-    drop_generation.bind(1, g.cluster).bind(2, g.number);
-    drop_generation.run();
-  }
-  // A kept root stored as a delta against a deleted one becomes a full list.
-  store.store_roots_in_full(dead_roots);
-  delete_by_hash(db, "DELETE FROM roots WHERE hash = ?", dead_roots);
-  // Older deployment records of collected roots would name nothing.
-  delete_by_hash(db, "DELETE FROM deployments WHERE root = ?", dead_roots);
-  delete_by_hash(db, "DELETE FROM refs WHERE src = ?", dead_nodes);
-  delete_by_hash(db, "DELETE FROM nodes WHERE hash = ?", dead_nodes);
-  delete_by_hash(db, "DELETE FROM blobs WHERE hash = ?", dead_blobs);
-  t.commit();
-  return result;
 }
 
 }  // namespace kix

@@ -4,7 +4,7 @@ namespace kix {
 
 namespace {
 
-// The text of store/schema.sql, embedded by store/CMakeLists.txt.
+// The text of store/schema.sql, embedded by CMakeLists.txt.
 constexpr std::string_view kSchema =
 #include "store/schema_sql.inc"
     ;
@@ -13,6 +13,20 @@ constexpr std::string_view kSchema =
 
 std::string_view schema_sql() {
   return kSchema;
+}
+
+const std::vector<SchemaUpgrade>& schema_upgrades() {
+  // Each step must leave the store exactly as schema.sql of its target
+  // version creates it; tests/unit/store_upgrade_test.cc opens a kept
+  // store of every older version and compares.
+  static const std::vector<SchemaUpgrade> steps = {
+      // 1 -> 2: the application id, so a foreign SQLite file is never taken
+      // for a store.
+      {1,
+       "PRAGMA application_id = 1802074227;\n"
+       "UPDATE schema_version SET version = 2;\n"},
+  };
+  return steps;
 }
 
 }  // namespace kix

@@ -1,12 +1,20 @@
--- kix store schema, version 1 (docs/store.md describes every table).
+-- kix store schema, version 2 (docs/store.md describes every table).
+--
+-- This file creates a new store. An older store is brought to this version
+-- by the upgrade steps in store/schema.cc, one version at a time, in one
+-- transaction; docs/store.md lists what each version changed.
 --
 -- All hashes are stored as 32-byte BLOBs (SHA-256), never as hex, so that
 -- keys are compact and a hex prefix becomes a range scan on the key.
 -- Rows are only ever inserted by `kix store add` (and rollback, which adds
 -- a generation); only `kix store gc` and `kix store verify --repair` delete.
 
--- The version of this schema. kix refuses a store whose version it does
--- not know, rather than misreading it.
+-- What makes the file a kix store: SQLite's application id ('kixs') in
+-- the database header, which file(1) and kix read without running a query.
+PRAGMA application_id = 1802074227;
+
+-- The version of this schema. kix upgrades an older store and refuses a
+-- newer one, rather than misreading it.
 CREATE TABLE schema_version (
   version INTEGER NOT NULL
 );
@@ -78,7 +86,7 @@ CREATE TABLE pins (
   time INTEGER NOT NULL
 );
 
-INSERT INTO schema_version (version) VALUES (1);
+INSERT INTO schema_version (version) VALUES (2);
 
 -- dictionaries: zstd dictionaries trained on the store's own manifests
 -- (docs/store.md, "Compression"). Never changed once written; a blob names

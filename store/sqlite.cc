@@ -39,10 +39,10 @@ ErrorKind kind_of(int rc) {
 
 // --- Database ---------------------------------------------------------------
 
-Database::Database(const std::filesystem::path& file) : file_(file) {
-  int rc =
-      sqlite3_open_v2(file.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+Database::Database(const std::filesystem::path& file, Open mode) : file_(file) {
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (mode == Open::kCreate) flags |= SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);
@@ -90,6 +90,10 @@ void Database::exec(std::string_view sql) {
 
 int64_t Database::changes() const {
   return sqlite3_changes64(db_);
+}
+
+bool Database::in_transaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
 }
 
 void Database::fail(int rc, std::string_view what) const {
@@ -240,6 +244,10 @@ void exec_with_retry(Database& db, std::string_view sql) {
 }
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db) {
+  if (db_.in_transaction()) {
+    throw Error(ErrorKind::kInternal,
+                "a transaction was started inside another one on " + db_.file().string());
+  }
   exec_with_retry(db_, mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   open_ = true;
 }

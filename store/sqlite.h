@@ -60,11 +60,14 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// One connection. Opening creates the file; WAL mode and a busy timeout are
-// set so that readers never block writers and writers queue up.
+// One connection, with a busy timeout so that writers queue up.
 class Database {
  public:
-  explicit Database(const std::filesystem::path& file);
+  enum class Open {
+    kExisting,  // the file must exist (kIo otherwise); never created
+    kCreate,    // created when missing
+  };
+  explicit Database(const std::filesystem::path& file, Open mode = Open::kExisting);
   ~Database();
   Database(Database&& other) noexcept;
   Database& operator=(Database&& other) noexcept;
@@ -75,6 +78,8 @@ class Database {
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql) { return Statement(*this, sql); }
   int64_t changes() const;
+  // True inside BEGIN ... COMMIT.
+  bool in_transaction() const;
 
   sqlite3* handle() const { return db_; }
   const std::filesystem::path& file() const { return file_; }

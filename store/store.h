@@ -1,27 +1,46 @@
 // The content-addressed store (DESIGN §7, docs/store.md): blobs, Merkle
-// nodes, roots, per-cluster generations and pins in one SQLite database.
+// nodes, roots, per-cluster generations, pins and deployment records.
 //
-// Every write is one BEGIN IMMEDIATE transaction, so an add is
-// all-or-nothing, a crash at any instant leaves a consistent store, several
-// processes may write at once (they queue for the lock), and garbage
-// collection can never interleave with an add. Reads see the last committed
-// state; wrap several reads in snapshot() to see one consistent state.
+// Store is the interface every command works through. Two implementations:
+//   SqliteStore  (store/sqlite_store.h)  the embedded default, one SQLite
+//                database in a directory, safe for several processes;
+//   MemoryStore  (store/memory_store.h)  everything in maps, for tests and
+//                for callers that need a scratch store.
+// Both keep the same invariants and pass the same contract tests
+// (tests/unit/store_contract_test.cc).
+//
+// Invariants an implementation keeps:
+//   - every write method is all-or-nothing: on an exception nothing of it
+//     is visible;
+//   - a node's blob, every node it references and every node a root lists
+//     are stored whenever the node or root is (gc removes unreachable
+//     objects only);
+//   - hashes are never trusted from the caller: a Graph carries hashes it
+//     computed itself, and imported closures are checked (store/archive.h).
+//
+// Errors: methods throw kix::Error. kNotFound for an object or cluster that
+// is not stored where the method needs one, kInvalidInput for a malformed
+// argument (a cluster name that could be mistaken for a hash), kCorruption
+// when stored data does not match its hash or a listed object is missing,
+// kIo when the operating system or database refuses.
+//
+// Thread-safety: a Store object is used by one thread at a time. Several
+// SqliteStore objects (in one process or many) may use one directory at
+// once; MemoryStore objects share nothing.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "manifest/canonical_json.h"
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
-#include "store/sqlite.h"
-#include "store/zstd_codec.h"
 #include "util/hash.h"
 
 namespace kix {
@@ -31,6 +50,8 @@ struct StoredNode {
   Hash hash;
   Hash blob;
   ResourceId id;
+
+  bool operator==(const StoredNode&) const = default;
 };
 
 // A reference edge between two nodes and why it exists.
@@ -38,6 +59,8 @@ struct StoredRef {
   Hash from;
   Hash to;
   std::string reason;
+
+  bool operator==(const StoredRef&) const = default;
 };
 
 // A whole build: the cluster name it was hashed with ("" when added without
@@ -46,9 +69,14 @@ struct StoredRoot {
   Hash hash;
   std::string cluster;
   std::vector<Hash> nodes;
+
+  bool operator==(const StoredRoot&) const = default;
 };
 
-// One entry of a cluster's history.
+// One entry of a cluster's history. The cluster of a generation is the
+// history it belongs to; its root may have been hashed with another name
+// (a result directory added under a new name keeps the root it was written
+// with).
 struct Generation {
   std::string cluster;
   int64_t number = 0;  // 1, 2, ... in the order they were recorded
@@ -56,6 +84,8 @@ struct Generation {
   int64_t time = 0;  // unix seconds
   std::string message;
   std::string source_revision;
+
+  bool operator==(const Generation&) const = default;
 };
 
 // One successful `kix deploy` of a root to a cluster.
@@ -67,6 +97,8 @@ struct Deployment {
   // The newest generation of `cluster` whose root is `root` when the
   // deployment was recorded; nullopt when the root is no generation of it.
   std::optional<int64_t> generation;
+
+  bool operator==(const Deployment&) const = default;
 };
 
 enum class ObjectKind { kRoot, kNode };
@@ -75,16 +107,22 @@ struct Pin {
   Hash hash;
   ObjectKind kind = ObjectKind::kRoot;
   int64_t time = 0;
+
+  bool operator==(const Pin&) const = default;
 };
 
 struct AddOptions {
-  // With a cluster, the root is hashed with that name and a new generation
-  // of the cluster is recorded. Without, the root's cluster name is "" and
+  // The name the root is hashed with. When unset, `cluster` (or "" without
+  // one). A result directory brings its own (manifest/result_dir.h), so
+  // adding it under another cluster name keeps the root that wrote it.
+  std::optional<std::string> root_cluster;
+  // With a cluster, a new generation of that cluster is recorded. Without,
   // no generation is recorded (such a root is kept by gc only when pinned).
   std::optional<std::string> cluster;
   std::string message;
   std::string source_revision;
-  int64_t time = 0;  // the generation's time, unix seconds
+  int64_t time = 0;  // the generation's and the pin's time, unix seconds
+  bool pin = false;  // also pin the root, in the same transaction
 };
 
 struct AddResult {
@@ -94,151 +132,152 @@ struct AddResult {
   size_t reused_blobs = 0;
   size_t new_nodes = 0;
   uint64_t raw_bytes = 0;      // canonical bytes of all resources
-  uint64_t written_bytes = 0;  // compressed bytes of the new blobs
+  uint64_t written_bytes = 0;  // bytes of the new blobs as stored
   std::optional<int64_t> generation;
+  bool pinned = false;  // the root was pinned by this add (not before)
 };
 
-// The first half of an add: the distinct blobs of a graph, compressed when
-// the store did not have them when prepare_add looked. Refers to the graph,
-// which must outlive it.
-struct PreparedAdd {
-  // Blob::dictionary value for "the dictionary trained by this add".
-  static constexpr int64_t kNewDictionary = -1;
-  struct Blob {
-    Hash hash;
-    size_t manifest = 0;     // index of a manifest with this blob
-    std::string compressed;  // empty: the store had it (checked again on commit)
-    int64_t dictionary = 0;  // dictionaries.id `compressed` needs (0: none)
-  };
-  const Graph* graph = nullptr;
-  AddOptions options;
-  std::vector<Blob> blobs;
-  // A zstd dictionary trained by prepare_add (the store had none and enough
-  // blobs exist); commit_add stores it first. Empty: none.
-  std::string new_dictionary;
+// A request to record a generation of an existing root.
+struct GenerationRequest {
+  std::string cluster;
+  Hash root;
+  std::string message;
+  std::string source_revision;
+  int64_t time = 0;
+};
+
+// A validated closure: roots, nodes, refs and blobs whose every hash was
+// recomputed from content (store/archive.h builds and checks them).
+class Closure;
+struct ImportOptions {
+  bool pin = false;  // pin the closure's roots, in the same transaction
+  int64_t time = 0;  // the pins' time, unix seconds
+};
+struct ImportResult {
+  size_t roots = 0;  // new roots
+  size_t nodes = 0;  // new nodes
+  size_t new_blobs = 0;
+  size_t reused_blobs = 0;
+};
+
+struct GcOptions;
+struct GcResult;
+struct VerifyOptions;
+struct VerifyReport;
+
+// A stored root loaded as a graph (Store::load_graph).
+struct RootGraph {
+  Hash root;
+  std::string cluster;  // the name the root is hashed with
+  Graph graph;
+};
+
+// Ends a read snapshot when destroyed.
+class ReadSnapshot {
+ public:
+  virtual ~ReadSnapshot() = default;
 };
 
 class Store {
  public:
-  // Opens the store in `dir`, creating the directory and an empty database
-  // on first use. Throws kIo when it cannot, kCorruption for a file that is
-  // not a kix store, kConflict for a store of a newer schema version.
-  static Store open(const std::filesystem::path& dir);
+  virtual ~Store() = default;
 
-  const std::filesystem::path& dir() const { return dir_; }
-  std::filesystem::path database_file() const { return dir_ / "store.db"; }
+  // "store /home/me/.local/share/kix/store", "in-memory store": for messages.
+  virtual std::string describe() const = 0;
 
-  // Stores every manifest of `graph` with its references, the root and, with
-  // a cluster, a new generation, in one transaction. Blobs already present
-  // are not compressed again.
-  // Equivalent to commit_add(prepare_add(graph, options)).
-  AddResult add(const Graph& graph, const AddOptions& options);
+  // --- Writing ------------------------------------------------------------
 
-  // The two halves of add(). prepare_add reads (no write lock) and
-  // compresses; commit_add takes the write lock and inserts everything,
-  // first checking again every blob prepare_add found present, since a
-  // garbage collection may have deleted it in between.
-  PreparedAdd prepare_add(const Graph& graph, const AddOptions& options);
-  AddResult commit_add(PreparedAdd& prepared);
+  // Stores every manifest of `graph` with its references, the root and,
+  // with options.cluster, a new generation (and with options.pin a pin), in
+  // one transaction. Blobs already present are not written again. Throws
+  // kInvalidInput for an invalid cluster name (check_cluster_name).
+  virtual AddResult add(const Graph& graph, const AddOptions& options) = 0;
 
-  // Records a new generation of `cluster` pointing at an existing root.
-  Generation append_generation(const std::string& cluster, const Hash& root,
-                               const std::string& message, const std::string& source_revision,
-                               int64_t time);
-
-  // A read transaction: every read made while it lives sees one state.
-  sqlite::Transaction snapshot() {
-    return sqlite::Transaction(db_, sqlite::Transaction::Mode::kRead);
-  }
-
-  // The root with its full node list (decoded when stored as a delta).
-  // Throws kCorruption when a delta or its base is damaged or missing.
-  std::optional<StoredRoot> find_root(const Hash& hash);
-  // Inside a write transaction, before the roots `bases` are deleted:
-  // stores every other root whose node list is a delta against one of
-  // them as a full list, so that no surviving root needs a deleted one.
-  void store_roots_in_full(const std::vector<Hash>& bases);
-  std::optional<StoredNode> find_node(const Hash& hash);
-  // Loads nodes in the order given; throws kCorruption naming a missing one.
-  std::vector<StoredNode> load_nodes(const std::vector<Hash>& hashes);
-  std::vector<StoredRef> refs_from(const Hash& node);
-  std::vector<StoredRef> refs_to(const Hash& node);
-  // Every node reachable from `start` (included), in ascending hash order.
-  std::vector<Hash> closure(const std::vector<Hash>& start);
-
-  bool has_blob(const Hash& blob);
-  // The canonical JSON bytes of a blob, checked against its hash. Throws
-  // kNotFound when absent and kCorruption when the bytes do not match.
-  std::string read_blob(const Hash& blob);
-  Json read_manifest(const Hash& blob);
-  // Decompresses the data of a blobs row compressed with dictionary
-  // `dictionary` (0: none) and checks it expands to `raw_size` bytes. Does
-  // not check the hash. Throws kCorruption, also for a missing or damaged
-  // dictionary.
-  std::string decompress_blob(const Hash& blob, std::string_view data, size_t raw_size,
-                              int64_t dictionary);
-
-  // Roots and nodes whose hex starts with `hex_prefix` (at most `limit`).
-  std::vector<std::pair<Hash, ObjectKind>> find_by_prefix(std::string_view hex_prefix,
-                                                          size_t limit);
-
-  std::vector<std::string> clusters();
-  // All generations of a cluster, oldest first (empty for an unknown name).
-  std::vector<Generation> generations(const std::string& cluster);
-  std::optional<Generation> generation(const std::string& cluster, int64_t number);
-  std::optional<Generation> current_generation(const std::string& cluster);
-  std::vector<Generation> generations_of_root(const Hash& root);
+  // Records a new generation pointing at an existing root (rollback).
+  // Throws kNotFound when the root is not stored.
+  virtual Generation append_generation(const GenerationRequest& request) = 0;
 
   // Records that `root` (which must be stored; kNotFound otherwise) was
   // deployed to `cluster`, with the generation it belongs to. Appends no
   // generation.
-  Deployment record_deployment(const std::string& cluster, const Hash& root, int64_t time,
-                               const std::string& context);
-  // The most recently recorded deployment of `cluster`, if any.
-  std::optional<Deployment> last_deployment(const std::string& cluster);
-  // Every deployment of `cluster`, oldest first.
-  std::vector<Deployment> deployments(const std::string& cluster);
+  virtual Deployment record_deployment(const std::string& cluster, const Hash& root, int64_t time,
+                                       const std::string& context) = 0;
 
   // Returns false when the object was already pinned (pin) or not pinned
   // (unpin). pin throws kNotFound when no such root or node exists.
-  bool pin(const Hash& hash, ObjectKind kind, int64_t time);
-  bool unpin(const Hash& hash);
-  std::vector<Pin> pins();
+  virtual bool pin(const Hash& hash, ObjectKind kind, int64_t time) = 0;
+  virtual bool unpin(const Hash& hash) = 0;
 
-  // For gc and verify, which work on the tables directly.
-  sqlite::Database& database() { return db_; }
-  ZstdCodec& codec() { return codec_; }
+  // Stores a validated closure in one transaction, with options.pin also
+  // pinning its roots. Records no generation.
+  virtual ImportResult import_closure(const Closure& closure,
+                                      const ImportOptions& options = {}) = 0;
 
- private:
-  Store(std::filesystem::path dir, sqlite::Database db);
-  void initialize_schema();
+  // --- Reading ------------------------------------------------------------
 
-  // find_root, also giving the number of deltas applied (when not null).
-  std::optional<StoredRoot> load_root(const Hash& hash, int* depth);
-  // The dictionary with this id, loaded once; nullptr for 0. Throws
-  // kCorruption when it is missing or damaged.
-  const ZstdDictionary* dictionary(int64_t id);
-  // The dictionary the new blobs `fresh` should be compressed with and its
-  // id (nullptr and 0: none). When the store has none and enough blobs
-  // exist, trains one (prepared.new_dictionary, id kNewDictionary).
-  const ZstdDictionary* dictionary_for_new_blobs(PreparedAdd& prepared,
-                                                 const std::vector<std::string_view>& fresh,
-                                                 int64_t& id);
+  // Every read made while the returned object lives sees one state.
+  [[nodiscard]] virtual std::unique_ptr<ReadSnapshot> snapshot() = 0;
 
-  std::filesystem::path dir_;
-  sqlite::Database db_;
-  ZstdCodec codec_;
-  std::map<int64_t, std::unique_ptr<ZstdDictionary>> dictionaries_;
+  // The root with its full node list. Throws kCorruption when its stored
+  // form cannot be decoded.
+  virtual std::optional<StoredRoot> find_root(const Hash& hash) = 0;
+  virtual std::optional<StoredNode> find_node(const Hash& hash) = 0;
+  // Loads nodes in the order given; throws kCorruption naming a missing one.
+  virtual std::vector<StoredNode> load_nodes(const std::vector<Hash>& hashes) = 0;
+  virtual std::vector<StoredRef> refs_from(const Hash& node) = 0;
+  virtual std::vector<StoredRef> refs_to(const Hash& node) = 0;
+  // Every node reachable from `start` (included), in ascending hash order.
+  virtual std::vector<Hash> closure(const std::vector<Hash>& start) = 0;
+
+  virtual bool has_blob(const Hash& blob) = 0;
+  // The canonical JSON bytes of a blob, checked against its hash. Throws
+  // kNotFound when absent and kCorruption when the bytes do not match.
+  virtual std::string read_blob(const Hash& blob) = 0;
+  // read_blob, parsed.
+  Json read_manifest(const Hash& blob);
+
+  // Roots and nodes whose hex starts with `hex_prefix` (at most `limit`),
+  // roots first, each kind in ascending order.
+  virtual std::vector<std::pair<Hash, ObjectKind>> find_by_prefix(std::string_view hex_prefix,
+                                                                  size_t limit) = 0;
+
+  // Names of the clusters that have generations, in ascending order.
+  virtual std::vector<std::string> clusters() = 0;
+  // All generations of a cluster, oldest first (empty for an unknown name).
+  virtual std::vector<Generation> generations(const std::string& cluster) = 0;
+  virtual std::optional<Generation> generation(const std::string& cluster, int64_t number) = 0;
+  virtual std::optional<Generation> current_generation(const std::string& cluster) = 0;
+  // Generations of any cluster whose root is `root`, by cluster and number.
+  virtual std::vector<Generation> generations_of_root(const Hash& root) = 0;
+
+  // The most recently recorded deployment of `cluster`, if any.
+  virtual std::optional<Deployment> last_deployment(const std::string& cluster) = 0;
+  // Every deployment of `cluster`, oldest first.
+  virtual std::vector<Deployment> deployments(const std::string& cluster) = 0;
+
+  // Every pin, in ascending hash order.
+  virtual std::vector<Pin> pins() = 0;
+  bool is_pinned(const Hash& hash);
+
+  // A root's resources as a Graph: its manifests (in ascending node hash
+  // order), the stored reference edges between them with their reasons,
+  // and the node hashes, which are recomputed and checked (kCorruption when
+  // they differ). Throws kNotFound when the root is not stored.
+  RootGraph load_graph(const Hash& root);
+
+  // --- Maintenance (store/gc.h, store/verify.h) ---------------------------
+
+  // Deletes what no kept generation, pin or last deployment keeps alive.
+  // Throws kCorruption, deleting nothing, when what it must keep is
+  // incomplete or damaged (a kept root lists a missing node, a kept node's
+  // blob is missing, the database fails its own check): gc never decides
+  // liveness on damaged data.
+  virtual GcResult collect_garbage(const GcOptions& options) = 0;
+
+  // Re-hashes every object and checks every link; with options.repair,
+  // fixes what can be derived.
+  virtual VerifyReport verify(const VerifyOptions& options) = 0;
 };
-
-// The sorted node list of a root as stored in roots.nodes, and back.
-std::string pack_hashes(const std::vector<Hash>& hashes);
-std::vector<Hash> unpack_hashes(std::string_view bytes);
-// A root's node list as a delta against the (sorted) node list of its base
-// (docs/store.md, "Root deltas"), and back. apply_delta throws kCorruption
-// for a delta that does not fit the base.
-std::string pack_delta(const std::vector<Hash>& base, const std::vector<Hash>& nodes);
-std::vector<Hash> apply_delta(const std::vector<Hash>& base, std::string_view delta);
 
 std::string_view object_kind_name(ObjectKind kind);  // "root" / "node"
 

@@ -1,7 +1,6 @@
 #include "store/verify.h"
 
 #include <algorithm>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "manifest/merkle.h"
@@ -13,216 +12,192 @@ namespace {
 
 using HashSet = std::unordered_set<Hash, HashHasher>;
 
-// The whole index, loaded once: verify is one pass over each table plus
-// in-memory lookups, never one query per object.
-struct Index {
-  std::unordered_map<Hash, StoredNode, HashHasher> nodes;
-  std::unordered_map<Hash, std::vector<Hash>, HashHasher> refs;
-  std::vector<StoredRoot> roots;
-  std::unordered_map<Hash, std::vector<Hash>, HashHasher> roots_of_node;
-  std::unordered_map<Hash, std::vector<std::string>, HashHasher> generations_of_root;
-  std::vector<Generation> generations;
-  std::vector<Pin> pins;
-  HashSet referenced_nodes;  // by a ref edge
-  // Roots whose node list cannot be decoded, with why.
-  std::vector<std::pair<Hash, std::string>> undecodable_roots;
-};
-
-// Blob hash -> identity of its manifest, for the blobs that are sound.
-using BlobIdentities = std::unordered_map<Hash, ResourceId, HashHasher>;
-
-Index load_index(Store& store) {
-  sqlite::Database& db = store.database();
-  Index index;
-  auto nodes = db.prepare("SELECT hash, blob, api_version, kind, namespace, name FROM nodes");
-  while (nodes.step()) {
-    StoredNode n{nodes.column_hash(0), nodes.column_hash(1),
-                 ResourceId{nodes.column_text(2), nodes.column_text(3), nodes.column_text(4),
-                            nodes.column_text(5)}};
-    index.nodes.emplace(n.hash, std::move(n));
-  }
-  auto refs = db.prepare("SELECT src, dst FROM refs");
-  while (refs.step()) {
-    Hash to = refs.column_hash(1);
-    index.refs[refs.column_hash(0)].push_back(to);
-    index.referenced_nodes.insert(to);
-  }
-  auto roots = db.prepare("SELECT hash FROM roots");
-  std::vector<Hash> root_hashes;
-  while (roots.step()) root_hashes.push_back(roots.column_hash(0));
-  for (const Hash& h : root_hashes) {
-    // Decodes node lists stored as deltas; a damaged delta or a missing
-    // base is a bad root.
-    try {
-      StoredRoot r = *store.find_root(h);
-      for (const Hash& n : r.nodes) index.roots_of_node[n].push_back(r.hash);
-      index.roots.push_back(std::move(r));
-    } catch (const Error& e) {
-      index.undecodable_roots.emplace_back(h, e.message());
-    }
-  }
-  auto gens = db.prepare("SELECT cluster, number, root FROM generations ORDER BY cluster, number");
-  while (gens.step()) {
-    Generation g{gens.column_text(0), gens.column_int(1), gens.column_hash(2), 0, {}, {}};
-    index.generations_of_root[g.root].push_back(g.cluster + "@" + std::to_string(g.number));
-    index.generations.push_back(std::move(g));
-  }
-  index.pins = store.pins();
-  return index;
-}
-
-std::string describe_root(const Index& index, const Hash& root) {
-  std::string s = "root " + root.hex();
-  if (auto it = index.generations_of_root.find(root); it != index.generations_of_root.end()) {
-    std::string names;
-    for (auto& n : it->second) names += (names.empty() ? "" : ", ") + n;
-    s += " (" + names + ")";
-  }
-  return s;
-}
-
 std::string describe_node(const StoredNode& n) {
   return n.id.display() + " (node " + n.hash.hex() + ")";
 }
 
-// Resources and roots whose hashes cover any of `nodes`.
-std::vector<std::string> affected_by(const Index& index, const std::vector<Hash>& nodes) {
-  std::vector<std::string> out;
-  std::vector<Hash> roots;
-  for (const Hash& h : nodes) {
-    if (auto it = index.nodes.find(h); it != index.nodes.end())
-      out.push_back(describe_node(it->second));
-    if (auto it = index.roots_of_node.find(h); it != index.roots_of_node.end()) {
-      roots.insert(roots.end(), it->second.begin(), it->second.end());
-    }
-  }
-  std::sort(roots.begin(), roots.end());
-  roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
-  for (const Hash& r : roots) out.push_back(describe_root(index, r));
-  return out;
-}
-
-// Reads the identity a manifest declares, as make_manifest does.
-ResourceId identity_of(const Json& m) {
-  ResourceId id;
-  auto str = [](const Json& obj, const char* key) {
-    auto it = obj.find(key);
-    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  id.api_version = str(m, "apiVersion");
-  id.kind = str(m, "kind");
-  if (auto md = m.find("metadata"); md != m.end() && md->is_object()) {
-    id.ns = str(*md, "namespace");
-    id.name = str(*md, "name");
-  }
-  return id;
-}
-
-class Verifier {
+class Checker {
  public:
-  Verifier(Store& store, const VerifyOptions& options)
-      : store_(store), db_(store.database()), options_(options) {}
+  Checker(const VerifyContents& c, const VerifyOptions& options) : c_(c), options_(options) {
+    for (const StoredNode& n : c_.nodes) nodes_.emplace(n.hash, &n);
+    for (const auto& [src, dsts] : c_.refs) referenced_.insert(dsts.begin(), dsts.end());
+    for (const StoredRoot& r : c_.roots) {
+      stored_roots_.insert(r.hash);
+      for (const Hash& n : r.nodes) roots_of_node_[n].push_back(r.hash);
+    }
+    for (const auto& [r, why] : c_.undecodable_roots) stored_roots_.insert(r);
+    for (const Generation& g : c_.generations) {
+      generations_of_root_[g.root].push_back(g.cluster + "@" + std::to_string(g.number));
+    }
+    for (const Pin& p : c_.pins) pinned_.insert(p.hash);
+  }
 
   VerifyReport run() {
-    index_ = load_index(store_);
-    report_.nodes = index_.nodes.size();
-    report_.roots = index_.roots.size();
-    report_.generations = index_.generations.size();
-    report_.pins = index_.pins.size();
-    check_blobs();
-    check_nodes();
+    report_.blobs = c_.blobs.size();
+    report_.nodes = c_.nodes.size();
+    report_.roots = c_.roots.size() + c_.undecodable_roots.size();
+    report_.generations = c_.generations.size();
+    report_.pins = c_.pins.size();
+    report_.deployments = c_.deployments.size();
+    check_database();
+    check_nodes_and_blobs();
     check_roots();
-    check_generations_and_pins();
+    check_generations_pins_and_deployments();
+    std::stable_sort(
+        report_.problems.begin(), report_.problems.end(),
+        [](const VerifyProblem& a, const VerifyProblem& b) { return a.object < b.object; });
     return std::move(report_);
   }
 
  private:
-  void check_blobs() {
-    auto s = db_.prepare("SELECT hash, raw_size, data, dict FROM blobs");
-    while (s.step()) {
-      ++report_.blobs;
-      Hash h = s.column_hash(0);
-      stored_blobs_.insert(h);
-      std::string why;
-      try {
-        std::string raw = store_.decompress_blob(
-            h, s.column_blob(2), static_cast<size_t>(s.column_int(1)), s.column_int(3));
-        Hash actual = Hash::of(raw);
-        if (actual == h) {
-          identities_.emplace(h, identity_of(Json::parse(raw)));
-          continue;
-        }
-        why = "its content hashes to " + actual.hex();
-      } catch (const Error& e) {
-        why = e.message();
-      } catch (const Json::exception&) {
-        why = "its content is not JSON";
-      }
-      bad_blobs_.emplace(h, why);
+  std::string describe_root(const Hash& root) const {
+    std::string s = "root " + root.hex();
+    if (auto it = generations_of_root_.find(root); it != generations_of_root_.end()) {
+      std::string names;
+      for (const auto& n : it->second) names += (names.empty() ? "" : ", ") + n;
+      s += " (" + names + ")";
     }
+    return s;
   }
 
-  void check_nodes() {
+  // Resources and roots whose hashes cover any of `nodes`.
+  std::vector<std::string> affected_by(const std::vector<Hash>& nodes) const {
+    std::vector<std::string> out;
+    std::vector<Hash> roots;
+    for (const Hash& h : nodes) {
+      if (auto it = nodes_.find(h); it != nodes_.end()) out.push_back(describe_node(*it->second));
+      if (auto it = roots_of_node_.find(h); it != roots_of_node_.end()) {
+        roots.insert(roots.end(), it->second.begin(), it->second.end());
+      }
+    }
+    std::sort(roots.begin(), roots.end());
+    roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
+    for (const Hash& r : roots) out.push_back(describe_root(r));
+    return out;
+  }
+
+  bool reachable_node(const Hash& h) const {
+    return roots_of_node_.count(h) || referenced_.count(h) || pinned_.count(h);
+  }
+
+  void check_database() {
+    if (c_.database_problems.empty()) return;
+    std::string detail;
+    for (size_t i = 0; i < c_.database_problems.size() && i < 5; ++i) {
+      detail += (i ? "; " : "") + c_.database_problems[i];
+    }
+    if (c_.database_problems.size() > 5) {
+      detail += "; and " + std::to_string(c_.database_problems.size() - 5) + " more";
+    }
+    VerifyProblem p{ProblemKind::kDatabase, "database", "fails its consistency check: " + detail};
+    if (c_.only_indexes_damaged) {
+      p.fix = Repair{
+          Repair::Action::kRebuildIndexes, {}, {}, {}, "rebuilt the indexes from the tables"};
+    } else {
+      p.repair =
+          "not repaired: a table is damaged; restore the store from a backup, or export what "
+          "still reads (`kix store export`) into a new store";
+    }
+    add(std::move(p));
+  }
+
+  void check_nodes_and_blobs() {
     std::unordered_map<Hash, std::vector<Hash>, HashHasher> users_of_bad_blob;
-    for (const auto& [hash, node] : index_.nodes) {
-      auto refs_it = index_.refs.find(hash);
-      std::vector<Hash> refs = refs_it == index_.refs.end() ? std::vector<Hash>{} : refs_it->second;
+    HashSet used_blobs;
+    for (const StoredNode& node : c_.nodes) {
+      used_blobs.insert(node.blob);
+      std::vector<Hash> refs;
+      if (auto it = c_.refs.find(node.hash); it != c_.refs.end()) refs = it->second;
       for (const Hash& to : refs) {
-        if (!index_.nodes.count(to)) {
+        if (!nodes_.count(to)) {
           add({ProblemKind::kMissingNode, "node " + to.hex(),
                "referenced by " + describe_node(node) + " but not stored",
-               affected_by(index_, {hash})});
+               affected_by({node.hash})});
         }
       }
-      if (!stored_blobs_.count(node.blob) || bad_blobs_.count(node.blob)) {
-        users_of_bad_blob[node.blob].push_back(hash);
-      } else if (identities_.at(node.blob) != node.id) {
-        VerifyProblem p{ProblemKind::kWrongIdentity,
-                        "node " + hash.hex(),
+      auto blob = c_.blobs.find(node.blob);
+      if (blob == c_.blobs.end() || !blob->second.ok) {
+        users_of_bad_blob[node.blob].push_back(node.hash);
+      } else if (blob->second.identity != node.id) {
+        VerifyProblem p{ProblemKind::kWrongIdentity, "node " + node.hash.hex(),
                         "its identity columns say " + node.id.display() + " but its manifest is " +
-                            identities_.at(node.blob).display(),
-                        {}};
-        if (options_.repair) repair_identity(p, hash, identities_.at(node.blob));
+                            blob->second.identity.display()};
+        p.fix = Repair{Repair::Action::kRewriteIdentity,
+                       node.hash,
+                       blob->second.identity,
+                       {},
+                       "rebuilt the identity columns from the manifest"};
         add(std::move(p));
       }
-      if (node_hash(node.blob, refs) != hash) {
-        VerifyProblem p{ProblemKind::kBadNode, "node " + hash.hex(),
-                        node.id.display() + ": the hash of its blob and refs is " +
-                            node_hash(node.blob, refs).hex(),
-                        affected_by(index_, {hash})};
-        if (options_.repair && !reachable_node(hash)) drop_node(p, hash);
+      Hash actual = node_hash(node.blob, refs);
+      if (actual != node.hash) {
+        VerifyProblem p{ProblemKind::kBadNode, "node " + node.hash.hex(),
+                        node.id.display() + ": the hash of its blob and refs is " + actual.hex(),
+                        affected_by({node.hash})};
+        if (!reachable_node(node.hash)) {
+          p.fix = Repair{Repair::Action::kDeleteNode,
+                         node.hash,
+                         {},
+                         {},
+                         "deleted the node (no root, pin or reference keeps it)"};
+        } else {
+          p.repair = "not repaired: roots or pins still need it";
+        }
         add(std::move(p));
       }
     }
-    for (const auto& [blob, why] : bad_blobs_) {
-      auto users = users_of_bad_blob[blob];
+    for (const auto& [blob, state] : c_.blobs) {
+      if (state.ok) continue;
+      std::vector<Hash> users = users_of_bad_blob[blob];
       std::sort(users.begin(), users.end());
-      VerifyProblem p{ProblemKind::kCorruptBlob, "blob " + blob.hex(), "corrupt: " + why,
-                      affected_by(index_, users)};
-      if (options_.repair) repair_blob(p, blob, users.empty());
+      VerifyProblem p{ProblemKind::kCorruptBlob, "blob " + blob.hex(), "corrupt: " + state.problem,
+                      affected_by(users)};
+      plan_blob_repair(p, blob, !used_blobs.count(blob));
       add(std::move(p));
     }
     for (auto& [blob, users] : users_of_bad_blob) {
-      if (stored_blobs_.count(blob)) continue;
+      if (c_.blobs.count(blob)) continue;
       std::sort(users.begin(), users.end());
       VerifyProblem p{ProblemKind::kMissingBlob, "blob " + blob.hex(), "missing",
-                      affected_by(index_, users)};
-      if (options_.repair) repair_blob(p, blob, false);
+                      affected_by(users)};
+      plan_blob_repair(p, blob, false);
       add(std::move(p));
+    }
+  }
+
+  void plan_blob_repair(VerifyProblem& p, const Hash& blob, bool unused) {
+    if (options_.sources != nullptr) {
+      for (const Manifest& m : *options_.sources) {
+        if (m.blob != blob) continue;
+        p.fix = Repair{Repair::Action::kRestoreBlob,
+                       blob,
+                       {},
+                       m.canonical,
+                       "restored from " + m.location.str()};
+        return;
+      }
+    }
+    if (unused) {
+      p.fix =
+          Repair{Repair::Action::kDeleteBlob, blob, {}, {}, "deleted the blob (no node uses it)"};
+    } else {
+      p.repair = "not repaired: pass the original manifests with --repair --from PATH";
     }
   }
 
   void check_roots() {
-    for (const auto& [hash, why] : index_.undecodable_roots) {
-      add({ProblemKind::kBadRoot, "root " + hash.hex(), why, {describe_root(index_, hash)}});
+    for (const auto& [hash, why] : c_.undecodable_roots) {
+      VerifyProblem p{ProblemKind::kBadRoot, "root " + hash.hex(), why, {describe_root(hash)}};
+      plan_root_repair(p, hash);
+      add(std::move(p));
     }
-    for (const StoredRoot& root : index_.roots) {
+    for (const StoredRoot& root : c_.roots) {
       for (const Hash& n : root.nodes) {
-        if (!index_.nodes.count(n)) {
+        if (!nodes_.count(n)) {
           add({ProblemKind::kMissingNode,
                "node " + n.hex(),
                "listed by a root but not stored",
-               {describe_root(index_, root.hash)}});
+               {describe_root(root.hash)}});
         }
       }
       Hash actual = root_hash(root.cluster, root.nodes);
@@ -230,115 +205,71 @@ class Verifier {
         VerifyProblem p{ProblemKind::kBadRoot,
                         "root " + root.hash.hex(),
                         "its cluster name and node list hash to " + actual.hex(),
-                        {describe_root(index_, root.hash)}};
-        if (options_.repair && !index_.generations_of_root.count(root.hash) && !pinned(root.hash)) {
-          store_.store_roots_in_full({root.hash});
-          auto s = db_.prepare("DELETE FROM roots WHERE hash = ?");
-          s.bind(1, root.hash);
-          s.run();
-          p.repaired = true;
-          p.repair = "deleted the root (no generation or pin refers to it)";
-        }
+                        {describe_root(root.hash)}};
+        plan_root_repair(p, root.hash);
         add(std::move(p));
       }
     }
   }
 
-  void check_generations_and_pins() {
-    HashSet roots;
-    for (const auto& r : index_.roots) roots.insert(r.hash);
-    for (const auto& g : index_.generations) {
-      if (!roots.count(g.root)) {
-        add({ProblemKind::kMissingRoot,
-             "generation " + g.cluster + "@" + std::to_string(g.number),
-             "points at root " + g.root.hex() + ", which is not stored",
-             {}});
-      }
+  void plan_root_repair(VerifyProblem& p, const Hash& root) {
+    if (!generations_of_root_.count(root) && !pinned_.count(root)) {
+      p.fix = Repair{Repair::Action::kDeleteRoot,
+                     root,
+                     {},
+                     {},
+                     "deleted the root (no generation or pin refers to it)"};
+    } else {
+      p.repair = "not repaired: a generation or pin refers to it";
     }
-    for (const auto& pin : index_.pins) {
-      bool exists = pin.kind == ObjectKind::kRoot ? roots.count(pin.hash) > 0
-                                                  : index_.nodes.count(pin.hash) > 0;
-      if (exists) continue;
+  }
+
+  void check_generations_pins_and_deployments() {
+    for (const Generation& g : c_.generations) {
+      if (stored_roots_.count(g.root)) continue;
       VerifyProblem p{ProblemKind::kMissingRoot,
-                      "pin " + pin.hash.hex(),
-                      "pins a " + std::string(object_kind_name(pin.kind)) + " that is not stored",
-                      {}};
-      if (options_.repair) {
-        auto s = db_.prepare("DELETE FROM pins WHERE hash = ?");
-        s.bind(1, pin.hash);
-        s.run();
-        p.repaired = true;
-        p.repair = "removed the pin";
-      }
+                      "generation " + g.cluster + "@" + std::to_string(g.number),
+                      "points at root " + g.root.hex() + ", which is not stored"};
+      p.repair = "not repaired: import the root from another store (kix store import)";
+      add(std::move(p));
+    }
+    for (const Pin& pin : c_.pins) {
+      bool exists = pin.kind == ObjectKind::kRoot ? stored_roots_.count(pin.hash) > 0
+                                                  : nodes_.count(pin.hash) > 0;
+      if (exists) continue;
+      VerifyProblem p{ProblemKind::kMissingRoot, "pin " + pin.hash.hex(),
+                      "pins a " + std::string(object_kind_name(pin.kind)) + " that is not stored"};
+      p.fix = Repair{Repair::Action::kDeletePin, pin.hash, {}, {}, "removed the pin"};
+      add(std::move(p));
+    }
+    HashSet reported;
+    for (const Deployment& d : c_.deployments) {
+      if (stored_roots_.count(d.root) || !reported.insert(d.root).second) continue;
+      VerifyProblem p{ProblemKind::kMissingRoot, "deployment of " + d.cluster,
+                      "records root " + d.root.hex() + ", which is not stored"};
+      p.fix = Repair{Repair::Action::kDeleteDeployments,
+                     d.root,
+                     {},
+                     {},
+                     "removed the deployment records of the missing root"};
       add(std::move(p));
     }
   }
 
-  // --- repairs ---
-
-  void repair_blob(VerifyProblem& p, const Hash& blob, bool unused) {
-    if (options_.sources != nullptr) {
-      for (const Manifest& m : *options_.sources) {
-        if (m.blob != blob) continue;
-        auto s =
-            db_.prepare("INSERT OR REPLACE INTO blobs (hash, raw_size, data) VALUES (?, ?, ?)");
-        s.bind(1, blob)
-            .bind(2, static_cast<int64_t>(m.canonical.size()))
-            .bind_blob(3, store_.codec().compress(m.canonical));
-        s.run();
-        p.repaired = true;
-        p.repair = "restored from " + m.location.str();
-        return;
-      }
-    }
-    if (unused) {
-      auto s = db_.prepare("DELETE FROM blobs WHERE hash = ?");
-      s.bind(1, blob);
-      s.run();
-      p.repaired = true;
-      p.repair = "deleted the blob (no node uses it)";
-    } else {
-      p.repair = "not repaired: pass the original manifests with --repair --from PATH";
-    }
+  void add(VerifyProblem p) {
+    if (!p.fix && p.repair.empty()) p.repair = "not repaired";
+    report_.problems.push_back(std::move(p));
   }
 
-  void repair_identity(VerifyProblem& p, const Hash& node, const ResourceId& id) {
-    auto s = db_.prepare(
-        "UPDATE nodes SET api_version = ?, kind = ?, namespace = ?, name = ? WHERE hash = ?");
-    s.bind(1, id.api_version).bind(2, id.kind).bind(3, id.ns).bind(4, id.name).bind(5, node);
-    s.run();
-    p.repaired = true;
-    p.repair = "rebuilt the identity columns from the manifest";
-  }
-
-  void drop_node(VerifyProblem& p, const Hash& node) {
-    for (const char* sql : {"DELETE FROM refs WHERE src = ?", "DELETE FROM nodes WHERE hash = ?"}) {
-      auto s = db_.prepare(sql);
-      s.bind(1, node);
-      s.run();
-    }
-    p.repaired = true;
-    p.repair = "deleted the node (no root, pin or reference keeps it)";
-  }
-
-  bool pinned(const Hash& h) const {
-    return std::any_of(index_.pins.begin(), index_.pins.end(),
-                       [&](const Pin& pin) { return pin.hash == h; });
-  }
-  bool reachable_node(const Hash& h) const {
-    return index_.roots_of_node.count(h) || index_.referenced_nodes.count(h) || pinned(h);
-  }
-
-  void add(VerifyProblem p) { report_.problems.push_back(std::move(p)); }
-
-  Store& store_;
-  sqlite::Database& db_;
+  const VerifyContents& c_;
   const VerifyOptions& options_;
-  Index index_;
+  std::unordered_map<Hash, const StoredNode*, HashHasher> nodes_;
+  HashSet referenced_;
+  HashSet stored_roots_;
+  HashSet pinned_;
+  std::unordered_map<Hash, std::vector<Hash>, HashHasher> roots_of_node_;
+  std::unordered_map<Hash, std::vector<std::string>, HashHasher> generations_of_root_;
   VerifyReport report_;
-  HashSet stored_blobs_;
-  std::unordered_map<Hash, std::string, HashHasher> bad_blobs_;
-  BlobIdentities identities_;
 };
 
 }  // namespace
@@ -348,17 +279,39 @@ bool VerifyReport::ok() const {
                      [](const VerifyProblem& p) { return p.repaired; });
 }
 
-VerifyReport verify_store(Store& store, const VerifyOptions& options) {
-  // A snapshot for a check, the write lock for a repair: either way the
-  // tables are read in one consistent state.
-  sqlite::Transaction t(store.database(), options.repair ? sqlite::Transaction::Mode::kWrite
-                                                         : sqlite::Transaction::Mode::kRead);
-  VerifyReport report = Verifier(store, options).run();
-  std::stable_sort(
-      report.problems.begin(), report.problems.end(),
-      [](const VerifyProblem& a, const VerifyProblem& b) { return a.object < b.object; });
-  if (options.repair) t.commit();
-  return report;
+BlobState check_blob_bytes(const Hash& hash, std::string_view raw) {
+  BlobState state;
+  Hash actual = Hash::of(raw);
+  if (actual != hash) {
+    state.problem = "its content hashes to " + actual.hex();
+    return state;
+  }
+  Json value;
+  try {
+    value = Json::parse(raw);
+  } catch (const Json::exception&) {
+    state.problem = "its content is not JSON";
+    return state;
+  }
+  try {
+    // A manifest's identity, and canonical bytes: every hash above a blob
+    // assumes both.
+    Manifest m = make_manifest(std::move(value), {});
+    if (m.canonical != raw) {
+      state.problem = "its content is not in canonical form (RFC 8785)";
+      return state;
+    }
+    state.identity = m.id;
+  } catch (const Error& e) {
+    state.problem = "its content is not a manifest: " + e.message();
+    return state;
+  }
+  state.ok = true;
+  return state;
+}
+
+VerifyReport check_store_contents(const VerifyContents& contents, const VerifyOptions& options) {
+  return Checker(contents, options).run();
 }
 
 }  // namespace kix

@@ -56,9 +56,10 @@ struct Model {
   std::vector<Hash> added;  // every root ever added, for pin/unpin targets
 };
 
-std::set<Hash> all_hashes(Store& store, const char* table) {
+std::set<Hash> all_hashes(SqliteStore& store, const char* table) {
   std::set<Hash> out;
-  auto s = store.database().prepare(std::string("SELECT hash FROM ") + table);
+  auto db = testing::raw_database(store);
+  auto s = db.prepare(std::string("SELECT hash FROM ") + table);
   while (s.step()) out.insert(s.column_hash(0));
   return out;
 }
@@ -98,14 +99,14 @@ void apply(Store& store, Model& model, const Op& op) {
       options.keep_generations = 1;
       for (auto& [cluster, roots] : model.generations) roots.erase(roots.begin(), roots.end() - 1);
     }
-    collect_garbage(store, options);
+    store.collect_garbage(options);
     std::set<Hash> kept(model.pinned);
     for (const auto& [cluster, roots] : model.generations) kept.insert(roots.begin(), roots.end());
     std::erase_if(model.roots, [&](const auto& entry) { return !kept.count(entry.first); });
   }
 }
 
-void check(Store& store, const Model& model) {
+void check(SqliteStore& store, const Model& model) {
   std::set<Hash> expected_roots, expected_nodes;
   for (const auto& [root, nodes] : model.roots) {
     expected_roots.insert(root);
@@ -129,13 +130,14 @@ void check(Store& store, const Model& model) {
 RC_GTEST_PROP(StoreModel, BehavesLikeAnInMemoryModel, ()) {
   auto ops = *rc::gen::resize(30, rc::gen::container<std::vector<Op>>(gen_op()));
   testing::TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Model model;
   for (const Op& op : ops) {
     apply(store, model, op);
     check(store, model);
   }
-  RC_ASSERT(verify_store(store, {}).ok());
+  RC_ASSERT(store.verify({}).ok());
 }
 
 // --- YAML round trip --------------------------------------------------------------

@@ -1,4 +1,4 @@
-#include "store/store_archive.h"
+#include "store/archive.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -60,7 +60,7 @@ class StoreArchive : public ::testing::Test {
   // The archive of `root` unpacked with GNU tar into dir/unpacked.
   std::filesystem::path unpack_export() {
     std::filesystem::path archive = dir.path() / "export.tar.zst";
-    write_file(archive, export_archive(source, {root}, {}));
+    write_file(archive, write_archive(export_closure(source, {root}, {})));
     std::filesystem::path out = dir.path() / "unpacked";
     std::filesystem::create_directories(out);
     shell("tar --zstd -xf " + archive.string() + " -C " + out.string());
@@ -78,35 +78,38 @@ class StoreArchive : public ::testing::Test {
   }
 
   TempDir dir;
-  Store source = Store::open(dir.path() / "a");
+  std::unique_ptr<SqliteStore> source_owner = SqliteStore::open(dir.path() / "a");
+  SqliteStore& source = *source_owner;
   Graph graph;
   Hash root;
 };
 
 TEST_F(StoreArchive, RoundTripsARootIntoAnotherStore) {
-  std::string archive = export_archive(source, {root}, {});
-  ArchiveContents contents = read_archive(archive);
-  EXPECT_EQ(contents.roots.size(), 1u);
-  EXPECT_EQ(contents.nodes.size(), 3u);
-  EXPECT_EQ(contents.blobs.size(), 3u);
-  Store target = Store::open(dir.path() / "b");
-  ImportResult r = import_archive(target, contents);
+  std::string archive = write_archive(export_closure(source, {root}, {}));
+  Closure contents = read_archive(archive);
+  EXPECT_EQ(contents.roots().size(), 1u);
+  EXPECT_EQ(contents.nodes().size(), 3u);
+  EXPECT_EQ(contents.blobs().size(), 3u);
+  auto target_owner = SqliteStore::open(dir.path() / "b");
+  SqliteStore& target = *target_owner;
+  ImportResult r = target.import_closure(contents);
   EXPECT_EQ(r.roots, 1u);
   EXPECT_EQ(r.new_blobs, 3u);
   EXPECT_EQ(target.find_root(root)->nodes, source.find_root(root)->nodes);
   EXPECT_EQ(target.refs_from(graph.nodes[1]).size(), 1u);
-  EXPECT_TRUE(verify_store(target, {}).ok());
-  EXPECT_EQ(import_archive(target, contents).new_blobs, 0u);  // idempotent
+  EXPECT_TRUE(target.verify({}).ok());
+  EXPECT_EQ(target.import_closure(contents).new_blobs, 0u);  // idempotent
 }
 
 TEST_F(StoreArchive, ExportsANodeWithItsClosureOnly) {
-  ArchiveContents contents = read_archive(export_archive(source, {}, {graph.nodes[1]}));
-  EXPECT_TRUE(contents.roots.empty());
-  EXPECT_EQ(contents.nodes.size(), 2u);  // the Deployment and its ConfigMap
+  Closure contents = read_archive(write_archive(export_closure(source, {}, {graph.nodes[1]})));
+  EXPECT_TRUE(contents.roots().empty());
+  EXPECT_EQ(contents.nodes().size(), 2u);  // the Deployment and its ConfigMap
 }
 
 TEST_F(StoreArchive, TheSameClosureGivesTheSameBytes) {
-  EXPECT_EQ(export_archive(source, {root}, {}), export_archive(source, {root}, {}));
+  EXPECT_EQ(write_archive(export_closure(source, {root}, {})),
+            write_archive(export_closure(source, {root}, {})));
 }
 
 TEST_F(StoreArchive, GnuTarReadsTheExportAndItsRepackIsAccepted) {
@@ -117,9 +120,9 @@ TEST_F(StoreArchive, GnuTarReadsTheExportAndItsRepackIsAccepted) {
     blobs += " blobs/" + e.path().filename().string();
   }
   // GNU tar's own format (not pax), packed by hand: still a valid archive.
-  ArchiveContents contents = read_archive(gnu_tar(unpacked, "kix-archive.json" + blobs));
-  EXPECT_EQ(contents.roots.size(), 1u);
-  EXPECT_EQ(contents.blobs.size(), 3u);
+  Closure contents = read_archive(gnu_tar(unpacked, "kix-archive.json" + blobs));
+  EXPECT_EQ(contents.roots().size(), 1u);
+  EXPECT_EQ(contents.blobs().size(), 3u);
 }
 
 TEST_F(StoreArchive, RejectsTamperedContent) {
@@ -137,7 +140,7 @@ TEST_F(StoreArchive, RejectsTamperedContent) {
     }
   }
   ASSERT_TRUE(changed);
-  EXPECT_NE(error_of(gnu_tar(unpacked, "kix-archive.json" + blobs)).find("does not match"),
+  EXPECT_NE(error_of(gnu_tar(unpacked, "kix-archive.json" + blobs)).find("hashes to"),
             std::string::npos);
 }
 
@@ -211,12 +214,13 @@ TEST_F(StoreArchive, CountsHeadersTowardsTheExpandedSizeLimit) {
 TEST_F(StoreArchive, RejectsTooManyEntries) {
   ArchiveLimits limits;
   limits.max_entries = 2;
-  EXPECT_NE(error_of(export_archive(source, {root}, {}), limits).find("too many entries"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(write_archive(export_closure(source, {root}, {})), limits).find("too many entries"),
+      std::string::npos);
 }
 
 TEST_F(StoreArchive, RejectsBrokenStreamsAndUncompressedTars) {
-  std::string archive = export_archive(source, {root}, {});
+  std::string archive = write_archive(export_closure(source, {root}, {}));
   EXPECT_NE(error_of("").find("empty"), std::string::npos);
   EXPECT_NE(error_of(archive.substr(0, archive.size() / 2)).find("truncated"), std::string::npos);
   EXPECT_NE(error_of("not zstd at all").find("zstd"), std::string::npos);

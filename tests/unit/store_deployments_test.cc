@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "store/store.h"
+#include "store/sqlite_store.h"
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
 
@@ -15,7 +15,8 @@ using testing::TempDir;
 class StoreDeployments : public ::testing::Test {
  protected:
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph first = graph_of({config_map("cfg", "1")});
   Graph second = graph_of({config_map("cfg", "2")});
 };

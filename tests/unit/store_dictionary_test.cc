@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "store/store.h"
+#include "store/sqlite_store.h"
 #include "store/verify.h"
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
@@ -55,14 +55,18 @@ Graph deployments(int first, int count, const std::string& image_tag = "1.0") {
   return graph_of(values);
 }
 
-int64_t query_int(Store& store, const std::string& sql) {
-  auto s = store.database().prepare(sql);
+int64_t query_int(SqliteStore& store, const std::string& sql) {
+  auto s_db = testing::raw_database(store);
+
+  auto s = s_db.prepare(sql);
   EXPECT_TRUE(s.step()) << sql;
   return s.column_int(0);
 }
 
-int64_t dictionary_of(Store& store, const Hash& blob) {
-  auto s = store.database().prepare("SELECT dict FROM blobs WHERE hash = ?");
+int64_t dictionary_of(SqliteStore& store, const Hash& blob) {
+  auto s_db = testing::raw_database(store);
+
+  auto s = s_db.prepare("SELECT dict FROM blobs WHERE hash = ?");
   s.bind(1, blob);
   EXPECT_TRUE(s.step());
   return s.column_int(0);
@@ -70,7 +74,8 @@ int64_t dictionary_of(Store& store, const Hash& blob) {
 
 TEST(StoreDictionary, SmallStoresCompressEachBlobOnItsOwn) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   store.add(deployments(0, 20), in_cluster("prod"));
   EXPECT_EQ(query_int(store, "SELECT count(*) FROM dictionaries"), 0);
   EXPECT_EQ(query_int(store, "SELECT count(*) FROM blobs WHERE dict <> 0"), 0);
@@ -80,24 +85,27 @@ TEST(StoreDictionary, TrainsOneDictionaryAndEveryBlobRoundTrips) {
   TempDir dir;
   Graph g = deployments(0, 600);
   {
-    Store store = Store::open(dir.path());
+    auto store_owner = SqliteStore::open(dir.path());
+    SqliteStore& store = *store_owner;
     store.add(g, in_cluster("prod"));
     EXPECT_EQ(query_int(store, "SELECT count(*) FROM dictionaries"), 1);
     EXPECT_EQ(query_int(store, "SELECT count(*) FROM blobs WHERE dict = 0"), 0);
   }
   // A fresh process reads them with the stored dictionary.
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   for (const Manifest& m : g.manifests) {
     EXPECT_EQ(dictionary_of(store, m.blob), 1);
     EXPECT_EQ(store.read_blob(m.blob), m.canonical);
   }
-  EXPECT_TRUE(verify_store(store, {}).ok());
+  EXPECT_TRUE(store.verify({}).ok());
 }
 
 TEST(StoreDictionary, DictionaryCompressesBetterThanSingleBlobs) {
   TempDir with_dictionary, without;
   Graph large = deployments(0, 600);
-  Store a = Store::open(with_dictionary.path());
+  auto a_owner = SqliteStore::open(with_dictionary.path());
+  SqliteStore& a = *a_owner;
   AddResult trained = a.add(large, in_cluster("prod"));
   ZstdCodec codec;
   uint64_t plain = 0;
@@ -107,7 +115,8 @@ TEST(StoreDictionary, DictionaryCompressesBetterThanSingleBlobs) {
 
 TEST(StoreDictionary, BlobsStoredBeforeTheDictionaryStayReadable) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph early = deployments(10000, 30);
   store.add(early, in_cluster("prod"));
   store.add(deployments(0, 600), in_cluster("prod"));
@@ -116,13 +125,14 @@ TEST(StoreDictionary, BlobsStoredBeforeTheDictionaryStayReadable) {
     EXPECT_EQ(dictionary_of(store, m.blob), 0);
     EXPECT_EQ(store.read_blob(m.blob), m.canonical);
   }
-  EXPECT_TRUE(verify_store(store, {}).ok());
+  EXPECT_TRUE(store.verify({}).ok());
 }
 
 TEST(StoreDictionary, LaterAddsReuseTheStoredDictionary) {
   TempDir dir;
-  Store::open(dir.path()).add(deployments(0, 600), in_cluster("prod"));
-  Store store = Store::open(dir.path());
+  SqliteStore::open(dir.path())->add(deployments(0, 600), in_cluster("prod"));
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph next = deployments(0, 5, "2.0");
   AddResult r = store.add(next, in_cluster("prod"));
   EXPECT_EQ(r.new_blobs, 5u);
@@ -135,22 +145,27 @@ TEST(StoreDictionary, LaterAddsReuseTheStoredDictionary) {
 
 TEST(StoreDictionary, VerifyCatchesACorruptedDictionaryCompressedBlob) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = deployments(0, 600);
   store.add(g, in_cluster("prod"));
   const Hash& victim = g.manifests[17].blob;
   ASSERT_EQ(dictionary_of(store, victim), 1);
-  auto read = store.database().prepare("SELECT data FROM blobs WHERE hash = ?");
+  auto read_db = testing::raw_database(store);
+
+  auto read = read_db.prepare("SELECT data FROM blobs WHERE hash = ?");
   read.bind(1, victim);
   ASSERT_TRUE(read.step());
   std::string data(read.column_blob(0));
   read.reset();
   data[data.size() / 2] ^= 0x10;
-  auto write = store.database().prepare("UPDATE blobs SET data = ? WHERE hash = ?");
+  auto write_db = testing::raw_database(store);
+
+  auto write = write_db.prepare("UPDATE blobs SET data = ? WHERE hash = ?");
   write.bind_blob(1, data).bind(2, victim);
   write.run();
 
-  VerifyReport r = verify_store(store, {});
+  VerifyReport r = store.verify({});
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_EQ(r.problems[0].kind, ProblemKind::kCorruptBlob);
   EXPECT_EQ(r.problems[0].object, "blob " + victim.hex());
@@ -161,18 +176,20 @@ TEST(StoreDictionary, AMissingDictionaryMakesItsBlobsCorruptNotUnreadableStore) 
   TempDir dir;
   Graph g = deployments(0, 600);
   {
-    Store store = Store::open(dir.path());
+    auto store_owner = SqliteStore::open(dir.path());
+    SqliteStore& store = *store_owner;
     store.add(g, in_cluster("prod"));
-    store.database().exec("DELETE FROM dictionaries");
+    testing::raw_database(store).exec("DELETE FROM dictionaries");
   }
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   try {
     store.read_blob(g.manifests[0].blob);
     FAIL() << "read a blob without its dictionary";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kCorruption);
   }
-  VerifyReport r = verify_store(store, {});
+  VerifyReport r = store.verify({});
   EXPECT_EQ(r.problems.size(), g.manifests.size());
   for (const auto& p : r.problems) EXPECT_EQ(p.kind, ProblemKind::kCorruptBlob);
 }
@@ -180,7 +197,8 @@ TEST(StoreDictionary, AMissingDictionaryMakesItsBlobsCorruptNotUnreadableStore) 
 TEST(StoreWal, LeavesNoLargeLogBehindAfterALargeAdd) {
   TempDir dir;
   {
-    Store store = Store::open(dir.path());
+    auto store_owner = SqliteStore::open(dir.path());
+    SqliteStore& store = *store_owner;
     store.add(deployments(0, 2000), in_cluster("prod"));
     store.add(deployments(0, 2000, "2.0"), in_cluster("prod"));
   }

@@ -15,7 +15,8 @@ using testing::TempDir;
 
 TEST(StoreDiff, CountsIdenticalModifiedDependencyOnlyAddedAndRemoved) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   auto a = store.add(graph_of({config_map("cfg", "1"), deployment("web", "nginx", "cfg"),
                                config_map("same", "x"), config_map("gone", "y")}),
                      in_cluster("prod"));
@@ -39,7 +40,8 @@ TEST(StoreDiff, CountsIdenticalModifiedDependencyOnlyAddedAndRemoved) {
 
 TEST(StoreDiff, ARootEqualsItself) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   auto a = store.add(graph_of({config_map("cfg", "1")}), {});
   auto nodes = store.find_root(a.root)->nodes;
   StoreDiff d = diff_stored(store, nodes, nodes);
@@ -49,7 +51,8 @@ TEST(StoreDiff, ARootEqualsItself) {
 
 TEST(StoreDiff, PairsResourcesAcrossApiVersions) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Json v1 = config_map("x", "1");
   v1["apiVersion"] = "example.com/v1";
   v1["kind"] = "Thing";

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "store/verify.h"
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
 
@@ -16,11 +19,12 @@ using testing::TempDir;
 
 TEST(Gc, KeepsEveryGenerationByDefaultAndFreesUnrootedAdds) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   AddResult kept1 = store.add(graph_of({config_map("a", "1")}), in_cluster("prod"));
   AddResult kept2 = store.add(graph_of({config_map("a", "2")}), in_cluster("prod"));
   AddResult loose = store.add(graph_of({config_map("loose", "x")}), {});
-  GcResult r = collect_garbage(store, {});
+  GcResult r = store.collect_garbage({});
   EXPECT_EQ(r.generations, 0u);
   EXPECT_EQ(r.roots, 1u);
   EXPECT_EQ(r.nodes, 1u);
@@ -32,11 +36,12 @@ TEST(Gc, KeepsEveryGenerationByDefaultAndFreesUnrootedAdds) {
 
 TEST(Gc, KeepsObjectsReachableFromPins) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1"), deployment("web", "nginx", "a"), config_map("b", "2")});
   AddResult r = store.add(g, {});
   store.pin(g.nodes[1], ObjectKind::kNode, 1);  // the Deployment, which references "a"
-  collect_garbage(store, {});
+  store.collect_garbage({});
   EXPECT_FALSE(store.find_root(r.root));
   EXPECT_TRUE(store.find_node(g.nodes[0]));
   EXPECT_TRUE(store.find_node(g.nodes[1]));
@@ -46,13 +51,14 @@ TEST(Gc, KeepsObjectsReachableFromPins) {
 
   AddResult pinned_root = store.add(graph_of({config_map("c", "3")}), {});
   store.pin(pinned_root.root, ObjectKind::kRoot, 1);
-  collect_garbage(store, {});
+  store.collect_garbage({});
   EXPECT_TRUE(store.find_root(pinned_root.root));
 }
 
 TEST(Gc, KeepGenerationsDeletesOlderOnesButNeverTheCurrent) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   std::vector<Hash> roots;
   for (int i = 0; i < 4; ++i) {
     roots.push_back(
@@ -60,7 +66,7 @@ TEST(Gc, KeepGenerationsDeletesOlderOnesButNeverTheCurrent) {
   }
   GcOptions options;
   options.keep_generations = 2;
-  GcResult r = collect_garbage(store, options);
+  GcResult r = store.collect_garbage(options);
   EXPECT_EQ(r.generations, 2u);
   EXPECT_EQ(r.roots, 2u);
   auto gens = store.generations("prod");
@@ -74,7 +80,8 @@ TEST(Gc, KeepGenerationsDeletesOlderOnesButNeverTheCurrent) {
 
 TEST(Gc, KeepsTheLastDeployedRootWhateverTheGenerationOptions) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   std::vector<Hash> roots;
   for (int i = 0; i < 4; ++i) {
     roots.push_back(
@@ -84,7 +91,7 @@ TEST(Gc, KeepsTheLastDeployedRootWhateverTheGenerationOptions) {
   store.record_deployment("prod", roots[1], 20, "");
   GcOptions options;
   options.keep_generations = 1;
-  collect_garbage(store, options);
+  store.collect_garbage(options);
   EXPECT_TRUE(store.find_root(roots[1])) << "the deployed root survives";
   EXPECT_FALSE(store.find_root(roots[0])) << "an earlier deployment keeps nothing";
   EXPECT_FALSE(store.find_root(roots[2]));
@@ -96,25 +103,27 @@ TEST(Gc, KeepsTheLastDeployedRootWhateverTheGenerationOptions) {
 
 TEST(Gc, OlderThanKeepsRecentGenerationsAndTheCurrentOne) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   store.add(graph_of({config_map("a", "1")}), in_cluster("prod", 100));
   store.add(graph_of({config_map("a", "2")}), in_cluster("prod", 200));
   store.add(graph_of({config_map("b", "1")}), in_cluster("old", 100));
   GcOptions options;
   options.older_than_seconds = 50;
   options.now = 220;
-  collect_garbage(store, options);
+  store.collect_garbage(options);
   EXPECT_EQ(store.generations("prod").size(), 1u);
   EXPECT_EQ(store.generations("old").size(), 1u);  // current, though old
 }
 
 TEST(Gc, DryRunDeletesNothing) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   AddResult loose = store.add(graph_of({config_map("loose", "x")}), {});
   GcOptions options;
   options.dry_run = true;
-  GcResult r = collect_garbage(store, options);
+  GcResult r = store.collect_garbage(options);
   EXPECT_EQ(r.roots, 1u);
   EXPECT_GT(r.blob_bytes, 0u);
   EXPECT_TRUE(store.find_root(loose.root));
@@ -122,28 +131,147 @@ TEST(Gc, DryRunDeletesNothing) {
 
 TEST(Gc, SharedBlobsSurviveWhileAnyKeptNodeUsesThem) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   // Same ConfigMap in two builds: one blob, kept by the surviving build.
   store.add(graph_of({config_map("a", "1"), config_map("b", "1")}), {});
   Graph kept = graph_of({config_map("a", "1")});
   store.add(kept, in_cluster("prod"));
-  collect_garbage(store, {});
+  store.collect_garbage({});
   EXPECT_EQ(store.read_blob(kept.manifests[0].blob), kept.manifests[0].canonical);
 }
 
 TEST(Gc, AnAddRewritesABlobCollectedBetweenPrepareAndCommit) {
   TempDir dir;
-  Store writer = Store::open(dir.path());
-  Store collector = Store::open(dir.path());  // another process, in effect
+  auto writer_owner = SqliteStore::open(dir.path());
+  SqliteStore& writer = *writer_owner;
+  auto collector_owner = SqliteStore::open(dir.path());
+  SqliteStore& collector = *collector_owner;  // another process, in effect
   Graph g = graph_of({config_map("a", "1"), config_map("b", "2")});
   writer.add(g, {});  // unrooted: garbage as soon as gc runs
   PreparedAdd prepared = writer.prepare_add(g, in_cluster("prod"));
   for (const auto& blob : prepared.blobs) EXPECT_TRUE(blob.compressed.empty());  // reuse planned
-  EXPECT_EQ(collect_garbage(collector, {}).blobs, 2u);
+  EXPECT_EQ(collector.collect_garbage({}).blobs, 2u);
   AddResult r = writer.commit_add(prepared);
   EXPECT_EQ(r.new_blobs, 2u);
   for (const Manifest& m : g.manifests) EXPECT_EQ(collector.read_blob(m.blob), m.canonical);
   EXPECT_TRUE(collector.find_root(r.root));
+}
+
+// A prod store with two generations, the first one's ConfigMap shared with
+// nothing; closed, so that its database is a single file.
+struct DamagedStore {
+  TempDir dir;
+  Graph first = graph_of({config_map("a", "1"), deployment("web", "nginx:1", "a")});
+  Graph second = graph_of({config_map("a", "2"), deployment("web", "nginx:1", "a")});
+  DamagedStore() {
+    auto store = SqliteStore::open(dir.path());
+    store->add(first, in_cluster("prod", 1));
+    store->add(second, in_cluster("prod", 2));
+  }
+  std::filesystem::path file() const { return dir.path() / "store.db"; }
+  void exec(const std::string& sql) { sqlite::Database(file()).exec(sql); }
+  size_t rows(const std::string& table) {
+    sqlite::Database db(file());
+    auto s = db.prepare("SELECT count(*) FROM " + table + " NOT INDEXED");
+    s.step();
+    return static_cast<size_t>(s.column_int(0));
+  }
+  // Flips one byte near the end of the first page of `index`, where its
+  // last cell's key is.
+  void flip_index_byte(const std::string& index) {
+    int64_t page = 0, page_size = 0;
+    {
+      sqlite::Database db(file());
+      auto s = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = ?");
+      s.bind(1, index);
+      ASSERT_TRUE(s.step());
+      page = s.column_int(0);
+      auto size = db.prepare("PRAGMA page_size");
+      size.step();
+      page_size = size.column_int(0);
+    }
+    std::fstream f(file(), std::ios::in | std::ios::out | std::ios::binary);
+    std::streamoff offset = (page - 1) * page_size + page_size - 20;
+    f.seekg(offset);
+    char c = 0;
+    f.read(&c, 1);
+    c ^= 0x01;
+    f.seekp(offset);
+    f.write(&c, 1);
+  }
+};
+
+ErrorKind gc_error(const std::filesystem::path& dir) {
+  GcOptions options;
+  options.keep_generations = 1;
+  try {
+    SqliteStore::open(dir)->collect_garbage(options);
+  } catch (const Error& e) {
+    EXPECT_NE(e.hint().find("kix store verify"), std::string::npos) << e.render();
+    return e.kind();
+  }
+  ADD_FAILURE() << "gc ran";
+  return ErrorKind::kInternal;
+}
+
+TEST(Gc, RefusesToRunWhenAnIndexIsDamagedAndVerifyRepairsIt) {
+  DamagedStore s;
+  s.flip_index_byte("nodes_by_blob");
+  size_t blobs = s.rows("blobs"), nodes = s.rows("nodes");
+  EXPECT_EQ(gc_error(s.dir.path()), ErrorKind::kCorruption);
+  EXPECT_EQ(s.rows("blobs"), blobs);
+  EXPECT_EQ(s.rows("nodes"), nodes);
+
+  VerifyReport report = SqliteStore::open(s.dir.path())->verify({});
+  EXPECT_FALSE(report.ok());
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0].kind, ProblemKind::kDatabase);
+  EXPECT_NE(report.problems[0].message.find("nodes_by_blob"), std::string::npos);
+
+  VerifyOptions repair;
+  repair.repair = true;
+  EXPECT_TRUE(SqliteStore::open(s.dir.path())->verify(repair).ok());
+  EXPECT_TRUE(SqliteStore::open(s.dir.path())->verify({}).problems.empty());
+  GcOptions options;
+  options.keep_generations = 1;
+  GcResult r = SqliteStore::open(s.dir.path())->collect_garbage(options);
+  EXPECT_EQ(r.roots, 1u);
+  EXPECT_EQ(r.blobs, 1u);  // the first ConfigMap; the Deployment's blob is shared
+}
+
+TEST(Gc, RefusesToRunWhenAKeptRootListsAMissingNode) {
+  DamagedStore s;
+  Hash victim = s.second.nodes[1];
+  sqlite::Database db(s.file());
+  auto drop = db.prepare("DELETE FROM nodes WHERE hash = ?");
+  drop.bind(1, victim);
+  drop.run();
+  size_t blobs = s.rows("blobs");
+  EXPECT_EQ(gc_error(s.dir.path()), ErrorKind::kCorruption);
+  EXPECT_EQ(s.rows("blobs"), blobs);
+}
+
+TEST(Gc, RefusesToRunWhenAKeptNodesBlobIsMissing) {
+  DamagedStore s;
+  sqlite::Database db(s.file());
+  auto drop = db.prepare("DELETE FROM blobs WHERE hash = ?");
+  drop.bind(1, s.second.manifests[0].blob);
+  drop.run();
+  size_t nodes = s.rows("nodes");
+  EXPECT_EQ(gc_error(s.dir.path()), ErrorKind::kCorruption);
+  EXPECT_EQ(s.rows("nodes"), nodes);
+}
+
+TEST(Gc, RefusesToRunWhenAGenerationsRootIsMissing) {
+  DamagedStore s;
+  sqlite::Database db(s.file());
+  auto drop = db.prepare("DELETE FROM roots WHERE hash = ?");
+  drop.bind(1, s.second.root("prod"));
+  drop.run();
+  size_t blobs = s.rows("blobs");
+  EXPECT_EQ(gc_error(s.dir.path()), ErrorKind::kCorruption);
+  EXPECT_EQ(s.rows("blobs"), blobs);
 }
 
 TEST(Gc, ParsesDurations) {

@@ -33,7 +33,8 @@ class StoreRef : public ::testing::Test {
   }
 
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g1, g2;
   Hash r1, r2;
 };

@@ -2,7 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "store/gc.h"
-#include "store/store.h"
+#include "store/root_encoding.h"
+#include "store/sqlite_store.h"
 #include "store/verify.h"
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
@@ -25,8 +26,10 @@ Graph generation(int g) {
   return graph_of(values);
 }
 
-bool stored_as_delta(Store& store, const Hash& root) {
-  auto s = store.database().prepare("SELECT base IS NOT NULL FROM roots WHERE hash = ?");
+bool stored_as_delta(SqliteStore& store, const Hash& root) {
+  auto s_db = testing::raw_database(store);
+
+  auto s = s_db.prepare("SELECT base IS NOT NULL FROM roots WHERE hash = ?");
   s.bind(1, root);
   EXPECT_TRUE(s.step());
   return s.column_int(0) != 0;
@@ -54,7 +57,8 @@ TEST(StoreRootDelta, PackAndApplyRoundTrip) {
 
 TEST(StoreRootDelta, LaterGenerationsAreDeltasAndReadBackWhole) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   std::vector<Graph> graphs;
   std::vector<Hash> roots;
   for (int g = 1; g <= 25; ++g) {
@@ -73,12 +77,13 @@ TEST(StoreRootDelta, LaterGenerationsAreDeltasAndReadBackWhole) {
   }
   // Chains are bounded: a full list is stored again now and then.
   EXPECT_EQ(full, 2);
-  EXPECT_TRUE(verify_store(store, {}).ok());
+  EXPECT_TRUE(store.verify({}).ok());
 }
 
 TEST(StoreRootDelta, GcKeepsSurvivingRootsReadableWhenTheirBaseIsDeleted) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   std::vector<Graph> graphs;
   std::vector<Hash> roots;
   for (int g = 1; g <= 8; ++g) {
@@ -87,7 +92,7 @@ TEST(StoreRootDelta, GcKeepsSurvivingRootsReadableWhenTheirBaseIsDeleted) {
   }
   GcOptions options;
   options.keep_generations = 3;
-  GcResult r = collect_garbage(store, options);
+  GcResult r = store.collect_garbage(options);
   EXPECT_EQ(r.roots, 5u);
   for (size_t i = 0; i < roots.size(); ++i) {
     auto root = store.find_root(roots[i]);
@@ -100,20 +105,23 @@ TEST(StoreRootDelta, GcKeepsSurvivingRootsReadableWhenTheirBaseIsDeleted) {
   }
   EXPECT_FALSE(stored_as_delta(store, roots[5]));
   EXPECT_TRUE(stored_as_delta(store, roots[6]));
-  EXPECT_TRUE(verify_store(store, {}).ok());
+  EXPECT_TRUE(store.verify({}).ok());
 }
 
 TEST(StoreRootDelta, VerifyReportsARootWhoseBaseIsMissing) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Hash first = store.add(generation(1), in_cluster("prod")).root;
   Hash second = store.add(generation(2), in_cluster("prod")).root;
   ASSERT_TRUE(stored_as_delta(store, second));
-  auto drop = store.database().prepare("DELETE FROM roots WHERE hash = ?");
+  auto drop_db = testing::raw_database(store);
+
+  auto drop = drop_db.prepare("DELETE FROM roots WHERE hash = ?");
   drop.bind(1, first);
   drop.run();
   EXPECT_THROW(store.find_root(second), Error);
-  VerifyReport r = verify_store(store, {});
+  VerifyReport r = store.verify({});
   EXPECT_FALSE(r.ok());
   bool named = false;
   for (const auto& p : r.problems) {

@@ -29,7 +29,7 @@ TEST(StoreSchema, RecordsItsVersion) {
 
 TEST(StoreSqlite, TransactionRollsBackUnlessCommitted) {
   testing::TempDir dir;
-  sqlite::Database db(dir.path() / "t.db");
+  sqlite::Database db(dir.path() / "t.db", sqlite::Database::Open::kCreate);
   db.exec("CREATE TABLE t (x INTEGER)");
   {
     sqlite::Transaction t(db, sqlite::Transaction::Mode::kWrite);
@@ -47,7 +47,7 @@ TEST(StoreSqlite, TransactionRollsBackUnlessCommitted) {
 
 TEST(StoreSqlite, AWriterWaitsForAnotherWriterInsteadOfFailing) {
   testing::TempDir dir;
-  sqlite::Database a(dir.path() / "t.db");
+  sqlite::Database a(dir.path() / "t.db", sqlite::Database::Open::kCreate);
   a.exec("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER)");
   sqlite::Database b(dir.path() / "t.db");
   auto holder = std::make_unique<sqlite::Transaction>(a, sqlite::Transaction::Mode::kWrite);
@@ -69,7 +69,7 @@ TEST(StoreSqlite, AWriterWaitsForAnotherWriterInsteadOfFailing) {
 
 TEST(StoreSqlite, ErrorsNameTheStatement) {
   testing::TempDir dir;
-  sqlite::Database db(dir.path() / "t.db");
+  sqlite::Database db(dir.path() / "t.db", sqlite::Database::Open::kCreate);
   try {
     db.exec("SELECT * FROM missing_table");
     FAIL();

@@ -1,4 +1,5 @@
-#include "store/store.h"
+#include "store/root_encoding.h"
+#include "store/sqlite_store.h"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +17,8 @@ using testing::TempDir;
 
 TEST(Store, AddReturnsTheGraphRootAndStoresEveryResource) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1"), deployment("web", "nginx:1", "a")});
   AddResult r = store.add(g, in_cluster("prod"));
   EXPECT_EQ(r.root, g.root("prod"));
@@ -41,7 +43,8 @@ TEST(Store, AddReturnsTheGraphRootAndStoresEveryResource) {
 
 TEST(Store, RecordsTheReferenceEdgesWithTheirReasons) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1"), deployment("web", "nginx:1", "a")});
   store.add(g, {});
   auto refs = store.refs_from(g.nodes[1]);
@@ -55,7 +58,8 @@ TEST(Store, RecordsTheReferenceEdgesWithTheirReasons) {
 
 TEST(Store, ReusesBlobsAlreadyStored) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   store.add(graph_of({config_map("a", "1"), config_map("b", "2")}), in_cluster("prod"));
   AddResult r =
       store.add(graph_of({config_map("a", "1"), config_map("b", "3")}), in_cluster("prod"));
@@ -66,7 +70,8 @@ TEST(Store, ReusesBlobsAlreadyStored) {
 
 TEST(Store, WithoutClusterHashesWithEmptyNameAndRecordsNoGeneration) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1")});
   AddResult r = store.add(g, {});
   EXPECT_EQ(r.root, g.root(""));
@@ -76,7 +81,8 @@ TEST(Store, WithoutClusterHashesWithEmptyNameAndRecordsNoGeneration) {
 
 TEST(Store, GenerationsAreNumberedPerCluster) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   store.add(graph_of({config_map("a", "1")}), in_cluster("prod", 10));
   store.add(graph_of({config_map("a", "2")}), in_cluster("staging", 20));
   store.add(graph_of({config_map("a", "3")}), in_cluster("prod", 30));
@@ -87,14 +93,15 @@ TEST(Store, GenerationsAreNumberedPerCluster) {
   EXPECT_EQ(prod[1].time, 30);
   EXPECT_EQ(store.current_generation("staging")->number, 1);
   EXPECT_EQ(store.clusters(), (std::vector<std::string>{"prod", "staging"}));
-  Generation g = store.append_generation("prod", prod[0].root, "rollback", "", 40);
+  Generation g = store.append_generation({"prod", prod[0].root, "rollback", "", 40});
   EXPECT_EQ(g.number, 3);
   EXPECT_EQ(store.current_generation("prod")->root, prod[0].root);
 }
 
 TEST(Store, RejectsInvalidClusterNamesBeforeWriting) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   for (std::string bad : {"", "a@b", "has space", "-x"}) {
     EXPECT_THROW(store.add(graph_of({config_map("a", "1")}), in_cluster(bad)), Error) << bad;
   }
@@ -103,7 +110,8 @@ TEST(Store, RejectsInvalidClusterNamesBeforeWriting) {
 
 TEST(Store, FindsObjectsByHexPrefix) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1")});
   AddResult r = store.add(g, in_cluster("prod"));
   auto roots = store.find_by_prefix(r.root.hex().substr(0, 9), 10);
@@ -117,7 +125,8 @@ TEST(Store, FindsObjectsByHexPrefix) {
 
 TEST(Store, PinRequiresAnExistingObjectAndIsIdempotent) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   AddResult r = store.add(graph_of({config_map("a", "1")}), {});
   EXPECT_THROW(store.pin(Hash::of("nothing"), ObjectKind::kRoot, 1), Error);
   EXPECT_TRUE(store.pin(r.root, ObjectKind::kRoot, 1));
@@ -129,11 +138,14 @@ TEST(Store, PinRequiresAnExistingObjectAndIsIdempotent) {
 
 TEST(Store, ReadingATamperedBlobIsCorruption) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1")});
   store.add(g, {});
-  auto s = store.database().prepare("UPDATE blobs SET data = ? WHERE hash = ?");
-  s.bind_blob(1, store.codec().compress(testing::config_map("a", "2").dump()))
+  auto s_db = testing::raw_database(store);
+
+  auto s = s_db.prepare("UPDATE blobs SET data = ? WHERE hash = ?");
+  s.bind_blob(1, ZstdCodec().compress(testing::config_map("a", "2").dump()))
       .bind(2, g.manifests[0].blob);
   s.run();
   try {
@@ -148,18 +160,20 @@ TEST(Store, ReadingATamperedBlobIsCorruption) {
 TEST(Store, ReopensAnExistingStoreAndRefusesForeignDatabases) {
   TempDir dir;
   {
-    Store store = Store::open(dir.path());
+    auto store_owner = SqliteStore::open(dir.path());
+    SqliteStore& store = *store_owner;
     store.add(graph_of({config_map("a", "1")}), in_cluster("prod"));
   }
-  Store again = Store::open(dir.path());
+  auto again_owner = SqliteStore::open(dir.path());
+  SqliteStore& again = *again_owner;
   EXPECT_EQ(again.generations("prod").size(), 1u);
 
   TempDir other;
   {
-    sqlite::Database db(other.path() / "store.db");
+    sqlite::Database db(other.path() / "store.db", sqlite::Database::Open::kCreate);
     db.exec("CREATE TABLE unrelated (x INTEGER)");
   }
-  EXPECT_THROW(Store::open(other.path()), Error);
+  EXPECT_THROW(SqliteStore::open(other.path()), Error);
 }
 
 TEST(Store, PackedHashListsRoundTrip) {

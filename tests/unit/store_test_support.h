@@ -9,7 +9,8 @@
 
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
-#include "store/store.h"
+#include "store/sqlite.h"
+#include "store/sqlite_store.h"
 
 namespace kix::testing {
 
@@ -32,6 +33,12 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A second connection to a SqliteStore's database, for tests that damage
+// or inspect the tables behind the store's back.
+inline sqlite::Database raw_database(const SqliteStore& store) {
+  return sqlite::Database(store.database_file());
+}
 
 inline Json config_map(const std::string& name, const std::string& value,
                        const std::string& ns = "default") {

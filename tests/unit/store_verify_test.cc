@@ -13,23 +13,28 @@ using testing::graph_of;
 using testing::in_cluster;
 using testing::TempDir;
 
-void flip_byte(Store& store, const Hash& blob, size_t offset) {
-  auto read = store.database().prepare("SELECT data FROM blobs WHERE hash = ?");
+void flip_byte(SqliteStore& store, const Hash& blob, size_t offset) {
+  auto read_db = testing::raw_database(store);
+
+  auto read = read_db.prepare("SELECT data FROM blobs WHERE hash = ?");
   read.bind(1, blob);
   ASSERT_TRUE(read.step());
   std::string data(read.column_blob(0));
   read.reset();
   data[offset % data.size()] ^= 0x01;
-  auto write = store.database().prepare("UPDATE blobs SET data = ? WHERE hash = ?");
+  auto write_db = testing::raw_database(store);
+
+  auto write = write_db.prepare("UPDATE blobs SET data = ? WHERE hash = ?");
   write.bind_blob(1, data).bind(2, blob);
   write.run();
 }
 
 TEST(Verify, PassesOnAHealthyStore) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  auto store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   store.add(graph_of({config_map("a", "1"), deployment("web", "x", "a")}), in_cluster("prod"));
-  VerifyReport r = verify_store(store, {});
+  VerifyReport r = store.verify({});
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.blobs, 2u);
   EXPECT_EQ(r.nodes, 2u);
@@ -38,15 +43,17 @@ TEST(Verify, PassesOnAHealthyStore) {
 
 TEST(Verify, NamesAFlippedByteInABlobAndWhatItAffects) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1"), deployment("web", "x", "a")});
   store.add(g, in_cluster("prod"));
   for (size_t offset : {0u, 5u, 20u}) {
     TempDir d2;
-    Store s2 = Store::open(d2.path());
+    auto s2_owner = SqliteStore::open(d2.path());
+    SqliteStore& s2 = *s2_owner;
     s2.add(g, in_cluster("prod"));
     flip_byte(s2, g.manifests[0].blob, offset);
-    VerifyReport r = verify_store(s2, {});
+    VerifyReport r = s2.verify({});
     ASSERT_FALSE(r.ok()) << offset;
     ASSERT_EQ(r.problems.size(), 1u);
     EXPECT_EQ(r.problems[0].kind, ProblemKind::kCorruptBlob);
@@ -60,33 +67,37 @@ TEST(Verify, NamesAFlippedByteInABlobAndWhatItAffects) {
 
 TEST(Verify, RepairRestoresACorruptBlobFromTheOriginalManifests) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1")});
   store.add(g, in_cluster("prod"));
   flip_byte(store, g.manifests[0].blob, 7);
   VerifyOptions without;
   without.repair = true;
-  EXPECT_FALSE(verify_store(store, without).ok());  // used by a node: needs --from
+  EXPECT_FALSE(store.verify(without).ok());  // used by a node: needs --from
 
   VerifyOptions with;
   with.repair = true;
   with.sources = &g.manifests;
-  VerifyReport r = verify_store(store, with);
+  VerifyReport r = store.verify(with);
   EXPECT_TRUE(r.ok());
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_TRUE(r.problems[0].repaired);
-  EXPECT_TRUE(verify_store(store, {}).ok());
-  EXPECT_TRUE(verify_store(store, {}).problems.empty());
+  EXPECT_TRUE(store.verify({}).ok());
+  EXPECT_TRUE(store.verify({}).problems.empty());
 }
 
 TEST(Verify, FindsNodeAndRootHashMismatches) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1"), deployment("web", "x", "a")});
   store.add(g, in_cluster("prod"));
-  auto drop = store.database().prepare("DELETE FROM refs");
+  auto drop_db = testing::raw_database(store);
+
+  auto drop = drop_db.prepare("DELETE FROM refs");
   drop.run();
-  VerifyReport r = verify_store(store, {});
+  VerifyReport r = store.verify({});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.problems[0].kind, ProblemKind::kBadNode);
   EXPECT_EQ(r.problems[0].object, "node " + g.nodes[1].hex());
@@ -94,16 +105,17 @@ TEST(Verify, FindsNodeAndRootHashMismatches) {
 
 TEST(Verify, RepairRebuildsIdentityColumns) {
   TempDir dir;
-  Store store = Store::open(dir.path());
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
   Graph g = graph_of({config_map("a", "1")});
   store.add(g, {});
-  store.database().exec("UPDATE nodes SET name = 'wrong'");
-  VerifyReport r = verify_store(store, {});
+  testing::raw_database(store).exec("UPDATE nodes SET name = 'wrong'");
+  VerifyReport r = store.verify({});
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_EQ(r.problems[0].kind, ProblemKind::kWrongIdentity);
   VerifyOptions repair;
   repair.repair = true;
-  EXPECT_TRUE(verify_store(store, repair).ok());
+  EXPECT_TRUE(store.verify(repair).ok());
   EXPECT_EQ(store.find_node(g.nodes[0])->id.name, "a");
 }
 

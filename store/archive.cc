@@ -1,4 +1,4 @@
-#include "store/store_archive.h"
+#include "store/archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -7,10 +7,12 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "manifest/merkle.h"
+#include "store/verify.h"
 #include "util/error.h"
 
 namespace kix {
@@ -224,51 +226,23 @@ const Json& array_field(const Json& object, const char* key) {
   return *it;
 }
 
-ResourceId declared_identity(const std::string& canonical, const Hash& blob) {
-  Json m;
-  try {
-    m = Json::parse(canonical);
-  } catch (const Json::exception&) {
-    throw invalid("blob " + blob.hex() + " is not JSON");
-  }
-  ResourceId id;
-  if (m.is_object()) {
-    id.api_version = m.value("apiVersion", "");
-    id.kind = m.value("kind", "");
-    if (auto md = m.find("metadata"); md != m.end() && md->is_object()) {
-      id.ns = md->value("namespace", "");
-      id.name = md->value("name", "");
-    }
-  }
-  return id;
-}
+struct Parts {
+  std::vector<StoredRoot> roots;
+  std::vector<StoredNode> nodes;
+  std::vector<StoredRef> refs;
+};
 
-void read_index(const Json& index, ArchiveContents& out) {
+Parts read_index(const Json& index) {
   if (!index.is_object() || index.value("v", 0) != 1) throw invalid("unknown index version");
-  std::unordered_set<Hash, HashHasher> node_set;
+  Parts out;
   for (const Json& n : array_field(index, "nodes")) {
     StoredNode node{hash_field(n, "hash"), hash_field(n, "blob"),
                     ResourceId{string_field(n, "apiVersion"), string_field(n, "kind"),
                                string_field(n, "namespace"), string_field(n, "name")}};
-    auto blob = out.blobs.find(node.blob);
-    if (blob == out.blobs.end()) throw invalid("node " + node.hash.hex() + " has no blob");
-    if (declared_identity(blob->second, node.blob) != node.id) {
-      throw invalid("node " + node.hash.hex() + " claims an identity its manifest does not have");
-    }
-    std::vector<Hash> targets;
     for (const Json& r : array_field(n, "refs")) {
-      targets.push_back(hash_field(r, "to"));
-      out.refs.push_back(StoredRef{node.hash, targets.back(), string_field(r, "reason")});
+      out.refs.push_back(StoredRef{node.hash, hash_field(r, "to"), string_field(r, "reason")});
     }
-    if (node_hash(node.blob, targets) != node.hash) {
-      throw invalid("node " + node.hash.hex() + " does not match its blob and refs");
-    }
-    node_set.insert(node.hash);
     out.nodes.push_back(std::move(node));
-  }
-  for (const StoredRef& r : out.refs) {
-    if (!node_set.count(r.to))
-      throw invalid("node " + r.from.hex() + " references a node not in the archive");
   }
   for (const Json& r : array_field(index, "roots")) {
     StoredRoot root{hash_field(r, "hash"), string_field(r, "cluster"), {}};
@@ -276,39 +250,26 @@ void read_index(const Json& index, ArchiveContents& out) {
       if (!n.is_string() || !Hash::from_hex(n.get<std::string>()))
         throw invalid("a root lists a non-hash");
       root.nodes.push_back(*Hash::from_hex(n.get<std::string>()));
-      if (!node_set.count(root.nodes.back())) {
-        throw invalid("root " + root.hash.hex() + " lists a node not in the archive");
-      }
-    }
-    std::sort(root.nodes.begin(), root.nodes.end());
-    root.nodes.erase(std::unique(root.nodes.begin(), root.nodes.end()), root.nodes.end());
-    if (root_hash(root.cluster, root.nodes) != root.hash) {
-      throw invalid("root " + root.hash.hex() + " does not match its cluster name and nodes");
     }
     out.roots.push_back(std::move(root));
   }
+  return out;
 }
 
-}  // namespace
-
-std::string export_archive(Store& store, const std::vector<Hash>& roots,
-                           const std::vector<Hash>& nodes) {
-  auto snapshot = store.snapshot();
+Json index_of(const Closure& closure) {
   Json index{{"v", 1}, {"roots", Json::array()}, {"nodes", Json::array()}};
-  std::vector<Hash> start = nodes;
-  for (const Hash& r : roots) {
-    auto root = store.find_root(r);
-    if (!root) throw Error(ErrorKind::kNotFound, "no root " + r.hex() + " in the store");
+  for (const StoredRoot& root : closure.roots()) {
     Json listed = Json::array();
-    for (const Hash& n : root->nodes) listed.push_back(n.hex());
-    index["roots"].push_back({{"hash", r.hex()}, {"cluster", root->cluster}, {"nodes", listed}});
-    start.insert(start.end(), root->nodes.begin(), root->nodes.end());
+    for (const Hash& n : root.nodes) listed.push_back(n.hex());
+    index["roots"].push_back(
+        {{"hash", root.hash.hex()}, {"cluster", root.cluster}, {"nodes", listed}});
   }
-  std::set<Hash> blobs;
-  for (const StoredNode& n : store.load_nodes(store.closure(start))) {
+  auto ref = closure.refs().begin();
+  for (const StoredNode& n : closure.nodes()) {
     Json refs = Json::array();
-    for (const StoredRef& r : store.refs_from(n.hash)) {
-      refs.push_back({{"to", r.to.hex()}, {"reason", r.reason}});
+    while (ref != closure.refs().end() && ref->from < n.hash) ++ref;
+    for (; ref != closure.refs().end() && ref->from == n.hash; ++ref) {
+      refs.push_back({{"to", ref->to.hex()}, {"reason", ref->reason}});
     }
     index["nodes"].push_back({{"hash", n.hash.hex()},
                               {"blob", n.blob.hex()},
@@ -317,30 +278,154 @@ std::string export_archive(Store& store, const std::vector<Hash>& roots,
                               {"namespace", n.id.ns},
                               {"name", n.id.name},
                               {"refs", refs}});
-    blobs.insert(n.blob);
   }
+  return index;
+}
+
+}  // namespace
+
+Closure Closure::check(std::vector<StoredRoot> roots, std::vector<StoredNode> nodes,
+                       std::vector<StoredRef> refs, std::map<Hash, std::string> blobs,
+                       const std::string& source) {
+  auto bad = [&](const std::string& what) {
+    return Error(ErrorKind::kInvalidInput, source + ": " + what, {},
+                 "the data is damaged or was not written by kix; nothing was stored");
+  };
+  std::map<Hash, ResourceId> identities;
+  for (const auto& [hash, bytes] : blobs) {
+    BlobState state = check_blob_bytes(hash, bytes);
+    if (!state.ok) throw bad("blob " + hash.hex() + " is not valid: " + state.problem);
+    identities.emplace(hash, std::move(state.identity));
+  }
+  std::sort(nodes.begin(), nodes.end(),
+            [](const StoredNode& a, const StoredNode& b) { return a.hash < b.hash; });
+  for (size_t i = 1; i < nodes.size(); ++i) {
+    if (nodes[i].hash == nodes[i - 1].hash)
+      throw bad("node " + nodes[i].hash.hex() + " is listed twice");
+  }
+  std::sort(refs.begin(), refs.end(), [](const StoredRef& a, const StoredRef& b) {
+    return std::tie(a.from, a.to) < std::tie(b.from, b.to);
+  });
+  for (size_t i = 1; i < refs.size(); ++i) {
+    if (refs[i].from == refs[i - 1].from && refs[i].to == refs[i - 1].to) {
+      throw bad("node " + refs[i].from.hex() + " references node " + refs[i].to.hex() + " twice");
+    }
+  }
+  auto known = [&](const Hash& h) {
+    return std::binary_search(
+        nodes.begin(), nodes.end(), StoredNode{h, {}, {}},
+        [](const StoredNode& a, const StoredNode& b) { return a.hash < b.hash; });
+  };
+  auto ref = refs.begin();
+  for (const StoredNode& node : nodes) {
+    auto identity = identities.find(node.blob);
+    if (identity == identities.end()) throw bad("node " + node.hash.hex() + " has no blob");
+    if (identity->second != node.id) {
+      throw bad("node " + node.hash.hex() + " claims an identity its manifest does not have");
+    }
+    if (ref != refs.end() && ref->from < node.hash) {
+      throw bad("node " + ref->from.hex() + " has references but is not in the closure");
+    }
+    std::vector<Hash> targets;
+    for (; ref != refs.end() && ref->from == node.hash; ++ref) {
+      if (!known(ref->to)) {
+        throw bad("node " + node.hash.hex() + " references node " + ref->to.hex() +
+                  ", which is not in the closure");
+      }
+      targets.push_back(ref->to);
+    }
+    if (node_hash(node.blob, targets) != node.hash) {
+      throw bad("node " + node.hash.hex() + " does not match its blob and refs");
+    }
+  }
+  if (ref != refs.end()) {
+    throw bad("node " + ref->from.hex() + " has references but is not in the closure");
+  }
+  for (StoredRoot& root : roots) {
+    std::sort(root.nodes.begin(), root.nodes.end());
+    root.nodes.erase(std::unique(root.nodes.begin(), root.nodes.end()), root.nodes.end());
+    for (const Hash& n : root.nodes) {
+      if (!known(n)) throw bad("root " + root.hash.hex() + " lists a node not in the closure");
+    }
+    // A root is a whole build: what its resources reference is part of it.
+    auto edge =
+        std::lower_bound(refs.begin(), refs.end(), root.nodes.empty() ? Hash() : root.nodes.front(),
+                         [](const StoredRef& r, const Hash& h) { return r.from < h; });
+    for (; edge != refs.end(); ++edge) {
+      if (!std::binary_search(root.nodes.begin(), root.nodes.end(), edge->from)) continue;
+      if (!std::binary_search(root.nodes.begin(), root.nodes.end(), edge->to)) {
+        throw bad("root " + root.hash.hex() + " lists node " + edge->from.hex() +
+                  ", which references node " + edge->to.hex() + " that the root does not list");
+      }
+    }
+    if (root_hash(root.cluster, root.nodes) != root.hash) {
+      throw bad("root " + root.hash.hex() + " does not match its cluster name and nodes");
+    }
+  }
+  std::sort(roots.begin(), roots.end(),
+            [](const StoredRoot& a, const StoredRoot& b) { return a.hash < b.hash; });
+  roots.erase(
+      std::unique(roots.begin(), roots.end(),
+                  [](const StoredRoot& a, const StoredRoot& b) { return a.hash == b.hash; }),
+      roots.end());
+  Closure c;
+  c.roots_ = std::move(roots);
+  c.nodes_ = std::move(nodes);
+  c.refs_ = std::move(refs);
+  c.blobs_ = std::move(blobs);
+  return c;
+}
+
+Closure export_closure(Store& store, const std::vector<Hash>& roots,
+                       const std::vector<Hash>& nodes) {
+  auto snapshot = store.snapshot();
+  std::vector<StoredRoot> stored_roots;
+  std::vector<Hash> start = nodes;
+  for (const Hash& r : roots) {
+    auto root = store.find_root(r);
+    if (!root) throw Error(ErrorKind::kNotFound, "no root " + r.hex() + " in the store");
+    start.insert(start.end(), root->nodes.begin(), root->nodes.end());
+    stored_roots.push_back(std::move(*root));
+  }
+  std::vector<StoredNode> stored_nodes = store.load_nodes(store.closure(start));
+  std::vector<StoredRef> refs;
+  std::map<Hash, std::string> blobs;
+  for (const StoredNode& n : stored_nodes) {
+    for (StoredRef& r : store.refs_from(n.hash)) refs.push_back(std::move(r));
+    if (!blobs.count(n.blob)) blobs.emplace(n.blob, store.read_blob(n.blob));
+  }
+  try {
+    return Closure::check(std::move(stored_roots), std::move(stored_nodes), std::move(refs),
+                          std::move(blobs), store.describe());
+  } catch (const Error& e) {
+    // What the store holds failed the checks: damage, not bad input.
+    throw Error(ErrorKind::kCorruption, e.message(), {},
+                "run `kix store verify` to see what is damaged");
+  }
+}
+
+std::string write_archive(const Closure& closure) {
   std::string archive;
   TarZstdWriter writer(archive);
-  writer.add(kIndexName, index.dump());
-  for (const Hash& b : blobs) writer.add(kBlobPrefix + b.hex(), store.read_blob(b));
+  writer.add(kIndexName, index_of(closure).dump());
+  for (const auto& [hash, bytes] : closure.blobs()) writer.add(kBlobPrefix + hash.hex(), bytes);
   writer.finish();
   return archive;
 }
 
-ArchiveContents read_archive(std::string_view bytes, const ArchiveLimits& limits) {
-  ArchiveContents out;
+Closure read_archive(std::string_view bytes, const ArchiveLimits& limits) {
+  std::map<Hash, std::string> blobs;
   std::optional<std::string> index_text;
   for (auto& [name, data] : read_tar_zstd(bytes, limits)) {
     if (name == kIndexName) {
       if (index_text) throw invalid("two index entries");
-      index_text = data;
+      index_text = std::move(data);
       continue;
     }
     std::optional<Hash> h;
     if (name.rfind(kBlobPrefix, 0) == 0) h = Hash::from_hex(std::string_view(name).substr(6));
     if (!h) throw invalid("unexpected entry '" + name + "'");
-    if (Hash::of(data) != *h) throw invalid("blob " + h->hex() + " does not match its content");
-    if (!out.blobs.emplace(*h, std::move(data)).second)
+    if (!blobs.emplace(*h, std::move(data)).second)
       throw invalid("two entries for blob " + h->hex());
   }
   if (!index_text) throw invalid(std::string("no ") + kIndexName);
@@ -350,61 +435,19 @@ ArchiveContents read_archive(std::string_view bytes, const ArchiveLimits& limits
   } catch (const Json::exception&) {
     throw invalid(std::string(kIndexName) + " is not JSON");
   }
+  Parts parts;
   try {
-    read_index(index, out);
+    parts = read_index(index);
   } catch (const Json::exception&) {
     throw invalid(std::string(kIndexName) + " has a field of the wrong type");
   }
-  return out;
-}
-
-ImportResult import_archive(Store& store, const ArchiveContents& contents) {
-  sqlite::Database& db = store.database();
-  ImportResult result;
-  sqlite::Transaction t(db, sqlite::Transaction::Mode::kWrite);
-  auto insert_blob =
-      db.prepare("INSERT OR IGNORE INTO blobs (hash, raw_size, data) VALUES (?, ?, ?)");
-  auto exists = db.prepare("SELECT 1 FROM blobs WHERE hash = ?");
-  for (const auto& [hash, canonical] : contents.blobs) {
-    exists.bind(1, hash);
-    bool stored = exists.step();
-    exists.reset();
-    if (stored) {
-      ++result.reused_blobs;
-      continue;
-    }
-    insert_blob.bind(1, hash)
-        .bind(2, static_cast<int64_t>(canonical.size()))
-        .bind_blob(3, store.codec().compress(canonical));
-    insert_blob.run();
-    ++result.new_blobs;
+  try {
+    return Closure::check(std::move(parts.roots), std::move(parts.nodes), std::move(parts.refs),
+                          std::move(blobs), "invalid kix archive");
+  } catch (const Error& e) {
+    throw Error(ErrorKind::kInvalidInput, e.message(), {},
+                "the file is damaged or was not written by `kix store export`");
   }
-  auto insert_node = db.prepare(
-      "INSERT OR IGNORE INTO nodes (hash, blob, api_version, kind, namespace, name) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
-  for (const StoredNode& n : contents.nodes) {
-    insert_node.bind(1, n.hash).bind(2, n.blob).bind(3, n.id.api_version).bind(4, n.id.kind);
-    insert_node.bind(5, n.id.ns).bind(6, n.id.name);
-    insert_node.run();
-    result.nodes += static_cast<size_t>(db.changes());
-  }
-  auto insert_ref = db.prepare("INSERT OR IGNORE INTO refs (src, dst, reason) VALUES (?, ?, ?)");
-  for (const StoredRef& r : contents.refs) {
-    insert_ref.bind(1, r.from).bind(2, r.to).bind(3, r.reason);
-    insert_ref.run();
-  }
-  auto insert_root =
-      db.prepare("INSERT OR IGNORE INTO roots (hash, cluster, count, nodes) VALUES (?, ?, ?, ?)");
-  for (const StoredRoot& r : contents.roots) {
-    insert_root.bind(1, r.hash)
-        .bind(2, r.cluster)
-        .bind(3, static_cast<int64_t>(r.nodes.size()))
-        .bind_blob(4, pack_hashes(r.nodes));
-    insert_root.run();
-    result.roots += static_cast<size_t>(db.changes());
-  }
-  t.commit();
-  return result;
 }
 
 }  // namespace kix

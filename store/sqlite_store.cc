@@ -1,0 +1,903 @@
+#include "store/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "manifest/cluster_name.h"
+#include "store/archive.h"
+#include "store/blob_writer.h"
+#include "store/root_encoding.h"
+#include "store/schema.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace kix {
+
+namespace fs = std::filesystem;
+using sqlite::Transaction;
+
+// --- Opening ------------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kSqliteMagic{"SQLite format 3\0", 16};
+
+Error refused(ErrorKind kind, const fs::path& file, const std::string& why) {
+  return Error(kind, file.string() + " " + why, {},
+               "kix never writes into a file it did not create: point --store (or KIX_STORE) at a "
+               "kix store or at a new directory; if this was a kix store, restore it from a "
+               "backup");
+}
+
+// Checks the first bytes of an existing database file before SQLite sees
+// it: SQLite treats an empty file as a new database and would write a
+// store into whatever is there.
+void check_database_header(const fs::path& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw io_error("cannot open", file, errno);
+  char header[16];
+  ssize_t n = ::read(fd, header, sizeof header);
+  int read_errno = errno;
+  struct stat st {};
+  ::fstat(fd, &st);
+  ::close(fd);
+  if (n < 0) throw io_error("cannot read", file, read_errno);
+  if (st.st_size == 0)
+    throw refused(ErrorKind::kCorruption, file, "is empty: it is not a kix store");
+  if (n < static_cast<ssize_t>(sizeof header) ||
+      std::string_view(header, sizeof header) != kSqliteMagic) {
+    if (st.st_size < static_cast<off_t>(sizeof header)) {
+      throw refused(ErrorKind::kCorruption, file,
+                    "is " + std::to_string(st.st_size) + (st.st_size == 1 ? " byte" : " bytes") +
+                        " long: a truncated file, not a kix store");
+    }
+    throw refused(ErrorKind::kInvalidInput, file, "is not a SQLite database, so not a kix store");
+  }
+}
+
+// Builds a complete new database beside `file` and links it into place, so
+// that `file`, once it exists, is always a whole store. Returns when `file`
+// exists (created here or, in a race, by another process).
+void create_database(const fs::path& file) {
+  fs::path tmp = temporary_sibling(file, "new");
+  ::unlink(tmp.c_str());
+  try {
+    {
+      int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) throw io_error("cannot create", tmp, errno);
+      ::close(fd);
+      sqlite::Database db(tmp, sqlite::Database::Open::kExisting);
+      // No journal file beside the temporary one: nothing else sees it.
+      db.exec("PRAGMA journal_mode=OFF");
+      db.exec("PRAGMA synchronous=FULL");
+      db.exec("BEGIN");
+      db.exec(schema_sql());
+      db.exec("COMMIT");
+    }
+    int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      int err = errno;
+      if (fd >= 0) ::close(fd);
+      throw io_error("cannot write", tmp, err);
+    }
+    ::close(fd);
+    // link(2) fails rather than replace: if another process created the
+    // store meanwhile, its store is the one.
+    if (::link(tmp.c_str(), file.c_str()) != 0 && errno != EEXIST) {
+      throw io_error("cannot create", file, errno);
+    }
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  ::unlink(tmp.c_str());
+  sync_directory(file.parent_path());
+}
+
+bool table_exists(sqlite::Database& db, std::string_view name) {
+  auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  s.bind(1, name);
+  return s.step();
+}
+
+int64_t pragma_int(sqlite::Database& db, std::string_view pragma) {
+  auto s = db.prepare(std::string("PRAGMA ") + std::string(pragma));
+  return s.step() ? s.column_int(0) : 0;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(fs::path dir, sqlite::Database db)
+    : dir_(std::move(dir)), db_(std::move(db)) {}
+
+std::unique_ptr<SqliteStore> SqliteStore::open(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    fs::create_directories(dir.parent_path().empty() ? fs::path(".") : dir.parent_path(), ec);
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      Error e = io_error("cannot create the store directory", dir, errno);
+      throw Error(ErrorKind::kIo, e.message(), {},
+                  "choose another directory with --store DIR or KIX_STORE");
+    }
+  }
+  fs::path file = dir / "store.db";
+  if (!fs::exists(file, ec)) {
+    if (fs::exists(dir / "store.db-wal", ec)) {
+      throw refused(ErrorKind::kCorruption, file,
+                    "is missing but its write-ahead log store.db-wal is there: the store lost its "
+                    "database");
+    }
+    create_database(file);
+  }
+  check_database_header(file);
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(dir, sqlite::Database(file, sqlite::Database::Open::kExisting)));
+  store->check_format_and_upgrade();
+  store->prepare_connection();
+  return store;
+}
+
+void SqliteStore::prepare_connection() {
+  // WAL: readers never block the writer and the writer never blocks
+  // readers. synchronous=NORMAL is durable against a crashed process (the
+  // guarantee kix makes); a power loss may drop the last commits but never
+  // corrupts the database.
+  sqlite::exec_with_retry(db_, "PRAGMA journal_mode=WAL");
+  db_.exec("PRAGMA synchronous=NORMAL");
+  // Read through a memory map: loading a root of 10,000 nodes or a few
+  // hundred blobs then costs page faults, not a read() per page.
+  db_.exec("PRAGMA mmap_size=1073741824");
+}
+
+void SqliteStore::check_format_and_upgrade() {
+  const fs::path file = database_file();
+  int64_t application_id = pragma_int(db_, "application_id");
+  // Version 1 stores have no application id; they are recognised by their
+  // schema_version table.
+  if (application_id != kStoreApplicationId &&
+      (application_id != 0 || !table_exists(db_, "schema_version"))) {
+    throw refused(ErrorKind::kInvalidInput, file,
+                  "is a SQLite database of another program, not a kix store");
+  }
+  auto read_version = [&] {
+    auto s = db_.prepare("SELECT version FROM schema_version");
+    if (!s.step()) throw refused(ErrorKind::kCorruption, file, "has no format version");
+    return s.column_int(0);
+  };
+  int64_t version = read_version();
+  if (version > kSchemaVersion) {
+    throw Error(ErrorKind::kConflict,
+                "the store " + dir_.string() + " has format version " + std::to_string(version) +
+                    "; this kix reads versions 1 to " + std::to_string(kSchemaVersion),
+                {}, "use a newer kix for this store");
+  }
+  if (version == kSchemaVersion) return;
+  if (version < 1) throw refused(ErrorKind::kCorruption, file, "has an invalid format version");
+  Transaction t(db_, Transaction::Mode::kWrite);
+  version = read_version();  // another process may have upgraded it meanwhile
+  for (const SchemaUpgrade& step : schema_upgrades()) {
+    if (step.from == version) {
+      db_.exec(step.sql);
+      version = read_version();
+    }
+  }
+  if (version != kSchemaVersion) {
+    throw Error(ErrorKind::kInternal,
+                "no upgrade step leads from format version " + std::to_string(version));
+  }
+  t.commit();
+}
+
+std::string SqliteStore::describe() const {
+  return "store " + dir_.string();
+}
+
+// --- Snapshots ----------------------------------------------------------------
+
+namespace {
+
+class SqliteSnapshot : public ReadSnapshot {
+ public:
+  explicit SqliteSnapshot(sqlite::Database& db) : transaction_(db, Transaction::Mode::kRead) {}
+
+ private:
+  Transaction transaction_;
+};
+
+// Inside a transaction already (a snapshot or a write), reads see its state.
+class NestedSnapshot : public ReadSnapshot {};
+
+}  // namespace
+
+std::unique_ptr<ReadSnapshot> SqliteStore::snapshot() {
+  if (db_.in_transaction()) return std::make_unique<NestedSnapshot>();
+  return std::make_unique<SqliteSnapshot>(db_);
+}
+
+// --- Blobs --------------------------------------------------------------------
+
+BlobWriter::BlobWriter(SqliteStore& store)
+    : store_(store),
+      exists_(store.db_.prepare("SELECT 1 FROM blobs WHERE hash = ?")),
+      insert_(store.db_.prepare(
+          "INSERT OR IGNORE INTO blobs (hash, raw_size, data, dict) VALUES (?, ?, ?, ?)")),
+      replace_(store.db_.prepare(
+          "INSERT OR REPLACE INTO blobs (hash, raw_size, data, dict) VALUES (?, ?, ?, ?)")) {}
+
+size_t BlobWriter::put(const Hash& hash, std::string_view canonical, std::string compressed,
+                       int64_t dictionary) {
+  exists_.bind(1, hash);
+  bool stored = exists_.step();
+  exists_.reset();
+  if (stored) return 0;
+  return write(insert_, hash, canonical, std::move(compressed), dictionary);
+}
+
+size_t BlobWriter::replace(const Hash& hash, std::string_view canonical) {
+  return write(replace_, hash, canonical, {}, 0);
+}
+
+size_t BlobWriter::write(sqlite::Statement& s, const Hash& hash, std::string_view canonical,
+                         std::string compressed, int64_t dictionary) {
+  if (compressed.empty()) {
+    int64_t id = 0;
+    const ZstdDictionary* dict = store_.latest_dictionary(id);
+    compressed =
+        dict ? store_.codec_.compress(canonical, *dict) : store_.codec_.compress(canonical);
+    dictionary = id;
+  }
+  s.bind(1, hash)
+      .bind(2, static_cast<int64_t>(canonical.size()))
+      .bind_blob(3, compressed)
+      .bind(4, dictionary);
+  s.run();
+  return store_.db_.changes() == 1 ? compressed.size() : 0;
+}
+
+// --- Adding -------------------------------------------------------------------
+
+namespace {
+
+void insert_nodes_and_refs(sqlite::Database& db, const Graph& graph, AddResult& result) {
+  auto insert_node = db.prepare(
+      "INSERT OR IGNORE INTO nodes (hash, blob, api_version, kind, namespace, name) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  auto insert_ref = db.prepare("INSERT OR IGNORE INTO refs (src, dst, reason) VALUES (?, ?, ?)");
+  for (size_t i = 0; i < graph.manifests.size(); ++i) {
+    const Manifest& m = graph.manifests[i];
+    insert_node.bind(1, graph.nodes[i])
+        .bind(2, m.blob)
+        .bind(3, m.id.api_version)
+        .bind(4, m.id.kind)
+        .bind(5, m.id.ns)
+        .bind(6, m.id.name);
+    insert_node.run();
+    if (db.changes() == 1) ++result.new_nodes;
+    for (size_t k = 0; k < graph.refs[i].size(); ++k) {
+      const std::string& reason = k < graph.ref_reasons[i].size() ? graph.ref_reasons[i][k] : "";
+      insert_ref.bind(1, graph.nodes[i]).bind(2, graph.nodes[graph.refs[i][k]]).bind(3, reason);
+      insert_ref.run();
+    }
+  }
+}
+
+// A root is stored as a delta against `base` (the cluster's previous
+// generation) when that is much smaller than the full list and the chain
+// of deltas to read stays short.
+constexpr int kMaxDeltaChain = 16;
+
+void insert_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
+                 std::vector<Hash> nodes, const std::optional<StoredRoot>& base, int base_depth) {
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  auto insert = db.prepare(
+      "INSERT OR IGNORE INTO roots (hash, cluster, count, nodes, base) VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, root).bind(2, cluster).bind(3, static_cast<int64_t>(nodes.size()));
+  std::string delta;
+  if (base && base->hash != root && base_depth < kMaxDeltaChain) {
+    delta = pack_delta(base->nodes, nodes);
+  }
+  if (!delta.empty() && delta.size() < nodes.size() * Hash::kSize / 4) {
+    insert.bind_blob(4, delta).bind(5, base->hash);
+  } else {
+    insert.bind_blob(4, pack_hashes(nodes)).bind_null(5);
+  }
+  insert.run();
+}
+
+// Appends generation max+1 of g.cluster (inside a write transaction, so
+// two writers can never take the same number) and sets g.number.
+void insert_generation(sqlite::Database& db, Generation& g) {
+  auto next = db.prepare("SELECT COALESCE(MAX(number), 0) + 1 FROM generations WHERE cluster = ?");
+  next.bind(1, g.cluster);
+  next.step();
+  g.number = next.column_int(0);
+  auto insert = db.prepare(
+      "INSERT INTO generations (cluster, number, root, time, message, source_revision) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  insert.bind(1, g.cluster)
+      .bind(2, g.number)
+      .bind(3, g.root)
+      .bind(4, g.time)
+      .bind(5, g.message)
+      .bind(6, g.source_revision);
+  insert.run();
+}
+
+std::string root_cluster_of(const AddOptions& options) {
+  if (options.root_cluster) return *options.root_cluster;
+  return options.cluster.value_or("");
+}
+
+// Training needs a few hundred samples to find what manifests share; a
+// store smaller than this compresses each blob on its own.
+constexpr size_t kMinTrainingBlobs = 400;
+// zstd's default dictionary size; stored once, it costs nothing next to
+// the ~4 KB it saves per hundred blobs.
+constexpr size_t kDictionaryCapacity = 112640;
+// Training time grows with the sample; a few MB spread over the whole
+// input captures the shared structure (kinds, labels, probes) as well.
+constexpr size_t kMaxTrainingBytes = 4u << 20;
+
+}  // namespace
+
+AddResult SqliteStore::add(const Graph& graph, const AddOptions& options) {
+  PreparedAdd prepared = prepare_add(graph, options);
+  return commit_add(prepared);
+}
+
+// Compression happens here, before the write lock, so that concurrent
+// writers wait only for each other's inserts.
+PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& options) {
+  if (options.cluster) check_cluster_name(*options.cluster);
+  if (options.root_cluster && !options.root_cluster->empty()) {
+    check_cluster_name(*options.root_cluster);
+  }
+  PreparedAdd prepared{&graph, options, {}, {}};
+  std::unordered_set<Hash, HashHasher> seen;
+  for (size_t i = 0; i < graph.manifests.size(); ++i) {
+    if (seen.insert(graph.manifests[i].blob).second) {
+      prepared.blobs.push_back(PreparedAdd::Blob{graph.manifests[i].blob, i, {}, 0});
+    }
+  }
+  Transaction t(db_, Transaction::Mode::kRead);
+  auto exists = db_.prepare("SELECT 1 FROM blobs WHERE hash = ?");
+  std::vector<PreparedAdd::Blob*> missing;
+  std::vector<std::string_view> missing_raw;
+  for (auto& blob : prepared.blobs) {
+    exists.bind(1, blob.hash);
+    if (!exists.step()) {
+      missing.push_back(&blob);
+      missing_raw.push_back(graph.manifests[blob.manifest].canonical);
+    }
+    exists.reset();
+  }
+  if (missing.empty()) return prepared;
+  int64_t dictionary_id = 0;
+  const ZstdDictionary* dictionary = dictionary_for_new_blobs(prepared, missing_raw, dictionary_id);
+  for (PreparedAdd::Blob* blob : missing) {
+    const std::string& raw = graph.manifests[blob->manifest].canonical;
+    blob->compressed = dictionary ? codec_.compress(raw, *dictionary) : codec_.compress(raw);
+    blob->dictionary = dictionary_id;
+  }
+  return prepared;
+}
+
+const ZstdDictionary* SqliteStore::latest_dictionary(int64_t& id) {
+  auto latest = db_.prepare("SELECT max(id) FROM dictionaries");
+  latest.step();
+  if (latest.column_is_null(0)) {
+    id = 0;
+    return nullptr;
+  }
+  id = latest.column_int(0);
+  return dictionary(id);
+}
+
+const ZstdDictionary* SqliteStore::dictionary_for_new_blobs(
+    PreparedAdd& prepared, const std::vector<std::string_view>& fresh, int64_t& id) {
+  if (const ZstdDictionary* latest = latest_dictionary(id)) return latest;
+  // No dictionary yet: train one on the new manifests, plus the stored
+  // ones (all compressed without a dictionary) when those are too few.
+  std::vector<std::string_view> samples;
+  std::vector<std::string> stored;
+  auto count = db_.prepare("SELECT count(*) FROM blobs");
+  count.step();
+  size_t available = fresh.size() + static_cast<size_t>(count.column_int(0));
+  if (available < kMinTrainingBlobs) return nullptr;
+  size_t total = 0;
+  for (std::string_view raw : fresh) total += raw.size();
+  // Every k-th manifest, so that the sample spans the whole input.
+  size_t stride = std::max<size_t>(1, total / kMaxTrainingBytes + 1);
+  size_t bytes = 0;
+  for (size_t i = 0; i < fresh.size(); i += stride) {
+    samples.push_back(fresh[i]);
+    bytes += samples.back().size();
+  }
+  if (samples.size() < kMinTrainingBlobs) {
+    auto rows = db_.prepare("SELECT hash, data, raw_size, dict FROM blobs LIMIT ?");
+    rows.bind(1, static_cast<int64_t>(kMinTrainingBlobs));
+    while (rows.step() && bytes < kMaxTrainingBytes) {
+      try {
+        stored.push_back(decompress_blob(rows.column_hash(0), rows.column_blob(1),
+                                         static_cast<size_t>(rows.column_int(2)),
+                                         rows.column_int(3)));
+        bytes += stored.back().size();
+      } catch (const Error&) {
+        // A damaged blob is verify's business; it is simply no sample.
+      }
+    }
+    for (const auto& s : stored) samples.push_back(s);
+  }
+  std::optional<std::string> trained = ZstdDictionary::train(samples, kDictionaryCapacity);
+  if (!trained) return nullptr;
+  auto digested = std::make_unique<ZstdDictionary>(*trained);
+  prepared.new_dictionary = std::move(*trained);
+  id = PreparedAdd::kNewDictionary;
+  // Kept under the sentinel only for this add; commit_add gives it its id.
+  dictionaries_[PreparedAdd::kNewDictionary] = std::move(digested);
+  return dictionaries_[PreparedAdd::kNewDictionary].get();
+}
+
+const ZstdDictionary* SqliteStore::dictionary(int64_t id) {
+  if (id == 0) return nullptr;
+  auto it = dictionaries_.find(id);
+  if (it != dictionaries_.end()) return it->second.get();
+  auto s = db_.prepare("SELECT data FROM dictionaries WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) {
+    throw Error(ErrorKind::kCorruption,
+                "zstd dictionary " + std::to_string(id) + " is not in the store", {},
+                "run `kix store verify` to see which blobs it affects");
+  }
+  auto loaded = std::make_unique<ZstdDictionary>(std::string(s.column_blob(0)));
+  return dictionaries_.emplace(id, std::move(loaded)).first->second.get();
+}
+
+std::string SqliteStore::decompress_blob(const Hash& blob, std::string_view data, size_t raw_size,
+                                         int64_t dictionary_id) {
+  const ZstdDictionary* dict = nullptr;
+  try {
+    dict = dictionary(dictionary_id);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::kCorruption, "blob " + blob.hex() + " is corrupt: " + e.message(), {},
+                e.hint());
+  }
+  return codec_.decompress(data, raw_size, blob.hex(), dict);
+}
+
+AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
+  const Graph& graph = *prepared.graph;
+  const AddOptions& options = prepared.options;
+  AddResult result;
+  result.root = graph.root(root_cluster_of(options));
+  result.resources = graph.manifests.size();
+  for (const Manifest& m : graph.manifests) result.raw_bytes += m.canonical.size();
+
+  Transaction t(db_, Transaction::Mode::kWrite);
+  int64_t new_dictionary = 0;
+  if (!prepared.new_dictionary.empty()) {
+    auto insert = db_.prepare("INSERT INTO dictionaries (data) VALUES (?)");
+    insert.bind_blob(1, prepared.new_dictionary);
+    insert.run();
+    auto id = db_.prepare("SELECT max(id) FROM dictionaries");
+    id.step();
+    new_dictionary = id.column_int(0);
+  }
+  BlobWriter writer(*this);
+  for (auto& blob : prepared.blobs) {
+    const Manifest& m = graph.manifests[blob.manifest];
+    // A blob found present by prepare_add and deleted since by a gc is
+    // compressed now; one compressed then goes in as it is.
+    int64_t dictionary =
+        blob.dictionary == PreparedAdd::kNewDictionary ? new_dictionary : blob.dictionary;
+    size_t written = writer.put(blob.hash, m.canonical, std::move(blob.compressed), dictionary);
+    if (written > 0) {
+      ++result.new_blobs;
+      result.written_bytes += written;
+    } else {
+      ++result.reused_blobs;
+    }
+  }
+  insert_nodes_and_refs(db_, graph, result);
+  std::optional<StoredRoot> base;
+  int base_depth = 0;
+  if (options.cluster) {
+    if (auto previous = current_generation(*options.cluster)) {
+      base = load_root(previous->root, &base_depth);
+    }
+  }
+  insert_root(db_, result.root, root_cluster_of(options), graph.nodes, base, base_depth);
+  if (options.cluster) {
+    Generation g{*options.cluster,       0, result.root, options.time, options.message,
+                 options.source_revision};
+    insert_generation(db_, g);
+    result.generation = g.number;
+  }
+  if (options.pin) result.pinned = insert_pin(result.root, ObjectKind::kRoot, options.time);
+  t.commit();
+  // A dictionary this add trained now has its real id; load it by that.
+  dictionaries_.erase(PreparedAdd::kNewDictionary);
+  return result;
+}
+
+Generation SqliteStore::append_generation(const GenerationRequest& request) {
+  check_cluster_name(request.cluster);
+  Transaction t(db_, Transaction::Mode::kWrite);
+  if (!find_root(request.root)) {
+    throw Error(ErrorKind::kNotFound, "no root " + request.root.hex() + " in the store");
+  }
+  Generation g{request.cluster,        0, request.root, request.time, request.message,
+               request.source_revision};
+  insert_generation(db_, g);
+  t.commit();
+  return g;
+}
+
+ImportResult SqliteStore::import_closure(const Closure& closure, const ImportOptions& options) {
+  ImportResult result;
+  Transaction t(db_, Transaction::Mode::kWrite);
+  BlobWriter writer(*this);
+  for (const auto& [hash, canonical] : closure.blobs()) {
+    if (writer.put(hash, canonical) > 0) {
+      ++result.new_blobs;
+    } else {
+      ++result.reused_blobs;
+    }
+  }
+  auto insert_node = db_.prepare(
+      "INSERT OR IGNORE INTO nodes (hash, blob, api_version, kind, namespace, name) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  for (const StoredNode& n : closure.nodes()) {
+    insert_node.bind(1, n.hash).bind(2, n.blob).bind(3, n.id.api_version).bind(4, n.id.kind);
+    insert_node.bind(5, n.id.ns).bind(6, n.id.name);
+    insert_node.run();
+    result.nodes += static_cast<size_t>(db_.changes());
+  }
+  auto insert_ref = db_.prepare("INSERT OR IGNORE INTO refs (src, dst, reason) VALUES (?, ?, ?)");
+  for (const StoredRef& r : closure.refs()) {
+    insert_ref.bind(1, r.from).bind(2, r.to).bind(3, r.reason);
+    insert_ref.run();
+  }
+  for (const StoredRoot& r : closure.roots()) {
+    if (find_root(r.hash)) continue;
+    insert_root(db_, r.hash, r.cluster, r.nodes, std::nullopt, 0);
+    ++result.roots;
+  }
+  if (options.pin) {
+    for (const StoredRoot& r : closure.roots()) insert_pin(r.hash, ObjectKind::kRoot, options.time);
+  }
+  t.commit();
+  return result;
+}
+
+// --- Reading ------------------------------------------------------------------
+
+std::optional<StoredRoot> SqliteStore::find_root(const Hash& hash) {
+  return load_root(hash, nullptr);
+}
+
+// Follows the chain of bases down to a full list, then applies the deltas
+// back up. A chain longer than any kix writes is a cycle or damage.
+std::optional<StoredRoot> SqliteStore::load_root(const Hash& hash, int* depth) {
+  auto s = db_.prepare("SELECT cluster, nodes, base FROM roots WHERE hash = ?");
+  s.bind(1, hash);
+  if (!s.step()) return std::nullopt;
+  StoredRoot root{hash, s.column_text(0), {}};
+  std::vector<std::string> deltas;
+  Hash at = hash;
+  while (!s.column_is_null(2)) {
+    if (deltas.size() > 4 * static_cast<size_t>(kMaxDeltaChain)) {
+      throw Error(ErrorKind::kCorruption,
+                  "root " + hash.hex() + " is a chain of more than " +
+                      std::to_string(deltas.size()) + " deltas",
+                  {}, "run `kix store verify`");
+    }
+    deltas.emplace_back(s.column_blob(1));
+    Hash base = s.column_hash(2);
+    s.reset();
+    s.bind(1, base);
+    if (!s.step()) {
+      throw Error(ErrorKind::kCorruption,
+                  "root " + at.hex() + " is stored as a delta against root " + base.hex() +
+                      ", which is missing",
+                  {}, "run `kix store verify` to see what it affects");
+    }
+    at = base;
+  }
+  root.nodes = unpack_hashes(s.column_blob(1));
+  for (auto it = deltas.rbegin(); it != deltas.rend(); ++it) {
+    root.nodes = apply_delta(root.nodes, *it);
+  }
+  if (depth != nullptr) *depth = static_cast<int>(deltas.size());
+  return root;
+}
+
+void SqliteStore::store_roots_in_full(const std::vector<Hash>& bases) {
+  std::unordered_set<Hash, HashHasher> dying(bases.begin(), bases.end());
+  auto dependents = db_.prepare("SELECT hash, base FROM roots WHERE base IS NOT NULL");
+  std::vector<Hash> rewrite;
+  while (dependents.step()) {
+    if (dying.count(dependents.column_hash(1)) && !dying.count(dependents.column_hash(0))) {
+      rewrite.push_back(dependents.column_hash(0));
+    }
+  }
+  auto update = db_.prepare("UPDATE roots SET nodes = ?, base = NULL WHERE hash = ?");
+  for (const Hash& h : rewrite) {
+    std::optional<StoredRoot> root = load_root(h, nullptr);
+    update.bind_blob(1, pack_hashes(root->nodes)).bind(2, h);
+    update.run();
+  }
+}
+
+namespace {
+
+ResourceId read_identity(const sqlite::Statement& s, int first_column) {
+  return ResourceId{s.column_text(first_column), s.column_text(first_column + 1),
+                    s.column_text(first_column + 2), s.column_text(first_column + 3)};
+}
+
+}  // namespace
+
+std::optional<StoredNode> SqliteStore::find_node(const Hash& hash) {
+  auto s = db_.prepare("SELECT blob, api_version, kind, namespace, name FROM nodes WHERE hash = ?");
+  s.bind(1, hash);
+  if (!s.step()) return std::nullopt;
+  return StoredNode{hash, s.column_hash(0), read_identity(s, 1)};
+}
+
+std::vector<StoredNode> SqliteStore::load_nodes(const std::vector<Hash>& hashes) {
+  auto s = db_.prepare("SELECT blob, api_version, kind, namespace, name FROM nodes WHERE hash = ?");
+  std::vector<StoredNode> out;
+  out.reserve(hashes.size());
+  for (const Hash& h : hashes) {
+    s.bind(1, h);
+    if (!s.step()) {
+      throw Error(ErrorKind::kCorruption, "node " + h.hex() + " is listed but not stored", {},
+                  "run `kix store verify` to see what it affects");
+    }
+    out.push_back(StoredNode{h, s.column_hash(0), read_identity(s, 1)});
+    s.reset();
+  }
+  return out;
+}
+
+std::vector<StoredRef> SqliteStore::refs_from(const Hash& node) {
+  auto s = db_.prepare("SELECT dst, reason FROM refs WHERE src = ? ORDER BY dst");
+  s.bind(1, node);
+  std::vector<StoredRef> out;
+  while (s.step()) out.push_back(StoredRef{node, s.column_hash(0), s.column_text(1)});
+  return out;
+}
+
+std::vector<StoredRef> SqliteStore::refs_to(const Hash& node) {
+  auto s = db_.prepare("SELECT src, reason FROM refs WHERE dst = ? ORDER BY src");
+  s.bind(1, node);
+  std::vector<StoredRef> out;
+  while (s.step()) out.push_back(StoredRef{s.column_hash(0), node, s.column_text(1)});
+  return out;
+}
+
+std::vector<Hash> SqliteStore::closure(const std::vector<Hash>& start) {
+  auto s = db_.prepare("SELECT dst FROM refs WHERE src = ?");
+  std::unordered_set<Hash, HashHasher> seen(start.begin(), start.end());
+  std::vector<Hash> queue(seen.begin(), seen.end());
+  while (!queue.empty()) {
+    Hash h = queue.back();
+    queue.pop_back();
+    s.bind(1, h);
+    while (s.step()) {
+      Hash to = s.column_hash(0);
+      if (seen.insert(to).second) queue.push_back(to);
+    }
+    s.reset();
+  }
+  std::vector<Hash> out(seen.begin(), seen.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool SqliteStore::has_blob(const Hash& blob) {
+  auto s = db_.prepare("SELECT 1 FROM blobs WHERE hash = ?");
+  s.bind(1, blob);
+  return s.step();
+}
+
+std::string SqliteStore::read_blob(const Hash& blob) {
+  auto s = db_.prepare("SELECT raw_size, data, dict FROM blobs WHERE hash = ?");
+  s.bind(1, blob);
+  if (!s.step()) {
+    throw Error(ErrorKind::kNotFound, "blob " + blob.hex() + " is not in the store", {},
+                "run `kix store verify` to see what it affects");
+  }
+  std::string raw = decompress_blob(blob, s.column_blob(1), static_cast<size_t>(s.column_int(0)),
+                                    s.column_int(2));
+  if (Hash::of(raw) != blob) {
+    throw Error(ErrorKind::kCorruption,
+                "blob " + blob.hex() + " is corrupt: its content hashes to " + Hash::of(raw).hex(),
+                {},
+                "run `kix store verify` to see what it affects; `kix store verify --repair --from "
+                "PATH` restores it from the original manifests");
+  }
+  return raw;
+}
+
+std::vector<std::pair<Hash, ObjectKind>> SqliteStore::find_by_prefix(std::string_view hex_prefix,
+                                                                     size_t limit) {
+  std::vector<std::pair<Hash, ObjectKind>> out;
+  if (hex_prefix.size() > Hash::kHexSize) return out;
+  auto low = Hash::from_hex(std::string(hex_prefix) +
+                            std::string(Hash::kHexSize - hex_prefix.size(), '0'));
+  auto high = Hash::from_hex(std::string(hex_prefix) +
+                             std::string(Hash::kHexSize - hex_prefix.size(), 'f'));
+  if (!low || !high) return out;
+  for (auto [table, kind] :
+       {std::pair{"roots", ObjectKind::kRoot}, std::pair{"nodes", ObjectKind::kNode}}) {
+    auto s = db_.prepare(std::string("SELECT hash FROM ") + table +
+                         " WHERE hash BETWEEN ? AND ? ORDER BY hash LIMIT ?");
+    s.bind(1, *low).bind(2, *high).bind(3, static_cast<int64_t>(limit));
+    while (s.step() && out.size() < limit) out.emplace_back(s.column_hash(0), kind);
+  }
+  return out;
+}
+
+// --- Generations --------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kGenerationColumns =
+    "SELECT cluster, number, root, time, message, source_revision FROM generations ";
+
+Generation read_generation(const sqlite::Statement& s) {
+  return Generation{s.column_text(0), s.column_int(1),  s.column_hash(2),
+                    s.column_int(3),  s.column_text(4), s.column_text(5)};
+}
+
+}  // namespace
+
+std::vector<std::string> SqliteStore::clusters() {
+  auto s = db_.prepare("SELECT DISTINCT cluster FROM generations ORDER BY cluster");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.column_text(0));
+  return out;
+}
+
+std::vector<Generation> SqliteStore::generations(const std::string& cluster) {
+  auto s = db_.prepare(std::string(kGenerationColumns) + "WHERE cluster = ? ORDER BY number");
+  s.bind(1, cluster);
+  std::vector<Generation> out;
+  while (s.step()) out.push_back(read_generation(s));
+  return out;
+}
+
+std::optional<Generation> SqliteStore::generation(const std::string& cluster, int64_t number) {
+  auto s = db_.prepare(std::string(kGenerationColumns) + "WHERE cluster = ? AND number = ?");
+  s.bind(1, cluster).bind(2, number);
+  if (!s.step()) return std::nullopt;
+  return read_generation(s);
+}
+
+std::optional<Generation> SqliteStore::current_generation(const std::string& cluster) {
+  auto s = db_.prepare(std::string(kGenerationColumns) +
+                       "WHERE cluster = ? ORDER BY number DESC LIMIT 1");
+  s.bind(1, cluster);
+  if (!s.step()) return std::nullopt;
+  return read_generation(s);
+}
+
+std::vector<Generation> SqliteStore::generations_of_root(const Hash& root) {
+  auto s = db_.prepare(std::string(kGenerationColumns) + "WHERE root = ? ORDER BY cluster, number");
+  s.bind(1, root);
+  std::vector<Generation> out;
+  while (s.step()) out.push_back(read_generation(s));
+  return out;
+}
+
+// --- Deployments --------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kDeploymentColumns =
+    "SELECT cluster, root, time, context, generation FROM deployments ";
+
+Deployment read_deployment(const sqlite::Statement& s) {
+  Deployment d{s.column_text(0), s.column_hash(1), s.column_int(2), s.column_text(3), {}};
+  if (!s.column_is_null(4)) d.generation = s.column_int(4);
+  return d;
+}
+
+}  // namespace
+
+Deployment SqliteStore::record_deployment(const std::string& cluster, const Hash& root,
+                                          int64_t time, const std::string& context) {
+  check_cluster_name(cluster);
+  Transaction t(db_, Transaction::Mode::kWrite);
+  if (!find_root(root)) {
+    throw Error(ErrorKind::kNotFound, "no root " + root.hex() + " in the store", {},
+                "add it first (kix store add --cluster " + cluster + ")");
+  }
+  Deployment d{cluster, root, time, context, {}};
+  auto newest = db_.prepare("SELECT MAX(number) FROM generations WHERE cluster = ? AND root = ?");
+  newest.bind(1, cluster).bind(2, root);
+  if (newest.step() && !newest.column_is_null(0)) d.generation = newest.column_int(0);
+  auto insert = db_.prepare(
+      "INSERT INTO deployments (cluster, root, time, context, generation) VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, cluster).bind(2, root).bind(3, time).bind(4, context);
+  if (d.generation) {
+    insert.bind(5, *d.generation);
+  } else {
+    insert.bind_null(5);
+  }
+  insert.run();
+  t.commit();
+  return d;
+}
+
+std::optional<Deployment> SqliteStore::last_deployment(const std::string& cluster) {
+  auto s =
+      db_.prepare(std::string(kDeploymentColumns) + "WHERE cluster = ? ORDER BY id DESC LIMIT 1");
+  s.bind(1, cluster);
+  if (!s.step()) return std::nullopt;
+  return read_deployment(s);
+}
+
+std::vector<Deployment> SqliteStore::deployments(const std::string& cluster) {
+  auto s = db_.prepare(std::string(kDeploymentColumns) + "WHERE cluster = ? ORDER BY id");
+  s.bind(1, cluster);
+  std::vector<Deployment> out;
+  while (s.step()) out.push_back(read_deployment(s));
+  return out;
+}
+
+// --- Pins ---------------------------------------------------------------------
+
+bool SqliteStore::insert_pin(const Hash& hash, ObjectKind kind, int64_t time) {
+  auto s = db_.prepare("INSERT OR IGNORE INTO pins (hash, kind, time) VALUES (?, ?, ?)");
+  s.bind(1, hash).bind(2, object_kind_name(kind)).bind(3, time);
+  s.run();
+  return db_.changes() == 1;
+}
+
+bool SqliteStore::pin(const Hash& hash, ObjectKind kind, int64_t time) {
+  Transaction t(db_, Transaction::Mode::kWrite);
+  bool exists =
+      kind == ObjectKind::kRoot ? find_root(hash).has_value() : find_node(hash).has_value();
+  if (!exists) {
+    throw Error(ErrorKind::kNotFound,
+                "no " + std::string(object_kind_name(kind)) + " " + hash.hex() + " in the store");
+  }
+  bool added = insert_pin(hash, kind, time);
+  t.commit();
+  return added;
+}
+
+bool SqliteStore::unpin(const Hash& hash) {
+  Transaction t(db_, Transaction::Mode::kWrite);
+  auto s = db_.prepare("DELETE FROM pins WHERE hash = ?");
+  s.bind(1, hash);
+  s.run();
+  bool removed = db_.changes() == 1;
+  t.commit();
+  return removed;
+}
+
+std::vector<Pin> SqliteStore::pins() {
+  auto s = db_.prepare("SELECT hash, kind, time FROM pins ORDER BY hash");
+  std::vector<Pin> out;
+  while (s.step()) {
+    out.push_back(Pin{s.column_hash(0),
+                      s.column_text(1) == "node" ? ObjectKind::kNode : ObjectKind::kRoot,
+                      s.column_int(2)});
+  }
+  return out;
+}
+
+}  // namespace kix

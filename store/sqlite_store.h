@@ -1,0 +1,149 @@
+// The embedded store: one directory holding one SQLite database
+// (docs/store.md). This class owns every SQL statement kix runs.
+//
+// Every write is one BEGIN IMMEDIATE transaction, so a write is
+// all-or-nothing, a crash at any instant leaves a consistent store, several
+// processes may write at once (they queue for the lock), and garbage
+// collection can never interleave with an add. Reads see the last committed
+// state; snapshot() makes several reads see one state.
+//
+// Blobs enter the database by one path (store/blob_writer.h),
+// whether they come from an add, an import or a repair: compressed with the
+// store's zstd dictionary when it has one, skipped when already present.
+//
+// Thread-safety: one object per thread; any number of objects and processes
+// may use one directory.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/sqlite.h"
+#include "store/store.h"
+#include "store/zstd_codec.h"
+
+namespace kix {
+
+// The first half of an add: the distinct blobs of a graph, compressed when
+// the store did not have them when prepare_add looked. Refers to the graph,
+// which must outlive it.
+struct PreparedAdd {
+  // Blob::dictionary value for "the dictionary trained by this add".
+  static constexpr int64_t kNewDictionary = -1;
+  struct Blob {
+    Hash hash;
+    size_t manifest = 0;     // index of a manifest with this blob
+    std::string compressed;  // empty: the store had it (checked again on commit)
+    int64_t dictionary = 0;  // dictionaries.id `compressed` needs (0: none)
+  };
+  const Graph* graph = nullptr;
+  AddOptions options;
+  std::vector<Blob> blobs;
+  // A zstd dictionary trained by prepare_add (the store had none and enough
+  // blobs exist); commit_add stores it first. Empty: none.
+  std::string new_dictionary;
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens the store in `dir`, creating the directory (mode 0700) and the
+  // database on first use. A new database is built beside the final name
+  // and linked into place complete, so `store.db` is always a whole store.
+  // An older format version is upgraded in place (docs/store.md, "Format
+  // versions"). Throws:
+  //   kIo          the directory or database cannot be created or opened;
+  //   kCorruption  store.db exists but is empty, truncated or damaged, or a
+  //                write-ahead log lies there without its database;
+  //   kInvalidInput  store.db is a file of another program (not a SQLite
+  //                database, or a SQLite database that is not a kix store);
+  //   kConflict    the store was written by a newer kix (a newer version).
+  // Nothing is ever created over, or written into, a file it refuses.
+  static std::unique_ptr<SqliteStore> open(const std::filesystem::path& dir);
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path database_file() const { return dir_ / "store.db"; }
+  std::string describe() const override;
+
+  AddResult add(const Graph& graph, const AddOptions& options) override;
+  // The two halves of add(). prepare_add reads (no write lock) and
+  // compresses; commit_add takes the write lock and inserts everything,
+  // first checking again every blob prepare_add found present, since a
+  // garbage collection may have deleted it in between.
+  PreparedAdd prepare_add(const Graph& graph, const AddOptions& options);
+  AddResult commit_add(PreparedAdd& prepared);
+
+  Generation append_generation(const GenerationRequest& request) override;
+  Deployment record_deployment(const std::string& cluster, const Hash& root, int64_t time,
+                               const std::string& context) override;
+  bool pin(const Hash& hash, ObjectKind kind, int64_t time) override;
+  bool unpin(const Hash& hash) override;
+  ImportResult import_closure(const Closure& closure, const ImportOptions& options = {}) override;
+
+  std::unique_ptr<ReadSnapshot> snapshot() override;
+  std::optional<StoredRoot> find_root(const Hash& hash) override;
+  std::optional<StoredNode> find_node(const Hash& hash) override;
+  std::vector<StoredNode> load_nodes(const std::vector<Hash>& hashes) override;
+  std::vector<StoredRef> refs_from(const Hash& node) override;
+  std::vector<StoredRef> refs_to(const Hash& node) override;
+  std::vector<Hash> closure(const std::vector<Hash>& start) override;
+  bool has_blob(const Hash& blob) override;
+  std::string read_blob(const Hash& blob) override;
+  std::vector<std::pair<Hash, ObjectKind>> find_by_prefix(std::string_view hex_prefix,
+                                                          size_t limit) override;
+  std::vector<std::string> clusters() override;
+  std::vector<Generation> generations(const std::string& cluster) override;
+  std::optional<Generation> generation(const std::string& cluster, int64_t number) override;
+  std::optional<Generation> current_generation(const std::string& cluster) override;
+  std::vector<Generation> generations_of_root(const Hash& root) override;
+  std::optional<Deployment> last_deployment(const std::string& cluster) override;
+  std::vector<Deployment> deployments(const std::string& cluster) override;
+  std::vector<Pin> pins() override;
+
+  // Runs SQLite's integrity_check before anything else: gc deletes nothing
+  // in a database that fails it.
+  GcResult collect_garbage(const GcOptions& options) override;
+  VerifyReport verify(const VerifyOptions& options) override;
+
+ private:
+  SqliteStore(std::filesystem::path dir, sqlite::Database db);
+  void prepare_connection();
+  void check_format_and_upgrade();
+
+  // find_root, also giving the number of deltas applied (when not null).
+  std::optional<StoredRoot> load_root(const Hash& hash, int* depth);
+  // Inside a write transaction, before the roots `bases` are deleted:
+  // stores every other root whose node list is a delta against one of
+  // them as a full list, so that no surviving root needs a deleted one.
+  void store_roots_in_full(const std::vector<Hash>& bases);
+  // The dictionary with this id, loaded once; nullptr for 0. Throws
+  // kCorruption when it is missing or damaged.
+  const ZstdDictionary* dictionary(int64_t id);
+  // The newest dictionary and its id (nullptr and 0: the store has none).
+  const ZstdDictionary* latest_dictionary(int64_t& id);
+  // The dictionary the new blobs `fresh` should be compressed with and its
+  // id (nullptr and 0: none). When the store has none and enough blobs
+  // exist, trains one (prepared.new_dictionary, id kNewDictionary).
+  const ZstdDictionary* dictionary_for_new_blobs(PreparedAdd& prepared,
+                                                 const std::vector<std::string_view>& fresh,
+                                                 int64_t& id);
+  // Decompresses a blobs row; checks the size, not the hash.
+  std::string decompress_blob(const Hash& blob, std::string_view data, size_t raw_size,
+                              int64_t dictionary);
+  // Pins inside the caller's write transaction; false when already pinned.
+  bool insert_pin(const Hash& hash, ObjectKind kind, int64_t time);
+  // SQLite's own check: the problems it reports (empty: sound), and whether
+  // they are all in indexes.
+  std::vector<std::string> integrity_problems(bool& only_indexes);
+
+  friend class BlobWriter;
+
+  std::filesystem::path dir_;
+  sqlite::Database db_;
+  ZstdCodec codec_;
+  std::map<int64_t, std::unique_ptr<ZstdDictionary>> dictionaries_;
+};
+
+}  // namespace kix

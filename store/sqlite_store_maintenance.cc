@@ -1,0 +1,318 @@
+// SqliteStore's gc and verify: the tables are read in full, in one
+// transaction, without going through any index (NOT INDEXED), after
+// SQLite's own integrity check; store/gc.cc and store/verify.cc decide, and
+// the changes are applied here in the same transaction.
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <unordered_map>
+
+#include "store/blob_writer.h"
+#include "store/gc.h"
+#include "store/root_encoding.h"
+#include "store/sqlite_store.h"
+#include "store/verify.h"
+#include "util/error.h"
+
+namespace kix {
+
+using sqlite::Transaction;
+
+namespace {
+
+// SQLite reports at most this many problems; more say nothing new.
+constexpr int kMaxIntegrityProblems = 100;
+
+struct RootRow {
+  std::string cluster;
+  std::string nodes;  // full list or delta
+  std::optional<Hash> base;
+};
+
+// Every row of `roots`, read from the table itself.
+std::unordered_map<Hash, RootRow, HashHasher> read_root_rows(sqlite::Database& db) {
+  std::unordered_map<Hash, RootRow, HashHasher> rows;
+  auto s = db.prepare("SELECT hash, cluster, nodes, base FROM roots NOT INDEXED");
+  while (s.step()) {
+    RootRow row{s.column_text(1), std::string(s.column_blob(2)), std::nullopt};
+    if (!s.column_is_null(3)) row.base = s.column_hash(3);
+    rows.emplace(s.column_hash(0), std::move(row));
+  }
+  return rows;
+}
+
+// Decodes a root's node list from the rows (following its chain of deltas)
+// without any query. Throws kCorruption for a broken chain or delta.
+std::vector<Hash> decode_root(const std::unordered_map<Hash, RootRow, HashHasher>& rows,
+                              const Hash& hash) {
+  std::vector<const RootRow*> chain;
+  Hash at = hash;
+  while (true) {
+    auto it = rows.find(at);
+    if (it == rows.end()) {
+      throw Error(ErrorKind::kCorruption,
+                  chain.empty() ? "root " + hash.hex() + " is not stored"
+                                : "root " + hash.hex() + " is stored as a delta against root " +
+                                      at.hex() + ", which is missing");
+    }
+    chain.push_back(&it->second);
+    if (!it->second.base) break;
+    if (chain.size() > 64) {
+      throw Error(ErrorKind::kCorruption, "root " + hash.hex() + " is a chain of too many deltas");
+    }
+    at = *it->second.base;
+  }
+  std::vector<Hash> nodes = unpack_hashes(chain.back()->nodes);
+  for (size_t i = chain.size() - 1; i-- > 0;) nodes = apply_delta(nodes, chain[i]->nodes);
+  return nodes;
+}
+
+void delete_by_hash(sqlite::Database& db, const char* sql, const std::vector<Hash>& hashes) {
+  auto s = db.prepare(sql);
+  for (const Hash& h : hashes) {
+    s.bind(1, h);
+    s.run();
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> SqliteStore::integrity_problems(bool& only_indexes) {
+  // Names of the b-trees by root page, to tell index damage from table
+  // damage in "Tree N page M ..." messages.
+  std::map<int64_t, std::pair<std::string, std::string>> trees;  // page -> (type, name)
+  {
+    auto s = db_.prepare("SELECT rootpage, type, name FROM sqlite_master WHERE rootpage > 0");
+    while (s.step()) trees[s.column_int(0)] = {s.column_text(1), s.column_text(2)};
+  }
+  std::vector<std::string> problems;
+  auto s = db_.prepare("PRAGMA integrity_check(" + std::to_string(kMaxIntegrityProblems) + ")");
+  only_indexes = true;
+  static const std::regex index_entry(
+      R"(^(row \d+ missing from index|wrong # of entries in index|non-unique entry in index) )");
+  static const std::regex tree_page(R"(^Tree (\d+) page)");
+  while (s.step()) {
+    std::string line = s.column_text(0);
+    if (line == "ok") continue;
+    std::smatch m;
+    bool index_damage = std::regex_search(line, index_entry);
+    if (!index_damage && std::regex_search(line, m, tree_page)) {
+      auto it = trees.find(std::stoll(m[1].str()));
+      index_damage = it != trees.end() && it->second.first == "index";
+      if (it != trees.end()) line += " (" + it->second.first + " " + it->second.second + ")";
+    }
+    if (!index_damage) only_indexes = false;
+    problems.push_back(std::move(line));
+  }
+  if (problems.empty()) only_indexes = false;
+  return problems;
+}
+
+GcResult SqliteStore::collect_garbage(const GcOptions& options) {
+  Transaction t(db_, Transaction::Mode::kWrite);
+  bool only_indexes = false;
+  std::vector<std::string> problems = integrity_problems(only_indexes);
+  if (!problems.empty()) {
+    throw Error(ErrorKind::kCorruption,
+                "gc refused to run: the store database fails its integrity check (" +
+                    problems.front() + ")",
+                {},
+                "nothing was deleted; run `kix store verify` to see what is damaged and "
+                "`kix store verify --repair` to fix what can be fixed");
+  }
+
+  GcSnapshot snapshot;
+  {
+    auto s = db_.prepare("SELECT cluster, number, root, time FROM generations NOT INDEXED");
+    while (s.step()) {
+      snapshot.generations.push_back(
+          Generation{s.column_text(0), s.column_int(1), s.column_hash(2), s.column_int(3), {}, {}});
+    }
+  }
+  {
+    auto s = db_.prepare("SELECT hash, kind, time FROM pins NOT INDEXED");
+    while (s.step()) {
+      snapshot.pins.push_back(
+          Pin{s.column_hash(0), s.column_text(1) == "node" ? ObjectKind::kNode : ObjectKind::kRoot,
+              s.column_int(2)});
+    }
+  }
+  {
+    std::map<std::string, std::pair<int64_t, Hash>> last;  // cluster -> (id, root)
+    auto s = db_.prepare("SELECT id, cluster, root FROM deployments NOT INDEXED");
+    while (s.step()) {
+      auto& entry = last[s.column_text(1)];
+      if (s.column_int(0) >= entry.first) entry = {s.column_int(0), s.column_hash(2)};
+    }
+    for (const auto& [cluster, entry] : last) snapshot.deployed_roots.push_back(entry.second);
+  }
+  auto root_rows = read_root_rows(db_);
+  for (const auto& [hash, row] : root_rows) snapshot.roots.push_back(hash);
+  snapshot.root_nodes = [&](const Hash& h) { return decode_root(root_rows, h); };
+  {
+    auto s = db_.prepare("SELECT hash, blob FROM nodes NOT INDEXED");
+    while (s.step()) snapshot.node_blobs.emplace(s.column_hash(0), s.column_hash(1));
+  }
+  {
+    auto s = db_.prepare("SELECT src, dst FROM refs NOT INDEXED");
+    while (s.step()) snapshot.refs[s.column_hash(0)].push_back(s.column_hash(1));
+  }
+  {
+    auto s = db_.prepare("SELECT hash, length(data), raw_size FROM blobs NOT INDEXED");
+    while (s.step()) {
+      snapshot.blobs.emplace(s.column_hash(0),
+                             GcSnapshot::BlobSize{static_cast<uint64_t>(s.column_int(1)),
+                                                  static_cast<uint64_t>(s.column_int(2))});
+    }
+  }
+
+  GcPlan plan = plan_gc(snapshot, options);
+  if (options.dry_run) return plan.result;  // the transaction rolls back
+
+  auto drop_generation = db_.prepare("DELETE FROM generations WHERE cluster = ? AND number = ?");
+  for (const Generation& g : plan.expired_generations) {
+    drop_generation.bind(1, g.cluster).bind(2, g.number);
+    drop_generation.run();
+  }
+  // A kept root stored as a delta against a deleted one becomes a full list.
+  store_roots_in_full(plan.dead_roots);
+  delete_by_hash(db_, "DELETE FROM roots WHERE hash = ?", plan.dead_roots);
+  // Older deployment records of collected roots would name nothing.
+  delete_by_hash(db_, "DELETE FROM deployments WHERE root = ?", plan.dead_roots);
+  delete_by_hash(db_, "DELETE FROM refs WHERE src = ?", plan.dead_nodes);
+  delete_by_hash(db_, "DELETE FROM nodes WHERE hash = ?", plan.dead_nodes);
+  delete_by_hash(db_, "DELETE FROM blobs WHERE hash = ?", plan.dead_blobs);
+  t.commit();
+  return plan.result;
+}
+
+VerifyReport SqliteStore::verify(const VerifyOptions& options) {
+  // A snapshot for a check, the write lock for a repair: either way the
+  // tables are read in one consistent state.
+  Transaction t(db_, options.repair ? Transaction::Mode::kWrite : Transaction::Mode::kRead);
+  VerifyContents c;
+  c.database_problems = integrity_problems(c.only_indexes_damaged);
+  {
+    auto s =
+        db_.prepare("SELECT hash, blob, api_version, kind, namespace, name FROM nodes NOT INDEXED");
+    while (s.step()) {
+      c.nodes.push_back(StoredNode{
+          s.column_hash(0), s.column_hash(1),
+          ResourceId{s.column_text(2), s.column_text(3), s.column_text(4), s.column_text(5)}});
+    }
+  }
+  {
+    auto s = db_.prepare("SELECT src, dst FROM refs NOT INDEXED");
+    while (s.step()) c.refs[s.column_hash(0)].push_back(s.column_hash(1));
+  }
+  auto root_rows = read_root_rows(db_);
+  for (const auto& [hash, row] : root_rows) {
+    // Decodes node lists stored as deltas; a damaged delta or a missing
+    // base is a bad root.
+    try {
+      c.roots.push_back(StoredRoot{hash, row.cluster, decode_root(root_rows, hash)});
+    } catch (const Error& e) {
+      c.undecodable_roots.emplace_back(hash, e.message());
+    }
+  }
+  {
+    auto s = db_.prepare(
+        "SELECT cluster, number, root, time, message, source_revision FROM generations "
+        "NOT INDEXED");
+    while (s.step()) {
+      c.generations.push_back(Generation{s.column_text(0), s.column_int(1), s.column_hash(2),
+                                         s.column_int(3), s.column_text(4), s.column_text(5)});
+    }
+  }
+  {
+    auto s = db_.prepare("SELECT hash, kind, time FROM pins NOT INDEXED");
+    while (s.step()) {
+      c.pins.push_back(Pin{s.column_hash(0),
+                           s.column_text(1) == "node" ? ObjectKind::kNode : ObjectKind::kRoot,
+                           s.column_int(2)});
+    }
+  }
+  {
+    auto s = db_.prepare("SELECT cluster, root, time, context FROM deployments NOT INDEXED");
+    while (s.step()) {
+      c.deployments.push_back(
+          Deployment{s.column_text(0), s.column_hash(1), s.column_int(2), s.column_text(3), {}});
+    }
+  }
+  {
+    auto s = db_.prepare("SELECT hash, raw_size, data, dict FROM blobs NOT INDEXED");
+    while (s.step()) {
+      Hash h = s.column_hash(0);
+      BlobState state;
+      try {
+        std::string raw = decompress_blob(h, s.column_blob(2), static_cast<size_t>(s.column_int(1)),
+                                          s.column_int(3));
+        state = check_blob_bytes(h, raw);
+      } catch (const Error& e) {
+        state.problem = e.message();
+      }
+      c.blobs.emplace(h, std::move(state));
+    }
+  }
+
+  VerifyReport report = check_store_contents(c, options);
+  if (!options.repair) return report;
+
+  // Indexes first: every other repair looks rows up through them.
+  std::stable_partition(report.problems.begin(), report.problems.end(), [](const VerifyProblem& p) {
+    return p.fix && p.fix->action == Repair::Action::kRebuildIndexes;
+  });
+  BlobWriter blobs(*this);
+  for (VerifyProblem& p : report.problems) {
+    if (!p.fix) continue;
+    const Repair& fix = *p.fix;
+    switch (fix.action) {
+      case Repair::Action::kRebuildIndexes: {
+        db_.exec("REINDEX");
+        bool only_indexes = false;
+        if (!integrity_problems(only_indexes).empty()) {
+          p.repair = "not repaired: the database still fails its check after rebuilding indexes";
+          continue;
+        }
+        break;
+      }
+      case Repair::Action::kRestoreBlob:
+        blobs.replace(fix.hash, fix.canonical);
+        break;
+      case Repair::Action::kDeleteBlob:
+        delete_by_hash(db_, "DELETE FROM blobs WHERE hash = ?", {fix.hash});
+        break;
+      case Repair::Action::kRewriteIdentity: {
+        auto s = db_.prepare(
+            "UPDATE nodes SET api_version = ?, kind = ?, namespace = ?, name = ? WHERE hash = ?");
+        s.bind(1, fix.identity.api_version)
+            .bind(2, fix.identity.kind)
+            .bind(3, fix.identity.ns)
+            .bind(4, fix.identity.name)
+            .bind(5, fix.hash);
+        s.run();
+        break;
+      }
+      case Repair::Action::kDeleteNode:
+        delete_by_hash(db_, "DELETE FROM refs WHERE src = ?", {fix.hash});
+        delete_by_hash(db_, "DELETE FROM nodes WHERE hash = ?", {fix.hash});
+        break;
+      case Repair::Action::kDeleteRoot:
+        store_roots_in_full({fix.hash});
+        delete_by_hash(db_, "DELETE FROM roots WHERE hash = ?", {fix.hash});
+        break;
+      case Repair::Action::kDeletePin:
+        delete_by_hash(db_, "DELETE FROM pins WHERE hash = ?", {fix.hash});
+        break;
+      case Repair::Action::kDeleteDeployments:
+        delete_by_hash(db_, "DELETE FROM deployments WHERE root = ?", {fix.hash});
+        break;
+    }
+    p.repaired = true;
+    p.repair = fix.description;
+  }
+  t.commit();
+  return report;
+}
+
+}  // namespace kix

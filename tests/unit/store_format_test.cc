@@ -1,0 +1,197 @@
+// The on-disk format of SqliteStore: what it refuses to open, how it
+// upgrades a store of an older version, and that it never writes into a
+// file it did not create.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "store/gc.h"
+#include "store/schema.h"
+#include "store/sqlite_store.h"
+#include "store/verify.h"
+#include "tests/unit/store_test_support.h"
+#include "util/error.h"
+
+namespace kix {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::config_map;
+using testing::graph_of;
+using testing::in_cluster;
+using testing::TempDir;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_file(const fs::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+Error open_error(const fs::path& dir) {
+  try {
+    SqliteStore::open(dir);
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "the store opened";
+  return Error(ErrorKind::kInternal, "");
+}
+
+// The store.db of `dir` is refused with `kind`, and left byte for byte as
+// it was, with nothing created beside it.
+void expect_refused(const fs::path& dir, ErrorKind kind, const std::string& words) {
+  std::string before = read_file(dir / "store.db");
+  Error e = open_error(dir);
+  EXPECT_EQ(e.kind(), kind) << e.render();
+  EXPECT_NE(e.message().find(words), std::string::npos) << e.message();
+  EXPECT_NE(e.message().find((dir / "store.db").string()), std::string::npos) << e.message();
+  EXPECT_EQ(read_file(dir / "store.db"), before);
+  EXPECT_FALSE(fs::exists(dir / "store.db-wal"));
+}
+
+TEST(StoreFormat, ANewStoreIsPrivateAndCarriesTheApplicationId) {
+  TempDir dir;
+  fs::path path = dir.path() / "new";
+  SqliteStore::open(path)->add(graph_of({config_map("a", "1")}), in_cluster("prod"));
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_all);
+  EXPECT_EQ(fs::status(path / "store.db").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  sqlite::Database db(path / "store.db");
+  auto id = db.prepare("PRAGMA application_id");
+  ASSERT_TRUE(id.step());
+  EXPECT_EQ(id.column_int(0), kStoreApplicationId);
+  auto version = db.prepare("SELECT version FROM schema_version");
+  ASSERT_TRUE(version.step());
+  EXPECT_EQ(version.column_int(0), kSchemaVersion);
+  // Nothing of the creation is left beside it.
+  for (const auto& entry : fs::directory_iterator(path)) {
+    EXPECT_EQ(entry.path().filename().string().rfind(".store.db.", 0), std::string::npos)
+        << entry.path();
+  }
+}
+
+TEST(StoreFormat, RefusesAnEmptyDatabaseFile) {
+  TempDir dir;
+  write_file(dir.path() / "store.db", "");
+  expect_refused(dir.path(), ErrorKind::kCorruption, "is empty");
+}
+
+TEST(StoreFormat, RefusesATruncatedDatabaseFile) {
+  TempDir dir;
+  write_file(dir.path() / "store.db", "S");
+  expect_refused(dir.path(), ErrorKind::kCorruption, "1 byte long");
+}
+
+TEST(StoreFormat, RefusesAFileThatIsNotSqlite) {
+  TempDir dir;
+  write_file(dir.path() / "store.db", std::string(4096, 'x'));
+  expect_refused(dir.path(), ErrorKind::kInvalidInput, "not a SQLite database");
+}
+
+TEST(StoreFormat, RefusesASqliteDatabaseOfAnotherProgram) {
+  TempDir dir;
+  {
+    sqlite::Database db(dir.path() / "store.db", sqlite::Database::Open::kCreate);
+    db.exec("CREATE TABLE unrelated (x INTEGER); INSERT INTO unrelated VALUES (1)");
+  }
+  expect_refused(dir.path(), ErrorKind::kInvalidInput, "another program");
+}
+
+TEST(StoreFormat, RefusesAWriteAheadLogWithoutItsDatabase) {
+  TempDir dir;
+  write_file(dir.path() / "store.db-wal", "");
+  Error e = open_error(dir.path());
+  EXPECT_EQ(e.kind(), ErrorKind::kCorruption);
+  EXPECT_FALSE(fs::exists(dir.path() / "store.db"));
+}
+
+TEST(StoreFormat, RefusesANewerFormatVersion) {
+  TempDir dir;
+  SqliteStore::open(dir.path())->add(graph_of({config_map("a", "1")}), in_cluster("prod"));
+  testing::raw_database(*SqliteStore::open(dir.path()))
+      .exec("UPDATE schema_version SET version = " + std::to_string(kSchemaVersion + 1));
+  Error e = open_error(dir.path());
+  EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+  EXPECT_NE(e.hint().find("newer kix"), std::string::npos);
+}
+
+// A copy of tests/fixtures/store-v1, written by kix 0.1.0.
+class StoreFormatV1 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::path fixture = fs::path(KIX_SOURCE_DIR) / "tests/fixtures/store-v1";
+    fs::create_directory(dir.path() / "store");
+    fs::copy_file(fixture / "store.db", dir.path() / "store" / "store.db");
+    std::ifstream in(fixture / "expected.json");
+    expected = Json::parse(in);
+  }
+  TempDir dir;
+  Json expected;
+};
+
+TEST_F(StoreFormatV1, OpensUpgradesAndReadsEverything) {
+  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store");
+  for (const auto& [cluster, generations] : expected["clusters"].items()) {
+    std::vector<Generation> got = store->generations(cluster);
+    ASSERT_EQ(got.size(), generations.size()) << cluster;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].number, generations[i]["number"].get<int64_t>());
+      EXPECT_EQ(got[i].root.hex(), generations[i]["root"].get<std::string>());
+      EXPECT_EQ(got[i].time, generations[i]["time"].get<int64_t>());
+      EXPECT_EQ(got[i].message, generations[i]["message"].get<std::string>());
+    }
+  }
+  for (const auto& [root, count] : expected["resources"].items()) {
+    RootGraph graph = store->load_graph(*Hash::from_hex(root));
+    EXPECT_EQ(graph.graph.manifests.size(), count.get<size_t>()) << root;
+  }
+  for (const auto& pinned : expected["pinned"]) {
+    EXPECT_TRUE(store->is_pinned(*Hash::from_hex(pinned.get<std::string>())));
+  }
+  for (const auto& [cluster, generation] : expected["deployed"].items()) {
+    EXPECT_EQ(store->last_deployment(cluster)->generation, generation.get<int64_t>());
+  }
+  VerifyReport report = store->verify({});
+  EXPECT_TRUE(report.ok());
+  EXPECT_TRUE(report.problems.empty());
+
+  sqlite::Database db(store->database_file());
+  auto version = db.prepare("SELECT version FROM schema_version");
+  ASSERT_TRUE(version.step());
+  EXPECT_EQ(version.column_int(0), kSchemaVersion);
+  auto id = db.prepare("PRAGMA application_id");
+  ASSERT_TRUE(id.step());
+  EXPECT_EQ(id.column_int(0), kStoreApplicationId);
+}
+
+TEST_F(StoreFormatV1, TheUpgradedStoreHasTheSchemaOfANewOne) {
+  auto schema_of = [](const fs::path& file) {
+    sqlite::Database db(file);
+    auto s = db.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name");
+    std::vector<std::string> rows;
+    while (s.step())
+      rows.push_back(s.column_text(0) + " " + s.column_text(1) + " " + s.column_text(2));
+    return rows;
+  };
+  std::unique_ptr<SqliteStore> upgraded = SqliteStore::open(dir.path() / "store");
+  std::unique_ptr<SqliteStore> fresh = SqliteStore::open(dir.path() / "fresh");
+  EXPECT_EQ(schema_of(upgraded->database_file()), schema_of(fresh->database_file()));
+}
+
+TEST_F(StoreFormatV1, KeepsWorkingAfterTheUpgrade) {
+  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store");
+  AddResult r = store->add(graph_of({config_map("a", "1")}), in_cluster("my-homelab"));
+  EXPECT_EQ(r.generation, 3);
+  GcOptions options;
+  options.keep_generations = 1;
+  store->collect_garbage(options);
+  EXPECT_TRUE(store->verify({}).ok());
+}
+
+}  // namespace
+}  // namespace kix
