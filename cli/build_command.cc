@@ -3,10 +3,10 @@
 // is the root hash.
 #include <iostream>
 
-#include "cli/build_output.h"
 #include "cli/compiler_cli.h"
 #include "cli/store_cli.h"
 #include "compiler/compiler.h"
+#include "manifest/result_dir.h"
 
 namespace kix::cli {
 
@@ -16,6 +16,7 @@ struct BuildArgs {
   std::string path = ".";
   std::string out = "result";
   std::string message;
+  std::string source_revision;
 };
 
 void print_summary(const compiler::Compilation& c, size_t warnings, const AddResult& added,
@@ -44,16 +45,20 @@ void run_build(const BuildArgs& args, Context& ctx) {
     std::cerr << "warning: " << w << "\n";
     ++warnings;
   }
-  // Refuse a foreign output directory before anything is stored.
+  // Refuse a foreign output directory before the store is even opened.
   check_result_dir(args.out);
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   AddOptions options;
   options.cluster = c.cluster;
   options.message = args.message;
+  options.source_revision = args.source_revision;
   options.time = unix_now();
-  AddResult added = store.add(c.graph, options);
-  write_build_result(args.out, c.graph, added.root);
+  AddResult added;
+  // The generation is recorded only once the result is on disk; if
+  // recording fails, the previous result is put back.
+  write_result_dir(args.out, c.graph, c.cluster, c.graph.root(c.cluster),
+                   [&] { added = store.add(c.graph, options); });
   print_summary(c, warnings, added, args.out, Colors{ctx.color_stdout});
 }
 
@@ -68,8 +73,12 @@ void add_build_command(CLI::App& app, Context& ctx) {
       "Exit code 1 when the definition has errors (failed checks, unresolved needs).");
   cmd->add_option("definition", args->path,
                   "A cluster.yaml, or a directory holding one (default: .)");
-  cmd->add_option("-o,--output", args->out, "Result directory (replaced; default: ./result)");
+  cmd->add_option("-o,--output", args->out,
+                  "Result directory: new, empty, or an earlier result, which is replaced "
+                  "(default: ./result)");
   cmd->add_option("-m,--message", args->message, "Message recorded with the generation");
+  cmd->add_option("--source-revision", args->source_revision,
+                  "Source revision (e.g. a git commit) recorded with the generation");
   cmd->callback([args, &ctx] { run_build(*args, ctx); });
 }
 

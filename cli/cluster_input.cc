@@ -7,6 +7,7 @@
 #include "cli/store_cli.h"
 #include "compiler/cluster_definition.h"
 #include "manifest/manifest.h"
+#include "manifest/result_dir.h"
 #include "store/ref.h"
 #include "util/error.h"
 
@@ -41,6 +42,16 @@ ClusterInput compile_input(const fs::path& definition, const std::string& label,
 
 ClusterInput load_plain(const std::string& path, Context& ctx) {
   Diagnostics diags;
+  if (path != "-" && is_result_dir(path)) {
+    ResultDir result = read_result_dir(path, diags);
+    ctx.print_diagnostics(diags);
+    ClusterInput input;
+    input.graph = std::move(result.graph);
+    input.cluster = result.cluster;
+    input.root = result.root;
+    input.label = path;
+    return input;
+  }
   std::vector<Manifest> manifests = load_manifests({path}, diags);
   ctx.print_diagnostics(diags);
   check_unique_identities(manifests);

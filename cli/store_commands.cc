@@ -7,6 +7,7 @@
 #include "cli/store_cli.h"
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
+#include "manifest/result_dir.h"
 #include "store/sqlite_store.h"
 #include "util/error.h"
 
@@ -69,30 +70,59 @@ void print_graph_warnings(const Graph& graph, const Context& ctx) {
   ctx.print_diagnostics(diags);
 }
 
-void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
-  // Everything that can fail on bad input happens before the store is
-  // opened, so a bad input never touches it.
+// What to add: a result directory as it was written (its recorded edges
+// and cluster name), or plain manifests with inferred references.
+struct AddInput {
+  Graph graph;
+  std::optional<std::string> root_cluster;  // a result directory's
+  std::string result_dir;
+};
+
+AddInput read_add_input(const AddArgs& args, Context& ctx) {
   Diagnostics diags;
-  std::vector<Manifest> manifests;
+  AddInput input;
   try {
-    manifests = load_manifests(args.paths, diags);
+    for (const auto& p : args.paths) {
+      if (p == "-" || !is_result_dir(p)) continue;
+      if (args.paths.size() != 1) {
+        throw Error(ErrorKind::kInvalidInput, p + " is a kix result directory; add it on its own",
+                    {}, "run one `kix store add` per result directory");
+      }
+      ResultDir result = read_result_dir(p, diags);
+      input.graph = std::move(result.graph);
+      input.root_cluster = result.cluster;
+      input.result_dir = p;
+      ctx.print_diagnostics(diags);
+      return input;
+    }
+    std::vector<Manifest> manifests = load_manifests(args.paths, diags);
+    ctx.print_diagnostics(diags);
+    diags.clear();
+    if (manifests.empty()) {
+      std::string where;
+      for (const auto& p : args.paths) where += (where.empty() ? "" : ", ") + p;
+      throw Error(ErrorKind::kInvalidInput, "no manifests found in " + where, {},
+                  "kix reads *.yaml, *.yml and *.json files (directories recursively) or - for "
+                  "stdin");
+    }
+    check_unique_identities(manifests);
+    input.graph = build_graph_inferred(std::move(manifests));
   } catch (...) {
     ctx.print_diagnostics(diags);
     throw;
   }
-  ctx.print_diagnostics(diags);
-  if (manifests.empty()) {
-    std::string where;
-    for (const auto& p : args.paths) where += (where.empty() ? "" : ", ") + p;
-    throw Error(ErrorKind::kInvalidInput, "no manifests found in " + where, {},
-                "kix reads *.yaml, *.yml and *.json files (directories recursively) or - for "
-                "stdin");
-  }
-  check_unique_identities(manifests);
-  Graph graph = build_graph_inferred(std::move(manifests));
-  print_graph_warnings(graph, ctx);
+  print_graph_warnings(input.graph, ctx);
+  return input;
+}
+
+void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
+  // Everything that can fail on bad input happens before the store is
+  // opened, so a bad input never touches it.
+  AddInput input = read_add_input(args, ctx);
+  const Graph& graph = input.graph;
 
   AddOptions options;
+  options.root_cluster = input.root_cluster;
   if (has_cluster) options.cluster = args.cluster;
   options.message = args.message;
   options.source_revision = args.source_revision;
@@ -101,6 +131,13 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   AddResult r = store.add(graph, options);
+  if (input.root_cluster && has_cluster && *input.root_cluster != args.cluster) {
+    Diagnostics note;
+    note.note({}, "the root keeps the cluster name '" + *input.root_cluster + "' that " +
+                      input.result_dir + " was written with; the generation is recorded in '" +
+                      args.cluster + "'");
+    ctx.print_diagnostics(note);
+  }
   if (!has_cluster && !args.pin) {
     Diagnostics note;
     note.note({},
@@ -123,7 +160,8 @@ void add_add_command(CLI::App& store, Context& ctx) {
   auto* cmd = store.add_subcommand(
       "add",
       "Add manifests (files, directories, - for stdin) to the store; prints a summary and the\n"
-      "root hash as the last line. With --cluster, records a new generation of that cluster.");
+      "root hash as the last line. With --cluster, records a new generation of that cluster.\n"
+      "A result directory (kix build -o, kix rollback -o) is added as the root that wrote it.");
   cmd->add_option("PATH", args->paths, "Files or directories to read; - reads stdin")->required();
   auto* cluster = cmd->add_option("--cluster", args->cluster,
                                   "Cluster name: hashes the root with it and records a generation");

@@ -6,9 +6,14 @@ Usage:
   kix_hash.py canon FILE.json...  the canonical form itself, one line per file
   kix_hash.py node BLOB [REF...]  a node hash from a blob hash and referenced node hashes
   kix_hash.py root CLUSTER NODE...
+  kix_hash.py result DIR          the root of a result directory (kix build -o DIR,
+                                  kix rollback REF -o DIR), from its files alone;
+                                  exit 1 when it differs from DIR/root
 
-Only the Python standard library is used. YAML input is out of scope here:
-convert it to JSON with any YAML 1.2 core-schema reader first.
+Only the Python standard library is used, except by `result`, which reads
+YAML with PyYAML (Debian: python3-yaml) restricted to the YAML 1.2 core
+schema. For the other commands, convert YAML to JSON with any YAML 1.2
+core-schema reader first.
 """
 import decimal
 import hashlib
@@ -108,6 +113,74 @@ def root(cluster, nodes):
     return sha256(canonical({"v": 1, "cluster": cluster, "resources": sorted(set(nodes))}))
 
 
+def core_yaml_loader():
+    """PyYAML with the YAML 1.2 core schema's implicit types instead of 1.1's."""
+    import re
+
+    for p in ("/usr/lib/python3/dist-packages",):  # Debian's python3-yaml
+        if p not in sys.path:
+            sys.path.append(p)
+    import yaml
+
+    class CoreLoader(yaml.SafeLoader):
+        pass
+
+    CoreLoader.yaml_implicit_resolvers = {}
+    for tag, regexp, first in [
+        ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+        ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$",
+         list("-+0123456789")),
+        ("tag:yaml.org,2002:float",
+         r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+         list("-+0123456789.")),
+    ]:
+        CoreLoader.add_implicit_resolver(tag, re.compile(regexp), first)
+
+    def construct_int(loader, node):
+        v = loader.construct_scalar(node)
+        if v.startswith("0o"):
+            return int(v[2:], 8)
+        if v.startswith("0x"):
+            return int(v[2:], 16)
+        return int(v, 10)
+
+    CoreLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
+    return yaml, CoreLoader
+
+
+def result(directory):
+    """The root of a result directory: blobs from its manifests, edges and the
+    cluster name from its `graph` file, node hashes bottom-up."""
+    import os
+
+    yaml, loader = core_yaml_loader()
+    with open(os.path.join(directory, "graph"), encoding="utf-8") as f:
+        graph = json.load(f)
+    if graph.get("v") != 1:
+        raise ValueError("not a version 1 graph file")
+    resources = {r["file"]: r for r in graph["resources"]}
+    blobs = {}
+    for name in resources:
+        with open(os.path.join(directory, name), encoding="utf-8") as f:
+            documents = [d for d in yaml.load_all(f, Loader=loader) if d is not None]
+        if len(documents) != 1:
+            raise ValueError(f"{name} holds {len(documents)} manifests instead of one")
+        blobs[name] = blob(documents[0])
+    nodes = {}
+
+    def node_of(name, visiting=()):
+        if name not in nodes:
+            if name in visiting:
+                raise ValueError(f"reference cycle through {name}")
+            refs = [node_of(r["file"], visiting + (name,)) for r in resources[name]["refs"]]
+            nodes[name] = node(blobs[name], refs)
+        return nodes[name]
+
+    return root(graph["cluster"], [node_of(name) for name in resources])
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -122,6 +195,14 @@ def main(argv):
         print(node(args[0], args[1:]))
     elif cmd == "root":
         print(root(args[0], args[1:]))
+    elif cmd == "result" and len(args) == 1:
+        computed = result(args[0])
+        print(computed)
+        with open(args[0].rstrip("/") + "/root", encoding="ascii") as f:
+            recorded = f.read().strip()
+        if computed != recorded:
+            print(f"differs from {args[0]}/root: {recorded}", file=sys.stderr)
+            return 1
     else:
         print(__doc__, file=sys.stderr)
         return 2

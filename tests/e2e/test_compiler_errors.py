@@ -104,7 +104,7 @@ check(code == 2 and "pkgs/bad/package.yaml:5:11: error: unknown field 'wehn' in 
       and "did you mean 'when'?" in err, f"malformed package: exit {code}, file, line and suggestion", err)
 
 code, out, err = build({"cluster.yaml": "cluster: c\ninstances: {}\n", "result/mine.txt": "keep me\n"})
-check(code == 2 and "is not an earlier kix result" in err, f"a foreign result directory is not replaced: exit {code}", err)
+check(code == 2 and "is not a kix result" in err and "mine.txt" in err, f"a foreign result directory is not replaced: exit {code}", err)
 
 for f in FAILURES:
     print("FAIL:", f, file=sys.stderr)
