@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli/cluster_cli.h"
+#include "cli/diff_render.h"
 #include "cli/store_cli.h"
 #include "cluster/drift.h"
 #include "manifest/document.h"
@@ -22,46 +23,6 @@ struct DiffArgs {
   std::string context;
   std::string format;
 };
-
-// The words each comparison uses for its two sides.
-struct Vocabulary {
-  std::string mode;             // "live" / "builds"
-  std::string left_value;       // "kix"
-  std::string right_value;      // "cluster"
-  std::string left_only;        // "kix-only"
-  std::string left_only_note;   // "will be created"
-  std::string right_only;       // "cluster-only"
-  std::string right_only_note;  // "not managed by kix"
-};
-
-const Vocabulary kLiveWords = {
-    "live", "kix", "cluster", "kix-only", "will be created", "cluster-only", "not managed by kix"};
-const Vocabulary kBuildWords = {
-    "builds", "new", "base", "added", "only in the new build", "removed", "only in the base build"};
-
-std::string status_word(DiffStatus status, const Vocabulary& words) {
-  switch (status) {
-    case DiffStatus::kLeftOnly:
-      return words.left_only;
-    case DiffStatus::kRightOnly:
-      return words.right_only;
-    default:
-      return diff_status_name(status);
-  }
-}
-
-// Strings print bare (as in seed 003: `kix: coredns/coredns:1.12.3`) unless
-// that would be ambiguous; everything else as JSON.
-std::string value_text(const std::optional<Json>& value) {
-  if (!value) return "(absent)";
-  if (value->is_string()) {
-    const std::string& s = value->get_ref<const std::string&>();
-    bool plain = !s.empty() && s.find_first_of("\n\r\t") == std::string::npos && s.front() != ' ' &&
-                 s.back() != ' ' && s != "true" && s != "false" && s != "null";
-    if (plain) return s;
-  }
-  return value->dump();
-}
 
 // A `kubectl get -A -o json` of a large cluster is one document of a few
 // hundred megabytes: far above the limits for hand-written input.
@@ -127,175 +88,6 @@ std::vector<Manifest> fetch_live(const Graph& desired, const std::string& contex
   return live;
 }
 
-// ---- text --------------------------------------------------------------------
-
-void print_text(const DiffReport& report, const std::string& left, const std::string& right,
-                const Vocabulary& words, const Colors& c) {
-  const std::string rule(51, '=');
-  std::cout << c.bold() << rule << "\n kix-diff: " << left << " vs " << right << "\n"
-            << rule << c.reset() << "\n";
-  std::cout << "Summary:\n";
-  std::cout << "  identical:          " << report.count(DiffStatus::kIdentical) << "\n";
-  std::cout << "  modified:           " << report.count(DiffStatus::kModified) << "\n";
-  if (words.mode == "builds") {
-    std::cout << "  dependency changed: " << report.count(DiffStatus::kDependencyChanged) << "\n";
-  }
-  auto pad = [](const std::string& s) {
-    return s + ":" + std::string(s.size() < 19 ? 19 - s.size() : 1, ' ');
-  };
-  std::cout << "  " << pad(words.left_only) << report.count(DiffStatus::kLeftOnly) << " ("
-            << words.left_only_note << ")\n";
-  std::cout << "  " << pad(words.right_only) << report.count(DiffStatus::kRightOnly) << " ("
-            << words.right_only_note << ")\n";
-
-  const size_t label_width = std::max(words.left_value.size(), words.right_value.size());
-  auto label = [&](const std::string& w) {
-    return w + ":" + std::string(label_width - w.size(), ' ');
-  };
-  for (const ResourceDiff& r : report.resources) {
-    switch (r.status) {
-      case DiffStatus::kModified:
-        std::cout << "\n" << c.yellow() << "~ " << r.id.display() << c.reset() << "\n";
-        for (const FieldChange& f : r.changes) {
-          if (f.secret) {
-            std::cout << "    " << f.path << ": (secret value differs — not shown)\n";
-            continue;
-          }
-          std::cout << "    " << f.path << ":\n"
-                    << "      " << c.green() << label(words.left_value) << " "
-                    << value_text(f.before) << c.reset() << "\n"
-                    << "      " << c.red() << label(words.right_value) << " " << value_text(f.after)
-                    << c.reset() << "\n";
-        }
-        break;
-      case DiffStatus::kDependencyChanged: {
-        std::string deps;
-        for (const auto& d : r.dependencies) deps += (deps.empty() ? "" : ", ") + d;
-        std::cout << "\n* " << r.id.display() << " (only a dependency changed"
-                  << (deps.empty() ? "" : ": " + deps) << ")\n";
-        break;
-      }
-      case DiffStatus::kLeftOnly:
-        std::cout << "\n"
-                  << c.green() << "+ " << r.id.display() << c.reset() << " ("
-                  << (words.mode == "live" ? "new — will be created" : words.left_only_note)
-                  << ")\n";
-        break;
-      case DiffStatus::kRightOnly:
-        std::cout << "\n"
-                  << c.red() << "- " << r.id.display() << c.reset() << " ("
-                  << (words.mode == "live" ? "cluster-only — not managed by kix"
-                                           : words.right_only_note)
-                  << ")\n";
-        break;
-      case DiffStatus::kIdentical:
-        break;
-    }
-  }
-}
-
-// ---- json --------------------------------------------------------------------
-
-Json report_json(const DiffReport& report, const std::string& left, const std::string& right,
-                 const Vocabulary& words) {
-  Json summary = {{"identical", report.count(DiffStatus::kIdentical)},
-                  {"modified", report.count(DiffStatus::kModified)},
-                  {words.left_only, report.count(DiffStatus::kLeftOnly)},
-                  {words.right_only, report.count(DiffStatus::kRightOnly)}};
-  if (words.mode == "builds")
-    summary["dependency-changed"] = report.count(DiffStatus::kDependencyChanged);
-  Json resources = Json::array();
-  for (const ResourceDiff& r : report.resources) {
-    if (r.status == DiffStatus::kIdentical) continue;
-    Json entry = {{"status", status_word(r.status, words)},
-                  {"apiVersion", r.id.api_version},
-                  {"kind", r.id.kind},
-                  {"namespace", r.id.ns},
-                  {"name", r.id.name}};
-    if (r.status == DiffStatus::kModified) {
-      Json changes = Json::array();
-      for (const FieldChange& f : r.changes) {
-        Json change = {{"path", f.path}, {"secret", f.secret}};
-        if (f.before) change[words.left_value] = *f.before;
-        if (f.after) change[words.right_value] = *f.after;
-        changes.push_back(std::move(change));
-      }
-      entry["changes"] = std::move(changes);
-    }
-    if (r.status == DiffStatus::kDependencyChanged) entry["dependencies"] = r.dependencies;
-    resources.push_back(std::move(entry));
-  }
-  return {{"mode", words.mode},
-          {"left", left},
-          {"right", right},
-          {"summary", summary},
-          {"different", report.has_differences()},
-          {"resources", resources}};
-}
-
-// ---- markdown ----------------------------------------------------------------
-
-// A value inside a table cell: code-formatted, pipes escaped.
-std::string md_cell(const std::string& text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '|') {
-      out += "\\|";
-    } else if (ch == '`') {
-      out += "'";
-    } else if (ch == '\n') {
-      out += " ";
-    } else {
-      out += ch;
-    }
-  }
-  return "`" + out + "`";
-}
-
-void print_markdown(const DiffReport& report, const std::string& left, const std::string& right,
-                    const Vocabulary& words) {
-  std::cout << "### kix diff: " << md_cell(left) << " vs " << md_cell(right) << "\n\n";
-  std::cout << "| | resources |\n|---|---:|\n";
-  std::cout << "| identical | " << report.count(DiffStatus::kIdentical) << " |\n";
-  std::cout << "| modified | " << report.count(DiffStatus::kModified) << " |\n";
-  if (words.mode == "builds") {
-    std::cout << "| dependency changed | " << report.count(DiffStatus::kDependencyChanged)
-              << " |\n";
-  }
-  std::cout << "| " << words.left_only << " (" << words.left_only_note << ") | "
-            << report.count(DiffStatus::kLeftOnly) << " |\n";
-  std::cout << "| " << words.right_only << " (" << words.right_only_note << ") | "
-            << report.count(DiffStatus::kRightOnly) << " |\n";
-  for (const ResourceDiff& r : report.resources) {
-    if (r.status != DiffStatus::kModified) continue;
-    std::cout << "\n#### ~ " << r.id.display() << "\n\n| path | " << words.left_value << " | "
-              << words.right_value << " |\n|---|---|---|\n";
-    for (const FieldChange& f : r.changes) {
-      std::cout << "| " << md_cell(f.path) << " | "
-                << (f.secret ? "*(secret, differs)*" : md_cell(value_text(f.before))) << " | "
-                << (f.secret ? "*(secret, differs)*" : md_cell(value_text(f.after))) << " |\n";
-    }
-  }
-  auto list = [&](DiffStatus status, const std::string& title) {
-    if (report.count(status) == 0) return;
-    std::cout << "\n#### " << title << "\n\n";
-    for (const ResourceDiff& r : report.resources) {
-      if (r.status != status) continue;
-      std::cout << "- " << md_cell(r.id.display());
-      if (!r.dependencies.empty()) {
-        std::string deps;
-        for (const auto& d : r.dependencies) deps += (deps.empty() ? "" : ", ") + d;
-        std::cout << " (changed: " << deps << ")";
-      }
-      std::cout << "\n";
-    }
-  };
-  list(DiffStatus::kDependencyChanged, "* only a dependency changed");
-  list(DiffStatus::kLeftOnly, "+ " + words.left_only + " (" + words.left_only_note + ")");
-  list(DiffStatus::kRightOnly, "- " + words.right_only + " (" + words.right_only_note + ")");
-  if (!report.has_differences()) std::cout << "\nNo differences.\n";
-}
-
 // ---- the command ---------------------------------------------------------------
 
 void run_diff(const DiffArgs& args, Context& ctx) {
@@ -329,13 +121,7 @@ void run_diff(const DiffArgs& args, Context& ctx) {
     right_label = args.context.empty() ? "cluster (current context)" : "cluster " + args.context;
   }
   const std::string left_label = left.label.empty() ? "." : left.label;
-  if (args.format == "json") {
-    std::cout << report_json(report, left_label, right_label, *words).dump(2) << "\n";
-  } else if (args.format == "markdown") {
-    print_markdown(report, left_label, right_label, *words);
-  } else {
-    print_text(report, left_label, right_label, *words, Colors{ctx.color_stdout});
-  }
+  print_diff(report, left_label, right_label, *words, args.format, Colors{ctx.color_stdout});
   ctx.exit_code = report.has_differences() ? kExitDifferent : kExitOk;
 }
 

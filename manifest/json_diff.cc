@@ -119,8 +119,7 @@ class Differ {
       }
       const size_t mark = path.size();
       append_key(path, key);
-      bool child_secret =
-          secret || (is_secret_ && depth == 0 && (key == "data" || key == "stringData"));
+      bool child_secret = secret || (is_secret_ && depth == 0 && is_secret_value_field(key));
       compare(left, right, path, depth + 1, child_secret);
       path.resize(mark);
     }
@@ -176,16 +175,10 @@ class Differ {
   std::vector<FieldChange> changes_;
 };
 
-bool is_secret_manifest(const Json& manifest) {
-  if (!manifest.is_object()) return false;
-  auto kind = manifest.find("kind");
-  return kind != manifest.end() && kind->is_string() && *kind == "Secret";
-}
-
 }  // namespace
 
 std::vector<FieldChange> diff_manifests(const Json& before, const Json& after) {
-  Differ differ(is_secret_manifest(before) || is_secret_manifest(after));
+  Differ differ(is_secret(before) || is_secret(after));
   return differ.run(before, after);
 }
 

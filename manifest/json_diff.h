@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "manifest/canonical_json.h"
+#include "manifest/secrets.h"
 
 namespace kix {
 
@@ -23,9 +24,6 @@ struct FieldChange {
 // ports), which are matched by name so an insertion is one change.
 // For kind: Secret, changes under data/stringData are marked secret.
 std::vector<FieldChange> diff_manifests(const Json& before, const Json& after);
-
-// What a redacted secret value prints as.
-inline constexpr const char* kRedactedValue = "(sensitive value)";
 
 // Replaces the values of every change marked `secret` with kRedactedValue,
 // keeping whether each side is present, so no output can leak them.

@@ -1,17 +1,32 @@
-// Secrets in stored manifests: kix never prints their values unless asked.
+// The one secrets policy (DESIGN §14): which manifests are Secrets, which of
+// their fields hold values, and how a value is shown when it is not shown.
+// Every reader, diff and printer asks here; none decides on its own.
+//
+// A Secret is any object whose `kind` is "Secret", whatever its apiVersion:
+// hiding the values of a look-alike costs nothing, showing a real one is
+// not acceptable. Its values are everything under the top-level `data` and
+// `stringData` fields.
 #pragma once
+
+#include <string_view>
 
 #include "manifest/canonical_json.h"
 
 namespace kix {
 
-// kind: Secret in the core API group (apiVersion v1).
-bool is_secret(const Json& manifest);
-
-// A copy with every value under data and stringData replaced by
-// "<redacted>" when `manifest` is a Secret; otherwise an unchanged copy.
-Json redact_secret_values(const Json& manifest);
-
+// What a Secret's value prints as in a manifest (kix store cat).
 inline constexpr const char* kRedacted = "<redacted>";
+// What a Secret's changed value prints as in a diff.
+inline constexpr const char* kRedactedValue = "(sensitive value)";
+
+bool is_secret_kind(std::string_view kind);
+bool is_secret(const Json& manifest);
+// True for the top-level fields of a Secret that hold its values.
+bool is_secret_value_field(std::string_view top_level_key);
+
+// A copy with every value under data and stringData replaced by kRedacted
+// when `manifest` is a Secret (a non-object data field becomes kRedacted
+// itself); otherwise an unchanged copy.
+Json redact_secret_values(const Json& manifest);
 
 }  // namespace kix

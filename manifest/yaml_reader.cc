@@ -12,6 +12,7 @@
 
 #include "manifest/document.h"
 #include "manifest/scalar_resolver.h"
+#include "manifest/secrets.h"
 
 namespace kix {
 
@@ -298,7 +299,7 @@ class YamlBuilder {
     }
     if (s.anchor != nullptr) anchors_[reinterpret_cast<const char*>(s.anchor)] = {value, 1};
     if (stack_.size() == 1 && stack_.back().is_map && stack_.back().key == "kind" &&
-        value == "Secret") {
+        value.is_string() && is_secret_kind(value.get_ref<const std::string&>())) {
       in_secret_ = true;
     }
     record(pointer, where);

@@ -123,20 +123,27 @@ def main():
 
         diff = json.loads(run(env, "store", "diff", "demo@1", "demo@2", "--format", "json",
                               expect=1).stdout)
-        assert diff["summary"]["modified"] == 10, diff["summary"]
-        assert diff["summary"]["added"] == 0 and diff["summary"]["removed"] == 0
+        summary = diff["summary"]
+        assert diff["mode"] == "builds" and diff["left"] == "demo@2", diff
+        assert summary["modified"] == 10, summary
+        assert summary["added"] == 0 and summary["removed"] == 0
         # The Deployments mounting a changed ConfigMap and the Services selecting them.
-        assert diff["summary"]["dependencyOnly"] == 20, diff["summary"]
-        assert diff["summary"]["identical"] == GROUPS * 4 - 30, diff["summary"]
-        for change in diff["modified"]:
-            assert [c["path"] for c in change["changes"]] == ["$.data.setting"], change
+        assert summary["dependency-changed"] == 20, summary
+        assert summary["identical"] == GROUPS * 4 - 30, summary
+        for change in diff["resources"]:
+            if change["status"] == "modified":
+                assert [c["path"] for c in change["changes"]] == ["$.data.setting"], change
         d23 = json.loads(run(env, "store", "diff", "demo@2", "demo", "--format", "json",
                              expect=1).stdout)
         assert d23["summary"]["modified"] == 5, d23["summary"]
         text = run(env, "store", "diff", "demo@2", "demo@3", expect=1).stdout
-        assert '"nginx:1.25" -> "nginx:1.26"' in text, text[:2000]
+        assert "new:  nginx:1.26" in text and "base: nginx:1.25" in text, text[:2000]
         md = run(env, "store", "diff", "demo@2", "demo@3", "--format", "markdown", expect=1).stdout
-        assert "| identical |" in md
+        assert "| identical |" in md, md[:500]
+        # The same report as kix diff of the two generations.
+        same = json.loads(run(env, "diff", "demo@2", "--against", "demo@1", "--format", "json",
+                              expect=1).stdout)
+        assert same["summary"] == summary and same["resources"] == diff["resources"], same["summary"]
         run(env, "store", "diff", "demo@3", roots[2][:12], expect=0)
 
         # Rollback to generation 1: the written files add back to the same root.

@@ -135,5 +135,30 @@ TEST(JsonDiff, JsonPathFromTokens) {
   EXPECT_EQ(json_path({"a-b", "_x1"}), "$['a-b']._x1");
 }
 
+// The one secrets policy (manifest/secrets.h) decides for every diff.
+TEST(SecretsPolicy, AnySecretKindAndEveryValueFieldAreHidden) {
+  for (const char* api : {"v1", "example.com/v1"}) {
+    Json before = Json::parse(R"({"kind":"Secret","metadata":{"name":"s"}})");
+    before["apiVersion"] = api;
+    Json after = before;
+    after["data"] = {{"password", "aHVudGVyMg=="}};
+    after["stringData"] = {{"token", "hunter2"}};
+    EXPECT_TRUE(is_secret(after));
+    std::vector<FieldChange> changes = diff_manifests(before, after);
+    ASSERT_FALSE(changes.empty());
+    for (FieldChange& c : changes) EXPECT_TRUE(c.secret) << api << " " << c.path;
+    redact_secret_values(changes);
+    for (const FieldChange& c : changes) {
+      EXPECT_EQ(c.after->dump().find("hunter2"), std::string::npos);
+      EXPECT_EQ(c.after->dump().find("aHVudGVyMg"), std::string::npos);
+    }
+    Json shown = redact_secret_values(after);
+    EXPECT_EQ(shown["stringData"]["token"], kRedacted);
+    EXPECT_EQ(shown["data"]["password"], kRedacted);
+  }
+  EXPECT_FALSE(is_secret(Json::parse(R"({"kind":"ConfigMap","data":{"a":"b"}})")));
+  EXPECT_FALSE(is_secret_value_field("metadata"));
+}
+
 }  // namespace
 }  // namespace kix

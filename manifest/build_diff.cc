@@ -1,0 +1,159 @@
+#include "manifest/build_diff.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "util/error.h"
+
+namespace kix {
+
+namespace {
+
+using HashSet = std::unordered_set<Hash, HashHasher>;
+
+std::map<std::string, size_t> index_by_key(const std::vector<const BuildEntry*>& entries,
+                                           const char* side) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!index.emplace(entries[i]->id.key(), i).second) {
+      throw Error(ErrorKind::kConflict,
+                  "the " + std::string(side) + " side holds " + entries[i]->id.display() + " twice",
+                  {}, "every resource (group, kind, namespace, name) may appear once in a build");
+    }
+  }
+  return index;
+}
+
+// A graph as a BuildReader: manifests and references by node hash.
+class GraphReader : public BuildReader {
+ public:
+  explicit GraphReader(const Graph& graph) : graph_(graph) {
+    for (size_t i = 0; i < graph.nodes.size(); ++i) index_.emplace(graph.nodes[i], i);
+  }
+  Json manifest(const BuildEntry& e) override { return graph_.manifests[index_.at(e.node)].value; }
+  std::vector<BuildEntry> references(const BuildEntry& e) override {
+    std::vector<BuildEntry> out;
+    for (size_t r : graph_.refs[index_.at(e.node)]) out.push_back(entry(r));
+    return out;
+  }
+  BuildEntry entry(size_t i) const {
+    return BuildEntry{graph_.nodes[i], graph_.manifests[i].blob, graph_.manifests[i].id};
+  }
+
+ private:
+  const Graph& graph_;
+  std::unordered_map<Hash, size_t, HashHasher> index_;
+};
+
+}  // namespace
+
+size_t DiffReport::count(DiffStatus status) const {
+  if (status == DiffStatus::kIdentical) return identical;
+  return static_cast<size_t>(
+      std::count_if(resources.begin(), resources.end(),
+                    [status](const ResourceDiff& r) { return r.status == status; }));
+}
+
+const char* diff_status_name(DiffStatus status) {
+  switch (status) {
+    case DiffStatus::kModified:
+      return "modified";
+    case DiffStatus::kDependencyChanged:
+      return "dependency-changed";
+    case DiffStatus::kLeftOnly:
+      return "left-only";
+    case DiffStatus::kRightOnly:
+      return "right-only";
+    case DiffStatus::kIdentical:
+      return "identical";
+  }
+  return "identical";
+}
+
+void sort_report(DiffReport& report) {
+  std::stable_sort(report.resources.begin(), report.resources.end(),
+                   [](const ResourceDiff& a, const ResourceDiff& b) {
+                     if (a.status != b.status) return a.status < b.status;
+                     return a.id.key() < b.id.key();
+                   });
+}
+
+ResourceDiff content_diff(const Json& left, const Json& right) {
+  ResourceDiff diff;
+  diff.changes = diff_manifests(left, right);
+  redact_secret_values(diff.changes);
+  diff.status = diff.changes.empty() ? DiffStatus::kIdentical : DiffStatus::kModified;
+  return diff;
+}
+
+DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
+                              const std::vector<BuildEntry>& right, BuildReader& left_reader,
+                              BuildReader& right_reader) {
+  HashSet right_nodes;
+  for (const BuildEntry& e : right) right_nodes.insert(e.node);
+  HashSet left_nodes;
+  for (const BuildEntry& e : left) left_nodes.insert(e.node);
+  DiffReport report;
+  std::vector<const BuildEntry*> only_left, only_right;
+  for (const BuildEntry& e : left) {
+    if (right_nodes.count(e.node)) {
+      ++report.identical;
+    } else {
+      only_left.push_back(&e);
+    }
+  }
+  for (const BuildEntry& e : right) {
+    if (!left_nodes.count(e.node)) only_right.push_back(&e);
+  }
+  auto right_index = index_by_key(only_right, "right");
+  index_by_key(only_left, "left");
+  std::vector<bool> matched(only_right.size(), false);
+  for (const BuildEntry* l : only_left) {
+    auto it = right_index.find(l->id.key());
+    if (it == right_index.end() && l->id.ns.empty()) {
+      ResourceId in_default = l->id;
+      in_default.ns = "default";
+      it = right_index.find(in_default.key());
+    }
+    if (it == right_index.end()) {
+      report.resources.push_back({DiffStatus::kLeftOnly, l->id, {}, {}});
+      continue;
+    }
+    matched[it->second] = true;
+    const BuildEntry* r = only_right[it->second];
+    ResourceDiff diff;
+    if (l->blob != r->blob) {
+      diff = content_diff(left_reader.manifest(*l), right_reader.manifest(*r));
+    } else {
+      diff.status = DiffStatus::kDependencyChanged;
+      for (const BuildEntry& ref : left_reader.references(*l)) {
+        if (!right_nodes.count(ref.node)) diff.dependencies.push_back(ref.id.display());
+      }
+      std::sort(diff.dependencies.begin(), diff.dependencies.end());
+    }
+    diff.id = l->id;
+    if (diff.status == DiffStatus::kIdentical) {
+      ++report.identical;  // equal content under another node hash: not a difference
+    } else {
+      report.resources.push_back(std::move(diff));
+    }
+  }
+  for (size_t j = 0; j < only_right.size(); ++j) {
+    if (!matched[j])
+      report.resources.push_back({DiffStatus::kRightOnly, only_right[j]->id, {}, {}});
+  }
+  sort_report(report);
+  return report;
+}
+
+DiffReport diff_builds(const Graph& left, const Graph& right) {
+  GraphReader left_reader(left), right_reader(right);
+  std::vector<BuildEntry> l, r;
+  for (size_t i = 0; i < left.manifests.size(); ++i) l.push_back(left_reader.entry(i));
+  for (size_t i = 0; i < right.manifests.size(); ++i) r.push_back(right_reader.entry(i));
+  return diff_build_entries(l, r, left_reader, right_reader);
+}
+
+}  // namespace kix

@@ -1,0 +1,91 @@
+// Comparing two sets of resources (DESIGN §8): one model for every "what
+// differs" question kix answers, whether the right side is another build
+// (kix diff --against, kix store diff) or the live cluster (cluster/drift.h),
+// and one place that decides how two builds pair up.
+//
+// Resources are matched by identity (ResourceId::key: group, kind,
+// namespace, name; the API version does not matter). The left side is
+// always the one kix would apply (the new build, the desired state);
+// FieldChange::before holds the left value and FieldChange::after the right
+// one. Secret values never leave this module: changes under a Secret's
+// values carry kRedactedValue instead (manifest/secrets.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "manifest/json_diff.h"
+#include "manifest/manifest.h"
+#include "manifest/merkle.h"
+#include "util/hash.h"
+
+namespace kix {
+
+enum class DiffStatus {
+  kModified,           // the content differs (changes lists how)
+  kDependencyChanged,  // builds only: same manifest, but something it references changed
+  kLeftOnly,           // only the left side has it: it will be created
+  kRightOnly,          // only the right side has it: not managed by the left build
+  kIdentical,
+};
+
+struct ResourceDiff {
+  DiffStatus status = DiffStatus::kIdentical;
+  ResourceId id;                     // the left side's identity when it has one
+  std::vector<FieldChange> changes;  // kModified only, secret values redacted
+  // kDependencyChanged: the references that changed ("Kind/name @ ns").
+  std::vector<std::string> dependencies;
+};
+
+struct DiffReport {
+  size_t identical = 0;  // resources equal on both sides: counted, not listed
+  // Every resource that differs, ordered by status (in the enum's order),
+  // then by identity.
+  std::vector<ResourceDiff> resources;
+
+  size_t count(DiffStatus status) const;
+  bool has_differences() const { return !resources.empty(); }
+};
+
+// "modified", "dependency-changed", "left-only", "right-only", "identical".
+const char* diff_status_name(DiffStatus status);
+
+// One resource of a build, as the comparison sees it before reading it.
+struct BuildEntry {
+  Hash node;
+  Hash blob;
+  ResourceId id;
+};
+
+// Reads what the comparison needs beyond the entries; it is asked only
+// about resources that differ.
+class BuildReader {
+ public:
+  virtual ~BuildReader() = default;
+  virtual Json manifest(const BuildEntry& entry) = 0;
+  // The resources `entry` references.
+  virtual std::vector<BuildEntry> references(const BuildEntry& entry) = 0;
+};
+
+// Two builds: `left` (new) against `right` (base). Entries with the same
+// node hash on both sides are identical (counted, never read); the others
+// are paired by identity (a left resource without a namespace also pairs
+// with one in "default"): a different blob is kModified, the same blob
+// kDependencyChanged, naming the references whose node hash the right side
+// lacks; unpaired ones are kLeftOnly and kRightOnly. Throws kConflict when
+// one side holds an identity twice.
+DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
+                              const std::vector<BuildEntry>& right, BuildReader& left_reader,
+                              BuildReader& right_reader);
+
+// diff_build_entries of two graphs in memory.
+DiffReport diff_builds(const Graph& left, const Graph& right);
+
+// Sorts `report.resources` as DiffReport documents.
+void sort_report(DiffReport& report);
+
+// Field changes of two manifests as a resource diff (kIdentical when none),
+// secret values redacted.
+ResourceDiff content_diff(const Json& left, const Json& right);
+
+}  // namespace kix
