@@ -53,7 +53,7 @@ void run_build(const BuildArgs& args, Context& ctx) {
   options.cluster = c.cluster;
   options.message = args.message;
   options.source_revision = args.source_revision;
-  options.time = unix_now();
+  options.time = ctx.now();
   AddResult added;
   // The generation is recorded only once the result is on disk; if
   // recording fails, the previous result is put back.

@@ -38,10 +38,6 @@ ClusterInput load_cluster_input(const std::string& arg, Context& ctx);
 // with the same help text for diff, plan and deploy.
 void add_cluster_input_option(CLI::App* cmd, std::string& input);
 
-// The kubectl to run: KIX_KUBECTL, else "kubectl" found on PATH. Throws
-// kNotFound with a hint when there is none.
-std::string find_kubectl();
-
 void add_diff_command(CLI::App& app, Context& ctx);
 void add_plan_command(CLI::App& app, Context& ctx);
 void add_deploy_command(CLI::App& app, Context& ctx);

@@ -1,5 +1,4 @@
 // Resolving the DIR|FILE|REF argument of diff, plan and deploy.
-#include <cstdlib>
 #include <map>
 
 #include "cli/cluster_cli.h"
@@ -105,14 +104,6 @@ void add_cluster_input_option(CLI::App* cmd, std::string& input) {
   cmd->add_option("input", input,
                   "Cluster definition directory, manifest file or directory, or store REF "
                   "(default: ./cluster.yaml, else ./result)");
-}
-
-std::string find_kubectl() {
-  if (const char* env = std::getenv("KIX_KUBECTL"); env != nullptr && *env != '\0') return env;
-  const char* path = std::getenv("PATH");
-  if (auto found = find_in_path("kubectl", path ? path : "")) return *found;
-  throw Error(ErrorKind::kNotFound, "kubectl was not found on PATH", {},
-              "install kubectl or set KIX_KUBECTL to its path");
 }
 
 }  // namespace kix::cli

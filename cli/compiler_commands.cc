@@ -11,10 +11,10 @@ namespace kix::cli {
 namespace {
 
 // KIX_PACKAGES_PATH (colon-separated), then the built-in library.
-std::vector<std::filesystem::path> library_paths() {
+std::vector<std::filesystem::path> library_paths(const Context& ctx) {
   std::vector<std::filesystem::path> out;
-  if (const char* env = std::getenv("KIX_PACKAGES_PATH"); env != nullptr) {
-    std::string s = env;
+  if (auto env = ctx.env().get("KIX_PACKAGES_PATH")) {
+    std::string s = *env;
     size_t start = 0;
     while (start <= s.size()) {
       size_t end = s.find(':', start);
@@ -28,8 +28,8 @@ std::vector<std::filesystem::path> library_paths() {
 }
 
 // $KIX_SCHEMA_DIR, else the schema/ directory next to the built-in library.
-std::filesystem::path schema_dir() {
-  if (const char* env = std::getenv("KIX_SCHEMA_DIR"); env != nullptr && *env != '\0') return env;
+std::filesystem::path schema_dir(const Context& ctx) {
+  if (auto env = ctx.env().get_nonempty("KIX_SCHEMA_DIR")) return *env;
   return std::filesystem::path(KIX_DEFAULT_DATA_DIR) / "schema";
 }
 
@@ -40,8 +40,8 @@ bool compile_definition(const std::string& path, Context& ctx, compiler::Compila
   Diagnostics diags;
   compiler::CompileOptions options;
   options.definition = path;
-  options.library_paths = library_paths();
-  SchemaValidator validator(schema_dir());
+  options.library_paths = library_paths(ctx);
+  SchemaValidator validator(schema_dir(ctx));
   options.validator = &validator;
   try {
     out = compiler::compile(options, diags);

@@ -1,18 +1,16 @@
 #include "cli/context.h"
 
-#include <cstdlib>
 #include <iostream>
 
 namespace kix::cli {
 
 std::filesystem::path Context::store_dir() const {
   if (!store_dir_option.empty()) return store_dir_option;
-  if (const char* env = std::getenv("KIX_STORE"); env != nullptr && *env != '\0') return env;
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg == '/') {
-    return std::filesystem::path(xdg) / "kix" / "store";
+  if (auto store = env().get_nonempty("KIX_STORE")) return *store;
+  if (auto xdg = env().get_nonempty("XDG_DATA_HOME"); xdg && xdg->front() == '/') {
+    return std::filesystem::path(*xdg) / "kix" / "store";
   }
-  const char* home = std::getenv("HOME");
-  std::filesystem::path base = (home != nullptr && *home != '\0') ? home : ".";
+  std::filesystem::path base = env().get_nonempty("HOME").value_or(".");
   return base / ".local" / "share" / "kix" / "store";
 }
 

@@ -5,11 +5,14 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "util/clock.h"
 #include "util/diagnostics.h"
+#include "util/environment.h"
 
 namespace kix::cli {
 
@@ -24,6 +27,13 @@ struct Context {
   bool color_stderr = false;
   bool stderr_tty = false;  // progress bars go to stderr only on a TTY
   int exit_code = kExitOk;  // set by a command's callback
+  // The seams for what the process reads from outside: every environment
+  // variable and the time go through these.
+  std::shared_ptr<const Environment> environment = std::make_shared<SystemEnvironment>();
+  std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
+
+  const Environment& env() const { return *environment; }
+  int64_t now() const { return clock->now_unix_seconds(); }
 
   // --store, else KIX_STORE, else $XDG_DATA_HOME/kix/store, else
   // ~/.local/share/kix/store.

@@ -5,7 +5,9 @@
 #include "cli/cluster_cli.h"
 #include "cli/store_cli.h"
 #include "cluster/deploy.h"
+#include "cluster/kubectl.h"
 #include "cluster/waves.h"
+#include "store/deploy_record.h"
 #include "util/error.h"
 
 namespace kix::cli {
@@ -34,36 +36,21 @@ void print_dry_run(const std::vector<DeployStep>& steps) {
   }
 }
 
-// Records the deploy in the store, so `kix store log` shows which generation
-// is deployed and `kix rollback` can return to it. A root that is no
-// generation of the cluster yet (a freshly compiled definition, plain
-// manifests) first becomes a new generation; redeploying a stored
-// generation (the current one or an older one by REF) appends none.
+// Records the deploy in the store (store/deploy_record.h), so `kix store
+// log` shows which generation is deployed and `kix rollback` can return to it.
 void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Context& ctx) {
   if (input.cluster.empty()) {
     std::cout << "note: the input has no cluster name, so the deployment was not recorded\n";
     return;
   }
-  std::unique_ptr<Store> opened = open_store(ctx);
-  Store& store = *opened;
-  const Hash root = input.graph.root(input.cluster);
-  const int64_t now = unix_now();
-  bool is_generation = false;
-  for (const Generation& g : store.generations_of_root(root)) {
-    if (g.cluster == input.cluster) is_generation = true;
-  }
-  bool appended = false;
-  if (!is_generation) {
-    AddOptions options;
-    options.cluster = input.cluster;
-    options.message = args.message.empty() ? "kix deploy" : args.message;
-    options.time = now;
-    store.add(input.graph, options);
-    appended = true;
-  }
-  Deployment deployment = store.record_deployment(input.cluster, root, now, args.context);
-  std::cout << "deployed " << input.cluster << (appended ? " as generation " : " generation ")
-            << deployment.generation.value_or(0) << " (root " << root.hex() << ")\n";
+  std::unique_ptr<Store> store = open_store(ctx);
+  DeployRecord record =
+      record_deploy(*store, input.graph, input.cluster, args.context,
+                    args.message.empty() ? "kix deploy" : args.message, ctx.now());
+  std::cout << "deployed " << input.cluster
+            << (record.new_generation ? " as generation " : " generation ")
+            << record.deployment.generation.value_or(0) << " (root " << record.deployment.root.hex()
+            << ")\n";
 }
 
 void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& outcome,
@@ -100,12 +87,12 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   if (args.dry_run) {
     // A dry run prints the commands, so it works without kubectl installed.
     try {
-      options.kubectl = find_kubectl();
+      options.kubectl = find_kubectl(ctx.env());
     } catch (const Error&) {
       options.kubectl = "kubectl";
     }
   } else {
-    options.kubectl = find_kubectl();
+    options.kubectl = find_kubectl(ctx.env());
   }
   auto waves = plan_waves(input.graph);
   std::vector<DeployStep> steps = plan_deploy(input.graph, waves, options);

@@ -8,6 +8,7 @@
 #include "cli/diff_render.h"
 #include "cli/store_cli.h"
 #include "cluster/drift.h"
+#include "cluster/kubectl.h"
 #include "manifest/document.h"
 #include "manifest/manifest.h"
 #include "util/error.h"
@@ -23,70 +24,6 @@ struct DiffArgs {
   std::string context;
   std::string format;
 };
-
-// A `kubectl get -A -o json` of a large cluster is one document of a few
-// hundred megabytes: far above the limits for hand-written input.
-ParseOptions live_parse_options() {
-  ParseOptions options;
-  options.limits.max_document_bytes = size_t{1} << 30;
-  options.limits.max_nodes = size_t{64} << 20;
-  return options;
-}
-
-// ---- live objects through kubectl -----------------------------------------
-
-// "Deployment.apps", "Service": a type name kubectl resolves without guessing
-// between API groups.
-std::string kubectl_type(const ResourceId& id) {
-  return id.group().empty() ? id.kind : id.kind + "." + id.group();
-}
-
-void append_kubectl_objects(ProcessRunner& runner, const std::vector<std::string>& argv,
-                            std::vector<Manifest>& out) {
-  ProcessResult result = runner.run(argv);
-  if (result.exit_code != 0) {
-    throw Error(ErrorKind::kIo,
-                "kubectl failed (exit " + std::to_string(result.exit_code) + "): " + result.err, {},
-                "check the context and your access with: kubectl get ... yourself");
-  }
-  if (result.out.find_first_not_of(" \t\r\n") == std::string::npos) return;
-  Diagnostics ignored;  // kubectl writes plain JSON: nothing to warn about
-  append_manifests(parse_json(result.out, "kubectl get", ignored, live_parse_options()), out);
-}
-
-// Every live object of the kinds kix manages, in the namespaces it manages
-// (namespaced kinds), or by name (cluster-scoped ones): enough to find
-// drift and cluster-only leftovers without listing the whole cluster.
-std::vector<Manifest> fetch_live(const Graph& desired, const std::string& context) {
-  std::vector<std::string> base = {find_kubectl()};
-  if (!context.empty()) base.insert(base.end(), {"--context", context});
-  std::map<std::string, std::set<std::string>> types_by_namespace;
-  std::map<std::string, std::set<std::string>> names_by_cluster_type;
-  for (const Manifest& m : desired.manifests) {
-    if (m.id.ns.empty()) {
-      names_by_cluster_type[kubectl_type(m.id)].insert(m.id.name);
-    } else {
-      types_by_namespace[m.id.ns].insert(kubectl_type(m.id));
-    }
-  }
-  SystemProcessRunner runner;
-  std::vector<Manifest> live;
-  for (const auto& [ns, types] : types_by_namespace) {
-    std::string joined;
-    for (const auto& t : types) joined += (joined.empty() ? "" : ",") + t;
-    auto argv = base;
-    argv.insert(argv.end(), {"get", joined, "-n", ns, "-o", "json"});
-    append_kubectl_objects(runner, argv, live);
-  }
-  for (const auto& [type, names] : names_by_cluster_type) {
-    auto argv = base;
-    argv.insert(argv.end(), {"get", type});
-    argv.insert(argv.end(), names.begin(), names.end());
-    argv.insert(argv.end(), {"--ignore-not-found", "-o", "json"});
-    append_kubectl_objects(runner, argv, live);
-  }
-  return live;
-}
 
 // ---- the command ---------------------------------------------------------------
 
@@ -117,7 +54,10 @@ void run_diff(const DiffArgs& args, Context& ctx) {
     report = diff_against_live(left.graph.manifests, live);
     right_label = args.live;
   } else {
-    report = diff_against_live(left.graph.manifests, fetch_live(left.graph, args.context));
+    SystemProcessRunner runner;
+    report = diff_against_live(
+        left.graph.manifests,
+        fetch_live_objects(runner, find_kubectl(ctx.env()), args.context, left.graph));
     right_label = args.context.empty() ? "cluster (current context)" : "cluster " + args.context;
   }
   const std::string left_label = left.label.empty() ? "." : left.label;

@@ -90,9 +90,8 @@ std::string graph_dot(const compiler::Compilation& c) {
 
 // Renders through Graphviz with the same process interface as kubectl
 // (no shell involved), so a failure shows dot's own message.
-void print_svg(const std::string& dot) {
-  const char* path = std::getenv("PATH");
-  std::optional<std::string> program = find_in_path("dot", path != nullptr ? path : "");
+void print_svg(const std::string& dot, const Context& ctx) {
+  std::optional<std::string> program = find_in_path("dot", ctx.env().get("PATH").value_or(""));
   if (!program) {
     throw Error(ErrorKind::kNotFound, "--format svg needs Graphviz's `dot` on PATH", {},
                 "install graphviz, or use --format dot and render it elsewhere");
@@ -114,7 +113,7 @@ void run_graph(const GraphArgs& args, Context& ctx) {
   if (args.format == "json") {
     std::cout << graph_json(c).dump(2) << "\n";
   } else if (args.format == "svg") {
-    print_svg(graph_dot(c));
+    print_svg(graph_dot(c), ctx);
   } else {
     std::cout << graph_dot(c);
   }

@@ -3,7 +3,6 @@
 // together and maps errors to exit codes.
 #include <unistd.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -13,11 +12,9 @@
 
 namespace {
 
-bool color_allowed(int fd) {
-  const char* no_color = std::getenv("NO_COLOR");
-  if (no_color != nullptr && *no_color != '\0') return false;
-  const char* term = std::getenv("TERM");
-  if (term != nullptr && std::string(term) == "dumb") return false;
+bool color_allowed(int fd, const kix::Environment& env) {
+  if (env.get_nonempty("NO_COLOR")) return false;
+  if (env.get("TERM") == "dumb") return false;
   return isatty(fd) == 1;
 }
 
@@ -25,8 +22,8 @@ bool color_allowed(int fd) {
 
 int main(int argc, char** argv) {
   kix::cli::Context ctx;
-  ctx.color_stdout = color_allowed(STDOUT_FILENO);
-  ctx.color_stderr = color_allowed(STDERR_FILENO);
+  ctx.color_stdout = color_allowed(STDOUT_FILENO, ctx.env());
+  ctx.color_stderr = color_allowed(STDERR_FILENO, ctx.env());
   ctx.stderr_tty = isatty(STDERR_FILENO) == 1;
 
   CLI::App app{

@@ -1,7 +1,4 @@
 // `kix store export` and `kix store import`: closures as one archive file.
-#include <unistd.h>
-
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -9,6 +6,7 @@
 #include "manifest/manifest.h"
 #include "store/archive.h"
 #include "store/ref.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 namespace kix::cli {
@@ -19,24 +17,6 @@ struct ExportArgs {
   std::vector<std::string> refs;
   std::string output;
 };
-
-// Written to a temporary file first, so FILE is never half written.
-void write_file_atomically(const std::string& path, const std::string& bytes) {
-  std::string tmp = path + ".tmp-" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(ErrorKind::kIo, "cannot write " + path, {}, "check free space and permissions");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(ErrorKind::kIo, "cannot write " + path, {}, "check free space and permissions");
-  }
-}
 
 void run_export(const ExportArgs& args, Context& ctx) {
   std::unique_ptr<Store> opened = open_store(ctx);
@@ -50,6 +30,7 @@ void run_export(const ExportArgs& args, Context& ctx) {
     }
   }
   std::string bytes = write_archive(export_closure(store, roots, nodes));
+  // Never half written: a sibling temporary file, fsynced, renamed over FILE.
   write_file_atomically(args.output, bytes);
   std::cout << "exported " << roots.size() << " roots and " << nodes.size() << " nodes with their "
             << "closure to " << args.output << " (" << human_bytes(bytes.size()) << ")\n";
@@ -60,7 +41,7 @@ void run_import(const std::string& path, bool pin, Context& ctx) {
   Closure contents = read_archive(read_input(path));
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
-  ImportResult r = store.import_closure(contents, ImportOptions{pin, unix_now()});
+  ImportResult r = store.import_closure(contents, ImportOptions{pin, ctx.now()});
   std::cout << "imported " << contents.roots().size() << " roots (" << r.roots << " new), "
             << contents.nodes().size() << " nodes (" << r.nodes << " new), " << r.new_blobs
             << " new blobs, " << r.reused_blobs << " reused\n";

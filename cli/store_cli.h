@@ -15,7 +15,6 @@ namespace kix::cli {
 // Opens (creating on first use) the store that --store / KIX_STORE / XDG names.
 std::unique_ptr<Store> open_store(const Context& ctx);
 
-int64_t unix_now();
 // "2026-11-21 07:03:12 +0100" in the local time zone.
 std::string format_local_time(int64_t unix_seconds);
 // "1.4 MiB", "512 B".

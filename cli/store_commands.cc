@@ -17,10 +17,6 @@ std::unique_ptr<Store> open_store(const Context& ctx) {
   return SqliteStore::open(ctx.store_dir());
 }
 
-int64_t unix_now() {
-  return static_cast<int64_t>(std::time(nullptr));
-}
-
 std::string format_local_time(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
@@ -126,7 +122,7 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   if (has_cluster) options.cluster = args.cluster;
   options.message = args.message;
   options.source_revision = args.source_revision;
-  options.time = unix_now();
+  options.time = ctx.now();
   options.pin = args.pin;
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;

@@ -18,7 +18,7 @@ void run_pin(const std::string& ref, bool pin, Context& ctx) {
   ResolvedRef r = resolve_ref(store, ref);
   std::string what = std::string(object_kind_name(r.kind)) + " " + r.hash.hex();
   if (pin) {
-    std::cout << (store.pin(r.hash, r.kind, unix_now()) ? "pinned " : "already pinned ") << what
+    std::cout << (store.pin(r.hash, r.kind, ctx.now()) ? "pinned " : "already pinned ") << what
               << "\n";
   } else {
     std::cout << (store.unpin(r.hash) ? "unpinned " : "was not pinned: ") << what << "\n";
@@ -36,7 +36,7 @@ void run_gc(const GcArgs& args, bool keep_given, Context& ctx) {
   options.dry_run = args.dry_run;
   if (keep_given) options.keep_generations = args.keep_generations;
   if (!args.older_than.empty()) options.older_than_seconds = parse_duration(args.older_than);
-  options.now = unix_now();
+  options.now = ctx.now();
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   GcResult r = store.collect_garbage(options);

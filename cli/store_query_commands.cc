@@ -8,6 +8,7 @@
 #include "cli/store_cli.h"
 #include "manifest/secrets.h"
 #include "manifest/yaml_writer.h"
+#include "store/dependency_paths.h"
 #include "store/ref.h"
 #include "util/error.h"
 
@@ -246,25 +247,6 @@ void run_closure(const RefArgs& args, Context& ctx) {
   std::cout << out << std::flush;
 }
 
-constexpr size_t kMaxPaths = 20;
-
-// Depth-first enumeration of reference paths to `target` (a DAG, so no
-// visited set is needed for termination; the count cap keeps it bounded).
-void find_paths(Store& store, const Hash& at, const Hash& target, std::vector<StoredRef>& path,
-                std::vector<std::vector<StoredRef>>& found) {
-  if (found.size() >= kMaxPaths) return;
-  if (at == target) {
-    found.push_back(path);
-    return;
-  }
-  if (path.size() > 64) return;  // a DAG this deep is corrupt; do not recurse forever
-  for (auto& ref : store.refs_from(at)) {
-    path.push_back(ref);
-    find_paths(store, ref.to, target, path, found);
-    path.pop_back();
-  }
-}
-
 void run_why_depends(const std::string& from_ref, const std::string& to_ref, Context& ctx) {
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
@@ -276,40 +258,23 @@ void run_why_depends(const std::string& from_ref, const std::string& to_ref, Con
                 "'" + to_ref + "' is a root; why-depends needs a node as B", {},
                 "`kix store ls` lists a root's node hashes");
   }
-  std::vector<Hash> starts{from.hash};
+  DependencyPaths found = dependency_paths(store, from.hash, from.kind, to.hash);
   if (from.kind == ObjectKind::kRoot) {
-    StoredRoot root = *store.find_root(from.hash);
-    bool contains = std::binary_search(root.nodes.begin(), root.nodes.end(), to.hash);
-    std::cout << "root " << from.hash.hex() << (contains ? " contains " : " does not contain ")
+    std::cout << "root " << from.hash.hex()
+              << (found.root_contains_target ? " contains " : " does not contain ")
               << describe(*store.find_node(to.hash)) << " (node " << to.hash.hex() << ")\n";
-    if (!contains) {
+    if (!found.root_contains_target) {
       ctx.exit_code = kExitDifferent;
       return;
     }
-    // Paths from the resources nothing else in the root references.
-    std::unordered_set<Hash, HashHasher> referenced;
-    for (const Hash& n : root.nodes) {
-      for (auto& r : store.refs_from(n)) referenced.insert(r.to);
-    }
-    starts.clear();
-    for (const Hash& n : root.nodes) {
-      if (!referenced.count(n) && n != to.hash) starts.push_back(n);
-    }
-  }
-  std::vector<std::vector<StoredRef>> found;
-  for (const Hash& s : starts) {
-    std::vector<StoredRef> path;
-    find_paths(store, s, to.hash, path, found);
-  }
-  if (from.kind == ObjectKind::kNode && found.empty()) {
+  } else if (found.paths.empty()) {
     std::cout << describe(*store.find_node(from.hash)) << " does not depend on "
               << describe(*store.find_node(to.hash)) << "\n";
     ctx.exit_code = kExitDifferent;
     return;
   }
   std::string out;
-  for (const auto& path : found) {
-    if (path.empty()) continue;
+  for (const auto& path : found.paths) {
     out += describe(*store.find_node(path.front().from)) + "  " +
            path.front().from.hex().substr(0, 12) + "\n";
     std::string indent = "  ";
@@ -320,8 +285,9 @@ void run_why_depends(const std::string& from_ref, const std::string& to_ref, Con
       indent += "  ";
     }
   }
-  if (found.size() >= kMaxPaths)
-    out += "(showing the first " + std::to_string(kMaxPaths) + " paths)\n";
+  if (found.truncated) {
+    out += "(showing the first " + std::to_string(found.paths.size()) + " paths)\n";
+  }
   std::cout << out << std::flush;
 }
 

@@ -38,7 +38,7 @@ void run_rollback(const RollbackArgs& args, Context& ctx) {
   // Secrets are written in full: this output is what gets applied.
   write_result_dir(args.out, loaded.graph, loaded.cluster, r.hash, [&] {
     if (history.empty()) return;
-    recorded = store.append_generation({history, r.hash, message, "", unix_now()});
+    recorded = store.append_generation({history, r.hash, message, "", ctx.now()});
   });
 
   if (recorded) {
