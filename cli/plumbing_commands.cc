@@ -25,8 +25,7 @@ void run_canon(const std::vector<std::string>& files, Context& ctx) {
       for (const auto& p : manifest_files(f)) paths.push_back(p.string());
     }
     for (const auto& p : paths) {
-      std::string text = read_input(p);
-      for (const auto& doc : parse_any(text, p == "-" ? "<stdin>" : p, diags)) {
+      for (const auto& doc : parse_input(p, diags)) {
         if (doc.value.is_null()) continue;  // empty documents (Helm's "---" between sources)
         try {
           append_canonical_json(out, doc.value);

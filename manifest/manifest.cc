@@ -108,26 +108,6 @@ void append_manifests(std::vector<Document>&& docs, std::vector<Manifest>& out) 
   }
 }
 
-std::string read_input(const std::string& path) {
-  if (path == "-") {
-    std::string data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    return data;
-  }
-  std::error_code ec;
-  auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) {
-    throw Error(
-        ErrorKind::kNotFound, "no such file or directory: " + path, {},
-        "check the path; kix reads YAML or JSON files, directories of them, or - for stdin");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::kIo, "cannot read " + path, {}, "check the file's permissions");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(ErrorKind::kIo, "error while reading " + path);
-  return std::move(ss).str();
-}
-
 std::vector<fs::path> manifest_files(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
@@ -168,9 +148,7 @@ struct FileResult {
 
 void load_file(const std::string& f, const ParseOptions& options, FileResult& result) {
   try {
-    std::string text = read_input(f);
-    std::string name = f == "-" ? "<stdin>" : f;
-    append_manifests(parse_any(text, name, result.diags, options), result.manifests);
+    append_manifests(parse_input(f, result.diags, options), result.manifests);
   } catch (...) {
     result.error = std::current_exception();
   }

@@ -54,9 +54,6 @@ void append_manifests(std::vector<Document>&& docs, std::vector<Manifest>& out);
 std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
                                      const ParseOptions& options = {});
 
-// Reads a whole file or stdin ("-"). Throws kNotFound / kIo.
-std::string read_input(const std::string& path);
-
 // Lists the manifest files under `path` in a stable order (a file is itself).
 std::vector<std::filesystem::path> manifest_files(const std::filesystem::path& path);
 

@@ -1,11 +1,16 @@
-// YAML streams into JSON values with libyaml's event parser: the YAML 1.2
-// core schema, duplicate keys rejected, YAML 1.1 surprises warned about,
-// and limits that keep alias bombs and deep nesting harmless.
-#include <yaml.h>
+// YAML streams into JSON values with libfyaml's event parser, a YAML 1.2
+// parser that passes the YAML test suite: the core schema, duplicate keys
+// rejected, YAML 1.1 surprises warned about, `<<` merge keys honoured as
+// kubectl does, and limits that keep alias bombs, deep nesting and endless
+// input harmless. Input is either text in memory or a file descriptor read
+// as the parser needs it, so a stream stops at its first error and never
+// has to fit in memory whole.
+#include <libfyaml.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <cmath>
-#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -19,56 +24,189 @@ namespace kix {
 namespace {
 
 constexpr std::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
+// How much a stream is read at a time.
+constexpr size_t kReadChunk = 64 * 1024;
 
 // Thrown in fast mode when a duplicate key is seen: the parse is repeated
 // with locations recorded so the error can name both occurrences.
 struct DuplicateKeyRetry {};
 
-SourceLocation at(const std::string& file, const yaml_mark_t& mark) {
-  return {file, static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1};
+std::string_view token_text(fy_token* token) {
+  if (token == nullptr) return {};
+  size_t length = 0;
+  const char* text = fy_token_get_text(token, &length);
+  return text == nullptr ? std::string_view() : std::string_view(text, length);
 }
 
-class EventParser {
+// The input as the parser sees it, and the part of it still held for
+// quoting lines in errors: everything from the start of the current
+// document (text in memory is held whole).
+class Source {
  public:
-  EventParser(std::string_view text) {
-    if (yaml_parser_initialize(&parser_) == 0) {
-      throw Error(ErrorKind::kInternal, "cannot initialize the YAML parser (out of memory?)");
-    }
-    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
-                                 text.size());
-    yaml_parser_set_encoding(&parser_, YAML_UTF8_ENCODING);
+  // Text in memory.
+  explicit Source(std::string_view text) : text_(text) {}
+  // A file descriptor (not owned), read as the parser asks, with bytes
+  // already read from it (to detect the format) given first.
+  Source(int fd, std::string prefix, const std::string& name, const ParseLimits& limits)
+      : fd_(fd), held_(std::move(prefix)), name_(name), limits_(&limits) {
+    total_ = held_.size();
   }
-  ~EventParser() { yaml_parser_delete(&parser_); }
-  EventParser(const EventParser&) = delete;
-  EventParser& operator=(const EventParser&) = delete;
 
-  yaml_parser_t* get() { return &parser_; }
+  bool streaming() const { return fd_ >= 0; }
+  std::string_view text() const { return streaming() ? std::string_view(held_) : text_; }
+  size_t base() const { return base_; }
+  // Why the stream was cut off (too large, unreadable); empty when it was not.
+  const std::string& failure() const { return failure_; }
+  int failure_errno() const { return failure_errno_; }
+
+  // Forgets what lies before absolute position `pos` (a document start).
+  void forget_before(size_t pos) {
+    document_start_ = pos;
+    if (!streaming() || pos <= base_) return;
+    size_t drop = std::min(pos - base_, held_.size());
+    for (size_t i = 0; i < drop; ++i) base_line_ += held_[i] == '\n';
+    held_.erase(0, drop);
+    base_ += drop;
+  }
+
+  // The line holding absolute position `pos`, or "" when it is not held.
+  std::string line_at(size_t pos) const {
+    std::string_view t = text();
+    if (pos < base_ || pos - base_ > t.size()) return {};
+    size_t at = pos - base_;
+    size_t start = t.rfind('\n', at == 0 ? 0 : at - 1);
+    start = (start == std::string_view::npos || at == 0) ? 0 : start + 1;
+    if (at > 0 && at <= t.size() && t[at - 1] == '\n') start = at;
+    size_t end = t.find('\n', at);
+    return std::string(
+        t.substr(start, end == std::string_view::npos ? t.size() - start : end - start));
+  }
+
+  // The libfyaml input callback: hands the parser what was read ahead
+  // first, then reads the descriptor. Once the input or the current
+  // document passes its limit, or reading fails, it records why and ends
+  // the input (libfyaml 0.7 does not stop on a callback's -1, it keeps
+  // asking); the builder checks failure() after every event.
+  static ssize_t read(void* user, void* buffer, size_t count) {
+    return static_cast<Source*>(user)->read_into(static_cast<char*>(buffer), count);
+  }
 
  private:
-  yaml_parser_t parser_;
+  ssize_t read_into(char* buffer, size_t count) {
+    if (!failure_.empty()) return 0;
+    if (handed_ < total_) {
+      size_t n = std::min(count, total_ - handed_);
+      std::memcpy(buffer, held_.data() + (handed_ - base_), n);
+      handed_ += n;
+      return static_cast<ssize_t>(n);
+    }
+    count = std::min(count, kReadChunk);
+    ssize_t n;
+    do {
+      n = ::read(fd_, buffer, count);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      failure_errno_ = errno;
+      failure_ = "cannot read " + name_ + ": " + std::strerror(errno);
+      return 0;
+    }
+    total_ += static_cast<size_t>(n);
+    if (total_ > limits_->max_input_bytes) {
+      failure_ =
+          name_ + " is larger than " + std::to_string(limits_->max_input_bytes >> 20) + " MiB";
+      return 0;
+    }
+    if (total_ - document_start_ > limits_->max_document_bytes + kReadChunk) {
+      failure_ = "a document of " + name_ + " is larger than " +
+                 std::to_string(limits_->max_document_bytes >> 20) + " MiB";
+      return 0;
+    }
+    held_.append(buffer, static_cast<size_t>(n));
+    handed_ += static_cast<size_t>(n);
+    return n;
+  }
+
+  std::string_view text_;
+  int fd_ = -1;
+  std::string held_;  // streaming: the bytes from base_ on
+  size_t base_ = 0;
+  size_t base_line_ = 0;
+  size_t total_ = 0;   // bytes read from the descriptor (and the prefix)
+  size_t handed_ = 0;  // bytes given to the parser
+  size_t document_start_ = 0;
+  std::string name_;
+  const ParseLimits* limits_ = nullptr;
+  std::string failure_;
+  int failure_errno_ = 0;
 };
 
+// A libfyaml parser whose diagnostics are collected instead of printed.
+class Parser {
+ public:
+  explicit Parser(Source& source) {
+    fy_diag_cfg diag_cfg;
+    fy_diag_cfg_default(&diag_cfg);
+    diag_cfg.fp = nullptr;
+    diag_cfg.colorize = false;
+    diag_ = fy_diag_create(&diag_cfg);
+    if (diag_ == nullptr) throw Error(ErrorKind::kInternal, "cannot create a YAML diagnostic");
+    fy_diag_set_collect_errors(diag_, true);
+    fy_parse_cfg cfg{};
+    cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
+                                                FYPCF_JSON_NONE | FYPCF_DISABLE_MMAP_OPT);
+    cfg.diag = diag_;
+    parser_ = fy_parser_create(&cfg);
+    if (parser_ == nullptr) {
+      fy_diag_destroy(diag_);
+      throw Error(ErrorKind::kInternal, "cannot create the YAML parser (out of memory?)");
+    }
+    int rc = source.streaming()
+                 ? fy_parser_set_input_callback(parser_, &source, &Source::read)
+                 : fy_parser_set_string(parser_, source.text().data(), source.text().size());
+    if (rc != 0) {
+      fy_parser_destroy(parser_);
+      fy_diag_destroy(diag_);
+      throw Error(ErrorKind::kInternal, "cannot give the YAML parser its input");
+    }
+  }
+  ~Parser() {
+    fy_parser_destroy(parser_);
+    fy_diag_destroy(diag_);
+  }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  fy_parser* get() { return parser_; }
+  bool failed() const { return fy_parser_get_stream_error(parser_); }
+  // The first error libfyaml collected: message, 1-based line and column.
+  std::optional<fy_diag_error> first_error() {
+    void* iter = nullptr;
+    fy_diag_error* e = fy_diag_errors_iterate(diag_, &iter);
+    if (e == nullptr) return std::nullopt;
+    return *e;
+  }
+
+ private:
+  fy_diag* diag_ = nullptr;
+  fy_parser* parser_ = nullptr;
+};
+
+// One event, freed when it goes.
 class Event {
  public:
-  Event() = default;
+  Event(fy_parser* parser, fy_event* event) : parser_(parser), event_(event) {}
   ~Event() {
-    if (valid_) yaml_event_delete(&event_);
+    if (event_ != nullptr) fy_parser_event_free(parser_, event_);
   }
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
-
-  // Returns false on a parse error (the parser holds the problem).
-  bool next(yaml_parser_t* parser) {
-    if (valid_) yaml_event_delete(&event_);
-    valid_ = yaml_parser_parse(parser, &event_) != 0;
-    return valid_;
-  }
-  const yaml_event_t& operator*() const { return event_; }
-  const yaml_event_t* operator->() const { return &event_; }
+  fy_event* operator->() const { return event_; }
+  explicit operator bool() const { return event_ != nullptr; }
+  fy_event* get() const { return event_; }
 
  private:
-  yaml_event_t event_{};
-  bool valid_ = false;
+  fy_parser* parser_;
+  fy_event* event_;
 };
 
 struct Anchor {
@@ -81,58 +219,64 @@ struct Frame {
   Json value;
   bool is_map = false;
   bool have_key = false;
+  bool merge_key = false;  // the pending key is the plain scalar `<<`
   std::string key;
   SourceLocation key_location;
   std::string pointer;  // JSON Pointer of this container (tracked mode only)
   std::string anchor;
   size_t nodes_at_start = 0;
+  Json merged = Json::object();  // what `<<` brought in; explicit keys win
 };
 
 class YamlBuilder {
  public:
-  YamlBuilder(std::string_view text, const std::string& file, Diagnostics& diags,
+  YamlBuilder(Source& source, const std::string& file, Diagnostics& diags,
               const ParseOptions& options, bool track)
-      : text_(text), file_(file), diags_(diags), options_(options), track_(track) {}
+      : source_(source), file_(file), diags_(diags), options_(options), track_(track) {}
 
   std::vector<Document> run() {
-    EventParser parser(text_);
-    Event ev;
+    Parser parser(source_);
     std::vector<Document> docs;
     for (;;) {
-      if (!ev.next(parser.get())) throw syntax_error(parser.get());
+      Event ev(parser.get(), fy_parser_parse(parser.get()));
+      if (!source_.failure().empty()) throw syntax_error(parser);
+      if (!ev) {
+        if (parser.failed() || !source_.failure().empty()) throw syntax_error(parser);
+        return docs;  // the end of the stream
+      }
       switch (ev->type) {
-        case YAML_STREAM_START_EVENT:
-        case YAML_NO_EVENT:
+        case FYET_NONE:
+        case FYET_STREAM_START:
           break;
-        case YAML_STREAM_END_EVENT:
+        case FYET_STREAM_END:
           return docs;
-        case YAML_DOCUMENT_START_EVENT:
+        case FYET_DOCUMENT_START:
           if (docs.size() >= options_.limits.max_documents) {
-            throw Error(ErrorKind::kInvalidInput,
-                        "too many documents (more than " +
-                            std::to_string(options_.limits.max_documents) + ")",
-                        at(file_, ev->start_mark), "split the input into several files");
+            throw error_at(location(ev.get()),
+                           "too many documents (more than " +
+                               std::to_string(options_.limits.max_documents) + ")",
+                           "split the input into several files");
           }
-          begin_document(ev->start_mark);
+          begin_document(ev.get());
           break;
-        case YAML_DOCUMENT_END_EVENT:
+        case FYET_DOCUMENT_END:
           docs.push_back(finish_document());
           break;
-        case YAML_SCALAR_EVENT:
-          check_size(ev->start_mark);
-          on_scalar(*ev);
+        case FYET_SCALAR:
+          check_size(ev.get());
+          on_scalar(ev.get());
           break;
-        case YAML_ALIAS_EVENT:
-          check_size(ev->start_mark);
-          on_alias(*ev);
+        case FYET_ALIAS:
+          check_size(ev.get());
+          on_alias(ev.get());
           break;
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-          check_size(ev->start_mark);
-          on_container_start(*ev);
+        case FYET_SEQUENCE_START:
+        case FYET_MAPPING_START:
+          check_size(ev.get());
+          on_container_start(ev.get());
           break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
+        case FYET_SEQUENCE_END:
+        case FYET_MAPPING_END:
           on_container_end();
           break;
       }
@@ -140,12 +284,52 @@ class YamlBuilder {
   }
 
  private:
-  Error error_at(const SourceLocation& where, std::string message, std::string hint = {}) const {
+  // Where an event starts; an event without a mark of its own (an empty
+  // scalar) is placed where the previous one was.
+  SourceLocation location(fy_event* e) {
+    const fy_mark* m = fy_event_start_mark(e);
+    if (m == nullptr || m->line < 0) return last_location_;
+    last_location_ = {file_, m->line + 1, m->column + 1};
+    return last_location_;
+  }
+  size_t position(fy_event* e) const {
+    const fy_mark* m = fy_event_start_mark(e);
+    return m == nullptr ? 0 : m->input_pos;
+  }
+
+  // Where a node starts, as a reader points at it: at its anchor or tag
+  // when it has one, at the opening quote of a quoted scalar.
+  SourceLocation node_location(fy_event* e, fy_token* anchor, fy_token* tag, fy_token* value) {
+    SourceLocation where = location(e);
+    const fy_mark* best = nullptr;
+    for (fy_token* t : {anchor, tag}) {
+      const fy_mark* m = t != nullptr ? fy_token_start_mark(t) : nullptr;
+      if (m != nullptr && m->line >= 0 && (best == nullptr || m->input_pos < best->input_pos)) {
+        best = m;
+      }
+    }
+    if (best != nullptr) return {file_, best->line + 1, best->column + 1};
+    if (value != nullptr && where.column > 1) {
+      fy_scalar_style style = fy_token_scalar_style(value);
+      if (style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) --where.column;
+    }
+    return where;
+  }
+
+  Error error_at(const SourceLocation& where, std::string message, std::string hint = {},
+                 std::optional<size_t> pos = std::nullopt) const {
     Error e(ErrorKind::kInvalidInput, std::move(message), where, std::move(hint));
     // Inside a Secret the offending line may hold a secret value: name the
     // place, never quote it.
-    if (!in_secret_) e.with_source_line(line_of(text_, where.line));
+    if (!in_secret_ && where.line > 0) {
+      std::string line = pos ? source_.line_at(*pos) : std::string();
+      if (line.empty() && !source_.streaming()) line = line_of(source_.text(), where.line);
+      if (!line.empty()) e.with_source_line(std::move(line));
+    }
     return e;
+  }
+  Error error_at(fy_event* e, std::string message, std::string hint = {}) {
+    return error_at(location(e), std::move(message), std::move(hint), position(e));
   }
 
   // The scalar as a message may show it: never a Secret's value.
@@ -153,45 +337,41 @@ class YamlBuilder {
     return in_secret_ ? std::string("a value") : "'" + std::string(text) + "'";
   }
 
-  Error syntax_error(yaml_parser_t* p) const {
-    std::string message = "invalid YAML: ";
-    message += p->problem != nullptr ? p->problem : "unknown problem";
-    if (p->context != nullptr) message += std::string(" ") + p->context;
-    SourceLocation where = at(file_, p->problem_mark);
-    if (p->error == YAML_READER_ERROR) {
-      // Reader errors (bad UTF-8) carry a byte offset rather than a mark.
-      where = location_of_offset(p->problem_offset);
-      message = std::string("invalid YAML: ") + (p->problem ? p->problem : "unreadable input") +
-                " at byte " + std::to_string(p->problem_offset);
-      return error_at(where, message, "the input must be UTF-8 text");
+  Error syntax_error(Parser& parser) const {
+    if (!source_.failure().empty()) {
+      bool too_large = source_.failure_errno() == 0;
+      return Error(too_large ? ErrorKind::kInvalidInput : ErrorKind::kIo, source_.failure(), {},
+                   too_large ? "split the input into several files; the limits (docs/input.md) "
+                               "keep kix's memory bounded"
+                             : "check the file and its permissions");
     }
-    return error_at(where, message,
-                    "check the indentation and quoting on this line and the one before it");
+    std::optional<fy_diag_error> e = parser.first_error();
+    std::string problem = e && e->msg != nullptr ? e->msg : "the input cannot be read";
+    SourceLocation where{file_, e ? e->line : 0, e ? e->column : 0};
+    std::optional<size_t> pos;
+    if (e && e->fyt != nullptr) {
+      if (const fy_mark* m = fy_token_start_mark(e->fyt)) pos = m->input_pos;
+    }
+    bool encoding = problem.find("UTF") != std::string::npos ||
+                    problem.find("utf") != std::string::npos ||
+                    problem.find("encoding") != std::string::npos;
+    return error_at(where, "invalid YAML: " + problem,
+                    encoding ? "the input must be UTF-8 text"
+                             : "check the indentation and quoting around this line",
+                    pos);
   }
 
-  SourceLocation location_of_offset(size_t offset) const {
-    int line = 1, col = 1;
-    for (size_t i = 0; i < offset && i < text_.size(); ++i) {
-      if (text_[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    return {file_, line, col};
-  }
-
-  void begin_document(const yaml_mark_t& mark) {
-    doc_start_index_ = mark.index;
-    doc_location_ = at(file_, mark);
+  void begin_document(fy_event* e) {
+    const fy_mark* m = fy_event_start_mark(e);
+    doc_start_index_ = m != nullptr && m->line >= 0 ? m->input_pos : last_end_;
+    source_.forget_before(doc_start_index_);
+    doc_location_ = m != nullptr && m->line >= 0 ? location(e) : SourceLocation{file_, 0, 0};
     stack_.clear();
     anchors_.clear();
     key_locations_.clear();
     in_secret_ = false;
     nodes_ = 0;
     alias_nodes_ = 0;
-    have_root_ = false;
     root_ = Json();
     if (track_) locations_ = std::make_shared<LocationIndex>();
     tags_.reset();
@@ -200,28 +380,32 @@ class YamlBuilder {
   Document finish_document() {
     Document d;
     d.value = std::move(root_);
-    d.location = first_node_location_.known() ? first_node_location_ : doc_location_;
+    d.location = first_node_location_.known()
+                     ? first_node_location_
+                     : (doc_location_.line > 0 ? doc_location_ : SourceLocation{file_, 1, 1});
     first_node_location_ = {};
     if (track_ && options_.record_locations) d.locations = std::move(locations_);
     if (tags_) d.tags = std::move(tags_);
     return d;
   }
 
-  void check_size(const yaml_mark_t& mark) {
-    if (mark.index - doc_start_index_ > options_.limits.max_document_bytes) {
-      throw error_at(at(file_, mark),
+  void check_size(fy_event* e) {
+    const fy_mark* end = fy_event_end_mark(e);
+    size_t pos = end != nullptr ? end->input_pos : position(e);
+    last_end_ = std::max(last_end_, pos);
+    if (pos - std::min(pos, doc_start_index_) > options_.limits.max_document_bytes) {
+      throw error_at(e,
                      "document is larger than " +
                          std::to_string(options_.limits.max_document_bytes >> 20) + " MiB",
                      "split it into several documents or files");
     }
   }
 
-  void count_nodes(size_t n, const yaml_mark_t& mark) {
+  void count_nodes(size_t n, fy_event* e) {
     nodes_ += n;
     if (nodes_ > options_.limits.max_nodes) {
       throw error_at(
-          at(file_, mark),
-          "document has more than " + std::to_string(options_.limits.max_nodes) + " nodes",
+          e, "document has more than " + std::to_string(options_.limits.max_nodes) + " nodes",
           "split it into several documents");
     }
   }
@@ -243,12 +427,20 @@ class YamlBuilder {
     if (track_ && options_.record_locations) locations_->emplace(pointer, where);
   }
 
-  // Handles a tag on a node. Returns the core tag suffix ("str", "int", ...)
-  // or "" when the node has no core tag.
-  std::string handle_tag(const unsigned char* tag_ptr, const yaml_mark_t& mark,
-                         const std::string& pointer) {
-    if (tag_ptr == nullptr) return {};
-    std::string tag(reinterpret_cast<const char*>(tag_ptr));
+  // An error located at a token (a tag, an anchor) rather than its node,
+  // which for a block scalar starts lines later.
+  Error error_at_token(fy_token* token, fy_event* e, std::string message, std::string hint) {
+    const fy_mark* m = token != nullptr ? fy_token_start_mark(token) : nullptr;
+    if (m == nullptr) return error_at(e, std::move(message), std::move(hint));
+    return error_at(SourceLocation{file_, m->line + 1, m->column + 1}, std::move(message),
+                    std::move(hint), m->input_pos);
+  }
+
+  // Handles a tag on a node. Returns the core tag suffix ("str", "int", ...),
+  // "!" for the non-specific tag, or "" when the node has no core tag.
+  std::string handle_tag(fy_token* tag_token, fy_event* e, const std::string& pointer) {
+    if (tag_token == nullptr) return {};
+    std::string tag(token_text(tag_token));
     if (tag == "!") return "!";
     if (tag.starts_with(kCoreTagPrefix)) {
       std::string suffix = tag.substr(kCoreTagPrefix.size());
@@ -256,57 +448,66 @@ class YamlBuilder {
           suffix == "null" || suffix == "map" || suffix == "seq") {
         return suffix;
       }
-      throw error_at(at(file_, mark), "unsupported YAML tag '!!" + suffix + "'",
-                     "kix reads the YAML 1.2 core schema (str, int, float, bool, null, map, seq)");
+      throw error_at_token(
+          tag_token, e, "unsupported YAML tag '!!" + suffix + "'",
+          "kix reads the YAML 1.2 core schema (str, int, float, bool, null, map, seq)");
     }
     if (!options_.allow_custom_tags) {
-      throw error_at(at(file_, mark), "unknown YAML tag '" + tag + "'",
-                     "Kubernetes manifests use no tags; remove it");
+      throw error_at_token(tag_token, e, "unknown YAML tag '" + tag + "'",
+                           "Kubernetes manifests use no tags; remove it");
     }
     if (!tags_) tags_ = std::make_shared<std::unordered_map<std::string, std::string>>();
     tags_->emplace(pointer, tag);
     return {};
   }
 
-  void on_scalar(const yaml_event_t& e) {
-    const auto& s = e.data.scalar;
-    std::string_view text(reinterpret_cast<const char*>(s.value), s.length);
-    SourceLocation where = at(file_, e.start_mark);
-    count_nodes(1, e.start_mark);
+  void on_scalar(fy_event* e) {
+    const fy_event_scalar_data& s = e->scalar;
+    std::string_view text = token_text(s.value);
+    SourceLocation where = node_location(e, s.anchor, s.tag, s.value);
+    count_nodes(1, e);
+    bool plain = s.value == nullptr || fy_token_scalar_style(s.value) == FYSS_PLAIN;
     if (expecting_key()) {
       if (s.tag != nullptr) {
-        std::string tag(reinterpret_cast<const char*>(s.tag));
+        std::string tag(token_text(s.tag));
         if (tag != "!" && tag != std::string(kCoreTagPrefix) + "str") {
-          throw error_at(where, "tagged mapping keys are not supported", "remove the tag");
+          throw error_at_token(s.tag, e, "tagged mapping keys are not supported", "remove the tag");
         }
       }
-      set_key(std::string(text), where);
-      if (s.anchor != nullptr) {
-        anchors_[reinterpret_cast<const char*>(s.anchor)] = {Json(std::string(text)), 1};
+      // JSON keys are strings, and kix reads a key as its text; a key YAML
+      // reads as null (empty, ~, null) has no text to keep.
+      if (plain && s.tag == nullptr && resolve_core_scalar(text).kind == ScalarKind::kNull) {
+        throw error_at(e,
+                       text.empty() ? "a mapping key is empty"
+                                    : "the mapping key " + shown(text) + " reads as null",
+                       "write the key as a string, e.g. \"" + std::string(text) + "\"");
       }
+      set_key(std::string(text), where, e, plain && s.tag == nullptr && text == "<<");
+      if (s.anchor != nullptr)
+        anchors_[std::string(token_text(s.anchor))] = {Json(std::string(text)), 1};
       return;
     }
     std::string pointer = track_ ? child_pointer() : std::string();
-    std::string core_tag = handle_tag(s.tag, e.start_mark, pointer);
+    std::string core_tag = handle_tag(s.tag, e, pointer);
     Json value;
-    bool plain = s.style == YAML_PLAIN_SCALAR_STYLE;
     if (core_tag.empty() && plain) {
-      value = resolve_plain(text, where);
+      value = resolve_plain(text, e);
     } else if (core_tag.empty() || core_tag == "!" || core_tag == "str") {
       value = std::string(text);
     } else {
-      value = resolve_tagged(core_tag, text, where);
+      value = resolve_tagged(core_tag, text, e);
     }
-    if (s.anchor != nullptr) anchors_[reinterpret_cast<const char*>(s.anchor)] = {value, 1};
+    if (s.anchor != nullptr) anchors_[std::string(token_text(s.anchor))] = {value, 1};
     if (stack_.size() == 1 && stack_.back().is_map && stack_.back().key == "kind" &&
         value.is_string() && is_secret_kind(value.get_ref<const std::string&>())) {
       in_secret_ = true;
     }
     record(pointer, where);
-    attach(std::move(value), where);
+    attach(std::move(value), e);
   }
 
-  Json resolve_plain(std::string_view text, const SourceLocation& where) {
+  Json resolve_plain(std::string_view text, fy_event* e) {
+    SourceLocation where = location(e);
     ScalarResolution r = resolve_core_scalar(text);
     switch (r.kind) {
       case ScalarKind::kString:
@@ -349,18 +550,18 @@ class YamlBuilder {
         return r.float_value;
       case ScalarKind::kIntTooLarge:
         throw error_at(
-            where,
+            e,
             (in_secret_ ? std::string("an integer") : "integer " + std::string(text)) +
                 " cannot be represented exactly in canonical JSON (beyond ±2^53)",
             "RFC 8785 numbers are IEEE-754 doubles; quote the value to make it a string");
       case ScalarKind::kNonFinite:
-        throw error_at(where, shown(text) + " (NaN or infinity) has no JSON form",
+        throw error_at(e, shown(text) + " (NaN or infinity) has no JSON form",
                        "quote the value to make it a string");
     }
     return std::string(text);
   }
 
-  Json resolve_tagged(const std::string& tag, std::string_view text, const SourceLocation& where) {
+  Json resolve_tagged(const std::string& tag, std::string_view text, fy_event* e) {
     ScalarResolution r = resolve_core_scalar(text);
     if (tag == "null" && r.kind == ScalarKind::kNull) return nullptr;
     if (tag == "bool" && r.kind == ScalarKind::kBool) return r.bool_value;
@@ -369,14 +570,20 @@ class YamlBuilder {
       return r.kind == ScalarKind::kInt ? static_cast<double>(r.int_value) : r.float_value;
     }
     if (r.kind == ScalarKind::kIntTooLarge || r.kind == ScalarKind::kNonFinite) {
-      return resolve_plain(text, where);  // throws the specific error
+      return resolve_plain(text, e);  // throws the specific error
     }
-    throw error_at(where, shown(text) + " is not a valid !!" + tag,
-                   "remove the tag or fix the value");
+    throw error_at(e, shown(text) + " is not a valid !!" + tag, "remove the tag or fix the value");
   }
 
-  void set_key(std::string key, const SourceLocation& where) {
+  void set_key(std::string key, const SourceLocation& where, fy_event* e, bool merge = false) {
     Frame& f = stack_.back();
+    if (merge) {
+      f.merge_key = true;
+      f.have_key = true;
+      f.key = "<<";
+      f.key_location = where;
+      return;
+    }
     if (f.value.contains(key)) {
       if (!track_) throw DuplicateKeyRetry{};
       std::string hint = "a mapping may hold each key once; remove or rename one of them";
@@ -385,7 +592,7 @@ class YamlBuilder {
         hint = "'" + key + "' is first defined at line " + std::to_string(it->second.line) +
                "; a mapping may hold each key once: remove or rename one of them";
       }
-      throw error_at(where, "duplicate key '" + key + "'", hint);
+      throw error_at(e, "duplicate key '" + key + "'", hint);
     }
     if (track_) key_locations_.emplace(f.pointer + "/" + json_pointer_escape(key), where);
     f.key = std::move(key);
@@ -393,56 +600,57 @@ class YamlBuilder {
     f.have_key = true;
   }
 
-  void on_alias(const yaml_event_t& e) {
-    std::string name(reinterpret_cast<const char*>(e.data.alias.anchor));
-    SourceLocation where = at(file_, e.start_mark);
+  void on_alias(fy_event* e) {
+    std::string name(token_text(e->alias.anchor));
+    SourceLocation where = location(e);
     auto it = anchors_.find(name);
     if (it == anchors_.end()) {
-      throw error_at(where, "unknown alias '*" + name + "'",
-                     "define the anchor '&" + name + "' first");
+      throw error_at(e, "unknown alias '*" + name + "'", "define the anchor '&" + name + "' first");
     }
     alias_nodes_ += it->second.nodes;
     if (alias_nodes_ > options_.limits.max_alias_expansion) {
-      throw error_at(where,
+      throw error_at(e,
                      "aliases expand to more than " +
                          std::to_string(options_.limits.max_alias_expansion) +
                          " nodes (a YAML alias bomb?)",
                      "write the repeated content out, or use fewer nested aliases");
     }
-    count_nodes(it->second.nodes, e.start_mark);
+    count_nodes(it->second.nodes, e);
     if (expecting_key()) {
       if (!it->second.value.is_string()) {
-        throw error_at(where, "an alias used as a mapping key must name a string", "");
+        throw error_at(e, "an alias used as a mapping key must name a string", "");
       }
-      set_key(it->second.value.get<std::string>(), where);
+      set_key(it->second.value.get<std::string>(), where, e);
       return;
     }
     std::string pointer = track_ ? child_pointer() : std::string();
     record(pointer, where);
-    attach(Json(it->second.value), where);
+    attach(Json(it->second.value), e);
   }
 
-  void on_container_start(const yaml_event_t& e) {
-    SourceLocation where = at(file_, e.start_mark);
+  void on_container_start(fy_event* e) {
+    SourceLocation where =
+        e->type == FYET_MAPPING_START
+            ? node_location(e, e->mapping_start.anchor, e->mapping_start.tag, nullptr)
+            : node_location(e, e->sequence_start.anchor, e->sequence_start.tag, nullptr);
     if (expecting_key()) {
-      throw error_at(where, "complex mapping keys (a map or list as a key) are not supported",
+      throw error_at(e, "complex mapping keys (a map or list as a key) are not supported",
                      "use a string key");
     }
     if (stack_.size() >= options_.limits.max_depth) {
       throw error_at(
-          where, "nesting is deeper than " + std::to_string(options_.limits.max_depth) + " levels",
+          e, "nesting is deeper than " + std::to_string(options_.limits.max_depth) + " levels",
           "flatten the structure");
     }
-    count_nodes(1, e.start_mark);
-    bool is_map = e.type == YAML_MAPPING_START_EVENT;
-    const unsigned char* tag = is_map ? e.data.mapping_start.tag : e.data.sequence_start.tag;
-    const unsigned char* anchor =
-        is_map ? e.data.mapping_start.anchor : e.data.sequence_start.anchor;
+    count_nodes(1, e);
+    bool is_map = e->type == FYET_MAPPING_START;
+    fy_token* tag = is_map ? e->mapping_start.tag : e->sequence_start.tag;
+    fy_token* anchor = is_map ? e->mapping_start.anchor : e->sequence_start.anchor;
     std::string pointer = track_ ? child_pointer() : std::string();
-    std::string core = handle_tag(tag, e.start_mark, pointer);
+    std::string core = handle_tag(tag, e, pointer);
     if (!core.empty() && core != "!" && core != (is_map ? "map" : "seq")) {
-      throw error_at(where, "a " + std::string(is_map ? "mapping" : "sequence") +
-                                " cannot carry the tag !!" + core);
+      throw error_at(e, "a " + std::string(is_map ? "mapping" : "sequence") +
+                            " cannot carry the tag !!" + core);
     }
     // A map or list under a key is located at its key: "immich:" is where a
     // reader looks for the instance, not at its first field a line below.
@@ -452,7 +660,7 @@ class YamlBuilder {
     f.value = is_map ? Json::object() : Json::array();
     f.is_map = is_map;
     f.pointer = std::move(pointer);
-    if (anchor != nullptr) f.anchor = reinterpret_cast<const char*>(anchor);
+    if (anchor != nullptr) f.anchor = std::string(token_text(anchor));
     f.nodes_at_start = nodes_;
     stack_.push_back(std::move(f));
   }
@@ -460,19 +668,49 @@ class YamlBuilder {
   void on_container_end() {
     Frame f = std::move(stack_.back());
     stack_.pop_back();
+    // `<<` merges: keys the mapping sets itself win, whatever their order.
+    for (auto& [key, value] : f.merged.items()) {
+      if (!f.value.contains(key)) f.value[key] = std::move(value);
+    }
     if (!f.anchor.empty()) anchors_[f.anchor] = {f.value, nodes_ - f.nodes_at_start + 1};
-    attach(std::move(f.value), {});
+    attach(std::move(f.value), nullptr);
   }
 
-  void attach(Json value, const SourceLocation&) {
+  // The value of a `<<` key: a mapping, or a list of mappings (earlier ones
+  // win), as YAML 1.1's merge type and kubectl define it.
+  void merge_into(Frame& f, const Json& value, fy_event* e) {
+    auto merge_one = [&](const Json& m) {
+      for (const auto& [key, v] : m.items()) {
+        if (!f.merged.contains(key)) f.merged[key] = v;
+      }
+    };
+    if (value.is_object()) {
+      merge_one(value);
+      return;
+    }
+    if (value.is_array() &&
+        std::all_of(value.begin(), value.end(), [](const Json& m) { return m.is_object(); })) {
+      for (const Json& m : value) merge_one(m);
+      return;
+    }
+    throw error_at(f.key_location, "the merge key '<<' needs a mapping or a list of mappings",
+                   "write the keys out, or quote '<<' to use it as an ordinary key",
+                   e != nullptr ? std::optional<size_t>(position(e)) : std::nullopt);
+  }
+
+  void attach(Json value, fy_event* e) {
     if (stack_.empty()) {
       root_ = std::move(value);
-      have_root_ = true;
       return;
     }
     Frame& parent = stack_.back();
     if (parent.is_map) {
-      parent.value.get_ref<Json::object_t&>().emplace(std::move(parent.key), std::move(value));
+      if (parent.merge_key) {
+        merge_into(parent, value, e);
+        parent.merge_key = false;
+      } else {
+        parent.value.get_ref<Json::object_t&>().emplace(std::move(parent.key), std::move(value));
+      }
       parent.key.clear();
       parent.have_key = false;
     } else {
@@ -480,7 +718,7 @@ class YamlBuilder {
     }
   }
 
-  std::string_view text_;
+  Source& source_;
   const std::string& file_;
   Diagnostics& diags_;
   const ParseOptions& options_;
@@ -492,14 +730,23 @@ class YamlBuilder {
   std::shared_ptr<LocationIndex> locations_;
   std::shared_ptr<std::unordered_map<std::string, std::string>> tags_;
   Json root_;
-  bool have_root_ = false;
   size_t doc_start_index_ = 0;
+  size_t last_end_ = 0;
   SourceLocation doc_location_;
   SourceLocation first_node_location_;
+  SourceLocation last_location_{file_, 1, 1};
   size_t nodes_ = 0;
   size_t alias_nodes_ = 0;
   bool in_secret_ = false;  // this document is a Secret (seen `kind: Secret` at its top)
 };
+
+std::vector<Document> build(Source& source, const std::string& file, Diagnostics& diags,
+                            const ParseOptions& options, bool track) {
+  Diagnostics local;
+  auto docs = YamlBuilder(source, file, local, options, track).run();
+  for (const auto& d : local.items()) diags.warn(d.where, d.message, d.hint);
+  return docs;
+}
 
 }  // namespace
 
@@ -510,17 +757,20 @@ std::vector<Document> parse_yaml(std::string_view text, const std::string& file,
     // The fast path keeps no locations; a duplicate key (rare) repeats the
     // parse with tracking so the error can point at both occurrences.
     try {
-      Diagnostics local;
-      auto docs = YamlBuilder(text, file, local, options, false).run();
-      for (const auto& d : local.items()) diags.warn(d.where, d.message, d.hint);
-      return docs;
+      Source source(text);
+      return build(source, file, diags, options, false);
     } catch (const DuplicateKeyRetry&) {
     }
   }
-  Diagnostics local;
-  auto docs = YamlBuilder(text, file, local, options, true).run();
-  for (const auto& d : local.items()) diags.warn(d.where, d.message, d.hint);
-  return docs;
+  Source source(text);
+  return build(source, file, diags, options, true);
+}
+
+std::vector<Document> parse_yaml_stream(int fd, std::string prefix, const std::string& file,
+                                        Diagnostics& diags, const ParseOptions& options) {
+  // A stream cannot be read twice: locations are tracked from the start.
+  Source source(fd, std::move(prefix), file, options.limits);
+  return build(source, file, diags, options, true);
 }
 
 }  // namespace kix

