@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "manifest/cluster_name.h"
 #include "manifest/manifest.h"
 #include "util/suggest.h"
 
@@ -29,28 +30,33 @@ constexpr const char* kDnsLabelHint =
     "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or "
     "digit (Kubernetes names are RFC 1123 labels)";
 
-// The file to read for `path`; for a directory without a definition, the
+// The file to read for `path`: `path` itself unless it is a directory,
+// else the first of kClusterFiles in it; for a directory without one, the
 // first name looked for, so the "does not exist" error names it.
-std::filesystem::path definition_file(const std::filesystem::path& path) {
-  return find_definition_file(path).value_or(path / kClusterFiles[0]);
+std::filesystem::path definition_file(const std::filesystem::path& path,
+                                      const DefinitionFiles& files) {
+  if (!files.is_directory(path)) return path;
+  for (const char* name : kClusterFiles) {
+    if (files.exists(path / name) && !files.is_directory(path / name)) return path / name;
+  }
+  return path / kClusterFiles[0];
 }
 
 class DefinitionLoader {
  public:
-  explicit DefinitionLoader(Diagnostics& diags) : diags_(diags) {}
+  DefinitionLoader(Diagnostics& diags, const DefinitionFiles& files)
+      : diags_(diags), files_(files) {}
 
   // Reads `file` and, depth first, the modules it names.
   void read(const std::filesystem::path& file, const SourceLocation& named_at) {
-    std::error_code ec;
-    std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
-    if (!std::filesystem::exists(file, ec)) {
+    if (!files_.exists(file)) {
       throw Error(ErrorKind::kNotFound, "cluster definition '" + file.string() + "' does not exist",
                   named_at,
                   named_at.known()
                       ? "fix the path in 'modules' (it is relative to the file naming it)"
                       : "give a cluster.yaml file or a directory holding one");
     }
-    if (!seen_.insert(canonical.string()).second) {
+    if (!seen_.insert(files_.identity(file)).second) {
       throw Error(ErrorKind::kInvalidInput,
                   "module '" + file.string() + "' is included twice (or in a cycle)", named_at,
                   "remove one of the 'modules' entries naming it");
@@ -59,7 +65,7 @@ class DefinitionLoader {
     ParseOptions options;
     options.record_locations = true;
     options.allow_custom_tags = true;
-    auto docs = parse_any(read_input(file.string()), display, diags_, options);
+    auto docs = parse_any(files_.read(file), display, diags_, options);
     if (docs.size() != 1 || !docs[0].value.is_object()) {
       throw Error(ErrorKind::kInvalidInput,
                   "a cluster definition must be one YAML map (see docs/cluster-definitions.md)",
@@ -117,12 +123,14 @@ class DefinitionLoader {
     for (size_t i = 0; i < list.size(); ++i) {
       std::filesystem::path path = list[i].get<std::string>();
       if (path.is_relative()) path = base / path;
-      out.emplace_back(definition_file(path), doc.locate("/modules/" + std::to_string(i)));
+      out.emplace_back(definition_file(path, files_),
+                       doc.locate("/modules/" + std::to_string(i)));
     }
     return out;
   }
 
   Diagnostics& diags_;
+  const DefinitionFiles& files_;
   std::set<std::string> seen_;
   std::vector<Document> docs_;
 };
@@ -144,6 +152,9 @@ class DeclarationReader {
            "the name identifies the cluster's generations in the store");
     }
     def_.name = root["cluster"].get<std::string>();
+    if (auto problem = cluster_name_problem(def_.name)) {
+      fail("/cluster", "invalid cluster name '" + def_.name + "'", *problem);
+    }
     for (const char* key : {"packagePaths", "availablePackages"}) {
       if (!root.contains(key)) continue;
       // Iterating a scalar would yield the scalar itself: `availablePackages:
@@ -290,9 +301,33 @@ bool is_definition_file_name(const std::filesystem::path& path) {
          std::end(kClusterFiles);
 }
 
+bool DiskDefinitionFiles::exists(const std::filesystem::path& path) const {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+bool DiskDefinitionFiles::is_directory(const std::filesystem::path& path) const {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
+std::string DiskDefinitionFiles::read(const std::filesystem::path& path) const {
+  return read_input(path.string());
+}
+
+std::string DiskDefinitionFiles::identity(const std::filesystem::path& path) const {
+  std::error_code ec;
+  return std::filesystem::weakly_canonical(path, ec).string();
+}
+
 ClusterDefinition load_cluster_definition(const std::filesystem::path& path, Diagnostics& diags) {
-  std::filesystem::path file = definition_file(path);
-  DefinitionLoader loader(diags);
+  return load_cluster_definition(path, diags, DiskDefinitionFiles());
+}
+
+ClusterDefinition load_cluster_definition(const std::filesystem::path& path, Diagnostics& diags,
+                                          const DefinitionFiles& files) {
+  std::filesystem::path file = definition_file(path, files);
+  DefinitionLoader loader(diags, files);
   loader.read(file, {});
   ClusterDefinition def;
   def.file = file.lexically_normal().string();

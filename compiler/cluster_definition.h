@@ -59,11 +59,37 @@ struct ClusterDefinition {
 // The namespace of infrastructure instances that do not name one.
 inline constexpr const char* kInfrastructureNamespace = "kix-system";
 
+// Where a definition and its modules are read from: the file system, or
+// (for tests and fuzzing) files in memory.
+class DefinitionFiles {
+ public:
+  virtual ~DefinitionFiles() = default;
+  virtual bool exists(const std::filesystem::path& path) const = 0;
+  virtual bool is_directory(const std::filesystem::path& path) const = 0;
+  // The file's text. Throws kNotFound / kIo, kInvalidInput beyond the
+  // input budget.
+  virtual std::string read(const std::filesystem::path& path) const = 0;
+  // One name per file, so a module named twice is recognised.
+  virtual std::string identity(const std::filesystem::path& path) const = 0;
+};
+
+// The real file system.
+class DiskDefinitionFiles : public DefinitionFiles {
+ public:
+  bool exists(const std::filesystem::path& path) const override;
+  bool is_directory(const std::filesystem::path& path) const override;
+  std::string read(const std::filesystem::path& path) const override;
+  std::string identity(const std::filesystem::path& path) const override;
+};
+
 // Reads a definition from a file, or from a directory's cluster.yaml (or
 // .yml, .json; see find_definition_file), merging its
 // modules (paths relative to the file naming them). packagePaths become
 // absolute. Throws kix::Error for unreadable files, YAML errors, merge
-// conflicts, module cycles and malformed declarations, at file and line.
+// conflicts, module cycles and malformed declarations (an invalid cluster
+// name among them), at file and line.
 ClusterDefinition load_cluster_definition(const std::filesystem::path& path, Diagnostics& diags);
+ClusterDefinition load_cluster_definition(const std::filesystem::path& path, Diagnostics& diags,
+                                          const DefinitionFiles& files);
 
 }  // namespace kix::compiler

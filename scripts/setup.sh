@@ -3,7 +3,9 @@
 # one configuration. Used by example.sh and test.sh; safe to run repeatedly.
 #
 #   scripts/setup.sh release   -> build/release   (optimized kix)
-#   scripts/setup.sh sanitize  -> build/sanitize  (clang, ASan+UBSan, tests, fuzzers)
+#   scripts/setup.sh sanitize  -> build/sanitize  (clang, ASan+UBSan, tests, fuzzers;
+#                                 the end-to-end tests run build/release/cli/kix)
+#   scripts/setup.sh tsan      -> build/tsan      (clang, ThreadSanitizer, the parallel loader's tests)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,11 +47,17 @@ case "$config" in
     fi
     CC=clang CXX=clang++ cmake -S "$here" -B "$here/build/sanitize" -G Ninja \
       -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1" -DKIX_SANITIZE=ON -DKIX_FUZZ=ON \
-      -DKIX_TESTS=ON >/dev/null
+      -DKIX_TESTS=ON -DKIX_E2E_BINARY="$here/build/release/cli/kix" >/dev/null
     ninja -C "$here/build/sanitize"
     ;;
+  tsan)
+    CC=clang CXX=clang++ cmake -S "$here" -B "$here/build/tsan" -G Ninja \
+      -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1" -DKIX_SANITIZE_THREAD=ON \
+      -DKIX_TESTS=ON >/dev/null
+    ninja -C "$here/build/tsan" kix_loader_tests
+    ;;
   *)
-    echo "usage: scripts/setup.sh release|sanitize" >&2
+    echo "usage: scripts/setup.sh release|sanitize|tsan" >&2
     exit 2
     ;;
 esac

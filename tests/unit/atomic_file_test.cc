@@ -1,7 +1,9 @@
 #include "util/atomic_file.h"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "tests/unit/error_kind.h"
 
 #include <fstream>
 
@@ -44,7 +46,7 @@ TEST(AtomicFile, AFailedWriteKeepsTheOldFile) {
 TEST(AtomicFile, WriteNewFileRefusesToReplace) {
   TempDir dir;
   write_new_file(dir.path() / "a", "1");
-  EXPECT_THROW(write_new_file(dir.path() / "a", "2"), Error);
+  EXPECT_ERROR_KIND(write_new_file(dir.path() / "a", "2"), ErrorKind::kIo);
   EXPECT_EQ(read(dir.path() / "a"), "1");
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include "util/error.h"
 
 namespace kix {
@@ -26,8 +28,10 @@ TEST(CanonicalNumber, MatchesRfc8785Examples) {
 }
 
 TEST(CanonicalNumber, RejectsNonFinite) {
-  EXPECT_THROW(canonical_number(std::numeric_limits<double>::infinity()), Error);
-  EXPECT_THROW(canonical_number(std::numeric_limits<double>::quiet_NaN()), Error);
+  EXPECT_ERROR_KIND(canonical_number(std::numeric_limits<double>::infinity()),
+                    ErrorKind::kInvalidInput);
+  EXPECT_ERROR_KIND(canonical_number(std::numeric_limits<double>::quiet_NaN()),
+                    ErrorKind::kInvalidInput);
 }
 
 TEST(CanonicalJson, SortsKeysByUtf16CodeUnits) {
@@ -60,7 +64,7 @@ TEST(CanonicalJson, Rfc8785SampleObject) {
 }
 
 TEST(CanonicalJson, RejectsIntegersBeyondDoublePrecision) {
-  EXPECT_THROW(canonical_json(Json(int64_t{1} << 60)), Error);
+  EXPECT_ERROR_KIND(canonical_json(Json(int64_t{1} << 60)), ErrorKind::kInvalidInput);
   EXPECT_EQ(canonical_json(Json(int64_t{1} << 53)), "9007199254740992");
   EXPECT_EQ(canonical_json(Json(-(int64_t{1} << 53))), "-9007199254740992");
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include "compiler/module_merge.h"
 #include "manifest/document.h"
 
@@ -51,13 +53,13 @@ TEST(CompilerModuleMerge, DefaultYieldsAndForceWins) {
   EXPECT_EQ(merge("size: 20Gi\n", "size: !force 30Gi\n").value()["size"], "30Gi");
   EXPECT_EQ(merge("size: !force 20Gi\n", "size: 30Gi\n").value()["size"], "20Gi");
   EXPECT_EQ(merge("m: !default {a: 1}\n", "m: {a: 2}\n").value()["m"]["a"], 2);
-  EXPECT_THROW(merge("size: !force 1\n", "size: !force 2\n"), Error);
+  EXPECT_ERROR_KIND(merge("size: !force 1\n", "size: !force 2\n"), ErrorKind::kConflict);
 }
 
 TEST(CompilerModuleMerge, ListedTopLevelListsAreJoined) {
   auto m = merge("availablePackages: [valkey]\n", "availablePackages: [redis, valkey]\n");
   EXPECT_EQ(m.value()["availablePackages"], Json::parse(R"(["valkey","redis"])"));
-  EXPECT_THROW(merge("other: [1]\n", "other: [2]\n"), Error);
+  EXPECT_ERROR_KIND(merge("other: [1]\n", "other: [2]\n"), ErrorKind::kConflict);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include "util/error.h"
 
 namespace kix {
@@ -133,7 +135,7 @@ TEST(Drift, FieldKixNoLongerSetsIsADifference) {
 TEST(Drift, DuplicateLiveIdentityIsAnError) {
   Manifest a =
       manifest(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"}})");
-  EXPECT_THROW(diff_against_live({}, {a, a}), Error);
+  EXPECT_ERROR_KIND(diff_against_live({}, {a, a}), ErrorKind::kConflict);
 }
 
 TEST(Drift, BuildsSeparateContentChangesFromDependencyChanges) {

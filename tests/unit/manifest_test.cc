@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include <algorithm>
 #include <set>
 
@@ -41,10 +43,10 @@ TEST(Manifest, FlattensListsAndSkipsEmptyDocuments) {
 }
 
 TEST(Manifest, RejectsDocumentsWithoutIdentity) {
-  EXPECT_THROW(manifests("kind: ConfigMap\nmetadata: {name: a}\n"), Error);
-  EXPECT_THROW(manifests("apiVersion: v1\nmetadata: {name: a}\n"), Error);
-  EXPECT_THROW(manifests("apiVersion: v1\nkind: ConfigMap\n"), Error);
-  EXPECT_THROW(manifests("- a\n- b\n"), Error);
+  EXPECT_ERROR_KIND(manifests("kind: ConfigMap\nmetadata: {name: a}\n"), ErrorKind::kInvalidInput);
+  EXPECT_ERROR_KIND(manifests("apiVersion: v1\nmetadata: {name: a}\n"), ErrorKind::kInvalidInput);
+  EXPECT_ERROR_KIND(manifests("apiVersion: v1\nkind: ConfigMap\n"), ErrorKind::kInvalidInput);
+  EXPECT_ERROR_KIND(manifests("- a\n- b\n"), ErrorKind::kInvalidInput);
   try {
     manifests("a: 1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n");
     FAIL();

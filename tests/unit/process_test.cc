@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include "util/error.h"
 
 namespace kix {
@@ -37,7 +39,7 @@ TEST(Process, MissingProgramIsNotFound) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
   }
-  EXPECT_THROW(runner.run({}), Error);
+  EXPECT_ERROR_KIND(runner.run({}), ErrorKind::kInvalidInput);
 }
 
 TEST(Process, FindInPath) {

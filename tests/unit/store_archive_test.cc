@@ -1,7 +1,9 @@
 #include "store/archive.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
+#include "tests/unit/error_kind.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -231,7 +233,7 @@ TEST_F(StoreArchive, RejectsBrokenStreamsAndUncompressedTars) {
             std::string::npos);
   ArchiveLimits small;
   small.max_expanded_bytes = 1024;
-  EXPECT_THROW(read_archive(archive, small), Error);
+  EXPECT_ERROR_KIND(read_archive(archive, small), ErrorKind::kInvalidInput);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include "store/sqlite_store.h"
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
@@ -93,7 +95,7 @@ TEST_F(StoreDeployments, RefusesARootThatIsNotStored) {
 
 TEST_F(StoreDeployments, RefusesAnInvalidClusterName) {
   Hash root = store.add(first, in_cluster("prod")).root;
-  EXPECT_THROW(store.record_deployment("../prod", root, 100, ""), Error);
+  EXPECT_ERROR_KIND(store.record_deployment("../prod", root, 100, ""), ErrorKind::kInvalidInput);
 }
 
 }  // namespace

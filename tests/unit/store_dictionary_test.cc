@@ -2,6 +2,8 @@
 // write-ahead log.
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include <filesystem>
 
 #include "store/sqlite_store.h"
@@ -169,7 +171,7 @@ TEST(StoreDictionary, VerifyCatchesACorruptedDictionaryCompressedBlob) {
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_EQ(r.problems[0].kind, ProblemKind::kCorruptBlob);
   EXPECT_EQ(r.problems[0].object, "blob " + victim.hex());
-  EXPECT_THROW(store.read_blob(victim), Error);
+  EXPECT_ERROR_KIND(store.read_blob(victim), ErrorKind::kCorruption);
 }
 
 TEST(StoreDictionary, AMissingDictionaryMakesItsBlobsCorruptNotUnreadableStore) {

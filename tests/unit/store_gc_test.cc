@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include <fstream>
 
 #include "store/verify.h"
@@ -279,7 +281,8 @@ TEST(Gc, ParsesDurations) {
   EXPECT_EQ(parse_duration("12h"), 12 * 3600);
   EXPECT_EQ(parse_duration("2w"), 14 * 86400);
   for (std::string bad : {"", "30", "d", "-1d", "1x", "1.5h"}) {
-    EXPECT_THROW(parse_duration(bad), Error) << bad;
+    SCOPED_TRACE(bad);
+    EXPECT_ERROR_KIND(parse_duration(bad), ErrorKind::kInvalidInput);
   }
 }
 

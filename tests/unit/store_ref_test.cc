@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
 #include "util/suggest.h"
@@ -78,7 +80,7 @@ TEST_F(StoreRef, UnknownHashSuggestsHashesSharingAPrefix) {
 }
 
 TEST_F(StoreRef, RootRefRejectsNodes) {
-  EXPECT_THROW(resolve_root_ref(store, g1.nodes[0].hex()), Error);
+  EXPECT_ERROR_KIND(resolve_root_ref(store, g1.nodes[0].hex()), ErrorKind::kInvalidInput);
   EXPECT_EQ(resolve_root_ref(store, "production@2").hash, r2);
 }
 

@@ -1,6 +1,8 @@
 // Roots stored as deltas against the previous generation of their cluster.
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include "store/gc.h"
 #include "store/root_encoding.h"
 #include "store/sqlite_store.h"
@@ -51,8 +53,9 @@ TEST(StoreRootDelta, PackAndApplyRoundTrip) {
   std::string delta = pack_delta(base, next);
   EXPECT_EQ(delta.size(), 4u + 4 * Hash::kSize);
   EXPECT_EQ(apply_delta(base, delta), next);
-  EXPECT_THROW(apply_delta(std::vector<Hash>{}, delta), Error);  // removes what is absent
-  EXPECT_THROW(apply_delta(base, "abc"), Error);
+  EXPECT_ERROR_KIND(apply_delta(std::vector<Hash>{}, delta),
+                    ErrorKind::kCorruption);  // removes what is absent
+  EXPECT_ERROR_KIND(apply_delta(base, "abc"), ErrorKind::kCorruption);
 }
 
 TEST(StoreRootDelta, LaterGenerationsAreDeltasAndReadBackWhole) {
@@ -120,7 +123,7 @@ TEST(StoreRootDelta, VerifyReportsARootWhoseBaseIsMissing) {
   auto drop = drop_db.prepare("DELETE FROM roots WHERE hash = ?");
   drop.bind(1, first);
   drop.run();
-  EXPECT_THROW(store.find_root(second), Error);
+  EXPECT_ERROR_KIND(store.find_root(second), ErrorKind::kCorruption);
   VerifyReport r = store.verify({});
   EXPECT_FALSE(r.ok());
   bool named = false;

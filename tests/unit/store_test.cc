@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_kind.h"
+
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
 
@@ -103,7 +105,9 @@ TEST(Store, RejectsInvalidClusterNamesBeforeWriting) {
   auto store_owner = SqliteStore::open(dir.path());
   SqliteStore& store = *store_owner;
   for (std::string bad : {"", "a@b", "has space", "-x"}) {
-    EXPECT_THROW(store.add(graph_of({config_map("a", "1")}), in_cluster(bad)), Error) << bad;
+    SCOPED_TRACE(bad);
+    EXPECT_ERROR_KIND(store.add(graph_of({config_map("a", "1")}), in_cluster(bad)),
+                      ErrorKind::kInvalidInput);
   }
   EXPECT_TRUE(store.clusters().empty());
 }
@@ -128,7 +132,7 @@ TEST(Store, PinRequiresAnExistingObjectAndIsIdempotent) {
   auto store_owner = SqliteStore::open(dir.path());
   SqliteStore& store = *store_owner;
   AddResult r = store.add(graph_of({config_map("a", "1")}), {});
-  EXPECT_THROW(store.pin(Hash::of("nothing"), ObjectKind::kRoot, 1), Error);
+  EXPECT_ERROR_KIND(store.pin(Hash::of("nothing"), ObjectKind::kRoot, 1), ErrorKind::kNotFound);
   EXPECT_TRUE(store.pin(r.root, ObjectKind::kRoot, 1));
   EXPECT_FALSE(store.pin(r.root, ObjectKind::kRoot, 2));
   EXPECT_EQ(store.pins().size(), 1u);
@@ -173,13 +177,13 @@ TEST(Store, ReopensAnExistingStoreAndRefusesForeignDatabases) {
     sqlite::Database db(other.path() / "store.db", sqlite::Database::Open::kCreate);
     db.exec("CREATE TABLE unrelated (x INTEGER)");
   }
-  EXPECT_THROW(SqliteStore::open(other.path()), Error);
+  EXPECT_ERROR_KIND(SqliteStore::open(other.path()), ErrorKind::kInvalidInput);
 }
 
 TEST(Store, PackedHashListsRoundTrip) {
   std::vector<Hash> hashes{Hash::of("a"), Hash::of("b"), Hash::of("c")};
   EXPECT_EQ(unpack_hashes(pack_hashes(hashes)), hashes);
-  EXPECT_THROW(unpack_hashes("short"), Error);
+  EXPECT_ERROR_KIND(unpack_hashes("short"), ErrorKind::kCorruption);
 }
 
 }  // namespace

@@ -11,28 +11,9 @@
 #include "manifest/merkle.h"
 #include "store/sqlite.h"
 #include "store/sqlite_store.h"
+#include "tests/unit/temp_dir.h"
 
 namespace kix::testing {
-
-// A fresh directory under $TMPDIR, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "kix-store-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A second connection to a SqliteStore's database, for tests that damage
 // or inspect the tables behind the store's back.
