@@ -1,4 +1,4 @@
-// Applying a graph to a cluster wave by wave with kubectl (DESIGN §9).
+// Applying a graph to a cluster wave by wave with kubectl (docs/commands/deploy.md).
 //
 // plan_deploy turns the waves into a list of kubectl invocations:
 //   kubectl [--context C] apply --server-side --field-manager=kix -f -

@@ -1,4 +1,4 @@
-// Drift (DESIGN §8): what kix compiled against the live cluster, in the
+// Drift (docs/commands/diff.md): what kix compiled against the live cluster, in the
 // diff model of manifest/build_diff.h (the left side is kix's desired state,
 // the right side the cluster).
 #pragma once

@@ -1,4 +1,4 @@
-// Deploy order (DESIGN §9): the resources of a graph grouped into waves that
+// Deploy order (docs/commands/plan.md): the resources of a graph grouped into waves that
 // can be applied one after another.
 //
 // Rules, in order of strength:

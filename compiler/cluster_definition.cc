@@ -123,8 +123,7 @@ class DefinitionLoader {
     for (size_t i = 0; i < list.size(); ++i) {
       std::filesystem::path path = list[i].get<std::string>();
       if (path.is_relative()) path = base / path;
-      out.emplace_back(definition_file(path, files_),
-                       doc.locate("/modules/" + std::to_string(i)));
+      out.emplace_back(definition_file(path, files_), doc.locate("/modules/" + std::to_string(i)));
     }
     return out;
   }

@@ -1,4 +1,4 @@
-// Cluster definitions (DESIGN §4, docs/cluster-definitions.md): the file a
+// Cluster definitions (docs/cluster-definitions.md): the file a
 // user writes, with its modules merged, as a passive model.
 #pragma once
 

@@ -428,8 +428,27 @@ std::string to_source(const Expr& e) {
     case Expr::Kind::kLiteral:
       if (!e.literal.is_string()) return e.literal.dump();
       {
+        // Escaped as the parser reads them, so the text parses back to
+        // the same string (the expression fuzzer checks it).
         std::string quoted(1, '\'');
-        quoted += e.literal.get<std::string>();
+        for (char c : e.literal.get_ref<const std::string&>()) {
+          switch (c) {
+            case '\\':
+              quoted += "\\\\";
+              break;
+            case '\'':
+              quoted += "\\'";
+              break;
+            case '\n':
+              quoted += "\\n";
+              break;
+            case '\t':
+              quoted += "\\t";
+              break;
+            default:
+              quoted += c;
+          }
+        }
         quoted += '\'';
         return quoted;
       }

@@ -1,4 +1,4 @@
-// Merging the modules of a cluster definition (DESIGN §4): maps merge
+// Merging the modules of a cluster definition (docs/cluster-definitions.md): maps merge
 // deeply, equal values agree, and different values for one key are an error
 // naming both places unless one side is tagged `!default` (loses to any
 // other value) or `!force` (wins over any other value).

@@ -1,4 +1,4 @@
-// Resolution (DESIGN §4): binds every need of every instance to an
+// Resolution (docs/cluster-definitions.md): binds every need of every instance to an
 // instance, in this order: explicit `deps`; an instance named or aliased
 // like the need in the same namespace; the cluster's infrastructure; a
 // package from availablePackages, auto-instantiated; otherwise an error for

@@ -147,6 +147,8 @@ def core_yaml_loader():
         return int(v, 10)
 
     CoreLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
+    CoreLoader.add_constructor("tag:yaml.org,2002:float",
+                               lambda l, n: float(l.construct_scalar(n).replace("inf", "Infinity")))
     return yaml, CoreLoader
 
 

@@ -44,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int n = 0; start <= input.size() && n < 8; ++n) {
     size_t cut = input.find("\n#--", start);
     std::string name = n == 0 ? "cluster.yaml" : "m" + std::to_string(n) + ".yaml";
-    files.files[name] = input.substr(start, cut == std::string::npos ? std::string::npos : cut - start);
+    files.files[name] =
+        input.substr(start, cut == std::string::npos ? std::string::npos : cut - start);
     if (cut == std::string::npos) break;
     start = cut + 4;
   }

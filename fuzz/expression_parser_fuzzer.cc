@@ -38,8 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const kix::compiler::ExprSyntaxError&) {
     kix::fuzz::require(false, "the printed form of a parsed expression parses");
   }
-  kix::fuzz::require(kix::compiler::to_source(*again) == printed,
-                     "printing is a fixed point");
+  kix::fuzz::require(kix::compiler::to_source(*again) == printed, "printing is a fixed point");
   kix::fuzz::require(depth(*again) == depth(*expr), "reparsing keeps the tree's shape");
   return 0;
 }

@@ -1,4 +1,4 @@
-// Comparing two sets of resources (DESIGN §8): one model for every "what
+// Comparing two sets of resources (docs/commands/diff.md): one model for every "what
 // differs" question kix answers, whether the right side is another build
 // (kix diff --against, kix store diff) or the live cluster (cluster/drift.h),
 // and one place that decides how two builds pair up.

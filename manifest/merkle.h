@@ -1,4 +1,4 @@
-// Node and root hashes (DESIGN §6, docs/hashing.md).
+// Node and root hashes (docs/hashing.md).
 #pragma once
 
 #include <string>

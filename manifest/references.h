@@ -1,5 +1,5 @@
 // References that Kubernetes itself implies between plain manifests
-// (DESIGN §7): Service selectors, volumes, service accounts, env sources,
+// (docs/hashing.md §4, docs/store.md): Service selectors, volumes, service accounts, env sources,
 // RBAC, Ingress backends, custom resources and their CRDs.
 #pragma once
 

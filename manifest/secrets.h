@@ -1,4 +1,4 @@
-// The one secrets policy (DESIGN §14): which manifests are Secrets, which of
+// The one secrets policy (docs/store.md, "Secrets"): which manifests are Secrets, which of
 // their fields hold values, and how a value is shown when it is not shown.
 // Every reader, diff and printer asks here; none decides on its own.
 //

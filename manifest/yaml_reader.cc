@@ -18,6 +18,7 @@
 #include "manifest/document.h"
 #include "manifest/scalar_resolver.h"
 #include "manifest/secrets.h"
+#include "manifest/utf8.h"
 
 namespace kix {
 
@@ -55,9 +56,11 @@ class Source {
   bool streaming() const { return fd_ >= 0; }
   std::string_view text() const { return streaming() ? std::string_view(held_) : text_; }
   size_t base() const { return base_; }
-  // Why the stream was cut off (too large, unreadable); empty when it was not.
+  // Why the stream was cut off (too large, not UTF-8, unreadable), and what
+  // to do; empty when it was not.
   const std::string& failure() const { return failure_; }
-  int failure_errno() const { return failure_errno_; }
+  const std::string& failure_hint() const { return failure_hint_; }
+  ErrorKind failure_kind() const { return failure_kind_; }
 
   // Forgets what lies before absolute position `pos` (a document start).
   void forget_before(size_t pos) {
@@ -67,6 +70,15 @@ class Source {
     for (size_t i = 0; i < drop; ++i) base_line_ += held_[i] == '\n';
     held_.erase(0, drop);
     base_ += drop;
+  }
+
+  // The 1-based number of the line holding absolute position `pos` (held).
+  int line_number_at(size_t pos) const {
+    std::string_view t = text();
+    size_t end = std::min(pos - std::min(pos, base_), t.size());
+    size_t lines = base_line_;
+    for (size_t i = 0; i < end; ++i) lines += t[i] == '\n';
+    return static_cast<int>(lines) + 1;
   }
 
   // The line holding absolute position `pos`, or "" when it is not held.
@@ -95,6 +107,13 @@ class Source {
   ssize_t read_into(char* buffer, size_t count) {
     if (!failure_.empty()) return 0;
     if (handed_ < total_) {
+      // The prefix read to detect the format is checked the first time.
+      if (handed_ == 0) {
+        if (auto bad = utf8_.feed(held_)) {
+          fail_utf8(*bad);
+          return 0;
+        }
+      }
       size_t n = std::min(count, total_ - handed_);
       std::memcpy(buffer, held_.data() + (handed_ - base_), n);
       handed_ += n;
@@ -106,19 +125,30 @@ class Source {
       n = ::read(fd_, buffer, count);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-      failure_errno_ = errno;
-      failure_ = "cannot read " + name_ + ": " + std::strerror(errno);
+      fail(ErrorKind::kIo, "cannot read " + name_ + ": " + std::strerror(errno),
+           "check the file and its permissions");
+      return 0;
+    }
+    if (n == 0) {
+      if (auto bad = utf8_.finish()) fail_utf8(*bad);
+      return 0;
+    }
+    if (auto bad = utf8_.feed(std::string_view(buffer, static_cast<size_t>(n)))) {
+      fail_utf8(*bad);
       return 0;
     }
     total_ += static_cast<size_t>(n);
     if (total_ > limits_->max_input_bytes) {
-      failure_ =
-          name_ + " is larger than " + std::to_string(limits_->max_input_bytes >> 20) + " MiB";
+      fail(ErrorKind::kInvalidInput,
+           name_ + " is larger than " + std::to_string(limits_->max_input_bytes >> 20) + " MiB",
+           kTooLargeHint);
       return 0;
     }
     if (total_ - document_start_ > limits_->max_document_bytes + kReadChunk) {
-      failure_ = "a document of " + name_ + " is larger than " +
-                 std::to_string(limits_->max_document_bytes >> 20) + " MiB";
+      fail(ErrorKind::kInvalidInput,
+           "a document of " + name_ + " is larger than " +
+               std::to_string(limits_->max_document_bytes >> 20) + " MiB",
+           kTooLargeHint);
       return 0;
     }
     held_.append(buffer, static_cast<size_t>(n));
@@ -126,8 +156,23 @@ class Source {
     return n;
   }
 
+  static constexpr const char* kTooLargeHint =
+      "split the input into several files; the limits (docs/input.md) keep kix's memory bounded";
+
+  void fail(ErrorKind kind, std::string message, std::string hint) {
+    failure_kind_ = kind;
+    failure_ = std::move(message);
+    failure_hint_ = std::move(hint);
+  }
+  void fail_utf8(size_t offset) {
+    fail(ErrorKind::kInvalidInput,
+         name_ + " is not UTF-8 text: an invalid byte sequence at byte " + std::to_string(offset),
+         "the input must be UTF-8 text");
+  }
+
   std::string_view text_;
   int fd_ = -1;
+  Utf8Validator utf8_;
   std::string held_;  // streaming: the bytes from base_ on
   size_t base_ = 0;
   size_t base_line_ = 0;
@@ -137,7 +182,8 @@ class Source {
   std::string name_;
   const ParseLimits* limits_ = nullptr;
   std::string failure_;
-  int failure_errno_ = 0;
+  std::string failure_hint_;
+  ErrorKind failure_kind_ = ErrorKind::kInvalidInput;
 };
 
 // A libfyaml parser whose diagnostics are collected instead of printed.
@@ -249,6 +295,7 @@ class YamlBuilder {
         case FYET_STREAM_START:
           break;
         case FYET_STREAM_END:
+          check_nothing_dropped(ev.get());
           return docs;
         case FYET_DOCUMENT_START:
           if (docs.size() >= options_.limits.max_documents) {
@@ -260,6 +307,7 @@ class YamlBuilder {
           begin_document(ev.get());
           break;
         case FYET_DOCUMENT_END:
+          note_end(ev.get());
           docs.push_back(finish_document());
           break;
         case FYET_SCALAR:
@@ -339,11 +387,7 @@ class YamlBuilder {
 
   Error syntax_error(Parser& parser) const {
     if (!source_.failure().empty()) {
-      bool too_large = source_.failure_errno() == 0;
-      return Error(too_large ? ErrorKind::kInvalidInput : ErrorKind::kIo, source_.failure(), {},
-                   too_large ? "split the input into several files; the limits (docs/input.md) "
-                               "keep kix's memory bounded"
-                             : "check the file and its permissions");
+      return Error(source_.failure_kind(), source_.failure(), {}, source_.failure_hint());
     }
     std::optional<fy_diag_error> e = parser.first_error();
     std::string problem = e && e->msg != nullptr ? e->msg : "the input cannot be read";
@@ -361,7 +405,39 @@ class YamlBuilder {
                     pos);
   }
 
+  // libfyaml 0.7 ends a stream at a directive line after a document without
+  // `...`, and reads no further: whatever follows would be lost silently.
+  void check_nothing_dropped(fy_event* e) {
+    const fy_mark* end = fy_event_start_mark(e);
+    std::string_view t = source_.text();
+    size_t from = std::max(last_end_, source_.base());
+    size_t to = end != nullptr ? std::max(end->input_pos, from) : from;
+    if (from - source_.base() > t.size()) return;
+    std::string_view rest = t.substr(from - source_.base(), to - from);
+    for (size_t at = 0; at < rest.size();) {
+      size_t eol = rest.find('\n', at);
+      std::string_view line =
+          rest.substr(at, eol == std::string_view::npos ? rest.size() - at : eol - at);
+      if (!line.empty() && line.front() == '%') {
+        size_t pos = from + at;
+        throw error_at(SourceLocation{file_, source_.line_number_at(pos), 1},
+                       "invalid YAML: a directive after a document needs an explicit end '...' "
+                       "before it and a '---' after it",
+                       "end the document with '...', or remove the line starting with '%'", pos);
+      }
+      if (eol == std::string_view::npos) break;
+      at = eol + 1;
+    }
+  }
+
+  // Remembers how far the input was consumed by an event that has a mark.
+  void note_end(fy_event* e) {
+    const fy_mark* end = fy_event_end_mark(e);
+    if (end != nullptr && end->line >= 0) last_end_ = std::max(last_end_, end->input_pos);
+  }
+
   void begin_document(fy_event* e) {
+    note_end(e);
     const fy_mark* m = fy_event_start_mark(e);
     doc_start_index_ = m != nullptr && m->line >= 0 ? m->input_pos : last_end_;
     source_.forget_before(doc_start_index_);
@@ -752,6 +828,21 @@ std::vector<Document> build(Source& source, const std::string& file, Diagnostics
 
 std::vector<Document> parse_yaml(std::string_view text, const std::string& file, Diagnostics& diags,
                                  const ParseOptions& options) {
+  if (auto bad = first_invalid_utf8(text)) {
+    // Located, but the line is not quoted: it is not text.
+    int line = 1, column = 1;
+    for (size_t i = 0; i < *bad; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    throw Error(ErrorKind::kInvalidInput,
+                "invalid YAML: an invalid UTF-8 byte sequence at byte " + std::to_string(*bad),
+                SourceLocation{file, line, column}, "the input must be UTF-8 text");
+  }
   bool track = options.record_locations || options.allow_custom_tags;
   if (!track) {
     // The fast path keeps no locations; a duplicate key (rare) repeats the

@@ -217,17 +217,14 @@ std::string MemoryStore::read_blob(const Hash& blob) {
 std::vector<std::pair<Hash, ObjectKind>> MemoryStore::find_by_prefix(std::string_view hex_prefix,
                                                                      size_t limit) {
   std::vector<std::pair<Hash, ObjectKind>> out;
-  if (hex_prefix.size() > Hash::kHexSize) return out;
-  auto low = Hash::from_hex(std::string(hex_prefix) +
-                            std::string(Hash::kHexSize - hex_prefix.size(), '0'));
-  auto high = Hash::from_hex(std::string(hex_prefix) +
-                             std::string(Hash::kHexSize - hex_prefix.size(), 'f'));
-  if (!low || !high) return out;
-  for (auto it = roots_.lower_bound(*low); it != roots_.end() && it->first <= *high; ++it) {
+  auto range = hash_prefix_range(hex_prefix);
+  if (!range) return out;
+  const auto& [low, high] = *range;
+  for (auto it = roots_.lower_bound(low); it != roots_.end() && it->first <= high; ++it) {
     if (out.size() == limit) return out;
     out.emplace_back(it->first, ObjectKind::kRoot);
   }
-  for (auto it = nodes_.lower_bound(*low); it != nodes_.end() && it->first <= *high; ++it) {
+  for (auto it = nodes_.lower_bound(low); it != nodes_.end() && it->first <= high; ++it) {
     if (out.size() == limit) return out;
     out.emplace_back(it->first, ObjectKind::kNode);
   }

@@ -1,4 +1,4 @@
-// REFs: how users name what is in the store (DESIGN §6, docs/store.md).
+// REFs: how users name what is in the store (docs/store.md).
 //
 //   <64 hex>      a root or node by its full hash
 //   <8..63 hex>   a root or node by a unique prefix

@@ -733,17 +733,14 @@ std::string SqliteStore::read_blob(const Hash& blob) {
 std::vector<std::pair<Hash, ObjectKind>> SqliteStore::find_by_prefix(std::string_view hex_prefix,
                                                                      size_t limit) {
   std::vector<std::pair<Hash, ObjectKind>> out;
-  if (hex_prefix.size() > Hash::kHexSize) return out;
-  auto low = Hash::from_hex(std::string(hex_prefix) +
-                            std::string(Hash::kHexSize - hex_prefix.size(), '0'));
-  auto high = Hash::from_hex(std::string(hex_prefix) +
-                             std::string(Hash::kHexSize - hex_prefix.size(), 'f'));
-  if (!low || !high) return out;
+  auto range = hash_prefix_range(hex_prefix);
+  if (!range) return out;
+  const auto& [low, high] = *range;
   for (auto [table, kind] :
        {std::pair{"roots", ObjectKind::kRoot}, std::pair{"nodes", ObjectKind::kNode}}) {
     auto s = db_.prepare(std::string("SELECT hash FROM ") + table +
                          " WHERE hash BETWEEN ? AND ? ORDER BY hash LIMIT ?");
-    s.bind(1, *low).bind(2, *high).bind(3, static_cast<int64_t>(limit));
+    s.bind(1, low).bind(2, high).bind(3, static_cast<int64_t>(limit));
     while (s.step() && out.size() < limit) out.emplace_back(s.column_hash(0), kind);
   }
   return out;

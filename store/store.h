@@ -1,4 +1,4 @@
-// The content-addressed store (DESIGN §7, docs/store.md): blobs, Merkle
+// The content-addressed store (docs/store.md): blobs, Merkle
 // nodes, roots, per-cluster generations, pins and deployment records.
 //
 // Store is the interface every command works through. Two implementations:

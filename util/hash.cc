@@ -74,6 +74,15 @@ bool Hash::is_zero() const {
   return true;
 }
 
+std::optional<std::pair<Hash, Hash>> hash_prefix_range(std::string_view prefix) {
+  if (prefix.size() > Hash::kHexSize) return std::nullopt;
+  auto low = Hash::from_hex(std::string(prefix) + std::string(Hash::kHexSize - prefix.size(), '0'));
+  auto high =
+      Hash::from_hex(std::string(prefix) + std::string(Hash::kHexSize - prefix.size(), 'f'));
+  if (!low || !high) return std::nullopt;
+  return std::pair{*low, *high};
+}
+
 bool looks_like_hash_prefix(std::string_view s) {
   if (s.size() < Hash::kMinPrefix || s.size() > Hash::kHexSize) return false;
   for (char c : s) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace kix {
 
@@ -15,7 +16,7 @@ class Hash {
  public:
   static constexpr size_t kSize = 32;
   static constexpr size_t kHexSize = 64;
-  // The shortest prefix accepted wherever a hash is (DESIGN §6).
+  // The shortest prefix accepted wherever a hash is (docs/store.md, REF).
   static constexpr size_t kMinPrefix = 8;
 
   Hash() = default;  // all zero; never the hash of anything real
@@ -39,6 +40,10 @@ class Hash {
 
 // True when `s` is 8 to 64 hex digits: something that may name a hash.
 bool looks_like_hash_prefix(std::string_view s);
+
+// The lowest and highest hash that start with the hex digits `prefix` (at
+// most 64), or nullopt when `prefix` is not hex.
+std::optional<std::pair<Hash, Hash>> hash_prefix_range(std::string_view prefix);
 
 struct HashHasher {
   size_t operator()(const Hash& h) const noexcept {

@@ -7,7 +7,6 @@ own reader is involved.
 """
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -17,41 +16,8 @@ KIX = os.environ["KIX"]
 sys.path.insert(0, os.path.join(SRC, "docs"))
 import kix_hash  # noqa: E402
 
-# Debian's PyYAML lives in the system interpreter; the test may run under another.
-for p in ("/usr/lib/python3/dist-packages",):
-    if os.path.isdir(p) and p not in sys.path:
-        sys.path.append(p)
-import yaml  # noqa: E402
-
-
-class CoreLoader(yaml.SafeLoader):
-    """PyYAML with the YAML 1.2 core schema's implicit types instead of 1.1's."""
-
-
-CoreLoader.yaml_implicit_resolvers = {}
-for tag, regexp, first in [
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
-    ("tag:yaml.org,2002:float",
-     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-     list("-+0123456789.")),
-]:
-    CoreLoader.add_implicit_resolver(tag, re.compile(regexp), first)
-
-
-def construct_int(loader, node):
-    v = loader.construct_scalar(node)
-    if v.startswith("0o"):
-        return int(v[2:], 8)
-    if v.startswith("0x"):
-        return int(v[2:], 16)
-    return int(v, 10)
-
-
-CoreLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
-CoreLoader.add_constructor("tag:yaml.org,2002:float",
-                           lambda l, n: float(l.construct_scalar(n).replace("inf", "Infinity")))
+# PyYAML (Debian's python3-yaml) restricted to the YAML 1.2 core schema.
+yaml, CoreLoader = kix_hash.core_yaml_loader()
 
 
 def documents(path):

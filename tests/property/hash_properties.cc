@@ -1,4 +1,4 @@
-// Hash stability (DESIGN §6): surface syntax never changes a hash; content
+// Hash stability (docs/hashing.md): surface syntax never changes a hash; content
 // and referenced nodes always do; the root ignores order.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>

@@ -4,7 +4,24 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "util/error.h"
+
+namespace kix::testing {
+
+// The kind of the kix::Error `f` throws; a test failure when it throws none.
+inline ErrorKind kind_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.kind();
+  }
+  ADD_FAILURE() << "no kix::Error was thrown";
+  return ErrorKind::kInternal;
+}
+
+}  // namespace kix::testing
 
 // Expects `statement` to throw kix::Error of kind `expected`.
 #define EXPECT_ERROR_KIND(statement, expected)                                   \

@@ -15,6 +15,15 @@ TEST(ExprParser, PrintsMemberChainsAsWritten) {
   EXPECT_EQ(roundtrip("x.map(y, y + 1)"), "x.map(y, y + 1)");
 }
 
+// Found by the expression fuzzer in the built-in library: a regular
+// expression with an escaped dot was printed unescaped, which reads back as
+// an unknown escape.
+TEST(ExprParser, PrintsStringLiteralsWithTheirEscapes) {
+  EXPECT_EQ(roundtrip(R"(x.matches('^[0-9]+(\\.[0-9]+)?$'))"),
+            R"(x.matches('^[0-9]+(\\.[0-9]+)?$'))");
+  EXPECT_EQ(roundtrip(R"('it\'s' + "a\"b" + 'tab\tnl\n')"), R"('it\'s' + 'a"b' + 'tab\tnl\n')");
+}
+
 TEST(ExprParser, RespectsPrecedence) {
   EXPECT_EQ(roundtrip("1 + 2 * 3"), "1 + 2 * 3");
   EXPECT_EQ(roundtrip("(1 + 2) * 3"), "(1 + 2) * 3");

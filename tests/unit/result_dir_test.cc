@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "tests/unit/error_kind.h"
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
 
@@ -15,6 +16,7 @@ namespace fs = std::filesystem;
 using testing::config_map;
 using testing::deployment;
 using testing::graph_of;
+using testing::kind_of;
 using testing::TempDir;
 
 void write(const fs::path& p, const std::string& text) {
@@ -33,16 +35,6 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
     out[fs::relative(e.path(), dir).string()] = e.is_regular_file() ? read(e.path()) : "";
   }
   return out;
-}
-
-ErrorKind kind_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.kind();
-  }
-  ADD_FAILURE() << "no kix::Error was thrown";
-  return ErrorKind::kInternal;
 }
 
 class ResultDirTest : public ::testing::Test {

@@ -9,6 +9,7 @@
 #include "store/memory_store.h"
 #include "store/sqlite_store.h"
 #include "store/verify.h"
+#include "tests/unit/error_kind.h"
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
 
@@ -19,6 +20,7 @@ using testing::config_map;
 using testing::deployment;
 using testing::graph_of;
 using testing::in_cluster;
+using testing::kind_of;
 using testing::TempDir;
 
 struct SqliteFactory {
@@ -40,16 +42,6 @@ class StoreContract : public ::testing::Test {
 
 using Implementations = ::testing::Types<SqliteFactory, MemoryFactory>;
 TYPED_TEST_SUITE(StoreContract, Implementations);
-
-ErrorKind kind_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.kind();
-  }
-  ADD_FAILURE() << "no kix::Error was thrown";
-  return ErrorKind::kInternal;
-}
 
 TYPED_TEST(StoreContract, AddsAGraphAndReadsItBack) {
   Store& store = this->store;

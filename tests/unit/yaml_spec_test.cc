@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "manifest/document.h"
+#include "manifest/utf8.h"
 #include "tests/unit/store_test_support.h"
 
 namespace kix {
@@ -159,6 +160,48 @@ TEST(YamlSpec, AnEndlessValidStreamStopsAtTheBudget) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
     EXPECT_EQ(e.message(), "<stdin> is larger than 4 MiB");
   }
+}
+
+}  // namespace
+}  // namespace kix
+
+namespace kix {
+namespace {
+
+TEST(YamlSpec, RefusesInvalidUtf8BeforeTheParserSeesIt) {
+  // libfyaml 0.7 loops forever on this one (found by the definition fuzzer).
+  Error e = refusal("clsS:\n% sherf:s !orce o\xff\xff\xff\xff\xff\xff\xff\xfft-\n");
+  EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.where().line, 2);
+  EXPECT_NE(e.message().find("UTF-8"), std::string::npos);
+  EXPECT_TRUE(e.source_line().empty());  // not text: not quoted
+  for (const char* bad :
+       {"a: \xC0\x80\n", "a: \xED\xA0\x80\n", "a: \xF4\x90\x80\x80\n", "a: \xE2\x82\n"}) {
+    EXPECT_EQ(refusal(bad).kind(), ErrorKind::kInvalidInput);
+  }
+  EXPECT_EQ(one("a: \xE2\x82\xAC \xF0\x9F\x98\x80\n")["a"], "\xE2\x82\xAC \xF0\x9F\x98\x80");
+}
+
+TEST(YamlSpec, ADirectiveThatWouldEndTheStreamEarlyIsRefused) {
+  Error e = refusal("a: 1\n% reserved directive\nb: 2\n");
+  EXPECT_EQ(e.where().line, 2);
+  EXPECT_NE(e.message().find("directive"), std::string::npos);
+  Diagnostics diags;
+  auto docs = parse_yaml("a: 1\n...\n%YAML 1.2\n---\nb: 2\n", "in.yaml", diags);
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[1].value["b"], 2);
+}
+
+TEST(Utf8Validator, FindsTheFirstBadSequenceAcrossPieces) {
+  Utf8Validator v;
+  EXPECT_FALSE(v.feed("abc\xE2\x82"));  // a character split between pieces
+  EXPECT_FALSE(v.feed("\xAC def"));
+  EXPECT_FALSE(v.finish());
+  Utf8Validator w;
+  EXPECT_FALSE(w.feed("ab\xE2"));
+  EXPECT_EQ(w.feed("x"), 2u);
+  EXPECT_EQ(first_invalid_utf8(std::string(100, 'a') + "\xFF"), 100u);
+  EXPECT_EQ(first_invalid_utf8("\xF0\x9F\x98"), 0u);
 }
 
 }  // namespace

@@ -1,0 +1,64 @@
+#include "manifest/utf8.h"
+
+namespace kix {
+
+std::optional<size_t> Utf8Validator::feed(std::string_view bytes) {
+  for (size_t i = 0; i < bytes.size(); ++i, ++offset_) {
+    // Manifests are mostly ASCII: skip whole words of it.
+    while (needed_ == 0 && i + 8 <= bytes.size()) {
+      uint64_t word;
+      __builtin_memcpy(&word, bytes.data() + i, 8);
+      if (word & 0x8080808080808080ULL) break;
+      i += 8;
+      offset_ += 8;
+    }
+    if (i == bytes.size()) break;
+    uint8_t c = static_cast<uint8_t>(bytes[i]);
+    if (needed_ > 0) {
+      if (c < low_ || c > high_) return char_start_;
+      low_ = 0x80;
+      high_ = 0xBF;
+      --needed_;
+      continue;
+    }
+    char_start_ = offset_;
+    if (c < 0x80) continue;
+    // The first byte decides the length and, for some, the range of the
+    // second byte (Unicode's table of well-formed byte sequences).
+    if (c >= 0xC2 && c <= 0xDF) {
+      needed_ = 1;
+    } else if (c == 0xE0) {
+      needed_ = 2;
+      low_ = 0xA0;
+    } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
+      needed_ = 2;
+    } else if (c == 0xED) {
+      needed_ = 2;
+      high_ = 0x9F;  // no surrogates
+    } else if (c == 0xF0) {
+      needed_ = 3;
+      low_ = 0x90;
+    } else if (c >= 0xF1 && c <= 0xF3) {
+      needed_ = 3;
+    } else if (c == 0xF4) {
+      needed_ = 3;
+      high_ = 0x8F;  // nothing beyond U+10FFFF
+    } else {
+      return offset_;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> Utf8Validator::finish() const {
+  if (needed_ > 0) return char_start_;
+  return std::nullopt;
+}
+
+std::optional<size_t> first_invalid_utf8(std::string_view text) {
+  Utf8Validator v;
+  if (auto bad = v.feed(text)) return bad;
+  return v.finish();
+}
+
+}  // namespace kix

@@ -1,0 +1,35 @@
+// UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing
+// beyond U+10FFFF), fed in pieces so a stream can be checked as it is read.
+// The YAML reader checks its input with it before the parser sees a byte:
+// manifests are UTF-8 text, and libfyaml 0.7 can loop forever on some
+// malformed input.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace kix {
+
+class Utf8Validator {
+ public:
+  // Checks the next piece. Returns the offset, counted from the first byte
+  // ever fed, of the first byte that cannot start or continue a character,
+  // or nullopt while everything is valid so far.
+  std::optional<size_t> feed(std::string_view bytes);
+  // At the end of the input: the offset of a character left incomplete.
+  std::optional<size_t> finish() const;
+
+ private:
+  size_t offset_ = 0;      // bytes fed so far
+  size_t char_start_ = 0;  // where the current character started
+  int needed_ = 0;         // continuation bytes still expected
+  uint8_t low_ = 0x80;     // bounds of the next continuation byte
+  uint8_t high_ = 0xBF;
+};
+
+// The offset of the first invalid byte of `text`, or nullopt.
+std::optional<size_t> first_invalid_utf8(std::string_view text);
+
+}  // namespace kix
