@@ -32,6 +32,10 @@ struct Context {
   std::shared_ptr<const Environment> environment = std::make_shared<SystemEnvironment>();
   std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
 
+  // stdout without the control-character filter (cli/terminal_filter.h),
+  // for output that must stay byte-exact; set by main.
+  std::ostream* raw_stdout = nullptr;
+
   const Environment& env() const { return *environment; }
   int64_t now() const { return clock->now_unix_seconds(); }
 

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
+#include "cli/terminal_filter.h"
 #include "util/error.h"
 
 namespace {
@@ -25,6 +26,11 @@ int main(int argc, char** argv) {
   ctx.color_stdout = color_allowed(STDOUT_FILENO, ctx.env());
   ctx.color_stderr = color_allowed(STDERR_FILENO, ctx.env());
   ctx.stderr_tty = isatty(STDERR_FILENO) == 1;
+  // Names, reasons and messages may come from files kix did not write:
+  // nothing reaches the terminal as a control sequence but kix's colours.
+  kix::cli::TerminalFilter out_filter(std::cout, ctx.color_stdout);
+  kix::cli::TerminalFilter err_filter(std::cerr, ctx.color_stderr);
+  ctx.raw_stdout = &out_filter.raw();
 
   CLI::App app{
       "kix compiles cluster definitions into verified Kubernetes manifests and keeps every\n"

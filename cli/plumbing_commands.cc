@@ -37,7 +37,9 @@ void run_canon(const std::vector<std::string>& files, Context& ctx) {
     }
   }
   ctx.print_diagnostics(diags);
-  std::cout << out << std::flush;
+  // RFC 8785 bytes, exactly: `kix canon | sha256sum` is the blob hash.
+  std::ostream& os = ctx.raw_stdout != nullptr ? *ctx.raw_stdout : std::cout;
+  os << out << std::flush;
 }
 
 void run_hash(const std::vector<std::string>& files, Context& ctx) {

@@ -61,6 +61,15 @@ std::vector<std::string> element_names(const Json& list) {
   return names;
 }
 
+// Pushes a list index onto the path's components for its scope.
+struct IndexToken {
+  IndexToken(std::vector<std::string>& tokens, size_t i) : tokens_(tokens) {
+    tokens_.push_back(std::to_string(i));
+  }
+  ~IndexToken() { tokens_.pop_back(); }
+  std::vector<std::string>& tokens_;
+};
+
 class Differ {
  public:
   explicit Differ(bool is_secret) : is_secret_(is_secret) {}
@@ -73,7 +82,8 @@ class Differ {
 
  private:
   // `depth` is the number of path components below the root; `secret` is
-  // set once the walk enters a Secret's data or stringData.
+  // set once the walk enters one of a Secret's values. tokens_ holds the
+  // path's components, for the secrets policy.
   void compare(const Json* before, const Json* after, std::string& path, int depth, bool secret) {
     if (before && after) {
       if (before->is_object() && after->is_object())
@@ -86,7 +96,7 @@ class Differ {
     change.path = path;
     if (before) change.before = *before;
     if (after) change.after = *after;
-    change.secret = secret || (is_secret_ && depth == 0);
+    change.secret = secret || (is_secret_ && touches_secret_value(tokens_));
     changes_.push_back(std::move(change));
   }
 
@@ -119,8 +129,11 @@ class Differ {
       }
       const size_t mark = path.size();
       append_key(path, key);
-      bool child_secret = secret || (is_secret_ && depth == 0 && is_secret_value_field(key));
+      tokens_.push_back(key);
+      bool child_secret = secret || (is_secret_ && touches_secret_value(tokens_) &&
+                                     tokens_.size() >= 1 && inside_value());
       compare(left, right, path, depth + 1, child_secret);
+      tokens_.pop_back();
       path.resize(mark);
     }
   }
@@ -141,6 +154,7 @@ class Differ {
     for (size_t i = 0; i < after.size(); ++i) {
       const size_t mark = path.size();
       append_index(path, i);
+      IndexToken token(tokens_, i);
       auto found = before_index.find(after_names[i]);
       if (found == before_index.end()) {
         compare(nullptr, &after[i], path, depth + 1, secret);
@@ -154,6 +168,7 @@ class Differ {
       if (matched.count(before_names[i])) continue;
       const size_t mark = path.size();
       append_index(path, i);
+      IndexToken token(tokens_, i);
       compare(&before[i], nullptr, path, depth + 1, secret);
       path.resize(mark);
     }
@@ -165,13 +180,22 @@ class Differ {
     for (size_t i = 0; i < n; ++i) {
       const size_t mark = path.size();
       append_index(path, i);
+      IndexToken token(tokens_, i);
       compare(i < before.size() ? &before[i] : nullptr, i < after.size() ? &after[i] : nullptr,
               path, depth + 1, secret);
       path.resize(mark);
     }
   }
 
+  // The walk is at or inside a value (not at a field that merely holds one).
+  bool inside_value() const {
+    return tokens_.front() == "data" || tokens_.front() == "stringData" ||
+           (tokens_.size() >= 3 && tokens_[0] == "metadata" && tokens_[1] == "annotations" &&
+            tokens_[2] == kLastAppliedAnnotation);
+  }
+
   bool is_secret_;
+  std::vector<std::string> tokens_;
   std::vector<FieldChange> changes_;
 };
 

@@ -1,5 +1,7 @@
 #include "manifest/manifest.h"
 
+#include "util/printable.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -25,8 +27,9 @@ std::string ResourceId::key() const {
 }
 
 std::string ResourceId::display() const {
-  std::string s = kind + "/" + name;
-  if (!ns.empty()) s += " @ " + ns;
+  // One line, whatever the names hold (an archive or chart may carry any).
+  std::string s = escape_controls(kind) + "/" + escape_controls(name);
+  if (!ns.empty()) s += " @ " + escape_controls(ns);
   return s;
 }
 

@@ -26,7 +26,8 @@ struct ResourceId {
   // Identity across API versions: "group/Kind/namespace/name". Two builds'
   // resources with the same key are the same object in the cluster.
   std::string key() const;
-  // "Kind/name" or "Kind/name @ namespace" for people.
+  // "Kind/name" or "Kind/name @ namespace" for people, on one line: control
+  // characters (newlines included) are escaped (util/printable.h).
   std::string display() const;
 
   auto operator<=>(const ResourceId&) const = default;

@@ -1,5 +1,7 @@
 #include "manifest/secrets.h"
 
+#include <algorithm>
+
 namespace kix {
 
 bool is_secret_kind(std::string_view kind) {
@@ -17,9 +19,27 @@ bool is_secret_value_field(std::string_view top_level_key) {
   return top_level_key == "data" || top_level_key == "stringData";
 }
 
+bool touches_secret_value(const std::vector<std::string>& path) {
+  static const std::vector<std::vector<std::string>> kValuePaths = {
+      {"data"}, {"stringData"}, {"metadata", "annotations", kLastAppliedAnnotation}};
+  for (const auto& value : kValuePaths) {
+    size_t common = std::min(path.size(), value.size());
+    if (std::equal(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(common),
+                   value.begin())) {
+      return true;  // one is a prefix of the other
+    }
+  }
+  return false;
+}
+
 Json redact_secret_values(const Json& manifest) {
   Json out = manifest;
   if (!is_secret(manifest)) return out;
+  if (auto md = out.find("metadata"); md != out.end() && md->is_object()) {
+    if (auto an = md->find("annotations"); an != md->end() && an->is_object()) {
+      if (auto la = an->find(kLastAppliedAnnotation); la != an->end()) *la = kRedacted;
+    }
+  }
   for (auto& [key, value] : out.items()) {
     if (!is_secret_value_field(key)) continue;
     if (value.is_object()) {

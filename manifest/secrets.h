@@ -5,10 +5,14 @@
 // A Secret is any object whose `kind` is "Secret", whatever its apiVersion:
 // hiding the values of a look-alike costs nothing, showing a real one is
 // not acceptable. Its values are everything under the top-level `data` and
-// `stringData` fields.
+// `stringData` fields, and the annotation
+// kubectl.kubernetes.io/last-applied-configuration, in which client-side
+// kubectl apply copies the whole Secret.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "manifest/canonical_json.h"
 
@@ -23,6 +27,16 @@ bool is_secret_kind(std::string_view kind);
 bool is_secret(const Json& manifest);
 // True for the top-level fields of a Secret that hold its values.
 bool is_secret_value_field(std::string_view top_level_key);
+
+// The annotation in which kubectl keeps the last applied object.
+inline constexpr const char* kLastAppliedAnnotation =
+    "kubectl.kubernetes.io/last-applied-configuration";
+
+// For a field of a Secret at `path` (object keys and list indices from the
+// top): whether it is, holds or lies inside one of the Secret's values, so
+// that printing it could show one. `$` itself and `$.metadata` hold the
+// last-applied annotation, for example.
+bool touches_secret_value(const std::vector<std::string>& path);
 
 // A copy with every value under data and stringData replaced by kRedacted
 // when `manifest` is a Secret (a non-object data field becomes kRedacted

@@ -157,6 +157,33 @@ TEST(SecretsPolicy, AnySecretKindAndEveryValueFieldAreHidden) {
     EXPECT_EQ(shown["data"]["password"], kRedacted);
   }
   EXPECT_FALSE(is_secret(Json::parse(R"({"kind":"ConfigMap","data":{"a":"b"}})")));
+}
+
+// kubectl's client-side apply copies the whole Secret, values included, into
+// an annotation: it is one of the Secret's values.
+TEST(SecretsPolicy, TheLastAppliedAnnotationOfASecretIsAValue) {
+  const std::string la = kLastAppliedAnnotation;
+  Json before = Json::parse(R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}})");
+  Json after = before;
+  after["metadata"]["annotations"] = {{la, R"({"data":{"password":"aHVudGVyMg=="}})"},
+                                      {"team", "db"}};
+  auto changes = diff_manifests(before, after);
+  ASSERT_EQ(changes.size(), 1u);  // the whole annotations map appeared
+  EXPECT_TRUE(changes[0].secret);
+  Json later = after;
+  later["metadata"]["annotations"][la] = R"({"data":{"password":"c2VjcmV0"}})";
+  later["metadata"]["annotations"]["team"] = "web";
+  changes = diff_manifests(after, later);
+  ASSERT_EQ(changes.size(), 2u);
+  for (const auto& c : changes) {
+    EXPECT_EQ(c.secret, c.path.find("last-applied") != std::string::npos) << c.path;
+  }
+  Json shown = redact_secret_values(later);
+  EXPECT_EQ(shown["metadata"]["annotations"][la], kRedacted);
+  EXPECT_EQ(shown["metadata"]["annotations"]["team"], "web");
+  EXPECT_TRUE(touches_secret_value({}));
+  EXPECT_TRUE(touches_secret_value({"metadata"}));
+  EXPECT_FALSE(touches_secret_value({"metadata", "labels"}));
   EXPECT_FALSE(is_secret_value_field("metadata"));
 }
 
