@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "manifest/document.h"
+#include "manifest/secrets.h"
 
 namespace kix {
 
@@ -318,6 +319,9 @@ std::vector<Document> parse_json(std::string_view text, const std::string& file,
   SaxBuilder sax(options.limits);
   bool ok = Json::sax_parse(text.begin(), text.end(), &sax, Json::input_format_t::json, true);
   if (!ok) {
+    // One JSON text is one document; if it mentions a Secret (a List may
+    // hold one anywhere), no line or value of it is shown.
+    const bool secret = mentions_secret(text);
     if (sax.problem) {
       // Semantic problems are located by scanning the text (valid up to here).
       JsonLocator locator(text, file);
@@ -330,8 +334,12 @@ std::vector<Document> parse_json(std::string_view text, const std::string& file,
       d.locations = std::make_shared<LocationIndex>(std::move(index));
       d.location = {file, 1, 1};
       SourceLocation where = d.locate(sax.problem->pointer);
-      Error e(ErrorKind::kInvalidInput, sax.problem->message, where, sax.problem->hint);
-      e.with_source_line(line_of(text, where.line));
+      std::string message = sax.problem->message;
+      if (secret && message.starts_with("integer ")) {
+        message = "an integer" + message.substr(message.find(" cannot"));
+      }
+      Error e(ErrorKind::kInvalidInput, message, where, sax.problem->hint);
+      if (!secret) e.with_source_line(line_of(text, where.line));
       throw e;
     }
     size_t offset = sax.syntax_position_.value_or(0);
@@ -342,9 +350,14 @@ std::vector<Document> parse_json(std::string_view text, const std::string& file,
     if (auto p = message.find("syntax error"); p != std::string::npos) message = message.substr(p);
     if (auto p = message.find("invalid string"); p != std::string::npos)
       message = message.substr(p);
+    // nlohmann quotes what it read last ("last read: '...'"): in a text
+    // that may hold a Secret, that can be a value.
+    if (secret) {
+      if (auto p = message.find("; last read:"); p != std::string::npos) message.resize(p);
+    }
     Error e(ErrorKind::kInvalidInput, "invalid JSON: " + message, where,
             "check the brackets, commas and quotes around this position");
-    e.with_source_line(line_of(text, where.line));
+    if (!secret) e.with_source_line(line_of(text, where.line));
     throw e;
   }
   Document d;

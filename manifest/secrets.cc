@@ -15,6 +15,10 @@ bool is_secret(const Json& manifest) {
          is_secret_kind(kind->get_ref<const std::string&>());
 }
 
+bool mentions_secret(std::string_view text) {
+  return text.find("Secret") != std::string_view::npos;
+}
+
 bool is_secret_value_field(std::string_view top_level_key) {
   return top_level_key == "data" || top_level_key == "stringData";
 }

@@ -38,6 +38,10 @@ inline constexpr const char* kLastAppliedAnnotation =
 // last-applied annotation, for example.
 bool touches_secret_value(const std::vector<std::string>& path);
 
+// True when `text` (a document's source) contains "Secret" anywhere: the
+// readers then quote none of it in errors until they know better.
+bool mentions_secret(std::string_view text);
+
 // A copy with every value under data and stringData replaced by kRedacted
 // when `manifest` is a Secret (a non-object data field becomes kRedacted
 // itself); otherwise an unchanged copy.

@@ -2,6 +2,17 @@
 
 namespace kix {
 
+namespace {
+
+// YAML 1.2's c-printable.
+bool printable(uint32_t c) {
+  return c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
+         (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+         (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+}  // namespace
+
 std::optional<size_t> Utf8Validator::feed(std::string_view bytes) {
   for (size_t i = 0; i < bytes.size(); ++i, ++offset_) {
     // Manifests are mostly ASCII: skip whole words of it.
@@ -9,6 +20,12 @@ std::optional<size_t> Utf8Validator::feed(std::string_view bytes) {
       uint64_t word;
       __builtin_memcpy(&word, bytes.data() + i, 8);
       if (word & 0x8080808080808080ULL) break;
+      if (yaml_printable_) {
+        // A byte below 0x20 (newlines included: checked one by one) or DEL.
+        constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+        uint64_t del = word ^ (0x7F * kOnes);
+        if (((word - 0x20 * kOnes) & ~word & kHigh) || ((del - kOnes) & ~del & kHigh)) break;
+      }
       i += 8;
       offset_ += 8;
     }
@@ -18,11 +35,16 @@ std::optional<size_t> Utf8Validator::feed(std::string_view bytes) {
       if (c < low_ || c > high_) return char_start_;
       low_ = 0x80;
       high_ = 0xBF;
-      --needed_;
+      code_ = (code_ << 6) | (c & 0x3F);
+      if (--needed_ == 0 && yaml_printable_ && !printable(code_)) return char_start_;
       continue;
     }
     char_start_ = offset_;
-    if (c < 0x80) continue;
+    if (c < 0x80) {
+      if (yaml_printable_ && !printable(c)) return offset_;
+      continue;
+    }
+    code_ = c & (c >= 0xF0 ? 0x07 : c >= 0xE0 ? 0x0F : 0x1F);
     // The first byte decides the length and, for some, the range of the
     // second byte (Unicode's table of well-formed byte sequences).
     if (c >= 0xC2 && c <= 0xDF) {
@@ -55,8 +77,8 @@ std::optional<size_t> Utf8Validator::finish() const {
   return std::nullopt;
 }
 
-std::optional<size_t> first_invalid_utf8(std::string_view text) {
-  Utf8Validator v;
+std::optional<size_t> first_invalid_utf8(std::string_view text, bool yaml_printable) {
+  Utf8Validator v(yaml_printable);
   if (auto bad = v.feed(text)) return bad;
   return v.finish();
 }

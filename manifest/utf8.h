@@ -14,6 +14,11 @@ namespace kix {
 
 class Utf8Validator {
  public:
+  // With `yaml_printable`, also refuses what YAML 1.2 does not allow in a
+  // stream (its c-printable set): C0 controls other than tab, LF and CR,
+  // DEL, C1 controls other than NEL (U+0085), U+FFFE and U+FFFF.
+  explicit Utf8Validator(bool yaml_printable = false) : yaml_printable_(yaml_printable) {}
+
   // Checks the next piece. Returns the offset, counted from the first byte
   // ever fed, of the first byte that cannot start or continue a character,
   // or nullopt while everything is valid so far.
@@ -22,6 +27,8 @@ class Utf8Validator {
   std::optional<size_t> finish() const;
 
  private:
+  bool yaml_printable_ = false;
+  uint32_t code_ = 0;      // the character being decoded
   size_t offset_ = 0;      // bytes fed so far
   size_t char_start_ = 0;  // where the current character started
   int needed_ = 0;         // continuation bytes still expected
@@ -30,6 +37,6 @@ class Utf8Validator {
 };
 
 // The offset of the first invalid byte of `text`, or nullopt.
-std::optional<size_t> first_invalid_utf8(std::string_view text);
+std::optional<size_t> first_invalid_utf8(std::string_view text, bool yaml_printable = false);
 
 }  // namespace kix

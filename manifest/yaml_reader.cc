@@ -54,6 +54,8 @@ class Source {
   }
 
   bool streaming() const { return fd_ >= 0; }
+  // A stream has been read to its end.
+  bool at_end() const { return eof_; }
   std::string_view text() const { return streaming() ? std::string_view(held_) : text_; }
   size_t base() const { return base_; }
   // Why the stream was cut off (too large, not UTF-8, unreadable), and what
@@ -130,6 +132,7 @@ class Source {
       return 0;
     }
     if (n == 0) {
+      eof_ = true;
       if (auto bad = utf8_.finish()) fail_utf8(*bad);
       return 0;
     }
@@ -166,13 +169,16 @@ class Source {
   }
   void fail_utf8(size_t offset) {
     fail(ErrorKind::kInvalidInput,
-         name_ + " is not UTF-8 text: an invalid byte sequence at byte " + std::to_string(offset),
-         "the input must be UTF-8 text");
+         name_ + " is not YAML text: an invalid UTF-8 sequence or a control character at byte " +
+             std::to_string(offset),
+         "the input must be UTF-8 text; write control characters as escapes (\"\\u0000\") "
+         "inside double quotes");
   }
 
   std::string_view text_;
   int fd_ = -1;
-  Utf8Validator utf8_;
+  Utf8Validator utf8_{true};
+  bool eof_ = false;
   std::string held_;  // streaming: the bytes from base_ on
   size_t base_ = 0;
   size_t base_line_ = 0;
@@ -369,7 +375,7 @@ class YamlBuilder {
     Error e(ErrorKind::kInvalidInput, std::move(message), where, std::move(hint));
     // Inside a Secret the offending line may hold a secret value: name the
     // place, never quote it.
-    if (!in_secret_ && where.line > 0) {
+    if (!may_hold_secret() && where.line > 0) {
       std::string line = pos ? source_.line_at(*pos) : std::string();
       if (line.empty() && !source_.streaming()) line = line_of(source_.text(), where.line);
       if (!line.empty()) e.with_source_line(std::move(line));
@@ -380,9 +386,36 @@ class YamlBuilder {
     return error_at(location(e), std::move(message), std::move(hint), position(e));
   }
 
+  // Whether the current document may be, or hold, a Secret, so that no line
+  // or value of it may be shown: it is one (`kind: Secret` at its top), or
+  // its kind is not known yet, or it is a List, and its text mentions
+  // "Secret" (or, read from a stream, is not all read yet). kubectl writes
+  // `data` before `kind`, so an error can come before the kind is known.
+  bool may_hold_secret() const {
+    if (in_secret_) return true;
+    if (top_kind_known_ && !top_kind_is_list_) return false;
+    return document_mentions_secret();
+  }
+
+  bool document_mentions_secret() const {
+    std::string_view t = source_.text();
+    size_t from = doc_start_index_ - std::min(doc_start_index_, source_.base());
+    if (from > t.size()) from = t.size();
+    std::string_view rest = t.substr(from);
+    // The document ends at the next document marker.
+    for (size_t at = 0; (at = rest.find('\n', at)) != std::string_view::npos; ++at) {
+      std::string_view next = rest.substr(at + 1, 3);
+      if (next == "---" || next == "...") {
+        rest = rest.substr(0, at);
+        return mentions_secret(rest);
+      }
+    }
+    return mentions_secret(rest) || (source_.streaming() && !source_.at_end());
+  }
+
   // The scalar as a message may show it: never a Secret's value.
   std::string shown(std::string_view text) const {
-    return in_secret_ ? std::string("a value") : "'" + std::string(text) + "'";
+    return may_hold_secret() ? std::string("a value") : "'" + std::string(text) + "'";
   }
 
   Error syntax_error(Parser& parser) const {
@@ -446,6 +479,8 @@ class YamlBuilder {
     anchors_.clear();
     key_locations_.clear();
     in_secret_ = false;
+    top_kind_known_ = false;
+    top_kind_is_list_ = false;
     nodes_ = 0;
     alias_nodes_ = 0;
     root_ = Json();
@@ -575,8 +610,11 @@ class YamlBuilder {
     }
     if (s.anchor != nullptr) anchors_[std::string(token_text(s.anchor))] = {value, 1};
     if (stack_.size() == 1 && stack_.back().is_map && stack_.back().key == "kind" &&
-        value.is_string() && is_secret_kind(value.get_ref<const std::string&>())) {
-      in_secret_ = true;
+        value.is_string()) {
+      const std::string& kind = value.get_ref<const std::string&>();
+      top_kind_known_ = true;
+      top_kind_is_list_ = kind.ends_with("List");
+      if (is_secret_kind(kind)) in_secret_ = true;
     }
     record(pointer, where);
     attach(std::move(value), e);
@@ -592,7 +630,7 @@ class YamlBuilder {
               where,
               shown(text) +
                   " is read as a string; YAML 1.1 tools (kubectl, Helm) read it as a boolean",
-              in_secret_
+              may_hold_secret()
                   ? "quote it if you mean the string"
                   : "quote it (\"" + std::string(text) + "\") if you mean the string, or write " +
                         (r.yaml11_bool_value ? "true" : "false") + " for the boolean");
@@ -603,7 +641,7 @@ class YamlBuilder {
       case ScalarKind::kBool:
         return r.bool_value;
       case ScalarKind::kInt:
-        if (r.yaml11_octal && in_secret_) {
+        if (r.yaml11_octal && may_hold_secret()) {
           diags_.warn(where,
                       "a value with a leading zero is read as a decimal integer; YAML 1.1 tools "
                       "(kubectl, Helm) read it as octal",
@@ -627,7 +665,7 @@ class YamlBuilder {
       case ScalarKind::kIntTooLarge:
         throw error_at(
             e,
-            (in_secret_ ? std::string("an integer") : "integer " + std::string(text)) +
+            (may_hold_secret() ? std::string("an integer") : "integer " + std::string(text)) +
                 " cannot be represented exactly in canonical JSON (beyond ±2^53)",
             "RFC 8785 numbers are IEEE-754 doubles; quote the value to make it a string");
       case ScalarKind::kNonFinite:
@@ -814,6 +852,8 @@ class YamlBuilder {
   size_t nodes_ = 0;
   size_t alias_nodes_ = 0;
   bool in_secret_ = false;  // this document is a Secret (seen `kind: Secret` at its top)
+  bool top_kind_known_ = false;
+  bool top_kind_is_list_ = false;
 };
 
 std::vector<Document> build(Source& source, const std::string& file, Diagnostics& diags,
@@ -828,7 +868,7 @@ std::vector<Document> build(Source& source, const std::string& file, Diagnostics
 
 std::vector<Document> parse_yaml(std::string_view text, const std::string& file, Diagnostics& diags,
                                  const ParseOptions& options) {
-  if (auto bad = first_invalid_utf8(text)) {
+  if (auto bad = first_invalid_utf8(text, true)) {
     // Located, but the line is not quoted: it is not text.
     int line = 1, column = 1;
     for (size_t i = 0; i < *bad; ++i) {
@@ -839,9 +879,17 @@ std::vector<Document> parse_yaml(std::string_view text, const std::string& file,
         ++column;
       }
     }
-    throw Error(ErrorKind::kInvalidInput,
-                "invalid YAML: an invalid UTF-8 byte sequence at byte " + std::to_string(*bad),
-                SourceLocation{file, line, column}, "the input must be UTF-8 text");
+    unsigned char c = static_cast<unsigned char>(text[*bad]);
+    bool control = c < 0x20 || c == 0x7F || (c == 0xC2 && *bad + 1 < text.size());
+    throw Error(
+        ErrorKind::kInvalidInput,
+        control && first_invalid_utf8(text.substr(*bad, 4)) != 0
+            ? "invalid YAML: a control character YAML does not allow, at byte " +
+                  std::to_string(*bad)
+            : "invalid YAML: an invalid UTF-8 byte sequence at byte " + std::to_string(*bad),
+        SourceLocation{file, line, column},
+        "the input must be UTF-8 text; write control characters as escapes "
+        "(\"\\u0000\") inside double quotes");
   }
   bool track = options.record_locations || options.allow_custom_tags;
   if (!track) {

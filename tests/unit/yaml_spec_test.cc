@@ -141,7 +141,9 @@ TEST(YamlSpec, AnEndlessStreamStopsAtItsFirstError) {
   } catch (const Error& e) {
     EXPECT_EQ(e.message(), "duplicate key 'a'");
     EXPECT_EQ(e.where().line, 2);
-    EXPECT_EQ(e.source_line(), "a: b");
+    // A document of a stream whose kind is not known yet, read only in
+    // part, may still turn out to be a Secret: its lines are not quoted.
+    EXPECT_EQ(e.source_line(), "");
   }
 }
 
