@@ -31,7 +31,7 @@ void run_export(const ExportArgs& args, Context& ctx) {
   }
   std::string bytes = write_archive(export_closure(store, roots, nodes));
   // Never half written: a sibling temporary file, fsynced, renamed over FILE.
-  write_file_atomically(args.output, bytes);
+  write_file_atomically(args.output, bytes, 0600);
   std::cout << "exported " << roots.size() << " roots and " << nodes.size() << " nodes with their "
             << "closure to " << args.output << " (" << human_bytes(bytes.size()) << ")\n";
 }

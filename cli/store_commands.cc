@@ -14,7 +14,13 @@
 namespace kix::cli {
 
 std::unique_ptr<Store> open_store(const Context& ctx) {
-  return SqliteStore::open(ctx.store_dir());
+  std::unique_ptr<SqliteStore> store = SqliteStore::open(ctx.store_dir());
+  if (auto problem = store->permission_problem()) {
+    Diagnostics diags;
+    diags.warn({}, *problem);
+    ctx.print_diagnostics(diags);
+  }
+  return store;
 }
 
 std::string format_local_time(int64_t unix_seconds) {

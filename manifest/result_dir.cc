@@ -15,6 +15,7 @@
 #include "manifest/cluster_name.h"
 #include "manifest/document.h"
 #include "manifest/manifest.h"
+#include "manifest/secrets.h"
 #include "manifest/yaml_writer.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -248,18 +249,26 @@ void write_result_dir(const fs::path& given, const Graph& graph, const std::stri
   }
   remove_stale_siblings(dir);
 
+  // A result holding a Secret is for its owner only: 0700 and 0600 from the
+  // first byte, so the values are never readable by others, not even while
+  // they are written.
+  const bool holds_secret = std::any_of(graph.manifests.begin(), graph.manifests.end(),
+                                        [](const Manifest& m) { return is_secret(m.value); });
+  const mode_t dir_mode = holds_secret ? 0700 : 0777;
+  const mode_t file_mode = holds_secret ? 0600 : 0644;
   fs::path fresh = temporary_sibling(dir, "tmp");
   fs::remove_all(fresh, ec);
-  if (::mkdir(fresh.c_str(), 0777) != 0) throw io_error("cannot create", fresh, errno);
+  if (::mkdir(fresh.c_str(), dir_mode) != 0) throw io_error("cannot create", fresh, errno);
   fs::path old;
   bool published = false;
   try {
     std::vector<std::string> names = result_file_names(graph);
     for (size_t i = 0; i < names.size(); ++i) {
-      write_new_file(fresh / names[i], to_yaml(graph.manifests[i].value));
+      write_new_file(fresh / names[i], to_yaml(graph.manifests[i].value), file_mode);
     }
-    write_new_file(fresh / kGraphFile, graph_text(graph_json(graph, names, cluster, root)));
-    write_new_file(fresh / kRootFile, root.hex() + "\n");
+    write_new_file(fresh / kGraphFile, graph_text(graph_json(graph, names, cluster, root)),
+                   file_mode);
+    write_new_file(fresh / kRootFile, root.hex() + "\n", file_mode);
     sync_directory(fresh);
     check_result_dir(dir);  // again: it may have changed while we wrote
     old = swap_in(fresh, dir);

@@ -14,6 +14,9 @@
 // Neither `root` nor `graph` has an extension that kubectl or kix reads as
 // a manifest, so `kubectl apply -f DIR` applies only the manifests.
 //
+// A result holding a Secret is created 0700 with 0600 files; others follow
+// the umask (0777 and 0644 before it).
+//
 // Writing never loses anything: a directory that is neither empty nor a
 // kix result is refused before anything is written; the new result is
 // written into a sibling temporary directory (every file and the directory

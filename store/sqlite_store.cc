@@ -196,6 +196,21 @@ void SqliteStore::check_format_and_upgrade() {
   t.commit();
 }
 
+std::optional<std::string> SqliteStore::permission_problem() const {
+  std::vector<std::string> open;
+  struct stat st {};
+  if (::stat(dir_.c_str(), &st) == 0 && (st.st_mode & 077) != 0) open.push_back(dir_.string());
+  for (const char* name : {"store.db", "store.db-wal", "store.db-shm"}) {
+    fs::path file = dir_ / name;
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) open.push_back(file.string());
+  }
+  if (open.empty()) return std::nullopt;
+  std::string list;
+  for (const auto& p : open) list += (list.empty() ? "" : ", ") + p;
+  return "the store can be read by other users (" + list + "); run: chmod 700 " + dir_.string() +
+         " && chmod 600 " + (dir_ / "store.db*").string();
+}
+
 std::string SqliteStore::describe() const {
   return "store " + dir_.string();
 }

@@ -64,6 +64,10 @@ class SqliteStore final : public Store {
   static std::unique_ptr<SqliteStore> open(const std::filesystem::path& dir);
 
   const std::filesystem::path& dir() const { return dir_; }
+  // When the store directory or a file in it can be read by others (a
+  // store created by kix 0.1.0, or chmod'ed), what is too open and the
+  // command that fixes it; nullopt when it is private.
+  std::optional<std::string> permission_problem() const;
   std::filesystem::path database_file() const { return dir_ / "store.db"; }
   std::string describe() const override;
 

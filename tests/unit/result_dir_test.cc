@@ -190,3 +190,23 @@ TEST_F(ResultDirTest, RefusesAMalformedGraphFile) {
 
 }  // namespace
 }  // namespace kix
+
+namespace kix {
+namespace {
+
+TEST(ResultDirPermissions, AResultHoldingASecretIsPrivate) {
+  testing::TempDir tmp;
+  Graph g = testing::graph_of({testing::config_map("a", "1"), testing::secret("db", "pw")});
+  std::filesystem::path out = tmp.path() / "out";
+  write_result_dir(out, g, "prod", g.root("prod"), {});
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(out).permissions() & fs::perms::all, fs::perms::owner_all);
+  for (const auto& e : fs::directory_iterator(out)) {
+    EXPECT_EQ(e.status().permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << e.path();
+  }
+}
+
+}  // namespace
+}  // namespace kix

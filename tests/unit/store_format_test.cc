@@ -195,3 +195,22 @@ TEST_F(StoreFormatV1, KeepsWorkingAfterTheUpgrade) {
 
 }  // namespace
 }  // namespace kix
+
+namespace kix {
+namespace {
+
+TEST(StoreFormat, AStoreOthersCanReadIsNamedWithTheFix) {
+  testing::TempDir dir;
+  std::filesystem::path path = dir.path() / "s";
+  auto store = SqliteStore::open(path);
+  EXPECT_FALSE(store->permission_problem());
+  std::filesystem::permissions(
+      path, std::filesystem::perms::group_read | std::filesystem::perms::group_exec,
+      std::filesystem::perm_options::add);
+  auto problem = store->permission_problem();
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("chmod 700 " + path.string()), std::string::npos) << *problem;
+}
+
+}  // namespace
+}  // namespace kix
