@@ -5,6 +5,8 @@
 #include "cli/cluster_cli.h"
 #include "cli/store_cli.h"
 #include "cluster/waves.h"
+#include "manifest/secret_sources.h"
+#include "util/suggest.h"
 
 namespace kix::cli {
 namespace {
@@ -14,8 +16,74 @@ struct PlanArgs {
   std::string format;
 };
 
+// The RequiredSecrets and GeneratedSecrets of a build, in wave order, with
+// what references each (manifest/secret_sources.h).
+struct PlannedSecret {
+  size_t wave = 0;
+  size_t index = 0;
+  SecretSource source;
+  std::vector<size_t> used_by;  // indices of the resources that reference it
+};
+
+std::vector<PlannedSecret> planned_secrets(const Graph& graph,
+                                           const std::vector<std::vector<size_t>>& waves) {
+  std::vector<PlannedSecret> out;
+  for (size_t w = 0; w < waves.size(); ++w) {
+    for (size_t i : waves[w]) {
+      const Manifest& m = graph.manifests[i];
+      if (!is_secret_source(m.id)) continue;
+      PlannedSecret planned{w, i, read_secret_source(m.value, m.location), {}};
+      for (size_t j = 0; j < graph.refs.size(); ++j) {
+        for (size_t r : graph.refs[j]) {
+          if (r == i) planned.used_by.push_back(j);
+        }
+      }
+      out.push_back(std::move(planned));
+    }
+  }
+  return out;
+}
+
+Json secret_json(const Graph& graph, const PlannedSecret& planned) {
+  const SecretSource& source = planned.source;
+  Json used_by = Json::array();
+  for (size_t j : planned.used_by) {
+    const ResourceId& id = graph.manifests[j].id;
+    used_by.push_back({{"kind", id.kind}, {"namespace", id.ns}, {"name", id.name}});
+  }
+  Json out = {{"kind", source.id.kind},
+              {"namespace", source.id.ns},
+              {"name", source.id.name},
+              {"wave", planned.wave},
+              {"node", graph.nodes[planned.index].hex()},
+              {"usedBy", std::move(used_by)}};
+  if (!source.generated) {
+    out["keys"] = source.keys;
+    out["description"] = source.description;
+    return out;
+  }
+  out["type"] = source.type;
+  Json keys = Json::array();
+  for (const GeneratedValue& v : source.values) {
+    Json key = {{"key", v.key}};
+    if (v.fixed) {
+      key["fixed"] = true;
+    } else {
+      key["length"] = v.length;
+      key["alphabet"] = v.alphabet_name;
+      key["entropyBits"] = static_cast<long>(v.entropy_bits());
+    }
+    keys.push_back(std::move(key));
+  }
+  out["keys"] = std::move(keys);
+  return out;
+}
+
 Json plan_json(const Graph& graph, const std::vector<std::vector<size_t>>& waves) {
-  Json out = {{"waves", Json::array()}};
+  Json out = {{"waves", Json::array()}, {"secrets", Json::array()}};
+  for (const PlannedSecret& planned : planned_secrets(graph, waves)) {
+    out["secrets"].push_back(secret_json(graph, planned));
+  }
   for (size_t w = 0; w < waves.size(); ++w) {
     Json resources = Json::array();
     for (size_t i : waves[w]) {
@@ -46,6 +114,38 @@ void print_plan_text(const ClusterInput& input, const std::vector<std::vector<si
                 << graph.nodes[i].hex().substr(0, 12) << c.reset() << "\n";
     }
   }
+  std::vector<PlannedSecret> secrets = planned_secrets(graph, waves);
+  if (secrets.empty()) return;
+  std::cout << "\n" << c.bold() << "Secrets kix does not hold" << c.reset() << "\n";
+  for (const PlannedSecret& planned : secrets) {
+    const SecretSource& source = planned.source;
+    std::cout << "  " << (source.generated ? "generated " : "required  ") << "Secret/"
+              << source.id.name << " @ " << source.id.ns << "  ";
+    if (!source.generated) {
+      std::cout << "keys " << join_names(source.keys);
+    } else {
+      std::string recipe;
+      for (const GeneratedValue& v : source.values) {
+        recipe += (recipe.empty() ? "" : ", ") + v.key +
+                  (v.fixed ? std::string(" (fixed)")
+                           : " (" + std::to_string(v.length) + " " + v.alphabet_name + ")");
+      }
+      std::cout << "keys " << recipe;
+    }
+    std::string users;
+    for (size_t j : planned.used_by) {
+      users += (users.empty() ? "" : ", ") + graph.manifests[j].id.display();
+    }
+    if (!users.empty()) std::cout << c.dim() << "  used by " << users << c.reset();
+    std::cout << "\n";
+    if (!source.generated && !source.description.empty()) {
+      std::cout << "      " << source.description << "\n";
+    }
+  }
+  std::cout << c.dim()
+            << "  kix deploy checks that they exist before the first wave and creates the "
+               "generated ones that do not."
+            << c.reset() << "\n";
 }
 
 void run_plan(const PlanArgs& args, Context& ctx) {

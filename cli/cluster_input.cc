@@ -42,7 +42,7 @@ ClusterInput compile_input(const fs::path& definition, const std::string& label,
 ClusterInput load_plain(const std::string& path, Context& ctx) {
   Diagnostics diags;
   if (path != "-" && is_result_dir(path)) {
-    ResultDir result = read_result_dir(path, diags);
+    ResultDir result = read_result_dir(path, diags, &ctx.keys());
     ctx.print_diagnostics(diags);
     ClusterInput input;
     input.graph = std::move(result.graph);
@@ -55,7 +55,7 @@ ClusterInput load_plain(const std::string& path, Context& ctx) {
   ctx.print_diagnostics(diags);
   check_unique_identities(manifests);
   ClusterInput input;
-  input.graph = build_graph_inferred(std::move(manifests));
+  input.graph = build_graph_inferred(std::move(manifests), &ctx.keys());
   input.label = path;
   return input;
 }
@@ -64,7 +64,7 @@ ClusterInput load_from_store(const std::string& ref, Context& ctx) {
   std::unique_ptr<Store> store = open_store(ctx);
   auto snapshot = store->snapshot();
   ResolvedRef resolved = resolve_root_ref(*store, ref);
-  RootGraph loaded = store->load_graph(resolved.hash);
+  RootGraph loaded = store->load_graph(resolved.hash, &ctx.keys());
   ClusterInput input;
   input.graph = std::move(loaded.graph);
   input.cluster = loaded.cluster;

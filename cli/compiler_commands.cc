@@ -43,6 +43,7 @@ bool compile_definition(const std::string& path, Context& ctx, compiler::Compila
   options.library_paths = library_paths(ctx);
   SchemaValidator validator(schema_dir(ctx));
   options.validator = &validator;
+  options.keys = &ctx.keys();
   try {
     out = compiler::compile(options, diags);
   } catch (...) {

@@ -4,6 +4,16 @@
 
 namespace kix::cli {
 
+SecretKeyring& Context::keys() const {
+  if (!keyring_) keyring_ = std::make_unique<FileKeyring>(secret_key_file(env()));
+  return *keyring_;
+}
+
+std::optional<std::filesystem::path> Context::created_key_file() const {
+  if (!keyring_ || !keyring_->created()) return std::nullopt;
+  return keyring_->where();
+}
+
 std::filesystem::path Context::store_dir() const {
   if (!store_dir_option.empty()) return store_dir_option;
   if (auto store = env().get_nonempty("KIX_STORE")) return *store;

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "manifest/secret_seal.h"
 #include "util/clock.h"
 #include "util/diagnostics.h"
 #include "util/environment.h"
@@ -36,8 +37,19 @@ struct Context {
   // for output that must stay byte-exact; set by main.
   std::ostream* raw_stdout = nullptr;
 
+ private:
+  mutable std::unique_ptr<FileKeyring> keyring_;
+
+ public:
   const Environment& env() const { return *environment; }
   int64_t now() const { return clock->now_unix_seconds(); }
+
+  // The secret key that seals Secrets (docs/secrets.md), read from
+  // secret_key_file(env()) on first use and created there when something
+  // must be sealed and there is none.
+  SecretKeyring& keys() const;
+  // The key file, when this process created it (main then says so).
+  std::optional<std::filesystem::path> created_key_file() const;
 
   // --store, else KIX_STORE, else $XDG_DATA_HOME/kix/store, else
   // ~/.local/share/kix/store.

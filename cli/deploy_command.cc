@@ -22,17 +22,35 @@ struct DeployArgs {
 };
 
 // The commands only: the manifests that go to `apply` on stdin are not
-// printed, since they may hold Secret values (`kix plan` lists them).
+// printed, since they may hold Secret values (`kix plan` lists them), and a
+// generated Secret's values do not exist until its step runs.
 void print_dry_run(const std::vector<DeployStep>& steps) {
   std::optional<size_t> wave;
+  bool checks = false;
   for (const DeployStep& step : steps) {
-    if (wave != step.wave) {
-      wave = step.wave;
-      std::cout << (step.wave == 0 ? "" : "\n") << "# " << step.description << "\n";
-      std::cout << shell_quote(step.argv) << "  # stdin: the wave's manifests as one kind: List\n";
-      continue;
+    switch (step.kind) {
+      case StepKind::kCheckSecret:
+        if (!checks) std::cout << "# before the first wave: check the Secrets kix does not hold\n";
+        checks = true;
+        std::cout << shell_quote(step.argv) << "  # " << step.description << "\n";
+        continue;
+      case StepKind::kGenerateSecret:
+      case StepKind::kApply:
+        if (wave != step.wave) {
+          std::cout << (wave || checks ? "\n" : "") << "# wave " << step.wave << "\n";
+          wave = step.wave;
+        }
+        std::cout << "# " << step.description << "\n";
+        std::cout << shell_quote(step.argv)
+                  << (step.kind == StepKind::kApply
+                          ? "  # stdin: the wave's manifests as one kind: List\n"
+                          : "  # stdin: the Secret with fresh random values; skipped when the "
+                            "check found it\n");
+        continue;
+      case StepKind::kWait:
+        std::cout << shell_quote(step.argv) << "\n";
+        continue;
     }
-    std::cout << shell_quote(step.argv) << "\n";
   }
 }
 
@@ -56,18 +74,29 @@ void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Con
 void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& outcome,
                     const Colors& c) {
   const DeployStep& failed = steps[*outcome.failed_step];
-  std::cerr << c.red() << c.bold() << "error:" << c.reset() << " deploy stopped in wave "
-            << failed.wave << ": " << failed.description << " failed (exit "
-            << outcome.failure.exit_code << ")\n";
+  if (!outcome.missing_secrets.empty()) {
+    std::cerr << c.red() << c.bold() << "error:" << c.reset()
+              << " deploy stopped before the first wave: required Secrets are missing\n"
+              << outcome.missing_secrets
+              << "  nothing was applied. Create them and run kix deploy again.\n";
+    return;
+  }
+  std::cerr << c.red() << c.bold() << "error:" << c.reset() << " deploy stopped";
+  if (failed.kind == StepKind::kCheckSecret) {
+    std::cerr << " before the first wave";
+  } else {
+    std::cerr << " in wave " << failed.wave;
+  }
+  std::cerr << ": " << failed.description << " failed (exit " << outcome.failure.exit_code << ")\n";
   std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
   if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
   if (!outcome.failure.err.empty() && outcome.failure.err.back() != '\n') std::cerr << "\n";
   // Say exactly what reached the cluster: the operator decides from this
   // whether to fix forward or roll back.
   std::cerr << "  ";
-  if (!failed.applies) {
+  if (failed.kind == StepKind::kWait) {
     std::cerr << "waves 0 to " << failed.wave << " were applied";
-  } else if (failed.wave == 0) {
+  } else if (failed.kind == StepKind::kCheckSecret || failed.wave == 0) {
     std::cerr << "nothing was applied";
   } else {
     std::cerr << "waves 0 to " << failed.wave - 1 << " were applied";
@@ -104,11 +133,15 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   Colors c{ctx.color_stdout};
   SystemProcessRunner runner;
   DeployOutcome outcome =
-      run_deploy(steps, runner, [&](const DeployStep& step, const ProcessResult& r) {
-        std::cout << (r.exit_code == 0 ? std::string(c.green()) + "ok  "
-                                       : std::string(c.red()) + "FAIL")
-                  << c.reset() << " " << step.description << "\n";
+      run_deploy(steps, runner, [&](const DeployStep& step, const StepReport& r) {
+        std::cout << (r.ok ? std::string(c.green()) + "ok  " : std::string(c.red()) + "FAIL")
+                  << c.reset() << " " << step.description << (r.note.empty() ? "" : ": " + r.note)
+                  << "\n";
       });
+  for (const std::string& warning : outcome.warnings) {
+    Colors e{ctx.color_stderr};
+    std::cerr << e.yellow() << e.bold() << "warning:" << e.reset() << " " << warning << "\n";
+  }
   if (!outcome.ok()) {
     report_failure(steps, outcome, Colors{ctx.color_stderr});
     ctx.exit_code = kExitError;

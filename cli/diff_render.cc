@@ -100,6 +100,14 @@ void print_text(const DiffReport& report, const std::string& left, const std::st
         break;
     }
   }
+  if (!report.unverified_secrets.empty()) {
+    std::cout << "\nnote: " << report.unverified_secrets.size()
+              << " Secret(s) compared without their values (the secret key that seals them is "
+                 "not here):\n";
+    for (const ResourceId& id : report.unverified_secrets) {
+      std::cout << "  " << id.display() << "\n";
+    }
+  }
 }
 
 // ---- json --------------------------------------------------------------------
@@ -112,6 +120,13 @@ Json report_json(const DiffReport& report, const std::string& left, const std::s
                   {words.right_only, report.count(DiffStatus::kRightOnly)}};
   if (words.mode == "builds")
     summary["dependency-changed"] = report.count(DiffStatus::kDependencyChanged);
+  Json unverified = Json::array();
+  for (const ResourceId& id : report.unverified_secrets) {
+    unverified.push_back({{"apiVersion", id.api_version},
+                          {"kind", id.kind},
+                          {"namespace", id.ns},
+                          {"name", id.name}});
+  }
   Json resources = Json::array();
   for (const ResourceDiff& r : report.resources) {
     if (r.status == DiffStatus::kIdentical) continue;
@@ -138,7 +153,8 @@ Json report_json(const DiffReport& report, const std::string& left, const std::s
           {"right", right},
           {"summary", summary},
           {"different", report.has_differences()},
-          {"resources", resources}};
+          {"resources", resources},
+          {"unverifiedSecrets", unverified}};
 }
 
 // ---- markdown ----------------------------------------------------------------
@@ -201,6 +217,12 @@ void print_markdown(const DiffReport& report, const std::string& left, const std
   list(DiffStatus::kDependencyChanged, "* only a dependency changed");
   list(DiffStatus::kLeftOnly, "+ " + words.left_only + " (" + words.left_only_note + ")");
   list(DiffStatus::kRightOnly, "- " + words.right_only + " (" + words.right_only_note + ")");
+  if (!report.unverified_secrets.empty()) {
+    std::cout << "\n#### Secrets compared without their values (their secret key is not here)\n\n";
+    for (const ResourceId& id : report.unverified_secrets) {
+      std::cout << "- " << md_cell(id.display()) << "\n";
+    }
+  }
   if (!report.has_differences()) std::cout << "\nNo differences.\n";
 }
 

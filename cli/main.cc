@@ -48,6 +48,19 @@ int main(int argc, char** argv) {
   kix::cli::add_compiler_commands(app, ctx);
   kix::cli::add_cluster_commands(app, ctx);
 
+  // A new secret key is news whatever happens next: without it, the
+  // Secrets sealed with it cannot be read back.
+  struct KeyNote {
+    const kix::cli::Context& ctx;
+    ~KeyNote() {
+      if (auto file = ctx.created_key_file()) {
+        std::cerr << "note: created the secret key " << file->string()
+                  << " (0600): Secrets in the store can only be read back with it; keep a copy "
+                     "(docs/secrets.md)\n";
+      }
+    }
+  } key_note{ctx};
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

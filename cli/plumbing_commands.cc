@@ -5,6 +5,8 @@
 #include "cli/context.h"
 #include "manifest/document.h"
 #include "manifest/manifest.h"
+#include "manifest/secret_seal.h"
+#include "manifest/secrets.h"
 
 namespace kix::cli {
 
@@ -28,7 +30,13 @@ void run_canon(const std::vector<std::string>& files, Context& ctx) {
       for (const auto& doc : parse_input(p, diags)) {
         if (doc.value.is_null()) continue;  // empty documents (Helm's "---" between sources)
         try {
-          append_canonical_json(out, doc.value);
+          // A Secret's canonical form is its hash form (docs/secrets.md): its
+          // values never reach the output, and the bytes hash to its blob.
+          if (is_secret(doc.value) && has_secret_values(doc.value)) {
+            append_canonical_json(out, secret_hash_form(doc.value, ctx.keys().key_for_sealing()));
+          } else {
+            append_canonical_json(out, doc.value);
+          }
         } catch (Error& e) {
           throw Error(e.kind(), e.message(), doc.location, e.hint());
         }
@@ -46,6 +54,7 @@ void run_hash(const std::vector<std::string>& files, Context& ctx) {
   Diagnostics diags;
   auto manifests = load_manifests(inputs_or_stdin(files), diags);
   ctx.print_diagnostics(diags);
+  seal_manifests(manifests, ctx.keys());
   std::string out;
   for (const auto& m : manifests) {
     out += m.blob.hex();

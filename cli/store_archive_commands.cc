@@ -38,7 +38,7 @@ void run_export(const ExportArgs& args, Context& ctx) {
 
 void run_import(const std::string& path, bool pin, Context& ctx) {
   // Everything is checked before the store is opened.
-  Closure contents = read_archive(read_input(path));
+  Closure contents = read_archive(read_input(path), {}, &ctx.keys());
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   ImportResult r = store.import_closure(contents, ImportOptions{pin, ctx.now()});

@@ -14,7 +14,7 @@
 namespace kix::cli {
 
 std::unique_ptr<Store> open_store(const Context& ctx) {
-  std::unique_ptr<SqliteStore> store = SqliteStore::open(ctx.store_dir());
+  std::unique_ptr<SqliteStore> store = SqliteStore::open(ctx.store_dir(), &ctx.keys());
   if (auto problem = store->permission_problem()) {
     Diagnostics diags;
     diags.warn({}, *problem);
@@ -90,7 +90,7 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
         throw Error(ErrorKind::kInvalidInput, p + " is a kix result directory; add it on its own",
                     {}, "run one `kix store add` per result directory");
       }
-      ResultDir result = read_result_dir(p, diags);
+      ResultDir result = read_result_dir(p, diags, &ctx.keys());
       input.graph = std::move(result.graph);
       input.root_cluster = result.cluster;
       input.result_dir = p;
@@ -108,7 +108,7 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
                   "stdin");
     }
     check_unique_identities(manifests);
-    input.graph = build_graph_inferred(std::move(manifests));
+    input.graph = build_graph_inferred(std::move(manifests), &ctx.keys());
   } catch (...) {
     ctx.print_diagnostics(diags);
     throw;

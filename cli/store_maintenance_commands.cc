@@ -61,12 +61,15 @@ void run_verify(const VerifyArgs& args, Context& ctx) {
     }
     Diagnostics diags;
     sources = load_manifests(args.from, diags);
+    // Sealed as `kix store add` seals them, so a Secret's blob can be restored.
+    seal_manifests(sources, ctx.keys());
   }
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   VerifyOptions options;
   options.repair = args.repair;
   options.sources = &sources;
+  options.keys = &ctx.keys();
   VerifyReport report = store.verify(options);
 
   Colors c{ctx.color_stdout};
@@ -80,7 +83,15 @@ void run_verify(const VerifyArgs& args, Context& ctx) {
   for (const auto& p : report.problems) bad += p.repaired ? 0 : 1;
   std::cout << "checked " << report.blobs << " blobs, " << report.nodes << " nodes, "
             << report.roots << " roots, " << report.generations << " generations, " << report.pins
-            << " pins: ";
+            << " pins";
+  if (report.secrets > 0) {
+    std::cout << ", " << report.secrets << " sealed Secrets";
+    if (report.secrets_unopened > 0) {
+      std::cout << " (" << report.secrets_unopened << " not opened: their key is not at "
+                << ctx.keys().where() << ")";
+    }
+  }
+  std::cout << ": ";
   if (bad == 0) {
     std::cout << c.green() << "ok" << c.reset();
     if (!report.problems.empty()) std::cout << " (" << report.problems.size() << " repaired)";

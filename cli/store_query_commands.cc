@@ -182,8 +182,18 @@ void run_cat(const RefArgs& args, bool show_secrets, Context& ctx) {
         ErrorKind::kInvalidInput, "'" + args.ref + "' is a root, not a resource", {},
         "`kix store ls " + args.ref + "` lists its resources; cat one of their node hashes");
   }
-  Json manifest = store.read_manifest(store.find_node(r.hash)->blob);
-  if (!show_secrets) manifest = redact_secret_values(manifest);
+  const Hash blob = store.find_node(r.hash)->blob;
+  Json manifest;
+  if (show_secrets) {
+    // The values, opened with the secret key (an error names it when absent).
+    Manifest m = store.load_manifest(blob, &ctx.keys(), "node " + r.hash.hex());
+    if (!m.values_known) {
+      unseal(m.value, blob, *m.sealed, ctx.keys());  // throws, naming the missing key
+    }
+    manifest = std::move(m.value);
+  } else {
+    manifest = redact_secret_values(store.read_manifest(blob));
+  }
   std::cout << (args.format == "json" ? manifest.dump(2) + "\n" : to_yaml(manifest)) << std::flush;
 }
 
@@ -318,7 +328,9 @@ void add_store_query_commands(CLI::App& store, Context& ctx) {
                               "Print a resource's manifest (Secret values are redacted unless "
                               "--show-secrets)",
                               cat, {"yaml", "json"});
-  cat_cmd->add_flag("--show-secrets", *show_secrets, "Print Secret data and stringData values");
+  cat_cmd->add_flag("--show-secrets", *show_secrets,
+                    "Print Secret data and stringData values (needs the secret key that sealed "
+                    "them)");
   cat_cmd->callback([cat, show_secrets, &ctx] { run_cat(*cat, *show_secrets, ctx); });
 
   auto log = std::make_shared<RefArgs>();

@@ -22,7 +22,13 @@ void run_rollback(const RollbackArgs& args, Context& ctx) {
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   ResolvedRef r = resolve_root_ref(store, args.ref);
-  RootGraph loaded = store.load_graph(r.hash);
+  RootGraph loaded = store.load_graph(r.hash, &ctx.keys());
+  // Secrets sealed with a key that is not here cannot be written: they are
+  // withheld (manifest/result_dir.h), and the rollback is not recorded.
+  std::vector<const Manifest*> withheld;
+  for (const Manifest& m : loaded.graph.manifests) {
+    if (!m.values_known) withheld.push_back(&m);
+  }
 
   // The history it goes back in: the one the REF named, else the newest
   // generation with this root, else the cluster the root is hashed with.
@@ -37,9 +43,25 @@ void run_rollback(const RollbackArgs& args, Context& ctx) {
   std::optional<Generation> recorded;
   // Secrets are written in full: this output is what gets applied.
   write_result_dir(args.out, loaded.graph, loaded.cluster, r.hash, [&] {
-    if (history.empty()) return;
+    if (history.empty() || !withheld.empty()) return;
     recorded = store.append_generation({history, r.hash, message, "", ctx.now()});
   });
+  if (!withheld.empty()) {
+    const size_t written = loaded.graph.manifests.size() - withheld.size();
+    std::cout << "wrote " << written << " of " << loaded.graph.manifests.size() << " manifests to "
+              << args.out << "; withheld " << withheld.size() << " Secret(s):\n";
+    for (const Manifest* m : withheld) std::cout << "  " << m->id.display() << "\n";
+    std::cout << std::flush;
+    const std::string key = withheld.front()->sealed->key_id;
+    throw Error(ErrorKind::kNotFound,
+                "the Secrets of root " + r.hash.hex().substr(0, 12) +
+                    " are sealed with secret key " + key + ", which is not at " +
+                    ctx.keys().where() + "; no generation was recorded",
+                {},
+                "copy the key file with id " + key +
+                    " there (or point KIX_SECRET_KEY_FILE at it) and run `kix rollback " +
+                    args.ref + "` again (docs/secrets.md)");
+  }
 
   if (recorded) {
     std::cout << "generation " << recorded->cluster << "@" << recorded->number << ": " << message
@@ -64,6 +86,10 @@ void add_rollback_command(CLI::App& parent, Context& ctx) {
   cmd->add_option("-o,--output", args->out,
                   "Result directory: new, empty, or an earlier result, which is replaced "
                   "(default: ./result)");
+  cmd->footer(
+      "Secrets are written with their values, which needs the secret key that sealed them\n"
+      "(docs/secrets.md). Without it every other resource is written, the Secrets are\n"
+      "withheld, no generation is recorded, and kix exits with status 2.");
   cmd->callback([args, &ctx] { run_rollback(*args, ctx); });
 }
 

@@ -1,14 +1,22 @@
 // Applying a graph to a cluster wave by wave with kubectl (docs/commands/deploy.md).
 //
-// plan_deploy turns the waves into a list of kubectl invocations:
+// plan_deploy turns the waves into a list of kubectl invocations. First, before
+// any wave, one check per RequiredSecret and GeneratedSecret
+// (manifest/secret_sources.h) of whether its Secret exists and with which
+// keys (cluster/live_secret.h). Then for each wave: a `kubectl create -f -`
+// for each GeneratedSecret of the wave, run only when its Secret does not
+// exist, then
 //   kubectl [--context C] apply --server-side --field-manager=kix -f -
-// with the wave's manifests on stdin (one JSON `kind: List`), followed by a
-// readiness wait for each of the wave's workloads:
+// with the wave's other manifests on stdin (one JSON `kind: List`; kix.dev
+// kinds are never applied), followed by a readiness wait for each of the
+// wave's workloads:
 //   Deployment, StatefulSet, DaemonSet   kubectl rollout status KIND/NAME -n NS
 //   Job                                  kubectl wait --for=condition=complete
 //   CustomResourceDefinition             kubectl wait --for=condition=established
 //   CloudNativePG Cluster                kubectl wait --for=condition=Ready
-// run_deploy executes them in order and stops at the first failure.
+// run_deploy executes them in order and stops at the first failure; a
+// missing RequiredSecret (or a key it lacks) stops it after the checks,
+// before anything is applied, naming every Secret that is missing.
 #pragma once
 
 #include <functional>
@@ -17,6 +25,7 @@
 #include <vector>
 
 #include "manifest/merkle.h"
+#include "manifest/secret_sources.h"
 #include "util/process.h"
 
 namespace kix {
@@ -27,34 +36,57 @@ struct DeployOptions {
   int timeout_seconds = 300;        // for each readiness wait
 };
 
-struct DeployStep {
-  size_t wave = 0;
-  std::vector<std::string> argv;  // the kubectl command line
-  std::string input;              // its stdin ("" for waits)
-  std::string description;  // "apply wave 0: Namespace/immich", "wait for Deployment/web @ app"
-  bool applies = false;     // the wave's apply; false for a readiness wait
+enum class StepKind {
+  kCheckSecret,     // before the first wave: does a required or generated Secret exist?
+  kGenerateSecret,  // create a GeneratedSecret's Secret, unless it exists
+  kApply,           // apply a wave
+  kWait,            // wait for a workload of the wave
 };
 
-// For each wave of `waves` (indices into graph.manifests, as plan_waves
-// returns them), in order: one apply step with the wave's manifests on
-// stdin, then one readiness wait per resource that has one (see above).
-// Pure: runs nothing.
+struct DeployStep {
+  size_t wave = 0;
+  StepKind kind = StepKind::kApply;
+  std::vector<std::string> argv;  // the kubectl command line
+  // Its stdin: the wave's manifests for kApply, "" otherwise (a generated
+  // Secret is made when its step runs, never planned or printed).
+  std::string input;
+  std::string description;  // "apply wave 0: Namespace/immich", "wait for Deployment/web @ app"
+  std::optional<SecretSource> secret;  // kCheckSecret and kGenerateSecret
+};
+
+// The steps for `waves` (indices into graph.manifests, as plan_waves
+// returns them), as described above. Pure: runs nothing. Throws kNotFound,
+// before planning anything, when a Secret's values are not known
+// (Manifest::values_known).
 std::vector<DeployStep> plan_deploy(const Graph& graph,
                                     const std::vector<std::vector<size_t>>& waves,
                                     const DeployOptions& options);
 
+// What became of one step, for people.
+struct StepReport {
+  bool ok = true;
+  // "exists with keys api-key", "does not exist: generated at wave 1",
+  // "generated", "exists: left alone", "lacks the key password: left alone"
+  std::string note;
+};
+
 struct DeployOutcome {
   size_t completed = 0;               // steps that succeeded
   std::optional<size_t> failed_step;  // index of the step that failed, if any
-  ProcessResult failure;              // its result
+  ProcessResult failure;              // its result (values of a generated Secret redacted)
+  // When the checks failed: every required Secret that is missing or lacks
+  // keys, with the command that creates it. Nothing was applied.
+  std::string missing_secrets;
+  std::vector<std::string> warnings;  // e.g. a generated Secret that exists without a key
   bool ok() const { return !failed_step; }
 };
 
 // Runs the steps in order; `on_step` (optional) sees each finished step.
-// Throws what the runner throws (kNotFound when kubectl cannot be started).
+// Throws what the runner throws (kNotFound when kubectl cannot be started),
+// kIo when a check's answer is not kubectl's.
 DeployOutcome run_deploy(
     const std::vector<DeployStep>& steps, ProcessRunner& runner,
-    const std::function<void(const DeployStep&, const ProcessResult&)>& on_step = {});
+    const std::function<void(const DeployStep&, const StepReport&)>& on_step = {});
 
 // A command line quoted for a POSIX shell, for printing.
 std::string shell_quote(const std::vector<std::string>& argv);

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "cluster/live_normalize.h"
+#include "manifest/secret_sources.h"
+#include "manifest/secrets.h"
 #include "util/error.h"
 
 namespace kix {
@@ -29,6 +32,47 @@ const size_t* find_match(const ResourceId& left, const std::map<std::string, siz
   return it == right.end() ? nullptr : &it->second;
 }
 
+Json without_secret_values(Json secret) {
+  secret.erase("data");
+  secret.erase("stringData");
+  if (auto md = secret.find("metadata"); md != secret.end() && md->is_object()) {
+    if (auto an = md->find("annotations"); an != md->end() && an->is_object()) {
+      an->erase(kLastAppliedAnnotation);
+      if (an->empty()) md->erase("annotations");
+    }
+  }
+  return secret;
+}
+
+// A RequiredSecret or GeneratedSecret as the cluster has it: the same
+// recipe with only the keys the live Secret has. So a Secret with every key
+// is identical, a missing key shows as a removed entry, and no value of the
+// live Secret is ever part of the comparison.
+Json recipe_as_live(const Json& recipe, const Json& live_secret) {
+  std::set<std::string> keys;
+  for (const char* field : {"data", "stringData"}) {
+    auto it = live_secret.find(field);
+    if (it == live_secret.end() || !it->is_object()) continue;
+    for (const auto& [key, value] : it->items()) keys.insert(key);
+  }
+  Json have = recipe;
+  if (have.contains("keys") && have["keys"].is_array()) {
+    Json present = Json::array();
+    for (const Json& key : have["keys"]) {
+      if (key.is_string() && keys.count(key.get<std::string>())) present.push_back(key);
+    }
+    have["keys"] = std::move(present);
+  }
+  if (have.contains("data") && have["data"].is_object()) {
+    Json present = Json::object();
+    for (const auto& [key, entry] : have["data"].items()) {
+      if (keys.count(key)) present[key] = entry;
+    }
+    have["data"] = std::move(present);
+  }
+  return have;
+}
+
 }  // namespace
 
 DiffReport diff_against_live(const std::vector<Manifest>& desired,
@@ -38,6 +82,23 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
   std::vector<bool> matched(live.size(), false);
   DiffReport report;
   for (const Manifest& d : desired) {
+    if (is_secret_source(d.id)) {
+      ResourceId secret = {"v1", "Secret", d.id.ns, d.id.name};
+      const size_t* match = find_match(secret, live_index);
+      if (!match) {
+        report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}});
+        continue;
+      }
+      matched[*match] = true;
+      ResourceDiff diff = content_diff(d.value, recipe_as_live(d.value, live[*match].value));
+      diff.id = d.id;
+      if (diff.status == DiffStatus::kIdentical) {
+        ++report.identical;
+      } else {
+        report.resources.push_back(std::move(diff));
+      }
+      continue;
+    }
     const size_t* match = find_match(d.id, live_index);
     if (!match) {
       report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}});
@@ -47,6 +108,13 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
     const Json& have_raw = live[*match].value;
     Json want = desired_as_stored(d.value);
     Json have = desired_as_stored(strip_server_fields(have_raw));
+    if (!d.values_known) {
+      // Sealed with a key that is not here: `want` holds HMACs, which no
+      // live value equals. Compare everything else and say so.
+      want = without_secret_values(want);
+      have = without_secret_values(have);
+      report.unverified_secrets.push_back(d.id);
+    }
     Json projected = project_live(want, have);
     add_dropped_fields(projected, want, have, applied_fields(have_raw, "kix"));
     ResourceDiff diff = content_diff(want, projected);

@@ -5,6 +5,7 @@
 
 #include "cluster/deploy.h"
 #include "manifest/document.h"
+#include "manifest/secret_sources.h"
 #include "util/error.h"
 
 namespace kix {
@@ -14,6 +15,9 @@ namespace {
 // "Deployment.apps", "Service": a type name kubectl resolves without guessing
 // between API groups.
 std::string kubectl_type(const ResourceId& id) {
+  // A RequiredSecret or GeneratedSecret is compared with its Secret
+  // (cluster/drift.h); the API server knows no kix.dev kinds.
+  if (is_secret_source(id)) return "Secret";
   return id.group().empty() ? id.kind : id.kind + "." + id.group();
 }
 

@@ -19,6 +19,8 @@ constexpr std::string_view kInstallOrder[] = {
     "ServiceAccount",
     "Secret",
     "SecretList",
+    "RequiredSecret",   // kix.dev: checked like the Secret it stands for
+    "GeneratedSecret",  // kix.dev: created like the Secret it stands for
     "ConfigMap",
     "StorageClass",
     "PersistentVolume",

@@ -6,6 +6,7 @@
 #include "compiler/emitter.h"
 #include "compiler/resolver.h"
 #include "compiler/schema_validator.h"
+#include "manifest/secret_seal.h"
 
 namespace kix::compiler {
 
@@ -27,7 +28,7 @@ Compilation compile(const CompileOptions& options, Diagnostics& diags) {
   Resolution resolution = resolve(def, *c.library, diags, c.errors);
   emit(def, std::move(resolution), c, diags);
   if (options.validator != nullptr) validate_resources(c, *options.validator, diags);
-  if (c.ok()) build_compiled_graph(c);
+  if (c.ok()) build_compiled_graph(c, options.keys);
   return c;
 }
 
@@ -60,7 +61,7 @@ void validate_resources(Compilation& c, const SchemaValidator& validator, Diagno
   }
 }
 
-void build_compiled_graph(Compilation& c) {
+void build_compiled_graph(Compilation& c, SecretKeyring* keys) {
   std::vector<Manifest> manifests;
   manifests.reserve(c.resources.size());
   std::vector<std::vector<size_t>> refs;
@@ -84,6 +85,12 @@ void build_compiled_graph(Compilation& c) {
     reasons.push_back(std::move(why));
   }
   if (!c.ok()) return;
+  try {
+    seal_manifests(manifests, keys);
+  } catch (Error& e) {
+    c.errors.push_back(std::move(e));
+    return;
+  }
   try {
     check_unique_identities(manifests);
   } catch (Error& e) {

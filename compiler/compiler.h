@@ -11,7 +11,8 @@
 
 namespace kix {
 class SchemaValidator;
-}
+class SecretKeyring;
+}  // namespace kix
 
 namespace kix::compiler {
 
@@ -22,6 +23,9 @@ struct CompileOptions {
   std::vector<std::filesystem::path> library_paths;
   // Validates every emitted resource when set.
   const SchemaValidator* validator = nullptr;
+  // Seals the Secrets with values that templates emit (docs/secrets.md);
+  // without it such a Secret is an error.
+  SecretKeyring* keys = nullptr;
 };
 
 // Compiles a cluster definition. Problems in the definition or its
@@ -36,8 +40,8 @@ Compilation compile(const CompileOptions& options, Diagnostics& diags);
 // warning per kind.
 void validate_resources(Compilation& c, const SchemaValidator& validator, Diagnostics& diags);
 
-// Builds c.graph from c.resources and their provenance edges. Two resources
-// with one identity are an error.
-void build_compiled_graph(Compilation& c);
+// Builds c.graph from c.resources and their provenance edges, sealing
+// Secrets with `keys`. Two resources with one identity are an error.
+void build_compiled_graph(Compilation& c, SecretKeyring* keys = nullptr);
 
 }  // namespace kix::compiler

@@ -2,6 +2,7 @@
 """An independent implementation of kix's hashes (docs/hashing.md).
 
 Usage:
+  kix_hash.py [--secret-key FILE] COMMAND ARGS...
   kix_hash.py blob FILE.json...   sha256 of the RFC 8785 canonical form of each JSON file
   kix_hash.py canon FILE.json...  the canonical form itself, one line per file
   kix_hash.py node BLOB [REF...]  a node hash from a blob hash and referenced node hashes
@@ -10,6 +11,10 @@ Usage:
                                   kix rollback REF -o DIR), from its files alone;
                                   exit 1 when it differs from DIR/root
 
+A Secret with values is hashed in its hash form (docs/secrets.md), which
+needs the secret key: --secret-key FILE (the key file kix uses, 64 hex
+digits).
+
 Only the Python standard library is used, except by `result`, which reads
 YAML with PyYAML (Debian: python3-yaml) restricted to the YAML 1.2 core
 schema. For the other commands, convert YAML to JSON with any YAML 1.2
@@ -17,6 +22,7 @@ core-schema reader first.
 """
 import decimal
 import hashlib
+import hmac
 import json
 import math
 import sys
@@ -101,8 +107,59 @@ def sha256(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def secret_hash_form(secret, key):
+    """A Secret with each value (every entry of data and stringData, the field
+    itself when it is not a map, and the last-applied annotation) replaced by
+    "hmac-sha256:<key id>:<HMAC-SHA256 of the value's canonical JSON under
+    the value-hash key>"."""
+    value_key = hmac.new(key, b"kix secret value hash v1", hashlib.sha256).digest()
+    key_id = hmac.new(key, b"kix secret key id v1", hashlib.sha256).hexdigest()[:16]
+
+    def mac(value):
+        digest = hmac.new(value_key, canonical(value).encode("utf-8"), hashlib.sha256).hexdigest()
+        return "hmac-sha256:" + key_id + ":" + digest
+
+    out = json.loads(json.dumps(secret))
+    for field in ("data", "stringData"):
+        if out.get(field) is None:
+            continue
+        if isinstance(out[field], dict):
+            out[field] = {k: mac(v) for k, v in out[field].items()}
+        else:
+            out[field] = mac(out[field])
+    annotations = (out.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+        annotations[LAST_APPLIED] = mac(annotations[LAST_APPLIED])
+    return out
+
+
+def has_secret_values(manifest):
+    if not isinstance(manifest, dict) or manifest.get("kind") != "Secret":
+        return False
+    for field in ("data", "stringData"):
+        if manifest.get(field) not in (None, {}):
+            return True
+    annotations = (manifest.get("metadata") or {}).get("annotations")
+    return isinstance(annotations, dict) and LAST_APPLIED in annotations
+
+
+SECRET_KEY = None  # bytes, from --secret-key
+
+
+def hashed_form(manifest):
+    """What kix hashes: the manifest, or a Secret's hash form."""
+    if not has_secret_values(manifest):
+        return manifest
+    if SECRET_KEY is None:
+        raise ValueError("a Secret with values is hashed under the secret key: pass --secret-key FILE")
+    return secret_hash_form(manifest, SECRET_KEY)
+
+
 def blob(manifest):
-    return sha256(canonical(manifest))
+    return sha256(canonical(hashed_form(manifest)))
 
 
 def node(blob_hex, refs):
@@ -165,6 +222,10 @@ def result(directory):
     resources = {r["file"]: r for r in graph["resources"]}
     blobs = {}
     for name in resources:
+        if "withheld" in resources[name]:
+            # A Secret written without its key: there is no file, only its blob.
+            blobs[name] = resources[name]["blob"]
+            continue
         with open(os.path.join(directory, name), encoding="utf-8") as f:
             documents = [d for d in yaml.load_all(f, Loader=loader) if d is not None]
         if len(documents) != 1:
@@ -184,6 +245,12 @@ def result(directory):
 
 
 def main(argv):
+    global SECRET_KEY
+    argv = list(argv)
+    if len(argv) > 2 and argv[1] == "--secret-key":
+        with open(argv[2], encoding="ascii") as f:
+            SECRET_KEY = bytes.fromhex(f.read().strip())
+        del argv[1:3]
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
@@ -192,7 +259,7 @@ def main(argv):
         for path in args:
             with open(path, encoding="utf-8") as f:
                 value = json.load(f)
-            print(blob(value) if cmd == "blob" else canonical(value))
+            print(blob(value) if cmd == "blob" else canonical(hashed_form(value)))
     elif cmd == "node":
         print(node(args[0], args[1:]))
     elif cmd == "root":

@@ -1,6 +1,7 @@
 // What `kix store add` does before touching the store: parse, build
 // manifests, infer references, hash the graph. Hashes must not depend on
-// the order of the documents.
+// the order of the documents, and a Secret's values never reach its
+// canonical bytes.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +9,8 @@
 #include "fuzz/fuzz_invariants.h"
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
+#include "manifest/secret_seal.h"
+#include "manifest/secrets.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -19,13 +22,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<kix::Manifest> manifests;
     kix::append_manifests(kix::parse_any(text, "fuzz.yaml", diags, options), manifests);
     kix::check_unique_identities(manifests);
-    auto forward = kix::build_graph_inferred(manifests);
+    static const kix::SecretKey key = kix::SecretKey::from_hex(std::string(64, '7'));
+    kix::FixedKeyring keys(key);
+    auto forward = kix::build_graph_inferred(manifests, &keys);
     std::reverse(manifests.begin(), manifests.end());
-    auto backward = kix::build_graph_inferred(manifests);
+    auto backward = kix::build_graph_inferred(manifests, &keys);
     kix::fuzz::require(forward.root("c") == backward.root("c"), "root ignores input order");
     for (const auto& m : forward.manifests) {
       kix::fuzz::require(kix::Hash::of(m.canonical) == m.blob,
                          "blob is the hash of the canonical bytes");
+      if (kix::is_secret(m.value) && kix::has_secret_values(m.value)) {
+        kix::fuzz::require(m.sealed != nullptr && kix::is_hash_form(kix::Json::parse(m.canonical)),
+                           "a Secret with values is hashed in its hash form and sealed");
+      }
     }
   } catch (const kix::Error& e) {
     kix::fuzz::require(!e.render().empty(), "errors render a message");

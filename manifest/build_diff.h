@@ -42,6 +42,10 @@ struct DiffReport {
   // Every resource that differs, ordered by status (in the enum's order),
   // then by identity.
   std::vector<ResourceDiff> resources;
+  // Live diffs only: Secrets whose values could not be compared, because
+  // the key that seals them is not here (Manifest::values_known); the rest
+  // of each was compared.
+  std::vector<ResourceId> unverified_secrets;
 
   size_t count(DiffStatus status) const;
   bool has_differences() const { return !resources.empty(); }

@@ -1,5 +1,7 @@
 #include "manifest/manifest.h"
 
+#include "manifest/secret_sources.h"
+#include "manifest/secrets.h"
 #include "util/printable.h"
 
 #include <algorithm>
@@ -76,12 +78,15 @@ Manifest make_manifest(Json value, const SourceLocation& where) {
                   "kix identifies resources by name; generateName is not supported");
   }
   m.id = {*api, *kind, ns != nullptr ? *ns : std::string(), *name};
+  // A recipe that deploy could not follow is refused where it is read.
+  if (is_secret_source(m.id)) read_secret_source(value, where);
   try {
     m.canonical = canonical_json(value);
   } catch (Error& e) {
     throw invalid(where, e.message() + " in " + m.id.display(), e.hint());
   }
   m.blob = Hash::of(m.canonical);
+  m.needs_sealing = is_secret(value) && has_secret_values(value);
   m.value = std::move(value);
   m.location = where;
   return m;
@@ -204,15 +209,27 @@ std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diag
 
 void check_unique_identities(const std::vector<Manifest>& manifests) {
   std::map<std::string, size_t> seen;
+  // A RequiredSecret or GeneratedSecret is the Secret of its name in the
+  // cluster: two of them, or one beside the Secret itself, would fight.
+  std::map<std::string, size_t> secrets;
   for (size_t i = 0; i < manifests.size(); ++i) {
-    auto [it, inserted] = seen.emplace(manifests[i].id.key(), i);
+    const ResourceId& id = manifests[i].id;
+    auto [it, inserted] = seen.emplace(id.key(), i);
     if (!inserted) {
       const Manifest& first = manifests[it->second];
-      throw Error(ErrorKind::kConflict, manifests[i].id.display() + " is defined twice",
-                  manifests[i].location,
+      throw Error(ErrorKind::kConflict, id.display() + " is defined twice", manifests[i].location,
                   "first defined at " + first.location.str() +
                       "; every resource (kind, namespace, name) may appear once");
     }
+    if (!is_secret_source(id) && !(id.kind == "Secret" && id.group().empty())) continue;
+    auto [other, fresh] = secrets.emplace(id.ns + '\0' + id.name, i);
+    if (fresh) continue;
+    const Manifest& first = manifests[other->second];
+    throw Error(ErrorKind::kConflict,
+                id.display() + " and " + first.id.display() + " are the same Secret",
+                manifests[i].location,
+                "first defined at " + first.location.str() +
+                    "; a Secret is either written out, required or generated, once");
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include "util/hash.h"
 
 namespace kix {
+
+struct SealedSecret;  // manifest/secret_seal.h
 
 // apiVersion, kind, namespace, name: what a resource is, independent of its
 // content. Cluster-scoped resources have an empty namespace.
@@ -37,8 +40,19 @@ struct Manifest {
   Json value;
   ResourceId id;
   SourceLocation location;  // the start of the document it came from
-  std::string canonical;    // RFC 8785 bytes of value
-  Hash blob;                // sha256(canonical)
+  std::string canonical;    // RFC 8785 bytes of value; for a sealed Secret, of its hash form
+  Hash blob;                // sha256(canonical) (a Secret sealed by kix 0.1.0: of its plaintext)
+
+  // Secrets (docs/secrets.md). make_manifest marks a Secret that has values
+  // as needing sealing: its hashes may only be computed over its hash form,
+  // so build_graph refuses it until seal_manifest (manifest/secret_seal.h)
+  // has set `canonical` and `blob` to the hash form's and `sealed` to the
+  // ciphertext of the values. `value` keeps the values for writing results
+  // and deploying; a Secret read back from a store without its key has
+  // values_known false and its hash form as `value`.
+  bool needs_sealing = false;
+  std::shared_ptr<const SealedSecret> sealed;
+  bool values_known = true;
 };
 
 // Builds a Manifest from a parsed document: checks that it is an object with

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "manifest/references.h"
+#include "manifest/secret_seal.h"
 #include "util/error.h"
 
 namespace kix {
@@ -52,6 +53,14 @@ Hash root_hash(const std::string& cluster, std::vector<Hash> nodes) {
 Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_t>> refs,
                   std::vector<std::vector<std::string>> reasons) {
   const size_t n = manifests.size();
+  for (const Manifest& m : manifests) {
+    // A Secret's hashes are computed over its hash form only: hashing its
+    // plaintext would publish a hash anyone can test guesses against.
+    if (m.needs_sealing) {
+      throw Error(ErrorKind::kInternal,
+                  m.id.display() + " was not sealed before hashing (manifest/secret_seal.h)");
+    }
+  }
   refs.resize(n);
   reasons.resize(n);
   for (size_t i = 0; i < n; ++i) {
@@ -139,7 +148,8 @@ Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_
   return g;
 }
 
-Graph build_graph_inferred(std::vector<Manifest> manifests) {
+Graph build_graph_inferred(std::vector<Manifest> manifests, SecretKeyring* keys) {
+  seal_manifests(manifests, keys);
   auto inferred = infer_references(manifests);
   std::vector<std::vector<size_t>> refs(manifests.size());
   std::vector<std::vector<std::string>> reasons(manifests.size());

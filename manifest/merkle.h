@@ -9,6 +9,8 @@
 
 namespace kix {
 
+class SecretKeyring;  // manifest/secret_seal.h
+
 // sha256(canonical({"v":1,"manifest":"<blob hex>","refs":[<node hex>...]}))
 // with refs sorted and unique (the function sorts a copy).
 Hash node_hash(const Hash& blob, std::vector<Hash> refs);
@@ -30,11 +32,13 @@ struct Graph {
 // Computes node hashes bottom-up. References that would close a cycle are
 // dropped deterministically (the edge from the smaller identity key to the
 // larger is kept) and reported in `warnings`, since a Merkle DAG cannot hold
-// a cycle. Throws kInvalidInput for an out-of-range index.
+// a cycle. Throws kInvalidInput for an out-of-range index, kInternal for a
+// Secret that was not sealed (Manifest::needs_sealing).
 Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_t>> refs,
                   std::vector<std::vector<std::string>> reasons = {});
 
-// Plain manifests: infers references, then builds the graph.
-Graph build_graph_inferred(std::vector<Manifest> manifests);
+// Plain manifests: seals their Secrets with `keys` (seal_manifests in
+// manifest/secret_seal.h), infers references, then builds the graph.
+Graph build_graph_inferred(std::vector<Manifest> manifests, SecretKeyring* keys = nullptr);
 
 }  // namespace kix

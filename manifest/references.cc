@@ -1,5 +1,7 @@
 #include "manifest/references.h"
 
+#include "manifest/secret_sources.h"
+
 #include <map>
 #include <unordered_map>
 
@@ -73,6 +75,11 @@ class Inference {
       // the one with the smallest identity wins, so that the choice (and so
       // every hash) never depends on input order.
       keep_smallest(by_name_, index_key(ms[i].id.kind, ms[i].id.ns, ms[i].id.name), i);
+      // A RequiredSecret or GeneratedSecret is what a reference to its
+      // Secret reaches (manifest/secret_sources.h).
+      if (is_secret_source(ms[i].id)) {
+        keep_smallest(by_name_, index_key("Secret", ms[i].id.ns, ms[i].id.name), i);
+      }
       if (ms[i].id.kind == "CustomResourceDefinition") {
         std::string group = str(path(ms[i].value, {"spec", "group"}));
         std::string kind = str(path(ms[i].value, {"spec", "names", "kind"}));

@@ -15,6 +15,7 @@
 #include "manifest/cluster_name.h"
 #include "manifest/document.h"
 #include "manifest/manifest.h"
+#include "manifest/secret_seal.h"
 #include "manifest/secrets.h"
 #include "manifest/yaml_writer.h"
 #include "util/atomic_file.h"
@@ -163,6 +164,12 @@ void swap_back(const fs::path& dir, const fs::path& old) {
   }
 }
 
+// A Secret read without its key: there is nothing to write but its HMACs,
+// which must never be applied as its values.
+bool is_withheld(const Manifest& m) {
+  return !m.values_known && m.sealed != nullptr;
+}
+
 Json graph_json(const Graph& graph, const std::vector<std::string>& names,
                 const std::string& cluster, const Hash& root) {
   std::vector<size_t> order(names.size());
@@ -178,10 +185,12 @@ Json graph_json(const Graph& graph, const std::vector<std::string>& names,
     }
     std::sort(edges.begin(), edges.end());
     for (auto& [file, reason] : edges) refs.push_back({{"file", file}, {"reason", reason}});
-    resources.push_back({{"file", names[i]},
-                         {"node", graph.nodes[i].hex()},
-                         {"blob", graph.manifests[i].blob.hex()},
-                         {"refs", std::move(refs)}});
+    Json entry{{"file", names[i]},
+               {"node", graph.nodes[i].hex()},
+               {"blob", graph.manifests[i].blob.hex()},
+               {"refs", std::move(refs)}};
+    if (is_withheld(graph.manifests[i])) entry["withheld"] = graph.manifests[i].sealed->key_id;
+    resources.push_back(std::move(entry));
   }
   return Json{{"v", 1}, {"cluster", cluster}, {"root", root.hex()}, {"resources", resources}};
 }
@@ -264,6 +273,7 @@ void write_result_dir(const fs::path& given, const Graph& graph, const std::stri
   try {
     std::vector<std::string> names = result_file_names(graph);
     for (size_t i = 0; i < names.size(); ++i) {
+      if (is_withheld(graph.manifests[i])) continue;
       write_new_file(fresh / names[i], to_yaml(graph.manifests[i].value), file_mode);
     }
     write_new_file(fresh / kGraphFile, graph_text(graph_json(graph, names, cluster, root)),
@@ -292,7 +302,7 @@ bool is_result_dir(const fs::path& dir) {
          fs::symlink_status(dir / kGraphFile, ec).type() == fs::file_type::regular;
 }
 
-ResultDir read_result_dir(const fs::path& given, Diagnostics& diags) {
+ResultDir read_result_dir(const fs::path& given, Diagnostics& diags, SecretKeyring* keys) {
   fs::path dir = clean(given);
   const fs::path graph_path = dir / kGraphFile;
   auto bad = [&](const fs::path& file, const std::string& what) {
@@ -342,6 +352,16 @@ ResultDir read_result_dir(const fs::path& given, Diagnostics& diags) {
       return it->get<std::string>();
     };
     Entry e{field("file"), {}, {}};
+    if (auto withheld = r.find("withheld"); withheld != r.end()) {
+      throw Error(ErrorKind::kNotFound,
+                  dir.string() + " is incomplete: " + e.file +
+                      " (a Secret) was withheld, because the secret key " +
+                      (withheld->is_string() ? withheld->get<std::string>() : std::string("?")) +
+                      " that seals its values was not there when the result was written",
+                  {},
+                  "write the result again where that key is (KIX_SECRET_KEY_FILE; "
+                  "docs/secrets.md)");
+    }
     auto blob = Hash::from_hex(field("blob"));
     if (!blob) throw bad(graph_path, "the blob of " + e.file + " is not a hash");
     e.blob = *blob;
@@ -388,6 +408,7 @@ ResultDir read_result_dir(const fs::path& given, Diagnostics& diags) {
     if (found.size() != 1) {
       throw bad(file, "holds " + std::to_string(found.size()) + " manifests instead of one");
     }
+    seal_manifests(found, keys);
     if (found[0].blob != e.blob) out.edited.push_back(e.file);
     manifests.push_back(std::move(found[0]));
     for (const auto& [target, reason] : e.refs) {

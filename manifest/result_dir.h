@@ -15,7 +15,10 @@
 // a manifest, so `kubectl apply -f DIR` applies only the manifests.
 //
 // A result holding a Secret is created 0700 with 0600 files; others follow
-// the umask (0777 and 0644 before it).
+// the umask (0777 and 0644 before it). A Secret whose values are not known
+// (read from a store without its key: Manifest::values_known) is withheld:
+// the graph file lists it with "withheld" and the key id, and no file
+// holds it, so nothing can apply or add a Secret without its values.
 //
 // Writing never loses anything: a directory that is neither empty nor a
 // kix result is refused before anything is written; the new result is
@@ -88,6 +91,11 @@ struct ResultDir {
 // `graph`, a manifest file the graph lists that is missing or is not one
 // manifest, a `*.yaml` file the graph does not list, and an edge to a file
 // the graph does not list.
-ResultDir read_result_dir(const std::filesystem::path& dir, Diagnostics& diags);
+//
+// Secrets are sealed with `keys` (manifest/secret_seal.h) as they are read;
+// a result whose Secrets were withheld (written without the key that opens
+// them) is refused with kNotFound naming the key.
+ResultDir read_result_dir(const std::filesystem::path& dir, Diagnostics& diags,
+                          SecretKeyring* keys = nullptr);
 
 }  // namespace kix

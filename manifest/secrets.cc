@@ -19,6 +19,18 @@ bool mentions_secret(std::string_view text) {
   return text.find("Secret") != std::string_view::npos;
 }
 
+bool has_secret_values(const Json& secret) {
+  if (!secret.is_object()) return false;
+  for (const char* field : {"data", "stringData"}) {
+    auto it = secret.find(field);
+    if (it != secret.end() && !(it->is_object() && it->empty()) && !it->is_null()) return true;
+  }
+  auto md = secret.find("metadata");
+  if (md == secret.end() || !md->is_object()) return false;
+  auto an = md->find("annotations");
+  return an != md->end() && an->is_object() && an->contains(kLastAppliedAnnotation);
+}
+
 bool is_secret_value_field(std::string_view top_level_key) {
   return top_level_key == "data" || top_level_key == "stringData";
 }

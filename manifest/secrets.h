@@ -42,6 +42,11 @@ bool touches_secret_value(const std::vector<std::string>& path);
 // readers then quote none of it in errors until they know better.
 bool mentions_secret(std::string_view text);
 
+// True when a Secret has values (non-empty data or stringData, or the
+// last-applied annotation): only then does hashing or storing it need the
+// secret key.
+bool has_secret_values(const Json& secret);
+
 // A copy with every value under data and stringData replaced by kRedacted
 // when `manifest` is a Secret (a non-object data field becomes kRedacted
 // itself); otherwise an unchanged copy.

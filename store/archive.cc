@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "manifest/merkle.h"
+#include "manifest/secrets.h"
 #include "store/verify.h"
 #include "util/error.h"
 
@@ -21,6 +22,7 @@ namespace {
 
 constexpr const char* kIndexName = "kix-archive.json";
 constexpr const char* kBlobPrefix = "blobs/";
+constexpr const char* kSealedPrefix = "sealed/";
 constexpr size_t kReadChunk = 64 * 1024;
 
 Error invalid(const std::string& what) {
@@ -227,14 +229,27 @@ const Json& array_field(const Json& object, const char* key) {
 }
 
 struct Parts {
+  int version = 1;
   std::vector<StoredRoot> roots;
   std::vector<StoredNode> nodes;
   std::vector<StoredRef> refs;
+  std::map<Hash, SealedSecret> sealed;  // envelopes filled in from the entries
 };
 
 Parts read_index(const Json& index) {
-  if (!index.is_object() || index.value("v", 0) != 1) throw invalid("unknown index version");
+  int version = index.is_object() ? index.value("v", 0) : 0;
+  if (version != 1 && version != 2) throw invalid("unknown index version");
   Parts out;
+  out.version = version;
+  if (version == 2) {
+    for (const Json& s : array_field(index, "secrets")) {
+      Hash blob = hash_field(s, "blob");
+      SealedSecret sealed{string_field(s, "keyId"), {}, s.value("legacy", false)};
+      if (!out.sealed.emplace(blob, std::move(sealed)).second) {
+        throw invalid("two secrets entries for blob " + blob.hex());
+      }
+    }
+  }
   for (const Json& n : array_field(index, "nodes")) {
     StoredNode node{hash_field(n, "hash"), hash_field(n, "blob"),
                     ResourceId{string_field(n, "apiVersion"), string_field(n, "kind"),
@@ -256,8 +271,40 @@ Parts read_index(const Json& index) {
   return out;
 }
 
+// A version 1 archive (kix 0.1.0) holds Secrets in plaintext: they are
+// sealed as they come in, keeping their hashes (legacy), so their values
+// never reach a store readable.
+void seal_plaintext(std::map<Hash, std::string>& blobs, std::map<Hash, SealedSecret>& sealed,
+                    SecretKeyring* keys) {
+  for (auto& [hash, bytes] : blobs) {
+    if (!mentions_secret(bytes)) continue;
+    Json value = Json::parse(bytes, nullptr, false);
+    if (!is_secret(value) || !has_secret_values(value) || is_hash_form(value)) continue;
+    if (keys == nullptr) {
+      throw Error(ErrorKind::kNotFound,
+                  "the archive (written by kix 0.1.0) holds Secrets in plaintext; importing it "
+                  "seals them, which needs the secret key",
+                  {}, "import it with kix, which creates the key on first need (docs/secrets.md)");
+    }
+    const SecretKey& key = keys->key_for_sealing();
+    SecretSplit split = split_secret(value, key, hash);
+    bytes = canonical_json(split.hash_form);
+    sealed[hash] = SealedSecret{key.id(), std::move(split.envelope), true};
+  }
+}
+
 Json index_of(const Closure& closure) {
-  Json index{{"v", 1}, {"roots", Json::array()}, {"nodes", Json::array()}};
+  // Version 2 only when there are sealed Secrets: a closure without them
+  // stays readable by kix 0.1.0.
+  Json index{
+      {"v", closure.sealed().empty() ? 1 : 2}, {"roots", Json::array()}, {"nodes", Json::array()}};
+  if (!closure.sealed().empty()) {
+    Json& secrets = index["secrets"] = Json::array();
+    for (const auto& [blob, sealed] : closure.sealed()) {
+      secrets.push_back(
+          {{"blob", blob.hex()}, {"keyId", sealed.key_id}, {"legacy", sealed.legacy}});
+    }
+  }
   for (const StoredRoot& root : closure.roots()) {
     Json listed = Json::array();
     for (const Hash& n : root.nodes) listed.push_back(n.hex());
@@ -286,16 +333,24 @@ Json index_of(const Closure& closure) {
 
 Closure Closure::check(std::vector<StoredRoot> roots, std::vector<StoredNode> nodes,
                        std::vector<StoredRef> refs, std::map<Hash, std::string> blobs,
-                       const std::string& source) {
+                       std::map<Hash, SealedSecret> sealed, const std::string& source) {
   auto bad = [&](const std::string& what) {
     return Error(ErrorKind::kInvalidInput, source + ": " + what, {},
                  "the data is damaged or was not written by kix; nothing was stored");
   };
   std::map<Hash, ResourceId> identities;
   for (const auto& [hash, bytes] : blobs) {
-    BlobState state = check_blob_bytes(hash, bytes);
+    auto it = sealed.find(hash);
+    BlobState state = check_blob_bytes(hash, bytes, it == sealed.end() ? nullptr : &it->second);
     if (!state.ok) throw bad("blob " + hash.hex() + " is not valid: " + state.problem);
     identities.emplace(hash, std::move(state.identity));
+  }
+  for (const auto& [hash, s] : sealed) {
+    if (!blobs.count(hash)) throw bad("sealed values of blob " + hash.hex() + ", which it lacks");
+    if (SecretKey::envelope_key_id(s.envelope) != s.key_id) {
+      throw bad("the sealed values of blob " + hash.hex() + " are not an envelope of key " +
+                s.key_id);
+    }
   }
   std::sort(nodes.begin(), nodes.end(),
             [](const StoredNode& a, const StoredNode& b) { return a.hash < b.hash; });
@@ -373,6 +428,7 @@ Closure Closure::check(std::vector<StoredRoot> roots, std::vector<StoredNode> no
   c.nodes_ = std::move(nodes);
   c.refs_ = std::move(refs);
   c.blobs_ = std::move(blobs);
+  c.sealed_ = std::move(sealed);
   return c;
 }
 
@@ -390,13 +446,16 @@ Closure export_closure(Store& store, const std::vector<Hash>& roots,
   std::vector<StoredNode> stored_nodes = store.load_nodes(store.closure(start));
   std::vector<StoredRef> refs;
   std::map<Hash, std::string> blobs;
+  std::map<Hash, SealedSecret> sealed;
   for (const StoredNode& n : stored_nodes) {
     for (StoredRef& r : store.refs_from(n.hash)) refs.push_back(std::move(r));
-    if (!blobs.count(n.blob)) blobs.emplace(n.blob, store.read_blob(n.blob));
+    if (blobs.count(n.blob)) continue;
+    blobs.emplace(n.blob, store.read_blob(n.blob));
+    if (auto s = store.sealed_secret(n.blob)) sealed.emplace(n.blob, std::move(*s));
   }
   try {
     return Closure::check(std::move(stored_roots), std::move(stored_nodes), std::move(refs),
-                          std::move(blobs), store.describe());
+                          std::move(blobs), std::move(sealed), store.describe());
   } catch (const Error& e) {
     // What the store holds failed the checks: damage, not bad input.
     throw Error(ErrorKind::kCorruption, e.message(), {},
@@ -409,17 +468,28 @@ std::string write_archive(const Closure& closure) {
   TarZstdWriter writer(archive);
   writer.add(kIndexName, index_of(closure).dump());
   for (const auto& [hash, bytes] : closure.blobs()) writer.add(kBlobPrefix + hash.hex(), bytes);
+  for (const auto& [hash, s] : closure.sealed()) writer.add(kSealedPrefix + hash.hex(), s.envelope);
   writer.finish();
   return archive;
 }
 
-Closure read_archive(std::string_view bytes, const ArchiveLimits& limits) {
+Closure read_archive(std::string_view bytes, const ArchiveLimits& limits, SecretKeyring* keys) {
   std::map<Hash, std::string> blobs;
+  std::map<Hash, std::string> envelopes;
   std::optional<std::string> index_text;
   for (auto& [name, data] : read_tar_zstd(bytes, limits)) {
     if (name == kIndexName) {
       if (index_text) throw invalid("two index entries");
       index_text = std::move(data);
+      continue;
+    }
+    if (name.rfind(kSealedPrefix, 0) == 0) {
+      auto s =
+          Hash::from_hex(std::string_view(name).substr(std::string_view(kSealedPrefix).size()));
+      if (!s) throw invalid("unexpected entry '" + name + "'");
+      if (!envelopes.emplace(*s, std::move(data)).second) {
+        throw invalid("two entries for the sealed values of blob " + s->hex());
+      }
       continue;
     }
     std::optional<Hash> h;
@@ -441,9 +511,19 @@ Closure read_archive(std::string_view bytes, const ArchiveLimits& limits) {
   } catch (const Json::exception&) {
     throw invalid(std::string(kIndexName) + " has a field of the wrong type");
   }
+  for (auto& [blob, envelope] : envelopes) {
+    auto it = parts.sealed.find(blob);
+    if (it == parts.sealed.end())
+      throw invalid("sealed values of blob " + blob.hex() + " the index does not list");
+    it->second.envelope = std::move(envelope);
+  }
+  for (const auto& [blob, s] : parts.sealed) {
+    if (s.envelope.empty()) throw invalid("no sealed values for blob " + blob.hex());
+  }
+  if (parts.version == 1) seal_plaintext(blobs, parts.sealed, keys);
   try {
     return Closure::check(std::move(parts.roots), std::move(parts.nodes), std::move(parts.refs),
-                          std::move(blobs), "invalid kix archive");
+                          std::move(blobs), std::move(parts.sealed), "invalid kix archive");
   } catch (const Error& e) {
     throw Error(ErrorKind::kInvalidInput, e.message(), {},
                 "the file is damaged or was not written by `kix store export`");

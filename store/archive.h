@@ -10,8 +10,10 @@
 //
 // The archive is a POSIX (pax) tar archive compressed with zstd, written and
 // read with libarchive, so standard tools can open it (`tar --zstd -xf FILE`):
-//   kix-archive.json  {"v":1,"roots":[...],"nodes":[...]} (see docs/store.md)
-//   blobs/<hex>       the canonical JSON of each blob
+//   kix-archive.json  {"v":2,"roots":[...],"nodes":[...],"secrets":[...]}
+//                     (docs/store.md; version 1, without secrets, still reads)
+//   blobs/<hex>       the canonical JSON of each blob (a Secret's hash form)
+//   sealed/<hex>      the sealed values of the Secret whose blob is <hex>
 // Reading is done in memory and checks everything before any store is
 // touched: only regular files with those names (no absolute or `..` paths,
 // links, directories, devices, FIFOs), limits on entries and on the bytes
@@ -37,9 +39,11 @@ class Closure {
   // node whose identity is not its manifest's or whose hash is not that of
   // its blob and refs, a node, ref or root naming a node that is missing, a
   // root whose hash is not that of its cluster name and nodes, a duplicate.
+  // A Secret's blob must be its hash form with its values in `sealed`
+  // (ciphertext only: a closure never holds a Secret's values).
   static Closure check(std::vector<StoredRoot> roots, std::vector<StoredNode> nodes,
                        std::vector<StoredRef> refs, std::map<Hash, std::string> blobs,
-                       const std::string& source);
+                       std::map<Hash, SealedSecret> sealed, const std::string& source);
 
   // Roots with sorted node lists, nodes in ascending hash order, refs by
   // (from, to), blobs by hash.
@@ -47,6 +51,8 @@ class Closure {
   const std::vector<StoredNode>& nodes() const { return nodes_; }
   const std::vector<StoredRef>& refs() const { return refs_; }
   const std::map<Hash, std::string>& blobs() const { return blobs_; }
+  // The sealed values of the Secrets among the blobs, by blob hash.
+  const std::map<Hash, SealedSecret>& sealed() const { return sealed_; }
 
  private:
   Closure() = default;
@@ -54,6 +60,7 @@ class Closure {
   std::vector<StoredNode> nodes_;
   std::vector<StoredRef> refs_;
   std::map<Hash, std::string> blobs_;
+  std::map<Hash, SealedSecret> sealed_;
 };
 
 // The closure of `roots` and `nodes` (everything they reach) as stored in
@@ -79,7 +86,10 @@ std::string write_archive(const Closure& closure);
 // Parses and checks archive bytes without touching any store. Throws
 // kix::Error(kInvalidInput) naming the first problem: a broken stream, an
 // entry that is not a regular file with an expected name, a limit exceeded,
-// or what Closure::check refuses.
-Closure read_archive(std::string_view bytes, const ArchiveLimits& limits = {});
+// or what Closure::check refuses. A version 1 archive (kix 0.1.0) may hold
+// Secrets in plaintext: they are sealed with `keys` (created on first
+// need), keeping their hashes (legacy); without keys that is kNotFound.
+Closure read_archive(std::string_view bytes, const ArchiveLimits& limits = {},
+                     SecretKeyring* keys = nullptr);
 
 }  // namespace kix

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "manifest/secret_seal.h"
 #include "store/sqlite.h"
 #include "util/hash.h"
 
@@ -28,6 +29,9 @@ class BlobWriter {
   // Writes the blob whether or not a row exists: the repair of a damaged one.
   size_t replace(const Hash& hash, std::string_view canonical);
 
+  // Stores a Secret's sealed values beside its blob (kept when present).
+  void put_sealed(const Hash& blob, const SealedSecret& sealed);
+
  private:
   size_t write(sqlite::Statement& s, const Hash& hash, std::string_view canonical,
                std::string compressed, int64_t dictionary);
@@ -36,6 +40,7 @@ class BlobWriter {
   sqlite::Statement exists_;
   sqlite::Statement insert_;
   sqlite::Statement replace_;
+  sqlite::Statement sealed_;
 };
 
 }  // namespace kix

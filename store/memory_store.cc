@@ -37,6 +37,7 @@ AddResult MemoryStore::add(const Graph& graph, const AddOptions& options) {
   for (size_t i = 0; i < graph.manifests.size(); ++i) {
     const Manifest& m = graph.manifests[i];
     result.raw_bytes += m.canonical.size();
+    if (m.sealed) secrets_.emplace(m.blob, *m.sealed);
     if (blobs_.emplace(m.blob, m.canonical).second) {
       ++result.new_blobs;
       result.written_bytes += m.canonical.size();
@@ -111,6 +112,7 @@ bool MemoryStore::unpin(const Hash& hash) {
 
 ImportResult MemoryStore::import_closure(const Closure& closure, const ImportOptions& options) {
   ImportResult result;
+  for (const auto& [hash, sealed] : closure.sealed()) secrets_.emplace(hash, sealed);
   for (const auto& [hash, canonical] : closure.blobs()) {
     if (blobs_.emplace(hash, canonical).second) {
       ++result.new_blobs;
@@ -205,12 +207,18 @@ std::string MemoryStore::read_blob(const Hash& blob) {
     throw Error(ErrorKind::kNotFound, "blob " + blob.hex() + " is not in the store", {},
                 "run `kix store verify` to see what it affects");
   }
-  if (Hash::of(it->second) != blob) {
+  if (Hash::of(it->second) != blob && !sealed_secret(blob).value_or(SealedSecret{}).legacy) {
     throw Error(
         ErrorKind::kCorruption,
         "blob " + blob.hex() + " is corrupt: its content hashes to " + Hash::of(it->second).hex(),
         {}, "run `kix store verify` to see what it affects");
   }
+  return it->second;
+}
+
+std::optional<SealedSecret> MemoryStore::sealed_secret(const Hash& blob) {
+  auto it = secrets_.find(blob);
+  if (it == secrets_.end()) return std::nullopt;
   return it->second;
 }
 
@@ -326,7 +334,10 @@ GcResult MemoryStore::collect_garbage(const GcOptions& options) {
     }
     nodes_.erase(n);
   }
-  for (const Hash& b : plan.dead_blobs) blobs_.erase(b);
+  for (const Hash& b : plan.dead_blobs) {
+    blobs_.erase(b);
+    secrets_.erase(b);
+  }
   return plan.result;
 }
 
@@ -342,7 +353,12 @@ VerifyReport MemoryStore::verify(const VerifyOptions& options) {
   for (const auto& [name, records] : deployments_) {
     c.deployments.insert(c.deployments.end(), records.begin(), records.end());
   }
-  for (const auto& [hash, bytes] : blobs_) c.blobs.emplace(hash, check_blob_bytes(hash, bytes));
+  for (const auto& [hash, bytes] : blobs_) {
+    auto sealed = secrets_.find(hash);
+    c.blobs.emplace(
+        hash, check_blob_bytes(hash, bytes, sealed == secrets_.end() ? nullptr : &sealed->second,
+                               options.keys));
+  }
 
   VerifyReport report = check_store_contents(c, options);
   if (!options.repair) return report;
@@ -354,9 +370,11 @@ VerifyReport MemoryStore::verify(const VerifyOptions& options) {
         break;  // no indexes here
       case Repair::Action::kRestoreBlob:
         blobs_[fix.hash] = fix.canonical;
+        if (fix.sealed) secrets_[fix.hash] = *fix.sealed;
         break;
       case Repair::Action::kDeleteBlob:
         blobs_.erase(fix.hash);
+        secrets_.erase(fix.hash);
         break;
       case Repair::Action::kRewriteIdentity:
         nodes_.at(fix.hash).id = fix.identity;

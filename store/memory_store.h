@@ -40,6 +40,7 @@ class MemoryStore final : public Store {
   std::vector<Hash> closure(const std::vector<Hash>& start) override;
   bool has_blob(const Hash& blob) override;
   std::string read_blob(const Hash& blob) override;
+  std::optional<SealedSecret> sealed_secret(const Hash& blob) override;
   std::vector<std::pair<Hash, ObjectKind>> find_by_prefix(std::string_view hex_prefix,
                                                           size_t limit) override;
   std::vector<std::string> clusters() override;
@@ -57,7 +58,8 @@ class MemoryStore final : public Store {
  private:
   void insert_root(const StoredRoot& root);
 
-  std::map<Hash, std::string> blobs_;  // canonical JSON
+  std::map<Hash, std::string> blobs_;     // canonical JSON
+  std::map<Hash, SealedSecret> secrets_;  // by blob
   std::map<Hash, StoredNode> nodes_;
   std::map<std::pair<Hash, Hash>, std::string> refs_;  // (src, dst) -> reason
   std::set<std::pair<Hash, Hash>> refs_by_dst_;        // (dst, src)

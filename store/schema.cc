@@ -25,6 +25,17 @@ const std::vector<SchemaUpgrade>& schema_upgrades() {
       {1,
        "PRAGMA application_id = 1802074227;\n"
        "UPDATE schema_version SET version = 2;\n"},
+      // 2 -> 3: Secrets are sealed; the ones stored in plaintext are sealed
+      // now, keeping their hashes (legacy = 1).
+      {2,
+       "CREATE TABLE secrets (\n"
+       "  blob   BLOB PRIMARY KEY,\n"
+       "  key_id TEXT NOT NULL,\n"
+       "  sealed BLOB NOT NULL,\n"
+       "  legacy INTEGER NOT NULL DEFAULT 0\n"
+       ");\n"
+       "UPDATE schema_version SET version = 3;\n",
+       true},
   };
   return steps;
 }

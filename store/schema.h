@@ -14,7 +14,7 @@
 namespace kix {
 
 // The version recorded in schema_version by schema_sql().
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 // SQLite's application id of a kix store: 'kixs'. Version 1 stores have 0.
 inline constexpr int64_t kStoreApplicationId = 0x6B697873;
 
@@ -24,6 +24,9 @@ std::string_view schema_sql();
 struct SchemaUpgrade {
   int from;              // the version it upgrades; it leaves from + 1
   std::string_view sql;  // statements, ending with the schema_version update
+  // Whether the store must also rewrite data after the statements (2 -> 3:
+  // sealing the Secrets kix 0.1.0 stored in plaintext; SqliteStore does it).
+  bool seals_plaintext_secrets = false;
 };
 
 // Every upgrade step, oldest first: steps()[i].from == i + 1.

@@ -1,4 +1,4 @@
--- kix store schema, version 2 (docs/store.md describes every table).
+-- kix store schema, version 3 (docs/store.md describes every table).
 --
 -- This file creates a new store. An older store is brought to this version
 -- by the upgrade steps in store/schema.cc, one version at a time, in one
@@ -86,7 +86,7 @@ CREATE TABLE pins (
   time INTEGER NOT NULL
 );
 
-INSERT INTO schema_version (version) VALUES (2);
+INSERT INTO schema_version (version) VALUES (3);
 
 -- dictionaries: zstd dictionaries trained on the store's own manifests
 -- (docs/store.md, "Compression"). Never changed once written; a blob names
@@ -110,3 +110,16 @@ CREATE TABLE deployments (
   generation INTEGER
 );
 CREATE INDEX deployments_by_cluster ON deployments (cluster, id);
+
+-- The values of Secrets, sealed (docs/secrets.md): a Secret's blob is its
+-- hash form, each value replaced by its HMAC under the secret key; its
+-- values are here, as one AES-256-GCM envelope bound to the blob hash.
+-- legacy = 1: a Secret kix 0.1.0 stored in plaintext, sealed when the store
+-- was upgraded to version 3; its blob hash is the plaintext's, so only a
+-- key holder can check it.
+CREATE TABLE secrets (
+  blob   BLOB PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  legacy INTEGER NOT NULL DEFAULT 0
+);

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "manifest/cluster_name.h"
+#include "manifest/secrets.h"
 #include "store/archive.h"
 #include "store/blob_writer.h"
 #include "store/root_encoding.h"
@@ -118,7 +119,7 @@ int64_t pragma_int(sqlite::Database& db, std::string_view pragma) {
 SqliteStore::SqliteStore(fs::path dir, sqlite::Database db)
     : dir_(std::move(dir)), db_(std::move(db)) {}
 
-std::unique_ptr<SqliteStore> SqliteStore::open(const fs::path& dir) {
+std::unique_ptr<SqliteStore> SqliteStore::open(const fs::path& dir, SecretKeyring* keys) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     fs::create_directories(dir.parent_path().empty() ? fs::path(".") : dir.parent_path(), ec);
@@ -140,7 +141,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const fs::path& dir) {
   check_database_header(file);
   std::unique_ptr<SqliteStore> store(
       new SqliteStore(dir, sqlite::Database(file, sqlite::Database::Open::kExisting)));
-  store->check_format_and_upgrade();
+  store->check_format_and_upgrade(keys);
   store->prepare_connection();
   return store;
 }
@@ -155,9 +156,12 @@ void SqliteStore::prepare_connection() {
   // Read through a memory map: loading a root of 10,000 nodes or a few
   // hundred blobs then costs page faults, not a read() per page.
   db_.exec("PRAGMA mmap_size=1073741824");
+  // Deleted and overwritten content is zeroed, not left in free pages: a
+  // Secret's sealed values, once gone, are gone from the file too.
+  db_.exec("PRAGMA secure_delete=ON");
 }
 
-void SqliteStore::check_format_and_upgrade() {
+void SqliteStore::check_format_and_upgrade(SecretKeyring* keys) {
   const fs::path file = database_file();
   int64_t application_id = pragma_int(db_, "application_id");
   // Version 1 stores have no application id; they are recognised by their
@@ -182,10 +186,12 @@ void SqliteStore::check_format_and_upgrade() {
   if (version == kSchemaVersion) return;
   if (version < 1) throw refused(ErrorKind::kCorruption, file, "has an invalid format version");
   Transaction t(db_, Transaction::Mode::kWrite);
-  version = read_version();  // another process may have upgraded it meanwhile
+  version = read_version();             // another process may have upgraded it meanwhile
+  db_.exec("PRAGMA secure_delete=ON");  // plaintext the upgrade replaces is zeroed
   for (const SchemaUpgrade& step : schema_upgrades()) {
     if (step.from == version) {
       db_.exec(step.sql);
+      if (step.seals_plaintext_secrets) seal_plaintext_secrets(keys);
       version = read_version();
     }
   }
@@ -209,6 +215,52 @@ std::optional<std::string> SqliteStore::permission_problem() const {
   for (const auto& p : open) list += (list.empty() ? "" : ", ") + p;
   return "the store can be read by other users (" + list + "); run: chmod 700 " + dir_.string() +
          " && chmod 600 " + (dir_ / "store.db*").string();
+}
+
+void SqliteStore::seal_plaintext_secrets(SecretKeyring* keys) {
+  std::vector<std::pair<Hash, std::string>> plaintext;
+  {
+    auto s = db_.prepare("SELECT hash, raw_size, data, dict FROM blobs NOT INDEXED");
+    while (s.step()) {
+      Hash h = s.column_hash(0);
+      std::string raw;
+      try {
+        raw = decompress_blob(h, s.column_blob(2), static_cast<size_t>(s.column_int(1)),
+                              s.column_int(3));
+      } catch (const Error&) {
+        continue;  // a damaged blob stays as it is; verify names it
+      }
+      // Cheap test first: only a blob naming the kind can be a Secret.
+      if (!mentions_secret(raw)) continue;
+      Json value = Json::parse(raw, nullptr, false);
+      if (is_secret(value) && has_secret_values(value) && !is_hash_form(value)) {
+        plaintext.emplace_back(h, std::move(raw));
+      }
+    }
+  }
+  if (plaintext.empty()) return;
+  if (keys == nullptr) {
+    throw Error(ErrorKind::kNotFound,
+                "the store " + dir_.string() + " holds " + std::to_string(plaintext.size()) +
+                    " Secret(s) in plaintext (kix 0.1.0); upgrading it seals them, which needs "
+                    "the secret key",
+                {}, "open it with kix, which creates the key on first need (docs/secrets.md)");
+  }
+  const SecretKey& key = keys->key_for_sealing();
+  auto update = db_.prepare("UPDATE blobs SET raw_size = ?, data = ?, dict = 0 WHERE hash = ?");
+  BlobWriter writer(*this);
+  for (auto& [hash, raw] : plaintext) {
+    // The blob keeps its hash (roots and generations name it); its bytes
+    // become the hash form, and the envelope is bound to the same hash.
+    SecretSplit split = split_secret(Json::parse(raw), key, hash);
+    std::string hash_form = canonical_json(split.hash_form);
+    update.bind(1, static_cast<int64_t>(hash_form.size()))
+        .bind_blob(2, codec_.compress(hash_form))
+        .bind(3, hash);
+    update.run();
+    writer.put_sealed(hash, SealedSecret{key.id(), std::move(split.envelope), true});
+    raw.assign(raw.size(), '\0');
+  }
 }
 
 std::string SqliteStore::describe() const {
@@ -245,7 +297,17 @@ BlobWriter::BlobWriter(SqliteStore& store)
       insert_(store.db_.prepare(
           "INSERT OR IGNORE INTO blobs (hash, raw_size, data, dict) VALUES (?, ?, ?, ?)")),
       replace_(store.db_.prepare(
-          "INSERT OR REPLACE INTO blobs (hash, raw_size, data, dict) VALUES (?, ?, ?, ?)")) {}
+          "INSERT OR REPLACE INTO blobs (hash, raw_size, data, dict) VALUES (?, ?, ?, ?)")),
+      sealed_(store.db_.prepare(
+          "INSERT OR IGNORE INTO secrets (blob, key_id, sealed, legacy) VALUES (?, ?, ?, ?)")) {}
+
+void BlobWriter::put_sealed(const Hash& blob, const SealedSecret& sealed) {
+  sealed_.bind(1, blob)
+      .bind(2, sealed.key_id)
+      .bind_blob(3, sealed.envelope)
+      .bind(4, int64_t{sealed.legacy});
+  sealed_.run();
+}
 
 size_t BlobWriter::put(const Hash& hash, std::string_view canonical, std::string compressed,
                        int64_t dictionary) {
@@ -515,6 +577,7 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
     int64_t dictionary =
         blob.dictionary == PreparedAdd::kNewDictionary ? new_dictionary : blob.dictionary;
     size_t written = writer.put(blob.hash, m.canonical, std::move(blob.compressed), dictionary);
+    if (m.sealed) writer.put_sealed(blob.hash, *m.sealed);
     if (written > 0) {
       ++result.new_blobs;
       result.written_bytes += written;
@@ -561,6 +624,7 @@ ImportResult SqliteStore::import_closure(const Closure& closure, const ImportOpt
   ImportResult result;
   Transaction t(db_, Transaction::Mode::kWrite);
   BlobWriter writer(*this);
+  for (const auto& [hash, sealed] : closure.sealed()) writer.put_sealed(hash, sealed);
   for (const auto& [hash, canonical] : closure.blobs()) {
     if (writer.put(hash, canonical) > 0) {
       ++result.new_blobs;
@@ -735,7 +799,7 @@ std::string SqliteStore::read_blob(const Hash& blob) {
   }
   std::string raw = decompress_blob(blob, s.column_blob(1), static_cast<size_t>(s.column_int(0)),
                                     s.column_int(2));
-  if (Hash::of(raw) != blob) {
+  if (Hash::of(raw) != blob && !(sealed_secret(blob).value_or(SealedSecret{}).legacy)) {
     throw Error(ErrorKind::kCorruption,
                 "blob " + blob.hex() + " is corrupt: its content hashes to " + Hash::of(raw).hex(),
                 {},
@@ -743,6 +807,13 @@ std::string SqliteStore::read_blob(const Hash& blob) {
                 "PATH` restores it from the original manifests");
   }
   return raw;
+}
+
+std::optional<SealedSecret> SqliteStore::sealed_secret(const Hash& blob) {
+  auto s = db_.prepare("SELECT key_id, sealed, legacy FROM secrets WHERE blob = ?");
+  s.bind(1, blob);
+  if (!s.step()) return std::nullopt;
+  return SealedSecret{s.column_text(0), std::string(s.column_blob(1)), s.column_int(2) != 0};
 }
 
 std::vector<std::pair<Hash, ObjectKind>> SqliteStore::find_by_prefix(std::string_view hex_prefix,

@@ -61,7 +61,12 @@ class SqliteStore final : public Store {
   //                database, or a SQLite database that is not a kix store);
   //   kConflict    the store was written by a newer kix (a newer version).
   // Nothing is ever created over, or written into, a file it refuses.
-  static std::unique_ptr<SqliteStore> open(const std::filesystem::path& dir);
+  //
+  // Upgrading a store of version 2 or older seals the Secrets kix 0.1.0
+  // stored in plaintext, which needs the secret key: `keys` (created on
+  // first need); without keys, such a store is refused (kNotFound).
+  static std::unique_ptr<SqliteStore> open(const std::filesystem::path& dir,
+                                           SecretKeyring* keys = nullptr);
 
   const std::filesystem::path& dir() const { return dir_; }
   // When the store directory or a file in it can be read by others (a
@@ -95,6 +100,7 @@ class SqliteStore final : public Store {
   std::vector<Hash> closure(const std::vector<Hash>& start) override;
   bool has_blob(const Hash& blob) override;
   std::string read_blob(const Hash& blob) override;
+  std::optional<SealedSecret> sealed_secret(const Hash& blob) override;
   std::vector<std::pair<Hash, ObjectKind>> find_by_prefix(std::string_view hex_prefix,
                                                           size_t limit) override;
   std::vector<std::string> clusters() override;
@@ -114,7 +120,11 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(std::filesystem::path dir, sqlite::Database db);
   void prepare_connection();
-  void check_format_and_upgrade();
+  void check_format_and_upgrade(SecretKeyring* keys);
+  // Upgrade to version 3, inside its transaction: every Secret stored with
+  // its values becomes its hash form, the values sealed (legacy, hashes
+  // kept).
+  void seal_plaintext_secrets(SecretKeyring* keys);
 
   // find_root, also giving the number of deltas applied (when not null).
   std::optional<StoredRoot> load_root(const Hash& hash, int* depth);

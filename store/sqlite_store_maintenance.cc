@@ -182,6 +182,9 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
   delete_by_hash(db_, "DELETE FROM refs WHERE src = ?", plan.dead_nodes);
   delete_by_hash(db_, "DELETE FROM nodes WHERE hash = ?", plan.dead_nodes);
   delete_by_hash(db_, "DELETE FROM blobs WHERE hash = ?", plan.dead_blobs);
+  // A Secret's sealed values go with its blob (secure_delete zeroes them).
+  delete_by_hash(db_, "DELETE FROM secrets WHERE blob = ?", plan.dead_blobs);
+  db_.exec("DELETE FROM secrets WHERE blob NOT IN (SELECT hash FROM blobs)");
   t.commit();
   return plan.result;
 }
@@ -239,6 +242,14 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
           Deployment{s.column_text(0), s.column_hash(1), s.column_int(2), s.column_text(3), {}});
     }
   }
+  std::unordered_map<Hash, SealedSecret, HashHasher> sealed;
+  {
+    auto s = db_.prepare("SELECT blob, key_id, sealed, legacy FROM secrets NOT INDEXED");
+    while (s.step()) {
+      sealed.emplace(s.column_hash(0), SealedSecret{s.column_text(1), std::string(s.column_blob(2)),
+                                                    s.column_int(3) != 0});
+    }
+  }
   {
     auto s = db_.prepare("SELECT hash, raw_size, data, dict FROM blobs NOT INDEXED");
     while (s.step()) {
@@ -247,7 +258,8 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
       try {
         std::string raw = decompress_blob(h, s.column_blob(2), static_cast<size_t>(s.column_int(1)),
                                           s.column_int(3));
-        state = check_blob_bytes(h, raw);
+        auto it = sealed.find(h);
+        state = check_blob_bytes(h, raw, it == sealed.end() ? nullptr : &it->second, options.keys);
       } catch (const Error& e) {
         state.problem = e.message();
       }
@@ -278,9 +290,14 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
       }
       case Repair::Action::kRestoreBlob:
         blobs.replace(fix.hash, fix.canonical);
+        if (fix.sealed) {
+          delete_by_hash(db_, "DELETE FROM secrets WHERE blob = ?", {fix.hash});
+          blobs.put_sealed(fix.hash, *fix.sealed);
+        }
         break;
       case Repair::Action::kDeleteBlob:
         delete_by_hash(db_, "DELETE FROM blobs WHERE hash = ?", {fix.hash});
+        delete_by_hash(db_, "DELETE FROM secrets WHERE blob = ?", {fix.hash});
         break;
       case Repair::Action::kRewriteIdentity: {
         auto s = db_.prepare(

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "manifest/secrets.h"
 #include "util/error.h"
 
 namespace kix {
@@ -22,12 +23,33 @@ Json Store::read_manifest(const Hash& blob) {
   }
 }
 
+Manifest Store::load_manifest(const Hash& blob, SecretKeyring* keys, const std::string& where) {
+  Json value = read_manifest(blob);
+  SourceLocation location{where};
+  if (!is_secret(value)) return make_manifest(std::move(value), location);
+  std::optional<SealedSecret> sealed = sealed_secret(blob);
+  if (!sealed) {
+    // Only a Secret without values is stored without a sealed row: values
+    // in plaintext mean tampering, a hash form without them lost values.
+    if (has_secret_values(value)) {
+      throw Error(ErrorKind::kCorruption,
+                  "blob " + blob.hex() +
+                      (is_hash_form(value) ? " is a Secret whose sealed values are missing"
+                                           : " is a Secret with values in plaintext"),
+                  {}, "run `kix store verify`");
+    }
+    return sealed_manifest(std::move(value), blob, nullptr, keys, location);
+  }
+  return sealed_manifest(std::move(value), blob,
+                         std::make_shared<const SealedSecret>(std::move(*sealed)), keys, location);
+}
+
 bool Store::is_pinned(const Hash& hash) {
   auto all = pins();
   return std::any_of(all.begin(), all.end(), [&](const Pin& p) { return p.hash == hash; });
 }
 
-RootGraph Store::load_graph(const Hash& root_hash) {
+RootGraph Store::load_graph(const Hash& root_hash, SecretKeyring* keys) {
   auto snap = snapshot();
   std::optional<StoredRoot> root = find_root(root_hash);
   if (!root) {
@@ -41,8 +63,7 @@ RootGraph Store::load_graph(const Hash& root_hash) {
   std::vector<std::vector<size_t>> refs(nodes.size());
   std::vector<std::vector<std::string>> reasons(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
-    manifests.push_back(
-        make_manifest(read_manifest(nodes[i].blob), SourceLocation{"root " + root_hash.hex()}));
+    manifests.push_back(load_manifest(nodes[i].blob, keys, "root " + root_hash.hex()));
     for (StoredRef& r : refs_from(nodes[i].hash)) {
       auto target = index.find(r.to);
       // A node of the root references only nodes of the root: a root is

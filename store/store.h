@@ -41,6 +41,7 @@
 #include "manifest/canonical_json.h"
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
+#include "manifest/secret_seal.h"
 #include "util/hash.h"
 
 namespace kix {
@@ -189,8 +190,10 @@ class Store {
 
   // Stores every manifest of `graph` with its references, the root and,
   // with options.cluster, a new generation (and with options.pin a pin), in
-  // one transaction. Blobs already present are not written again. Throws
-  // kInvalidInput for an invalid cluster name (check_cluster_name).
+  // one transaction. Blobs already present are not written again; a
+  // Secret's blob is its hash form and its values go in sealed (the graph's
+  // Secrets must be sealed: build_graph sees to it). Throws kInvalidInput
+  // for an invalid cluster name (check_cluster_name).
   virtual AddResult add(const Graph& graph, const AddOptions& options) = 0;
 
   // Records a new generation pointing at an existing root (rollback).
@@ -231,8 +234,13 @@ class Store {
 
   virtual bool has_blob(const Hash& blob) = 0;
   // The canonical JSON bytes of a blob, checked against its hash. Throws
-  // kNotFound when absent and kCorruption when the bytes do not match.
+  // kNotFound when absent and kCorruption when the bytes do not match. A
+  // Secret's blob is its hash form (docs/secrets.md); one sealed by the
+  // upgrade from kix 0.1.0 (legacy) cannot be checked without the key and
+  // is returned as it is.
   virtual std::string read_blob(const Hash& blob) = 0;
+  // The sealed values of a Secret's blob, or nullopt for other blobs.
+  virtual std::optional<SealedSecret> sealed_secret(const Hash& blob) = 0;
   // read_blob, parsed.
   Json read_manifest(const Hash& blob);
 
@@ -262,8 +270,13 @@ class Store {
   // A root's resources as a Graph: its manifests (in ascending node hash
   // order), the stored reference edges between them with their reasons,
   // and the node hashes, which are recomputed and checked (kCorruption when
-  // they differ). Throws kNotFound when the root is not stored.
-  RootGraph load_graph(const Hash& root);
+  // they differ). Secrets get their values back when `keys` holds their key
+  // (Manifest::values_known says which did). Throws kNotFound when the root
+  // is not stored.
+  RootGraph load_graph(const Hash& root, SecretKeyring* keys = nullptr);
+  // One blob as a Manifest, a Secret with its values when `keys` holds its
+  // key (as load_graph). `where` names it in errors.
+  Manifest load_manifest(const Hash& blob, SecretKeyring* keys, const std::string& where);
 
   // --- Maintenance (store/gc.h, store/verify.h) ---------------------------
 

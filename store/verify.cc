@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "manifest/merkle.h"
+#include "manifest/secrets.h"
 #include "util/error.h"
 
 namespace kix {
@@ -37,6 +38,10 @@ class Checker {
     report_.nodes = c_.nodes.size();
     report_.roots = c_.roots.size() + c_.undecodable_roots.size();
     report_.generations = c_.generations.size();
+    for (const auto& [hash, state] : c_.blobs) {
+      report_.secrets += state.secret;
+      report_.secrets_unopened += state.unopened;
+    }
     report_.pins = c_.pins.size();
     report_.deployments = c_.deployments.size();
     check_database();
@@ -169,11 +174,8 @@ class Checker {
     if (options_.sources != nullptr) {
       for (const Manifest& m : *options_.sources) {
         if (m.blob != blob) continue;
-        p.fix = Repair{Repair::Action::kRestoreBlob,
-                       blob,
-                       {},
-                       m.canonical,
-                       "restored from " + m.location.str()};
+        p.fix = Repair{Repair::Action::kRestoreBlob,        blob,    {}, m.canonical,
+                       "restored from " + m.location.str(), m.sealed};
         return;
       }
     }
@@ -279,10 +281,12 @@ bool VerifyReport::ok() const {
                      [](const VerifyProblem& p) { return p.repaired; });
 }
 
-BlobState check_blob_bytes(const Hash& hash, std::string_view raw) {
+BlobState check_blob_bytes(const Hash& hash, std::string_view raw, const SealedSecret* sealed,
+                           SecretKeyring* keys) {
   BlobState state;
   Hash actual = Hash::of(raw);
-  if (actual != hash) {
+  const bool legacy = sealed != nullptr && sealed->legacy;
+  if (actual != hash && !legacy) {
     state.problem = "its content hashes to " + actual.hex();
     return state;
   }
@@ -302,8 +306,29 @@ BlobState check_blob_bytes(const Hash& hash, std::string_view raw) {
       return state;
     }
     state.identity = m.id;
+    if (m.needs_sealing || sealed != nullptr) {
+      // A Secret: its blob holds HMACs, never values, and its values are sealed.
+      state.secret = true;
+      if (!is_secret(m.value) || !is_hash_form(m.value)) {
+        state.problem = sealed == nullptr ? "it holds a Secret's values in plaintext"
+                                          : "it has sealed values but is not a Secret's hash form";
+        return state;
+      }
+      if (sealed == nullptr) {
+        state.problem = "the sealed values of this Secret are missing";
+        return state;
+      }
+      const SecretKey* key = keys != nullptr ? keys->key() : nullptr;
+      if (key == nullptr || key->id() != sealed->key_id) {
+        state.unopened = true;
+      } else {
+        unseal(m.value, hash, *sealed, *keys);  // throws kCorruption when they do not match
+      }
+    }
   } catch (const Error& e) {
-    state.problem = "its content is not a manifest: " + e.message();
+    state.problem = e.kind() == ErrorKind::kCorruption
+                        ? e.message()
+                        : "its content is not a manifest: " + e.message();
     return state;
   }
   state.ok = true;

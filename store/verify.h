@@ -52,6 +52,8 @@ struct Repair {
   ResourceId identity;      // kRewriteIdentity
   std::string canonical;    // kRestoreBlob
   std::string description;  // what was done, for the report
+  std::shared_ptr<const SealedSecret> sealed =
+      nullptr;  // kRestoreBlob of a Secret: its sealed values
 };
 
 struct VerifyProblem {
@@ -75,6 +77,9 @@ struct VerifyOptions {
   // broken objects that nothing keeps alive.
   bool repair = false;
   const std::vector<Manifest>* sources = nullptr;  // for --repair --from PATH...
+  // The secret key, to open every sealed Secret and check its values
+  // against its hash form; without it only the hash forms are checked.
+  SecretKeyring* keys = nullptr;
 };
 
 struct VerifyReport {
@@ -84,6 +89,8 @@ struct VerifyReport {
   size_t generations = 0;
   size_t pins = 0;
   size_t deployments = 0;
+  size_t secrets = 0;                   // sealed Secrets
+  size_t secrets_unopened = 0;          // of those, not opened for want of their key
   std::vector<VerifyProblem> problems;  // ordered by object
 
   // True when every problem found was repaired (or none was found).
@@ -93,14 +100,20 @@ struct VerifyReport {
 // What the store's own check of one blob found.
 struct BlobState {
   bool ok = false;
-  ResourceId identity;  // when ok
-  std::string problem;  // when not ok (never content)
+  ResourceId identity;    // when ok
+  std::string problem;    // when not ok (never content)
+  bool secret = false;    // a sealed Secret
+  bool unopened = false;  // a sealed Secret whose values were not checked (no key)
 };
 
 // Checks the decompressed bytes of blob `hash`: they hash to it and are the
 // RFC 8785 canonical JSON of a manifest (an object with apiVersion, kind and
-// metadata.name).
-BlobState check_blob_bytes(const Hash& hash, std::string_view raw);
+// metadata.name). A Secret's blob must be its hash form (every value an
+// HMAC, never plaintext) with its values `sealed`; with `keys` holding their
+// key the envelope is opened and checked too. A legacy Secret (sealed by the
+// upgrade, its hash the plaintext's) is checked only with its key.
+BlobState check_blob_bytes(const Hash& hash, std::string_view raw,
+                           const SealedSecret* sealed = nullptr, SecretKeyring* keys = nullptr);
 
 // A store's contents, loaded from its tables.
 struct VerifyContents {

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""`kix hash`, `kix canon` and docs/kix_hash.py agree on real Helm chart output.
+"""`kix hash`, `kix canon` and docs/kix_hash.py agree on real Helm chart output
+and on Secrets, whose hash form is keyed (docs/secrets.md).
 
 The YAML side of the independent implementation is PyYAML (Debian's
 python3-yaml) restricted to the YAML 1.2 core schema, so nothing of kix's
@@ -31,8 +32,45 @@ def documents(path):
                 yield doc
 
 
+def check_secret_store(secrets):
+    """A store holding Secrets: its root recomputes from `kix rollback`'s result
+    directory with the key, and no value appears in what kix printed."""
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        store = os.path.join(tmp, "store")
+        add = subprocess.run([KIX, "--store", store, "store", "add", "--cluster", "s", secrets],
+                             capture_output=True, text=True, check=True)
+        root = add.stdout.strip().splitlines()[-1]
+        result = os.path.join(tmp, "result")
+        subprocess.run([KIX, "--store", store, "rollback", "s", "-o", result], check=True,
+                       capture_output=True, text=True)
+        if kix_hash.result(result) != root:
+            failures += 1
+            print("result root differs: kix %s python %s" % (root, kix_hash.result(result)))
+        # And without the key, python cannot and does not pretend to.
+        key, kix_hash.SECRET_KEY = kix_hash.SECRET_KEY, None
+        try:
+            kix_hash.result(result)
+            failures += 1
+            print("kix_hash.py hashed a Secret without the key")
+        except ValueError:
+            pass
+        finally:
+            kix_hash.SECRET_KEY = key
+    return failures
+
+
 def main():
-    inputs = [os.path.join(SRC, "tests/e2e/fixtures/helm/demo-chart.yaml")]
+    tmp_keys = tempfile.TemporaryDirectory()
+    key_file = os.path.join(tmp_keys.name, "secret.key")
+    with open(key_file, "w") as f:
+        f.write(os.urandom(32).hex() + "\n")
+    os.chmod(key_file, 0o600)
+    with open(key_file) as f:
+        kix_hash.SECRET_KEY = bytes.fromhex(f.read().strip())
+    os.environ["KIX_SECRET_KEY_FILE"] = key_file
+    secrets = os.path.join(SRC, "tests/e2e/fixtures/secrets/secrets.yaml")
+    inputs = [os.path.join(SRC, "tests/e2e/fixtures/helm/demo-chart.yaml"), secrets]
     shared_crds = os.path.join(SRC, "..", "shared", "k8s-api", "crds", "cloudnative-pg.yaml")
     if os.path.exists(shared_crds):
         inputs.append(shared_crds)
@@ -45,7 +83,7 @@ def main():
             meta = doc.get("metadata", {})
             expected.append("%s  %s %s %s %s" % (kix_hash.blob(doc), doc["apiVersion"], doc["kind"],
                                                  meta.get("namespace") or "-", meta["name"]))
-            canon_expected.append(kix_hash.canonical(doc))
+            canon_expected.append(kix_hash.canonical(kix_hash.hashed_form(doc)))
         got = subprocess.run([KIX, "hash", path], check=True, capture_output=True, text=True).stdout
         got_lines = got.splitlines()
         if got_lines != expected:
@@ -62,6 +100,8 @@ def main():
             failures += 1
             print("canonical form differs in %s" % path)
         checked += len(expected)
+    failures += check_secret_store(secrets)
+    checked += 1
     # Node and root hashes: recompute from the ls output of a real store.
     with tempfile.TemporaryDirectory() as tmp:
         store = os.path.join(tmp, "store")

@@ -78,7 +78,7 @@ TEST(Deploy, StopsAtTheFirstFailure) {
   FakeRunner runner("rollout");
   size_t seen = 0;
   DeployOutcome outcome =
-      run_deploy(steps, runner, [&](const DeployStep&, const ProcessResult&) { ++seen; });
+      run_deploy(steps, runner, [&](const DeployStep&, const StepReport&) { ++seen; });
   EXPECT_FALSE(outcome.ok());
   ASSERT_TRUE(outcome.failed_step.has_value());
   EXPECT_EQ(*outcome.failed_step, 3u);

@@ -132,10 +132,15 @@ class StoreFormatV1 : public ::testing::Test {
   }
   TempDir dir;
   Json expected;
+  FixedKeyring keys = testing::test_keyring();
+  // The Secret kix 0.1.0 stored in plaintext (root of `plain`).
+  static constexpr const char* kPlaintextValue = "correct-horse-battery";
+  const Hash plain_root =
+      *Hash::from_hex("a7e5c4b77b75a1fad86fc8551964cd70862811d63ceb77b683a3474bb985d893");
 };
 
 TEST_F(StoreFormatV1, OpensUpgradesAndReadsEverything) {
-  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store");
+  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store", &keys);
   for (const auto& [cluster, generations] : expected["clusters"].items()) {
     std::vector<Generation> got = store->generations(cluster);
     ASSERT_EQ(got.size(), generations.size()) << cluster;
@@ -156,9 +161,13 @@ TEST_F(StoreFormatV1, OpensUpgradesAndReadsEverything) {
   for (const auto& [cluster, generation] : expected["deployed"].items()) {
     EXPECT_EQ(store->last_deployment(cluster)->generation, generation.get<int64_t>());
   }
-  VerifyReport report = store->verify({});
+  VerifyOptions with_key;
+  with_key.keys = &keys;
+  VerifyReport report = store->verify(with_key);
   EXPECT_TRUE(report.ok());
   EXPECT_TRUE(report.problems.empty());
+  EXPECT_EQ(report.secrets, 1u);
+  EXPECT_EQ(report.secrets_unopened, 0u);
 
   sqlite::Database db(store->database_file());
   auto version = db.prepare("SELECT version FROM schema_version");
@@ -178,19 +187,73 @@ TEST_F(StoreFormatV1, TheUpgradedStoreHasTheSchemaOfANewOne) {
       rows.push_back(s.column_text(0) + " " + s.column_text(1) + " " + s.column_text(2));
     return rows;
   };
-  std::unique_ptr<SqliteStore> upgraded = SqliteStore::open(dir.path() / "store");
+  std::unique_ptr<SqliteStore> upgraded = SqliteStore::open(dir.path() / "store", &keys);
   std::unique_ptr<SqliteStore> fresh = SqliteStore::open(dir.path() / "fresh");
   EXPECT_EQ(schema_of(upgraded->database_file()), schema_of(fresh->database_file()));
 }
 
 TEST_F(StoreFormatV1, KeepsWorkingAfterTheUpgrade) {
-  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store");
+  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store", &keys);
   AddResult r = store->add(graph_of({config_map("a", "1")}), in_cluster("my-homelab"));
   EXPECT_EQ(r.generation, 3);
   GcOptions options;
   options.keep_generations = 1;
   store->collect_garbage(options);
   EXPECT_TRUE(store->verify({}).ok());
+}
+
+TEST_F(StoreFormatV1, TheUpgradeSealsThePlaintextSecretKeepingItsHash) {
+  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store", &keys);
+  // No blob holds the value any more, decompressed or not.
+  sqlite::Database db(store->database_file());
+  auto blobs = db.prepare("SELECT hash FROM blobs");
+  size_t count = 0;
+  while (blobs.step()) {
+    ++count;
+    EXPECT_EQ(store->read_blob(blobs.column_hash(0)).find(kPlaintextValue), std::string::npos);
+  }
+  EXPECT_GT(count, 0u);
+  auto sealed = db.prepare("SELECT key_id, legacy FROM secrets");
+  ASSERT_TRUE(sealed.step());
+  EXPECT_EQ(sealed.column_text(0), testing::test_secret_key().id());
+  EXPECT_EQ(sealed.column_int(1), 1);
+  EXPECT_FALSE(sealed.step());
+  store.reset();
+  EXPECT_EQ(read_file(dir.path() / "store" / "store.db").find(kPlaintextValue), std::string::npos);
+
+  // The root keeps its hash, and the key gives the value back.
+  store = SqliteStore::open(dir.path() / "store", &keys);
+  RootGraph graph = store->load_graph(plain_root, &keys);
+  const Manifest* secret = nullptr;
+  for (const Manifest& m : graph.graph.manifests) {
+    if (m.id.kind == "Secret") secret = &m;
+  }
+  ASSERT_NE(secret, nullptr);
+  EXPECT_TRUE(secret->values_known);
+  EXPECT_EQ(secret->value["stringData"]["password"], kPlaintextValue);
+
+  // Without the key: the same root, the value unknown, verify still passes.
+  FixedKeyring none(std::nullopt);
+  RootGraph blind = store->load_graph(plain_root, &none);
+  EXPECT_EQ(blind.root, plain_root);
+  for (const Manifest& m : blind.graph.manifests) {
+    if (m.id.kind != "Secret") continue;
+    EXPECT_FALSE(m.values_known);
+    EXPECT_EQ(m.value.dump().find(kPlaintextValue), std::string::npos);
+  }
+  VerifyOptions blind_verify;
+  blind_verify.keys = &none;
+  VerifyReport report = store->verify(blind_verify);
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.secrets_unopened, 1u);
+}
+
+TEST_F(StoreFormatV1, WithoutAKeyringTheUpgradeIsRefusedAndNothingChanges) {
+  const std::string before = read_file(dir.path() / "store" / "store.db");
+  Error e = open_error(dir.path() / "store");
+  EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+  EXPECT_NE(e.message().find("plaintext"), std::string::npos) << e.message();
+  EXPECT_EQ(read_file(dir.path() / "store" / "store.db"), before);
 }
 
 }  // namespace

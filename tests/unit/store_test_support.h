@@ -9,6 +9,7 @@
 
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
+#include "manifest/secret_seal.h"
 #include "store/sqlite.h"
 #include "store/sqlite_store.h"
 #include "tests/unit/temp_dir.h"
@@ -53,11 +54,26 @@ inline Json deployment(const std::string& name, const std::string& image, const 
                     {"volumes", Json::array({volume})}}}}}}}};
 }
 
+// The secret key of the tests: fixed, so hashes are stable across runs.
+inline const SecretKey& test_secret_key() {
+  static const SecretKey key =
+      SecretKey::from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  return key;
+}
+
+// A keyring holding test_secret_key() (one per test that needs its own).
+inline FixedKeyring test_keyring() {
+  return FixedKeyring(test_secret_key());
+}
+
+// The manifests of `values` as a graph with inferred references, their
+// Secrets sealed with test_secret_key().
 inline Graph graph_of(const std::vector<Json>& values) {
   std::vector<Manifest> manifests;
   for (const auto& v : values)
     manifests.push_back(make_manifest(v, SourceLocation{"test.yaml", 1, 1}));
-  return build_graph_inferred(std::move(manifests));
+  FixedKeyring keys = test_keyring();
+  return build_graph_inferred(std::move(manifests), &keys);
 }
 
 inline AddOptions in_cluster(const std::string& name, int64_t time = 1000) {
