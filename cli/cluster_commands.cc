@@ -1,10 +1,12 @@
 // `kix plan`, and the registration of the cluster commands (diff, plan,
 // deploy). docs/commands/plan.md documents the output.
+#include <algorithm>
 #include <iostream>
 
 #include "cli/cluster_cli.h"
 #include "cli/store_cli.h"
 #include "cluster/waves.h"
+#include "manifest/references.h"
 #include "manifest/secret_sources.h"
 #include "util/suggest.h"
 
@@ -28,15 +30,22 @@ struct PlannedSecret {
 std::vector<PlannedSecret> planned_secrets(const Graph& graph,
                                            const std::vector<std::vector<size_t>>& waves) {
   std::vector<PlannedSecret> out;
+  // Who reads a Secret: the graph's edges, and the references Kubernetes
+  // implies (a compiled consumer may reach it only through another
+  // instance's `out`, so its edge goes to that instance's resource).
+  std::vector<std::vector<InferredRef>> inferred;
+  bool any = std::any_of(graph.manifests.begin(), graph.manifests.end(),
+                         [](const Manifest& m) { return is_secret_source(m.id); });
+  if (any) inferred = infer_references(graph.manifests);
   for (size_t w = 0; w < waves.size(); ++w) {
     for (size_t i : waves[w]) {
       const Manifest& m = graph.manifests[i];
       if (!is_secret_source(m.id)) continue;
       PlannedSecret planned{w, i, read_secret_source(m.value, m.location), {}};
       for (size_t j = 0; j < graph.refs.size(); ++j) {
-        for (size_t r : graph.refs[j]) {
-          if (r == i) planned.used_by.push_back(j);
-        }
+        bool uses = std::find(graph.refs[j].begin(), graph.refs[j].end(), i) != graph.refs[j].end();
+        for (const InferredRef& ref : inferred[j]) uses = uses || ref.to == i;
+        if (uses) planned.used_by.push_back(j);
       }
       out.push_back(std::move(planned));
     }

@@ -56,6 +56,9 @@ std::vector<std::string> wait_command(const ResourceId& id, const DeployOptions&
     argv.insert(argv.end(), {"wait", "--for=condition=established", resource_arg(id)});
   } else if (group == "postgresql.cnpg.io" && id.kind == "Cluster") {
     argv.insert(argv.end(), {"wait", "--for=condition=Ready", resource_arg(id)});
+  } else if (group == "external-secrets.io" && id.kind == "ExternalSecret") {
+    // Ready once the operator has written the Secret the next waves read.
+    argv.insert(argv.end(), {"wait", "--for=condition=Ready", resource_arg(id)});
   } else {
     return {};
   }

@@ -14,6 +14,7 @@
 //   Job                                  kubectl wait --for=condition=complete
 //   CustomResourceDefinition             kubectl wait --for=condition=established
 //   CloudNativePG Cluster                kubectl wait --for=condition=Ready
+//   External Secrets ExternalSecret      kubectl wait --for=condition=Ready
 // run_deploy executes them in order and stops at the first failure; a
 // missing RequiredSecret (or a key it lacks) stops it after the checks,
 // before anything is applied, naming every Secret that is missing.

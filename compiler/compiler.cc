@@ -7,6 +7,7 @@
 #include "compiler/resolver.h"
 #include "compiler/schema_validator.h"
 #include "manifest/secret_seal.h"
+#include "manifest/secret_sources.h"
 
 namespace kix::compiler {
 
@@ -55,7 +56,10 @@ void validate_resources(Compilation& c, const SchemaValidator& validator, Diagno
       c.errors.emplace_back(
           ErrorKind::kInvalidInput, kind + " '" + name + "': " + v.message + " at " + v.pointer,
           where,
-          "check the field against the Kubernetes API reference for " + api_version + " " + kind);
+          is_secret_source(r.manifest)
+              ? "see docs/secrets.md for the fields of " + api_version + " " + kind
+              : "check the field against the Kubernetes API reference for " + api_version + " " +
+                    kind);
       if (pkg != nullptr) pkg->quote_source(c.errors.back());
     }
   }

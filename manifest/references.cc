@@ -80,6 +80,13 @@ class Inference {
       if (is_secret_source(ms[i].id)) {
         keep_smallest(by_name_, index_key("Secret", ms[i].id.ns, ms[i].id.name), i);
       }
+      // So is an External Secrets Operator ExternalSecret, for the Secret
+      // it writes (spec.target.name, by default its own name).
+      if (ms[i].id.kind == "ExternalSecret" && ms[i].id.group() == "external-secrets.io") {
+        std::string target = str(path(ms[i].value, {"spec", "target", "name"}));
+        keep_smallest(by_name_,
+                      index_key("Secret", ms[i].id.ns, target.empty() ? ms[i].id.name : target), i);
+      }
       if (ms[i].id.kind == "CustomResourceDefinition") {
         std::string group = str(path(ms[i].value, {"spec", "group"}));
         std::string kind = str(path(ms[i].value, {"spec", "names", "kind"}));

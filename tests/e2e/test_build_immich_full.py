@@ -33,9 +33,12 @@ def differences(a, b, path, out):
                 out.append(p)
             else:
                 differences(a[k], b[k], p, out)
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
-            differences(x, y, f"{path}/{i}", out)
+    elif isinstance(a, list) and isinstance(b, list):
+        for i in range(max(len(a), len(b))):
+            if i < len(a) and i < len(b):
+                differences(a[i], b[i], f"{path}/{i}", out)
+            else:
+                out.append(f"{path}/{i}")
     elif a != b:
         out.append(path)
 
