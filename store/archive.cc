@@ -15,6 +15,7 @@
 #include "manifest/secrets.h"
 #include "store/verify.h"
 #include "util/error.h"
+#include "util/tar_reader.h"
 
 namespace kix {
 
@@ -23,7 +24,6 @@ namespace {
 constexpr const char* kIndexName = "kix-archive.json";
 constexpr const char* kBlobPrefix = "blobs/";
 constexpr const char* kSealedPrefix = "sealed/";
-constexpr size_t kReadChunk = 64 * 1024;
 
 Error invalid(const std::string& what) {
   return Error(ErrorKind::kInvalidInput, "invalid kix archive: " + what, {},
@@ -34,9 +34,6 @@ Error invalid(const std::string& what) {
 
 struct ArchiveWriterDeleter {
   void operator()(struct archive* a) const { archive_write_free(a); }
-};
-struct ArchiveReaderDeleter {
-  void operator()(struct archive* a) const { archive_read_free(a); }
 };
 struct EntryDeleter {
   void operator()(struct archive_entry* e) const { archive_entry_free(e); }
@@ -94,115 +91,23 @@ class TarZstdWriter {
   std::unique_ptr<struct archive, ArchiveWriterDeleter> archive_;
 };
 
-// --- reading: in memory, every entry checked, every byte counted ------------------
-
-std::string libarchive_error(struct archive* a) {
-  const char* detail = archive_error_string(a);
-  return detail ? detail : "unknown error";
-}
-
-// Why an entry may not appear in a kix archive, or nullopt when its type and
-// path are acceptable (the name itself is checked by the caller).
-std::optional<std::string> refused_entry(struct archive_entry* entry, const std::string& name) {
-  if (name.empty()) return "an entry has an empty name";
-  if (name.front() == '/') return "entry '" + name + "' has an absolute path";
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t end = std::min(name.find('/', start), name.size());
-    if (std::string_view(name).substr(start, end - start) == "..") {
-      return "entry '" + name + "' contains '..'";
-    }
-    start = end + 1;
-  }
-  if (archive_entry_hardlink(entry)) return "entry '" + name + "' is a hard link";
-  switch (archive_entry_filetype(entry)) {
-    case AE_IFREG:
-      break;
-    case AE_IFLNK:
-      return "entry '" + name + "' is a symbolic link";
-    case AE_IFDIR:
-      return "entry '" + name + "' is a directory";
-    case AE_IFCHR:
-    case AE_IFBLK:
-      return "entry '" + name + "' is a device";
-    case AE_IFIFO:
-      return "entry '" + name + "' is a FIFO";
-    default:
-      return "entry '" + name + "' is not a regular file";
-  }
-  if (archive_entry_sparse_count(entry) > 0) return "entry '" + name + "' is a sparse file";
-  return std::nullopt;
-}
-
-Error expands_too_far(const ArchiveLimits& limits) {
-  return invalid("it expands to more than " + std::to_string(limits.max_expanded_bytes) + " bytes");
-}
-
-// Reads one entry's data, counting the bytes actually produced rather than
-// trusting the header's size, so a zstd bomb stops at the limits.
-std::string read_entry_data(struct archive* a, const std::string& name, size_t& expanded,
-                            const ArchiveLimits& limits) {
-  std::string data;
-  char chunk[kReadChunk];
-  while (true) {
-    la_ssize_t n = archive_read_data(a, chunk, sizeof chunk);
-    if (n == 0) return data;
-    if (n < 0)
-      throw invalid("entry '" + name + "' is truncated or damaged: " + libarchive_error(a));
-    expanded += static_cast<size_t>(n);
-    if (expanded > limits.max_expanded_bytes) throw expands_too_far(limits);
-    if (data.size() + static_cast<size_t>(n) > limits.max_entry_bytes) {
-      throw invalid("entry '" + name + "' is larger than " +
-                    std::to_string(limits.max_entry_bytes) + " bytes");
-    }
-    data.append(chunk, static_cast<size_t>(n));
-  }
-}
+// --- reading: in memory, every entry checked, every byte counted (util/tar_reader.h)
 
 std::vector<std::pair<std::string, std::string>> read_tar_zstd(std::string_view bytes,
                                                                const ArchiveLimits& limits) {
-  if (bytes.empty()) throw invalid("the file is empty (truncated?)");
-  std::unique_ptr<struct archive, ArchiveReaderDeleter> owner(archive_read_new());
-  struct archive* a = owner.get();
-  if (!a) throw Error(ErrorKind::kInternal, "cannot allocate an archive reader");
-  archive_read_support_filter_zstd(a);
-  archive_read_support_format_tar(a);
-  if (archive_read_open_memory(a, bytes.data(), bytes.size()) != ARCHIVE_OK) {
-    throw invalid("not a zstd-compressed tar archive (truncated?): " + libarchive_error(a));
+  TarReadOptions options;
+  options.compression = TarCompression::kZstd;
+  options.limits = {limits.max_expanded_bytes, limits.max_entries, limits.max_entry_bytes};
+  std::vector<TarEntry> entries;
+  try {
+    entries = read_tar(bytes, options);
+  } catch (const Error& e) {
+    throw invalid(e.message());
   }
-  std::vector<std::pair<std::string, std::string>> entries;
-  while (true) {
-    struct archive_entry* entry = nullptr;
-    int status = archive_read_next_header(a, &entry);
-    if (status == ARCHIVE_EOF) break;
-    if (status < ARCHIVE_OK) {
-      throw invalid("the tar stream is truncated or damaged: " + libarchive_error(a));
-    }
-    if (archive_filter_code(a, 0) != ARCHIVE_FILTER_ZSTD) {
-      throw invalid("the tar stream is not compressed with zstd");
-    }
-    // Headers (and the pax or GNU long-name records libarchive reads for
-    // them, each bounded by libarchive) count too: the whole decompressed
-    // stream so far, not only the data of the entries.
-    size_t expanded = static_cast<size_t>(archive_filter_bytes(a, 0));
-    if (expanded > limits.max_expanded_bytes) throw expands_too_far(limits);
-    const char* path = archive_entry_pathname(entry);
-    if (!path) throw invalid("an entry has a name that cannot be decoded");
-    std::string name(path);
-    if (auto why = refused_entry(entry, name)) throw invalid(*why);
-    if (entries.size() == limits.max_entries) throw invalid("too many entries");
-    if (archive_entry_size_is_set(entry) &&
-        static_cast<uint64_t>(archive_entry_size(entry)) > limits.max_entry_bytes) {
-      throw invalid("entry '" + name + "' is larger than " +
-                    std::to_string(limits.max_entry_bytes) + " bytes");
-    }
-    std::string data = read_entry_data(a, name, expanded, limits);
-    entries.emplace_back(std::move(name), std::move(data));
-  }
-  if (entries.empty() && archive_filter_code(a, 0) != ARCHIVE_FILTER_ZSTD) {
-    throw invalid("the tar stream is not compressed with zstd");
-  }
-  return entries;
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(entries.size());
+  for (TarEntry& entry : entries) out.emplace_back(std::move(entry.path), std::move(entry.data));
+  return out;
 }
 
 // --- the index ----------------------------------------------------------------------
