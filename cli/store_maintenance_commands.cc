@@ -42,7 +42,11 @@ void run_gc(const GcArgs& args, bool keep_given, Context& ctx) {
   GcResult r = store.collect_garbage(options);
   std::cout << (args.dry_run ? "would delete " : "deleted ") << r.generations << " generations, "
             << r.roots << " roots, " << r.nodes << " nodes, " << r.blobs << " blobs ("
-            << human_bytes(r.blob_bytes) << " compressed, " << human_bytes(r.raw_bytes) << " raw)\n"
+            << human_bytes(r.blob_bytes) << " compressed, " << human_bytes(r.raw_bytes) << " raw)";
+  if (r.sources > 0) {
+    std::cout << ", " << r.sources << " sources (" << human_bytes(r.source_bytes) << ")";
+  }
+  std::cout << "\n"
             << "kept " << r.kept_roots << " roots, " << r.kept_nodes << " nodes, " << r.kept_blobs
             << " blobs\n";
 }
@@ -91,6 +95,7 @@ void run_verify(const VerifyArgs& args, Context& ctx) {
                 << ctx.keys().where() << ")";
     }
   }
+  if (report.sources > 0) std::cout << ", " << report.sources << " sources";
   std::cout << ": ";
   if (bad == 0) {
     std::cout << c.green() << "ok" << c.reset();

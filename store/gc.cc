@@ -138,6 +138,20 @@ GcPlan plan_gc(const GcSnapshot& s, const GcOptions& options) {
       plan.result.raw_bytes += size.raw;
     }
   }
+  // A source lives while a kept root used it.
+  HashSet live_sources;
+  const HashSet dead_roots(plan.dead_roots.begin(), plan.dead_roots.end());
+  for (const auto& [root, sources] : s.root_sources) {
+    if (dead_roots.count(root) || !stored_roots.count(root)) continue;
+    live_sources.insert(sources.begin(), sources.end());
+  }
+  for (const auto& [source, size] : s.sources) {
+    if (live_sources.count(source)) continue;
+    plan.dead_sources.push_back(source);
+    plan.result.source_bytes += size;
+  }
+  std::sort(plan.dead_sources.begin(), plan.dead_sources.end());
+  plan.result.sources = plan.dead_sources.size();
   // Deterministic order, whatever the hash maps did.
   std::sort(plan.dead_roots.begin(), plan.dead_roots.end());
   std::sort(plan.dead_nodes.begin(), plan.dead_nodes.end());

@@ -40,8 +40,10 @@ struct GcResult {
   size_t nodes = 0;
   size_t refs = 0;
   size_t blobs = 0;
-  uint64_t blob_bytes = 0;  // stored bytes of the deleted blobs
-  uint64_t raw_bytes = 0;   // their canonical size
+  uint64_t blob_bytes = 0;    // stored bytes of the deleted blobs
+  uint64_t raw_bytes = 0;     // their canonical size
+  size_t sources = 0;         // sources no kept root used (manifest/source_cache.h)
+  uint64_t source_bytes = 0;  // their size
   // What remains.
   size_t kept_roots = 0;
   size_t kept_nodes = 0;
@@ -62,9 +64,11 @@ struct GcSnapshot {
   // The node list of a stored root; throws kCorruption when it cannot be
   // decoded. Only called for roots gc keeps.
   std::function<std::vector<Hash>(const Hash&)> root_nodes;
-  std::unordered_map<Hash, Hash, HashHasher> node_blobs;         // node -> blob, every node
-  std::unordered_map<Hash, std::vector<Hash>, HashHasher> refs;  // src -> dsts
-  std::unordered_map<Hash, BlobSize, HashHasher> blobs;          // every blob
+  std::unordered_map<Hash, Hash, HashHasher> node_blobs;                 // node -> blob, every node
+  std::unordered_map<Hash, std::vector<Hash>, HashHasher> refs;          // src -> dsts
+  std::unordered_map<Hash, BlobSize, HashHasher> blobs;                  // every blob
+  std::unordered_map<Hash, uint64_t, HashHasher> sources;                // every source -> its size
+  std::unordered_map<Hash, std::vector<Hash>, HashHasher> root_sources;  // root -> sources
 };
 
 struct GcPlan {
@@ -72,7 +76,8 @@ struct GcPlan {
   std::vector<Hash> dead_roots;
   std::vector<Hash> dead_nodes;  // their outgoing refs go with them
   std::vector<Hash> dead_blobs;
-  GcResult result;  // the counts, as if the plan were applied
+  std::vector<Hash> dead_sources;  // used by no kept root
+  GcResult result;                 // the counts, as if the plan were applied
 };
 
 // Decides what to delete. Throws kInvalidInput for options out of range and

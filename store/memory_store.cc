@@ -27,6 +27,11 @@ Error not_stored(const std::string& what) {
 // --- Writing ------------------------------------------------------------------
 
 AddResult MemoryStore::add(const Graph& graph, const AddOptions& options) {
+  for (const Hash& source : options.sources) {
+    if (!sources_.count(source)) {
+      throw Error(ErrorKind::kNotFound, "source " + source.hex() + " is not in the store");
+    }
+  }
   if (options.cluster) check_cluster_name(*options.cluster);
   if (options.root_cluster && !options.root_cluster->empty()) {
     check_cluster_name(*options.root_cluster);
@@ -69,7 +74,20 @@ AddResult MemoryStore::add(const Graph& graph, const AddOptions& options) {
     result.pinned =
         pins_.emplace(result.root, Pin{result.root, ObjectKind::kRoot, options.time}).second;
   }
+  for (const Hash& source : options.sources) root_sources_.emplace(result.root, source);
   return result;
+}
+
+std::optional<std::string> MemoryStore::find_source(const Hash& sha256) {
+  auto it = sources_.find(sha256);
+  if (it == sources_.end()) return std::nullopt;
+  return it->second;
+}
+
+Hash MemoryStore::keep_source(std::string_view bytes, const std::string&, const std::string&) {
+  Hash hash = Hash::of(bytes);
+  sources_.emplace(hash, std::string(bytes));
+  return hash;
 }
 
 void MemoryStore::insert_root(const StoredRoot& root) {
@@ -310,8 +328,16 @@ GcResult MemoryStore::collect_garbage(const GcOptions& options) {
   for (const auto& [hash, bytes] : blobs_) {
     s.blobs.emplace(hash, GcSnapshot::BlobSize{bytes.size(), bytes.size()});
   }
+  for (const auto& [hash, bytes] : sources_) s.sources.emplace(hash, bytes.size());
+  for (const auto& [root, source] : root_sources_) s.root_sources[root].push_back(source);
   GcPlan plan = plan_gc(s, options);
   if (options.dry_run) return plan.result;
+  for (const Hash& source : plan.dead_sources) sources_.erase(source);
+  for (auto it = root_sources_.begin(); it != root_sources_.end();) {
+    it = std::binary_search(plan.dead_roots.begin(), plan.dead_roots.end(), it->first)
+             ? root_sources_.erase(it)
+             : std::next(it);
+  }
 
   for (const Generation& g : plan.expired_generations) {
     auto& history = generations_[g.cluster];
@@ -360,6 +386,7 @@ VerifyReport MemoryStore::verify(const VerifyOptions& options) {
                                options.keys));
   }
 
+  for (const auto& [hash, bytes] : sources_) c.sources.emplace_back(hash, Hash::of(bytes) == hash);
   VerifyReport report = check_store_contents(c, options);
   if (!options.repair) return report;
   for (VerifyProblem& p : report.problems) {
@@ -391,6 +418,12 @@ VerifyReport MemoryStore::verify(const VerifyOptions& options) {
         break;
       case Repair::Action::kDeletePin:
         pins_.erase(fix.hash);
+        break;
+      case Repair::Action::kDeleteSource:
+        sources_.erase(fix.hash);
+        for (auto it = root_sources_.begin(); it != root_sources_.end();) {
+          it = it->second == fix.hash ? root_sources_.erase(it) : std::next(it);
+        }
         break;
       case Repair::Action::kDeleteDeployments:
         for (auto& [name, records] : deployments_) {

@@ -41,6 +41,9 @@ class MemoryStore final : public Store {
   bool has_blob(const Hash& blob) override;
   std::string read_blob(const Hash& blob) override;
   std::optional<SealedSecret> sealed_secret(const Hash& blob) override;
+  std::optional<std::string> find_source(const Hash& sha256) override;
+  Hash keep_source(std::string_view bytes, const std::string& kind,
+                   const std::string& name) override;
   std::vector<std::pair<Hash, ObjectKind>> find_by_prefix(std::string_view hex_prefix,
                                                           size_t limit) override;
   std::vector<std::string> clusters() override;
@@ -67,6 +70,8 @@ class MemoryStore final : public Store {
   std::map<std::string, std::vector<Generation>> generations_;  // by number
   std::map<Hash, Pin> pins_;
   std::map<std::string, std::vector<Deployment>> deployments_;  // oldest first
+  std::map<Hash, std::string> sources_;                         // bytes by SHA-256
+  std::set<std::pair<Hash, Hash>> root_sources_;                // (root, source)
 };
 
 }  // namespace kix

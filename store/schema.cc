@@ -36,6 +36,22 @@ const std::vector<SchemaUpgrade>& schema_upgrades() {
        ");\n"
        "UPDATE schema_version SET version = 3;\n",
        true},
+      // 3 -> 4: sources (Helm chart archives) kept by their SHA-256, and
+      // which roots used them.
+      {3,
+       "CREATE TABLE sources (\n"
+       "  hash BLOB PRIMARY KEY,\n"
+       "  kind TEXT NOT NULL,\n"
+       "  name TEXT NOT NULL,\n"
+       "  data BLOB NOT NULL\n"
+       ");\n"
+       "CREATE TABLE root_sources (\n"
+       "  root   BLOB NOT NULL,\n"
+       "  source BLOB NOT NULL,\n"
+       "  PRIMARY KEY (root, source)\n"
+       ") WITHOUT ROWID;\n"
+       "CREATE INDEX root_sources_by_source ON root_sources (source);\n"
+       "UPDATE schema_version SET version = 4;\n"},
   };
   return steps;
 }

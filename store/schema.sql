@@ -1,4 +1,4 @@
--- kix store schema, version 3 (docs/store.md describes every table).
+-- kix store schema, version 4 (docs/store.md describes every table).
 --
 -- This file creates a new store. An older store is brought to this version
 -- by the upgrade steps in store/schema.cc, one version at a time, in one
@@ -86,7 +86,7 @@ CREATE TABLE pins (
   time INTEGER NOT NULL
 );
 
-INSERT INTO schema_version (version) VALUES (3);
+INSERT INTO schema_version (version) VALUES (4);
 
 -- dictionaries: zstd dictionaries trained on the store's own manifests
 -- (docs/store.md, "Compression"). Never changed once written; a blob names
@@ -123,3 +123,23 @@ CREATE TABLE secrets (
   sealed BLOB NOT NULL,
   legacy INTEGER NOT NULL DEFAULT 0
 );
+
+-- Sources (manifest/source_cache.h): inputs a build read besides its
+-- definition, such as Helm chart archives, as their exact bytes (already
+-- compressed: kept as they are). hash = sha256(data), the digest kix.lock
+-- records. kind: 'helm-chart'; name: what it is, for listings.
+CREATE TABLE sources (
+  hash BLOB PRIMARY KEY,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+
+-- Which sources each root was built from: gc keeps a source while it keeps
+-- a root that used it.
+CREATE TABLE root_sources (
+  root   BLOB NOT NULL,
+  source BLOB NOT NULL,
+  PRIMARY KEY (root, source)
+) WITHOUT ROWID;
+CREATE INDEX root_sources_by_source ON root_sources (source);

@@ -601,6 +601,19 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
     result.generation = g.number;
   }
   if (options.pin) result.pinned = insert_pin(result.root, ObjectKind::kRoot, options.time);
+  if (!options.sources.empty()) {
+    auto known = db_.prepare("SELECT 1 FROM sources WHERE hash = ?");
+    auto link = db_.prepare("INSERT OR IGNORE INTO root_sources (root, source) VALUES (?, ?)");
+    for (const Hash& source : options.sources) {
+      known.bind(1, source);
+      if (!known.step()) {
+        throw Error(ErrorKind::kNotFound, "source " + source.hex() + " is not in the store");
+      }
+      known.reset();
+      link.bind(1, result.root).bind(2, source);
+      link.run();
+    }
+  }
   t.commit();
   // A dictionary this add trained now has its real id; load it by that.
   dictionaries_.erase(PreparedAdd::kNewDictionary);
@@ -807,6 +820,32 @@ std::string SqliteStore::read_blob(const Hash& blob) {
                 "PATH` restores it from the original manifests");
   }
   return raw;
+}
+
+std::optional<std::string> SqliteStore::find_source(const Hash& sha256) {
+  Transaction t(db_, Transaction::Mode::kRead);
+  auto s = db_.prepare("SELECT data FROM sources WHERE hash = ?");
+  s.bind(1, sha256);
+  if (!s.step()) return std::nullopt;
+  std::string bytes(s.column_blob(0));
+  if (Hash::of(bytes) != sha256) {
+    throw Error(ErrorKind::kCorruption,
+                "source " + sha256.hex() + " in " + describe() + " does not hash to its name", {},
+                "run `kix store verify --repair` to drop it; the next build fetches it again");
+  }
+  return bytes;
+}
+
+Hash SqliteStore::keep_source(std::string_view bytes, const std::string& kind,
+                              const std::string& name) {
+  Hash hash = Hash::of(bytes);
+  Transaction t(db_, Transaction::Mode::kWrite);
+  auto s =
+      db_.prepare("INSERT OR IGNORE INTO sources (hash, kind, name, data) VALUES (?, ?, ?, ?)");
+  s.bind(1, hash).bind(2, kind).bind(3, name).bind_blob(4, bytes);
+  s.run();
+  t.commit();
+  return hash;
 }
 
 std::optional<SealedSecret> SqliteStore::sealed_secret(const Hash& blob) {

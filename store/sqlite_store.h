@@ -101,6 +101,9 @@ class SqliteStore final : public Store {
   bool has_blob(const Hash& blob) override;
   std::string read_blob(const Hash& blob) override;
   std::optional<SealedSecret> sealed_secret(const Hash& blob) override;
+  std::optional<std::string> find_source(const Hash& sha256) override;
+  Hash keep_source(std::string_view bytes, const std::string& kind,
+                   const std::string& name) override;
   std::vector<std::pair<Hash, ObjectKind>> find_by_prefix(std::string_view hex_prefix,
                                                           size_t limit) override;
   std::vector<std::string> clusters() override;

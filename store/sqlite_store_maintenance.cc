@@ -166,6 +166,17 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
     }
   }
 
+  {
+    auto s = db_.prepare("SELECT hash, length(data) FROM sources NOT INDEXED");
+    while (s.step()) {
+      snapshot.sources.emplace(s.column_hash(0), static_cast<uint64_t>(s.column_int(1)));
+    }
+  }
+  {
+    auto s = db_.prepare("SELECT root, source FROM root_sources NOT INDEXED");
+    while (s.step()) snapshot.root_sources[s.column_hash(0)].push_back(s.column_hash(1));
+  }
+
   GcPlan plan = plan_gc(snapshot, options);
   if (options.dry_run) return plan.result;  // the transaction rolls back
 
@@ -185,6 +196,8 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
   // A Secret's sealed values go with its blob (secure_delete zeroes them).
   delete_by_hash(db_, "DELETE FROM secrets WHERE blob = ?", plan.dead_blobs);
   db_.exec("DELETE FROM secrets WHERE blob NOT IN (SELECT hash FROM blobs)");
+  delete_by_hash(db_, "DELETE FROM root_sources WHERE root = ?", plan.dead_roots);
+  delete_by_hash(db_, "DELETE FROM sources WHERE hash = ?", plan.dead_sources);
   t.commit();
   return plan.result;
 }
@@ -267,6 +280,12 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
     }
   }
 
+  {
+    auto s = db_.prepare("SELECT hash, data FROM sources NOT INDEXED");
+    while (s.step())
+      c.sources.emplace_back(s.column_hash(0), Hash::of(s.column_blob(1)) == s.column_hash(0));
+  }
+
   VerifyReport report = check_store_contents(c, options);
   if (!options.repair) return report;
 
@@ -323,6 +342,10 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
         break;
       case Repair::Action::kDeleteDeployments:
         delete_by_hash(db_, "DELETE FROM deployments WHERE root = ?", {fix.hash});
+        break;
+      case Repair::Action::kDeleteSource:
+        delete_by_hash(db_, "DELETE FROM root_sources WHERE source = ?", {fix.hash});
+        delete_by_hash(db_, "DELETE FROM sources WHERE hash = ?", {fix.hash});
         break;
     }
     p.repaired = true;

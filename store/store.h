@@ -42,6 +42,7 @@
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
 #include "manifest/secret_seal.h"
+#include "manifest/source_cache.h"
 #include "util/hash.h"
 
 namespace kix {
@@ -124,6 +125,10 @@ struct AddOptions {
   std::string source_revision;
   int64_t time = 0;  // the generation's and the pin's time, unix seconds
   bool pin = false;  // also pin the root, in the same transaction
+  // Sources (manifest/source_cache.h) the build read: recorded as used by
+  // the root, so gc keeps them while it keeps the root. Each must be kept
+  // already; kNotFound otherwise.
+  std::vector<Hash> sources;
 };
 
 struct AddResult {
@@ -179,9 +184,9 @@ class ReadSnapshot {
   virtual ~ReadSnapshot() = default;
 };
 
-class Store {
+class Store : public SourceCache {
  public:
-  virtual ~Store() = default;
+  ~Store() override = default;
 
   // "store /home/me/.local/share/kix/store", "in-memory store": for messages.
   virtual std::string describe() const = 0;

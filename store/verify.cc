@@ -44,6 +44,18 @@ class Checker {
     }
     report_.pins = c_.pins.size();
     report_.deployments = c_.deployments.size();
+    report_.sources = c_.sources.size();
+    for (const auto& [hash, sound] : c_.sources) {
+      if (sound) continue;
+      VerifyProblem p{ProblemKind::kCorruptSource, "source " + hash.hex(),
+                      "its bytes do not hash to its name"};
+      p.fix = Repair{Repair::Action::kDeleteSource,
+                     hash,
+                     {},
+                     {},
+                     "removed it; the next build that needs it fetches it again"};
+      add(std::move(p));
+    }
     check_database();
     check_nodes_and_blobs();
     check_roots();

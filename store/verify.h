@@ -32,6 +32,7 @@ enum class ProblemKind {
   kBadRoot,        // the root hash does not match its cluster and nodes
   kMissingRoot,    // a generation, pin or deployment names a root that is not stored
   kDatabase,       // the database fails its own consistency check
+  kCorruptSource,  // a source (manifest/source_cache.h) does not hash to its name
 };
 
 // A repair verify can make, planned by check_store_contents and applied by
@@ -46,6 +47,7 @@ struct Repair {
     kDeletePin,          // it pins nothing
     kDeleteDeployments,  // the records of root `hash`, which is gone
     kRebuildIndexes,     // the tables are sound, an index is not
+    kDeleteSource,       // a damaged source: the next build that needs it fetches it again
   };
   Action action;
   Hash hash;
@@ -91,6 +93,7 @@ struct VerifyReport {
   size_t deployments = 0;
   size_t secrets = 0;                   // sealed Secrets
   size_t secrets_unopened = 0;          // of those, not opened for want of their key
+  size_t sources = 0;                   // sources (Helm chart archives)
   std::vector<VerifyProblem> problems;  // ordered by object
 
   // True when every problem found was repaired (or none was found).
@@ -125,6 +128,8 @@ struct VerifyContents {
   std::vector<Pin> pins;
   std::vector<Deployment> deployments;
   std::unordered_map<Hash, BlobState, HashHasher> blobs;
+  // Every source, and whether its bytes hash to its name.
+  std::vector<std::pair<Hash, bool>> sources;
   // What the database's own check reported (empty: sound), and whether
   // every problem is in an index (the tables are sound, REINDEX fixes it).
   std::vector<std::string> database_problems;

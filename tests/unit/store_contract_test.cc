@@ -223,5 +223,43 @@ TYPED_TEST(StoreContract, ImportsAnExportedClosureIntoAnotherImplementation) {
   EXPECT_TRUE(sqlite->verify({}).ok());
 }
 
+TYPED_TEST(StoreContract, KeepsSourcesWhileARootThatUsedThemIsKept) {
+  Store& store = this->store;
+  const std::string chart = "a chart archive's bytes";
+  const std::string other = "another archive";
+  Hash used = store.keep_source(chart, "helm-chart", "demo 1.0.0");
+  EXPECT_EQ(used, Hash::of(chart));
+  EXPECT_EQ(store.keep_source(chart, "helm-chart", "demo 1.0.0"), used);  // kept once
+  Hash unused = store.keep_source(other, "helm-chart", "other 1.0.0");
+  EXPECT_EQ(store.find_source(used), chart);
+  EXPECT_FALSE(store.find_source(Hash::of("never kept")));
+
+  AddOptions first = in_cluster("prod");
+  first.sources = {used};
+  store.add(graph_of({config_map("a", "1")}), first);
+  // A source that is not kept cannot be recorded, and nothing is added.
+  AddOptions bad = in_cluster("prod");
+  bad.sources = {Hash::of("never kept")};
+  EXPECT_ERROR_KIND(store.add(graph_of({config_map("a", "2")}), bad), ErrorKind::kNotFound);
+  EXPECT_EQ(store.generations("prod").size(), 1u);
+
+  GcResult gc = store.collect_garbage({});
+  EXPECT_EQ(gc.sources, 1u);  // the unused one
+  EXPECT_EQ(gc.source_bytes, other.size());
+  EXPECT_FALSE(store.find_source(unused));
+  EXPECT_EQ(store.find_source(used), chart);
+  EXPECT_TRUE(store.verify({}).ok());
+  EXPECT_EQ(store.verify({}).sources, 1u);
+
+  // Once the root that used it is collected, so is the source.
+  store.add(graph_of({config_map("a", "3")}), in_cluster("prod"));
+  GcOptions keep_last;
+  keep_last.keep_generations = 1;
+  gc = store.collect_garbage(keep_last);
+  EXPECT_EQ(gc.roots, 1u);
+  EXPECT_EQ(gc.sources, 1u);
+  EXPECT_FALSE(store.find_source(used));
+}
+
 }  // namespace
 }  // namespace kix

@@ -10,6 +10,7 @@
 #include "store/schema.h"
 #include "store/sqlite_store.h"
 #include "store/verify.h"
+#include "tests/unit/error_kind.h"
 #include "tests/unit/store_test_support.h"
 #include "util/error.h"
 
@@ -273,6 +274,93 @@ TEST(StoreFormat, AStoreOthersCanReadIsNamedWithTheFix) {
   auto problem = store->permission_problem();
   ASSERT_TRUE(problem);
   EXPECT_NE(problem->find("chmod 700 " + path.string()), std::string::npos) << *problem;
+}
+
+// A copy of tests/fixtures/store-v3: Secrets sealed, before sources.
+class StoreFormatV3 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::path fixture = fs::path(KIX_SOURCE_DIR) / "tests/fixtures/store-v3";
+    fs::create_directory(dir.path() / "store");
+    fs::copy_file(fixture / "store.db", dir.path() / "store" / "store.db");
+    std::ifstream in(fixture / "expected.json");
+    expected = Json::parse(in);
+  }
+  TempDir dir;
+  Json expected;
+  FixedKeyring keys = testing::test_keyring();
+};
+
+TEST_F(StoreFormatV3, OpensUpgradesAndReadsEverything) {
+  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store", &keys);
+  for (const auto& [cluster, generations] : expected["clusters"].items()) {
+    std::vector<Generation> got = store->generations(cluster);
+    ASSERT_EQ(got.size(), generations.size()) << cluster;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].number, generations[i]["number"].get<int64_t>());
+      EXPECT_EQ(got[i].root.hex(), generations[i]["root"].get<std::string>());
+      EXPECT_EQ(got[i].time, generations[i]["time"].get<int64_t>());
+      EXPECT_EQ(got[i].message, generations[i]["message"].get<std::string>());
+    }
+  }
+  size_t secrets_with_values = 0;
+  for (const auto& [root, count] : expected["resources"].items()) {
+    RootGraph graph = store->load_graph(*Hash::from_hex(root), &keys);
+    EXPECT_EQ(graph.graph.manifests.size(), count.get<size_t>()) << root;
+    for (const Manifest& m : graph.graph.manifests) {
+      if (m.id.kind != "Secret") continue;
+      EXPECT_TRUE(m.values_known) << m.id.display();
+      secrets_with_values += m.sealed != nullptr;
+    }
+  }
+  EXPECT_EQ(secrets_with_values, expected["sealedSecrets"].get<size_t>());
+  for (const auto& pinned : expected["pinned"]) {
+    EXPECT_TRUE(store->is_pinned(*Hash::from_hex(pinned.get<std::string>())));
+  }
+  VerifyOptions with_key;
+  with_key.keys = &keys;
+  VerifyReport report = store->verify(with_key);
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.secrets, expected["sealedSecrets"].get<size_t>());
+  EXPECT_EQ(report.sources, 0u);
+
+  sqlite::Database db(store->database_file());
+  auto version = db.prepare("SELECT version FROM schema_version");
+  ASSERT_TRUE(version.step());
+  EXPECT_EQ(version.column_int(0), kSchemaVersion);
+}
+
+TEST_F(StoreFormatV3, TheUpgradedStoreHasTheSchemaOfANewOneAndKeepsSources) {
+  auto schema_of = [](const fs::path& file) {
+    sqlite::Database db(file);
+    auto s = db.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name");
+    std::vector<std::string> rows;
+    while (s.step())
+      rows.push_back(s.column_text(0) + " " + s.column_text(1) + " " + s.column_text(2));
+    return rows;
+  };
+  std::unique_ptr<SqliteStore> upgraded = SqliteStore::open(dir.path() / "store", &keys);
+  std::unique_ptr<SqliteStore> fresh = SqliteStore::open(dir.path() / "fresh");
+  EXPECT_EQ(schema_of(upgraded->database_file()), schema_of(fresh->database_file()));
+  Hash chart = upgraded->keep_source("chart bytes", "helm-chart", "demo 1.0.0");
+  EXPECT_EQ(upgraded->find_source(chart), "chart bytes");
+}
+
+TEST(StoreSources, VerifyFindsADamagedSourceAndRepairDropsIt) {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path());
+  Hash chart = store->keep_source("chart bytes", "helm-chart", "demo 1.0.0");
+  testing::raw_database(*store).exec("UPDATE sources SET data = X'00'");
+  EXPECT_ERROR_KIND(store->find_source(chart), ErrorKind::kCorruption);
+  VerifyReport report = store->verify({});
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0].kind, ProblemKind::kCorruptSource);
+  EXPECT_EQ(report.problems[0].object, "source " + chart.hex());
+  VerifyOptions repair;
+  repair.repair = true;
+  EXPECT_TRUE(store->verify(repair).ok());
+  EXPECT_FALSE(store->find_source(chart));
+  EXPECT_TRUE(store->verify({}).ok());
 }
 
 }  // namespace
