@@ -17,6 +17,8 @@ struct BuildArgs {
   std::string out = "result";
   std::string message;
   std::string source_revision;
+  bool locked = false;
+  bool insecure = false;
 };
 
 void print_summary(const compiler::Compilation& c, size_t warnings, const AddResult& added,
@@ -40,7 +42,10 @@ void print_summary(const compiler::Compilation& c, size_t warnings, const AddRes
 void run_build(const BuildArgs& args, Context& ctx) {
   compiler::Compilation c;
   size_t warnings = 0;
-  if (!compile_definition(args.path, ctx, c, &warnings)) return;
+  CompileFlags flags;
+  flags.locked = args.locked;
+  flags.insecure = args.insecure;
+  if (!compile_definition(args.path, ctx, c, &warnings, flags)) return;
   for (const auto& w : c.graph.warnings) {
     std::cerr << "warning: " << w << "\n";
     ++warnings;
@@ -54,6 +59,7 @@ void run_build(const BuildArgs& args, Context& ctx) {
   options.message = args.message;
   options.source_revision = args.source_revision;
   options.time = ctx.now();
+  for (const compiler::UsedChart& chart : c.charts) options.sources.push_back(chart.sha256);
   AddResult added;
   // The generation is recorded only once the result is on disk; if
   // recording fails, the previous result is put back.
@@ -79,6 +85,10 @@ void add_build_command(CLI::App& app, Context& ctx) {
   cmd->add_option("-m,--message", args->message, "Message recorded with the generation");
   cmd->add_option("--source-revision", args->source_revision,
                   "Source revision (e.g. a git commit) recorded with the generation");
+  cmd->add_flag("--locked", args->locked,
+                "Require kix.lock, and every image in it (docs/lockfile.md)");
+  cmd->add_flag("--insecure", args->insecure,
+                "Allow plain HTTP to chart repositories that are not on this machine");
   cmd->callback([args, &ctx] { run_build(*args, ctx); });
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli/cluster_cli.h"
 #include "cli/store_cli.h"
+#include "cluster/deploy.h"
 #include "cluster/waves.h"
 #include "manifest/references.h"
 #include "manifest/secret_sources.h"
@@ -89,7 +90,12 @@ Json secret_json(const Graph& graph, const PlannedSecret& planned) {
 }
 
 Json plan_json(const Graph& graph, const std::vector<std::vector<size_t>>& waves) {
-  Json out = {{"waves", Json::array()}, {"secrets", Json::array()}};
+  Json out = {{"waves", Json::array()}, {"secrets", Json::array()}, {"helmTests", Json::array()}};
+  for (size_t i = 0; i < graph.manifests.size(); ++i) {
+    if (!is_helm_test(graph.manifests[i].value)) continue;
+    const ResourceId& id = graph.manifests[i].id;
+    out["helmTests"].push_back({{"kind", id.kind}, {"namespace", id.ns}, {"name", id.name}});
+  }
   for (const PlannedSecret& planned : planned_secrets(graph, waves)) {
     out["secrets"].push_back(secret_json(graph, planned));
   }
@@ -122,6 +128,14 @@ void print_plan_text(const ClusterInput& input, const std::vector<std::vector<si
       std::cout << "  " << graph.manifests[i].id.display() << "  " << c.dim()
                 << graph.nodes[i].hex().substr(0, 12) << c.reset() << "\n";
     }
+  }
+  std::vector<std::string> tests;
+  for (size_t i = 0; i < graph.manifests.size(); ++i) {
+    if (is_helm_test(graph.manifests[i].value)) tests.push_back(graph.manifests[i].id.display());
+  }
+  if (!tests.empty()) {
+    std::cout << "\n" << c.bold() << "Helm tests (not deployed)" << c.reset() << "\n";
+    for (const std::string& t : tests) std::cout << "  " << t << "\n";
   }
   std::vector<PlannedSecret> secrets = planned_secrets(graph, waves);
   if (secrets.empty()) return;

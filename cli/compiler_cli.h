@@ -15,13 +15,20 @@ namespace kix::cli {
 // built-in schemas. Prints warnings to stderr and stores their number in
 // `warnings`. When the definition has errors, prints them, sets
 // ctx.exit_code to 1 and returns false.
+struct CompileFlags {
+  bool locking = false;   // kix lock
+  bool locked = false;    // --locked
+  bool insecure = false;  // --insecure: plain HTTP to chart repositories
+  bool refetch = false;   // kix lock --check
+};
 bool compile_definition(const std::string& path, Context& ctx, compiler::Compilation& out,
-                        size_t* warnings = nullptr);
+                        size_t* warnings = nullptr, const CompileFlags& flags = {});
 
 // "Kind/name @ namespace" for a compiled resource.
 std::string describe(const compiler::CompiledResource& r);
 
 void add_build_command(CLI::App& app, Context& ctx);
+void add_lock_command(CLI::App& app, Context& ctx);
 void add_graph_command(CLI::App& app, Context& ctx);
 void add_explain_command(CLI::App& app, Context& ctx);
 

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/chart_tools.h"
 #include "cli/compiler_cli.h"
 #include "compiler/compiler.h"
 #include "compiler/schema_validator.h"
@@ -36,11 +37,18 @@ std::filesystem::path schema_dir(const Context& ctx) {
 }  // namespace
 
 bool compile_definition(const std::string& path, Context& ctx, compiler::Compilation& out,
-                        size_t* warnings) {
+                        size_t* warnings, const CompileFlags& flags) {
   Diagnostics diags;
   compiler::CompileOptions options;
   options.definition = path;
   options.library_paths = library_paths(ctx);
+  options.builtin_library = options.library_paths.back();
+  ChartTools charts(ctx, flags.insecure);
+  options.charts = &charts.source();
+  options.renderer = &charts.renderer();
+  options.locking = flags.locking;
+  options.locked = flags.locked;
+  options.refetch = flags.refetch;
   SchemaValidator validator(schema_dir(ctx));
   options.validator = &validator;
   options.keys = &ctx.keys();
@@ -63,7 +71,7 @@ bool compile_definition(const std::string& path, Context& ctx, compiler::Compila
   }
   std::cerr << "build of " << out.definition_file << " failed: " << out.errors.size() << " error"
             << (out.errors.size() == 1 ? "" : "s") << "\n";
-  ctx.exit_code = kExitDifferent;
+  ctx.exit_code = out.inputs_failed ? kExitError : kExitDifferent;
   return false;
 }
 
@@ -76,6 +84,7 @@ std::string describe(const compiler::CompiledResource& r) {
 
 void add_compiler_commands(CLI::App& app, Context& ctx) {
   add_build_command(app, ctx);
+  add_lock_command(app, ctx);
   add_graph_command(app, ctx);
   add_explain_command(app, ctx);
 }

@@ -67,12 +67,16 @@ std::vector<std::string> wait_command(const ResourceId& id, const DeployOptions&
   return argv;
 }
 
-// The wave's manifests that kubectl applies: kix.dev kinds are recipes and
-// requirements, handled by their own steps.
+// Whether kubectl applies it: kix.dev kinds are recipes and requirements,
+// handled by their own steps; Helm test hooks are for `helm test`.
+bool applied(const Manifest& m) {
+  return !is_secret_source(m.id) && !is_helm_test(m.value);
+}
+
 std::string wave_input(const Graph& graph, const std::vector<size_t>& wave) {
   Json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", Json::array()}};
   for (size_t i : wave) {
-    if (!is_secret_source(graph.manifests[i].id)) list["items"].push_back(graph.manifests[i].value);
+    if (applied(graph.manifests[i])) list["items"].push_back(graph.manifests[i].value);
   }
   return list.dump() + "\n";
 }
@@ -85,7 +89,7 @@ std::string wave_summary(const Graph& graph, const std::vector<size_t>& wave) {
 
 bool wave_applies_anything(const Graph& graph, const std::vector<size_t>& wave) {
   return std::any_of(wave.begin(), wave.end(),
-                     [&](size_t i) { return !is_secret_source(graph.manifests[i].id); });
+                     [&](size_t i) { return applied(graph.manifests[i]); });
 }
 
 std::string secret_label(const SecretSource& source) {
@@ -184,6 +188,7 @@ std::vector<DeployStep> plan_deploy(const Graph& graph,
       steps.push_back(std::move(apply));
     }
     for (size_t i : waves[w]) {
+      if (!applied(graph.manifests[i])) continue;
       auto argv = wait_command(graph.manifests[i].id, options);
       if (argv.empty()) continue;
       DeployStep wait;
@@ -286,6 +291,20 @@ DeployOutcome run_deploy(const std::vector<DeployStep>& steps, ProcessRunner& ru
   }
   if (first_missing) return fail(*first_missing, {});
   return outcome;
+}
+
+bool is_helm_test(const Json& manifest) {
+  if (!manifest.is_object()) return false;
+  auto metadata = manifest.find("metadata");
+  if (metadata == manifest.end() || !metadata->is_object()) return false;
+  auto annotations = metadata->find("annotations");
+  if (annotations == metadata->end() || !annotations->is_object()) return false;
+  auto hook = annotations->find("helm.sh/hook");
+  if (hook == annotations->end() || !hook->is_string()) return false;
+  std::string hooks = "," + hook->get<std::string>() + ",";
+  hooks.erase(std::remove(hooks.begin(), hooks.end(), ' '), hooks.end());
+  return hooks.find(",test,") != std::string::npos ||
+         hooks.find(",test-success,") != std::string::npos;
 }
 
 std::string shell_quote(const std::vector<std::string>& argv) {

@@ -89,6 +89,10 @@ DeployOutcome run_deploy(
     const std::vector<DeployStep>& steps, ProcessRunner& runner,
     const std::function<void(const DeployStep&, const StepReport&)>& on_step = {});
 
+// A Helm test hook (annotation helm.sh/hook holding "test" or
+// "test-success"): part of the build, listed by `kix plan`, never applied.
+bool is_helm_test(const Json& manifest);
+
 // A command line quoted for a POSIX shell, for printing.
 std::string shell_quote(const std::vector<std::string>& argv);
 

@@ -4,9 +4,11 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "compiler/lockfile.h"
 #include "compiler/package_library.h"
 #include "compiler/resolver.h"
 #include "compiler/template.h"
@@ -35,8 +37,30 @@ struct CompiledResource {
   Provenance refs;                       // resources whose values flowed into this one
   std::vector<std::string> ref_reasons;  // parallel to refs
   std::vector<Interpolation> interpolations;
-  TemplateSource source;  // where the template is (doc null for generated ones)
+  TemplateSource source;      // where the template is (doc null for generated ones)
+  std::string rendered_from;  // a chart's resource: "helm template <chart>: <template path>"
   SourceLocation where;
+};
+
+// A chart the build rendered, as kix.lock records it.
+struct UsedChart {
+  std::string repository;
+  std::string name;
+  std::string version;
+  std::string url;
+  Hash sha256;
+  bool cached = false;  // read from the store, nothing fetched
+};
+
+// A resource a chart rendered that deploys leave out: a Helm test hook
+// (`helm.sh/hook: test`), listed by `kix plan`.
+inline constexpr const char* kHelmHookAnnotation = "helm.sh/hook";
+
+// A package the build used, as kix.lock records it.
+struct UsedPackage {
+  std::string name;
+  std::string source;  // "builtin" or the directory relative to the definition
+  Hash sha256;         // package_content_hash
 };
 
 struct Compilation {
@@ -48,7 +72,14 @@ struct Compilation {
   // Errors in the definition or its packages: failed checks, unresolved
   // needs, type errors, schema violations. The build fails when any exist.
   std::vector<Error> errors;
-  Graph graph;  // built when errors is empty; manifests parallel to resources
+  std::vector<UsedChart> charts;      // every chart rendered, in instance order
+  std::vector<UsedPackage> packages;  // every package instantiated, by name
+  std::optional<Lockfile> lock;       // kix.lock beside the definition, when there is one
+  // An input is not what kix.lock holds, is missing from it, or could not
+  // be fetched: the CLI exits 2 (an integrity or environment failure), not 1.
+  bool inputs_failed = false;
+  std::filesystem::path lock_path;  // where it is (or would be)
+  Graph graph;                      // built when errors is empty; manifests parallel to resources
 
   bool ok() const { return errors.empty(); }
   size_t auto_instantiated() const;

@@ -1,5 +1,6 @@
 #include "compiler/compiler.h"
 
+#include <map>
 #include <set>
 
 #include "compiler/cluster_definition.h"
@@ -17,6 +18,52 @@ size_t Compilation::auto_instantiated() const {
   return n;
 }
 
+namespace {
+
+void record_packages(Compilation& c, const ClusterDefinition& def, const CompileOptions& options) {
+  std::map<std::string, const Package*> used;
+  for (const CompiledInstance& inst : c.instances) {
+    if (inst.package != nullptr) used.emplace(inst.package->name, inst.package);
+  }
+  const std::filesystem::path base = std::filesystem::path(def.file).parent_path();
+  for (const auto& [name, pkg] : used) {
+    std::error_code ec;
+    bool builtin = !options.builtin_library.empty() &&
+                   std::filesystem::equivalent(pkg->dir.parent_path(), options.builtin_library, ec);
+    std::string source =
+        builtin ? "builtin"
+                : pkg->dir.lexically_proximate(base.empty() ? "." : base).generic_string();
+    c.packages.push_back({name, source, package_content_hash(pkg->dir)});
+  }
+}
+
+void check_locked_packages(Compilation& c) {
+  const SourceLocation where{c.lock_path.string(), 0, 0};
+  const size_t before = c.errors.size();
+  for (const UsedPackage& p : c.packages) {
+    auto it = c.lock->packages.find(p.name);
+    if (it == c.lock->packages.end()) {
+      c.errors.emplace_back(ErrorKind::kNotFound,
+                            "package '" + p.name + "' (" + p.source + ") is not in kix.lock", where,
+                            "run `kix lock` to record it");
+      continue;
+    }
+    if (it->second.sha256 != p.sha256 || it->second.source != p.source) {
+      c.errors.emplace_back(
+          ErrorKind::kConflict,
+          "package '" + p.name + "' is not what kix.lock holds: locked " + it->second.source +
+              " sha256 " + it->second.sha256.hex() + ", found " + p.source + " sha256 " +
+              p.sha256.hex(),
+          where,
+          "the package changed (an edit, or a kix upgrade with a new built-in library): review "
+          "the change, then run `kix lock` to record it");
+    }
+  }
+  if (c.errors.size() > before) c.inputs_failed = true;
+}
+
+}  // namespace
+
 Compilation compile(const CompileOptions& options, Diagnostics& diags) {
   ClusterDefinition def = load_cluster_definition(options.definition, diags);
   std::vector<std::filesystem::path> search = def.package_paths;
@@ -26,14 +73,33 @@ Compilation compile(const CompileOptions& options, Diagnostics& diags) {
   c.cluster = def.name;
   c.definition_file = def.file;
   c.library = std::make_unique<PackageLibrary>(std::move(search));
+  c.lock_path = std::filesystem::path(def.file).parent_path() / kLockFileName;
+  if (std::filesystem::exists(c.lock_path)) {
+    c.lock = read_lockfile(c.lock_path);
+  } else if (options.locked && !options.locking) {
+    throw Error(ErrorKind::kNotFound, "--locked: there is no " + c.lock_path.string(), {},
+                "run `kix lock` to write it, and commit it beside " + def.file);
+  }
   Resolution resolution = resolve(def, *c.library, diags, c.errors);
-  emit(def, std::move(resolution), c, diags);
+  ChartContext charts{options.charts, options.renderer, c.lock ? &*c.lock : nullptr,
+                      options.locking, options.refetch};
+  emit(def, std::move(resolution), c, diags, charts);
+  record_packages(c, def, options);
+  if (!options.locking && c.lock) check_locked_packages(c);
   if (options.validator != nullptr) validate_resources(c, *options.validator, diags);
   if (c.ok()) build_compiled_graph(c, options.keys);
   return c;
 }
 
-void validate_resources(Compilation& c, const SchemaValidator& validator, Diagnostics& diags) {
+void validate_resources(Compilation& c, const SchemaValidator& builtin, Diagnostics& diags) {
+  // The build's own CRDs validate the custom resources after them.
+  std::vector<Json> crds;
+  for (const auto& r : c.resources) {
+    if (r.manifest.value("kind", "") == "CustomResourceDefinition") crds.push_back(r.manifest);
+  }
+  std::unique_ptr<SchemaValidator> overlay;
+  if (!crds.empty()) overlay = builtin.with_crds(crds);
+  const SchemaValidator& validator = overlay ? *overlay : builtin;
   std::set<std::string> unknown_kinds;
   for (const auto& r : c.resources) {
     bool known = false;
@@ -54,7 +120,9 @@ void validate_resources(Compilation& c, const SchemaValidator& validator, Diagno
     for (const auto& v : violations) {
       SourceLocation where = r.source.doc != nullptr ? r.source.locate(v.pointer) : r.where;
       c.errors.emplace_back(
-          ErrorKind::kInvalidInput, kind + " '" + name + "': " + v.message + " at " + v.pointer,
+          ErrorKind::kInvalidInput,
+          kind + " '" + name + "': " + v.message + " at " + v.pointer +
+              (r.rendered_from.empty() ? "" : " (rendered from " + r.rendered_from + ")"),
           where,
           is_secret_source(r.manifest)
               ? "see docs/secrets.md for the fields of " + api_version + " " + kind

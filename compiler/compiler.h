@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <vector>
 
+#include "compiler/chart_source.h"
 #include "compiler/compilation.h"
+#include "compiler/helm_renderer.h"
+#include "compiler/lockfile.h"
 #include "util/diagnostics.h"
 
 namespace kix {
@@ -26,6 +29,19 @@ struct CompileOptions {
   // Seals the Secrets with values that templates emit (docs/secrets.md);
   // without it such a Secret is an error.
   SecretKeyring* keys = nullptr;
+  // Charts (docs/packages.md, "Charts"): where archives come from and how
+  // they are rendered. Without them a package with a chart is an error.
+  ChartSource* charts = nullptr;
+  ChartRenderer* renderer = nullptr;
+  // kix lock: fetch every chart afresh and compute every package hash,
+  // without checking kix.lock (Compilation::lock is what it found, if any).
+  bool locking = false;
+  // --locked: a kix.lock is required, and images must be in it.
+  bool locked = false;
+  // kix lock --check: fetch charts even when cached (ChartContext::refetch).
+  bool refetch = false;
+  // The built-in package library: its packages are locked as "builtin".
+  std::filesystem::path builtin_library;
 };
 
 // Compiles a cluster definition. Problems in the definition or its

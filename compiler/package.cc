@@ -25,9 +25,11 @@ void Package::quote_source(Error& error) const {
 
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {"package",       "description", "needs",
-                                                "optionalNeeds", "provides",    "options",
-                                                "checks",        "resources",   "out"};
+const std::vector<std::string> kTopLevelKeys = {
+    "package", "description", "needs",     "optionalNeeds", "provides",
+    "options", "checks",      "resources", "out",           "chart"};
+const std::vector<std::string> kChartKeys = {"repository",  "name",   "version",    "namespace",
+                                             "releaseName", "values", "includeCRDs"};
 const std::vector<std::string> kResourceKeys = {"manifest", "when", "selects"};
 const std::vector<std::string> kCheckKeys = {"error", "warn", "when", "unless"};
 
@@ -197,6 +199,41 @@ class Loader {
     for (size_t i = 0; i < unordered.size(); ++i) visit(i);
   }
 
+  void load_chart(const Json& root) {
+    if (!root.contains("chart")) return;
+    const Json& chart = root["chart"];
+    if (!chart.is_object()) {
+      fail("/chart", "'chart' must be a map with repository, name and version",
+           "see docs/packages.md, \"Charts\"");
+    }
+    check_keys(chart, "/chart", kChartKeys, "a chart");
+    ChartTemplate t;
+    t.where = pkg_.doc.locate("/chart");
+    auto plain = [&](const char* key) {
+      const std::string pointer = std::string("/chart/") + key;
+      if (!chart.contains(key)) fail("/chart", std::string("the chart needs '") + key + "'");
+      const Json& v = chart[key];
+      if (!v.is_string() || v.get<std::string>().empty()) {
+        fail(pointer, std::string("'") + key + "' must be a non-empty string");
+      }
+      std::string text = v.get<std::string>();
+      if (text.find("${") != std::string::npos) {
+        fail(pointer, std::string("'") + key + "' cannot interpolate",
+             "kix lock finds every chart without evaluating anything: write it out");
+      }
+      return text;
+    };
+    t.repository = plain("repository");
+    t.name = plain("name");
+    t.version = plain("version");
+    if (chart.contains("includeCRDs")) {
+      if (!chart["includeCRDs"].is_boolean())
+        fail("/chart/includeCRDs", "'includeCRDs' must be true or false");
+      t.include_crds = chart["includeCRDs"].get<bool>();
+    }
+    pkg_.chart = std::move(t);
+  }
+
   void load(const Json& root) {
     if (!root.is_object()) fail("", "a package manifest must be a map (see docs/packages.md)");
     check_keys(root, "", kTopLevelKeys, "a package manifest");
@@ -216,10 +253,10 @@ class Loader {
     pkg_.provides = names(root, "provides");
     for (const char* key : {"needs", "optionalNeeds"}) {
       for (const auto& n : key == std::string("needs") ? pkg_.needs : pkg_.optional_needs) {
-        if (n == "self" || n == "config" || n == "cluster" || n == "resources") {
+        if (n == "self" || n == "config" || n == "cluster" || n == "resources" || n == "chart") {
           fail(std::string("/") + key,
                "'" + n + "' cannot be a need: the name is taken by the expression scope",
-               "rename the need; self, config, cluster and resources are always defined");
+               "rename the need; self, config, cluster, resources and chart are always defined");
         }
       }
     }
@@ -237,6 +274,7 @@ class Loader {
     }
     load_checks(root);
     load_resources(root);
+    load_chart(root);
     pkg_.has_out = root.contains("out");
   }
 

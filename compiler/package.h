@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,19 @@ struct ResourceTemplate {
   SourceLocation where;
 };
 
+// A Helm chart the package renders (docs/packages.md, "Charts"). The
+// fields are template values: `values`, `namespace` and `releaseName` may
+// interpolate (`${config.x}`); repository, name and version are plain
+// strings, so `kix lock` can find every chart without evaluating anything.
+struct ChartTemplate {
+  std::string repository;  // https://…, oci://…, or a .tgz path relative to the package
+  std::string name;
+  std::string version;
+  bool include_crds = true;
+  std::string pointer = "/chart";  // JSON Pointer of the section in package.yaml
+  SourceLocation where;
+};
+
 struct Package {
   std::string name;
   std::filesystem::path dir;
@@ -49,6 +63,7 @@ struct Package {
   Json options = Json::object();            // option name -> JSON-Schema subset
   std::vector<PackageCheck> checks;
   std::vector<ResourceTemplate> resources;  // in dependency order (uses first)
+  std::optional<ChartTemplate> chart;
   bool has_out = false;
 
   bool needs_anything(const std::string& need) const;

@@ -400,6 +400,65 @@ const LoadedSchemas& SchemaValidator::schemas() const {
   return *schemas_;
 }
 
+std::unique_ptr<SchemaValidator> SchemaValidator::with_crds(const std::vector<Json>& crds) const {
+  const LoadedSchemas& base = schemas();
+  auto loaded = std::make_unique<LoadedSchemas>();
+  loaded->kinds = base.kinds;
+  loaded->definitions = base.definitions;
+  // The definitions are owned here; reserve first so the pointers the maps
+  // keep into `files` stay valid.
+  size_t versions = 0;
+  for (const Json& crd : crds) {
+    if (crd.contains("spec") && crd["spec"].contains("versions") &&
+        crd["spec"]["versions"].is_array()) {
+      versions += crd["spec"]["versions"].size();
+    }
+  }
+  loaded->files.reserve(versions);
+  for (const Json& crd : crds) {
+    const Json& spec = crd.value("spec", Json::object());
+    if (!spec.is_object() || !spec.contains("group") || !spec["group"].is_string() ||
+        !spec.contains("names") || !spec["names"].is_object() || !spec["names"].contains("kind") ||
+        !spec["names"]["kind"].is_string() || !spec.contains("versions") ||
+        !spec["versions"].is_array()) {
+      continue;  // the CRD's own schema check reports what is wrong with it
+    }
+    const std::string group = spec["group"].get<std::string>();
+    const std::string kind = spec["names"]["kind"].get<std::string>();
+    for (const Json& version : spec["versions"]) {
+      if (!version.is_object() || !version.contains("name") || !version["name"].is_string() ||
+          !version.value("served", true)) {
+        continue;
+      }
+      const Json* schema = nullptr;
+      if (version.contains("schema") && version["schema"].is_object() &&
+          version["schema"].contains("openAPIV3Schema") &&
+          version["schema"]["openAPIV3Schema"].is_object()) {
+        schema = &version["schema"]["openAPIV3Schema"];
+      }
+      if (schema == nullptr) continue;
+      Json definition = *schema;
+      definition["properties"]["metadata"] = {
+          {"$ref", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}};
+      if (!definition["properties"].contains("apiVersion")) {
+        definition["properties"]["apiVersion"] = {{"type", "string"}};
+      }
+      if (!definition["properties"].contains("kind")) {
+        definition["properties"]["kind"] = {{"type", "string"}};
+      }
+      const std::string name =
+          "crd:" + group + "." + version["name"].get<std::string>() + "." + kind;
+      loaded->files.push_back(std::move(definition));
+      loaded->definitions[name] = &loaded->files.back();
+      loaded->kinds[group + "/" + version["name"].get<std::string>() + "/" + kind] =
+          &loaded->files.back();
+    }
+  }
+  auto overlay = std::unique_ptr<SchemaValidator>(new SchemaValidator(dir_));
+  std::call_once(overlay->loaded_, [&] { overlay->schemas_ = std::move(loaded); });
+  return overlay;
+}
+
 bool SchemaValidator::knows(const std::string& api_version, const std::string& kind) const {
   return schemas().kinds.count(kind_key(api_version, kind)) > 0;
 }

@@ -47,6 +47,13 @@ class SchemaValidator {
   // Whether a schema exists for "apps/v1" + "Deployment".
   bool knows(const std::string& api_version, const std::string& kind) const;
 
+  // A validator over these schemas plus the CustomResourceDefinitions
+  // given (each served version's openAPIV3Schema, its metadata validated
+  // as ObjectMeta, as the API server does): a build's own CRDs validate the
+  // custom resources it emits, and win over a built-in schema of the same
+  // kind. This validator must outlive the one returned. Thread-safe.
+  std::unique_ptr<SchemaValidator> with_crds(const std::vector<Json>& crds) const;
+
  private:
   const LoadedSchemas& schemas() const;
 

@@ -164,6 +164,20 @@ class Inference {
       infer_binding(i);
     } else if (kind == "Ingress") {
       infer_ingress(i);
+    } else if (kind == "ValidatingWebhookConfiguration" || kind == "MutatingWebhookConfiguration") {
+      // A webhook whose Service is not up yet rejects every request it
+      // intercepts: configure it after the Service (and so its workload).
+      if (const Json* hooks = child(m.value, "webhooks"); hooks && hooks->is_array()) {
+        for (size_t k = 0; k < hooks->size(); ++k) {
+          const Json* svc = path((*hooks)[k], {"clientConfig", "service"});
+          if (svc == nullptr) continue;
+          add(i, "Service", str(child(*svc, "namespace")), str(child(*svc, "name")),
+              "webhooks[" + std::to_string(k) + "].clientConfig.service");
+        }
+      }
+    } else if (kind == "APIService") {
+      add(i, "Service", str(path(m.value, {"spec", "service", "namespace"})),
+          str(path(m.value, {"spec", "service", "name"})), "spec.service");
     } else if (kind == "HorizontalPodAutoscaler") {
       add(i, str(path(m.value, {"spec", "scaleTargetRef", "kind"})), ns,
           str(path(m.value, {"spec", "scaleTargetRef", "name"})), "spec.scaleTargetRef");

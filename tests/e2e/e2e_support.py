@@ -2,8 +2,13 @@
 the kix binary under test, a list of failures that lets one run report all
 of them, and a runner that checks kix's exit code."""
 
+import hashlib
 import os
+import socket
 import subprocess
+import sys
+import time
+import urllib.request
 
 KIX = os.environ["KIX"]
 SRC = os.environ["KIX_SOURCE_DIR"]
@@ -42,3 +47,86 @@ def tool(name):
     path = os.path.join(SRC, "build", "tools", name, name)
     check(os.access(path, os.X_OK), f"{path} is missing: run scripts/setup.sh sanitize")
     return path
+
+
+# The chart archives the tests use (../shared/charts, SOURCES.md there) and
+# the repositories the built-in packages name.
+CHARTS = os.path.join(SRC, "..", "shared", "charts")
+UPSTREAM_REPOSITORIES = ["https://cloudnative-pg.github.io/charts"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ChartRepository:
+    """A real chart repository: a directory indexed by `helm repo index` and
+    served by Python's static HTTP server on a free loopback port."""
+
+    def __init__(self, root):
+        self.dir = os.path.join(root, "chart-repo")
+        os.makedirs(self.dir)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = None
+
+    def publish(self, name, data):
+        with open(os.path.join(self.dir, name), "wb") as f:
+            f.write(data)
+        subprocess.run([tool("helm"), "repo", "index", self.dir], check=True, capture_output=True)
+
+    def publish_shared(self):
+        """Every archive of ../shared/charts."""
+        check(os.path.isdir(CHARTS), f"the test charts are missing: {CHARTS}")
+        for name in sorted(os.listdir(CHARTS)):
+            if name.endswith(".tgz"):
+                with open(os.path.join(CHARTS, name), "rb") as f:
+                    self.publish(name, f.read())
+
+    def replace(self, name, data):
+        """Serves other bytes under an existing entry, its index digest
+        rewritten to match: a compromised repository (helm repo index itself
+        would skip a hostile archive)."""
+        path = os.path.join(self.dir, name)
+        with open(path, "rb") as f:
+            old = hashlib.sha256(f.read()).hexdigest()
+        with open(path, "wb") as f:
+            f.write(data)
+        index = os.path.join(self.dir, "index.yaml")
+        with open(index) as f:
+            text = f.read()
+        with open(index, "w") as f:
+            f.write(text.replace(old, hashlib.sha256(data).hexdigest()))
+
+    def env(self):
+        """What kix needs to render charts from this repository in place of
+        the upstream ones the packages name."""
+        mirrors = " ".join(f"{u}={self.url}" for u in UPSTREAM_REPOSITORIES)
+        return {"KIX_HELM": tool("helm"), "KIX_CHART_MIRRORS": mirrors}
+
+    def start(self):
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(self.port), "--bind", "127.0.0.1",
+             "--directory", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(self.url + "/index.yaml", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the chart repository did not start")
+
+    def stop(self):
+        if self.server:
+            self.server.terminate()
+            self.server.wait()
+            self.server = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

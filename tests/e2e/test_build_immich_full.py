@@ -9,9 +9,12 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+
+from e2e_support import ChartRepository
 
 KIX = os.environ["KIX"]
 EXAMPLE = os.path.join(os.environ["KIX_SOURCE_DIR"], "examples", "immich-full")
@@ -61,12 +64,34 @@ def main():
     rules = intentional()
     problems = [] if len(rules) > 5 else ["the README lists no intentional differences"]
     with tempfile.TemporaryDirectory() as work:
-        env = dict(os.environ, KIX_STORE=os.path.join(work, "store"), NO_COLOR="1")
-        p = subprocess.run([KIX, "build", EXAMPLE, "-o", os.path.join(work, "out")], env=env,
-                           capture_output=True, text=True, timeout=120)
-        if p.returncode != 0:
-            print(p.stderr, file=sys.stderr)
-            return 1
+        charts = ChartRepository(work)
+        charts.publish_shared()
+        with charts:
+            # The operator's chart from the local repository, locked in a copy
+            # of the example (kix lock writes kix.lock beside cluster.yaml).
+            env = dict(os.environ, KIX_STORE=os.path.join(work, "store"), NO_COLOR="1", **charts.env())
+            example = os.path.join(work, "immich-full")
+            shutil.copytree(EXAMPLE, example)
+            for command in (["lock", example], ["build", "--locked", example, "-o", os.path.join(work, "out")]):
+                p = subprocess.run([KIX, *command], env=env, capture_output=True, text=True, timeout=120)
+                if p.returncode != 0:
+                    print(f"kix {' '.join(command)}: exit {p.returncode}\n{p.stderr}", file=sys.stderr)
+                    return 1
+            # Deployable on an empty cluster: the operator's CRDs, controller
+            # and webhooks come in waves before the database's Cluster.
+            p = subprocess.run([KIX, "plan", example, "--format", "json"], env=env, capture_output=True,
+                               text=True, timeout=120)
+            plan = json.loads(p.stdout)
+            wave = {f"{r['kind']}/{r['name']}": w["wave"] for w in plan["waves"] for r in w["resources"]}
+            database = wave.get("Cluster/immich-postgres", -1)
+            for before in ("CustomResourceDefinition/clusters.postgresql.cnpg.io", "Deployment/cnpg-operator",
+                           "Service/cnpg-webhook-service",
+                           "ValidatingWebhookConfiguration/cnpg-validating-webhook-configuration",
+                           "MutatingWebhookConfiguration/cnpg-mutating-webhook-configuration"):
+                if not wave.get(before, 99) < database:
+                    problems.append(f"{before} (wave {wave.get(before)}) must come before the Cluster (wave {database})")
+            if not wave.get("Deployment/cnpg-operator", 99) < wave.get("Service/cnpg-webhook-service", -1):
+                problems.append("the webhook Service must come after the operator's Deployment")
         if "warning:" in p.stderr:
             problems.append("the build warns:\n" + p.stderr)
         out = os.path.join(work, "out")

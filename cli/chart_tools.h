@@ -1,0 +1,46 @@
+// What rendering charts needs from outside the libraries: the store as the
+// cache of chart archives (opened only when a chart is needed), HTTP with
+// the system's CAs, mirrors from KIX_CHART_MIRRORS, and helm (KIX_HELM, else
+// helm on PATH).
+#pragma once
+
+#include <memory>
+
+#include "cli/context.h"
+#include "compiler/chart_source.h"
+#include "compiler/helm_renderer.h"
+#include "store/store.h"
+#include "util/http_client.h"
+#include "util/process.h"
+
+namespace kix::cli {
+
+class ChartTools {
+ public:
+  explicit ChartTools(const Context& ctx, bool insecure = false);
+  compiler::ChartSource& source() { return source_; }
+  compiler::ChartRenderer& renderer() { return renderer_; }
+
+ private:
+  // The store, opened on first use.
+  class StoreCache : public SourceCache {
+   public:
+    explicit StoreCache(const Context& ctx) : ctx_(ctx) {}
+    std::optional<std::string> find_source(const Hash& sha256) override;
+    Hash keep_source(std::string_view bytes, const std::string& kind,
+                     const std::string& name) override;
+
+   private:
+    Store& store();
+    const Context& ctx_;
+    std::unique_ptr<Store> store_;
+  };
+
+  StoreCache cache_;
+  CurlHttpClient http_;
+  SystemProcessRunner runner_;
+  compiler::RepositoryChartSource source_;
+  compiler::HelmRenderer renderer_;
+};
+
+}  // namespace kix::cli

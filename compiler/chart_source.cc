@@ -1,0 +1,208 @@
+#include "compiler/chart_source.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "manifest/document.h"
+#include "util/diagnostics.h"
+#include "util/error.h"
+
+namespace kix::compiler {
+namespace {
+
+bool starts_with(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+std::string with_slash(std::string url) {
+  if (url.empty() || url.back() != '/') url += '/';
+  return url;
+}
+
+// Chart archives are small (Helm allows 100 MiB expanded); an index of a
+// big public repository is tens of MiB.
+constexpr size_t kMaxArchiveBytes = size_t{64} << 20;
+constexpr size_t kMaxIndexBytes = size_t{256} << 20;
+
+std::string fetch_ok(HttpClient& http, const std::string& url, size_t limit,
+                     const std::string& what) {
+  HttpRequest request;
+  request.url = url;
+  request.max_response_bytes = limit;
+  HttpResponse response = http.send(request);
+  if (response.status == 404) {
+    throw Error(ErrorKind::kNotFound, what + ": " + url + " answered 404 Not Found", {},
+                "check the repository URL");
+  }
+  if (response.status == 401 || response.status == 403) {
+    throw Error(
+        ErrorKind::kIo,
+        what + ": " + url + " answered " + std::to_string(response.status) + " (not allowed)", {},
+        "this repository needs credentials kix does not have");
+  }
+  if (response.status < 200 || response.status >= 300) {
+    throw Error(ErrorKind::kIo,
+                what + ": " + url + " answered HTTP " + std::to_string(response.status), {},
+                "try again later, or check the repository");
+  }
+  return std::move(response.body);
+}
+
+}  // namespace
+
+std::string ChartRef::describe() const {
+  return name + " " + version + " from " + repository;
+}
+
+bool ChartRef::is_local() const {
+  return !starts_with(repository, "https://") && !starts_with(repository, "http://") &&
+         !starts_with(repository, "oci://");
+}
+
+std::vector<std::pair<std::string, std::string>> parse_chart_mirrors(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::istringstream words(text);
+  std::string word;
+  while (words >> word) {
+    auto eq = word.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == word.size()) {
+      throw Error(
+          ErrorKind::kInvalidInput, "KIX_CHART_MIRRORS: '" + word + "' is not FROM=TO", {},
+          "e.g. KIX_CHART_MIRRORS='https://charts.example.org=https://mirror.local/charts'");
+    }
+    out.emplace_back(word.substr(0, eq), word.substr(eq + 1));
+  }
+  return out;
+}
+
+RepositoryChartSource::RepositoryChartSource(SourceCache* cache, HttpClient& http,
+                                             ChartSourceOptions options)
+    : cache_(cache), http_(http), options_(std::move(options)) {}
+
+std::string RepositoryChartSource::mirrored(const std::string& url) const {
+  for (const auto& [from, to] : options_.mirrors) {
+    if (starts_with(url, from.c_str())) return to + url.substr(from.size());
+  }
+  return url;
+}
+
+std::string RepositoryChartSource::download(const ChartRef& ref, std::string& url,
+                                            std::optional<Hash>& index_digest) {
+  if (ref.is_local()) {
+    std::filesystem::path path = ref.repository;
+    if (path.is_relative()) path = ref.package_dir / path;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      throw Error(ErrorKind::kNotFound,
+                  "chart " + ref.describe() + ": " + path.string() + " cannot be read", {},
+                  "the path is relative to the package directory");
+    }
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+  }
+  if (starts_with(ref.repository, "oci://")) {
+    throw Error(ErrorKind::kInvalidInput,
+                "chart " + ref.describe() + ": oci:// chart registries are not supported yet", {},
+                "use the chart's HTTPS repository, or a .tgz path (helm pull)");
+  }
+  const std::string repository = mirrored(with_slash(ref.repository));
+  const std::string index_url = resolve_url(repository, "index.yaml");
+  std::string index_text = fetch_ok(http_, index_url, kMaxIndexBytes, "chart repository index");
+  Diagnostics ignored;
+  ParseOptions parse;
+  parse.limits.max_input_bytes = kMaxIndexBytes;
+  parse.limits.max_document_bytes = kMaxIndexBytes;
+  parse.limits.max_nodes = size_t{64} << 20;
+  std::vector<Document> docs;
+  try {
+    docs = parse_yaml(index_text, index_url, ignored, parse);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::kInvalidInput,
+                "the index of " + ref.repository + " does not read: " + e.message(), {},
+                "check the repository URL: it must serve a Helm index.yaml");
+  }
+  const Json* entries = nullptr;
+  if (docs.size() == 1 && docs[0].value.is_object() && docs[0].value.contains("entries") &&
+      docs[0].value["entries"].is_object()) {
+    entries = &docs[0].value["entries"];
+  }
+  if (entries == nullptr) {
+    throw Error(ErrorKind::kInvalidInput, index_url + " is not a Helm repository index", {},
+                "check the repository URL");
+  }
+  auto versions = entries->find(ref.name);
+  if (versions == entries->end() || !versions->is_array()) {
+    throw Error(ErrorKind::kNotFound,
+                "chart repository " + ref.repository + " has no chart named '" + ref.name + "'", {},
+                "check the chart name in package.yaml");
+  }
+  const Json* entry = nullptr;
+  std::vector<std::string> available;
+  for (const Json& v : *versions) {
+    if (!v.is_object() || !v.contains("version") || !v["version"].is_string()) continue;
+    if (v["version"] == ref.version) entry = &v;
+    if (available.size() < 8) available.push_back(v["version"].get<std::string>());
+  }
+  if (entry == nullptr) {
+    std::string list;
+    for (const auto& v : available) list += (list.empty() ? "" : ", ") + v;
+    throw Error(ErrorKind::kNotFound,
+                "chart repository " + ref.repository + " has no version " + ref.version + " of '" +
+                    ref.name + "'",
+                {}, "it has " + (list.empty() ? std::string("none") : list));
+  }
+  auto urls = entry->find("urls");
+  if (urls == entry->end() || !urls->is_array() || urls->empty() || !(*urls)[0].is_string()) {
+    throw Error(ErrorKind::kInvalidInput, "the index of " + ref.repository + " lists no URL for " +
+                                              ref.name + " " + ref.version);
+  }
+  if (auto digest = entry->find("digest"); digest != entry->end() && digest->is_string()) {
+    index_digest = Hash::from_hex(digest->get<std::string>());
+  }
+  // The lock records the URL as the repository names it; a mirror only
+  // changes where the bytes are read from.
+  url = resolve_url(with_slash(ref.repository), (*urls)[0].get<std::string>());
+  return fetch_ok(http_, mirrored(url), kMaxArchiveBytes, "chart " + ref.name + " " + ref.version);
+}
+
+FetchedChart RepositoryChartSource::fetch(const ChartRef& ref, const std::optional<Hash>& locked,
+                                          bool use_cache) {
+  FetchedChart out;
+  if (locked && cache_ != nullptr && use_cache) {
+    if (std::optional<std::string> bytes = cache_->find_source(*locked)) {
+      out.archive = read_chart_archive(*bytes, ref.describe());
+      out.sha256 = *locked;
+      out.cached = true;
+      return out;
+    }
+  }
+  std::optional<Hash> index_digest;
+  std::string bytes = download(ref, out.url, index_digest);
+  out.sha256 = Hash::of(bytes);
+  if (index_digest && *index_digest != out.sha256) {
+    throw Error(ErrorKind::kConflict,
+                "chart " + ref.describe() + ": the repository's index says sha256 " +
+                    index_digest->hex() + " but " + out.url + " has sha256 " + out.sha256.hex(),
+                {}, "the repository is inconsistent or something changed the archive on the way");
+  }
+  if (locked && *locked != out.sha256) {
+    throw Error(ErrorKind::kConflict,
+                "chart " + ref.describe() + " is not what kix.lock holds: locked sha256 " +
+                    locked->hex() + ", found sha256 " + out.sha256.hex(),
+                {},
+                "the archive was republished or replaced; if you trust the new one, run "
+                "`kix lock` to record it, then build again");
+  }
+  out.archive = read_chart_archive(bytes, ref.describe());
+  if (out.archive.name != ref.name || out.archive.version != ref.version) {
+    throw Error(ErrorKind::kInvalidInput,
+                "chart " + ref.describe() + " holds " + out.archive.name + " " +
+                    out.archive.version + " instead",
+                {}, "the repository serves the wrong archive under that name");
+  }
+  if (cache_ != nullptr) cache_->keep_source(bytes, "helm-chart", ref.describe());
+  return out;
+}
+
+}  // namespace kix::compiler
