@@ -44,7 +44,8 @@ Hash ChartTools::StoreCache::keep_source(std::string_view bytes, const std::stri
 ChartTools::ChartTools(const Context& ctx, bool insecure)
     : cache_(ctx),
       http_(http_options(insecure)),
-      source_(&cache_, http_, source_options(ctx)),
+      oci_(http_, ctx.env(), insecure),
+      source_(&cache_, http_, &oci_, source_options(ctx)),
       renderer_(helm_program(ctx), runner_) {}
 
 }  // namespace kix::cli

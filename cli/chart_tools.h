@@ -11,6 +11,7 @@
 #include "compiler/helm_renderer.h"
 #include "store/store.h"
 #include "util/http_client.h"
+#include "util/oci_registry.h"
 #include "util/process.h"
 
 namespace kix::cli {
@@ -38,6 +39,7 @@ class ChartTools {
 
   StoreCache cache_;
   CurlHttpClient http_;
+  OciClient oci_;
   SystemProcessRunner runner_;
   compiler::RepositoryChartSource source_;
   compiler::HelmRenderer renderer_;

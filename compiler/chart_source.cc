@@ -1,8 +1,10 @@
 #include "compiler/chart_source.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include "manifest/canonical_json.h"
 #include "manifest/document.h"
 #include "util/diagnostics.h"
 #include "util/error.h"
@@ -75,9 +77,47 @@ std::vector<std::pair<std::string, std::string>> parse_chart_mirrors(const std::
   return out;
 }
 
-RepositoryChartSource::RepositoryChartSource(SourceCache* cache, HttpClient& http,
+RepositoryChartSource::RepositoryChartSource(SourceCache* cache, HttpClient& http, OciClient* oci,
                                              ChartSourceOptions options)
-    : cache_(cache), http_(http), options_(std::move(options)) {}
+    : cache_(cache), http_(http), oci_(oci), options_(std::move(options)) {}
+
+std::string RepositoryChartSource::download_oci(const ChartRef& ref, std::string& url) {
+  if (oci_ == nullptr) {
+    throw Error(ErrorKind::kInvalidInput,
+                "chart " + ref.describe() + ": this command does not read OCI registries");
+  }
+  std::string tag = ref.version;
+  std::replace(tag.begin(), tag.end(), '+', '_');  // as helm push writes it
+  std::string base = mirrored(ref.repository);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  OciReference oci = parse_oci_reference(base + "/" + ref.name + ":" + tag);
+  OciClient::ManifestResponse manifest = oci_->get_manifest(oci);
+  Json body;
+  try {
+    body = Json::parse(manifest.body);
+  } catch (const Json::exception&) {
+    throw Error(ErrorKind::kInvalidInput, oci.str() + ": the manifest is not JSON");
+  }
+  std::string layer_digest;
+  if (body.contains("layers") && body["layers"].is_array()) {
+    for (const Json& layer : body["layers"]) {
+      if (layer.is_object() &&
+          layer.value("mediaType", "") == "application/vnd.cncf.helm.chart.content.v1.tar+gzip" &&
+          layer.contains("digest") && layer["digest"].is_string()) {
+        layer_digest = layer["digest"].get<std::string>();
+      }
+    }
+  }
+  if (layer_digest.empty()) {
+    throw Error(ErrorKind::kInvalidInput,
+                oci.str() +
+                    " is not a Helm chart (no layer of type "
+                    "application/vnd.cncf.helm.chart.content.v1.tar+gzip)",
+                {}, "push charts with `helm push`");
+  }
+  url = ref.repository + "/" + ref.name + ":" + tag + "@" + manifest.digest;
+  return oci_->get_blob(oci, layer_digest, kMaxArchiveBytes);
+}
 
 std::string RepositoryChartSource::mirrored(const std::string& url) const {
   for (const auto& [from, to] : options_.mirrors) {
@@ -101,11 +141,7 @@ std::string RepositoryChartSource::download(const ChartRef& ref, std::string& ur
     bytes << in.rdbuf();
     return bytes.str();
   }
-  if (starts_with(ref.repository, "oci://")) {
-    throw Error(ErrorKind::kInvalidInput,
-                "chart " + ref.describe() + ": oci:// chart registries are not supported yet", {},
-                "use the chart's HTTPS repository, or a .tgz path (helm pull)");
-  }
+  if (starts_with(ref.repository, "oci://")) return download_oci(ref, url);
   const std::string repository = mirrored(with_slash(ref.repository));
   const std::string index_url = resolve_url(repository, "index.yaml");
   std::string index_text = fetch_ok(http_, index_url, kMaxIndexBytes, "chart repository index");

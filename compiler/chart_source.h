@@ -10,8 +10,10 @@
 //    does (so relative URLs work), and the archive; an index digest that
 //    disagrees with the archive is an error too;
 //  - a local .tgz path (relative paths are relative to the package);
-//  - oci:// registries are not read yet: asking for one is an error that
-//    says so.
+//  - an OCI registry (oci://host/path): the manifest of <path>/<name> tagged
+//    with the version (Helm's "+" written "_"), and its chart layer
+//    (application/vnd.cncf.helm.chart.content.v1.tar+gzip), whose digest is
+//    the archive's SHA-256.
 //
 // Thread-safety: one thread at a time (the cache and the HTTP client are
 // not shared-safe).
@@ -27,6 +29,7 @@
 #include "manifest/source_cache.h"
 #include "util/hash.h"
 #include "util/http_client.h"
+#include "util/oci_registry.h"
 
 namespace kix::compiler {
 
@@ -76,17 +79,21 @@ std::vector<std::pair<std::string, std::string>> parse_chart_mirrors(const std::
 
 class RepositoryChartSource : public ChartSource {
  public:
-  // `cache` may be null (nothing is cached or looked up).
-  RepositoryChartSource(SourceCache* cache, HttpClient& http, ChartSourceOptions options = {});
+  // `cache` may be null (nothing is cached or looked up); `oci` may be null
+  // (oci:// repositories are then an error).
+  RepositoryChartSource(SourceCache* cache, HttpClient& http, OciClient* oci = nullptr,
+                        ChartSourceOptions options = {});
   FetchedChart fetch(const ChartRef& ref, const std::optional<Hash>& locked,
                      bool use_cache = true) override;
 
  private:
   std::string download(const ChartRef& ref, std::string& url, std::optional<Hash>& index_digest);
   std::string mirrored(const std::string& url) const;
+  std::string download_oci(const ChartRef& ref, std::string& url);
 
   SourceCache* cache_;
   HttpClient& http_;
+  OciClient* oci_;
   ChartSourceOptions options_;
 };
 

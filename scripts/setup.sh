@@ -17,6 +17,8 @@ packages=(
   libgtest-dev librapidcheck-dev libssl-dev libcurl4-openssl-dev libvalijson-dev
   python3 python3-yaml sqlite3 zstd git ca-certificates
 )
+# Real servers for the tests: an OCI registry, and skopeo to check interop.
+[[ $config == sanitize ]] && packages+=(docker-registry skopeo)
 # npm for test data; a Node.js that brings its own npm is fine as it is.
 command -v npm >/dev/null || packages+=(nodejs npm)
 

@@ -102,6 +102,15 @@ const std::string* HttpResponse::header(const std::string& lower_case_name) cons
   return it == headers.end() ? nullptr : &it->second;
 }
 
+std::string url_encode(const std::string& text) {
+  global_init();
+  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  if (escaped == nullptr) throw Error(ErrorKind::kInternal, "out of memory encoding a URL");
+  std::string out(escaped);
+  curl_free(escaped);
+  return out;
+}
+
 bool is_loopback_url(const std::string& url) {
   auto u = parse_url(url);
   std::string host = lower(url_part(u.get(), CURLUPART_HOST));

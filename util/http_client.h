@@ -73,6 +73,9 @@ class CurlHttpClient : public HttpClient {
   HttpClientOptions options_;
 };
 
+// `text` percent-encoded for a URL's query.
+std::string url_encode(const std::string& text);
+
 // True when `url`'s host is a loopback address or "localhost".
 bool is_loopback_url(const std::string& url);
 

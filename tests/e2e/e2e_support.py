@@ -4,6 +4,7 @@ of them, and a runner that checks kix's exit code."""
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -127,6 +128,53 @@ class ChartRepository:
     def __enter__(self):
         self.start()
         return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class OciRegistry:
+    """Debian's docker-registry (the CNCF distribution registry) on a free
+    loopback port with a temporary storage directory."""
+
+    def __init__(self, root):
+        self.dir = os.path.join(root, "registry")
+        os.makedirs(os.path.join(self.dir, "storage"))
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self.config = os.path.join(self.dir, "config.yml")
+        with open(self.config, "w") as f:
+            f.write("version: 0.1\n"
+                    "log: {level: error}\n"
+                    f"storage: {{filesystem: {{rootdirectory: {self.dir}/storage}}, delete: {{enabled: true}}}}\n"
+                    f"http: {{addr: {self.host}}}\n")
+        self.server = None
+
+    def start(self):
+        program = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+        self.server = subprocess.Popen([program, "serve", self.config],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://{self.host}/v2/", timeout=1).read()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the registry did not start")
+
+    def stop(self):
+        if self.server:
+            self.server.terminate()
+            self.server.wait()
+            self.server = None
+
+    def push_chart(self, archive_path, repository="charts"):
+        """helm push, as a chart publisher does."""
+        subprocess.run([tool("helm"), "push", archive_path, f"oci://{self.host}/{repository}",
+                        "--plain-http"], check=True, capture_output=True)
+
+    def __enter__(self):
+        return self.start()
 
     def __exit__(self, *exc):
         self.stop()

@@ -1,0 +1,359 @@
+#include "util/oci_registry.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "util/error.h"
+#include "util/hash.h"
+
+namespace kix {
+namespace {
+
+using Json = nlohmann::json;
+
+bool looks_like_registry(const std::string& first) {
+  return first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
+         first == "localhost";
+}
+
+Error bad_reference(const std::string& text, const std::string& why) {
+  return Error(ErrorKind::kInvalidInput, "'" + text + "' is not an OCI reference: " + why, {},
+               "write oci://registry/repository:tag, or an image like ghcr.io/org/name:tag");
+}
+
+std::string base64_decode(const std::string& text) {
+  std::string out((text.size() / 4 + 1) * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) return {};
+  out.resize(static_cast<size_t>(n));
+  // EVP_DecodeBlock keeps the zero bytes the padding stands for.
+  size_t padding = 0;
+  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++padding;
+  out.resize(out.size() - std::min(padding, out.size()));
+  return out;
+}
+
+std::string base64_encode(const std::string& text) {
+  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+// The parameters of a `WWW-Authenticate: Bearer k="v",k2="v2"` challenge.
+std::map<std::string, std::string> challenge_params(const std::string& header) {
+  std::map<std::string, std::string> out;
+  size_t i = header.find(' ');
+  while (i != std::string::npos && i < header.size()) {
+    while (i < header.size() && (header[i] == ' ' || header[i] == ',')) ++i;
+    size_t eq = header.find('=', i);
+    if (eq == std::string::npos) break;
+    std::string key = header.substr(i, eq - i);
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    std::string value;
+    i = eq + 1;
+    if (i < header.size() && header[i] == '"') {
+      size_t end = header.find('"', i + 1);
+      if (end == std::string::npos) break;
+      value = header.substr(i + 1, end - i - 1);
+      i = end + 1;
+    } else {
+      size_t end = header.find(',', i);
+      value = header.substr(i, end == std::string::npos ? std::string::npos : end - i);
+      i = end;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+std::string starts_lower(const std::string& s) {
+  std::string out = s.substr(0, std::min<size_t>(s.size(), 6));
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+Hash digest_hash(const std::string& digest, const std::string& what) {
+  if (digest.rfind("sha256:", 0) != 0) {
+    throw Error(ErrorKind::kInvalidInput, what + ": digest '" + digest + "' is not sha256:<hex>");
+  }
+  auto hash = Hash::from_hex(digest.substr(7));
+  if (!hash) throw Error(ErrorKind::kInvalidInput, what + ": digest '" + digest + "' is malformed");
+  return *hash;
+}
+
+}  // namespace
+
+std::string OciReference::str() const {
+  std::string out = registry + "/" + repository;
+  if (!tag.empty()) out += ":" + tag;
+  if (!digest.empty()) out += "@" + digest;
+  return out;
+}
+
+OciReference parse_oci_reference(const std::string& text) {
+  std::string rest = text;
+  const bool artifact = rest.rfind("oci://", 0) == 0;
+  if (artifact) rest = rest.substr(6);
+  if (rest.empty()) throw bad_reference(text, "it is empty");
+  OciReference ref;
+  if (auto at = rest.find('@'); at != std::string::npos) {
+    ref.digest = rest.substr(at + 1);
+    rest = rest.substr(0, at);
+    digest_hash(ref.digest, "'" + text + "'");
+  }
+  size_t slash = rest.find('/');
+  std::string first = rest.substr(0, slash);
+  if (artifact || (slash != std::string::npos && looks_like_registry(first))) {
+    if (slash == std::string::npos) throw bad_reference(text, "it names no repository");
+    ref.registry = first;
+    rest = rest.substr(slash + 1);
+  } else {
+    ref.registry = "docker.io";
+  }
+  size_t last_slash = rest.rfind('/');
+  size_t colon = rest.rfind(':');
+  if (colon != std::string::npos && (last_slash == std::string::npos || colon > last_slash)) {
+    ref.tag = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+  }
+  ref.repository = rest;
+  if (ref.registry == "docker.io" || ref.registry == "index.docker.io") {
+    ref.registry = "registry-1.docker.io";
+    if (ref.repository.find('/') == std::string::npos) ref.repository = "library/" + ref.repository;
+  }
+  if (ref.tag.empty() && ref.digest.empty()) ref.tag = "latest";
+  auto valid = [](const std::string& s, const char* extra) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [&](unsigned char c) {
+      return std::isalnum(c) ||
+             std::string_view(extra).find(static_cast<char>(c)) != std::string_view::npos;
+    });
+  };
+  if (!valid(ref.repository, "._-/") || ref.repository.front() == '/' ||
+      ref.repository.back() == '/') {
+    throw bad_reference(
+        text, "the repository '" + ref.repository + "' has characters a registry refuses");
+  }
+  if (!ref.tag.empty() && (!valid(ref.tag, "._-") || ref.tag.size() > 128)) {
+    throw bad_reference(text, "the tag '" + ref.tag + "' is not a tag");
+  }
+  for (char& c : ref.repository) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ref;
+}
+
+std::optional<RegistryCredentials> docker_credentials(const Environment& env,
+                                                      const std::string& registry) {
+  std::string dir;
+  if (auto d = env.get_nonempty("DOCKER_CONFIG")) {
+    dir = *d;
+  } else if (auto home = env.get_nonempty("HOME")) {
+    dir = *home + "/.docker";
+  } else {
+    return std::nullopt;
+  }
+  const std::string file = dir + "/config.json";
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  Json config;
+  try {
+    config = Json::parse(text.str());
+  } catch (const Json::exception&) {
+    throw Error(ErrorKind::kInvalidInput, file + " is not valid JSON", {},
+                "fix it, or point DOCKER_CONFIG at a directory with a valid config.json");
+  }
+  if (!config.is_object() || !config.contains("auths") || !config["auths"].is_object()) {
+    return std::nullopt;
+  }
+  // Docker writes Docker Hub as its v1 URL; any spelling of the host counts.
+  std::vector<std::string> keys = {registry, "https://" + registry, "http://" + registry};
+  if (registry == "registry-1.docker.io") {
+    keys.insert(keys.end(), {"https://index.docker.io/v1/", "docker.io", "index.docker.io"});
+  }
+  for (const std::string& key : keys) {
+    auto it = config["auths"].find(key);
+    if (it == config["auths"].end() || !it->is_object()) continue;
+    if (it->contains("auth") && (*it)["auth"].is_string()) {
+      std::string decoded = base64_decode((*it)["auth"].get<std::string>());
+      auto colon = decoded.find(':');
+      if (colon == std::string::npos) {
+        throw Error(ErrorKind::kInvalidInput,
+                    file + ": the auth of " + key + " is not base64 of user:password");
+      }
+      return RegistryCredentials{decoded.substr(0, colon), decoded.substr(colon + 1)};
+    }
+    if (it->contains("username") && it->contains("password") && (*it)["username"].is_string() &&
+        (*it)["password"].is_string()) {
+      return RegistryCredentials{(*it)["username"].get<std::string>(),
+                                 (*it)["password"].get<std::string>()};
+    }
+  }
+  return std::nullopt;
+}
+
+OciClient::OciClient(HttpClient& http, const Environment& env, bool allow_insecure_http)
+    : http_(http), env_(env), allow_insecure_http_(allow_insecure_http) {}
+
+std::string OciClient::base_url(const OciReference& ref) const {
+  const bool plain = allow_insecure_http_ || is_loopback_url("http://" + ref.registry + "/");
+  return (plain ? "http://" : "https://") + ref.registry + "/v2/" + ref.repository + "/";
+}
+
+std::string OciClient::fetch_token(const OciReference& ref, const std::string& challenge) {
+  std::map<std::string, std::string> params = challenge_params(challenge);
+  if (params["realm"].empty()) {
+    throw Error(ErrorKind::kIo,
+                "registry " + ref.registry + " asks for a token without saying where to get it");
+  }
+  std::string url = params["realm"];
+  std::string sep = url.find('?') == std::string::npos ? "?" : "&";
+  if (!params["service"].empty()) {
+    url += sep + "service=" + url_encode(params["service"]);
+    sep = "&";
+  }
+  std::string scope =
+      params["scope"].empty() ? "repository:" + ref.repository + ":pull" : params["scope"];
+  url += sep + "scope=" + url_encode(scope);
+  HttpRequest request;
+  request.url = url;
+  request.max_response_bytes = size_t{1} << 20;
+  if (auto creds = docker_credentials(env_, ref.registry)) {
+    request.headers.emplace_back("Authorization",
+                                 "Basic " + base64_encode(creds->username + ":" + creds->password));
+  }
+  HttpResponse response = http_.send(request);
+  if (response.status == 401 || response.status == 403) {
+    throw Error(
+        ErrorKind::kIo,
+        "registry " + ref.registry + " refused a token for " + ref.repository + " (HTTP " +
+            std::to_string(response.status) + ")",
+        {}, "log in with `docker login " + ref.registry + "` (kix reads ~/.docker/config.json)");
+  }
+  if (response.status != 200) {
+    throw Error(ErrorKind::kIo, "the token service of " + ref.registry + " answered HTTP " +
+                                    std::to_string(response.status));
+  }
+  try {
+    Json body = Json::parse(response.body);
+    for (const char* key : {"token", "access_token"}) {
+      if (body.contains(key) && body[key].is_string()) return body[key].get<std::string>();
+    }
+  } catch (const Json::exception&) {
+  }
+  throw Error(ErrorKind::kIo, "the token service of " + ref.registry + " gave no token");
+}
+
+HttpResponse OciClient::send(const OciReference& ref, HttpRequest request) {
+  const std::string key = ref.registry + "/" + ref.repository;
+  auto with_auth = [&](HttpRequest r) {
+    if (auto it = tokens_.find(key); it != tokens_.end()) {
+      r.headers.emplace_back("Authorization", it->second);
+    }
+    return r;
+  };
+  HttpResponse response = http_.send(with_auth(request));
+  if (response.status != 401) return response;
+  const std::string* challenge = response.header("www-authenticate");
+  if (challenge == nullptr) return response;
+  const std::string scheme = starts_lower(*challenge);
+  if (scheme.rfind("bearer", 0) == 0) {
+    tokens_[key] = "Bearer " + fetch_token(ref, *challenge);
+  } else if (scheme.rfind("basic", 0) == 0) {
+    auto creds = docker_credentials(env_, ref.registry);
+    if (!creds) return response;
+    tokens_[key] = "Basic " + base64_encode(creds->username + ":" + creds->password);
+  } else {
+    return response;
+  }
+  return http_.send(with_auth(request));
+}
+
+namespace {
+
+[[noreturn]] void registry_failure(const OciReference& ref, const HttpResponse& response,
+                                   const std::string& what) {
+  if (response.status == 404) {
+    throw Error(ErrorKind::kNotFound, ref.str() + ": " + what + " not found in the registry", {},
+                "check the repository, tag or digest");
+  }
+  if (response.status == 401 || response.status == 403) {
+    throw Error(ErrorKind::kIo,
+                "registry " + ref.registry + " refused access to " + ref.repository + " (HTTP " +
+                    std::to_string(response.status) + ")",
+                {},
+                "log in with `docker login " + ref.registry +
+                    "` (kix reads the credentials from ~/.docker/config.json or $DOCKER_CONFIG)");
+  }
+  throw Error(ErrorKind::kIo,
+              ref.str() + ": the registry answered HTTP " + std::to_string(response.status) +
+                  " for the " + what,
+              {}, "try again later, or check the registry");
+}
+
+}  // namespace
+
+OciClient::ManifestResponse OciClient::get_manifest(const OciReference& ref) {
+  HttpRequest request;
+  request.url = base_url(ref) + "manifests/" + (ref.digest.empty() ? ref.tag : ref.digest);
+  request.headers.emplace_back("Accept", kManifestAccept);
+  request.max_response_bytes = size_t{4} << 20;
+  HttpResponse response = send(ref, request);
+  if (response.status != 200) registry_failure(ref, response, "manifest");
+  ManifestResponse out;
+  out.body = std::move(response.body);
+  out.media_type = response.header("content-type") ? *response.header("content-type") : "";
+  const std::string actual = "sha256:" + Hash::of(out.body).hex();
+  if (!ref.digest.empty() && ref.digest != actual) {
+    throw Error(ErrorKind::kCorruption,
+                ref.str() + ": the registry sent a manifest whose digest is " + actual, {},
+                "the registry is damaged or something changed the manifest on the way");
+  }
+  const std::string* header = response.header("docker-content-digest");
+  out.digest = header != nullptr ? *header : actual;
+  return out;
+}
+
+std::string OciClient::manifest_digest(const OciReference& ref) {
+  HttpRequest request;
+  request.method = "HEAD";
+  request.url = base_url(ref) + "manifests/" + (ref.digest.empty() ? ref.tag : ref.digest);
+  request.headers.emplace_back("Accept", kManifestAccept);
+  HttpResponse response = send(ref, request);
+  if (response.status == 200) {
+    if (const std::string* header = response.header("docker-content-digest")) return *header;
+  } else if (response.status != 405) {
+    registry_failure(ref, response, "manifest");
+  }
+  // Some registries answer HEAD without the digest: fetch and hash it.
+  return get_manifest(ref).digest;
+}
+
+std::string OciClient::get_blob(const OciReference& ref, const std::string& digest,
+                                size_t max_bytes) {
+  Hash expected = digest_hash(digest, ref.str());
+  HttpRequest request;
+  request.url = base_url(ref) + "blobs/" + digest;
+  request.max_response_bytes = max_bytes;
+  HttpResponse response = send(ref, request);
+  if (response.status != 200) registry_failure(ref, response, "blob " + digest);
+  if (Hash::of(response.body) != expected) {
+    throw Error(ErrorKind::kCorruption,
+                ref.str() + ": blob " + digest + " does not hash to its digest", {},
+                "the registry is damaged or something changed the blob on the way");
+  }
+  return std::move(response.body);
+}
+
+}  // namespace kix
