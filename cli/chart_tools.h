@@ -9,6 +9,7 @@
 #include "cli/context.h"
 #include "compiler/chart_source.h"
 #include "compiler/helm_renderer.h"
+#include "compiler/image_pins.h"
 #include "store/store.h"
 #include "util/http_client.h"
 #include "util/oci_registry.h"
@@ -21,6 +22,7 @@ class ChartTools {
   explicit ChartTools(const Context& ctx, bool insecure = false);
   compiler::ChartSource& source() { return source_; }
   compiler::ChartRenderer& renderer() { return renderer_; }
+  compiler::ImageResolver& images() { return images_; }
 
  private:
   // The store, opened on first use.
@@ -37,12 +39,23 @@ class ChartTools {
     std::unique_ptr<Store> store_;
   };
 
+  // Image tags resolved with a HEAD of their manifest.
+  class RegistryImages : public compiler::ImageResolver {
+   public:
+    explicit RegistryImages(OciClient& oci) : oci_(oci) {}
+    std::string resolve(const std::string& image) override;
+
+   private:
+    OciClient& oci_;
+  };
+
   StoreCache cache_;
   CurlHttpClient http_;
   OciClient oci_;
   SystemProcessRunner runner_;
   compiler::RepositoryChartSource source_;
   compiler::HelmRenderer renderer_;
+  RegistryImages images_;
 };
 
 }  // namespace kix::cli

@@ -16,10 +16,11 @@ namespace kix::cli {
 // `warnings`. When the definition has errors, prints them, sets
 // ctx.exit_code to 1 and returns false.
 struct CompileFlags {
-  bool locking = false;   // kix lock
-  bool locked = false;    // --locked
-  bool insecure = false;  // --insecure: plain HTTP to chart repositories
-  bool refetch = false;   // kix lock --check
+  bool locking = false;      // kix lock
+  bool locked = false;       // --locked
+  bool insecure = false;     // --insecure: plain HTTP to chart repositories
+  bool refetch = false;      // kix lock --check
+  bool lock_images = false;  // kix lock --images
 };
 bool compile_definition(const std::string& path, Context& ctx, compiler::Compilation& out,
                         size_t* warnings = nullptr, const CompileFlags& flags = {});

@@ -49,6 +49,8 @@ bool compile_definition(const std::string& path, Context& ctx, compiler::Compila
   options.locking = flags.locking;
   options.locked = flags.locked;
   options.refetch = flags.refetch;
+  options.images = &charts.images();
+  options.lock_images = flags.lock_images;
   SchemaValidator validator(schema_dir(ctx));
   options.validator = &validator;
   options.keys = &ctx.keys();

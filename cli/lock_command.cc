@@ -14,11 +14,12 @@ struct LockArgs {
   std::string path = ".";
   bool check = false;
   bool insecure = false;
+  bool images = false;
 };
 
 compiler::Lockfile lock_of(const compiler::Compilation& c) {
   compiler::Lockfile lock;
-  if (c.lock) lock.images = c.lock->images;  // kept as they are: `--images` resolves them
+  lock.images = c.images;  // resolved now (--images), else the pins still in use
   for (const compiler::UsedChart& chart : c.charts) {
     lock.put_chart({chart.repository, chart.name, chart.version, chart.url, chart.sha256});
   }
@@ -50,6 +51,20 @@ void print_changes(const compiler::Lockfile& before, const compiler::Lockfile& a
                 << " from " << chart.repository << " (no longer used)\n";
     }
   }
+  for (const auto& [image, digest] : after.images) {
+    auto old = before.images.find(image);
+    if (old == before.images.end()) {
+      std::cout << c.green() << "+ " << c.reset() << "image " << image << ": " << digest << "\n";
+    } else if (old->second != digest) {
+      std::cout << c.yellow() << "~ " << c.reset() << "image " << image << ": " << old->second
+                << " -> " << digest << "\n";
+    }
+  }
+  for (const auto& [image, digest] : before.images) {
+    if (!after.images.count(image)) {
+      std::cout << c.red() << "- " << c.reset() << "image " << image << " (no longer used)\n";
+    }
+  }
   for (const auto& [name, p] : after.packages) {
     auto old = before.packages.find(name);
     if (old == before.packages.end()) {
@@ -72,7 +87,7 @@ void run_lock(const LockArgs& args, Context& ctx) {
   CompileFlags flags;
   flags.locking = !args.check;
   flags.refetch = args.check;
-  flags.locked = args.check;
+  flags.lock_images = args.images;
   flags.insecure = args.insecure;
   if (!compile_definition(args.path, ctx, c, nullptr, flags)) {
     if (!args.check) std::cerr << "kix.lock was not written\n";
@@ -81,7 +96,8 @@ void run_lock(const LockArgs& args, Context& ctx) {
   if (args.check) {
     std::cout << c.lock_path.string() << " holds every input of " << c.definition_file << ": "
               << c.charts.size() << " chart" << (c.charts.size() == 1 ? "" : "s") << ", "
-              << c.packages.size() << " package" << (c.packages.size() == 1 ? "" : "s") << "\n";
+              << c.packages.size() << " package" << (c.packages.size() == 1 ? "" : "s") << ", "
+              << c.images.size() << " image" << (c.images.size() == 1 ? "" : "s") << "\n";
     ctx.exit_code = kExitOk;
     return;
   }
@@ -112,6 +128,8 @@ void add_lock_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--check", args->check,
                 "Verify, fetching every chart again, that kix.lock holds every input with the "
                 "digest its source still serves; write nothing");
+  cmd->add_flag("--images", args->images,
+                "Also ask each image's registry what its tag points at now, and pin that digest");
   cmd->add_flag("--insecure", args->insecure,
                 "Allow plain HTTP to chart repositories that are not on this machine");
   cmd->callback([args, &ctx] { run_lock(*args, ctx); });

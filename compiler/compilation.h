@@ -3,6 +3,7 @@
 #pragma once
 
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,9 @@ struct Compilation {
   std::vector<Error> errors;
   std::vector<UsedChart> charts;      // every chart rendered, in instance order
   std::vector<UsedPackage> packages;  // every package instantiated, by name
+  // Image tag -> digest: with kix lock --images, what each tag resolved to
+  // now; otherwise the pins the build applied from kix.lock.
+  std::map<std::string, std::string> images;
   std::optional<Lockfile> lock;       // kix.lock beside the definition, when there is one
   // An input is not what kix.lock holds, is missing from it, or could not
   // be fetched: the CLI exits 2 (an integrity or environment failure), not 1.

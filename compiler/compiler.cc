@@ -62,6 +62,79 @@ void check_locked_packages(Compilation& c) {
   if (c.errors.size() > before) c.inputs_failed = true;
 }
 
+// Rewrites every image kix.lock pins to its digest (or, when locking with
+// --images, resolves every tag); see compiler/image_pins.h.
+void pin_images(Compilation& c, const CompileOptions& options, Diagnostics& diags) {
+  const bool resolve_all = options.locking && options.lock_images;
+  const bool verify = !options.locking && (options.locked || options.refetch);
+  std::map<std::string, std::string> resolved;  // one registry request per tag
+  auto resolve = [&](const std::string& image, const SourceLocation& where) -> std::string {
+    auto it = resolved.find(image);
+    if (it != resolved.end()) return it->second;
+    if (options.images == nullptr) {
+      throw Error(ErrorKind::kInvalidInput, "this command cannot ask registries for digests",
+                  where);
+    }
+    std::string digest = options.images->resolve(image);
+    resolved.emplace(image, digest);
+    return digest;
+  };
+  for (const ImageUse& use : find_images(c.resources)) {
+    if (has_digest(use.image)) continue;
+    CompiledResource& r = c.resources[use.resource];
+    try {
+      if (resolve_all) {
+        c.images[use.image] = resolve(use.image, r.where);
+        continue;
+      }
+      if (options.locking) {
+        // kix lock without --images keeps the pins there are.
+        if (c.lock && c.lock->images.count(use.image)) {
+          c.images[use.image] = c.lock->images.at(use.image);
+        }
+        continue;
+      }
+      const std::string* pinned = nullptr;
+      if (c.lock) {
+        auto it = c.lock->images.find(use.image);
+        if (it != c.lock->images.end()) pinned = &it->second;
+      }
+      if (pinned == nullptr) {
+        // Pinning is opted into with a kix.lock: without one, nothing is said.
+        if (!c.lock && !options.locked) continue;
+        const std::string what = "image " + use.image + " is not pinned in kix.lock";
+        const std::string hint = "run `kix lock --images` to record the digest it resolves to";
+        if (options.locked) {
+          c.inputs_failed = true;
+          c.errors.emplace_back(ErrorKind::kNotFound, what, r.where, hint);
+        } else {
+          diags.warn(r.where, what, hint);
+        }
+        continue;
+      }
+      if (verify) {
+        std::string now = resolve(use.image, r.where);
+        if (now != *pinned) {
+          c.inputs_failed = true;
+          c.errors.emplace_back(ErrorKind::kConflict,
+                                "image " + use.image + " is not what kix.lock holds: locked " +
+                                    *pinned + ", the registry now has " + now,
+                                r.where,
+                                "the tag was pushed again; if you trust the new image, run "
+                                "`kix lock --images`");
+          continue;
+        }
+      }
+      r.manifest[Json::json_pointer(use.pointer)] = use.image + "@" + *pinned;
+      c.images[use.image] = *pinned;
+    } catch (Error& e) {
+      c.inputs_failed = true;
+      e.with_context("while resolving image " + use.image);
+      c.errors.push_back(std::move(e));
+    }
+  }
+}
+
 }  // namespace
 
 Compilation compile(const CompileOptions& options, Diagnostics& diags) {
@@ -76,7 +149,7 @@ Compilation compile(const CompileOptions& options, Diagnostics& diags) {
   c.lock_path = std::filesystem::path(def.file).parent_path() / kLockFileName;
   if (std::filesystem::exists(c.lock_path)) {
     c.lock = read_lockfile(c.lock_path);
-  } else if (options.locked && !options.locking) {
+  } else if ((options.locked || options.refetch) && !options.locking) {
     throw Error(ErrorKind::kNotFound, "--locked: there is no " + c.lock_path.string(), {},
                 "run `kix lock` to write it, and commit it beside " + def.file);
   }
@@ -86,6 +159,7 @@ Compilation compile(const CompileOptions& options, Diagnostics& diags) {
   emit(def, std::move(resolution), c, diags, charts);
   record_packages(c, def, options);
   if (!options.locking && c.lock) check_locked_packages(c);
+  pin_images(c, options, diags);
   if (options.validator != nullptr) validate_resources(c, *options.validator, diags);
   if (c.ok()) build_compiled_graph(c, options.keys);
   return c;

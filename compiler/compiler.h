@@ -9,6 +9,7 @@
 #include "compiler/chart_source.h"
 #include "compiler/compilation.h"
 #include "compiler/helm_renderer.h"
+#include "compiler/image_pins.h"
 #include "compiler/lockfile.h"
 #include "util/diagnostics.h"
 
@@ -38,8 +39,15 @@ struct CompileOptions {
   bool locking = false;
   // --locked: a kix.lock is required, and images must be in it.
   bool locked = false;
-  // kix lock --check: fetch charts even when cached (ChartContext::refetch).
+  // kix lock --check: fetch charts even when cached (ChartContext::refetch),
+  // re-resolve pinned images, and require kix.lock (unpinned images are
+  // only warnings, as in a build without --locked).
   bool refetch = false;
+  // Images (compiler/image_pins.h): with `locking` and `lock_images`, every
+  // image tag is resolved and recorded (kix lock --images); with `locked`
+  // or `refetch`, every pinned tag must still resolve to its locked digest.
+  ImageResolver* images = nullptr;
+  bool lock_images = false;
   // The built-in package library: its packages are locked as "builtin".
   std::filesystem::path builtin_library;
 };

@@ -14,8 +14,8 @@ loopback port), serving the real cloudnative-pg 0.29.0 archive:
   builds pass again;
 - with the server gone, a build from the same store still passes;
 - a hostile archive is refused by `kix lock` and leaves the store as it was;
-- changing one line of a package changes its hash and `kix build --locked`
-  fails until `kix lock`.
+- changing one line of a package changes its hash and the build fails
+  until `kix lock` (tests/e2e/test_images_lock.py covers --locked).
 """
 
 import hashlib
@@ -191,23 +191,24 @@ def run(tmp, repo, original):
     check(not os.path.exists("/tmp/kix-evil"), "the hostile entry was written")
     check(store_bytes(store) == before, "a refused archive changed the store")
 
-    # One line of a package changes its hash; --locked fails until kix lock.
+    # One line of a package changes its hash; the build fails until kix lock.
+    # (Plain builds: --locked would also ask ghcr.io for the operator's image.)
     repo.publish("cloudnative-pg-0.29.0.tgz", changed)
     packages = os.path.join(tmp, "packages")
     shutil.copytree(os.path.join(SRC, "packages", "cnpg-operator"),
                     os.path.join(packages, "cnpg-operator"))
     local = dict(env, KIX_PACKAGES_PATH=packages)
     kix("lock", work, env=local, expect=0)
-    kix("build", "--locked", work, "-o", out, env=local, expect=0)
+    kix("build", work, "-o", out, env=local, expect=0)
     path = os.path.join(packages, "cnpg-operator", "package.yaml")
     with open(path) as f:
         text = f.read()
     with open(path, "w") as f:
         f.write(text.replace("default: 1\n", "default: 2\n", 1))
-    proc = kix("build", "--locked", work, "-o", out, env=local, expect=2)
+    proc = kix("build", work, "-o", out, env=local, expect=2)
     check("package 'cnpg-operator' is not what kix.lock holds" in proc.stderr, proc.stderr)
     kix("lock", work, env=local, expect=0)
-    kix("build", "--locked", work, "-o", out, env=local, expect=0)
+    kix("build", work, "-o", out, env=local, expect=0)
 
 
 if __name__ == "__main__":
