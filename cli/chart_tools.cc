@@ -46,8 +46,13 @@ ChartTools::ChartTools(const Context& ctx, bool insecure)
       http_(http_options(insecure)),
       oci_(http_, ctx.env(), insecure),
       source_(&cache_, http_, &oci_, source_options(ctx)),
+      uncached_(nullptr, http_, &oci_, source_options(ctx)),
       renderer_(helm_program(ctx), runner_),
       images_(oci_) {}
+
+compiler::FetchedChart ChartTools::fetch_unpinned(const compiler::ChartRef& ref) {
+  return uncached_.fetch(ref, std::nullopt, false);
+}
 
 std::string ChartTools::RegistryImages::resolve(const std::string& image) {
   return oci_.manifest_digest(parse_oci_reference(image));

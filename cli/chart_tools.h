@@ -23,6 +23,9 @@ class ChartTools {
   compiler::ChartSource& source() { return source_; }
   compiler::ChartRenderer& renderer() { return renderer_; }
   compiler::ImageResolver& images() { return images_; }
+  // The chart fetched without a pin and without caching it: to learn the
+  // digest of a chart that is not pinned yet.
+  compiler::FetchedChart fetch_unpinned(const compiler::ChartRef& ref);
 
  private:
   // The store, opened on first use.
@@ -54,6 +57,7 @@ class ChartTools {
   OciClient oci_;
   SystemProcessRunner runner_;
   compiler::RepositoryChartSource source_;
+  compiler::RepositoryChartSource uncached_;
   compiler::HelmRenderer renderer_;
   RegistryImages images_;
 };

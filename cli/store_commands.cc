@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/store_add_chart.h"
 #include "cli/store_cli.h"
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
@@ -64,6 +65,7 @@ struct AddArgs {
   std::string message;
   std::string source_revision;
   bool pin = false;
+  ChartAddArgs chart;  // --chart and its options
 };
 
 void print_graph_warnings(const Graph& graph, const Context& ctx) {
@@ -78,11 +80,27 @@ struct AddInput {
   Graph graph;
   std::optional<std::string> root_cluster;  // a result directory's
   std::string result_dir;
+  std::vector<Hash> sources;  // a chart's archive
 };
 
 AddInput read_add_input(const AddArgs& args, Context& ctx) {
   Diagnostics diags;
   AddInput input;
+  if (!args.chart.chart.empty()) {
+    if (!args.paths.empty()) {
+      throw Error(ErrorKind::kInvalidInput, "--chart adds a chart alone", {},
+                  "run one `kix store add` for the chart and one for the manifests");
+    }
+    ChartAddInput chart = read_chart_input(args.chart, ctx);
+    input.graph = std::move(chart.graph);
+    input.sources.push_back(chart.source);
+    print_graph_warnings(input.graph, ctx);
+    return input;
+  }
+  if (args.paths.empty()) {
+    throw Error(ErrorKind::kInvalidInput, "nothing to add", {},
+                "give files, directories or - for stdin, or --chart");
+  }
   try {
     for (const auto& p : args.paths) {
       if (p == "-" || !is_result_dir(p)) continue;
@@ -130,6 +148,7 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   options.source_revision = args.source_revision;
   options.time = ctx.now();
   options.pin = args.pin;
+  options.sources = input.sources;
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   AddResult r = store.add(graph, options);
@@ -164,7 +183,25 @@ void add_add_command(CLI::App& store, Context& ctx) {
       "Add manifests (files, directories, - for stdin) to the store; prints a summary and the\n"
       "root hash as the last line. With --cluster, records a new generation of that cluster.\n"
       "A result directory (kix build -o, kix rollback -o) is added as the root that wrote it.");
-  cmd->add_option("PATH", args->paths, "Files or directories to read; - reads stdin")->required();
+  cmd->add_option("PATH", args->paths, "Files or directories to read; - reads stdin");
+  cmd->add_option("--chart", args->chart.chart,
+                  "A Helm chart to render and add instead: oci://registry/path/NAME, NAME with "
+                  "--repo, or a .tgz path");
+  cmd->add_option("--repo", args->chart.repo, "The HTTP(S) chart repository of --chart NAME");
+  cmd->add_option("--version", args->chart.version, "The chart's version");
+  cmd->add_option("--values", args->chart.values, "A YAML or JSON file of values for the chart");
+  cmd->add_option(
+      "-n,--namespace", args->chart.ns,
+      "Namespace of the chart's namespaced resources that name none (default: default)");
+  cmd->add_option("--release", args->chart.release, "Release name (default: the chart's name)");
+  cmd->add_option("--sha256", args->chart.sha256,
+                  "The chart archive's SHA-256, when kix.lock does not pin it");
+  cmd->add_option("--lock", args->chart.lock,
+                  "The lock file that pins the chart (default: kix.lock)");
+  cmd->add_flag("--update-lock", args->chart.update_lock,
+                "Record the chart's current digest in the lock file when it is not pinned");
+  cmd->add_flag("--insecure", args->chart.insecure,
+                "Allow plain HTTP to chart repositories that are not on this machine");
   auto* cluster = cmd->add_option("--cluster", args->cluster,
                                   "Cluster name: hashes the root with it and records a generation");
   cmd->add_option("-m,--message", args->message, "Message recorded with the generation");

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/chart_resources.h"
 #include "compiler/checks.h"
 #include "compiler/decoration.h"
 #include "compiler/options.h"
@@ -303,55 +304,13 @@ class Emitter {
     request.include_crds = t.include_crds;
     std::vector<RenderedDocument> docs = charts_.renderer->render(request);
 
-    // Every rendered document becomes a resource of the instance: in the
-    // chart's namespace unless it names one or is cluster-scoped.
-    std::set<std::string> cluster_scoped_crds;
-    for (const RenderedDocument& d : docs) {
-      if (d.value.is_object() && d.value.value("kind", "") == "CustomResourceDefinition" &&
-          d.value.contains("spec") && d.value["spec"].value("scope", "") == "Cluster") {
-        cluster_scoped_crds.insert(d.value["spec"]["names"].value("kind", ""));
-      }
-    }
-    std::vector<Manifest> rendered;
-    std::vector<std::string> sources;
-    std::vector<HookPhase> phases;
-    std::vector<int> weights;
-    for (RenderedDocument& d : docs) {
-      const std::string where =
-          "helm template " + t.name + (d.source.empty() ? "" : ": " + d.source);
-      if (!d.value.is_object()) {
-        throw Error(ErrorKind::kInvalidInput, where + " rendered a document that is not a map",
-                    t.where);
-      }
-      const std::string kind = d.value.value("kind", "");
-      HookPhase phase = hook_phase(d.value, weights);
-      if (phase == HookPhase::kOmitted) continue;
-      if (d.value.contains("metadata") && d.value["metadata"].is_object() &&
-          !is_cluster_scoped(kind) && !cluster_scoped_crds.count(kind) &&
-          !d.value["metadata"].contains("namespace")) {
-        d.value["metadata"]["namespace"] = ns.json;
-      }
-      Manifest m;
-      try {
-        m = make_manifest(d.value, {where, 0, 0});
-      } catch (Error& e) {
-        throw Error(ErrorKind::kInvalidInput, e.message(), t.where,
-                    "the chart rendered it (" + where + ")");
-      }
-      rendered.push_back(std::move(m));
-      sources.push_back(d.source);
-      phases.push_back(phase);
-    }
-    weights.resize(rendered.size());
-    // Kubernetes' own references among the chart's resources (a
-    // Deployment's ConfigMap, a custom resource's CRD), as for plain manifests.
-    std::vector<std::vector<InferredRef>> inferred = infer_references(rendered);
+    ChartResources rendered =
+        chart_resources(std::move(docs), request.ns, t.name + " " + t.version, t.where);
     // The Namespaces first: they are resources too, and the chart's indices
     // below must not move.
     std::map<std::string, size_t> chart_namespaces;
-    for (const Manifest& m : rendered) {
-      if (!m.id.ns.empty() && !is_cluster_scoped(m.id.kind) &&
-          !cluster_scoped_crds.count(m.id.kind)) {
+    for (const Manifest& m : rendered.manifests) {
+      if (!m.id.ns.empty() && rendered.namespaced(m)) {
         chart_namespaces.emplace(m.id.ns, namespace_resource(m.id.ns));
       }
     }
@@ -359,38 +318,27 @@ class Emitter {
     const Provenance from_values = values.all();
     Value chart_scope(Json{{"resources", Json::object()}});
     auto tree = std::make_shared<ProvenanceTree>();
-    for (size_t k = 0; k < rendered.size(); ++k) {
+    for (size_t k = 0; k < rendered.manifests.size(); ++k) {
+      Manifest& m = rendered.manifests[k];
       CompiledResource r;
       r.instance = i;
-      r.key = "chart/" + rendered[k].id.kind + "/" + rendered[k].id.name;
+      r.key = "chart/" + m.id.kind + "/" + m.id.name;
       r.where = t.where;
-      r.rendered_from = t.name + " " + t.version + (sources[k].empty() ? "" : ": " + sources[k]);
-      r.manifest = std::move(rendered[k].value);
+      r.rendered_from = t.name + " " + t.version +
+                        (rendered.sources[k].empty() ? "" : ": " + rendered.sources[k]);
       std::map<size_t, std::string> refs;
       for (size_t p : from_values) refs.emplace(p, "chart values");
-      for (const InferredRef& ref : inferred[k]) refs.emplace(first + ref.to, ref.reason);
-      // Hooks: pre-install before the chart's other resources, post-install
-      // after them, and a higher hook-weight after a lower one (unless the
-      // other one already refers to this one: that order wins).
-      for (size_t other = 0; other < rendered.size(); ++other) {
-        if (other == k || !must_follow(phases[k], weights[k], phases[other], weights[other])) {
-          continue;
-        }
-        bool reverse = std::any_of(inferred[other].begin(), inferred[other].end(),
-                                   [&](const InferredRef& ref) { return ref.to == k; });
-        if (!reverse) refs.emplace(first + other, "Helm hook order");
-      }
-      const std::string& rkind = r.manifest["kind"].get_ref<const std::string&>();
-      if (auto ns_index = chart_namespaces.find(rendered[k].id.ns);
-          ns_index != chart_namespaces.end() && !is_cluster_scoped(rkind) &&
-          !cluster_scoped_crds.count(rkind)) {
+      for (const auto& [to, reason] : rendered.refs[k]) refs.emplace(first + to, reason);
+      if (auto ns_index = chart_namespaces.find(m.id.ns);
+          ns_index != chart_namespaces.end() && rendered.namespaced(m)) {
         refs.emplace(ns_index->second, "/metadata/namespace");
       }
       for (auto& [to, reason] : refs) {
         r.refs.push_back(to);
         r.ref_reasons.push_back(std::move(reason));
       }
-      const std::string name = rkind + "/" + r.manifest["metadata"]["name"].get<std::string>();
+      const std::string name = m.id.kind + "/" + m.id.name;
+      r.manifest = std::move(m.value);
       chart_scope.json["resources"][name] = r.manifest;
       size_t index = c_.resources.size();
       tree->children["resources"].children[name].self = {index};
@@ -399,63 +347,6 @@ class Emitter {
     }
     chart_scope.parts = tree;
     scope.set("chart", chart_scope);
-  }
-
-  enum class HookPhase { kNone, kPre, kPost, kTest, kOmitted };
-
-  // The Helm hook a rendered document is, and its weight (appended to
-  // `weights` for the documents kept).
-  static HookPhase hook_phase(const Json& doc, std::vector<int>& weights) {
-    const Json* annotations = nullptr;
-    if (doc.contains("metadata") && doc["metadata"].is_object() &&
-        doc["metadata"].contains("annotations") && doc["metadata"]["annotations"].is_object()) {
-      annotations = &doc["metadata"]["annotations"];
-    }
-    if (annotations == nullptr || !annotations->contains(kHelmHookAnnotation) ||
-        !(*annotations)[kHelmHookAnnotation].is_string()) {
-      weights.push_back(0);
-      return HookPhase::kNone;
-    }
-    std::string hooks = (*annotations)[kHelmHookAnnotation].get<std::string>();
-    int weight = 0;
-    if (annotations->contains("helm.sh/hook-weight") &&
-        (*annotations)["helm.sh/hook-weight"].is_string()) {
-      try {
-        weight = std::stoi((*annotations)["helm.sh/hook-weight"].get<std::string>());
-      } catch (const std::exception&) {
-        weight = 0;
-      }
-    }
-    bool pre = false, post = false, test = false;
-    std::istringstream list(hooks);
-    std::string hook;
-    while (std::getline(list, hook, ',')) {
-      hook.erase(0, hook.find_first_not_of(" "));
-      hook.erase(hook.find_last_not_of(" ") + 1);
-      pre = pre || hook == "pre-install" || hook == "pre-upgrade";
-      post = post || hook == "post-install" || hook == "post-upgrade";
-      test = test || hook == "test" || hook == "test-success";
-    }
-    // Delete and rollback hooks have no place in a deploy.
-    HookPhase phase = pre    ? HookPhase::kPre
-                      : post ? HookPhase::kPost
-                      : test ? HookPhase::kTest
-                             : HookPhase::kOmitted;
-    if (phase != HookPhase::kOmitted) weights.push_back(weight);
-    return phase;
-  }
-
-  // Whether a resource in `phase` with `weight` must come after one in
-  // `other_phase` with `other_weight`.
-  static bool must_follow(HookPhase phase, int weight, HookPhase other_phase, int other_weight) {
-    auto rank = [](HookPhase p) {
-      return p == HookPhase::kPre ? 0 : p == HookPhase::kNone ? 1 : p == HookPhase::kPost ? 2 : 3;
-    };
-    if (phase == HookPhase::kTest || other_phase == HookPhase::kTest) {
-      return phase == HookPhase::kTest && other_phase != HookPhase::kTest;
-    }
-    if (rank(phase) != rank(other_phase)) return rank(phase) > rank(other_phase);
-    return phase != HookPhase::kNone && weight > other_weight;
   }
 
   const ClusterDefinition& def_;

@@ -42,7 +42,8 @@ for fuzzer in build/sanitize/fuzz/fuzz_*; do
   name=${fuzzer##*/fuzz_}
   work=$(mktemp -d)
   dict=()
-  [[ $name == store_import || $name == expression_parser ]] || dict=(-dict=fuzz/yaml.dict)
+  [[ $name == store_import || $name == expression_parser || $name == chart_archive ]] ||
+    dict=(-dict=fuzz/yaml.dict)
   "$fuzzer" -max_total_time="$KIX_FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
     "${dict[@]}" "$work" "fuzz/corpus/$name" >"$work.log" 2>&1 ||
     { tail -50 "$work.log"; echo "fuzzer $name failed" >&2; exit 1; }

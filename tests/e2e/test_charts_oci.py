@@ -92,6 +92,31 @@ def run(tmp, registry):
     kix("build", work, "-o", out, env=env, expect=0)
     check("cnpg-system_Deployment_cnpg-operator.yaml" in os.listdir(out), sorted(os.listdir(out)))
 
+    # A chart without a package: kix store add --chart, pinned the same way.
+    chart = f"oci://{registry.host}/charts/cloudnative-pg"
+    plain = os.path.join(tmp, "plain")
+    os.mkdir(plain)
+    before = sorted(os.listdir(store))
+    proc = kix("store", "add", "--chart", chart, "--version", "0.29.0", "-n", "cnpg-system",
+               "--cluster", "plain", env=env, cwd=plain, expect=2)
+    check(f"is not pinned; the archive served now has sha256 {served}" in proc.stderr and
+          f"--sha256 {served}" in proc.stderr, f"an unpinned chart is refused:\n{proc.stderr}")
+    proc = kix("store", "add", "--chart", chart, "--version", "0.29.0", "--sha256", "0" * 64,
+               "--cluster", "plain", env=env, cwd=plain, expect=2)
+    check(served in proc.stderr and "0" * 64 in proc.stderr, f"a wrong pin names both:\n{proc.stderr}")
+    proc = kix("store", "add", "--chart", chart, "--version", "0.29.0", "-n", "cnpg-system",
+               "--sha256", served, "--cluster", "plain", env=env, cwd=plain, expect=0)
+    root = proc.stdout.strip().splitlines()[-1]
+    listing = kix("store", "ls", root, env=env, expect=0).stdout
+    rows = [line.split() for line in listing.splitlines()]
+    check(any(r[3:] == ["CustomResourceDefinition", "-", "clusters.postgresql.cnpg.io"] for r in rows) and
+          any(r[3:] == ["Deployment", "cnpg-system", "cloudnative-pg"] for r in rows),
+          f"the chart's resources, in the namespace given:\n{listing}")
+    kix("store", "add", "--chart", chart, "--version", "0.29.0", "-n", "cnpg-system",
+        "--update-lock", "--cluster", "plain", env=env, cwd=plain, expect=0)
+    with open(os.path.join(plain, "kix.lock")) as f:
+        check(json.load(f)["charts"][0]["sha256"] == served, "--update-lock records the digest")
+
     # Re-pushed under the same version with other bytes.
     changed = republished(original)
     changed_path = os.path.join(tmp, "cloudnative-pg-0.29.0.tgz")
