@@ -12,6 +12,14 @@ namespace {
 
 enum class HookPhase { kNone, kPre, kPost, kTest, kOmitted };
 
+// A string field of an object, or "" (rendered output is not trusted to
+// have the types a manifest should).
+std::string text_of(const Json& object, const char* key) {
+  if (!object.is_object()) return {};
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 struct Hook {
   HookPhase phase = HookPhase::kNone;
   int weight = 0;
@@ -77,11 +85,9 @@ ChartResources chart_resources(std::vector<RenderedDocument> docs, const std::st
                                const std::string& chart_label, const SourceLocation& where) {
   ChartResources out;
   for (const RenderedDocument& d : docs) {
-    if (d.value.is_object() && d.value.value("kind", "") == "CustomResourceDefinition" &&
-        d.value.contains("spec") && d.value["spec"].is_object() &&
-        d.value["spec"].value("scope", "") == "Cluster" && d.value["spec"].contains("names") &&
-        d.value["spec"]["names"].is_object()) {
-      out.cluster_scoped_kinds.push_back(d.value["spec"]["names"].value("kind", ""));
+    if (text_of(d.value, "kind") == "CustomResourceDefinition" && d.value.contains("spec") &&
+        text_of(d.value["spec"], "scope") == "Cluster" && d.value["spec"].contains("names")) {
+      out.cluster_scoped_kinds.push_back(text_of(d.value["spec"]["names"], "kind"));
     }
   }
   std::vector<Hook> hooks;
@@ -93,7 +99,7 @@ ChartResources chart_resources(std::vector<RenderedDocument> docs, const std::st
     }
     Hook hook = hook_of(d.value);
     if (hook.phase == HookPhase::kOmitted) continue;
-    const std::string kind = d.value.value("kind", "");
+    const std::string kind = text_of(d.value, "kind");
     const bool cluster_scoped =
         is_cluster_scoped(kind) ||
         std::find(out.cluster_scoped_kinds.begin(), out.cluster_scoped_kinds.end(), kind) !=
@@ -112,19 +118,47 @@ ChartResources chart_resources(std::vector<RenderedDocument> docs, const std::st
     hooks.push_back(hook);
   }
   std::vector<std::vector<InferredRef>> inferred = infer_references(out.manifests);
-  out.refs.resize(out.manifests.size());
-  for (size_t k = 0; k < out.manifests.size(); ++k) {
+  const size_t n = out.manifests.size();
+  // reaches[a][b]: a references b through inferred references, directly or
+  // not. A hook edge k -> other that would close a cycle (other reaches k)
+  // is left out: what a resource needs outranks the hook order.
+  std::vector<std::vector<bool>> reaches(n, std::vector<bool>(n, false));
+  for (size_t a = 0; a < n; ++a) {
+    std::vector<size_t> stack = {a};
+    while (!stack.empty()) {
+      size_t x = stack.back();
+      stack.pop_back();
+      for (const InferredRef& ref : inferred[x]) {
+        if (!reaches[a][ref.to]) {
+          reaches[a][ref.to] = true;
+          stack.push_back(ref.to);
+        }
+      }
+    }
+  }
+  out.refs.resize(n);
+  for (size_t k = 0; k < n; ++k) {
     std::set<size_t> seen;
     for (const InferredRef& ref : inferred[k]) {
       if (seen.insert(ref.to).second) out.refs[k].emplace_back(ref.to, ref.reason);
     }
-    for (size_t other = 0; other < out.manifests.size(); ++other) {
-      if (other == k || seen.count(other) || !must_follow(hooks[k], hooks[other])) continue;
-      bool reverse = std::any_of(inferred[other].begin(), inferred[other].end(),
-                                 [&](const InferredRef& ref) { return ref.to == k; });
-      if (reverse) continue;
-      seen.insert(other);
+  }
+  for (size_t k = 0; k < n; ++k) {
+    for (size_t other = 0; other < n; ++other) {
+      if (other == k || reaches[other][k] || !must_follow(hooks[k], hooks[other]) ||
+          std::any_of(out.refs[k].begin(), out.refs[k].end(),
+                      [&](const auto& ref) { return ref.first == other; })) {
+        continue;
+      }
       out.refs[k].emplace_back(other, "Helm hook order");
+      // Later hook edges must not close a cycle through this one either.
+      for (size_t a = 0; a < n; ++a) {
+        if (a != k && !reaches[a][k]) continue;
+        reaches[a][other] = true;
+        for (size_t b = 0; b < n; ++b) {
+          if (reaches[other][b]) reaches[a][b] = true;
+        }
+      }
     }
   }
   return out;

@@ -101,8 +101,8 @@ std::string RepositoryChartSource::download_oci(const ChartRef& ref, std::string
   std::string layer_digest;
   if (body.contains("layers") && body["layers"].is_array()) {
     for (const Json& layer : body["layers"]) {
-      if (layer.is_object() &&
-          layer.value("mediaType", "") == "application/vnd.cncf.helm.chart.content.v1.tar+gzip" &&
+      if (layer.is_object() && layer.contains("mediaType") && layer["mediaType"].is_string() &&
+          layer["mediaType"] == "application/vnd.cncf.helm.chart.content.v1.tar+gzip" &&
           layer.contains("digest") && layer["digest"].is_string()) {
         layer_digest = layer["digest"].get<std::string>();
       }
@@ -131,17 +131,33 @@ std::string RepositoryChartSource::download(const ChartRef& ref, std::string& ur
   if (ref.is_local()) {
     std::filesystem::path path = ref.repository;
     if (path.is_relative()) path = ref.package_dir / path;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    std::error_code ec;
+    const bool regular = std::filesystem::is_regular_file(path, ec);
+    const auto size = regular ? std::filesystem::file_size(path, ec) : 0;
+    if (!regular || ec || size > kMaxArchiveBytes) {
       throw Error(ErrorKind::kNotFound,
-                  "chart " + ref.describe() + ": " + path.string() + " cannot be read", {},
-                  "the path is relative to the package directory");
+                  "chart " + ref.describe() + ": " + path.string() +
+                      " is not a readable chart archive (a regular file of at most " +
+                      std::to_string(kMaxArchiveBytes >> 20) + " MiB)",
+                  {}, "the path is relative to the package directory");
     }
+    std::ifstream in(path, std::ios::binary);
     std::stringstream bytes;
     bytes << in.rdbuf();
+    if (!in && !in.eof()) {
+      throw Error(ErrorKind::kIo, "chart " + ref.describe() + ": cannot read " + path.string());
+    }
     return bytes.str();
   }
   if (starts_with(ref.repository, "oci://")) return download_oci(ref, url);
+  if (url_has_credentials(ref.repository)) {
+    throw Error(ErrorKind::kInvalidInput,
+                "chart " + ref.name + " " + ref.version +
+                    ": the repository URL carries a user name or password",
+                {},
+                "kix writes repository URLs into kix.lock and messages: keep credentials out of "
+                "them");
+  }
   const std::string repository = mirrored(with_slash(ref.repository));
   const std::string index_url = resolve_url(repository, "index.yaml");
   std::string index_text = fetch_ok(http_, index_url, kMaxIndexBytes, "chart repository index");
@@ -193,8 +209,16 @@ std::string RepositoryChartSource::download(const ChartRef& ref, std::string& ur
     throw Error(ErrorKind::kInvalidInput, "the index of " + ref.repository + " lists no URL for " +
                                               ref.name + " " + ref.version);
   }
-  if (auto digest = entry->find("digest"); digest != entry->end() && digest->is_string()) {
-    index_digest = Hash::from_hex(digest->get<std::string>());
+  if (auto digest = entry->find("digest"); digest != entry->end()) {
+    std::string text = digest->is_string() ? digest->get<std::string>() : digest->dump();
+    if (text.rfind("sha256:", 0) == 0) text = text.substr(7);
+    index_digest = Hash::from_hex(text);
+    if (!index_digest) {
+      throw Error(ErrorKind::kInvalidInput,
+                  "the index of " + ref.repository + " gives " + ref.name + " " + ref.version +
+                      " the digest '" + text + "', which is not a SHA-256",
+                  {}, "the repository's index.yaml is damaged");
+    }
   }
   // The lock records the URL as the repository names it; a mirror only
   // changes where the bytes are read from.
@@ -205,11 +229,20 @@ std::string RepositoryChartSource::download(const ChartRef& ref, std::string& ur
 FetchedChart RepositoryChartSource::fetch(const ChartRef& ref, const std::optional<Hash>& locked,
                                           bool use_cache) {
   FetchedChart out;
+  auto check_identity = [&] {
+    if (out.archive.name != ref.name || out.archive.version != ref.version) {
+      throw Error(ErrorKind::kInvalidInput,
+                  "chart " + ref.describe() + " is an archive of " + out.archive.name + " " +
+                      out.archive.version,
+                  {}, "the repository serves, or the pin names, another chart");
+    }
+  };
   if (locked && cache_ != nullptr && use_cache) {
     if (std::optional<std::string> bytes = cache_->find_source(*locked)) {
       out.archive = read_chart_archive(*bytes, ref.describe());
       out.sha256 = *locked;
       out.cached = true;
+      check_identity();
       return out;
     }
   }
@@ -231,12 +264,7 @@ FetchedChart RepositoryChartSource::fetch(const ChartRef& ref, const std::option
                 "`kix lock` to record it, then build again");
   }
   out.archive = read_chart_archive(bytes, ref.describe());
-  if (out.archive.name != ref.name || out.archive.version != ref.version) {
-    throw Error(ErrorKind::kInvalidInput,
-                "chart " + ref.describe() + " holds " + out.archive.name + " " +
-                    out.archive.version + " instead",
-                {}, "the repository serves the wrong archive under that name");
-  }
+  check_identity();
   if (cache_ != nullptr) cache_->keep_source(bytes, "helm-chart", ref.describe());
   return out;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -69,8 +70,27 @@ ParseOptions rendered_parse_options() {
 
 }  // namespace
 
+// Helm's rule for release names (and Kubernetes' for namespaces): a DNS
+// label. Anything else could also be read by helm as an option.
+static bool dns_label(const std::string& name, size_t max) {
+  if (name.empty() || name.size() > max || name.front() == '-' || name.back() == '-') return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
 std::vector<RenderedDocument> HelmRenderer::render(const ChartRenderRequest& request) {
   const ChartArchive& chart = *request.chart;
+  if (!dns_label(request.release, 53)) {
+    throw Error(ErrorKind::kInvalidInput,
+                "'" + request.release + "' cannot be the release name of chart " + chart.name, {},
+                "a release name is at most 53 lowercase letters, digits and '-'");
+  }
+  if (!dns_label(request.ns, 63)) {
+    throw Error(ErrorKind::kInvalidInput,
+                "'" + request.ns + "' cannot be the namespace of chart " + chart.name, {},
+                "a namespace is at most 63 lowercase letters, digits and '-'");
+  }
   TempDirectory dir;
   std::filesystem::path chart_dir = write_chart_directory(chart, dir.path());
   std::filesystem::path values = dir.path() / "values.json";

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -38,18 +39,29 @@ bool plausible_chart_name(const std::string& name) {
   return true;
 }
 
+// What is left of the limits for the whole chart, subcharts included: a
+// subchart does not get fresh limits of its own.
+struct Budget {
+  size_t bytes;
+  size_t entries;
+};
+
 ChartArchive read_at_depth(std::string_view bytes, const std::string& source,
-                           const ChartArchiveLimits& limits, int depth) {
+                           const ChartArchiveLimits& limits, int depth, Budget& budget) {
   TarReadOptions options;
   options.compression = TarCompression::kGzip;
   options.allow_directories = true;
-  options.limits = {limits.max_expanded_bytes, limits.max_entries, limits.max_file_bytes};
+  options.limits = {budget.bytes, budget.entries, limits.max_file_bytes};
   std::vector<TarEntry> entries;
   try {
     entries = read_tar(bytes, options);
   } catch (const Error& e) {
     throw refused(source, e.message());
   }
+  size_t expanded = 0;
+  for (const TarEntry& entry : entries) expanded += entry.data.size() + 512;  // data and header
+  budget.bytes -= std::min(budget.bytes, expanded);
+  budget.entries -= std::min(budget.entries, entries.size());
   ChartArchive chart;
   std::string top;
   for (TarEntry& entry : entries) {
@@ -115,7 +127,12 @@ ChartArchive read_at_depth(std::string_view bytes, const std::string& source,
       throw refused(source, "subcharts are nested more than " +
                                 std::to_string(limits.max_subchart_depth) + " deep");
     }
-    read_at_depth(data, source + " (subchart " + path + ")", limits, depth + 1);
+    if (budget.bytes == 0 || budget.entries == 0) {
+      throw refused(source, "with its subcharts, it expands to more than " +
+                                std::to_string(limits.max_expanded_bytes) + " bytes or " +
+                                std::to_string(limits.max_entries) + " entries");
+    }
+    read_at_depth(data, source + " (subchart " + path + ")", limits, depth + 1, budget);
   }
   return chart;
 }
@@ -130,7 +147,8 @@ void make_private_dir(const std::filesystem::path& dir) {
 
 ChartArchive read_chart_archive(std::string_view bytes, const std::string& source,
                                 const ChartArchiveLimits& limits) {
-  return read_at_depth(bytes, source, limits, 0);
+  Budget budget{limits.max_expanded_bytes, limits.max_entries};
+  return read_at_depth(bytes, source, limits, 0, budget);
 }
 
 std::filesystem::path write_chart_directory(const ChartArchive& chart,

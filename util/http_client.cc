@@ -102,6 +102,12 @@ const std::string* HttpResponse::header(const std::string& lower_case_name) cons
   return it == headers.end() ? nullptr : &it->second;
 }
 
+bool url_has_credentials(const std::string& url) {
+  auto u = parse_url(url);
+  return !url_part(u.get(), CURLUPART_USER).empty() ||
+         !url_part(u.get(), CURLUPART_PASSWORD).empty();
+}
+
 std::string url_encode(const std::string& text) {
   global_init();
   char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
@@ -190,9 +196,10 @@ HttpResponse CurlHttpClient::send_once(const HttpRequest& request, bool& retryab
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(
-      c, CURLOPT_REDIR_PROTOCOLS_STR,
-      options_.allow_insecure_http || is_loopback_url(request.url) ? "http,https" : "https");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+                   // A redirect never leads to plain HTTP (which may be another host)
+                   // unless the user allowed plain HTTP.
+                   options_.allow_insecure_http ? "http,https" : "https");
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_seconds);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "kix");

@@ -5,8 +5,8 @@
 //  - HTTPS verifies the server against the system's CAs;
 //  - plain http:// is refused unless the host is a loopback address
 //    (127.0.0.0/8, ::1, localhost) or the client was made with
-//    allow_insecure_http (the user's `--insecure`); redirects follow the
-//    same rule, at most 5 of them;
+//    allow_insecure_http (the user's `--insecure`); a redirect may lead to
+//    plain HTTP only with allow_insecure_http; at most 5 redirects;
 //  - a response body larger than HttpRequest::max_response_bytes stops the
 //    transfer with an error (no unbounded memory);
 //  - connection failures and 429/502/503/504 answers are retried, 3 tries
@@ -72,6 +72,9 @@ class CurlHttpClient : public HttpClient {
   HttpResponse send_once(const HttpRequest& request, bool& retryable);
   HttpClientOptions options_;
 };
+
+// True when `url` carries a user name or password ("https://u:p@host/").
+bool url_has_credentials(const std::string& url);
 
 // `text` percent-encoded for a URL's query.
 std::string url_encode(const std::string& text);

@@ -207,7 +207,9 @@ OciClient::OciClient(HttpClient& http, const Environment& env, bool allow_insecu
     : http_(http), env_(env), allow_insecure_http_(allow_insecure_http) {}
 
 std::string OciClient::base_url(const OciReference& ref) const {
-  const bool plain = allow_insecure_http_ || is_loopback_url("http://" + ref.registry + "/");
+  // Registries elsewhere are always spoken to over HTTPS: credentials and
+  // tokens go to them, and --insecure is for chart repositories only.
+  const bool plain = is_loopback_url("http://" + ref.registry + "/");
   return (plain ? "http://" : "https://") + ref.registry + "/v2/" + ref.repository + "/";
 }
 
@@ -315,13 +317,14 @@ OciClient::ManifestResponse OciClient::get_manifest(const OciReference& ref) {
   out.body = std::move(response.body);
   out.media_type = response.header("content-type") ? *response.header("content-type") : "";
   const std::string actual = "sha256:" + Hash::of(out.body).hex();
-  if (!ref.digest.empty() && ref.digest != actual) {
-    throw Error(ErrorKind::kCorruption,
-                ref.str() + ": the registry sent a manifest whose digest is " + actual, {},
-                "the registry is damaged or something changed the manifest on the way");
-  }
   const std::string* header = response.header("docker-content-digest");
-  out.digest = header != nullptr ? *header : actual;
+  if ((!ref.digest.empty() && ref.digest != actual) || (header != nullptr && *header != actual)) {
+    throw Error(ErrorKind::kCorruption,
+                ref.str() + ": the registry sent a manifest whose digest is " + actual +
+                    (header != nullptr ? " but said " + *header : ""),
+                {}, "the registry is damaged or something changed the manifest on the way");
+  }
+  out.digest = actual;  // what kix read, never what it was told
   return out;
 }
 
@@ -332,7 +335,10 @@ std::string OciClient::manifest_digest(const OciReference& ref) {
   request.headers.emplace_back("Accept", kManifestAccept);
   HttpResponse response = send(ref, request);
   if (response.status == 200) {
-    if (const std::string* header = response.header("docker-content-digest")) return *header;
+    if (const std::string* header = response.header("docker-content-digest")) {
+      digest_hash(*header, ref.str());  // a malformed digest is never recorded
+      return *header;
+    }
   } else if (response.status != 405) {
     registry_failure(ref, response, "manifest");
   }

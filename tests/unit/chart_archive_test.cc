@@ -221,5 +221,21 @@ TEST(ChartArchive, ChecksSubchartsWithTheSameRules) {
   EXPECT_NE(message.find("contains '..'"), std::string::npos) << message;
 }
 
+TEST(ChartArchive, SubchartsShareOneBudget) {
+  // Each subchart alone is within the limits; together they are not.
+  ChartArchiveLimits limits;
+  limits.max_expanded_bytes = size_t{3} << 20;
+  auto e = good_chart();
+  for (int i = 0; i < 4; ++i) {
+    const std::string name = "s" + std::to_string(i);
+    auto sub = std::vector<Entry>{
+        {name + "/Chart.yaml", "apiVersion: v2\nname: " + name + "\nversion: 0.1.0\n"},
+        {name + "/blob", std::string(size_t{1} << 20, 'x')}};
+    e.push_back({"demo/charts/" + name + "-0.1.0.tgz", tgz(sub)});
+  }
+  std::string message = refusal(tgz(e), limits);
+  EXPECT_TRUE(message.find("expands to more than") != std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace kix

@@ -3,6 +3,7 @@
 // and kix.lock: its format, the package hashes, the lock checks.
 #include <gtest/gtest.h>
 
+#include "compiler/chart_resources.h"
 #include "compiler/compiler.h"
 #include "compiler/schema_validator.h"
 #include "compiler_test_support.h"
@@ -331,6 +332,62 @@ TEST(Lockfile, PackageHashesSeeEveryFileButTheDocsAndTests) {
   EXPECT_EQ(package_content_hash(tree.root() / "p"), first);
   tree.write("p/files/extra.conf", "x");
   EXPECT_NE(package_content_hash(tree.root() / "p"), first);
+}
+
+TEST(ChartResources, HookOrderNeverClosesACycle) {
+  // A pre-install Job mounts a claim whose StorageClass the chart also
+  // renders: the hook order would put both after the Job, which needs them.
+  auto doc = [](const std::string& text) { return RenderedDocument{Json::parse(text), ""}; };
+  ChartResources r = chart_resources(
+      {doc(R"({"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"fast"},
+          "provisioner":"x"})"),
+       doc(R"({"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data"},
+          "spec":{"storageClassName":"fast"}})"),
+       doc(R"({"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"init",
+          "annotations":{"helm.sh/hook":"pre-install"}},"spec":{"template":{"spec":{
+          "restartPolicy":"Never","containers":[{"name":"i","image":"i"}],
+          "volumes":[{"name":"d","persistentVolumeClaim":{"claimName":"data"}}]}}}})"),
+       doc(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other"}})")},
+      "ns", "demo 1.0.0", {});
+  std::vector<std::vector<size_t>> refs(r.manifests.size());
+  std::vector<std::vector<std::string>> reasons(r.manifests.size());
+  for (size_t k = 0; k < r.refs.size(); ++k) {
+    for (const auto& [to, why] : r.refs[k]) {
+      refs[k].push_back(to);
+      reasons[k].push_back(why);
+    }
+  }
+  // The ConfigMap still waits for the hook.
+  auto has = [&](size_t from, size_t to) {
+    return std::find(refs[from].begin(), refs[from].end(), to) != refs[from].end();
+  };
+  EXPECT_TRUE(has(3, 2));
+  EXPECT_TRUE(has(2, 1));
+  EXPECT_FALSE(has(1, 2));
+  EXPECT_FALSE(has(0, 2));
+  Graph g = build_graph(std::move(r.manifests), std::move(refs), std::move(reasons));
+  EXPECT_TRUE(g.warnings.empty()) << g.warnings.front();
+}
+
+TEST(ChartResources, ReleaseNamesHelmCouldReadAsOptionsAreRefused) {
+  ChartArchive chart;
+  chart.name = "demo";
+  chart.version = "1.0.0";
+  struct NoRun : ProcessRunner {
+    ProcessResult run(const std::vector<std::string>&, const std::string&) override {
+      ADD_FAILURE() << "helm must not run";
+      return {};
+    }
+  } runner;
+  HelmRenderer helm("helm", runner);
+  ChartRenderRequest request;
+  request.chart = &chart;
+  request.ns = "default";
+  request.release = "--post-renderer=/tmp/x";
+  EXPECT_ERROR_KIND(helm.render(request), ErrorKind::kInvalidInput);
+  request.release = "ok";
+  request.ns = "Bad_NS";
+  EXPECT_ERROR_KIND(helm.render(request), ErrorKind::kInvalidInput);
 }
 
 }  // namespace
