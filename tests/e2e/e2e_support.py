@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 KIX = os.environ["KIX"]
@@ -137,17 +138,28 @@ class OciRegistry:
     """Debian's docker-registry (the CNCF distribution registry) on a free
     loopback port with a temporary storage directory."""
 
-    def __init__(self, root):
+    def __init__(self, root, user=None, password=None):
+        """With `user` and `password`, the registry requires them (HTTP
+        Basic through an htpasswd file made by Debian's htpasswd)."""
         self.dir = os.path.join(root, "registry")
         os.makedirs(os.path.join(self.dir, "storage"))
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.config = os.path.join(self.dir, "config.yml")
+        self.credentials = (user, password) if user else None
+        auth = ""
+        if user:
+            htpasswd = os.path.join(self.dir, "htpasswd")
+            line = subprocess.run(["htpasswd", "-Bbn", user, password], capture_output=True, text=True,
+                                  check=True).stdout
+            with open(htpasswd, "w") as f:
+                f.write(line)
+            auth = f"auth: {{htpasswd: {{realm: kix-test, path: {htpasswd}}}}}\n"
         with open(self.config, "w") as f:
             f.write("version: 0.1\n"
                     "log: {level: error}\n"
                     f"storage: {{filesystem: {{rootdirectory: {self.dir}/storage}}, delete: {{enabled: true}}}}\n"
-                    f"http: {{addr: {self.host}}}\n")
+                    f"http: {{addr: {self.host}}}\n" + auth)
         self.server = None
 
     def start(self):
@@ -158,6 +170,10 @@ class OciRegistry:
             try:
                 urllib.request.urlopen(f"http://{self.host}/v2/", timeout=1).read()
                 return self
+            except urllib.error.HTTPError as e:
+                if e.code == 401 and self.credentials:  # up, and asking for them
+                    return self
+                time.sleep(0.05)
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("the registry did not start")
@@ -170,8 +186,9 @@ class OciRegistry:
 
     def push_chart(self, archive_path, repository="charts"):
         """helm push, as a chart publisher does."""
+        login = ["--username", self.credentials[0], "--password", self.credentials[1]] if self.credentials else []
         subprocess.run([tool("helm"), "push", archive_path, f"oci://{self.host}/{repository}",
-                        "--plain-http"], check=True, capture_output=True)
+                        "--plain-http", *login], check=True, capture_output=True)
 
     def __enter__(self):
         return self.start()
