@@ -50,10 +50,6 @@ ChartTools::ChartTools(const Context& ctx, bool insecure)
       renderer_(helm_program(ctx), runner_),
       images_(oci_) {}
 
-compiler::FetchedChart ChartTools::fetch_unpinned(const compiler::ChartRef& ref) {
-  return uncached_.fetch(ref, std::nullopt, false);
-}
-
 std::string ChartTools::RegistryImages::resolve(const std::string& image) {
   return oci_.manifest_digest(parse_oci_reference(image));
 }

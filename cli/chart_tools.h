@@ -23,9 +23,9 @@ class ChartTools {
   compiler::ChartSource& source() { return source_; }
   compiler::ChartRenderer& renderer() { return renderer_; }
   compiler::ImageResolver& images() { return images_; }
-  // The chart fetched without a pin and without caching it: to learn the
-  // digest of a chart that is not pinned yet.
-  compiler::FetchedChart fetch_unpinned(const compiler::ChartRef& ref);
+  // The same source without the store: to learn the digest of a chart
+  // that is not pinned yet, without keeping it.
+  compiler::ChartSource& uncached() { return uncached_; }
 
  private:
   // The store, opened on first use.

@@ -29,11 +29,11 @@ struct ChartAddInput {
   std::string description;
 };
 
-// Fetches the pinned chart (the pin from --sha256 or the lock file; an
-// unpinned chart is refused with its digest, unless --update-lock records
-// it), renders it with helm into `ns`, and returns the graph of what it
-// rendered. Throws kix::Error; the store is changed only by the archive
-// being kept once it is pinned and checked.
+// Reads the values and the lock file, calls compiler/plain_chart.h (the pin
+// from --sha256 or the lock file; an unpinned chart is refused with its
+// digest, unless --update-lock, which is then written here), and returns
+// the graph of what the chart rendered. Throws kix::Error; the store is
+// changed only by the archive being kept once it is pinned and checked.
 ChartAddInput read_chart_input(const ChartAddArgs& args, Context& ctx);
 
 }  // namespace kix::cli
