@@ -1,5 +1,6 @@
 // Normalizing live cluster objects before they are compared with what kix
-// compiled (docs/commands/diff.md, "What is not drift"): what the server sets or defaults is not drift.
+// compiled (docs/commands/diff.md, "What is not drift"): what the server sets or defaults is not
+// drift.
 //
 // The comparison model is the one kubectl diff uses under server-side apply:
 // kix owns the fields it writes, so only those are compared. Three steps:

@@ -78,7 +78,7 @@ struct Compilation {
   // Image tag -> digest: with kix lock --images, what each tag resolved to
   // now; otherwise the pins the build applied from kix.lock.
   std::map<std::string, std::string> images;
-  std::optional<Lockfile> lock;       // kix.lock beside the definition, when there is one
+  std::optional<Lockfile> lock;  // kix.lock beside the definition, when there is one
   // An input is not what kix.lock holds, is missing from it, or could not
   // be fetched: the CLI exits 2 (an integrity or environment failure), not 1.
   bool inputs_failed = false;

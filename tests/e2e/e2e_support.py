@@ -195,3 +195,15 @@ class OciRegistry:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def operator_package_from(work, repository):
+    """A copy of the built-in cnpg-operator package in work/packages that
+    reads its chart from `repository` instead of upstream."""
+    target = os.path.join(work, "packages", "cnpg-operator")
+    shutil.copytree(os.path.join(SRC, "packages", "cnpg-operator"), target)
+    package = os.path.join(target, "package.yaml")
+    with open(package) as f:
+        text = f.read()
+    with open(package, "w") as f:
+        f.write(text.replace("repository: " + UPSTREAM_REPOSITORIES[0], "repository: " + repository))

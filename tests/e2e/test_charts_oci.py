@@ -11,13 +11,12 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
 
-from e2e_support import CHARTS, SRC, OciRegistry, check, finish, kix, tool
+from e2e_support import CHARTS, OciRegistry, check, finish, kix, operator_package_from, tool
 
 DEFINITION = """cluster: oci-charts
 packagePaths: [packages]
@@ -58,14 +57,7 @@ def run(tmp, registry):
     registry.push_chart(source)
 
     work = os.path.join(tmp, "def")
-    shutil.copytree(os.path.join(SRC, "packages", "cnpg-operator"),
-                    os.path.join(work, "packages", "cnpg-operator"))
-    package = os.path.join(work, "packages", "cnpg-operator", "package.yaml")
-    with open(package) as f:
-        text = f.read()
-    with open(package, "w") as f:
-        f.write(text.replace("repository: https://cloudnative-pg.github.io/charts",
-                             f"repository: oci://{registry.host}/charts"))
+    operator_package_from(work, f"oci://{registry.host}/charts")
     with open(os.path.join(work, "cluster.yaml"), "w") as f:
         f.write(DEFINITION)
     store = os.path.join(tmp, "store")

@@ -8,11 +8,10 @@ credential appears in any output or in kix.lock."""
 import base64
 import json
 import os
-import shutil
 import sys
 import tempfile
 
-from e2e_support import CHARTS, SRC, OciRegistry, check, finish, kix, tool
+from e2e_support import CHARTS, OciRegistry, check, finish, kix, operator_package_from, tool
 
 USER, PASSWORD = "kix-ci", "s3cret-pa55word"
 
@@ -21,14 +20,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, OciRegistry(tmp, USER, PASSWORD) as registry:
         registry.push_chart(os.path.join(CHARTS, "cloudnative-pg-0.29.0.tgz"))
         work = os.path.join(tmp, "def")
-        shutil.copytree(os.path.join(SRC, "packages", "cnpg-operator"),
-                        os.path.join(work, "packages", "cnpg-operator"))
-        package = os.path.join(work, "packages", "cnpg-operator", "package.yaml")
-        with open(package) as f:
-            text = f.read()
-        with open(package, "w") as f:
-            f.write(text.replace("repository: https://cloudnative-pg.github.io/charts",
-                                 f"repository: oci://{registry.host}/charts"))
+        operator_package_from(work, f"oci://{registry.host}/charts")
         with open(os.path.join(work, "cluster.yaml"), "w") as f:
             f.write("cluster: auth\npackagePaths: [packages]\ninfrastructure:\n"
                     "  cnpg-operator: {package: cnpg-operator, namespace: cnpg-system}\n")

@@ -121,6 +121,17 @@ TEST(StoreFormat, RefusesANewerFormatVersion) {
   EXPECT_NE(e.hint().find("newer kix"), std::string::npos);
 }
 
+// Every table, index and their SQL: what an upgrade must leave exactly as
+// a new store has it.
+std::vector<std::string> schema_of(const fs::path& file) {
+  sqlite::Database db(file);
+  auto s = db.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name");
+  std::vector<std::string> rows;
+  while (s.step())
+    rows.push_back(s.column_text(0) + " " + s.column_text(1) + " " + s.column_text(2));
+  return rows;
+}
+
 // A copy of tests/fixtures/store-v1, written by kix 0.1.0.
 class StoreFormatV1 : public ::testing::Test {
  protected:
@@ -180,14 +191,6 @@ TEST_F(StoreFormatV1, OpensUpgradesAndReadsEverything) {
 }
 
 TEST_F(StoreFormatV1, TheUpgradedStoreHasTheSchemaOfANewOne) {
-  auto schema_of = [](const fs::path& file) {
-    sqlite::Database db(file);
-    auto s = db.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name");
-    std::vector<std::string> rows;
-    while (s.step())
-      rows.push_back(s.column_text(0) + " " + s.column_text(1) + " " + s.column_text(2));
-    return rows;
-  };
   std::unique_ptr<SqliteStore> upgraded = SqliteStore::open(dir.path() / "store", &keys);
   std::unique_ptr<SqliteStore> fresh = SqliteStore::open(dir.path() / "fresh");
   EXPECT_EQ(schema_of(upgraded->database_file()), schema_of(fresh->database_file()));
@@ -331,14 +334,6 @@ TEST_F(StoreFormatV3, OpensUpgradesAndReadsEverything) {
 }
 
 TEST_F(StoreFormatV3, TheUpgradedStoreHasTheSchemaOfANewOneAndKeepsSources) {
-  auto schema_of = [](const fs::path& file) {
-    sqlite::Database db(file);
-    auto s = db.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name");
-    std::vector<std::string> rows;
-    while (s.step())
-      rows.push_back(s.column_text(0) + " " + s.column_text(1) + " " + s.column_text(2));
-    return rows;
-  };
   std::unique_ptr<SqliteStore> upgraded = SqliteStore::open(dir.path() / "store", &keys);
   std::unique_ptr<SqliteStore> fresh = SqliteStore::open(dir.path() / "fresh");
   EXPECT_EQ(schema_of(upgraded->database_file()), schema_of(fresh->database_file()));
