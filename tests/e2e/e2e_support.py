@@ -54,7 +54,11 @@ def tool(name):
 # The chart archives the tests use (../shared/charts, SOURCES.md there) and
 # the repositories the built-in packages name.
 CHARTS = os.path.join(SRC, "..", "shared", "charts")
-UPSTREAM_REPOSITORIES = ["https://cloudnative-pg.github.io/charts"]
+UPSTREAM_REPOSITORIES = ["https://cloudnative-pg.github.io/charts", "https://charts.jetstack.io",
+                         "https://stackgres.io/downloads/stackgres-k8s/stackgres/helm"]
+# Charts written for the tests in place of upstream ones no archive of is at
+# hand (see their README).
+STAND_IN_CHARTS = os.path.join(SRC, "tests", "fixtures", "charts")
 
 
 def free_port():
@@ -86,6 +90,15 @@ class ChartRepository:
             if name.endswith(".tgz"):
                 with open(os.path.join(CHARTS, name), "rb") as f:
                     self.publish(name, f.read())
+
+    def publish_stand_ins(self):
+        """Every chart of tests/fixtures/charts, packaged by `helm package`."""
+        for name in sorted(os.listdir(STAND_IN_CHARTS)):
+            chart = os.path.join(STAND_IN_CHARTS, name)
+            if os.path.isfile(os.path.join(chart, "Chart.yaml")):
+                subprocess.run([tool("helm"), "package", chart, "-d", self.dir], check=True,
+                               capture_output=True)
+        subprocess.run([tool("helm"), "repo", "index", self.dir], check=True, capture_output=True)
 
     def replace(self, name, data):
         """Serves other bytes under an existing entry, its index digest

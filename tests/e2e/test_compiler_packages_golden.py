@@ -2,9 +2,10 @@
 
 Each packages/<name>/test/cluster.yaml is locked with `kix lock` and built
 with the real `kix build` (charts come from a real local chart repository
-serving ../shared/charts); the result must equal packages/<name>/test/expected/
-file for file, and the build must not warn. Run with KIX_ACCEPT=1 to rewrite
-the expected files after an intended change (and review the diff).
+serving ../shared/charts and the stand-ins of tests/fixtures/charts); the
+result must equal packages/<name>/test/expected/ file for file, and the
+build must not warn. Run with KIX_ACCEPT=1 to rewrite the expected files
+after an intended change (and review the diff).
 """
 import difflib
 import os
@@ -75,6 +76,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         charts = ChartRepository(work)
         charts.publish_shared()
+        charts.publish_stand_ins()
         with charts:
             problems += check_all(names, work, charts)
     for p in problems:
