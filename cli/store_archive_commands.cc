@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/store_cli.h"
+#include "cli/store_transfer.h"
 #include "manifest/manifest.h"
 #include "store/archive.h"
 #include "store/ref.h"
@@ -16,38 +17,39 @@ namespace {
 struct ExportArgs {
   std::vector<std::string> refs;
   std::string output;
+  HistoryChoice history;
 };
 
 void run_export(const ExportArgs& args, Context& ctx) {
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
-  std::vector<Hash> roots, nodes;
-  {
-    auto snapshot = store.snapshot();
-    for (const auto& ref : args.refs) {
-      ResolvedRef r = resolve_ref(store, ref);
-      (r.kind == ObjectKind::kRoot ? roots : nodes).push_back(r.hash);
-    }
-  }
-  std::string bytes = write_archive(export_closure(store, roots, nodes));
+  Closure closure = export_closure(store, export_request(store, args.refs, args.history));
+  std::string bytes = write_archive(closure);
   // Never half written: a sibling temporary file, fsynced, renamed over FILE.
   write_file_atomically(args.output, bytes, 0600);
-  std::cout << "exported " << roots.size() << " roots and " << nodes.size() << " nodes with their "
-            << "closure to " << args.output << " (" << human_bytes(bytes.size()) << ")\n";
+  std::cout << "exported " << closure.roots().size() << " roots and " << closure.nodes().size()
+            << " nodes";
+  if (!closure.history().empty()) std::cout << " with " << describe_history(closure.history());
+  std::cout << " to " << args.output << " (" << human_bytes(bytes.size()) << ")\n";
 }
 
-void run_import(const std::string& path, bool pin, Context& ctx) {
+struct ImportArgs {
+  std::string path;
+  bool pin = false;
+  std::optional<std::string> as;
+};
+
+void run_import(const ImportArgs& args, Context& ctx) {
   // Everything is checked before the store is opened.
-  Closure contents = read_archive(read_input(path), {}, &ctx.keys());
+  Closure contents = read_archive(read_input(args.path), {}, &ctx.keys());
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
-  ImportResult r = store.import_closure(contents, ImportOptions{pin, ctx.now()});
-  std::cout << "imported " << contents.roots().size() << " roots (" << r.roots << " new), "
-            << contents.nodes().size() << " nodes (" << r.nodes << " new), " << r.new_blobs
-            << " new blobs, " << r.reused_blobs << " reused\n";
-  for (const auto& root : contents.roots()) {
-    std::cout << root.hash.hex() << (pin ? "  pinned" : "") << "\n";
-  }
+  ImportOptions options;
+  options.pin = args.pin;
+  options.time = ctx.now();
+  options.history_as = args.as;
+  ImportResult r = store.import_closure(contents, options);
+  print_import(contents, r, args.pin);
 }
 
 }  // namespace
@@ -56,17 +58,23 @@ void add_store_archive_commands(CLI::App& store, Context& ctx) {
   auto args = std::make_shared<ExportArgs>();
   auto* exp = store.add_subcommand(
       "export", "Write the closure of roots or nodes to one archive (tar + zstd)");
-  exp->add_option("REF", args->refs, "Roots or nodes: hash, NAME or NAME@N")->required();
+  exp->add_option("REF", args->refs,
+                  "Roots or nodes: hash, NAME or NAME@N (NAME carries its history)")
+      ->required();
   exp->add_option("-o,--output", args->output, "The archive file to write")->required();
+  add_history_options(*exp, args->history);
   exp->callback([args, &ctx] { run_export(*args, ctx); });
 
-  auto path = std::make_shared<std::string>();
-  auto pin = std::make_shared<bool>(false);
+  auto iargs = std::make_shared<ImportArgs>();
   auto* imp = store.add_subcommand(
-      "import", "Check an archive written by `kix store export` and add everything in it");
-  imp->add_option("FILE", *path, "The archive; - reads stdin")->required();
-  imp->add_flag("--pin", *pin, "Pin the imported roots (otherwise gc may collect them)");
-  imp->callback([path, pin, &ctx] { run_import(*path, *pin, ctx); });
+      "import",
+      "Check an archive written by `kix store export` and add everything in it, history merged");
+  imp->add_option("FILE", iargs->path, "The archive; - reads stdin")->required();
+  imp->add_flag("--pin", iargs->pin, "Pin the imported roots (otherwise gc may collect them)");
+  imp->add_option("--as", iargs->as,
+                  "Bring the cluster's history in under this name (when it conflicts with one "
+                  "already here)");
+  imp->callback([iargs, &ctx] { run_import(*iargs, ctx); });
 }
 
 }  // namespace kix::cli

@@ -135,6 +135,7 @@ const Json& array_field(const Json& object, const char* key) {
 
 struct Parts {
   int version = 1;
+  History history;
   std::vector<StoredRoot> roots;
   std::vector<StoredNode> nodes;
   std::vector<StoredRef> refs;
@@ -143,10 +144,19 @@ struct Parts {
 
 Parts read_index(const Json& index) {
   int version = index.is_object() ? index.value("v", 0) : 0;
-  if (version != 1 && version != 2) throw invalid("unknown index version");
+  if (version < 1 || version > 3) throw invalid("unknown index version");
   Parts out;
   out.version = version;
-  if (version == 2) {
+  if (version == 3) {
+    auto it = index.find("history");
+    if (it == index.end()) throw invalid("missing \"history\"");
+    try {
+      out.history = history_from_json(*it);
+    } catch (const Error& e) {
+      throw invalid(e.message());
+    }
+  }
+  if (version >= 2) {
     for (const Json& s : array_field(index, "secrets")) {
       Hash blob = hash_field(s, "blob");
       SealedSecret sealed{string_field(s, "keyId"), {}, s.value("legacy", false)};
@@ -199,11 +209,12 @@ void seal_plaintext(std::map<Hash, std::string>& blobs, std::map<Hash, SealedSec
 }
 
 Json index_of(const Closure& closure) {
-  // Version 2 only when there are sealed Secrets: a closure without them
-  // stays readable by kix 0.1.0.
-  Json index{
-      {"v", closure.sealed().empty() ? 1 : 2}, {"roots", Json::array()}, {"nodes", Json::array()}};
-  if (!closure.sealed().empty()) {
+  // The oldest version that holds what the closure has: without sealed
+  // Secrets or history it stays readable by kix 0.1.0.
+  const int version = !closure.history().empty() ? 3 : !closure.sealed().empty() ? 2 : 1;
+  Json index{{"v", version}, {"roots", Json::array()}, {"nodes", Json::array()}};
+  if (version == 3) index["history"] = history_to_json(closure.history());
+  if (version >= 2) {
     Json& secrets = index["secrets"] = Json::array();
     for (const auto& [blob, sealed] : closure.sealed()) {
       secrets.push_back(
@@ -239,6 +250,14 @@ Json index_of(const Closure& closure) {
 Closure Closure::check(std::vector<StoredRoot> roots, std::vector<StoredNode> nodes,
                        std::vector<StoredRef> refs, std::map<Hash, std::string> blobs,
                        std::map<Hash, SealedSecret> sealed, const std::string& source) {
+  return check(std::move(roots), std::move(nodes), std::move(refs), std::move(blobs),
+               std::move(sealed), History{}, source);
+}
+
+Closure Closure::check(std::vector<StoredRoot> roots, std::vector<StoredNode> nodes,
+                       std::vector<StoredRef> refs, std::map<Hash, std::string> blobs,
+                       std::map<Hash, SealedSecret> sealed, History history,
+                       const std::string& source) {
   auto bad = [&](const std::string& what) {
     return Error(ErrorKind::kInvalidInput, source + ": " + what, {},
                  "the data is damaged or was not written by kix; nothing was stored");
@@ -328,7 +347,11 @@ Closure Closure::check(std::vector<StoredRoot> roots, std::vector<StoredNode> no
       std::unique(roots.begin(), roots.end(),
                   [](const StoredRoot& a, const StoredRoot& b) { return a.hash == b.hash; }),
       roots.end());
+  std::set<Hash> root_set, node_set;
+  for (const StoredRoot& r : roots) root_set.insert(r.hash);
+  for (const StoredNode& n : nodes) node_set.insert(n.hash);
   Closure c;
+  c.history_ = check_history(std::move(history), root_set, node_set, source);
   c.roots_ = std::move(roots);
   c.nodes_ = std::move(nodes);
   c.refs_ = std::move(refs);
@@ -339,10 +362,19 @@ Closure Closure::check(std::vector<StoredRoot> roots, std::vector<StoredNode> no
 
 Closure export_closure(Store& store, const std::vector<Hash>& roots,
                        const std::vector<Hash>& nodes) {
+  return export_closure(store, ExportRequest{roots, nodes, {}, false});
+}
+
+Closure export_closure(Store& store, const ExportRequest& request) {
   auto snapshot = store.snapshot();
+  std::set<Hash> carried_roots(request.roots.begin(), request.roots.end());
+  std::set<Hash> carried_nodes(request.nodes.begin(), request.nodes.end());
+  History history =
+      read_history(store, request.histories, request.pins, carried_roots, carried_nodes);
+  for (const Hash& r : history_roots(history)) carried_roots.insert(r);
   std::vector<StoredRoot> stored_roots;
-  std::vector<Hash> start = nodes;
-  for (const Hash& r : roots) {
+  std::vector<Hash> start = request.nodes;
+  for (const Hash& r : carried_roots) {
     auto root = store.find_root(r);
     if (!root) throw Error(ErrorKind::kNotFound, "no root " + r.hex() + " in the store");
     start.insert(start.end(), root->nodes.begin(), root->nodes.end());
@@ -360,7 +392,8 @@ Closure export_closure(Store& store, const std::vector<Hash>& roots,
   }
   try {
     return Closure::check(std::move(stored_roots), std::move(stored_nodes), std::move(refs),
-                          std::move(blobs), std::move(sealed), store.describe());
+                          std::move(blobs), std::move(sealed), std::move(history),
+                          store.describe());
   } catch (const Error& e) {
     // What the store holds failed the checks: damage, not bad input.
     throw Error(ErrorKind::kCorruption, e.message(), {},
@@ -428,7 +461,8 @@ Closure read_archive(std::string_view bytes, const ArchiveLimits& limits, Secret
   if (parts.version == 1) seal_plaintext(blobs, parts.sealed, keys);
   try {
     return Closure::check(std::move(parts.roots), std::move(parts.nodes), std::move(parts.refs),
-                          std::move(blobs), std::move(parts.sealed), "invalid kix archive");
+                          std::move(blobs), std::move(parts.sealed), std::move(parts.history),
+                          "invalid kix archive");
   } catch (const Error& e) {
     throw Error(ErrorKind::kInvalidInput, e.message(), {},
                 "the file is damaged or was not written by `kix store export`");

@@ -4,14 +4,16 @@
 // A Closure is a set of roots, nodes, refs and blobs that is complete (every
 // node a root lists or a node references is in it, with its blob) and
 // checked (every hash recomputed from content, every blob the canonical
-// JSON of a manifest). It is the unit stores exchange: export_closure reads
-// one from a store, Store::import_closure writes one into a store, and the
+// JSON of a manifest), with the cluster history it carries (store/history.h:
+// generations, deployment records and pins of its roots). It is the unit stores exchange:
+// export_closure reads one from a store, Store::import_closure writes one into a store, and the
 // archive format below (and the OCI transport) carry one between machines.
 //
 // The archive is a POSIX (pax) tar archive compressed with zstd, written and
 // read with libarchive, so standard tools can open it (`tar --zstd -xf FILE`):
-//   kix-archive.json  {"v":2,"roots":[...],"nodes":[...],"secrets":[...]}
-//                     (docs/store.md; version 1, without secrets, still reads)
+//   kix-archive.json  {"v":3,"roots":[...],"nodes":[...],"secrets":[...],
+//                     "history":{...}} (docs/store.md; versions 1 and 2,
+//                     without history, still read)
 //   blobs/<hex>       the canonical JSON of each blob (a Secret's hash form)
 //   sealed/<hex>      the sealed values of the Secret whose blob is <hex>
 // Reading is done in memory and checks everything before any store is
@@ -27,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/export_request.h"
+#include "store/history.h"
 #include "store/store.h"
 
 namespace kix {
@@ -41,9 +45,14 @@ class Closure {
   // root whose hash is not that of its cluster name and nodes, a duplicate.
   // A Secret's blob must be its hash form with its values in `sealed`
   // (ciphertext only: a closure never holds a Secret's values).
+  // With a history, it is checked too (check_history).
   static Closure check(std::vector<StoredRoot> roots, std::vector<StoredNode> nodes,
                        std::vector<StoredRef> refs, std::map<Hash, std::string> blobs,
                        std::map<Hash, SealedSecret> sealed, const std::string& source);
+  static Closure check(std::vector<StoredRoot> roots, std::vector<StoredNode> nodes,
+                       std::vector<StoredRef> refs, std::map<Hash, std::string> blobs,
+                       std::map<Hash, SealedSecret> sealed, History history,
+                       const std::string& source);
 
   // Roots with sorted node lists, nodes in ascending hash order, refs by
   // (from, to), blobs by hash.
@@ -53,6 +62,8 @@ class Closure {
   const std::map<Hash, std::string>& blobs() const { return blobs_; }
   // The sealed values of the Secrets among the blobs, by blob hash.
   const std::map<Hash, SealedSecret>& sealed() const { return sealed_; }
+  // The history it carries (empty for a closure of hashes alone).
+  const History& history() const { return history_; }
 
  private:
   Closure() = default;
@@ -61,11 +72,14 @@ class Closure {
   std::vector<StoredRef> refs_;
   std::map<Hash, std::string> blobs_;
   std::map<Hash, SealedSecret> sealed_;
+  History history_;
 };
 
-// The closure of `roots` and `nodes` (everything they reach) as stored in
-// `store`, read in one snapshot. Throws kNotFound for a REF that is not
-// stored and kCorruption for stored data that fails its hash.
+// The closure of what `request` names (everything it reaches) as stored in
+// `store`, with the history asked for, read in one snapshot. Throws
+// kNotFound for a REF or cluster that is not stored and kCorruption for
+// stored data that fails its hash.
+Closure export_closure(Store& store, const ExportRequest& request);
 Closure export_closure(Store& store, const std::vector<Hash>& roots,
                        const std::vector<Hash>& nodes);
 

@@ -129,6 +129,10 @@ bool MemoryStore::unpin(const Hash& hash) {
 }
 
 ImportResult MemoryStore::import_closure(const Closure& closure, const ImportOptions& options) {
+  // Decided before anything changes: a conflict leaves the store as it was.
+  HistoryMerge merge = plan_history_merge(
+      *this, options.history_as ? rename_history(closure.history(), *options.history_as)
+                                : closure.history());
   ImportResult result;
   for (const auto& [hash, sealed] : closure.sealed()) secrets_.emplace(hash, sealed);
   for (const auto& [hash, canonical] : closure.blobs()) {
@@ -147,6 +151,25 @@ ImportResult MemoryStore::import_closure(const Closure& closure, const ImportOpt
     result.roots += roots_.emplace(r.hash, r).second;
     if (options.pin) pins_.emplace(r.hash, Pin{r.hash, ObjectKind::kRoot, options.time});
   }
+  for (const Generation& g : merge.generations) {
+    auto& history = generations_[g.cluster];
+    history.insert(std::upper_bound(history.begin(), history.end(), g,
+                                    [](const Generation& a, const Generation& b) {
+                                      return a.number < b.number;
+                                    }),
+                   g);
+  }
+  for (const Deployment& d : merge.deployments) {
+    auto& records = deployments_[d.cluster];
+    records.insert(
+        std::upper_bound(records.begin(), records.end(), d,
+                         [](const Deployment& a, const Deployment& b) { return a.time < b.time; }),
+        d);
+  }
+  for (const Pin& p : merge.pins) pins_.emplace(p.hash, p);
+  result.generations = merge.generations.size();
+  result.deployments = merge.deployments.size();
+  result.pins = merge.pins.size();
   return result;
 }
 

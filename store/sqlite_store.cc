@@ -667,6 +667,32 @@ ImportResult SqliteStore::import_closure(const Closure& closure, const ImportOpt
   if (options.pin) {
     for (const StoredRoot& r : closure.roots()) insert_pin(r.hash, ObjectKind::kRoot, options.time);
   }
+  HistoryMerge merge = plan_history_merge(
+      *this, options.history_as ? rename_history(closure.history(), *options.history_as)
+                                : closure.history());
+  auto insert_generation = db_.prepare(
+      "INSERT INTO generations (cluster, number, root, time, message, source_revision) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  for (const Generation& g : merge.generations) {
+    insert_generation.bind(1, g.cluster).bind(2, g.number).bind(3, g.root).bind(4, g.time);
+    insert_generation.bind(5, g.message).bind(6, g.source_revision);
+    insert_generation.run();
+  }
+  auto insert_deployment = db_.prepare(
+      "INSERT INTO deployments (cluster, root, time, context, generation) VALUES (?, ?, ?, ?, ?)");
+  for (const Deployment& d : merge.deployments) {
+    insert_deployment.bind(1, d.cluster).bind(2, d.root).bind(3, d.time).bind(4, d.context);
+    if (d.generation) {
+      insert_deployment.bind(5, *d.generation);
+    } else {
+      insert_deployment.bind_null(5);
+    }
+    insert_deployment.run();
+  }
+  for (const Pin& p : merge.pins) insert_pin(p.hash, p.kind, p.time);
+  result.generations = merge.generations.size();
+  result.deployments = merge.deployments.size();
+  result.pins = merge.pins.size();
   t.commit();
   return result;
 }
@@ -964,15 +990,15 @@ Deployment SqliteStore::record_deployment(const std::string& cluster, const Hash
 }
 
 std::optional<Deployment> SqliteStore::last_deployment(const std::string& cluster) {
-  auto s =
-      db_.prepare(std::string(kDeploymentColumns) + "WHERE cluster = ? ORDER BY id DESC LIMIT 1");
+  auto s = db_.prepare(std::string(kDeploymentColumns) +
+                       "WHERE cluster = ? ORDER BY time DESC, id DESC LIMIT 1");
   s.bind(1, cluster);
   if (!s.step()) return std::nullopt;
   return read_deployment(s);
 }
 
 std::vector<Deployment> SqliteStore::deployments(const std::string& cluster) {
-  auto s = db_.prepare(std::string(kDeploymentColumns) + "WHERE cluster = ? ORDER BY id");
+  auto s = db_.prepare(std::string(kDeploymentColumns) + "WHERE cluster = ? ORDER BY time, id");
   s.bind(1, cluster);
   std::vector<Deployment> out;
   while (s.step()) out.push_back(read_deployment(s));

@@ -138,11 +138,14 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
     }
   }
   {
-    std::map<std::string, std::pair<int64_t, Hash>> last;  // cluster -> (id, root)
-    auto s = db_.prepare("SELECT id, cluster, root FROM deployments NOT INDEXED");
+    // The last deployment as Store::last_deployment orders them: by time,
+    // then as recorded.
+    std::map<std::string, std::pair<std::pair<int64_t, int64_t>, Hash>> last;
+    auto s = db_.prepare("SELECT time, id, cluster, root FROM deployments NOT INDEXED");
     while (s.step()) {
-      auto& entry = last[s.column_text(1)];
-      if (s.column_int(0) >= entry.first) entry = {s.column_int(0), s.column_hash(2)};
+      auto order = std::pair{s.column_int(0), s.column_int(1)};
+      auto [entry, added] = last.try_emplace(s.column_text(2), order, s.column_hash(3));
+      if (!added && order > entry->second.first) entry->second = {order, s.column_hash(3)};
     }
     for (const auto& [cluster, entry] : last) snapshot.deployed_roots.push_back(entry.second);
   }

@@ -158,12 +158,19 @@ class Closure;
 struct ImportOptions {
   bool pin = false;  // pin the closure's roots, in the same transaction
   int64_t time = 0;  // the pins' time, unix seconds
+  // The closure's history goes in under this cluster name (`--as NAME`);
+  // it must carry one cluster's history at most.
+  std::optional<std::string> history_as;
 };
 struct ImportResult {
   size_t roots = 0;  // new roots
   size_t nodes = 0;  // new nodes
   size_t new_blobs = 0;
   size_t reused_blobs = 0;
+  // History entries the store did not have (store/history.h).
+  size_t generations = 0;
+  size_t deployments = 0;
+  size_t pins = 0;
 };
 
 struct GcOptions;
@@ -217,7 +224,10 @@ class Store : public SourceCache {
   virtual bool unpin(const Hash& hash) = 0;
 
   // Stores a validated closure in one transaction, with options.pin also
-  // pinning its roots. Records no generation.
+  // pinning its roots, and merges the history it carries into the store's
+  // (plan_history_merge in store/history.h): throws kConflict, storing
+  // nothing, when a carried generation differs from the store's of the
+  // same number.
   virtual ImportResult import_closure(const Closure& closure,
                                       const ImportOptions& options = {}) = 0;
 
@@ -263,9 +273,10 @@ class Store : public SourceCache {
   // Generations of any cluster whose root is `root`, by cluster and number.
   virtual std::vector<Generation> generations_of_root(const Hash& root) = 0;
 
-  // The most recently recorded deployment of `cluster`, if any.
+  // The latest deployment of `cluster` (by time, then as recorded), if any.
   virtual std::optional<Deployment> last_deployment(const std::string& cluster) = 0;
-  // Every deployment of `cluster`, oldest first.
+  // Every deployment of `cluster`, oldest first (by time, then as
+  // recorded: imported records keep their own times).
   virtual std::vector<Deployment> deployments(const std::string& cluster) = 0;
 
   // Every pin, in ascending hash order.

@@ -5,8 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace kix {
+
+// RFC 3339 in UTC, to the second: "2026-12-01T10:00:00Z". The same instant
+// always gives the same text (no time zone, no locale).
+std::string format_utc_time(int64_t unix_seconds);
 
 class Clock {
  public:

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "store/verify.h"
@@ -144,6 +145,60 @@ TEST_F(StoreArchive, RejectsTamperedContent) {
   ASSERT_TRUE(changed);
   EXPECT_NE(error_of(gnu_tar(unpacked, "kix-archive.json" + blobs)).find("hashes to"),
             std::string::npos);
+}
+
+TEST_F(StoreArchive, CarriesTheHistoryAndRefusesAHistoryThatDoesNotHoldTogether) {
+  ExportRequest request;
+  request.histories = {{"prod", std::nullopt, std::nullopt}};
+  source.record_deployment("prod", root, 2000, "ctx");
+  std::filesystem::path archive = dir.path() / "history.tar.zst";
+  write_file(archive, write_archive(export_closure(source, request)));
+  std::filesystem::path out = dir.path() / "history";
+  std::filesystem::create_directories(out);
+  shell("tar --zstd -xf " + archive.string() + " -C " + out.string());
+  Json index = Json::parse(read_file(out / "kix-archive.json"));
+  EXPECT_EQ(index["v"], 3);
+  EXPECT_EQ(index["history"]["clusters"][0]["generations"][0]["number"], 1);
+  std::string blobs;
+  for (const auto& e : std::filesystem::directory_iterator(out / "blobs")) {
+    blobs += " blobs/" + e.path().filename().string();
+  }
+  auto refused = [&](const std::function<void(Json&)>& edit) {
+    Json changed = index;
+    edit(changed);
+    write_file(out / "kix-archive.json", changed.dump());
+    return error_of(gnu_tar(out, "kix-archive.json" + blobs));
+  };
+  auto generation = [](Json& i) -> Json& { return i["history"]["clusters"][0]["generations"][0]; };
+  auto record = [](Json& i) -> Json& { return i["history"]["clusters"][0]["deployments"][0]; };
+  EXPECT_NE(
+      refused([&](Json& i) { generation(i)["root"] = Hash::of("x").hex(); }).find("not carried"),
+      std::string::npos);
+  EXPECT_NE(refused([&](Json& i) { generation(i)["number"] = 0; }).find("not numbered from 1"),
+            std::string::npos);
+  EXPECT_NE(refused([&](Json& i) {
+              i["history"]["clusters"][0]["generations"].push_back(generation(i));
+            }).find("listed twice"),
+            std::string::npos);
+  EXPECT_NE(refused([&](Json& i) { record(i)["generation"] = 7; }).find("names generation 7"),
+            std::string::npos);
+  EXPECT_NE(refused([&](Json& i) {
+              i["history"]["clusters"][0]["cluster"] = "a/b";
+            }).find("the history of 'a/b'"),
+            std::string::npos);
+  EXPECT_NE(refused([&](Json& i) { generation(i)["time"] = "yesterday"; }).find("\"time\" must be"),
+            std::string::npos);
+  EXPECT_NE(refused([&](Json& i) {
+              i["history"]["pins"].push_back(
+                  {{"hash", Hash::of("y").hex()}, {"kind", "root"}, {"time", 1}});
+            }).find("which is not carried"),
+            std::string::npos);
+  // Untouched, it reads and carries what the store holds.
+  write_file(out / "kix-archive.json", index.dump());
+  Closure contents = read_archive(gnu_tar(out, "kix-archive.json" + blobs));
+  ASSERT_EQ(contents.history().clusters.size(), 1u);
+  EXPECT_EQ(contents.history().clusters[0].generations, source.generations("prod"));
+  EXPECT_EQ(contents.history().clusters[0].deployments, source.deployments("prod"));
 }
 
 TEST_F(StoreArchive, RejectsAnAbsolutePath) {

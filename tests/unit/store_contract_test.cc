@@ -223,6 +223,81 @@ TYPED_TEST(StoreContract, ImportsAnExportedClosureIntoAnotherImplementation) {
   EXPECT_TRUE(sqlite->verify({}).ok());
 }
 
+TYPED_TEST(StoreContract, HistoryTravelsWithTheClosureAndMergesByIdentity) {
+  Store& store = this->store;
+  Hash one = store.add(graph_of({config_map("a", "1")}), in_cluster("prod", 10)).root;
+  Hash two = store.add(graph_of({config_map("a", "2")}), in_cluster("prod", 20)).root;
+  store.record_deployment("prod", one, 30, "ctx");
+  store.record_deployment("prod", two, 40, "ctx");
+  store.pin(one, ObjectKind::kRoot, 50);
+  ExportRequest request;
+  request.histories = {{"prod", std::nullopt, std::nullopt}};
+  request.pins = true;
+  Closure closure = read_archive(write_archive(export_closure(store, request)));
+  ASSERT_EQ(closure.history().clusters.size(), 1u);
+  EXPECT_EQ(closure.history().clusters[0].generations, store.generations("prod"));
+  EXPECT_EQ(closure.history().clusters[0].deployments, store.deployments("prod"));
+  EXPECT_EQ(closure.history().pins, store.pins());
+
+  // Into an empty store: the same history, and gc keeps it.
+  MemoryStore other;
+  ImportResult r = other.import_closure(closure);
+  EXPECT_EQ(r.generations, 2u);
+  EXPECT_EQ(r.deployments, 2u);
+  EXPECT_EQ(r.pins, 1u);
+  EXPECT_EQ(other.generations("prod"), store.generations("prod"));
+  EXPECT_EQ(other.last_deployment("prod")->root, two);
+  other.collect_garbage({});
+  EXPECT_TRUE(other.find_root(one) && other.find_root(two));
+  // Again: nothing new.
+  r = other.import_closure(closure);
+  EXPECT_EQ(r.generations + r.deployments + r.pins, 0u);
+
+  // The store grew on; an older export merges in without a change, and a
+  // newer one adds only what is new, in number order.
+  Hash three = store.add(graph_of({config_map("a", "3")}), in_cluster("prod", 60)).root;
+  store.record_deployment("prod", three, 70, "ctx");
+  EXPECT_EQ(store.import_closure(closure).generations, 0u);
+  r = other.import_closure(export_closure(store, request));
+  EXPECT_EQ(r.generations, 1u);
+  EXPECT_EQ(r.deployments, 1u);
+  EXPECT_EQ(other.current_generation("prod")->root, three);
+  EXPECT_EQ(other.last_deployment("prod")->root, three);
+
+  // An older deployment record coming in does not become the last one.
+  MemoryStore late;
+  late.import_closure(closure);
+  late.record_deployment("prod", two, 100, "here");
+  EXPECT_EQ(late.import_closure(export_closure(store, request)).deployments, 1u);
+  EXPECT_EQ(late.last_deployment("prod")->time, 100);
+}
+
+TYPED_TEST(StoreContract, AConflictingGenerationIsRefusedAndNothingIsImported) {
+  Store& store = this->store;
+  store.add(graph_of({config_map("a", "1")}), in_cluster("prod", 10));
+  MemoryStore elsewhere;
+  Hash theirs = elsewhere.add(graph_of({config_map("a", "other")}), in_cluster("prod", 11)).root;
+  ExportRequest request;
+  request.histories = {{"prod", std::nullopt, std::nullopt}};
+  Closure closure = export_closure(elsewhere, request);
+  try {
+    store.import_closure(closure);
+    FAIL() << "a conflicting generation 1 was imported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+    EXPECT_NE(e.message().find("generation 1 of cluster 'prod' differs"), std::string::npos)
+        << e.message();
+    EXPECT_NE(e.message().find(theirs.hex().substr(0, 12)), std::string::npos) << e.message();
+    EXPECT_NE(e.hint().find("--as"), std::string::npos);
+  }
+  EXPECT_FALSE(store.find_root(theirs));  // all or nothing
+  ImportOptions as;
+  as.history_as = "prod-elsewhere";
+  EXPECT_EQ(store.import_closure(closure, as).generations, 1u);
+  EXPECT_EQ(store.current_generation("prod-elsewhere")->root, theirs);
+  EXPECT_EQ(store.generations("prod").size(), 1u);
+}
+
 TYPED_TEST(StoreContract, KeepsSourcesWhileARootThatUsedThemIsKept) {
   Store& store = this->store;
   const std::string chart = "a chart archive's bytes";
