@@ -6,7 +6,7 @@
 #include "cli/cluster_cli.h"
 #include "cli/store_cli.h"
 #include "cluster/deploy.h"
-#include "cluster/waves.h"
+#include "manifest/waves.h"
 #include "manifest/references.h"
 #include "manifest/secret_sources.h"
 #include "util/suggest.h"

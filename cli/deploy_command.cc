@@ -6,7 +6,7 @@
 #include "cli/store_cli.h"
 #include "cluster/deploy.h"
 #include "cluster/kubectl.h"
-#include "cluster/waves.h"
+#include "manifest/waves.h"
 #include "store/deploy_record.h"
 #include "util/error.h"
 

@@ -207,9 +207,9 @@ OciClient::OciClient(HttpClient& http, const Environment& env, bool allow_insecu
     : http_(http), env_(env), allow_insecure_http_(allow_insecure_http) {}
 
 std::string OciClient::base_url(const OciReference& ref) const {
-  // Registries elsewhere are always spoken to over HTTPS: credentials and
-  // tokens go to them, and --insecure is for chart repositories only.
-  const bool plain = is_loopback_url("http://" + ref.registry + "/");
+  // Registries elsewhere are spoken to over HTTPS (credentials and tokens go
+  // to them) unless the user said --insecure.
+  const bool plain = allow_insecure_http_ || is_loopback_url("http://" + ref.registry + "/");
   return (plain ? "http://" : "https://") + ref.registry + "/v2/" + ref.repository + "/";
 }
 
@@ -360,6 +360,139 @@ std::string OciClient::get_blob(const OciReference& ref, const std::string& dige
                 "the registry is damaged or something changed the blob on the way");
   }
   return std::move(response.body);
+}
+
+bool OciClient::has_blob(const OciReference& ref, const std::string& digest) {
+  digest_hash(digest, ref.str());
+  HttpRequest request;
+  request.method = "HEAD";
+  request.url = base_url(ref) + "blobs/" + digest;
+  HttpResponse response = send(ref, request);
+  if (response.status == 200) return true;
+  if (response.status == 404) return false;
+  registry_failure(ref, response, "blob " + digest);
+}
+
+namespace {
+
+// An upload's Location, which registries may give relative to the host.
+std::string upload_location(const OciReference& ref, const HttpResponse& response,
+                            const std::string& base) {
+  const std::string* location = response.header("location");
+  if (location == nullptr || location->empty()) {
+    throw Error(ErrorKind::kIo,
+                "registry " + ref.registry + " started an upload without saying where it goes");
+  }
+  return resolve_url(base, *location);
+}
+
+std::string with_query(const std::string& url, const std::string& query) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + query;
+}
+
+// A failure worth starting the upload again for.
+struct UploadInterrupted {
+  std::string what;
+};
+
+void check_upload_step(const OciReference& ref, const HttpResponse& response, long expected,
+                       const std::string& what) {
+  if (response.status == expected) return;
+  // The registry forgot the session (404 BLOB_UPLOAD_UNKNOWN) or failed.
+  if (response.status == 404 || response.status >= 500) {
+    throw UploadInterrupted{what + ": HTTP " + std::to_string(response.status)};
+  }
+  registry_failure(ref, response, what);
+}
+
+}  // namespace
+
+OciClient::BlobPut OciClient::put_blob(const OciReference& ref, const std::string& digest,
+                                       std::string_view data, const std::string& mount_from) {
+  if ("sha256:" + Hash::of(data).hex() != digest) {
+    throw Error(ErrorKind::kInternal, "put_blob: the data is not blob " + digest);
+  }
+  std::string last;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    try {
+      return put_blob_once(ref, digest, data, mount_from);
+    } catch (const UploadInterrupted& e) {
+      last = e.what;
+    } catch (const Error& e) {
+      // No answer at all (a dropped connection after the client's own retries).
+      if (e.kind() != ErrorKind::kIo || attempt == 3) throw;
+      last = e.message();
+    }
+  }
+  throw Error(ErrorKind::kIo,
+              ref.str() + ": uploading blob " + digest + " failed 3 times (" + last + ")", {},
+              "try again later, or check the registry");
+}
+
+OciClient::BlobPut OciClient::put_blob_once(const OciReference& ref, const std::string& digest,
+                                            std::string_view data, const std::string& mount_from) {
+  const std::string base = base_url(ref);
+  HttpRequest start;
+  start.method = "POST";
+  start.url = base + "blobs/uploads/";
+  if (!mount_from.empty()) {
+    start.url += "?mount=" + url_encode(digest) + "&from=" + url_encode(mount_from);
+  }
+  HttpResponse response = send(ref, start);
+  if (response.status == 201 && !mount_from.empty()) return BlobPut::kMounted;
+  check_upload_step(ref, response, 202, "the start of an upload of blob " + digest);
+  std::string location = upload_location(ref, response, base);
+
+  size_t offset = 0;
+  if (data.size() > chunk_bytes_) {
+    while (offset < data.size()) {
+      const size_t n = std::min(chunk_bytes_, data.size() - offset);
+      HttpRequest patch;
+      patch.method = "PATCH";
+      patch.url = location;
+      patch.body = std::string(data.substr(offset, n));
+      patch.headers.emplace_back("Content-Type", "application/octet-stream");
+      patch.headers.emplace_back(
+          "Content-Range", std::to_string(offset) + "-" + std::to_string(offset + n - 1));
+      response = send(ref, patch);
+      check_upload_step(ref, response, 202, "a chunk of blob " + digest);
+      location = upload_location(ref, response, base);
+      offset += n;
+    }
+  }
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = with_query(location, "digest=" + url_encode(digest));
+  put.body = std::string(data.substr(offset));
+  put.headers.emplace_back("Content-Type", "application/octet-stream");
+  response = send(ref, put);
+  check_upload_step(ref, response, 201, "the end of the upload of blob " + digest);
+  if (const std::string* said = response.header("docker-content-digest");
+      said != nullptr && *said != digest) {
+    throw Error(ErrorKind::kCorruption,
+                ref.str() + ": the registry stored blob " + digest + " as " + *said, {},
+                "the registry is damaged or something changed the data on the way");
+  }
+  return BlobPut::kUploaded;
+}
+
+std::string OciClient::put_manifest(const OciReference& ref, const std::string& media_type,
+                                    const std::string& body) {
+  HttpRequest request;
+  request.method = "PUT";
+  request.url = base_url(ref) + "manifests/" + ref.tag;
+  request.body = body;
+  request.headers.emplace_back("Content-Type", media_type);
+  HttpResponse response = send(ref, request);
+  if (response.status != 201) registry_failure(ref, response, "manifest");
+  const std::string actual = "sha256:" + Hash::of(body).hex();
+  if (const std::string* said = response.header("docker-content-digest");
+      said != nullptr && *said != actual) {
+    throw Error(ErrorKind::kCorruption,
+                ref.str() + ": the registry stored the manifest as " + *said + ", not " + actual,
+                {}, "the registry is damaged or something changed the manifest on the way");
+  }
+  return actual;
 }
 
 }  // namespace kix

@@ -1,6 +1,8 @@
 // A client of the OCI distribution API (the protocol of every container
-// registry), for what kix reads from registries: Helm charts stored as OCI
-// artifacts and image manifest digests.
+// registry): for Helm charts stored as OCI artifacts, image manifest
+// digests, and the store artifacts `kix store push` and `pull` move
+// (blobs checked by HEAD, mounted from another repository or uploaded in
+// one request or in chunks; manifests put by tag).
 //
 // Authentication follows the registries' own flow: a request answered 401
 // with `WWW-Authenticate: Bearer realm=…,service=…,scope=…` fetches a token
@@ -13,7 +15,8 @@
 //
 // Registries on this machine (127.0.0.0/8, ::1, localhost) are spoken to
 // over plain HTTP, as Docker does; any other over HTTPS unless the client
-// was made with allow_insecure_http.
+// was made with allow_insecure_http (the user's `--insecure`), which then
+// speaks plain HTTP to it.
 //
 // Thread-safety: one thread at a time (tokens are cached per instance).
 #pragma once
@@ -82,7 +85,34 @@ class OciClient {
   // its digest (kCorruption when it does not match).
   std::string get_blob(const OciReference& ref, const std::string& digest, size_t max_bytes);
 
+  // HEAD /v2/<repo>/blobs/<digest>: whether the repository has the blob.
+  bool has_blob(const OciReference& ref, const std::string& digest);
+
+  enum class BlobPut { kMounted, kUploaded };
+  // Puts `data` into the repository as blob sha256(data), which must be
+  // `digest` (kInternal otherwise). With `mount_from` (another repository
+  // of the same registry) a cross-repository mount is asked first; a
+  // registry that does not mount it starts an upload instead. Up to
+  // chunk_bytes() the data goes in one PUT, above in PATCH requests of that
+  // size with Content-Range, then a PUT with the digest. An upload that
+  // fails on the way (a 5xx, a dropped connection, an upload session the
+  // registry forgot) is started again, 3 tries in all. Throws as
+  // get_manifest does, and kCorruption when the registry reports another
+  // digest.
+  BlobPut put_blob(const OciReference& ref, const std::string& digest, std::string_view data,
+                   const std::string& mount_from = "");
+  // PUT /v2/<repo>/manifests/<ref.tag> of `body` with `media_type`.
+  // Returns its digest (sha256 of body; kCorruption when the registry says
+  // another).
+  std::string put_manifest(const OciReference& ref, const std::string& media_type,
+                           const std::string& body);
+
+  size_t chunk_bytes() const { return chunk_bytes_; }
+  void set_chunk_bytes(size_t bytes) { chunk_bytes_ = bytes < 1 ? 1 : bytes; }
+
  private:
+  BlobPut put_blob_once(const OciReference& ref, const std::string& digest,
+                        std::string_view data, const std::string& mount_from);
   HttpResponse send(const OciReference& ref, HttpRequest request);
   std::string base_url(const OciReference& ref) const;
   std::string fetch_token(const OciReference& ref, const std::string& challenge);
@@ -90,6 +120,7 @@ class OciClient {
   HttpClient& http_;
   const Environment& env_;
   bool allow_insecure_http_;
+  size_t chunk_bytes_ = size_t{16} << 20;
   std::map<std::string, std::string> tokens_;  // "registry/repository" -> bearer token
 };
 

@@ -9,7 +9,7 @@
 
 #include "cluster/drift.h"
 #include "cluster/live_normalize.h"
-#include "cluster/waves.h"
+#include "manifest/waves.h"
 #include "manifest/json_diff.h"
 #include "manifest/merkle.h"
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cluster/waves.h"
+#include "manifest/waves.h"
 
 #include <algorithm>
 #include <map>

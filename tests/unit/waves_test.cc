@@ -1,4 +1,4 @@
-#include "cluster/waves.h"
+#include "manifest/waves.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "cluster/waves.h"
+#include "manifest/waves.h"
 
 #include <algorithm>
 #include <map>
