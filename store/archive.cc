@@ -1,8 +1,5 @@
 #include "store/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -13,6 +10,7 @@
 
 #include "manifest/merkle.h"
 #include "manifest/secrets.h"
+#include "store/tar_writer.h"
 #include "store/verify.h"
 #include "util/error.h"
 #include "util/tar_reader.h"
@@ -29,67 +27,6 @@ Error invalid(const std::string& what) {
   return Error(ErrorKind::kInvalidInput, "invalid kix archive: " + what, {},
                "the file is damaged or was not written by `kix store export`");
 }
-
-// --- writing: pax tar + zstd into memory through libarchive ----------------------
-
-struct ArchiveWriterDeleter {
-  void operator()(struct archive* a) const { archive_write_free(a); }
-};
-struct EntryDeleter {
-  void operator()(struct archive_entry* e) const { archive_entry_free(e); }
-};
-
-la_ssize_t append_to_string(struct archive*, void* out, const void* buffer, size_t length) {
-  static_cast<std::string*>(out)->append(static_cast<const char*>(buffer), length);
-  return static_cast<la_ssize_t>(length);
-}
-
-// Writing only fails on exhausted memory or a broken libarchive: an internal error.
-void check_write(struct archive* a, int status, const char* what) {
-  if (status < ARCHIVE_WARN) {
-    const char* detail = archive_error_string(a);
-    throw Error(ErrorKind::kInternal,
-                std::string("cannot write the archive (") + what + "): " + (detail ? detail : "?"));
-  }
-}
-
-class TarZstdWriter {
- public:
-  explicit TarZstdWriter(std::string& out) : archive_(archive_write_new()) {
-    if (!archive_) throw Error(ErrorKind::kInternal, "cannot allocate an archive writer");
-    struct archive* a = archive_.get();
-    check_write(a, archive_write_set_format_pax_restricted(a), "format");
-    check_write(a, archive_write_add_filter_zstd(a), "zstd filter");
-    // No padding of the last block: the compressed stream ends with the data.
-    check_write(a, archive_write_set_bytes_in_last_block(a, 1), "block size");
-    check_write(a, archive_write_open(a, &out, nullptr, append_to_string, nullptr), "open");
-  }
-
-  // A regular file with fixed owner, mode and mtime 0: the same closure
-  // always gives the same bytes.
-  void add(const std::string& name, std::string_view data) {
-    std::unique_ptr<struct archive_entry, EntryDeleter> entry(archive_entry_new());
-    if (!entry) throw Error(ErrorKind::kInternal, "cannot allocate an archive entry");
-    archive_entry_set_pathname(entry.get(), name.c_str());
-    archive_entry_set_filetype(entry.get(), AE_IFREG);
-    archive_entry_set_perm(entry.get(), 0644);
-    archive_entry_set_size(entry.get(), static_cast<la_int64_t>(data.size()));
-    archive_entry_set_mtime(entry.get(), 0, 0);
-    struct archive* a = archive_.get();
-    check_write(a, archive_write_header(a, entry.get()), "header");
-    size_t written = 0;
-    while (written < data.size()) {
-      la_ssize_t n = archive_write_data(a, data.data() + written, data.size() - written);
-      if (n <= 0) check_write(a, ARCHIVE_FATAL, "data");
-      written += static_cast<size_t>(n);
-    }
-  }
-
-  void finish() { check_write(archive_.get(), archive_write_close(archive_.get()), "close"); }
-
- private:
-  std::unique_ptr<struct archive, ArchiveWriterDeleter> archive_;
-};
 
 // --- reading: in memory, every entry checked, every byte counted (util/tar_reader.h)
 
@@ -403,7 +340,7 @@ Closure export_closure(Store& store, const ExportRequest& request) {
 
 std::string write_archive(const Closure& closure) {
   std::string archive;
-  TarZstdWriter writer(archive);
+  TarWriter writer(archive, TarWriteCompression::kZstd);
   writer.add(kIndexName, index_of(closure).dump());
   for (const auto& [hash, bytes] : closure.blobs()) writer.add(kBlobPrefix + hash.hex(), bytes);
   for (const auto& [hash, s] : closure.sealed()) writer.add(kSealedPrefix + hash.hex(), s.envelope);

@@ -298,9 +298,23 @@ namespace {
                 "log in with `docker login " + ref.registry +
                     "` (kix reads the credentials from ~/.docker/config.json or $DOCKER_CONFIG)");
   }
+  // The registry's own words, when it gave them (OCI distribution errors).
+  std::string said;
+  Json body = Json::parse(response.body, nullptr, false);
+  if (body.is_object() && body.contains("errors") && body["errors"].is_array()) {
+    for (const Json& e : body["errors"]) {
+      if (!e.is_object()) continue;
+      auto text = [&](const char* key) {
+        return e.contains(key) && e[key].is_string() ? e[key].get<std::string>() : "";
+      };
+      std::string code = text("code");
+      std::string message = text("message");
+      said += (said.empty() ? ": " : "; ") + code + (message.empty() ? "" : " (" + message + ")");
+    }
+  }
   throw Error(ErrorKind::kIo,
               ref.str() + ": the registry answered HTTP " + std::to_string(response.status) +
-                  " for the " + what,
+                  " for the " + what + said.substr(0, 500),
               {}, "try again later, or check the registry");
 }
 
@@ -452,8 +466,8 @@ OciClient::BlobPut OciClient::put_blob_once(const OciReference& ref, const std::
       patch.url = location;
       patch.body = std::string(data.substr(offset, n));
       patch.headers.emplace_back("Content-Type", "application/octet-stream");
-      patch.headers.emplace_back(
-          "Content-Range", std::to_string(offset) + "-" + std::to_string(offset + n - 1));
+      patch.headers.emplace_back("Content-Range",
+                                 std::to_string(offset) + "-" + std::to_string(offset + n - 1));
       response = send(ref, patch);
       check_upload_step(ref, response, 202, "a chunk of blob " + digest);
       location = upload_location(ref, response, base);

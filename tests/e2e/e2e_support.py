@@ -2,12 +2,16 @@
 the kix binary under test, a list of failures that lets one run report all
 of them, and a runner that checks kix's exit code."""
 
+import base64
 import hashlib
+import http.server
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -147,21 +151,114 @@ class ChartRepository:
         self.stop()
 
 
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class TokenService:
+    """The token half of the registries' Bearer flow (the distribution
+    project's token specification), for the real docker-registry to trust:
+    GET /token?service=..&scope=repository:NAME:ACTIONS with HTTP Basic
+    credentials answers {"token": JWT} granting the actions asked for when
+    the credentials are right, and nothing otherwise. The JWT is RS256,
+    signed with `openssl dgst` by a key whose self-signed certificate is the
+    registry's rootcertbundle and rides in the x5c header."""
+
+    SERVICE = "kix-test-registry"
+    ISSUER = "kix-test-token-service"
+
+    def __init__(self, root, user, password):
+        self.dir = os.path.join(root, "token-service")
+        os.makedirs(self.dir)
+        self.key = os.path.join(self.dir, "key.pem")
+        self.cert = os.path.join(self.dir, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self.key,
+                        "-out", self.cert, "-days", "1", "-subj", "/CN=kix-test-token-service"],
+                       check=True, capture_output=True)
+        der = subprocess.run(["openssl", "x509", "-in", self.cert, "-outform", "DER"], check=True,
+                             capture_output=True).stdout
+        self.x5c = base64.b64encode(der).decode()
+        self.user, self.password = user, password
+        self.port = free_port()
+        self.realm = f"http://127.0.0.1:{self.port}/token"
+        self.requests = []  # (authenticated, scopes) per token asked for
+        self.server = None
+
+    def token(self, subject, access):
+        now = int(time.time())
+        header = {"alg": "RS256", "typ": "JWT", "x5c": [self.x5c]}
+        claims = {"iss": self.ISSUER, "sub": subject, "aud": self.SERVICE, "iat": now, "nbf": now - 30,
+                  "exp": now + 300, "jti": os.urandom(8).hex(), "access": access}
+        signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode()))
+        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.key], input=signing_input.encode(),
+                                   check=True, capture_output=True).stdout
+        return signing_input + "." + b64url(signature)
+
+    def start(self):
+        service = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                from urllib.parse import parse_qs, urlparse
+                query = parse_qs(urlparse(self.path).query)
+                expected = "Basic " + base64.b64encode(f"{service.user}:{service.password}".encode()).decode()
+                authenticated = self.headers.get("Authorization") == expected
+                access = []
+                for scope in query.get("scope", []):
+                    kind, _, rest = scope.partition(":")
+                    name, _, actions = rest.rpartition(":")
+                    if kind == "repository" and authenticated:
+                        access.append({"type": kind, "name": name, "actions": actions.split(",")})
+                service.requests.append((authenticated, query.get("scope", [])))
+                if self.headers.get("Authorization") and not authenticated:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                body = json.dumps({"token": service.token(service.user if authenticated else "", access)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def registry_auth(self):
+        return (f"auth: {{token: {{realm: \"{self.realm}\", service: {self.SERVICE}, "
+                f"issuer: {self.ISSUER}, rootcertbundle: {self.cert}}}}}\n")
+
+
 class OciRegistry:
     """Debian's docker-registry (the CNCF distribution registry) on a free
     loopback port with a temporary storage directory."""
 
-    def __init__(self, root, user=None, password=None):
+    def __init__(self, root, user=None, password=None, tokens=None):
         """With `user` and `password`, the registry requires them (HTTP
-        Basic through an htpasswd file made by Debian's htpasswd)."""
+        Basic through an htpasswd file made by Debian's htpasswd); with a
+        started TokenService `tokens` as well, it requires its tokens (the
+        Bearer flow) instead."""
         self.dir = os.path.join(root, "registry")
         os.makedirs(os.path.join(self.dir, "storage"))
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.config = os.path.join(self.dir, "config.yml")
         self.credentials = (user, password) if user else None
+        self.asks_for_credentials = bool(user or tokens)
         auth = ""
-        if user:
+        if tokens:
+            auth = tokens.registry_auth()
+        elif user:
             htpasswd = os.path.join(self.dir, "htpasswd")
             line = subprocess.run(["htpasswd", "-Bbn", user, password], capture_output=True, text=True,
                                   check=True).stdout
@@ -184,7 +281,7 @@ class OciRegistry:
                 urllib.request.urlopen(f"http://{self.host}/v2/", timeout=1).read()
                 return self
             except urllib.error.HTTPError as e:
-                if e.code == 401 and self.credentials:  # up, and asking for them
+                if e.code == 401 and self.asks_for_credentials:  # up, and asking for them
                     return self
                 time.sleep(0.05)
             except OSError:
@@ -196,6 +293,13 @@ class OciRegistry:
             self.server.terminate()
             self.server.wait()
             self.server = None
+
+    def storage_bytes(self):
+        """What the registry keeps on disk, in bytes."""
+        total = 0
+        for directory, _, names in os.walk(os.path.join(self.dir, "storage")):
+            total += sum(os.path.getsize(os.path.join(directory, n)) for n in names)
+        return total
 
     def push_chart(self, archive_path, repository="charts"):
         """helm push, as a chart publisher does."""
