@@ -18,8 +18,9 @@ packages=(
   python3 python3-yaml sqlite3 zstd git ca-certificates
 )
 # Real servers for the tests: an OCI registry, and skopeo to check interop.
-# (apache2-utils: htpasswd, for a registry that asks for credentials)
-[[ $config == sanitize ]] && packages+=(docker-registry skopeo apache2-utils)
+# (apache2-utils: htpasswd, for a registry that asks for credentials;
+# openssl: the certificate and signatures of the tests' token service)
+[[ $config == sanitize ]] && packages+=(docker-registry skopeo apache2-utils openssl)
 # npm for test data; a Node.js that brings its own npm is fine as it is.
 command -v npm >/dev/null || packages+=(nodejs npm)
 
