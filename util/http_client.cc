@@ -91,8 +91,10 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// Too many requests, and server errors that may pass (not "not
+// implemented" or "version not supported", which will not).
 bool retryable_status(long status) {
-  return status == 429 || status == 502 || status == 503 || status == 504;
+  return status == 429 || (status >= 500 && status <= 599 && status != 501 && status != 505);
 }
 
 }  // namespace

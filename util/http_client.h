@@ -9,9 +9,9 @@
 //    plain HTTP only with allow_insecure_http; at most 5 redirects;
 //  - a response body larger than HttpRequest::max_response_bytes stops the
 //    transfer with an error (no unbounded memory);
-//  - connection failures and 429/502/503/504 answers are retried, 3 tries
-//    in all, waiting 0.5 s, then 1 s (or the server's Retry-After, at most
-//    10 s).
+//  - connection failures, 429 and 5xx answers (but 501 and 505) are
+//    retried, 3 tries in all, waiting 0.5 s, then 1 s (or the server's
+//    Retry-After in seconds, at most 10 s), with the same method and body.
 //
 // Thread-safety: a CurlHttpClient may be used from one thread at a time;
 // separate clients may run concurrently.

@@ -19,7 +19,10 @@ on a free loopback port, checked with skopeo:
   (the Bearer flow): without credentials push fails naming the registry and
   `docker login`; with them in DOCKER_CONFIG push and pull work;
 - a pulled history that conflicts is refused and --as takes it; a tag that
-  is not a kix artifact is refused, naming what it is.
+  is not a kix artifact is refused, naming what it is;
+- a Secret travels as ciphertext only: no byte of its value is in the
+  registry, the Flux layer leaves it out, a store with the key rolls it back
+  whole and one without withholds it.
 """
 
 import base64
@@ -61,6 +64,7 @@ def main():
         a, history, definition = build_store_a(tmp)
         with OciRegistry(tmp) as registry:
             plain(tmp, registry, a, history, definition)
+            secrets(tmp, registry)
         basic(tmp, a)
         token(tmp, a)
     return finish()
@@ -184,6 +188,53 @@ def next_generation(registry, a, flux):
     check(expected <= grown <= expected + 8192, f"registry grew {grown}, kix uploaded {expected}")
     check(pushed["config"]["mediaType"] == ("application/vnd.cncf.flux.config.v1+json" if flux else
                                             "application/vnd.kix.store.config.v1+json"), pushed["config"])
+
+
+SECRET_VALUE = "hunter2-is-not-a-good-password"
+
+
+def secrets(tmp, registry):
+    host = registry.host
+    tree = os.path.join(tmp, "secret-tree")
+    os.makedirs(tree)
+    with open(os.path.join(tree, "all.yaml"), "w") as f:
+        f.write("apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: app}\n"
+                f"stringData: {{password: {SECRET_VALUE}}}\n---\n"
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: app}\ndata: {a: b}\n")
+    s = dict(os.environ, KIX_STORE=os.path.join(tmp, "secret-store"))
+    kix("store", "add", "--cluster", "sec", tree, env=s, expect=0)
+    report = json.loads(kix("store", "push", "sec", f"oci://{host}/kix/sec:1", "--format", "json",
+                            env=s, expect=0).stdout)
+    check(report["withheldFromFlux"] == 1 and report["fluxFiles"] == 1, report)
+    encoded = base64.b64encode(SECRET_VALUE.encode())
+    hash_forms = 0
+    for directory, _, names in os.walk(os.path.join(registry.dir, "storage")):
+        for name in names:
+            with open(os.path.join(directory, name), "rb") as f:
+                data = f.read()
+            # Packs are compressed: look inside them too.
+            texts = [data]
+            if data[:4] == b"\x28\xb5\x2f\xfd":
+                texts.append(subprocess.run(["zstd", "-dc"], input=data, capture_output=True).stdout)
+            if data[:2] == b"\x1f\x8b":
+                texts.append(gzip.decompress(data))
+            check(not any(SECRET_VALUE.encode() in t or encoded in t for t in texts),
+                  f"the Secret's value is in the registry: {name}")
+            hash_forms += any(b"hmac-sha256:" in t for t in texts)
+    check(hash_forms >= 1, "the scan saw inside the packs (the Secret's hash form is there)")
+    t = dict(os.environ, KIX_STORE=os.path.join(tmp, "secret-pulled"))
+    kix("store", "pull", f"oci://{host}/kix/sec:1", env=t, expect=0)
+    kix("rollback", "sec@1", "-o", os.path.join(tmp, "secret-back"), env=t, expect=0)
+    with open(os.path.join(tmp, "secret-back", "app_Secret_db.yaml")) as f:
+        text = f.read()
+    check(SECRET_VALUE in text or encoded.decode() in text, "the key holder gets the value back")
+    u = dict(os.environ, KIX_STORE=os.path.join(tmp, "secret-keyless"),
+             KIX_SECRET_KEY_FILE=os.path.join(tmp, "another.key"))
+    kix("store", "pull", f"oci://{host}/kix/sec:1", env=u, expect=0)
+    kix("store", "verify", env=u, expect=0)
+    out = kix("rollback", "sec@1", "-o", os.path.join(tmp, "secret-withheld"), env=u, expect=2)
+    check(not os.path.exists(os.path.join(tmp, "secret-withheld", "app_Secret_db.yaml"))
+          and SECRET_VALUE not in out.stdout + out.stderr, "without the key the Secret is withheld")
 
 
 def make_foreign(tmp):
