@@ -418,6 +418,7 @@ Closure read_artifact(const ArtifactManifest& manifest,
   std::map<Hash, std::string> blobs;
   std::map<Hash, SealedSecret> sealed;
   std::optional<size_t> previous;  // index into roots of the last pack's root
+  size_t total = 0;                // decompressed bytes of every pack so far
   TarReadOptions tar;
   tar.compression = TarCompression::kZstd;
   tar.limits = {limits.pack.max_expanded_bytes, limits.pack.max_entries,
@@ -434,6 +435,11 @@ Closure read_artifact(const ArtifactManifest& manifest,
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kInvalidInput) throw;
       throw damaged(what, e.message());
+    }
+    for (const TarEntry& entry : entries) total += entry.path.size() + entry.data.size();
+    if (total > limits.max_total_bytes) {
+      throw damaged(source, "its packs hold more than " + std::to_string(limits.max_total_bytes) +
+                                " bytes, more than kix reads");
     }
     std::optional<Json> pack;
     std::map<Hash, std::string> envelopes;

@@ -92,6 +92,9 @@ struct ArtifactLimits {
   size_t max_index_bytes = size_t{64} << 20;
   size_t max_pack_bytes = size_t{1} << 30;  // compressed, as fetched
   ArchiveLimits pack;                       // each pack as it is decompressed
+  // Every pack's entries together, decompressed: what a pull holds in
+  // memory before the store is touched.
+  size_t max_total_bytes = size_t{2} << 30;
   size_t max_layers = 100000;
 };
 
