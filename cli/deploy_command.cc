@@ -3,9 +3,11 @@
 #include <iostream>
 
 #include "cli/cluster_cli.h"
+#include "cli/deploy_history.h"
 #include "cli/store_cli.h"
 #include "cluster/deploy.h"
 #include "cluster/kubectl.h"
+#include "cluster/prune.h"
 #include "manifest/waves.h"
 #include "store/deploy_record.h"
 #include "util/error.h"
@@ -19,12 +21,21 @@ struct DeployArgs {
   std::string context;
   int timeout_seconds = 300;
   std::string message;
+  bool prune = true;
 };
+
+void print_kept(const PrunePlan& prune, const std::string& previous, std::ostream& out) {
+  for (const PruneItem& kept : prune.kept) {
+    out << "# kept, though not in this build (was in " << previous << "): " << kept.id.display()
+        << ": " << kept.kept_because << "\n";
+  }
+}
 
 // The commands only: the manifests that go to `apply` on stdin are not
 // printed, since they may hold Secret values (`kix plan` lists them), and a
 // generated Secret's values do not exist until its step runs.
-void print_dry_run(const std::vector<DeployStep>& steps) {
+void print_dry_run(const std::vector<DeployStep>& steps, const PrunePlan& prune,
+                   const std::string& previous) {
   std::optional<size_t> wave;
   bool checks = false;
   for (const DeployStep& step : steps) {
@@ -50,8 +61,18 @@ void print_dry_run(const std::vector<DeployStep>& steps) {
       case StepKind::kWait:
         std::cout << shell_quote(step.argv) << "\n";
         continue;
+      case StepKind::kDelete:
+        continue;  // below, with what is kept
     }
   }
+  if (!prune.steps.empty() || !prune.kept.empty()) {
+    std::cout << "\n# after the last wave: prune what " << previous
+              << " had and this build lacks\n";
+  }
+  for (const DeployStep& step : prune.steps) {
+    std::cout << shell_quote(step.argv) << "  # " << step.description << "\n";
+  }
+  print_kept(prune, previous, std::cout);
 }
 
 // Records the deploy in the store (store/deploy_record.h), so `kix store
@@ -88,6 +109,14 @@ void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& o
     std::cerr << " in wave " << failed.wave;
   }
   std::cerr << ": " << failed.description << " failed (exit " << outcome.failure.exit_code << ")\n";
+  if (failed.kind == StepKind::kDelete) {
+    std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
+    if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
+    if (!outcome.failure.err.empty() && outcome.failure.err.back() != '\n') std::cerr << "\n";
+    std::cerr << "  every wave was applied; pruning stopped there. The deploy is not recorded, "
+                 "so the next kix deploy prunes again from the same earlier root.\n";
+    return;
+  }
   std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
   if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
   if (!outcome.failure.err.empty() && outcome.failure.err.back() != '\n') std::cerr << "\n";
@@ -125,8 +154,19 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   }
   auto waves = plan_waves(input.graph);
   std::vector<DeployStep> steps = plan_deploy(input.graph, waves, options);
+  PrunePlan prune;
+  std::string previous;  // what is pruned against, for messages
+  if (args.prune) {
+    std::vector<Graph> graphs;
+    for (DeployedBefore& before : deployed_before(input, args.context, ctx)) {
+      previous = before.label;
+      graphs.push_back(std::move(before.graph));
+    }
+    prune = plan_prune(graphs, input.graph, options, waves.size());
+    steps.insert(steps.end(), prune.steps.begin(), prune.steps.end());
+  }
   if (args.dry_run) {
-    print_dry_run(steps);
+    print_dry_run(steps, prune, previous);
     ctx.exit_code = kExitOk;
     return;
   }
@@ -147,6 +187,7 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
     ctx.exit_code = kExitError;
     return;
   }
+  print_kept(prune, previous, std::cout);
   record_deployed_root(input, args, ctx);
   ctx.exit_code = kExitOk;
 }
@@ -165,6 +206,9 @@ void add_deploy_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--timeout", args->timeout_seconds, "Seconds to wait for each workload");
   cmd->add_option("-m,--message", args->message,
                   "Message of the generation recorded when the root is new to the store");
+  cmd->add_flag("--prune", args->prune,
+                "After the last wave, delete what the root deployed before to this cluster and "
+                "context had and this build lacks (--prune=false: leave it)");
   cmd->callback([args, &ctx] { run_deploy_command(*args, ctx); });
 }
 

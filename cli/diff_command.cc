@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli/cluster_cli.h"
+#include "cli/deploy_history.h"
 #include "cli/diff_render.h"
 #include "cli/store_cli.h"
 #include "cluster/drift.h"
@@ -55,9 +56,15 @@ void run_diff(const DiffArgs& args, Context& ctx) {
     right_label = args.live;
   } else {
     SystemProcessRunner runner;
-    report = diff_against_live(
-        left.graph.manifests,
-        fetch_live_objects(runner, find_kubectl(ctx.env()), args.context, left.graph));
+    // What kix deployed before through this context: its leftovers are
+    // orphans, and their kinds and namespaces are read too.
+    std::vector<DeployedBefore> before = deployed_before(left, args.context, ctx);
+    std::vector<const Graph*> also;
+    for (const DeployedBefore& b : before) also.push_back(&b.graph);
+    std::vector<Manifest> live =
+        fetch_live_objects(runner, find_kubectl(ctx.env()), args.context, left.graph, also);
+    report = diff_against_live(left.graph.manifests, live);
+    mark_orphans(report, live, before);
     right_label = args.context.empty() ? "cluster (current context)" : "cluster " + args.context;
   }
   const std::string left_label = left.label.empty() ? "." : left.label;

@@ -90,11 +90,15 @@ void print_text(const DiffReport& report, const std::string& left, const std::st
                   << ")\n";
         break;
       case DiffStatus::kRightOnly:
-        std::cout << "\n"
-                  << c.red() << "- " << r.id.display() << c.reset() << " ("
-                  << (words.mode == "live" ? "cluster-only — not managed by kix"
-                                           : words.right_only_note)
-                  << ")\n";
+        std::cout << "\n" << c.red() << "- " << r.id.display() << c.reset() << " (";
+        if (words.mode != "live") {
+          std::cout << words.right_only_note;
+        } else if (!r.orphaned.empty()) {
+          std::cout << "cluster-only — orphaned by kix, " << r.orphaned << "; kix deploy prunes it";
+        } else {
+          std::cout << "cluster-only — not managed by kix, possible manual leftover";
+        }
+        std::cout << ")\n";
         break;
       case DiffStatus::kIdentical:
         break;
@@ -146,6 +150,7 @@ Json report_json(const DiffReport& report, const std::string& left, const std::s
       entry["changes"] = std::move(changes);
     }
     if (r.status == DiffStatus::kDependencyChanged) entry["dependencies"] = r.dependencies;
+    if (!r.orphaned.empty()) entry["orphaned"] = r.orphaned;
     resources.push_back(std::move(entry));
   }
   return {{"mode", words.mode},
@@ -211,6 +216,7 @@ void print_markdown(const DiffReport& report, const std::string& left, const std
         for (const auto& d : r.dependencies) deps += (deps.empty() ? "" : ", ") + d;
         std::cout << " (changed: " << deps << ")";
       }
+      if (!r.orphaned.empty()) std::cout << " (orphaned by kix, " << md_cell(r.orphaned) << ")";
       std::cout << "\n";
     }
   };

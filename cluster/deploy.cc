@@ -11,7 +11,6 @@
 #include "util/suggest.h"
 
 namespace kix {
-namespace {
 
 std::vector<std::string> kubectl_base(const DeployOptions& options) {
   std::vector<std::string> argv = {options.kubectl};
@@ -22,13 +21,15 @@ std::vector<std::string> kubectl_base(const DeployOptions& options) {
   return argv;
 }
 
+namespace {
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
 
-// "deployment/web" or "cluster.postgresql.cnpg.io/db": what kubectl accepts
-// as TYPE/NAME without ambiguity between API groups.
+}  // namespace
+
 std::string resource_arg(const ResourceId& id) {
   std::string type = lower(id.kind);
   if (!id.group().empty()) type += "." + id.group();
@@ -40,6 +41,8 @@ void add_namespace(std::vector<std::string>& argv, const ResourceId& id) {
   argv.push_back("-n");
   argv.push_back(id.ns);
 }
+
+namespace {
 
 // The readiness wait for a resource, or an empty argv when it has none
 // (a PVC may wait for its first consumer; a ConfigMap is ready at once).

@@ -42,6 +42,7 @@ enum class StepKind {
   kGenerateSecret,  // create a GeneratedSecret's Secret, unless it exists
   kApply,           // apply a wave
   kWait,            // wait for a workload of the wave
+  kDelete,          // after the last wave: delete what the new root lacks (cluster/prune.h)
 };
 
 struct DeployStep {
@@ -95,5 +96,13 @@ bool is_helm_test(const Json& manifest);
 
 // A command line quoted for a POSIX shell, for printing.
 std::string shell_quote(const std::vector<std::string>& argv);
+
+// `kubectl [--context C]`.
+std::vector<std::string> kubectl_base(const DeployOptions& options);
+// "deployment.apps/web", "configmap/cfg", "cluster.postgresql.cnpg.io/db":
+// what kubectl takes as TYPE/NAME without ambiguity between API groups.
+std::string resource_arg(const ResourceId& id);
+// Appends `-n NS` for a namespaced resource.
+void add_namespace(std::vector<std::string>& argv, const ResourceId& id);
 
 }  // namespace kix

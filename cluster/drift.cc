@@ -86,7 +86,7 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
       ResourceId secret = {"v1", "Secret", d.id.ns, d.id.name};
       const size_t* match = find_match(secret, live_index);
       if (!match) {
-        report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}});
+        report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}, {}});
         continue;
       }
       matched[*match] = true;
@@ -101,7 +101,7 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
     }
     const size_t* match = find_match(d.id, live_index);
     if (!match) {
-      report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}});
+      report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}, {}});
       continue;
     }
     matched[*match] = true;
@@ -127,7 +127,7 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
   }
   for (size_t j = 0; j < live.size(); ++j) {
     if (matched[j] || is_cluster_generated(live[j].value)) continue;
-    report.resources.push_back({DiffStatus::kRightOnly, live[j].id, {}, {}});
+    report.resources.push_back({DiffStatus::kRightOnly, live[j].id, {}, {}, {}});
   }
   sort_report(report);
   return report;
@@ -152,6 +152,38 @@ bool is_cluster_generated(const Json& live) {
   return std::any_of(owners->begin(), owners->end(), [](const Json& owner) {
     return owner.is_object() && owner.value("controller", false);
   });
+}
+
+void mark_orphans(DiffReport& report, const std::vector<Manifest>& live,
+                  const std::vector<DeployedBefore>& previous) {
+  std::map<std::string, const Manifest*> live_by_key;
+  for (const Manifest& m : live) live_by_key.emplace(m.id.key(), &m);
+  for (ResourceDiff& r : report.resources) {
+    if (r.status != DiffStatus::kRightOnly) continue;
+    const std::string key = r.id.key();
+    for (auto before = previous.rbegin(); before != previous.rend() && r.orphaned.empty();
+         ++before) {
+      for (const Manifest& m : before->graph.manifests) {
+        if (m.id.key() == key) {
+          r.orphaned = "was in " + before->label;
+          break;
+        }
+      }
+    }
+    if (!r.orphaned.empty()) continue;
+    auto it = live_by_key.find(key);
+    if (it == live_by_key.end()) continue;
+    const Json& value = it->second->value;
+    const Json* labels = nullptr;
+    if (value.contains("metadata") && value["metadata"].is_object() &&
+        value["metadata"].contains("labels") && value["metadata"]["labels"].is_object()) {
+      labels = &value["metadata"]["labels"];
+    }
+    if (labels != nullptr && labels->contains("app.kubernetes.io/managed-by") &&
+        (*labels)["app.kubernetes.io/managed-by"] == "kix") {
+      r.orphaned = "labelled app.kubernetes.io/managed-by: kix";
+    }
+  }
 }
 
 }  // namespace kix

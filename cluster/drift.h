@@ -21,6 +21,18 @@ namespace kix {
 DiffReport diff_against_live(const std::vector<Manifest>& desired,
                              const std::vector<Manifest>& live);
 
+// A root deployed before, and how to name it ("generation 3 (root abc…)").
+struct DeployedBefore {
+  Graph graph;
+  std::string label;
+};
+
+// Marks the cluster-only resources of a live report that kix orphaned
+// (ResourceDiff::orphaned): those a root deployed before had (newest
+// first), then those labelled app.kubernetes.io/managed-by: kix.
+void mark_orphans(DiffReport& report, const std::vector<Manifest>& live,
+                  const std::vector<DeployedBefore>& previous);
+
 // Objects no one writes by hand: those a controller owns
 // (ownerReferences with controller: true: ReplicaSets, Pods, EndpointSlices),
 // Endpoints, EndpointSlices, Events, service account token Secrets, and the

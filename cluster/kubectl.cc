@@ -51,16 +51,21 @@ ParseOptions live_parse_options() {
 }
 
 std::vector<Manifest> fetch_live_objects(ProcessRunner& runner, const std::string& kubectl,
-                                         const std::string& context, const Graph& desired) {
+                                         const std::string& context, const Graph& desired,
+                                         const std::vector<const Graph*>& also) {
   std::vector<std::string> base = {kubectl};
   if (!context.empty()) base.insert(base.end(), {"--context", context});
   std::map<std::string, std::set<std::string>> types_by_namespace;
   std::map<std::string, std::set<std::string>> names_by_cluster_type;
-  for (const Manifest& m : desired.manifests) {
-    if (m.id.ns.empty()) {
-      names_by_cluster_type[kubectl_type(m.id)].insert(m.id.name);
-    } else {
-      types_by_namespace[m.id.ns].insert(kubectl_type(m.id));
+  std::vector<const Graph*> graphs = {&desired};
+  graphs.insert(graphs.end(), also.begin(), also.end());
+  for (const Graph* graph : graphs) {
+    for (const Manifest& m : graph->manifests) {
+      if (m.id.ns.empty()) {
+        names_by_cluster_type[kubectl_type(m.id)].insert(m.id.name);
+      } else {
+        types_by_namespace[m.id.ns].insert(kubectl_type(m.id));
+      }
     }
   }
   std::vector<Manifest> live;

@@ -118,7 +118,7 @@ DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
       it = right_index.find(in_default.key());
     }
     if (it == right_index.end()) {
-      report.resources.push_back({DiffStatus::kLeftOnly, l->id, {}, {}});
+      report.resources.push_back({DiffStatus::kLeftOnly, l->id, {}, {}, {}});
       continue;
     }
     matched[it->second] = true;
@@ -142,7 +142,7 @@ DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
   }
   for (size_t j = 0; j < only_right.size(); ++j) {
     if (!matched[j])
-      report.resources.push_back({DiffStatus::kRightOnly, only_right[j]->id, {}, {}});
+      report.resources.push_back({DiffStatus::kRightOnly, only_right[j]->id, {}, {}, {}});
   }
   sort_report(report);
   return report;

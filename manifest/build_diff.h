@@ -35,6 +35,10 @@ struct ResourceDiff {
   std::vector<FieldChange> changes;  // kModified only, secret values redacted
   // kDependencyChanged: the references that changed ("Kind/name @ ns").
   std::vector<std::string> dependencies;
+  // Live diffs, kRightOnly: kix put it there and no longer wants it ("was in
+  // generation 3 (root …)", "labelled app.kubernetes.io/managed-by: kix");
+  // empty for an object kix never managed.
+  std::string orphaned;
 };
 
 struct DiffReport {

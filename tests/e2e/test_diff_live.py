@@ -189,7 +189,7 @@ def drift(tmp, desired_path, desired, live, deployment_name, deleted_service):
                    "$.spec.template.spec.containers[0].image:", f"kix:     {want_image}\n",
                    f"cluster: {drift_image}\n",
                    f"+ Service/{deleted_service} @ {ns} (new — will be created)",
-                   f"- ConfigMap/legacy-override @ {ns} (cluster-only — not managed by kix)"]:
+                   f"- ConfigMap/legacy-override @ {ns} (cluster-only — not managed by kix, possible manual leftover)"]:
         check(needle in text, f"text output lacks {needle!r}:\n{text}")
     check("\x1b[" not in text, "no colours when stdout is not a TTY")
 
