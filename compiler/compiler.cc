@@ -7,6 +7,7 @@
 #include "compiler/emitter.h"
 #include "compiler/resolver.h"
 #include "compiler/schema_validator.h"
+#include "manifest/config_hash.h"
 #include "manifest/secret_seal.h"
 #include "manifest/secret_sources.h"
 
@@ -244,6 +245,8 @@ void build_compiled_graph(Compilation& c, SecretKeyring* keys) {
     c.errors.push_back(std::move(e));
     return;
   }
+  // Pods roll when what they consume changes (docs/hashing.md §7).
+  annotate_config_hashes(manifests, refs);
   c.graph = build_graph(std::move(manifests), std::move(refs), std::move(reasons));
 }
 

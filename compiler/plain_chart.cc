@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "compiler/chart_resources.h"
+#include "manifest/config_hash.h"
 #include "manifest/secret_seal.h"
 
 namespace kix::compiler {
@@ -89,6 +90,7 @@ PlainChart render_plain_chart(const PlainChartRequest& request, ChartSource& sou
   }
   check_unique_identities(rendered.manifests);
   seal_manifests(rendered.manifests, keys);
+  annotate_config_hashes(rendered.manifests, refs);  // docs/hashing.md §7
   out.graph = build_graph(std::move(rendered.manifests), std::move(refs), std::move(reasons));
   out.source = fetched.sha256;
   return out;
