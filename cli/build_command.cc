@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/compiler_cli.h"
+#include "cli/source_revision.h"
 #include "cli/store_cli.h"
 #include "compiler/compiler.h"
 #include "manifest/result_dir.h"
@@ -57,7 +58,8 @@ void run_build(const BuildArgs& args, Context& ctx) {
   AddOptions options;
   options.cluster = c.cluster;
   options.message = args.message;
-  options.source_revision = args.source_revision;
+  options.source_revision =
+      args.source_revision.empty() ? git_revision(args.path) : args.source_revision;
   options.time = ctx.now();
   for (const compiler::UsedChart& chart : c.charts) options.sources.push_back(chart.sha256);
   AddResult added;
@@ -84,7 +86,8 @@ void add_build_command(CLI::App& app, Context& ctx) {
                   "(default: ./result)");
   cmd->add_option("-m,--message", args->message, "Message recorded with the generation");
   cmd->add_option("--source-revision", args->source_revision,
-                  "Source revision (e.g. a git commit) recorded with the generation");
+                  "Source revision recorded with the generation (default: `git rev-parse HEAD` "
+                  "of the definition's work tree, +dirty with uncommitted changes)");
   cmd->add_flag("--locked", args->locked,
                 "Require kix.lock, and every image in it (docs/lockfile.md)");
   cmd->add_flag("--insecure", args->insecure,

@@ -4,6 +4,7 @@
 
 #include "cli/cluster_cli.h"
 #include "cli/deploy_history.h"
+#include "cli/source_revision.h"
 #include "cli/store_cli.h"
 #include "cluster/deploy.h"
 #include "cluster/kubectl.h"
@@ -21,6 +22,7 @@ struct DeployArgs {
   std::string context;
   int timeout_seconds = 300;
   std::string message;
+  std::string source_revision;
   bool prune = true;
 };
 
@@ -77,19 +79,44 @@ void print_dry_run(const std::vector<DeployStep>& steps, const PrunePlan& prune,
 
 // Records the deploy in the store (store/deploy_record.h), so `kix store
 // log` shows which generation is deployed and `kix rollback` can return to it.
-void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Context& ctx) {
+void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Context& ctx,
+                          std::optional<Deployment::Partial> partial = std::nullopt) {
   if (input.cluster.empty()) {
     std::cout << "note: the input has no cluster name, so the deployment was not recorded\n";
     return;
   }
   std::unique_ptr<Store> store = open_store(ctx);
-  DeployRecord record =
-      record_deploy(*store, input.graph, input.cluster, args.context,
-                    args.message.empty() ? "kix deploy" : args.message, ctx.now());
-  std::cout << "deployed " << input.cluster
+  DeployRecord record = record_deploy(
+      *store, input.graph, input.cluster, args.context,
+      args.message.empty() ? "kix deploy" : args.message, ctx.now(), partial,
+      args.source_revision.empty() ? git_revision(args.input.empty() ? "." : args.input)
+                                   : args.source_revision);
+  std::cout << (partial ? "recorded a partial deploy of " : "deployed ") << input.cluster
             << (record.new_generation ? " as generation " : " generation ")
             << record.deployment.generation.value_or(0) << " (root " << record.deployment.root.hex()
-            << ")\n";
+            << ")";
+  if (partial) {
+    std::cout << ": " << partial->waves_applied << " of " << partial->waves_total
+              << " waves applied";
+  }
+  std::cout << "\n";
+}
+
+// How many of the waves reached the cluster when `failed` stopped the
+// deploy: a wave whose apply failed did not, one whose wait failed did.
+int64_t waves_applied(const DeployStep& failed, size_t waves) {
+  switch (failed.kind) {
+    case StepKind::kCheckSecret:
+      return 0;
+    case StepKind::kGenerateSecret:
+    case StepKind::kApply:
+      return static_cast<int64_t>(failed.wave);
+    case StepKind::kWait:
+      return static_cast<int64_t>(failed.wave) + 1;
+    case StepKind::kDelete:
+      return static_cast<int64_t>(waves);
+  }
+  return 0;
 }
 
 void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& outcome,
@@ -113,8 +140,8 @@ void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& o
     std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
     if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
     if (!outcome.failure.err.empty() && outcome.failure.err.back() != '\n') std::cerr << "\n";
-    std::cerr << "  every wave was applied; pruning stopped there. The deploy is not recorded, "
-                 "so the next kix deploy prunes again from the same earlier root.\n";
+    std::cerr << "  every wave was applied; pruning stopped there. The deploy is recorded as "
+                 "partial, so the next kix deploy prunes what both roots left.\n";
     return;
   }
   std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
@@ -159,7 +186,7 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   if (args.prune) {
     std::vector<Graph> graphs;
     for (DeployedBefore& before : deployed_before(input, args.context, ctx)) {
-      previous = before.label;
+      previous += (previous.empty() ? "" : " and ") + before.label;
       graphs.push_back(std::move(before.graph));
     }
     prune = plan_prune(graphs, input.graph, options, waves.size());
@@ -185,6 +212,13 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   if (!outcome.ok()) {
     report_failure(steps, outcome, Colors{ctx.color_stderr});
     ctx.exit_code = kExitError;
+    // What reached the cluster is recorded: the next prune must see it, and
+    // `kix store log` must not claim the earlier generation is what runs.
+    const int64_t applied = waves_applied(steps[*outcome.failed_step], waves.size());
+    if (applied > 0 && outcome.missing_secrets.empty()) {
+      record_deployed_root(input, args, ctx,
+                           Deployment::Partial{applied, static_cast<int64_t>(waves.size())});
+    }
     return;
   }
   print_kept(prune, previous, std::cout);
@@ -206,6 +240,9 @@ void add_deploy_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--timeout", args->timeout_seconds, "Seconds to wait for each workload");
   cmd->add_option("-m,--message", args->message,
                   "Message of the generation recorded when the root is new to the store");
+  cmd->add_option("--source-revision", args->source_revision,
+                  "Source revision of the generation recorded when the root is new to the store "
+                  "(default: `git rev-parse HEAD` of the definition's work tree)");
   cmd->add_flag("--prune", args->prune,
                 "After the last wave, delete what the root deployed before to this cluster and "
                 "context had and this build lacks (--prune=false: leave it)");

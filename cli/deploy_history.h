@@ -12,10 +12,13 @@
 
 namespace kix::cli {
 
-// The last root deployed to `input.cluster` with `context` (empty when
-// there is none, when it is `input.root` itself, or when the input has no
-// cluster name), loaded from the store; Secrets without their values (only
-// identities and waves are needed).
+// The roots deployed to `input.cluster` with `context` that may have left
+// objects in the cluster, oldest first: the last complete deployment and
+// every partial one after it (a deploy that stopped part-way left some of
+// its waves behind). Empty when there is none or the input has no cluster
+// name; the last complete one is left out when it is `input.root` itself.
+// Loaded from the store; Secrets without their values (only identities
+// and waves are needed).
 std::vector<DeployedBefore> deployed_before(const ClusterInput& input, const std::string& context,
                                             Context& ctx);
 

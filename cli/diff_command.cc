@@ -28,14 +28,16 @@ struct DiffArgs {
 
 // ---- the command ---------------------------------------------------------------
 
-void run_diff(const DiffArgs& args, Context& ctx) {
+void run_diff(const DiffArgs& given, Context& ctx) {
+  DiffArgs args = given;
   int sources = !args.against.empty() + !args.live.empty() + args.kubectl;
-  if (sources != 1) {
-    throw Error(ErrorKind::kInvalidInput,
-                sources == 0 ? "kix diff needs something to compare with"
-                             : "--against, --live and --kubectl exclude each other",
-                {}, "use one of --against REF, --live PATH or --kubectl [--context C]");
+  if (sources > 1) {
+    throw Error(ErrorKind::kInvalidInput, "--against, --live and --kubectl exclude each other", {},
+                "use one of --against REF, --live PATH or --kubectl [--context C]");
   }
+  // With nothing to compare with, the cluster itself (as seed 003 writes
+  // `kix diff prod`).
+  if (sources == 0) args.kubectl = true;
   if (!args.context.empty() && !args.kubectl) {
     throw Error(ErrorKind::kInvalidInput, "--context only applies with --kubectl");
   }

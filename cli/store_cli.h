@@ -31,6 +31,7 @@ void add_store_diff_command(CLI::App& store, Context& ctx);
 void add_store_maintenance_commands(CLI::App& store, Context& ctx);  // pin, unpin, gc, verify
 void add_store_archive_commands(CLI::App& store, Context& ctx);      // export, import
 void add_store_oci_commands(CLI::App& store, Context& ctx);          // push, pull
+void add_store_deployments_command(CLI::App& store, Context& ctx);
 // Registers `rollback` on `parent` (both `kix rollback` and `kix store rollback`).
 void add_rollback_command(CLI::App& parent, Context& ctx);
 

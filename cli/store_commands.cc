@@ -225,6 +225,7 @@ void add_store_commands(CLI::App& app, Context& ctx) {
   add_store_maintenance_commands(*store, ctx);
   add_store_archive_commands(*store, ctx);
   add_store_oci_commands(*store, ctx);
+  add_store_deployments_command(*store, ctx);
   add_rollback_command(*store, ctx);
   add_rollback_command(app, ctx);
 }

@@ -209,14 +209,27 @@ void run_log(const RefArgs& args, Context& ctx) {
     throw Error(ErrorKind::kInvalidInput, "'" + args.ref + "' is not a cluster name", {},
                 "`kix store log NAME` takes a cluster name");
   }
-  // The generation of the last recorded `kix deploy`, if it still exists.
+  // The generation of the last recorded `kix deploy`, if it still exists,
+  // and whether it stopped part-way.
   std::optional<int64_t> deployed;
-  if (auto last = store.last_deployment(args.ref)) deployed = last->generation;
+  std::optional<Deployment::Partial> partial;
+  if (auto last = store.last_deployment(args.ref)) {
+    deployed = last->generation;
+    partial = last->partial;
+  }
+  const std::string deployed_word =
+      partial ? "deployed partially: " + std::to_string(partial->waves_applied) + " of " +
+                    std::to_string(partial->waves_total) + " waves"
+              : "deployed";
   if (args.format == "json") {
     Json out = Json::array();
     for (size_t i = 0; i < gens.size(); ++i) {
       out.push_back(generation_json(gens[i], i + 1 == gens.size()));
       out.back()["deployed"] = deployed == gens[i].number;
+      if (deployed == gens[i].number && partial) {
+        out.back()["partial"] = {{"wavesApplied", partial->waves_applied},
+                                 {"wavesTotal", partial->waves_total}};
+      }
     }
     std::cout << out.dump(2) << "\n";
     return;
@@ -230,11 +243,11 @@ void run_log(const RefArgs& args, Context& ctx) {
     const bool current = i + 1 == gens.size();
     const bool is_deployed = deployed == g.number;
     if (current && is_deployed) {
-      out += "  (current, deployed)";
+      out += "  (current, " + deployed_word + ")";
     } else if (current) {
       out += "  (current)";
     } else if (is_deployed) {
-      out += "  (deployed)";
+      out += "  (" + deployed_word + ")";
     }
     out += "\n";
   }

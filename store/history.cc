@@ -13,8 +13,12 @@ namespace kix {
 namespace {
 
 bool deployment_less(const Deployment& a, const Deployment& b) {
-  return std::tie(a.time, a.root, a.context, a.generation) <
-         std::tie(b.time, b.root, b.context, b.generation);
+  auto waves = [](const Deployment& d) {
+    return d.partial ? std::pair{d.partial->waves_applied, d.partial->waves_total}
+                     : std::pair<int64_t, int64_t>{-1, -1};
+  };
+  return std::tuple(a.time, a.root, a.context, a.generation, waves(a)) <
+         std::tuple(b.time, b.root, b.context, b.generation, waves(b));
 }
 
 std::string describe(const Generation& g) {
@@ -71,10 +75,15 @@ Json history_to_json(const History& history) {
                              {"sourceRevision", g.source_revision}});
     }
     for (const Deployment& d : h.deployments) {
-      deployments.push_back({{"root", d.root.hex()},
-                             {"time", d.time},
-                             {"context", d.context},
-                             {"generation", d.generation ? Json(*d.generation) : Json(nullptr)}});
+      Json record{{"root", d.root.hex()},
+                  {"time", d.time},
+                  {"context", d.context},
+                  {"generation", d.generation ? Json(*d.generation) : Json(nullptr)}};
+      if (d.partial) {
+        record["partial"] = {{"wavesApplied", d.partial->waves_applied},
+                             {"wavesTotal", d.partial->waves_total}};
+      }
+      deployments.push_back(std::move(record));
     }
     clusters.push_back(
         {{"cluster", h.cluster}, {"generations", generations}, {"deployments", deployments}});
@@ -97,9 +106,17 @@ History history_from_json(const Json& json) {
                                          text(g, "sourceRevision")});
     }
     for (const Json& d : list(c, "deployments")) {
-      Deployment record{h.cluster, hash(d, "root"), integer(d, "time"), text(d, "context"), {}};
+      Deployment record{h.cluster, hash(d, "root"), integer(d, "time"), text(d, "context"), {}, {}};
       if (!d.contains("generation")) throw malformed("a deployment lacks \"generation\"");
       if (!d["generation"].is_null()) record.generation = integer(d, "generation");
+      if (d.contains("partial")) {  // absent: every wave (and every kix before 0.3)
+        const Json& p = d["partial"];
+        record.partial = Deployment::Partial{integer(p, "wavesApplied"), integer(p, "wavesTotal")};
+        if (record.partial->waves_applied < 0 ||
+            record.partial->waves_applied > record.partial->waves_total) {
+          throw malformed("a partial deployment applied more waves than it had");
+        }
+      }
       h.deployments.push_back(std::move(record));
     }
     out.clusters.push_back(std::move(h));

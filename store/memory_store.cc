@@ -105,10 +105,11 @@ Generation MemoryStore::append_generation(const GenerationRequest& request) {
 }
 
 Deployment MemoryStore::record_deployment(const std::string& cluster, const Hash& root,
-                                          int64_t time, const std::string& context) {
+                                          int64_t time, const std::string& context,
+                                          std::optional<Deployment::Partial> partial) {
   check_cluster_name(cluster);
   if (!roots_.count(root)) throw not_stored("root " + root.hex());
-  Deployment d{cluster, root, time, context, {}};
+  Deployment d{cluster, root, time, context, {}, partial};
   if (auto it = generations_.find(cluster); it != generations_.end()) {
     for (const Generation& g : it->second) {
       if (g.root == root) d.generation = g.number;

@@ -52,6 +52,15 @@ const std::vector<SchemaUpgrade>& schema_upgrades() {
        ") WITHOUT ROWID;\n"
        "CREATE INDEX root_sources_by_source ON root_sources (source);\n"
        "UPDATE schema_version SET version = 4;\n"},
+      // 4 -> 5: deployments that stopped part-way. Every earlier record was
+      // of a complete deploy (kix recorded nothing else).
+      {4,
+       "CREATE TABLE partial_deployments (\n"
+       "  id            INTEGER PRIMARY KEY,  -- deployments.id\n"
+       "  waves_applied INTEGER NOT NULL,\n"
+       "  waves_total   INTEGER NOT NULL\n"
+       ");\n"
+       "UPDATE schema_version SET version = 5;\n"},
   };
   return steps;
 }

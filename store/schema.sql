@@ -1,4 +1,4 @@
--- kix store schema, version 4 (docs/store.md describes every table).
+-- kix store schema, version 5 (docs/store.md describes every table).
 --
 -- This file creates a new store. An older store is brought to this version
 -- by the upgrade steps in store/schema.cc, one version at a time, in one
@@ -86,7 +86,7 @@ CREATE TABLE pins (
   time INTEGER NOT NULL
 );
 
-INSERT INTO schema_version (version) VALUES (4);
+INSERT INTO schema_version (version) VALUES (5);
 
 -- dictionaries: zstd dictionaries trained on the store's own manifests
 -- (docs/store.md, "Compression"). Never changed once written; a blob names
@@ -110,6 +110,15 @@ CREATE TABLE deployments (
   generation INTEGER
 );
 CREATE INDEX deployments_by_cluster ON deployments (cluster, id);
+
+-- Deployments that stopped part-way (a wave or a prune failed): how many of
+-- the root's waves were applied. A deployment without a row here applied
+-- every wave.
+CREATE TABLE partial_deployments (
+  id            INTEGER PRIMARY KEY,  -- deployments.id
+  waves_applied INTEGER NOT NULL,
+  waves_total   INTEGER NOT NULL
+);
 
 -- The values of Secrets, sealed (docs/secrets.md): a Secret's blob is its
 -- hash form, each value replaced by its HMAC under the secret key; its

@@ -633,6 +633,10 @@ Generation SqliteStore::append_generation(const GenerationRequest& request) {
   return g;
 }
 
+namespace {
+void insert_deployment(sqlite::Database& db, const Deployment& d);  // below, with its reader
+}  // namespace
+
 ImportResult SqliteStore::import_closure(const Closure& closure, const ImportOptions& options) {
   ImportResult result;
   Transaction t(db_, Transaction::Mode::kWrite);
@@ -678,17 +682,7 @@ ImportResult SqliteStore::import_closure(const Closure& closure, const ImportOpt
     insert_generation.bind(5, g.message).bind(6, g.source_revision);
     insert_generation.run();
   }
-  auto insert_deployment = db_.prepare(
-      "INSERT INTO deployments (cluster, root, time, context, generation) VALUES (?, ?, ?, ?, ?)");
-  for (const Deployment& d : merge.deployments) {
-    insert_deployment.bind(1, d.cluster).bind(2, d.root).bind(3, d.time).bind(4, d.context);
-    if (d.generation) {
-      insert_deployment.bind(5, *d.generation);
-    } else {
-      insert_deployment.bind_null(5);
-    }
-    insert_deployment.run();
-  }
+  for (const Deployment& d : merge.deployments) insert_deployment(db_, d);
   for (const Pin& p : merge.pins) insert_pin(p.hash, p.kind, p.time);
   result.generations = merge.generations.size();
   result.deployments = merge.deployments.size();
@@ -954,51 +948,64 @@ std::vector<Generation> SqliteStore::generations_of_root(const Hash& root) {
 namespace {
 
 constexpr std::string_view kDeploymentColumns =
-    "SELECT cluster, root, time, context, generation FROM deployments ";
+    "SELECT cluster, root, time, context, generation, p.waves_applied, p.waves_total "
+    "FROM deployments d LEFT JOIN partial_deployments p USING (id) ";
 
 Deployment read_deployment(const sqlite::Statement& s) {
-  Deployment d{s.column_text(0), s.column_hash(1), s.column_int(2), s.column_text(3), {}};
+  Deployment d{s.column_text(0), s.column_hash(1), s.column_int(2), s.column_text(3), {}, {}};
   if (!s.column_is_null(4)) d.generation = s.column_int(4);
+  if (!s.column_is_null(5)) d.partial = Deployment::Partial{s.column_int(5), s.column_int(6)};
   return d;
 }
 
-}  // namespace
-
-Deployment SqliteStore::record_deployment(const std::string& cluster, const Hash& root,
-                                          int64_t time, const std::string& context) {
-  check_cluster_name(cluster);
-  Transaction t(db_, Transaction::Mode::kWrite);
-  if (!find_root(root)) {
-    throw Error(ErrorKind::kNotFound, "no root " + root.hex() + " in the store", {},
-                "add it first (kix store add --cluster " + cluster + ")");
-  }
-  Deployment d{cluster, root, time, context, {}};
-  auto newest = db_.prepare("SELECT MAX(number) FROM generations WHERE cluster = ? AND root = ?");
-  newest.bind(1, cluster).bind(2, root);
-  if (newest.step() && !newest.column_is_null(0)) d.generation = newest.column_int(0);
-  auto insert = db_.prepare(
+void insert_deployment(sqlite::Database& db, const Deployment& d) {
+  auto insert = db.prepare(
       "INSERT INTO deployments (cluster, root, time, context, generation) VALUES (?, ?, ?, ?, ?)");
-  insert.bind(1, cluster).bind(2, root).bind(3, time).bind(4, context);
+  insert.bind(1, d.cluster).bind(2, d.root).bind(3, d.time).bind(4, d.context);
   if (d.generation) {
     insert.bind(5, *d.generation);
   } else {
     insert.bind_null(5);
   }
   insert.run();
+  if (!d.partial) return;
+  auto partial = db.prepare(
+      "INSERT INTO partial_deployments (id, waves_applied, waves_total) "
+      "VALUES (last_insert_rowid(), ?, ?)");
+  partial.bind(1, d.partial->waves_applied).bind(2, d.partial->waves_total);
+  partial.run();
+}
+
+}  // namespace
+
+Deployment SqliteStore::record_deployment(const std::string& cluster, const Hash& root,
+                                          int64_t time, const std::string& context,
+                                          std::optional<Deployment::Partial> partial) {
+  check_cluster_name(cluster);
+  Transaction t(db_, Transaction::Mode::kWrite);
+  if (!find_root(root)) {
+    throw Error(ErrorKind::kNotFound, "no root " + root.hex() + " in the store", {},
+                "add it first (kix store add --cluster " + cluster + ")");
+  }
+  Deployment d{cluster, root, time, context, {}, partial};
+  auto newest = db_.prepare("SELECT MAX(number) FROM generations WHERE cluster = ? AND root = ?");
+  newest.bind(1, cluster).bind(2, root);
+  if (newest.step() && !newest.column_is_null(0)) d.generation = newest.column_int(0);
+  insert_deployment(db_, d);
   t.commit();
   return d;
 }
 
 std::optional<Deployment> SqliteStore::last_deployment(const std::string& cluster) {
   auto s = db_.prepare(std::string(kDeploymentColumns) +
-                       "WHERE cluster = ? ORDER BY time DESC, id DESC LIMIT 1");
+                       "WHERE cluster = ? ORDER BY time DESC, d.id DESC LIMIT 1");
   s.bind(1, cluster);
   if (!s.step()) return std::nullopt;
   return read_deployment(s);
 }
 
 std::vector<Deployment> SqliteStore::deployments(const std::string& cluster) {
-  auto s = db_.prepare(std::string(kDeploymentColumns) + "WHERE cluster = ? ORDER BY time, id");
+  auto s = db_.prepare(std::string(kDeploymentColumns) + "WHERE cluster = ? ORDER BY time, d.id");
   s.bind(1, cluster);
   std::vector<Deployment> out;
   while (s.step()) out.push_back(read_deployment(s));

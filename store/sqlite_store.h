@@ -85,8 +85,10 @@ class SqliteStore final : public Store {
   AddResult commit_add(PreparedAdd& prepared);
 
   Generation append_generation(const GenerationRequest& request) override;
+  using Store::record_deployment;
   Deployment record_deployment(const std::string& cluster, const Hash& root, int64_t time,
-                               const std::string& context) override;
+                               const std::string& context,
+                               std::optional<Deployment::Partial> partial) override;
   bool pin(const Hash& hash, ObjectKind kind, int64_t time) override;
   bool unpin(const Hash& hash) override;
   ImportResult import_closure(const Closure& closure, const ImportOptions& options = {}) override;

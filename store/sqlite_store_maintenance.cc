@@ -193,6 +193,7 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
   delete_by_hash(db_, "DELETE FROM roots WHERE hash = ?", plan.dead_roots);
   // Older deployment records of collected roots would name nothing.
   delete_by_hash(db_, "DELETE FROM deployments WHERE root = ?", plan.dead_roots);
+  db_.exec("DELETE FROM partial_deployments WHERE id NOT IN (SELECT id FROM deployments)");
   delete_by_hash(db_, "DELETE FROM refs WHERE src = ?", plan.dead_nodes);
   delete_by_hash(db_, "DELETE FROM nodes WHERE hash = ?", plan.dead_nodes);
   delete_by_hash(db_, "DELETE FROM blobs WHERE hash = ?", plan.dead_blobs);
@@ -254,8 +255,8 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
   {
     auto s = db_.prepare("SELECT cluster, root, time, context FROM deployments NOT INDEXED");
     while (s.step()) {
-      c.deployments.push_back(
-          Deployment{s.column_text(0), s.column_hash(1), s.column_int(2), s.column_text(3), {}});
+      c.deployments.push_back(Deployment{
+          s.column_text(0), s.column_hash(1), s.column_int(2), s.column_text(3), {}, {}});
     }
   }
   std::unordered_map<Hash, SealedSecret, HashHasher> sealed;
@@ -345,6 +346,7 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
         break;
       case Repair::Action::kDeleteDeployments:
         delete_by_hash(db_, "DELETE FROM deployments WHERE root = ?", {fix.hash});
+        db_.exec("DELETE FROM partial_deployments WHERE id NOT IN (SELECT id FROM deployments)");
         break;
       case Repair::Action::kDeleteSource:
         delete_by_hash(db_, "DELETE FROM root_sources WHERE source = ?", {fix.hash});

@@ -99,6 +99,14 @@ struct Deployment {
   // The newest generation of `cluster` whose root is `root` when the
   // deployment was recorded; nullopt when the root is no generation of it.
   std::optional<int64_t> generation;
+  // A deploy that stopped part-way: how many of the root's waves reached
+  // the cluster. nullopt: every wave did.
+  struct Partial {
+    int64_t waves_applied = 0;
+    int64_t waves_total = 0;
+    bool operator==(const Partial&) const = default;
+  };
+  std::optional<Partial> partial;
 
   bool operator==(const Deployment&) const = default;
 };
@@ -213,10 +221,15 @@ class Store : public SourceCache {
   virtual Generation append_generation(const GenerationRequest& request) = 0;
 
   // Records that `root` (which must be stored; kNotFound otherwise) was
-  // deployed to `cluster`, with the generation it belongs to. Appends no
-  // generation.
+  // deployed to `cluster`, with the generation it belongs to; with
+  // `partial`, that only some of its waves were. Appends no generation.
   virtual Deployment record_deployment(const std::string& cluster, const Hash& root, int64_t time,
-                                       const std::string& context) = 0;
+                                       const std::string& context,
+                                       std::optional<Deployment::Partial> partial) = 0;
+  Deployment record_deployment(const std::string& cluster, const Hash& root, int64_t time,
+                               const std::string& context) {
+    return record_deployment(cluster, root, time, context, std::nullopt);
+  }
 
   // Returns false when the object was already pinned (pin) or not pinned
   // (unpin). pin throws kNotFound when no such root or node exists.

@@ -11,9 +11,10 @@ file of live objects and everything else with "ok"):
   as orphaned by kix (was in generation 1), an object labelled
   managed-by: kix as orphaned too, and a hand-made ConfigMap as a possible
   manual leftover;
-- the real deploy deletes after every apply and wait, and records the new
-  generation; a deploy whose prune fails exits 2, says so, records
-  nothing, and the next deploy prunes again.
+- a deploy whose prune fails exits 2, says so, and is recorded as partial
+  (`kix store log` says so), so the next deploy prunes again; the real
+  deploy deletes after every apply and wait, and records the generation as
+  deployed.
 """
 
 import json
@@ -136,9 +137,15 @@ def run(tmp):
     fail = dict(env, FAKE_KUBECTL_FAIL_ON="delete persistentvolumeclaim/immich-library")
     err = kix("deploy", definition, "--context", "lab", env=fail, expect=2).stderr
     check("prune PersistentVolumeClaim/immich-library @ immich failed" in err and "pruning stopped" in err
-          and "scripted failure" in err, err)
+          and "recorded as partial" in err and "scripted failure" in err, err)
     history = json.loads(kix("store", "log", "my-homelab", "--format", "json", env=env, expect=0).stdout)
-    check([g["deployed"] for g in history] == [True], f"a failed prune records nothing: {history}")
+    check([g["deployed"] for g in history] == [False, True] and
+          history[1].get("partial", {}).get("wavesApplied") == history[1].get("partial", {}).get("wavesTotal"),
+          f"a failed prune is a partial deploy: {history}")
+    text_log = kix("store", "log", "my-homelab", env=env, expect=0).stdout
+    check("(current, deployed partially:" in text_log, text_log)
+    out = kix("deploy", definition, "--context", "lab", "--dry-run", env=env, expect=0).stdout
+    check(" delete persistentvolumeclaim/immich-library" in out, f"the next deploy prunes again:\n{out}")
 
     # The real deploy: deletes after every apply and wait, then records.
     open(log, "w").close()
@@ -148,7 +155,7 @@ def run(tmp):
     check(verbs[-1] == "delete" and "delete" not in verbs[:-1] and made[-1][3] == "persistentvolumeclaim/immich-library",
           f"the deletion comes last: {made}")
     history = json.loads(kix("store", "log", "my-homelab", "--format", "json", env=env, expect=0).stdout)
-    check([g["deployed"] for g in history] == [False, True], history)
+    check([g["deployed"] for g in history] == [False, True] and "partial" not in history[1], history)
     out = kix("deploy", definition, "--context", "lab", "--dry-run", env=env, expect=0).stdout
     check(" delete " not in out, f"nothing left to prune:\n{out}")
 
