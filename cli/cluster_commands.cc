@@ -4,11 +4,13 @@
 #include <iostream>
 
 #include "cli/cluster_cli.h"
+#include "cli/deploy_history.h"
 #include "cli/store_cli.h"
 #include "cluster/deploy.h"
-#include "manifest/waves.h"
+#include "cluster/replace.h"
 #include "manifest/references.h"
 #include "manifest/secret_sources.h"
+#include "manifest/waves.h"
 #include "util/suggest.h"
 
 namespace kix::cli {
@@ -17,6 +19,7 @@ namespace {
 struct PlanArgs {
   std::string input;
   std::string format;
+  std::string context;
 };
 
 // The RequiredSecrets and GeneratedSecrets of a build, in wave order, with
@@ -174,10 +177,36 @@ void print_plan_text(const ClusterInput& input, const std::vector<std::vector<si
 void run_plan(const PlanArgs& args, Context& ctx) {
   ClusterInput input = load_cluster_input(args.input, ctx);
   auto waves = plan_waves(input.graph);
+  // What an update cannot change, against the root deployed last through
+  // this context (docs/commands/deploy.md, "Immutable fields").
+  std::vector<DeployedBefore> before = deployed_before(input, args.context, ctx);
+  std::vector<Replacement> replacements;
+  if (!before.empty()) replacements = find_replacements(input.graph, before.back().graph);
   if (args.format == "json") {
-    std::cout << plan_json(input.graph, waves).dump(2) << "\n";
+    Json out = plan_json(input.graph, waves);
+    out["requiresReplace"] = Json::array();
+    for (const Replacement& r : replacements) {
+      out["requiresReplace"].push_back({{"apiVersion", r.id.api_version},
+                                        {"kind", r.id.kind},
+                                        {"namespace", r.id.ns},
+                                        {"name", r.id.name},
+                                        {"paths", r.paths}});
+    }
+    std::cout << out.dump(2) << "\n";
   } else {
-    print_plan_text(input, waves, Colors{ctx.color_stdout});
+    Colors c{ctx.color_stdout};
+    print_plan_text(input, waves, c);
+    if (!replacements.empty()) {
+      std::cout << "\n"
+                << c.red() << c.bold() << "Requires replace" << c.reset()
+                << " (an immutable field changed since " << before.back().label
+                << "; kix deploy stops unless --replace):\n";
+      for (const Replacement& r : replacements) {
+        std::cout << "  " << r.id.display() << ":";
+        for (const std::string& p : r.paths) std::cout << " " << p;
+        std::cout << "\n";
+      }
+    }
   }
   ctx.exit_code = kExitOk;
 }
@@ -191,6 +220,8 @@ void add_plan_command(CLI::App& app, Context& ctx) {
       "Print the deploy waves: every resource after what it references (docs/commands/plan.md)");
   add_cluster_input_option(cmd, args->input);
   add_format_option(cmd, args->format, {"text", "json"});
+  cmd->add_option("--context", args->context,
+                  "kubectl context whose last deploy the plan compares with (immutable fields)");
   cmd->callback([args, &ctx] { run_plan(*args, ctx); });
 }
 

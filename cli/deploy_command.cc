@@ -1,5 +1,6 @@
 // `kix deploy`: apply a build wave by wave with kubectl and wait for each
 // wave's workloads. docs/commands/deploy.md documents it.
+#include <algorithm>
 #include <iostream>
 
 #include "cli/cluster_cli.h"
@@ -9,6 +10,7 @@
 #include "cluster/deploy.h"
 #include "cluster/kubectl.h"
 #include "cluster/prune.h"
+#include "cluster/replace.h"
 #include "manifest/waves.h"
 #include "store/deploy_record.h"
 #include "util/error.h"
@@ -24,6 +26,7 @@ struct DeployArgs {
   std::string message;
   std::string source_revision;
   bool prune = true;
+  bool replace = false;
 };
 
 void print_kept(const PrunePlan& prune, const std::string& previous, std::ostream& out) {
@@ -37,9 +40,15 @@ void print_kept(const PrunePlan& prune, const std::string& previous, std::ostrea
 // printed, since they may hold Secret values (`kix plan` lists them), and a
 // generated Secret's values do not exist until its step runs.
 void print_dry_run(const std::vector<DeployStep>& steps, const PrunePlan& prune,
-                   const std::string& previous) {
+                   const std::string& previous, size_t prune_wave) {
   std::optional<size_t> wave;
   bool checks = false;
+  auto header = [&](const DeployStep& step) {
+    if (wave != step.wave) {
+      std::cout << (wave || checks ? "\n" : "") << "# wave " << step.wave << "\n";
+      wave = step.wave;
+    }
+  };
   for (const DeployStep& step : steps) {
     switch (step.kind) {
       case StepKind::kCheckSecret:
@@ -49,10 +58,7 @@ void print_dry_run(const std::vector<DeployStep>& steps, const PrunePlan& prune,
         continue;
       case StepKind::kGenerateSecret:
       case StepKind::kApply:
-        if (wave != step.wave) {
-          std::cout << (wave || checks ? "\n" : "") << "# wave " << step.wave << "\n";
-          wave = step.wave;
-        }
+        header(step);
         std::cout << "# " << step.description << "\n";
         std::cout << shell_quote(step.argv)
                   << (step.kind == StepKind::kApply
@@ -64,7 +70,10 @@ void print_dry_run(const std::vector<DeployStep>& steps, const PrunePlan& prune,
         std::cout << shell_quote(step.argv) << "\n";
         continue;
       case StepKind::kDelete:
-        continue;  // below, with what is kept
+        if (step.wave >= prune_wave) continue;  // pruning: below, with what is kept
+        header(step);
+        std::cout << "# " << step.description << "\n" << shell_quote(step.argv) << "\n";
+        continue;
     }
   }
   if (!prune.steps.empty() || !prune.kept.empty()) {
@@ -113,8 +122,8 @@ int64_t waves_applied(const DeployStep& failed, size_t waves) {
       return static_cast<int64_t>(failed.wave);
     case StepKind::kWait:
       return static_cast<int64_t>(failed.wave) + 1;
-    case StepKind::kDelete:
-      return static_cast<int64_t>(waves);
+    case StepKind::kDelete:  // a replacement's, before its wave, or the prune's, after all
+      return static_cast<int64_t>(std::min(failed.wave, waves));
   }
   return 0;
 }
@@ -136,7 +145,7 @@ void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& o
     std::cerr << " in wave " << failed.wave;
   }
   std::cerr << ": " << failed.description << " failed (exit " << outcome.failure.exit_code << ")\n";
-  if (failed.kind == StepKind::kDelete) {
+  if (failed.kind == StepKind::kDelete && failed.description.rfind("prune ", 0) == 0) {
     std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
     if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
     if (!outcome.failure.err.empty() && outcome.failure.err.back() != '\n') std::cerr << "\n";
@@ -181,19 +190,43 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   }
   auto waves = plan_waves(input.graph);
   std::vector<DeployStep> steps = plan_deploy(input.graph, waves, options);
+  std::vector<DeployedBefore> before = deployed_before(input, args.context, ctx);
+  // Immutable fields, against the root deployed last: an apply would fail
+  // part-way, so it is settled before the first wave.
+  std::vector<Replacement> replacements;
+  if (!before.empty()) replacements = find_replacements(input.graph, before.back().graph);
+  if (!replacements.empty() && !args.replace) {
+    Colors e{ctx.color_stderr};
+    std::cerr << e.red() << e.bold() << "error:" << e.reset()
+              << " deploy stopped before the first wave: " << replacements.size()
+              << " object(s) change a field Kubernetes cannot update in place (since "
+              << before.back().label << ")\n";
+    for (const Replacement& r : replacements) {
+      std::cerr << "  " << r.id.display() << ":";
+      for (const std::string& p : r.paths) std::cerr << " " << p;
+      std::cerr << "\n";
+    }
+    std::cerr << "  nothing was applied. Run kix deploy --replace to delete and re-create them in "
+                 "their waves (their pods restart; a StatefulSet's claims are kept), or change "
+                 "the definition back.\n";
+    ctx.exit_code = kExitError;
+    return;
+  }
+  if (args.replace)
+    steps = with_replacements(std::move(steps), replacements, input.graph, waves, options);
   PrunePlan prune;
   std::string previous;  // what is pruned against, for messages
   if (args.prune) {
     std::vector<Graph> graphs;
-    for (DeployedBefore& before : deployed_before(input, args.context, ctx)) {
-      previous += (previous.empty() ? "" : " and ") + before.label;
-      graphs.push_back(std::move(before.graph));
+    for (DeployedBefore& b : before) {
+      previous += (previous.empty() ? "" : " and ") + b.label;
+      graphs.push_back(std::move(b.graph));
     }
     prune = plan_prune(graphs, input.graph, options, waves.size());
     steps.insert(steps.end(), prune.steps.begin(), prune.steps.end());
   }
   if (args.dry_run) {
-    print_dry_run(steps, prune, previous);
+    print_dry_run(steps, prune, previous, waves.size());
     ctx.exit_code = kExitOk;
     return;
   }
@@ -243,6 +276,10 @@ void add_deploy_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--source-revision", args->source_revision,
                   "Source revision of the generation recorded when the root is new to the store "
                   "(default: `git rev-parse HEAD` of the definition's work tree)");
+  cmd->add_flag("--replace", args->replace,
+                "Delete and re-create, in their waves, the objects whose change Kubernetes cannot "
+                "make in place (an immutable field); without it such a deploy stops before the "
+                "first wave");
   cmd->add_flag("--prune", args->prune,
                 "After the last wave, delete what the root deployed before to this cluster and "
                 "context had and this build lacks (--prune=false: leave it)");

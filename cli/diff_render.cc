@@ -1,5 +1,6 @@
 #include "cli/diff_render.h"
 
+#include <algorithm>
 #include <iostream>
 
 namespace kix::cli {
@@ -55,6 +56,10 @@ void print_text(const DiffReport& report, const std::string& left, const std::st
             << words.left_only_note << ")\n";
   std::cout << "  " << pad(words.right_only) << report.count(DiffStatus::kRightOnly) << " ("
             << words.right_only_note << ")\n";
+  if (report.replacements() > 0) {
+    std::cout << "  " << pad("requires replace") << report.replacements()
+              << " (an immutable field changed: kix deploy --replace deletes and re-creates)\n";
+  }
 
   const size_t label_width = std::max(words.left_value.size(), words.right_value.size());
   auto label = [&](const std::string& w) {
@@ -63,13 +68,19 @@ void print_text(const DiffReport& report, const std::string& left, const std::st
   for (const ResourceDiff& r : report.resources) {
     switch (r.status) {
       case DiffStatus::kModified:
-        std::cout << "\n" << c.yellow() << "~ " << r.id.display() << c.reset() << "\n";
+        std::cout << "\n" << c.yellow() << "~ " << r.id.display() << c.reset();
+        if (!r.requires_replace.empty()) {
+          std::cout << " " << c.red() << c.bold() << "(requires replace)" << c.reset();
+        }
+        std::cout << "\n";
         for (const FieldChange& f : r.changes) {
           if (f.secret) {
             std::cout << "    " << f.path << ": (secret value differs — not shown)\n";
             continue;
           }
-          std::cout << "    " << f.path << ":\n"
+          const bool immutable = std::find(r.requires_replace.begin(), r.requires_replace.end(),
+                                           f.path) != r.requires_replace.end();
+          std::cout << "    " << f.path << ":" << (immutable ? "  (immutable)" : "") << "\n"
                     << "      " << c.green() << label(words.left_value) << " "
                     << value_text(f.before) << c.reset() << "\n"
                     << "      " << c.red() << label(words.right_value) << " " << value_text(f.after)
@@ -124,6 +135,7 @@ Json report_json(const DiffReport& report, const std::string& left, const std::s
                   {words.right_only, report.count(DiffStatus::kRightOnly)}};
   if (words.mode == "builds")
     summary["dependency-changed"] = report.count(DiffStatus::kDependencyChanged);
+  if (report.replacements() > 0) summary["requires-replace"] = report.replacements();
   Json unverified = Json::array();
   for (const ResourceId& id : report.unverified_secrets) {
     unverified.push_back({{"apiVersion", id.api_version},
@@ -151,6 +163,7 @@ Json report_json(const DiffReport& report, const std::string& left, const std::s
     }
     if (r.status == DiffStatus::kDependencyChanged) entry["dependencies"] = r.dependencies;
     if (!r.orphaned.empty()) entry["orphaned"] = r.orphaned;
+    if (!r.requires_replace.empty()) entry["requiresReplace"] = r.requires_replace;
     resources.push_back(std::move(entry));
   }
   return {{"mode", words.mode},
@@ -197,8 +210,10 @@ void print_markdown(const DiffReport& report, const std::string& left, const std
             << report.count(DiffStatus::kRightOnly) << " |\n";
   for (const ResourceDiff& r : report.resources) {
     if (r.status != DiffStatus::kModified) continue;
-    std::cout << "\n#### ~ " << r.id.display() << "\n\n| path | " << words.left_value << " | "
-              << words.right_value << " |\n|---|---|---|\n";
+    std::cout << "\n#### ~ " << r.id.display()
+              << (r.requires_replace.empty() ? "" : " — requires replace (immutable field)")
+              << "\n\n| path | " << words.left_value << " | " << words.right_value
+              << " |\n|---|---|---|\n";
     for (const FieldChange& f : r.changes) {
       std::cout << "| " << md_cell(f.path) << " | "
                 << (f.secret ? "*(secret, differs)*" : md_cell(value_text(f.before))) << " | "

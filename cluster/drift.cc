@@ -86,7 +86,7 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
       ResourceId secret = {"v1", "Secret", d.id.ns, d.id.name};
       const size_t* match = find_match(secret, live_index);
       if (!match) {
-        report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}, {}});
+        report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}, {}, {}});
         continue;
       }
       matched[*match] = true;
@@ -101,7 +101,7 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
     }
     const size_t* match = find_match(d.id, live_index);
     if (!match) {
-      report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}, {}});
+      report.resources.push_back({DiffStatus::kLeftOnly, d.id, {}, {}, {}, {}});
       continue;
     }
     matched[*match] = true;
@@ -127,7 +127,7 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
   }
   for (size_t j = 0; j < live.size(); ++j) {
     if (matched[j] || is_cluster_generated(live[j].value)) continue;
-    report.resources.push_back({DiffStatus::kRightOnly, live[j].id, {}, {}, {}});
+    report.resources.push_back({DiffStatus::kRightOnly, live[j].id, {}, {}, {}, {}});
   }
   sort_report(report);
   return report;

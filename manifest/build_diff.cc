@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "manifest/immutable_fields.h"
 #include "util/error.h"
 
 namespace kix {
@@ -56,6 +57,12 @@ size_t DiffReport::count(DiffStatus status) const {
                     [status](const ResourceDiff& r) { return r.status == status; }));
 }
 
+size_t DiffReport::replacements() const {
+  return static_cast<size_t>(
+      std::count_if(resources.begin(), resources.end(),
+                    [](const ResourceDiff& r) { return !r.requires_replace.empty(); }));
+}
+
 const char* diff_status_name(DiffStatus status) {
   switch (status) {
     case DiffStatus::kModified:
@@ -83,6 +90,7 @@ void sort_report(DiffReport& report) {
 ResourceDiff content_diff(const Json& left, const Json& right) {
   ResourceDiff diff;
   diff.changes = diff_manifests(left, right);
+  diff.requires_replace = immutable_changes(left, right, diff.changes);
   redact_secret_values(diff.changes);
   diff.status = diff.changes.empty() ? DiffStatus::kIdentical : DiffStatus::kModified;
   return diff;
@@ -118,7 +126,7 @@ DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
       it = right_index.find(in_default.key());
     }
     if (it == right_index.end()) {
-      report.resources.push_back({DiffStatus::kLeftOnly, l->id, {}, {}, {}});
+      report.resources.push_back({DiffStatus::kLeftOnly, l->id, {}, {}, {}, {}});
       continue;
     }
     matched[it->second] = true;
@@ -142,7 +150,7 @@ DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
   }
   for (size_t j = 0; j < only_right.size(); ++j) {
     if (!matched[j])
-      report.resources.push_back({DiffStatus::kRightOnly, only_right[j]->id, {}, {}, {}});
+      report.resources.push_back({DiffStatus::kRightOnly, only_right[j]->id, {}, {}, {}, {}});
   }
   sort_report(report);
   return report;

@@ -39,6 +39,10 @@ struct ResourceDiff {
   // generation 3 (root …)", "labelled app.kubernetes.io/managed-by: kix");
   // empty for an object kix never managed.
   std::string orphaned;
+  // kModified: the paths of `changes` that an update cannot make
+  // (manifest/immutable_fields.h): the object must be deleted and created
+  // again.
+  std::vector<std::string> requires_replace;
 };
 
 struct DiffReport {
@@ -53,6 +57,8 @@ struct DiffReport {
 
   size_t count(DiffStatus status) const;
   bool has_differences() const { return !resources.empty(); }
+  // The resources with requires_replace.
+  size_t replacements() const;
 };
 
 // "modified", "dependency-changed", "left-only", "right-only", "identical".
