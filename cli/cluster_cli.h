@@ -41,5 +41,6 @@ void add_cluster_input_option(CLI::App* cmd, std::string& input);
 void add_diff_command(CLI::App& app, Context& ctx);
 void add_plan_command(CLI::App& app, Context& ctx);
 void add_deploy_command(CLI::App& app, Context& ctx);
+void add_health_command(CLI::App& app, Context& ctx);
 
 }  // namespace kix::cli

@@ -66,7 +66,7 @@ enum class Format { kText, kJson, kMarkdown, kYaml, kDot, kSvg };
 void add_plumbing_commands(CLI::App& app, Context& ctx);  // canon, hash
 void add_store_commands(CLI::App& app, Context& ctx);     // store ..., rollback
 void add_compiler_commands(CLI::App& app, Context& ctx);  // build, graph, explain
-void add_cluster_commands(CLI::App& app, Context& ctx);   // diff, plan, deploy
+void add_cluster_commands(CLI::App& app, Context& ctx);   // diff, plan, deploy, health
 
 // "\x1b[31m" etc. when enabled, "" otherwise.
 struct Colors {
