@@ -50,8 +50,12 @@ std::vector<std::string> wait_command(const ResourceId& id, const DeployOptions&
   std::vector<std::string> argv = kubectl_base(options);
   const std::string timeout = "--timeout=" + std::to_string(options.timeout_seconds) + "s";
   const std::string group = id.group();
-  if (group == "apps" &&
-      (id.kind == "Deployment" || id.kind == "StatefulSet" || id.kind == "DaemonSet")) {
+  if (group == "stackgres.io" && id.kind == "SGCluster") {
+    // The operator runs the database as the StatefulSet of the cluster's
+    // name; the next wait (sgcluster_rollout) sees it roll out.
+    argv.insert(argv.end(), {"wait", "--for=create", "statefulset.apps/" + id.name});
+  } else if (group == "apps" &&
+             (id.kind == "Deployment" || id.kind == "StatefulSet" || id.kind == "DaemonSet")) {
     argv.insert(argv.end(), {"rollout", "status", resource_arg(id)});
   } else if (group == "batch" && id.kind == "Job") {
     argv.insert(argv.end(), {"wait", "--for=condition=complete", resource_arg(id)});
@@ -192,14 +196,24 @@ std::vector<DeployStep> plan_deploy(const Graph& graph,
     }
     for (size_t i : waves[w]) {
       if (!applied(graph.manifests[i])) continue;
-      auto argv = wait_command(graph.manifests[i].id, options);
+      const ResourceId& id = graph.manifests[i].id;
+      auto argv = wait_command(id, options);
       if (argv.empty()) continue;
       DeployStep wait;
       wait.wave = w;
       wait.kind = StepKind::kWait;
       wait.argv = std::move(argv);
-      wait.description = "wait for " + graph.manifests[i].id.display();
-      steps.push_back(std::move(wait));
+      wait.description = "wait for " + id.display();
+      steps.push_back(wait);
+      if (id.group() == "stackgres.io" && id.kind == "SGCluster") {
+        // Created; now every instance must be rolled out and ready.
+        wait.argv = kubectl_base(options);
+        wait.argv.insert(wait.argv.end(), {"rollout", "status", "statefulset.apps/" + id.name});
+        add_namespace(wait.argv, id);
+        wait.argv.push_back("--timeout=" + std::to_string(options.timeout_seconds) + "s");
+        wait.description = "wait for " + id.display() + " (its StatefulSet rolled out)";
+        steps.push_back(std::move(wait));
+      }
     }
   }
   return steps;

@@ -14,6 +14,8 @@
 //   Job                                  kubectl wait --for=condition=complete
 //   CustomResourceDefinition             kubectl wait --for=condition=established
 //   CloudNativePG Cluster                kubectl wait --for=condition=Ready
+//   StackGres SGCluster                  kubectl wait --for=create statefulset.apps/NAME,
+//                                        then kubectl rollout status statefulset.apps/NAME
 //   External Secrets ExternalSecret      kubectl wait --for=condition=Ready
 // run_deploy executes them in order and stops at the first failure; a
 // missing RequiredSecret (or a key it lacks) stops it after the checks,

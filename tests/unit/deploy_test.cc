@@ -75,6 +75,22 @@ TEST(Deploy, AppliesEachWaveThenWaitsForItsWorkloads) {
   EXPECT_TRUE(steps[3].input.empty());
 }
 
+TEST(Deploy, WaitsForAnSGClusterToBeCreatedThenRolledOut) {
+  Graph graph = build_graph(
+      {manifest(
+          R"({"apiVersion":"stackgres.io/v1","kind":"SGCluster","metadata":{"name":"db","namespace":"app"}})")},
+      {{}});
+  std::vector<std::string> commands;
+  for (const auto& s : plan_deploy(graph, plan_waves(graph), DeployOptions{})) {
+    commands.push_back(shell_quote(s.argv));
+  }
+  EXPECT_EQ(commands, (std::vector<std::string>{
+                          "kubectl apply --server-side --field-manager=kix -f -",
+                          "kubectl wait --for=create statefulset.apps/db -n app --timeout=300s",
+                          "kubectl rollout status statefulset.apps/db -n app --timeout=300s",
+                      }));
+}
+
 TEST(Deploy, StopsAtTheFirstFailure) {
   Graph graph = small_graph();
   auto steps = plan_deploy(graph, plan_waves(graph), DeployOptions{});
