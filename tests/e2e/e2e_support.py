@@ -135,6 +135,7 @@ class ChartRepository:
                 return
             except OSError:
                 time.sleep(0.05)
+        self.stop()  # never leave a server behind
         raise RuntimeError("the chart repository did not start")
 
     def stop(self):
@@ -286,6 +287,7 @@ class OciRegistry:
                 time.sleep(0.05)
             except OSError:
                 time.sleep(0.05)
+        self.stop()  # never leave a server behind
         raise RuntimeError("the registry did not start")
 
     def stop(self):
