@@ -217,7 +217,8 @@ void add_add_command(CLI::App& store, Context& ctx) {
 void add_store_commands(CLI::App& app, Context& ctx) {
   auto* store = app.add_subcommand(
       "store",
-      "The content-addressed store: add, inspect, diff, roll back, pin, gc, verify, export");
+      "The content-addressed store: add, inspect, diff, roll back, pin, gc, verify, export, "
+      "push and pull through OCI registries, deploy records");
   store->require_subcommand(1);
   add_add_command(*store, ctx);
   add_store_query_commands(*store, ctx);
