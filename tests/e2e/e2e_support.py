@@ -316,6 +316,68 @@ class OciRegistry:
         self.stop()
 
 
+# A kubectl for tests (there is no API server here): it logs each call as
+# {"argv", "stdin"} to FAKE_KUBECTL_LOG (when set), fails with a scripted
+# error when FAKE_KUBECTL_FAIL_ON occurs in its arguments or stdin, answers
+# `get TYPES [-n NS] [NAMES] -o json` from the `items` of the file FAKE_LIVE
+# (an empty List without one), and says "ok" to everything else.
+SCRIPTED_KUBECTL = r"""#!/usr/bin/env python3
+import json, os, sys
+args = sys.argv[1:]
+stdin = sys.stdin.read() if "-f" in args else ""
+if os.environ.get("FAKE_KUBECTL_LOG"):
+    with open(os.environ["FAKE_KUBECTL_LOG"], "a") as f:
+        f.write(json.dumps({"argv": args, "stdin": stdin}) + "\n")
+if args[:1] == ["--context"]:
+    args = args[2:]
+fail_on = os.environ.get("FAKE_KUBECTL_FAIL_ON", "")
+if fail_on and (fail_on in " ".join(args) or fail_on in stdin):
+    sys.stderr.write("Error from server (Forbidden): scripted failure\n")
+    sys.exit(1)
+if args[0] != "get":
+    print("ok")
+    sys.exit(0)
+objects = []
+if os.environ.get("FAKE_LIVE"):
+    with open(os.environ["FAKE_LIVE"]) as f:
+        objects = json.load(f)["items"]
+types = args[1].split(",")
+ns = args[args.index("-n") + 1] if "-n" in args else None
+names = [a for a in args[2:] if not a.startswith("-") and a not in (ns, "json")]
+def type_of(o):
+    group = o["apiVersion"].rpartition("/")[0]
+    return o["kind"] + ("." + group if group else "")
+items = [o for o in objects if type_of(o) in types
+         and (ns is None or o["metadata"].get("namespace") == ns)
+         and (not names or o["metadata"]["name"] in names)]
+print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+"""
+
+
+def scripted_kubectl(directory):
+    """SCRIPTED_KUBECTL written to directory/kubectl; returns its path."""
+    path = os.path.join(directory, "kubectl")
+    with open(path, "w") as f:
+        f.write(SCRIPTED_KUBECTL)
+    os.chmod(path, 0o755)
+    return path
+
+
+def kubectl_calls(log):
+    """What SCRIPTED_KUBECTL logged: a list of {"argv", "stdin"}."""
+    if not os.path.exists(log):
+        return []
+    with open(log) as f:
+        return [json.loads(line) for line in f]
+
+
+def immich_copy(tmp):
+    """A copy of examples/immich in tmp, to change freely; returns its path."""
+    target = os.path.join(tmp, "immich")
+    shutil.copytree(os.path.join(SRC, "examples", "immich"), target)
+    return target
+
+
 def operator_package_from(work, repository):
     """A copy of the built-in cnpg-operator package in work/packages that
     reads its chart from `repository` instead of upstream."""

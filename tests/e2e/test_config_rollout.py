@@ -14,21 +14,10 @@
 import hashlib
 import json
 import os
-import shutil
-import stat
 import sys
 import tempfile
 
-from e2e_support import SRC, check, finish, kix
-
-KUBECTL = r"""#!/usr/bin/env python3
-import json, os, sys
-stdin = sys.stdin.read() if "-f" in sys.argv else ""
-with open(os.environ["FAKE_KUBECTL_LOG"], "a") as f:
-    f.write(json.dumps({"argv": sys.argv[1:], "stdin": stdin}) + "\n")
-print("ok")
-"""
-
+from e2e_support import check, finish, immich_copy, kix, scripted_kubectl
 
 def config_hash(result, consumed):
     lines = set()
@@ -56,12 +45,8 @@ def main():
 
 
 def run(tmp):
-    definition = os.path.join(tmp, "immich")
-    shutil.copytree(os.path.join(SRC, "examples", "immich"), definition)
-    kubectl = os.path.join(tmp, "kubectl")
-    with open(kubectl, "w") as f:
-        f.write(KUBECTL)
-    os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
+    definition = immich_copy(tmp)
+    kubectl = scripted_kubectl(tmp)
     log = os.path.join(tmp, "kubectl.log")
     env = dict(os.environ, KIX_STORE=os.path.join(tmp, "store"), KIX_KUBECTL=kubectl, FAKE_KUBECTL_LOG=log)
 

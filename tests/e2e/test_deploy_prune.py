@@ -19,49 +19,10 @@ file of live objects and everything else with "ok"):
 
 import json
 import os
-import shutil
-import stat
 import sys
 import tempfile
 
-from e2e_support import SRC, check, finish, kix
-
-FAKE_KUBECTL = r"""#!/usr/bin/env python3
-import json, os, sys
-args = sys.argv[1:]
-stdin = sys.stdin.read() if "-f" in args else ""
-with open(os.environ["FAKE_KUBECTL_LOG"], "a") as f:
-    f.write(json.dumps(args) + "\n")
-if args[:1] == ["--context"]:
-    args = args[2:]
-fail_on = os.environ.get("FAKE_KUBECTL_FAIL_ON", "")
-if fail_on and fail_on in " ".join(args):
-    sys.stderr.write("Error from server (Forbidden): scripted failure\n")
-    sys.exit(1)
-if args[0] != "get":
-    print("ok")
-    sys.exit(0)
-types = args[1].split(",")
-ns = args[args.index("-n") + 1] if "-n" in args else None
-names = [a for a in args[2:] if not a.startswith("-") and a not in (ns, "json")]
-with open(os.environ["FAKE_LIVE"]) as f:
-    objects = json.load(f)["items"]
-def type_of(o):
-    group = o["apiVersion"].rpartition("/")[0]
-    return o["kind"] + ("." + group if group else "")
-items = [o for o in objects if type_of(o) in types
-         and (ns is None or o["metadata"].get("namespace") == ns)
-         and (not names or o["metadata"]["name"] in names)]
-print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
-"""
-
-
-def calls(log):
-    if not os.path.exists(log):
-        return []
-    with open(log) as f:
-        return [json.loads(line) for line in f]
-
+from e2e_support import check, finish, immich_copy, kix, kubectl_calls, scripted_kubectl
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,12 +31,8 @@ def main():
 
 
 def run(tmp):
-    definition = os.path.join(tmp, "immich")
-    shutil.copytree(os.path.join(SRC, "examples", "immich"), definition)
-    kubectl = os.path.join(tmp, "kubectl")
-    with open(kubectl, "w") as f:
-        f.write(FAKE_KUBECTL)
-    os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
+    definition = immich_copy(tmp)
+    kubectl = scripted_kubectl(tmp)
     log = os.path.join(tmp, "kubectl.log")
     live = os.path.join(tmp, "live.json")
     env = dict(os.environ, KIX_STORE=os.path.join(tmp, "store"), KIX_KUBECTL=kubectl,
@@ -150,7 +107,7 @@ def run(tmp):
     # The real deploy: deletes after every apply and wait, then records.
     open(log, "w").close()
     kix("deploy", definition, "--context", "lab", env=env, expect=0)
-    made = calls(log)
+    made = [c["argv"] for c in kubectl_calls(log)]
     verbs = [c[2] for c in made]
     check(verbs[-1] == "delete" and "delete" not in verbs[:-1] and made[-1][3] == "persistentvolumeclaim/immich-library",
           f"the deletion comes last: {made}")

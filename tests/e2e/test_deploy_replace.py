@@ -13,21 +13,10 @@ changed (a field Kubernetes does not update):
 
 import json
 import os
-import shutil
-import stat
 import sys
 import tempfile
 
-from e2e_support import SRC, check, finish, kix
-
-KUBECTL = r"""#!/usr/bin/env python3
-import json, os, sys
-stdin = sys.stdin.read() if "-f" in sys.argv else ""
-with open(os.environ["FAKE_KUBECTL_LOG"], "a") as f:
-    f.write(json.dumps({"argv": sys.argv[1:], "stdin": stdin}) + "\n")
-print("ok")
-"""
-
+from e2e_support import check, finish, immich_copy, kix, kubectl_calls, scripted_kubectl
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
@@ -36,12 +25,8 @@ def main():
 
 
 def run(tmp):
-    definition = os.path.join(tmp, "immich")
-    shutil.copytree(os.path.join(SRC, "examples", "immich"), definition)
-    kubectl = os.path.join(tmp, "kubectl")
-    with open(kubectl, "w") as f:
-        f.write(KUBECTL)
-    os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
+    definition = immich_copy(tmp)
+    kubectl = scripted_kubectl(tmp)
     log = os.path.join(tmp, "kubectl.log")
     env = dict(os.environ, KIX_STORE=os.path.join(tmp, "store"), KIX_KUBECTL=kubectl, FAKE_KUBECTL_LOG=log)
     kix("deploy", definition, "--context", "lab", env=env, expect=0)
@@ -81,8 +66,7 @@ def run(tmp):
           and not any(" apply " in l for l in lines[:delete[0]] if "StorageClass" in l), out)
 
     kix("deploy", definition, "--context", "lab", "--replace", env=env, expect=0)
-    with open(log) as f:
-        calls = [json.loads(line) for line in f]
+    calls = kubectl_calls(log)
     verbs = [c["argv"][2] for c in calls]
     first_delete = verbs.index("delete")
     applied_after = [c for c in calls[first_delete + 1:] if c["argv"][2] == "apply"]

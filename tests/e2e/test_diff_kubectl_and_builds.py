@@ -1,42 +1,17 @@
 #!/usr/bin/env python3
-"""kix diff --kubectl (a fake kubectl on PATH serves the live objects) and
+"""kix diff --kubectl (a scripted kubectl serves the live objects) and
 kix diff --against (two builds: content changes apart from dependency-only
 changes)."""
 
 import json
 import os
 import shutil
-import stat
 import sys
 import tempfile
 
-from e2e_support import SRC, check, finish, kix
+from e2e_support import SRC, check, finish, kix, kubectl_calls, scripted_kubectl
 
 DESIRED = os.path.join(SRC, "tests/e2e/fixtures/diff/desired")
-
-# Answers `kubectl [--context C] get TYPES -n NS -o json` and
-# `kubectl get TYPE NAME... --ignore-not-found -o json` from FAKE_LIVE.
-FAKE_KUBECTL = r"""#!/usr/bin/env python3
-import json, os, sys
-args = sys.argv[1:]
-with open(os.environ["FAKE_KUBECTL_LOG"], "a") as f:
-    f.write(json.dumps(args) + "\n")
-if args[:1] == ["--context"]:
-    args = args[2:]
-assert args[0] == "get", args
-types = args[1].split(",")
-ns = args[args.index("-n") + 1] if "-n" in args else None
-names = [a for a in args[2:] if not a.startswith("-") and a not in (ns, "json")]
-with open(os.environ["FAKE_LIVE"]) as f:
-    objects = json.load(f)["items"]
-def type_of(o):
-    group = o["apiVersion"].rpartition("/")[0]
-    return o["kind"] + ("." + group if group else "")
-items = [o for o in objects if type_of(o) in types
-         and (ns is None or o["metadata"].get("namespace") == ns)
-         and (not names or o["metadata"]["name"] in names)]
-print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
-"""
 
 
 def main():
@@ -54,20 +29,14 @@ def main():
         live_file = os.path.join(tmp, "live.json")
         with open(live_file, "w") as f:
             json.dump({"items": live}, f)
-        bin_dir = os.path.join(tmp, "bin")
-        os.mkdir(bin_dir)
-        kubectl = os.path.join(bin_dir, "fake-kubectl")
-        with open(kubectl, "w") as f:
-            f.write(FAKE_KUBECTL)
-        os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
+        kubectl = scripted_kubectl(tmp)
         log = os.path.join(tmp, "kubectl.log")
         kenv = dict(env, KIX_KUBECTL=kubectl, FAKE_LIVE=live_file, FAKE_KUBECTL_LOG=log)
         report = json.loads(kix("diff", DESIRED, "--kubectl", "--context", "kind-test", "--format", "json",
                                 env=kenv, expect=1).stdout)
         check(report["summary"] == {"identical": 8, "modified": 0, "kix-only": 1, "cluster-only": 0},
               f"kubectl summary: {report['summary']}")
-        with open(log) as f:
-            calls = [json.loads(line) for line in f]
+        calls = [c["argv"] for c in kubectl_calls(log)]
         check(all(c[:3] == ["--context", "kind-test", "get"] for c in calls), f"kubectl calls: {calls}")
         check(any("-n" in c and "immich" in c for c in calls), f"namespaced get missing: {calls}")
 

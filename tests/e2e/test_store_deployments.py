@@ -14,30 +14,11 @@
 
 import json
 import os
-import shutil
-import stat
 import subprocess
 import sys
 import tempfile
 
-from e2e_support import SRC, check, finish, kix
-
-KUBECTL = r"""#!/usr/bin/env python3
-import json, os, sys
-args = sys.argv[1:]
-stdin = sys.stdin.read() if "-f" in args else ""
-if args[:1] == ["--context"]:
-    args = args[2:]
-fail_on = os.environ.get("FAKE_KUBECTL_FAIL_ON", "")
-if fail_on and fail_on in stdin:
-    sys.stderr.write("error: scripted failure\n")
-    sys.exit(1)
-if args[0] == "get":
-    print(json.dumps({"apiVersion": "v1", "kind": "List", "items": []}))
-else:
-    print("ok")
-"""
-
+from e2e_support import check, finish, immich_copy, kix, scripted_kubectl
 
 def commit(cwd, message):
     """Commits every change in `cwd` and returns the commit."""
@@ -55,14 +36,10 @@ def main():
 
 
 def run(tmp):
-    definition = os.path.join(tmp, "immich")
-    shutil.copytree(os.path.join(SRC, "examples", "immich"), definition)
+    definition = immich_copy(tmp)
     subprocess.run(["git", "init", "-q", definition], check=True)
     first = commit(definition, "first")
-    kubectl = os.path.join(tmp, "kubectl")
-    with open(kubectl, "w") as f:
-        f.write(KUBECTL)
-    os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
+    kubectl = scripted_kubectl(tmp)
     env = dict(os.environ, KIX_STORE=os.path.join(tmp, "store"), KIX_KUBECTL=kubectl)
 
     kix("deploy", definition, "--context", "lab", env=env, expect=0)

@@ -15,15 +15,10 @@ real binary and a scripted kubectl (there is no API server here):
 
 import json
 import os
-import shutil
-import stat
 import sys
 import tempfile
 
-from e2e_support import SRC, check, finish, kix
-
-KUBECTL = "#!/bin/sh\ncat >/dev/null\necho ok\n"
-
+from e2e_support import check, finish, immich_copy, kix, scripted_kubectl
 
 def log_of(env, name):
     return json.loads(kix("store", "log", name, "--format", "json", env=env, expect=0).stdout)
@@ -36,14 +31,8 @@ def main():
 
 
 def run(tmp):
-    definition = os.path.join(tmp, "immich")
-    shutil.copytree(os.path.join(SRC, "examples", "immich"), definition)
-    bin_dir = os.path.join(tmp, "bin")
-    os.mkdir(bin_dir)
-    kubectl = os.path.join(bin_dir, "kubectl")
-    with open(kubectl, "w") as f:
-        f.write(KUBECTL)
-    os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
+    definition = immich_copy(tmp)
+    kubectl = scripted_kubectl(tmp)
     a = dict(os.environ, KIX_STORE=os.path.join(tmp, "a"), KIX_KUBECTL=kubectl)
     b = dict(os.environ, KIX_STORE=os.path.join(tmp, "b"))
 

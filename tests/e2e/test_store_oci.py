@@ -31,16 +31,12 @@ import io
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tarfile
 import tempfile
 
-from e2e_support import SRC, OciRegistry, TokenService, check, finish, kix
-
-KUBECTL = "#!/bin/sh\ncat >/dev/null\necho ok\n"
-
+from e2e_support import OciRegistry, TokenService, check, finish, immich_copy, kix, scripted_kubectl
 
 def skopeo(*args):
     return subprocess.run(["skopeo", *args], capture_output=True, text=True, check=True).stdout
@@ -71,12 +67,8 @@ def main():
 
 
 def build_store_a(tmp):
-    definition = os.path.join(tmp, "immich")
-    shutil.copytree(os.path.join(SRC, "examples", "immich"), definition)
-    kubectl = os.path.join(tmp, "kubectl")
-    with open(kubectl, "w") as f:
-        f.write(KUBECTL)
-    os.chmod(kubectl, os.stat(kubectl).st_mode | stat.S_IEXEC)
+    definition = immich_copy(tmp)
+    kubectl = scripted_kubectl(tmp)
     a = dict(os.environ, KIX_STORE=os.path.join(tmp, "a"), KIX_KUBECTL=kubectl)
     kix("build", definition, "-o", os.path.join(tmp, "r1"), "-m", "first", env=a, expect=0)
     kix("deploy", definition, "--context", "lab", env=a, expect=0)

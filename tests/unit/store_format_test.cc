@@ -279,143 +279,109 @@ TEST(StoreFormat, AStoreOthersCanReadIsNamedWithTheFix) {
   EXPECT_NE(problem->find("chmod 700 " + path.string()), std::string::npos) << *problem;
 }
 
-// A copy of tests/fixtures/store-v3: Secrets sealed, before sources.
-class StoreFormatV3 : public ::testing::Test {
+// A copy of a kept store of an older version (tests/fixtures/store-vN),
+// opened and upgraded by the current kix, and what its expected.json says
+// it holds.
+class KeptStore : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fs::path fixture = fs::path(KIX_SOURCE_DIR) / "tests/fixtures/store-v3";
+  void open_copy(const std::string& name) {
+    fs::path fixture = fs::path(KIX_SOURCE_DIR) / "tests/fixtures" / name;
     fs::create_directory(dir.path() / "store");
     fs::copy_file(fixture / "store.db", dir.path() / "store" / "store.db");
     std::ifstream in(fixture / "expected.json");
     expected = Json::parse(in);
+    store = SqliteStore::open(dir.path() / "store", &keys);
   }
+
+  // Every generation, root, resource, sealed Secret (with its key), pin,
+  // source and deployment record expected.json lists reads back, verify
+  // passes, and the version is the current one.
+  void expect_everything_reads() {
+    for (const auto& [cluster, generations] : expected["clusters"].items()) {
+      std::vector<Generation> got = store->generations(cluster);
+      ASSERT_EQ(got.size(), generations.size()) << cluster;
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].number, generations[i]["number"].get<int64_t>());
+        EXPECT_EQ(got[i].root.hex(), generations[i]["root"].get<std::string>());
+        EXPECT_EQ(got[i].time, generations[i]["time"].get<int64_t>());
+        EXPECT_EQ(got[i].message, generations[i]["message"].get<std::string>());
+      }
+    }
+    size_t secrets_with_values = 0;
+    for (const auto& [root, count] : expected["resources"].items()) {
+      RootGraph graph = store->load_graph(*Hash::from_hex(root), &keys);
+      EXPECT_EQ(graph.graph.manifests.size(), count.get<size_t>()) << root;
+      for (const Manifest& m : graph.graph.manifests) {
+        if (m.id.kind != "Secret") continue;
+        EXPECT_TRUE(m.values_known) << m.id.display();
+        secrets_with_values += m.sealed != nullptr;
+      }
+    }
+    EXPECT_EQ(secrets_with_values, expected["sealedSecrets"].get<size_t>());
+    for (const auto& pinned : expected["pinned"]) {
+      EXPECT_TRUE(store->is_pinned(*Hash::from_hex(pinned.get<std::string>())));
+    }
+    const Json sources = expected.value("sources", Json::array());
+    for (const auto& source : sources) {
+      EXPECT_TRUE(store->find_source(*Hash::from_hex(source.get<std::string>())));
+    }
+    const Json deployments = expected.value("deployments", Json::object());
+    for (const auto& [cluster, records] : deployments.items()) {
+      std::vector<Deployment> got = store->deployments(cluster);
+      ASSERT_EQ(got.size(), records.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].root.hex(), records[i]["root"].get<std::string>());
+        EXPECT_EQ(got[i].time, records[i]["time"].get<int64_t>());
+        EXPECT_EQ(got[i].context, records[i]["context"].get<std::string>());
+        EXPECT_EQ(got[i].generation, records[i]["generation"].get<int64_t>());
+        EXPECT_FALSE(got[i].partial);  // before version 5, only complete deploys were recorded
+      }
+    }
+    VerifyOptions with_key;
+    with_key.keys = &keys;
+    VerifyReport report = store->verify(with_key);
+    EXPECT_TRUE(report.ok());
+    EXPECT_EQ(report.secrets, expected["sealedSecrets"].get<size_t>());
+    EXPECT_EQ(report.sources, sources.size());
+    sqlite::Database db(store->database_file());
+    auto version = db.prepare("SELECT version FROM schema_version");
+    ASSERT_TRUE(version.step());
+    EXPECT_EQ(version.column_int(0), kSchemaVersion);
+  }
+
+  // The upgraded store's schema is exactly a new store's.
+  void expect_the_schema_of_a_new_store() {
+    std::unique_ptr<SqliteStore> fresh = SqliteStore::open(dir.path() / "fresh");
+    EXPECT_EQ(schema_of(store->database_file()), schema_of(fresh->database_file()));
+  }
+
   TempDir dir;
   Json expected;
   FixedKeyring keys = testing::test_keyring();
+  std::unique_ptr<SqliteStore> store;
 };
 
-TEST_F(StoreFormatV3, OpensUpgradesAndReadsEverything) {
-  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store", &keys);
-  for (const auto& [cluster, generations] : expected["clusters"].items()) {
-    std::vector<Generation> got = store->generations(cluster);
-    ASSERT_EQ(got.size(), generations.size()) << cluster;
-    for (size_t i = 0; i < got.size(); ++i) {
-      EXPECT_EQ(got[i].number, generations[i]["number"].get<int64_t>());
-      EXPECT_EQ(got[i].root.hex(), generations[i]["root"].get<std::string>());
-      EXPECT_EQ(got[i].time, generations[i]["time"].get<int64_t>());
-      EXPECT_EQ(got[i].message, generations[i]["message"].get<std::string>());
-    }
-  }
-  size_t secrets_with_values = 0;
-  for (const auto& [root, count] : expected["resources"].items()) {
-    RootGraph graph = store->load_graph(*Hash::from_hex(root), &keys);
-    EXPECT_EQ(graph.graph.manifests.size(), count.get<size_t>()) << root;
-    for (const Manifest& m : graph.graph.manifests) {
-      if (m.id.kind != "Secret") continue;
-      EXPECT_TRUE(m.values_known) << m.id.display();
-      secrets_with_values += m.sealed != nullptr;
-    }
-  }
-  EXPECT_EQ(secrets_with_values, expected["sealedSecrets"].get<size_t>());
-  for (const auto& pinned : expected["pinned"]) {
-    EXPECT_TRUE(store->is_pinned(*Hash::from_hex(pinned.get<std::string>())));
-  }
-  VerifyOptions with_key;
-  with_key.keys = &keys;
-  VerifyReport report = store->verify(with_key);
-  EXPECT_TRUE(report.ok());
-  EXPECT_EQ(report.secrets, expected["sealedSecrets"].get<size_t>());
-  EXPECT_EQ(report.sources, 0u);
-
-  sqlite::Database db(store->database_file());
-  auto version = db.prepare("SELECT version FROM schema_version");
-  ASSERT_TRUE(version.step());
-  EXPECT_EQ(version.column_int(0), kSchemaVersion);
+// Version 3: Secrets sealed, before sources.
+TEST_F(KeptStore, Version3OpensUpgradesAndReadsEverything) {
+  open_copy("store-v3");
+  expect_everything_reads();
+  expect_the_schema_of_a_new_store();
+  Hash chart = store->keep_source("chart bytes", "helm-chart", "demo 1.0.0");
+  EXPECT_EQ(store->find_source(chart), "chart bytes");
 }
 
-TEST_F(StoreFormatV3, TheUpgradedStoreHasTheSchemaOfANewOneAndKeepsSources) {
-  std::unique_ptr<SqliteStore> upgraded = SqliteStore::open(dir.path() / "store", &keys);
-  std::unique_ptr<SqliteStore> fresh = SqliteStore::open(dir.path() / "fresh");
-  EXPECT_EQ(schema_of(upgraded->database_file()), schema_of(fresh->database_file()));
-  Hash chart = upgraded->keep_source("chart bytes", "helm-chart", "demo 1.0.0");
-  EXPECT_EQ(upgraded->find_source(chart), "chart bytes");
-}
-
-// A copy of tests/fixtures/store-v4: sources, deployment records without an
-// outcome.
-class StoreFormatV4 : public ::testing::Test {
- protected:
-  void SetUp() override {
-    fs::path fixture = fs::path(KIX_SOURCE_DIR) / "tests/fixtures/store-v4";
-    fs::create_directory(dir.path() / "store");
-    fs::copy_file(fixture / "store.db", dir.path() / "store" / "store.db");
-    std::ifstream in(fixture / "expected.json");
-    expected = Json::parse(in);
-  }
-  TempDir dir;
-  Json expected;
-  FixedKeyring keys = testing::test_keyring();
-};
-
-TEST_F(StoreFormatV4, OpensUpgradesAndReadsEverything) {
-  std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store", &keys);
-  for (const auto& [cluster, generations] : expected["clusters"].items()) {
-    std::vector<Generation> got = store->generations(cluster);
-    ASSERT_EQ(got.size(), generations.size()) << cluster;
-    for (size_t i = 0; i < got.size(); ++i) {
-      EXPECT_EQ(got[i].root.hex(), generations[i]["root"].get<std::string>());
-      EXPECT_EQ(got[i].time, generations[i]["time"].get<int64_t>());
-      EXPECT_EQ(got[i].message, generations[i]["message"].get<std::string>());
-    }
-  }
-  size_t secrets_with_values = 0;
-  for (const auto& [root, count] : expected["resources"].items()) {
-    RootGraph graph = store->load_graph(*Hash::from_hex(root), &keys);
-    EXPECT_EQ(graph.graph.manifests.size(), count.get<size_t>()) << root;
-    for (const Manifest& m : graph.graph.manifests) {
-      if (m.id.kind == "Secret") secrets_with_values += m.values_known && m.sealed != nullptr;
-    }
-  }
-  EXPECT_EQ(secrets_with_values, expected["sealedSecrets"].get<size_t>());
-  for (const auto& pinned : expected["pinned"]) {
-    EXPECT_TRUE(store->is_pinned(*Hash::from_hex(pinned.get<std::string>())));
-  }
-  for (const auto& source : expected["sources"]) {
-    EXPECT_TRUE(store->find_source(*Hash::from_hex(source.get<std::string>())));
-  }
-  for (const auto& [cluster, records] : expected["deployments"].items()) {
-    std::vector<Deployment> got = store->deployments(cluster);
-    ASSERT_EQ(got.size(), records.size());
-    for (size_t i = 0; i < got.size(); ++i) {
-      EXPECT_EQ(got[i].root.hex(), records[i]["root"].get<std::string>());
-      EXPECT_EQ(got[i].time, records[i]["time"].get<int64_t>());
-      EXPECT_EQ(got[i].context, records[i]["context"].get<std::string>());
-      EXPECT_EQ(got[i].generation, records[i]["generation"].get<int64_t>());
-      EXPECT_FALSE(got[i].partial);  // version 4 recorded complete deploys only
-    }
-  }
-  VerifyOptions with_key;
-  with_key.keys = &keys;
-  VerifyReport report = store->verify(with_key);
-  EXPECT_TRUE(report.ok());
-  EXPECT_EQ(report.sources, expected["sources"].size());
-  sqlite::Database db(store->database_file());
-  auto version = db.prepare("SELECT version FROM schema_version");
-  ASSERT_TRUE(version.step());
-  EXPECT_EQ(version.column_int(0), kSchemaVersion);
-}
-
-TEST_F(StoreFormatV4, TheUpgradedStoreHasTheSchemaOfANewOneAndRecordsPartialDeploys) {
-  std::unique_ptr<SqliteStore> upgraded = SqliteStore::open(dir.path() / "store", &keys);
-  std::unique_ptr<SqliteStore> fresh = SqliteStore::open(dir.path() / "fresh");
-  EXPECT_EQ(schema_of(upgraded->database_file()), schema_of(fresh->database_file()));
+// Version 4: sources, deployment records without an outcome.
+TEST_F(KeptStore, Version4OpensUpgradesAndRecordsPartialDeploys) {
+  open_copy("store-v4");
+  expect_everything_reads();
+  expect_the_schema_of_a_new_store();
   Hash root = *Hash::from_hex(expected["clusters"]["my-homelab"][0]["root"].get<std::string>());
-  upgraded->record_deployment("my-homelab", root, 1796192500, "lab", Deployment::Partial{2, 5});
-  std::optional<Deployment> last = upgraded->last_deployment("my-homelab");
+  store->record_deployment("my-homelab", root, 1796192500, "lab", Deployment::Partial{2, 5});
+  std::optional<Deployment> last = store->last_deployment("my-homelab");
   ASSERT_TRUE(last && last->partial);
   EXPECT_EQ(last->partial->waves_applied, 2);
   EXPECT_EQ(last->partial->waves_total, 5);
-  EXPECT_EQ(upgraded->deployments("my-homelab").size(), 2u);
+  EXPECT_EQ(store->deployments("my-homelab").size(), 2u);
 }
 
 TEST(StoreSources, VerifyFindsADamagedSourceAndRepairDropsIt) {
