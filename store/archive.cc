@@ -10,6 +10,7 @@
 
 #include "manifest/merkle.h"
 #include "manifest/secrets.h"
+#include "store/json_fields.h"
 #include "store/tar_writer.h"
 #include "store/verify.h"
 #include "util/error.h"
@@ -49,25 +50,10 @@ std::vector<std::pair<std::string, std::string>> read_tar_zstd(std::string_view 
 
 // --- the index ----------------------------------------------------------------------
 
-Hash hash_field(const Json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) throw invalid(std::string("missing \"") + key + "\"");
-  auto h = Hash::from_hex(it->get<std::string>());
-  if (!h) throw invalid(std::string("\"") + key + "\" is not a 64-digit hex hash");
-  return *h;
-}
-
-std::string string_field(const Json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) throw invalid(std::string("missing \"") + key + "\"");
-  return it->get<std::string>();
-}
-
-const Json& array_field(const Json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_array())
-    throw invalid(std::string("missing list \"") + key + "\"");
-  return *it;
+// Field access for the index: every problem is an invalid archive.
+const JsonFields& fields() {
+  static const JsonFields f([](const std::string& what) { return invalid(what); });
+  return f;
 }
 
 struct Parts {
@@ -93,32 +79,27 @@ Parts read_index(const Json& index) {
       throw invalid(e.message());
     }
   }
+  const JsonFields& f = fields();
   if (version >= 2) {
-    for (const Json& s : array_field(index, "secrets")) {
-      Hash blob = hash_field(s, "blob");
-      SealedSecret sealed{string_field(s, "keyId"), {}, s.value("legacy", false)};
+    for (const Json& s : f.list(index, "secrets")) {
+      Hash blob = f.hash(s, "blob");
+      SealedSecret sealed{f.text(s, "keyId"), {}, s.contains("legacy") && f.boolean(s, "legacy")};
       if (!out.sealed.emplace(blob, std::move(sealed)).second) {
         throw invalid("two secrets entries for blob " + blob.hex());
       }
     }
   }
-  for (const Json& n : array_field(index, "nodes")) {
-    StoredNode node{hash_field(n, "hash"), hash_field(n, "blob"),
-                    ResourceId{string_field(n, "apiVersion"), string_field(n, "kind"),
-                               string_field(n, "namespace"), string_field(n, "name")}};
-    for (const Json& r : array_field(n, "refs")) {
-      out.refs.push_back(StoredRef{node.hash, hash_field(r, "to"), string_field(r, "reason")});
+  for (const Json& n : f.list(index, "nodes")) {
+    StoredNode node{f.hash(n, "hash"), f.hash(n, "blob"),
+                    ResourceId{f.text(n, "apiVersion"), f.text(n, "kind"), f.text(n, "namespace"),
+                               f.text(n, "name")}};
+    for (const Json& r : f.list(n, "refs")) {
+      out.refs.push_back(StoredRef{node.hash, f.hash(r, "to"), f.text(r, "reason")});
     }
     out.nodes.push_back(std::move(node));
   }
-  for (const Json& r : array_field(index, "roots")) {
-    StoredRoot root{hash_field(r, "hash"), string_field(r, "cluster"), {}};
-    for (const Json& n : array_field(r, "nodes")) {
-      if (!n.is_string() || !Hash::from_hex(n.get<std::string>()))
-        throw invalid("a root lists a non-hash");
-      root.nodes.push_back(*Hash::from_hex(n.get<std::string>()));
-    }
-    out.roots.push_back(std::move(root));
+  for (const Json& r : f.list(index, "roots")) {
+    out.roots.push_back(StoredRoot{f.hash(r, "hash"), f.text(r, "cluster"), f.hashes(r, "nodes")});
   }
   return out;
 }

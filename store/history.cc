@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "manifest/cluster_name.h"
+#include "store/json_fields.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -27,38 +28,13 @@ std::string describe(const Generation& g) {
          (g.source_revision.empty() ? "" : ", revision " + g.source_revision);
 }
 
-Error malformed(const std::string& what) {
-  return Error(ErrorKind::kInvalidInput, "malformed history: " + what, {},
-               "the data is damaged or was not written by kix; nothing was stored");
-}
-
-const Json& member(const Json& object, const char* key, bool (Json::*is)() const,
-                   const char* type) {
-  if (!object.is_object())
-    throw malformed(std::string("expected an object holding \"") + key + "\"");
-  auto it = object.find(key);
-  if (it == object.end() || !((*it).*is)()) {
-    throw malformed(std::string("\"") + key + "\" must be " + type);
-  }
-  return *it;
-}
-
-std::string text(const Json& o, const char* key) {
-  return member(o, key, &Json::is_string, "a string").get<std::string>();
-}
-
-int64_t integer(const Json& o, const char* key) {
-  return member(o, key, &Json::is_number_integer, "an integer").get<int64_t>();
-}
-
-const Json& list(const Json& o, const char* key) {
-  return member(o, key, &Json::is_array, "a list");
-}
-
-Hash hash(const Json& o, const char* key) {
-  auto h = Hash::from_hex(text(o, key));
-  if (!h) throw malformed(std::string("\"") + key + "\" must be a 64-digit hex hash");
-  return *h;
+// Field access for history_from_json: every problem is "malformed history".
+const JsonFields& fields() {
+  static const JsonFields f([](const std::string& what) {
+    return Error(ErrorKind::kInvalidInput, "malformed history: " + what, {},
+                 "the data is damaged or was not written by kix; nothing was stored");
+  });
+  return f;
 }
 
 }  // namespace
@@ -96,36 +72,39 @@ Json history_to_json(const History& history) {
 }
 
 History history_from_json(const Json& json) {
+  const JsonFields& f = fields();
   History out;
-  for (const Json& c : list(json, "clusters")) {
+  for (const Json& c : f.list(json, "clusters")) {
     ClusterHistory h;
-    h.cluster = text(c, "cluster");
-    for (const Json& g : list(c, "generations")) {
-      h.generations.push_back(Generation{h.cluster, integer(g, "number"), hash(g, "root"),
-                                         integer(g, "time"), text(g, "message"),
-                                         text(g, "sourceRevision")});
+    h.cluster = f.text(c, "cluster");
+    for (const Json& g : f.list(c, "generations")) {
+      h.generations.push_back(Generation{h.cluster, f.integer(g, "number"), f.hash(g, "root"),
+                                         f.integer(g, "time"), f.text(g, "message"),
+                                         f.text(g, "sourceRevision")});
     }
-    for (const Json& d : list(c, "deployments")) {
-      Deployment record{h.cluster, hash(d, "root"), integer(d, "time"), text(d, "context"), {}, {}};
-      if (!d.contains("generation")) throw malformed("a deployment lacks \"generation\"");
-      if (!d["generation"].is_null()) record.generation = integer(d, "generation");
+    for (const Json& d : f.list(c, "deployments")) {
+      Deployment record{
+          h.cluster, f.hash(d, "root"), f.integer(d, "time"), f.text(d, "context"), {}, {}};
+      if (!f.member(d, "generation").is_null()) record.generation = f.integer(d, "generation");
       if (d.contains("partial")) {  // absent: every wave (and every kix before 0.3)
         const Json& p = d["partial"];
-        record.partial = Deployment::Partial{integer(p, "wavesApplied"), integer(p, "wavesTotal")};
+        record.partial =
+            Deployment::Partial{f.integer(p, "wavesApplied"), f.integer(p, "wavesTotal")};
         if (record.partial->waves_applied < 0 ||
             record.partial->waves_applied > record.partial->waves_total) {
-          throw malformed("a partial deployment applied more waves than it had");
+          f.fail("a partial deployment applied more waves than it had");
         }
       }
       h.deployments.push_back(std::move(record));
     }
     out.clusters.push_back(std::move(h));
   }
-  for (const Json& p : list(json, "pins")) {
-    std::string kind = text(p, "kind");
-    if (kind != "root" && kind != "node") throw malformed("a pin's kind must be root or node");
-    out.pins.push_back(Pin{hash(p, "hash"), kind == "node" ? ObjectKind::kNode : ObjectKind::kRoot,
-                           integer(p, "time")});
+  for (const Json& p : f.list(json, "pins")) {
+    std::string kind = f.text(p, "kind");
+    if (kind != "root" && kind != "node") f.fail("a pin's kind must be root or node");
+    out.pins.push_back(Pin{f.hash(p, "hash"),
+                           kind == "node" ? ObjectKind::kNode : ObjectKind::kRoot,
+                           f.integer(p, "time")});
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include "manifest/secrets.h"
 #include "manifest/waves.h"
 #include "manifest/yaml_writer.h"
+#include "store/json_fields.h"
 #include "store/tar_writer.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -282,37 +283,9 @@ Error damaged(const std::string& source, const std::string& what) {
                "the artifact is damaged or was not written by kix; nothing was stored");
 }
 
-const Json& field(const Json& object, const char* key, const std::string& source) {
-  if (!object.is_object() || !object.contains(key)) {
-    throw damaged(source, std::string("missing \"") + key + "\"");
-  }
-  return object[key];
-}
-
-std::string text_field(const Json& object, const char* key, const std::string& source) {
-  const Json& v = field(object, key, source);
-  if (!v.is_string()) throw damaged(source, std::string("\"") + key + "\" is not a string");
-  return v.get<std::string>();
-}
-
-Hash hash_field(const Json& object, const char* key, const std::string& source) {
-  auto h = Hash::from_hex(text_field(object, key, source));
-  if (!h) throw damaged(source, std::string("\"") + key + "\" is not a 64-digit hex hash");
-  return *h;
-}
-
-std::vector<Hash> hash_list(const Json& object, const char* key, const std::string& source) {
-  const Json& v = field(object, key, source);
-  if (!v.is_array()) throw damaged(source, std::string("\"") + key + "\" is not a list");
-  std::vector<Hash> out;
-  out.reserve(v.size());
-  for (const Json& item : v) {
-    auto h = item.is_string() ? Hash::from_hex(item.get<std::string>()) : std::nullopt;
-    if (!h) throw damaged(source, std::string("\"") + key + "\" lists a non-hash");
-    out.push_back(*h);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+// Field access for what an artifact holds, every problem named with `source`.
+JsonFields fields_of(const std::string& source) {
+  return JsonFields([source](const std::string& what) { return damaged(source, what); });
 }
 
 ArtifactBlob descriptor_of(const Json& d, const std::string& source, size_t max_bytes) {
@@ -400,14 +373,15 @@ Closure read_artifact(const ArtifactManifest& manifest,
                     ", which this kix does not read",
                 {}, "pull it with a newer kix");
   }
-  const Hash pushed = hash_field(index, "root", source);
+  const JsonFields in_index = fields_of(source);
+  const Hash pushed = in_index.hash(index, "root");
   History history;
   try {
-    history = history_from_json(field(index, "history", source));
+    history = history_from_json(in_index.member(index, "history"));
   } catch (const Error& e) {
     throw damaged(source, e.message());
   }
-  const Json& packs = field(index, "packs", source);
+  const Json& packs = in_index.member(index, "packs");
   if (!packs.is_array() || packs.size() != manifest.packs.size()) {
     throw damaged(source, "the index and the manifest list different packs");
   }
@@ -424,11 +398,12 @@ Closure read_artifact(const ArtifactManifest& manifest,
   tar.limits = {limits.pack.max_expanded_bytes, limits.pack.max_entries,
                 limits.pack.max_entry_bytes};
   for (size_t p = 0; p < packs.size(); ++p) {
-    const std::string digest = text_field(packs[p], "digest", source);
+    const std::string digest = in_index.text(packs[p], "digest");
     if (digest != manifest.packs[p].digest) {
       throw damaged(source, "the index and the manifest list different packs");
     }
     const std::string what = source + " pack " + digest;
+    const JsonFields in_pack = fields_of(what);
     std::vector<TarEntry> entries;
     try {
       entries = read_tar(fetch(digest, limits.max_pack_bytes), tar);
@@ -468,45 +443,42 @@ Closure read_artifact(const ArtifactManifest& manifest,
       }
     }
     if (!pack) throw damaged(what, std::string("no ") + kPackIndexName);
-    for (const Json& s : field(*pack, "secrets", what)) {
-      Hash b = hash_field(s, "blob", what);
+    for (const Json& s : in_pack.list(*pack, "secrets")) {
+      Hash b = in_pack.hash(s, "blob");
       auto envelope = envelopes.find(b);
       if (envelope == envelopes.end()) throw damaged(what, "no sealed values for blob " + b.hex());
-      if (!field(s, "legacy", what).is_boolean())
-        throw damaged(what, "\"legacy\" is not a boolean");
-      sealed[b] = SealedSecret{text_field(s, "keyId", what), std::move(envelope->second),
-                               s["legacy"].get<bool>()};
+      sealed[b] = SealedSecret{in_pack.text(s, "keyId"), std::move(envelope->second),
+                               in_pack.boolean(s, "legacy")};
       envelopes.erase(envelope);
     }
     if (!envelopes.empty()) {
       throw damaged(what, "sealed values of blob " + envelopes.begin()->first.hex() +
                               " its index does not list");
     }
-    for (const Json& n : field(*pack, "nodes", what)) {
-      StoredNode node{hash_field(n, "hash", what), hash_field(n, "blob", what),
-                      ResourceId{text_field(n, "apiVersion", what), text_field(n, "kind", what),
-                                 text_field(n, "namespace", what), text_field(n, "name", what)}};
-      for (const Json& r : field(n, "refs", what)) {
-        refs.push_back(
-            StoredRef{node.hash, hash_field(r, "to", what), text_field(r, "reason", what)});
+    for (const Json& n : in_pack.list(*pack, "nodes")) {
+      StoredNode node{in_pack.hash(n, "hash"), in_pack.hash(n, "blob"),
+                      ResourceId{in_pack.text(n, "apiVersion"), in_pack.text(n, "kind"),
+                                 in_pack.text(n, "namespace"), in_pack.text(n, "name")}};
+      for (const Json& r : in_pack.list(n, "refs")) {
+        refs.push_back(StoredRef{node.hash, in_pack.hash(r, "to"), in_pack.text(r, "reason")});
       }
       nodes.push_back(std::move(node));
     }
-    const Json& root = field(*pack, "root", what);
+    const Json& root = in_pack.member(*pack, "root");
     if (root.is_null()) {
       if (p + 1 != packs.size()) throw damaged(what, "a pack without a root that is not last");
       continue;
     }
-    StoredRoot r{hash_field(root, "hash", what), text_field(root, "cluster", what), {}};
-    const Json& base = field(root, "base", what);
+    StoredRoot r{in_pack.hash(root, "hash"), in_pack.text(root, "cluster"), {}};
+    const Json& base = in_pack.member(root, "base");
     if (base.is_null()) {
-      r.nodes = hash_list(root, "nodes", what);
+      r.nodes = in_pack.hashes(root, "nodes");
     } else {
-      if (!previous || hash_field(root, "base", what) != roots[*previous].hash) {
+      if (!previous || in_pack.hash(root, "base") != roots[*previous].hash) {
         throw damaged(what, "its root is a delta against a root that is not the one before it");
       }
-      std::vector<Hash> added = hash_list(root, "added", what);
-      std::vector<Hash> removed = hash_list(root, "removed", what);
+      std::vector<Hash> added = in_pack.hashes(root, "added");
+      std::vector<Hash> removed = in_pack.hashes(root, "removed");
       std::vector<Hash> kept;
       const std::vector<Hash>& before = roots[*previous].nodes;
       std::set_difference(before.begin(), before.end(), removed.begin(), removed.end(),
@@ -514,7 +486,7 @@ Closure read_artifact(const ArtifactManifest& manifest,
       std::set_union(kept.begin(), kept.end(), added.begin(), added.end(),
                      std::back_inserter(r.nodes));
     }
-    if (text_field(packs[p], "root", source) != r.hash.hex()) {
+    if (in_index.text(packs[p], "root") != r.hash.hex()) {
       throw damaged(source, "the index and pack " + digest + " name different roots");
     }
     roots.push_back(std::move(r));
