@@ -230,6 +230,7 @@ void add_cluster_commands(CLI::App& app, Context& ctx) {
   add_plan_command(app, ctx);
   add_deploy_command(app, ctx);
   add_health_command(app, ctx);
+  add_preview_command(app, ctx);
 }
 
 }  // namespace kix::cli

@@ -1,6 +1,8 @@
 // Shared pieces of `kix build`, `kix graph` and `kix explain`.
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -21,9 +23,15 @@ struct CompileFlags {
   bool insecure = false;     // --insecure: plain HTTP to chart repositories
   bool refetch = false;      // kix lock --check
   bool lock_images = false;  // kix lock --images
+  bool quiet = false;        // do not print warnings (a second compilation of one definition)
+  // CompileOptions::rewrite_resolution (kix preview).
+  std::function<void(compiler::Resolution&)> rewrite;
 };
 bool compile_definition(const std::string& path, Context& ctx, compiler::Compilation& out,
                         size_t* warnings = nullptr, const CompileFlags& flags = {});
+
+// $KIX_SCHEMA_DIR, else the schema/ directory next to the built-in library.
+std::filesystem::path schema_dir(const Context& ctx);
 
 // "Kind/name @ namespace" for a compiled resource.
 std::string describe(const compiler::CompiledResource& r);

@@ -28,13 +28,12 @@ std::vector<std::filesystem::path> library_paths(const Context& ctx) {
   return out;
 }
 
-// $KIX_SCHEMA_DIR, else the schema/ directory next to the built-in library.
+}  // namespace
+
 std::filesystem::path schema_dir(const Context& ctx) {
   if (auto env = ctx.env().get_nonempty("KIX_SCHEMA_DIR")) return *env;
   return std::filesystem::path(KIX_DEFAULT_DATA_DIR) / "schema";
 }
-
-}  // namespace
 
 bool compile_definition(const std::string& path, Context& ctx, compiler::Compilation& out,
                         size_t* warnings, const CompileFlags& flags) {
@@ -54,13 +53,14 @@ bool compile_definition(const std::string& path, Context& ctx, compiler::Compila
   SchemaValidator validator(schema_dir(ctx));
   options.validator = &validator;
   options.keys = &ctx.keys();
+  options.rewrite_resolution = flags.rewrite;
   try {
     out = compiler::compile(options, diags);
   } catch (...) {
     ctx.print_diagnostics(diags);
     throw;
   }
-  size_t count = ctx.print_diagnostics(diags);
+  size_t count = flags.quiet ? 0 : ctx.print_diagnostics(diags);
   if (warnings != nullptr) *warnings = count;
   if (out.ok()) return true;
   Colors c{ctx.color_stderr};

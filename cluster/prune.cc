@@ -12,13 +12,13 @@ namespace kix {
 namespace {
 
 // Why an object the new root lacks stays, or "" when it goes.
-std::string kept_because(const Manifest& m) {
+std::string kept_because(const Manifest& m, const std::set<std::string>& owned_namespaces) {
   if (is_secret_source(m.id)) {
     return "a " + m.id.kind +
            ": its Secret holds values kix never wrote down; delete it with kubectl when it is "
            "no longer needed";
   }
-  if (m.id.group().empty() && m.id.kind == "Namespace") {
+  if (m.id.group().empty() && m.id.kind == "Namespace" && !owned_namespaces.count(m.id.name)) {
     return "a Namespace: deleting it would delete everything in it; delete it with kubectl "
            "when it is empty";
   }
@@ -40,7 +40,8 @@ std::string kept_because(const Manifest& m) {
 }  // namespace
 
 PrunePlan plan_prune(const std::vector<Graph>& previous, const Graph& next,
-                     const DeployOptions& options, size_t first_wave) {
+                     const DeployOptions& options, size_t first_wave,
+                     const std::set<std::string>& owned_namespaces) {
   std::set<std::string> wanted;
   for (const Manifest& m : next.manifests) wanted.insert(m.id.key());
   PrunePlan plan;
@@ -55,7 +56,7 @@ PrunePlan plan_prune(const std::vector<Graph>& previous, const Graph& next,
         const Manifest& m = graph->manifests[*i];
         if (wanted.count(m.id.key()) || !seen.insert(m.id.key()).second) continue;
         if (is_helm_test(m.value)) continue;  // never applied
-        if (std::string why = kept_because(m); !why.empty()) {
+        if (std::string why = kept_because(m, owned_namespaces); !why.empty()) {
           plan.kept.push_back({m.id, std::move(why)});
           continue;
         }

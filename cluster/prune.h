@@ -25,6 +25,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,11 @@ struct PrunePlan {
 // to the same cluster and context, oldest first; an object in several is
 // deleted once, in the order of the newest that has it). Steps are numbered
 // after `first_wave` (the new root's wave count), for messages.
+// Namespaces named in `owned_namespaces` are deleted like any other object
+// (a preview's own namespaces, when it is destroyed: compiler/preview.h),
+// after everything else, since they come first in wave order.
 PrunePlan plan_prune(const std::vector<Graph>& previous, const Graph& next,
-                     const DeployOptions& options, size_t first_wave);
+                     const DeployOptions& options, size_t first_wave,
+                     const std::set<std::string>& owned_namespaces = {});
 
 }  // namespace kix

@@ -9,16 +9,6 @@
 
 namespace kix::compiler {
 
-namespace {
-
-const std::vector<std::string> kTopLevelKeys = {
-    "cluster", "packagePaths", "modules", "availablePackages", "instances", "infrastructure"};
-const std::vector<std::string> kInstanceKeys = {"package",  "aliases", "config",   "deps",
-                                                "external", "out",     "namespace"};
-
-// RFC 1123 label: what Kubernetes accepts as a Namespace name, and what an
-// instance name must be to serve as the default metadata.name and as the
-// app.kubernetes.io/instance label.
 bool is_dns_label(const std::string& name) {
   if (name.empty() || name.size() > 63) return false;
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -26,9 +16,12 @@ bool is_dns_label(const std::string& name) {
   return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
-constexpr const char* kDnsLabelHint =
-    "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or "
-    "digit (Kubernetes names are RFC 1123 labels)";
+namespace {
+
+const std::vector<std::string> kTopLevelKeys = {
+    "cluster", "packagePaths", "modules", "availablePackages", "instances", "infrastructure"};
+const std::vector<std::string> kInstanceKeys = {"package",  "aliases", "config",   "deps",
+                                                "external", "out",     "namespace"};
 
 // The file to read for `path`: `path` itself unless it is a directory,
 // else the first of kClusterFiles in it; for a directory without one, the

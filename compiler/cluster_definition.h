@@ -24,6 +24,14 @@ std::optional<std::filesystem::path> find_definition_file(const std::filesystem:
 // True when `path` names one of kClusterFiles (whatever its directory).
 bool is_definition_file_name(const std::filesystem::path& path);
 
+// RFC 1123 label: what Kubernetes accepts as a Namespace name, and what an
+// instance name must be to serve as the default metadata.name and as the
+// app.kubernetes.io/instance label.
+bool is_dns_label(const std::string& name);
+inline constexpr const char* kDnsLabelHint =
+    "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or "
+    "digit (Kubernetes names are RFC 1123 labels)";
+
 // One instance of a package, as declared (or auto-instantiated).
 struct InstanceDecl {
   std::string name;

@@ -155,6 +155,7 @@ Compilation compile(const CompileOptions& options, Diagnostics& diags) {
                 "run `kix lock` to write it, and commit it beside " + def.file);
   }
   Resolution resolution = resolve(def, *c.library, diags, c.errors);
+  if (options.rewrite_resolution && c.ok()) options.rewrite_resolution(resolution);
   ChartContext charts{options.charts, options.renderer, c.lock ? &*c.lock : nullptr,
                       options.locking, options.refetch};
   emit(def, std::move(resolution), c, diags, charts);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "compiler/chart_source.h"
@@ -50,6 +51,11 @@ struct CompileOptions {
   bool lock_images = false;
   // The built-in package library: its packages are locked as "builtin".
   std::filesystem::path builtin_library;
+  // Runs between resolution and emission, on a resolution without errors:
+  // a preview (compiler/preview.h) keeps, moves and rebinds instances here.
+  // It may drop instances and rewrite bindings; it must keep `order`
+  // dependencies-first and every binding target in range.
+  std::function<void(Resolution&)> rewrite_resolution;
 };
 
 // Compiles a cluster definition. Problems in the definition or its

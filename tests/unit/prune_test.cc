@@ -53,6 +53,22 @@ TEST(Prune, DeletesWhatTheNewRootLacksDependentsFirst) {
   EXPECT_TRUE(plan.kept.empty());
 }
 
+TEST(Prune, DeletesTheNamespacesItOwnsLast) {
+  // A preview being destroyed: everything goes, its own Namespace after
+  // what is in it.
+  Graph before = graph({kNamespace, kConfig, kDeployment}, {{}, {0}, {0, 1}});
+  PrunePlan plan = plan_prune({before}, Graph{}, DeployOptions{}, 0, {"app"});
+  EXPECT_EQ(commands(plan),
+            (std::vector<std::string>{
+                "kubectl delete deployment.apps/web -n app --ignore-not-found --wait=false",
+                "kubectl delete configmap/cfg -n app --ignore-not-found --wait=false",
+                "kubectl delete namespace/app --ignore-not-found --wait=false"}));
+  EXPECT_TRUE(plan.kept.empty());
+  PrunePlan other = plan_prune({before}, Graph{}, DeployOptions{}, 0, {"elsewhere"});
+  ASSERT_EQ(other.kept.size(), 1u) << "a Namespace it does not own is kept";
+  EXPECT_EQ(other.kept[0].id.kind, "Namespace");
+}
+
 TEST(Prune, KeepsNamespacesCrdsKeptObjectsAndSecretsKixCannotMakeAgain) {
   Graph before = graph({
       kNamespace,
