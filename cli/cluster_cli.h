@@ -43,5 +43,6 @@ void add_plan_command(CLI::App& app, Context& ctx);
 void add_deploy_command(CLI::App& app, Context& ctx);
 void add_health_command(CLI::App& app, Context& ctx);
 void add_preview_command(CLI::App& app, Context& ctx);
+void add_canary_command(CLI::App& app, Context& ctx);
 
 }  // namespace kix::cli

@@ -231,6 +231,7 @@ void add_cluster_commands(CLI::App& app, Context& ctx) {
   add_deploy_command(app, ctx);
   add_health_command(app, ctx);
   add_preview_command(app, ctx);
+  add_canary_command(app, ctx);
 }
 
 }  // namespace kix::cli

@@ -1,10 +1,11 @@
-// Previews (compiler/preview.h) on small definitions with their own
-// packages: what is rebuilt, reused and left out, and how the preview is
-// wired to the base.
+// Previews and canaries (compiler/preview.h, compiler/canary.h) on small
+// definitions with their own packages: what is rebuilt, reused and left
+// out, how the preview is wired to the base, and what a canary adds.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
+#include "compiler/canary.h"
 #include "compiler/compiler.h"
 #include "compiler/preview.h"
 #include "compiler_test_support.h"
@@ -278,6 +279,84 @@ instances:
   EXPECT_NE(refused.errors[0].message().find("infrastructure instance 'fast' changed"),
             std::string::npos)
       << refused.errors[0].message();
+}
+
+TEST_F(Preview, ACanaryAddsOneHashSuffixedDeploymentWithTheBaseSelector) {
+  Compilation base = compile_text(with(kBase, "nginx:1", "16"));
+  Compilation working = compile_text(with(kBase, "nginx:2", "16"));
+  CanaryOptions options;
+  options.replicas = 1;
+  Canary canary = make_canary(working.graph, base.graph, options);
+  ASSERT_EQ(canary.workloads.size(), 1u);
+  ASSERT_EQ(canary.additions.manifests.size(), 1u);
+  const Manifest& copy = canary.additions.manifests[0];
+  const Manifest* web = find(working.graph, "Deployment", "web");
+  ASSERT_NE(web, nullptr);
+  const std::string h = web->id.name == "web" ? canary.workloads[0].hash : "";
+  EXPECT_EQ(h.size(), kCanaryHashLength);
+  EXPECT_EQ(copy.id.name, "web-" + h);
+  const Manifest* current = find(base.graph, "Deployment", "web");
+  Json match = copy.value["spec"]["selector"]["matchLabels"];
+  for (const auto& [k, v] : current->value["spec"]["selector"]["matchLabels"].items()) {
+    EXPECT_EQ(match[k], v) << k;
+  }
+  EXPECT_EQ(match[kCanaryLabel], h);
+  EXPECT_EQ(copy.value["spec"]["replicas"], 1);
+  EXPECT_EQ(copy.value["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:2");
+  EXPECT_EQ(canary.graph.manifests.size(), base.graph.manifests.size() + 1);
+  ASSERT_EQ(canary.workloads[0].services.size(), 1u);
+  EXPECT_EQ(canary.workloads[0].services[0].name, "web");
+
+  // Abort: without the additions, the base's root again.
+  Graph back = without(canary.graph, canary_resources(canary.graph));
+  EXPECT_EQ(back.root("test"), base.graph.root("test"));
+}
+
+TEST_F(Preview, AWeightedCanarySplitsTrafficThroughItsOwnService) {
+  Compilation base = compile_text(with(kBase, "nginx:1", "16"));
+  Compilation working = compile_text(with(kBase, "nginx:2", "16"));
+  CanaryOptions options;
+  options.weight = 10;
+  EXPECT_ERROR_KIND(make_canary(working.graph, base.graph, options), ErrorKind::kInvalidInput);
+  options.gateway = "gw";
+  Canary canary = make_canary(working.graph, base.graph, options);
+  ASSERT_EQ(canary.additions.manifests.size(), 3u);
+  const Manifest* route = find(canary.additions, "HTTPRoute", "web-" + canary.workloads[0].hash);
+  const Manifest* service = find(canary.additions, "Service", "web-" + canary.workloads[0].hash);
+  const Manifest* copy = find(canary.additions, "Deployment", "web-" + canary.workloads[0].hash);
+  ASSERT_TRUE(route && service && copy);
+  const Json& refs = route->value["spec"]["rules"][0]["backendRefs"];
+  EXPECT_EQ(refs[0]["name"], "web");
+  EXPECT_EQ(refs[0]["weight"], 90);
+  EXPECT_EQ(refs[1]["weight"], 10);
+  const Json& pods = copy->value["spec"]["template"]["metadata"]["labels"];
+  const Manifest* base_service = find(base.graph, "Service", "web");
+  bool base_selects = true;
+  for (const auto& [k, v] : base_service->value["spec"]["selector"].items()) {
+    base_selects = base_selects && pods.contains(k) && pods[k] == v;
+  }
+  EXPECT_FALSE(base_selects) << "the base's Service does not send traffic to the canary";
+  for (const auto& [k, v] : service->value["spec"]["selector"].items()) EXPECT_EQ(pods[k], v) << k;
+}
+
+TEST_F(Preview, ACanaryOfAConfigChangeIsRefused) {
+  Compilation base = compile_text(with(kBase, "nginx:1", "16"));
+  CanaryOptions options;
+  options.replicas = 1;
+  EXPECT_ERROR_KIND(make_canary(base.graph, base.graph, options), ErrorKind::kInvalidInput);
+  EXPECT_ERROR_KIND(
+      make_canary(compile_text(with(kBase, "nginx:1", "17")).graph, base.graph, options),
+      ErrorKind::kInvalidInput);  // only the database's settings changed: no Deployment
+  Compilation working = compile_text(with(kBase, "nginx:2", "16", "bonjour"));
+  try {
+    make_canary(working.graph, base.graph, options);
+    FAIL() << "a Deployment that uses a changed ConfigMap";
+  } catch (const Error& e) {
+    EXPECT_NE(
+        std::string(e.message()).find("uses ConfigMap/web @ shop, which is new or changed too"),
+        std::string::npos)
+        << e.message();
+  }
 }
 
 }  // namespace
