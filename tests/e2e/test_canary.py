@@ -24,6 +24,7 @@ from e2e_support import check, finish, immich_copy, kix
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # where results go by default
         run(tmp)
     return finish()
 
@@ -114,6 +115,7 @@ def run(tmp):
     bad = kix("canary", definition, "--promote", env=env, expect=2)
     check("the working tree is not what the canary runs" in bad.stderr, bad.stderr)
     edit(definition, "v1.133.0", "v1.132.0")
+    check(os.path.isdir("result-canary"), "the default result directory, in the working directory")
     promoted = kix("canary", definition, "--promote", env=env, expect=0).stdout
     check(f"Deployment/immich-server-{suffix} @ immich" in promoted, promoted)
     built = kix("build", definition, "-o", os.path.join(tmp, "after"), env=env, expect=0).stdout

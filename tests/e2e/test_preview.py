@@ -27,6 +27,7 @@ from e2e_support import check, finish, immich_copy, kix, kubectl_calls, scripted
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # where results go by default
         run(tmp)
     return finish()
 
@@ -53,7 +54,7 @@ def run(tmp):
     # Nothing changed: nothing to preview.
     out = kix("preview", definition, "--base", "my-homelab", "--name", "pr-1", env=env, expect=0).stdout
     check("nothing changed against my-homelab" in out, out)
-    check(not os.path.exists(os.path.join(definition, "result-pr-1")), "no result for an empty preview")
+    check(not os.path.exists("result-pr-1"), "no result for an empty preview")
 
     bad = kix("preview", definition, "--base", "my-homelab", "--name", "PR_1", env=env, expect=2)
     check("'PR_1' is not a valid preview name" in bad.stderr, bad.stderr)
