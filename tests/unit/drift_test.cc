@@ -132,6 +132,22 @@ TEST(Drift, FieldKixNoLongerSetsIsADifference) {
   EXPECT_EQ(*report.resources[0].changes[0].after, 10);
 }
 
+TEST(Drift, EmptyValuesTheClusterSpellsNullAreNotDrift) {
+  Manifest config = manifest(R"({"apiVersion":"v1","kind":"ConfigMap",
+    "metadata":{"name":"c","namespace":"n"},"data":{}})");
+  Manifest secret = manifest(R"({"apiVersion":"v1","kind":"Secret",
+    "metadata":{"name":"s","namespace":"n"},"data":{"empty":"","unset":null},
+    "stringData":{"also-empty":""}})");
+  Manifest live_config = manifest(R"({"apiVersion":"v1","kind":"ConfigMap",
+    "metadata":{"name":"c","namespace":"n","uid":"u"},"data":null})");
+  Manifest live_secret = manifest(R"({"apiVersion":"v1","kind":"Secret",
+    "metadata":{"name":"s","namespace":"n","uid":"v"},"type":"Opaque",
+    "data":{"empty":null,"unset":"","also-empty":null}})");
+  DiffReport report = diff_against_live({config, secret}, {live_config, live_secret});
+  EXPECT_FALSE(report.has_differences());
+  EXPECT_EQ(report.identical, 2u);
+}
+
 TEST(Drift, DuplicateLiveIdentityIsAnError) {
   Manifest a =
       manifest(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"}})");
