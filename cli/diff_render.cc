@@ -36,6 +36,23 @@ std::string value_text(const std::optional<Json>& value) {
   return value->dump();
 }
 
+// A foreign element's key: "name: log-shipper", "port: 9090, protocol: TCP";
+// a set's value as it is.
+std::string key_text(const Json& key) {
+  if (!key.is_object()) return value_text(key);
+  std::string out;
+  for (const auto& [field, value] : key.items()) {
+    out += (out.empty() ? "" : ", ") + field + ": " + value_text(value);
+  }
+  return out;
+}
+
+std::string managers_text(const std::vector<std::string>& managers) {
+  std::string out;
+  for (const std::string& m : managers) out += (out.empty() ? "" : ", ") + m;
+  return out;
+}
+
 // ---- text --------------------------------------------------------------------
 
 void print_text(const DiffReport& report, const std::string& left, const std::string& right,
@@ -59,6 +76,10 @@ void print_text(const DiffReport& report, const std::string& left, const std::st
   if (report.replacements() > 0) {
     std::cout << "  " << pad("requires replace") << report.replacements()
               << " (an immutable field changed: kix deploy --replace deletes and re-creates)\n";
+  }
+  if (!report.foreign_elements.empty()) {
+    std::cout << "  " << pad("also present") << report.foreign_elements.size()
+              << " (list elements owned by another manager; not drift)\n";
   }
 
   const size_t label_width = std::max(words.left_value.size(), words.right_value.size());
@@ -115,6 +136,16 @@ void print_text(const DiffReport& report, const std::string& left, const std::st
         break;
     }
   }
+  if (!report.foreign_elements.empty()) {
+    std::cout << "\nalso present, owned by another manager (kix deploy leaves them; not drift):\n";
+    const ResourceId* last = nullptr;
+    for (const ForeignElement& e : report.foreign_elements) {
+      if (last == nullptr || last->key() != e.id.key()) std::cout << "  " << e.id.display() << "\n";
+      last = &e.id;
+      std::cout << "    " << e.path << " (" << key_text(e.key) << "): " << managers_text(e.managers)
+                << "\n";
+    }
+  }
   if (!report.unverified_secrets.empty()) {
     std::cout << "\nnote: " << report.unverified_secrets.size()
               << " Secret(s) compared without their values (the secret key that seals them is "
@@ -136,6 +167,17 @@ Json report_json(const DiffReport& report, const std::string& left, const std::s
   if (words.mode == "builds")
     summary["dependency-changed"] = report.count(DiffStatus::kDependencyChanged);
   if (report.replacements() > 0) summary["requires-replace"] = report.replacements();
+  if (!report.foreign_elements.empty()) summary["also-present"] = report.foreign_elements.size();
+  Json also_present = Json::array();
+  for (const ForeignElement& e : report.foreign_elements) {
+    also_present.push_back({{"apiVersion", e.id.api_version},
+                            {"kind", e.id.kind},
+                            {"namespace", e.id.ns},
+                            {"name", e.id.name},
+                            {"path", e.path},
+                            {"key", e.key},
+                            {"managers", e.managers}});
+  }
   Json unverified = Json::array();
   for (const ResourceId& id : report.unverified_secrets) {
     unverified.push_back({{"apiVersion", id.api_version},
@@ -172,7 +214,8 @@ Json report_json(const DiffReport& report, const std::string& left, const std::s
           {"summary", summary},
           {"different", report.has_differences()},
           {"resources", resources},
-          {"unverifiedSecrets", unverified}};
+          {"unverifiedSecrets", unverified},
+          {"alsoPresent", also_present}};
 }
 
 // ---- markdown ----------------------------------------------------------------
@@ -208,6 +251,10 @@ void print_markdown(const DiffReport& report, const std::string& left, const std
             << report.count(DiffStatus::kLeftOnly) << " |\n";
   std::cout << "| " << words.right_only << " (" << words.right_only_note << ") | "
             << report.count(DiffStatus::kRightOnly) << " |\n";
+  if (!report.foreign_elements.empty()) {
+    std::cout << "| also present (owned by another manager; not drift) | "
+              << report.foreign_elements.size() << " |\n";
+  }
   for (const ResourceDiff& r : report.resources) {
     if (r.status != DiffStatus::kModified) continue;
     std::cout << "\n#### ~ " << r.id.display()
@@ -238,6 +285,15 @@ void print_markdown(const DiffReport& report, const std::string& left, const std
   list(DiffStatus::kDependencyChanged, "* only a dependency changed");
   list(DiffStatus::kLeftOnly, "+ " + words.left_only + " (" + words.left_only_note + ")");
   list(DiffStatus::kRightOnly, "- " + words.right_only + " (" + words.right_only_note + ")");
+  if (!report.foreign_elements.empty()) {
+    std::cout << "\n#### Also present, owned by another manager (kix deploy leaves them; not "
+                 "drift)\n\n";
+    for (const ForeignElement& e : report.foreign_elements) {
+      std::cout << "- " << md_cell(e.id.display()) << " " << md_cell(e.path) << " ("
+                << md_cell(key_text(e.key)) << "), owned by " << md_cell(managers_text(e.managers))
+                << "\n";
+    }
+  }
   if (!report.unverified_secrets.empty()) {
     std::cout << "\n#### Secrets compared without their values (their secret key is not here)\n\n";
     for (const ResourceId& id : report.unverified_secrets) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "cluster/field_owners.h"
 #include "cluster/live_normalize.h"
 #include "manifest/secret_sources.h"
 #include "manifest/secrets.h"
@@ -11,6 +12,10 @@
 
 namespace kix {
 namespace {
+
+// The field manager kix applies as (kubectl apply --server-side
+// --field-manager=kix, cluster/deploy.h).
+constexpr const char* kFieldManager = "kix";
 
 // Index of each manifest by identity key; duplicates are a kConflict.
 std::map<std::string, size_t> index_by_key(const std::vector<Manifest>& manifests) {
@@ -115,8 +120,12 @@ DiffReport diff_against_live(const std::vector<Manifest>& desired,
       have = without_secret_values(have);
       report.unverified_secrets.push_back(d.id);
     }
+    for (ForeignElement& element : take_foreign_elements(want, have, have_raw, kFieldManager)) {
+      element.id = d.id;
+      report.foreign_elements.push_back(std::move(element));
+    }
     Json projected = project_live(want, have);
-    add_dropped_fields(projected, want, have, applied_fields(have_raw, "kix"));
+    add_dropped_fields(projected, want, have, applied_fields(have_raw, kFieldManager));
     ResourceDiff diff = content_diff(want, projected);
     diff.id = d.id;
     if (diff.status == DiffStatus::kIdentical) {

@@ -14,7 +14,10 @@ namespace kix {
 
 // Desired manifests against live objects (a kubectl dump or kubectl get
 // output). Live objects are normalized first (cluster/live_normalize.h), so
-// server-set fields and defaults are not drift. A desired resource without
+// server-set fields and defaults are not drift. List elements another field
+// manager added to lists kix manages (cluster/field_owners.h) are taken out
+// before the comparison and listed in DiffReport::foreign_elements: they
+// are not differences. A desired resource without
 // a namespace matches a live one in "default". Live objects the cluster
 // creates by itself (is_cluster_generated) are never reported as
 // cluster-only. Throws kConflict when one side holds the same identity twice.

@@ -148,6 +148,9 @@ Json project_array(const Json& desired, const Json& live, std::string_view key) 
 Json project(const Json& desired, const Json& live, std::string_view parent_key,
              std::string_view key) {
   if (desired.is_null()) return desired;  // null asks for "unset"; nothing to compare
+  // kix writes an empty value ({}, [], "", false, 0) that the other side
+  // spells null: the same "nothing".
+  if (live.is_null() && is_zero_value(desired)) return desired;
   if (desired.is_object() && live.is_object()) return project_object(desired, live, key);
   if (desired.is_array() && live.is_array()) return project_array(desired, live, key);
   if (desired == live) return live;
@@ -182,7 +185,10 @@ Json desired_as_stored(const Json& desired) {
   Json& data = out["data"];
   if (!data.is_object()) data = Json::object();
   for (const auto& [k, v] : string_data->items()) {
-    data[k] = base64_encode(v.is_string() ? v.get_ref<const std::string&>() : v.dump());
+    // A null value is the empty string, as the API server decodes it.
+    data[k] = v.is_null()
+                  ? ""
+                  : base64_encode(v.is_string() ? v.get_ref<const std::string&>() : v.dump());
   }
   out.erase("stringData");
   return out;

@@ -29,7 +29,8 @@ Json strip_server_fields(const Json& live);
 
 // The desired manifest as the server stores it: a Secret's stringData is
 // merged into data, base64-encoded (stringData wins on equal keys, as in the
-// API server). Other kinds are returned unchanged.
+// API server; a null value is the empty string). Other kinds are returned
+// unchanged.
 Json desired_as_stored(const Json& desired);
 
 // `live` (already stripped) reduced to the fields `desired` sets:
@@ -39,7 +40,10 @@ Json desired_as_stored(const Json& desired);
 //   index; live elements with no desired counterpart are kept (they differ);
 // - where the live value is an equal spelling of the desired one (the same
 //   quantity, an omitted zero value or empty map/list, a null that means
-//   "unset"), the desired value is used so no difference is reported.
+//   "unset"), the desired value is used so no difference is reported. A
+//   live null where kix writes a zero value ({}, [], "", false, 0) is such a
+//   spelling: an empty map kix writes that comes back as null, a Secret key
+//   whose value is "" on one side and null on the other.
 Json project_live(const Json& desired, const Json& live);
 
 // The fields `manager` owns through server-side apply, from live

@@ -85,6 +85,9 @@ void sort_report(DiffReport& report) {
                      if (a.status != b.status) return a.status < b.status;
                      return a.id.key() < b.id.key();
                    });
+  std::stable_sort(
+      report.foreign_elements.begin(), report.foreign_elements.end(),
+      [](const ForeignElement& a, const ForeignElement& b) { return a.id.key() < b.id.key(); });
 }
 
 ResourceDiff content_diff(const Json& left, const Json& right) {

@@ -45,6 +45,16 @@ struct ResourceDiff {
   std::vector<std::string> requires_replace;
 };
 
+// Live diffs: a list element of a live object that another field manager
+// added and kix does not own (cluster/field_owners.h). Server-side apply
+// leaves it in place, so it is not a difference: it is listed apart.
+struct ForeignElement {
+  ResourceId id;     // the resource it is part of
+  std::string path;  // where it is in the live object: "$.spec.ports[1]"
+  Json key;          // its key fields ({"name": "log-shipper"}), or its value in a set
+  std::vector<std::string> managers;  // the managers that own it, sorted
+};
+
 struct DiffReport {
   size_t identical = 0;  // resources equal on both sides: counted, not listed
   // Every resource that differs, ordered by status (in the enum's order),
@@ -54,6 +64,10 @@ struct DiffReport {
   // the key that seals them is not here (Manifest::values_known); the rest
   // of each was compared.
   std::vector<ResourceId> unverified_secrets;
+  // Live diffs only: list elements another field manager added, ordered by
+  // identity, then in document order. They are not differences
+  // (has_differences ignores them).
+  std::vector<ForeignElement> foreign_elements;
 
   size_t count(DiffStatus status) const;
   bool has_differences() const { return !resources.empty(); }
@@ -95,7 +109,8 @@ DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
 // diff_build_entries of two graphs in memory.
 DiffReport diff_builds(const Graph& left, const Graph& right);
 
-// Sorts `report.resources` as DiffReport documents.
+// Sorts `report.resources` and `report.foreign_elements` as DiffReport
+// documents.
 void sort_report(DiffReport& report);
 
 // Field changes of two manifests as a resource diff (kIdentical when none),

@@ -132,6 +132,90 @@ TEST(Drift, FieldKixNoLongerSetsIsADifference) {
   EXPECT_EQ(*report.resources[0].changes[0].after, 10);
 }
 
+// A Deployment whose container has one env var.
+Manifest deployment_with_env() {
+  Json value = deployment(3, "web:1").value;
+  value["spec"]["template"]["spec"]["containers"][0]["env"] =
+      Json::parse(R"([{"name":"A","value":"1"}])");
+  return make_manifest(value, SourceLocation{"test.yaml", 1});
+}
+
+// `want` as the cluster has it after kix applied it, plus an env var and a
+// sidecar container that other managers added (per managedFields when
+// `with_owners`).
+Json live_with_foreign_elements(const Manifest& want, bool with_owners) {
+  Json live = with_server_noise(want.value);
+  Json& containers = live["spec"]["template"]["spec"]["containers"];
+  containers[0]["env"].push_back(Json::parse(R"({"name":"RESTARTED","value":"1"})"));
+  containers.push_back(Json::parse(R"({"name":"log-shipper","image":"fluent-bit:3"})"));
+  if (with_owners) {
+    live["metadata"]["managedFields"] = Json::parse(R"([
+      {"manager":"kix","operation":"Apply","fieldsV1":{"f:spec":{"f:replicas":{},"f:template":{
+        "f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{".":{},"f:image":{},"f:name":{},
+          "f:env":{"k:{\"name\":\"A\"}":{".":{},"f:name":{},"f:value":{}}}}}}}}}},
+      {"manager":"kubectl-set","operation":"Update","fieldsV1":{"f:spec":{"f:template":{"f:spec":{
+        "f:containers":{"k:{\"name\":\"web\"}":{"f:env":{
+          "k:{\"name\":\"RESTARTED\"}":{".":{},"f:name":{},"f:value":{}}}}}}}}}},
+      {"manager":"kubectl-patch","operation":"Update","fieldsV1":{"f:spec":{"f:template":{"f:spec":{
+        "f:containers":{"k:{\"name\":\"log-shipper\"}":{".":{},"f:image":{},"f:name":{}}}}}}}}])");
+  }
+  return live;
+}
+
+TEST(Drift, ElementsAnotherManagerAddedAreListedApartNotDrift) {
+  Manifest want = deployment_with_env();
+  Manifest live = make_manifest(live_with_foreign_elements(want, true), {});
+  DiffReport report = diff_against_live({want}, {live});
+  EXPECT_FALSE(report.has_differences());
+  EXPECT_EQ(report.identical, 1u);
+  ASSERT_EQ(report.foreign_elements.size(), 2u);
+  EXPECT_EQ(report.foreign_elements[0].id.display(), "Deployment/web @ app");
+  EXPECT_EQ(report.foreign_elements[0].path, "$.spec.template.spec.containers[0].env[1]");
+  EXPECT_EQ(report.foreign_elements[0].managers, std::vector<std::string>{"kubectl-set"});
+  EXPECT_EQ(report.foreign_elements[1].path, "$.spec.template.spec.containers[1]");
+  EXPECT_EQ(report.foreign_elements[1].key, Json::parse(R"({"name":"log-shipper"})"));
+}
+
+TEST(Drift, RealChangeNextToForeignElementsIsTheOnlyChange) {
+  Manifest want = deployment_with_env();
+  Json live = live_with_foreign_elements(want, true);
+  live["spec"]["template"]["spec"]["containers"][0]["image"] = "web:0";
+  DiffReport report = diff_against_live({want}, {make_manifest(live, {})});
+  ASSERT_EQ(report.count(DiffStatus::kModified), 1u);
+  ASSERT_EQ(report.resources[0].changes.size(), 1u);
+  EXPECT_EQ(report.resources[0].changes[0].path, "$.spec.template.spec.containers[0].image");
+  EXPECT_EQ(report.foreign_elements.size(), 2u);
+}
+
+TEST(Drift, WithoutManagedFieldsExtraElementsAreDrift) {
+  Manifest want = deployment_with_env();
+  Json live = live_with_foreign_elements(want, false);
+  live["metadata"].erase("managedFields");
+  DiffReport report = diff_against_live({want}, {make_manifest(live, {})});
+  EXPECT_TRUE(report.foreign_elements.empty());
+  ASSERT_EQ(report.count(DiffStatus::kModified), 1u);
+  std::vector<std::string> paths;
+  for (const FieldChange& c : report.resources[0].changes) paths.push_back(c.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"$.spec.template.spec.containers[0].env[1]",
+                                             "$.spec.template.spec.containers[1]"}));
+}
+
+TEST(Drift, EmptyValuesTheClusterSpellsNullAreNotDrift) {
+  Manifest config = manifest(R"({"apiVersion":"v1","kind":"ConfigMap",
+    "metadata":{"name":"c","namespace":"n"},"data":{}})");
+  Manifest secret = manifest(R"({"apiVersion":"v1","kind":"Secret",
+    "metadata":{"name":"s","namespace":"n"},"data":{"empty":"","unset":null},
+    "stringData":{"also-empty":""}})");
+  Manifest live_config = manifest(R"({"apiVersion":"v1","kind":"ConfigMap",
+    "metadata":{"name":"c","namespace":"n","uid":"u"},"data":null})");
+  Manifest live_secret = manifest(R"({"apiVersion":"v1","kind":"Secret",
+    "metadata":{"name":"s","namespace":"n","uid":"v"},"type":"Opaque",
+    "data":{"empty":null,"unset":"","also-empty":null}})");
+  DiffReport report = diff_against_live({config, secret}, {live_config, live_secret});
+  EXPECT_FALSE(report.has_differences());
+  EXPECT_EQ(report.identical, 2u);
+}
+
 TEST(Drift, DuplicateLiveIdentityIsAnError) {
   Manifest a =
       manifest(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"}})");

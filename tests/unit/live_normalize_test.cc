@@ -52,6 +52,24 @@ TEST(LiveNormalize, MissingLiveFieldStaysMissingUnlessZeroValue) {
             Json::parse(R"({"spec":{"hostNetwork":false,"tolerations":[],"x":{}}})"));
 }
 
+TEST(LiveNormalize, NullWhereKixWritesAnEmptyValueIsNotDrift) {
+  Json desired = Json::parse(R"({"data":{},"spec":{"volumes":[],"x":"","paused":false,"n":0}})");
+  Json live =
+      Json::parse(R"({"data":null,"spec":{"volumes":null,"x":null,"paused":null,"n":null}})");
+  EXPECT_EQ(project_live(desired, live), desired);
+  // A null where kix writes a value is still a difference.
+  Json full = Json::parse(R"({"data":{"a":"1"},"spec":{"x":"y"}})");
+  EXPECT_EQ(project_live(full, live), Json::parse(R"({"data":null,"spec":{"x":null}})"));
+}
+
+TEST(LiveNormalize, EmptySecretValueEqualsNullEitherWay) {
+  Json desired = desired_as_stored(
+      Json::parse(R"({"kind":"Secret","data":{"a":null,"b":""},"stringData":{"c":"","d":null}})"));
+  EXPECT_EQ(desired["data"], Json::parse(R"({"a":null,"b":"","c":"","d":""})"));
+  Json live = Json::parse(R"({"kind":"Secret","data":{"a":"","b":null,"c":null,"d":""}})");
+  EXPECT_EQ(project_live(desired, live), desired);
+}
+
 TEST(LiveNormalize, EqualQuantitiesInResourceMapsAreNotDrift) {
   Json desired = Json::parse(
       R"({"resources":{"requests":{"cpu":"1000m","memory":"1Gi"},"limits":{"cpu":1}}})");
