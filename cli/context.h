@@ -27,6 +27,7 @@ struct Context {
   bool color_stdout = false;     // stdout is a TTY and NO_COLOR is unset
   bool color_stderr = false;
   bool stderr_tty = false;  // progress bars go to stderr only on a TTY
+  bool stdout_tty = false;  // a status line rewritten in place only on a TTY
   int exit_code = kExitOk;  // set by a command's callback
   // The seams for what the process reads from outside: every environment
   // variable and the time go through these.

@@ -1,11 +1,14 @@
 // `kix deploy`: apply a build wave by wave with kubectl and wait for each
-// wave's workloads. docs/commands/deploy.md documents it.
+// wave to become healthy. docs/commands/deploy.md documents it.
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 
 #include "cli/cluster_cli.h"
 #include "cli/deploy_history.h"
 #include "cli/source_revision.h"
+#include "cli/status_line.h"
 #include "cli/store_cli.h"
 #include "cluster/deploy.h"
 #include "cluster/kubectl.h"
@@ -28,6 +31,42 @@ struct DeployArgs {
   bool prune = true;
   bool replace = false;
 };
+
+const char* rule_name(WaitRule rule) {
+  switch (rule) {
+    case WaitRule::kHealthy:
+      return "healthy";
+    case WaitRule::kNotDegraded:
+      return "not Degraded";
+    case WaitRule::kExists:
+      return "exists";
+  }
+  return "exists";
+}
+
+std::string seconds_text(int64_t milliseconds) {
+  if (milliseconds % 1000 == 0) return std::to_string(milliseconds / 1000) + "s";
+  return std::to_string(milliseconds) + "ms";
+}
+
+// "#   healthy: Deployment/web @ app, Job/migrate @ app" per rule, then the
+// poll commands.
+void print_wait(const DeployStep& step) {
+  const WavePoll& poll = *step.poll;
+  std::cout << "# " << step.description << ": poll every "
+            << seconds_text(poll.interval_milliseconds) << " until each is ready, at most "
+            << poll.timeout_seconds << "s for the wave\n";
+  for (WaitRule rule : {WaitRule::kHealthy, WaitRule::kNotDegraded, WaitRule::kExists}) {
+    std::string names;
+    for (const WaitTarget& t : poll.targets) {
+      if (t.rule != rule) continue;
+      names += (names.empty() ? "" : ", ") + t.id.display() +
+               (t.made_by.empty() ? "" : " (of " + t.made_by + ")");
+    }
+    if (!names.empty()) std::cout << "#   " << rule_name(rule) << ": " << names << "\n";
+  }
+  for (const PollCommand& c : poll_commands(poll)) std::cout << shell_quote(c.argv) << "\n";
+}
 
 void print_kept(const PrunePlan& prune, const std::string& previous, std::ostream& out) {
   for (const PruneItem& kept : prune.kept) {
@@ -67,7 +106,7 @@ void print_dry_run(const std::vector<DeployStep>& steps, const PrunePlan& prune,
                             "check found it\n");
         continue;
       case StepKind::kWait:
-        std::cout << shell_quote(step.argv) << "\n";
+        print_wait(step);
         continue;
       case StepKind::kDelete:
         if (step.wave >= prune_wave) continue;  // pruning: below, with what is kept
@@ -128,6 +167,31 @@ int64_t waves_applied(const DeployStep& failed, size_t waves) {
   return 0;
 }
 
+// After "error: deploy stopped in wave N": how the wait ended and every
+// object that was not ready, as last seen.
+void report_wait_failure(const DeployStep& failed, const WaveWaitResult& result) {
+  const WavePoll& poll = *failed.poll;
+  std::cerr << ": " << failed.description;
+  switch (result.end) {
+    case WaitEnd::kDegraded:
+      std::cerr << " failed: an object is Degraded (it will not become healthy by waiting)\n";
+      break;
+    case WaitEnd::kDeadline:
+      std::cerr << " timed out after " << poll.timeout_seconds << "s (--timeout)\n";
+      break;
+    case WaitEnd::kKubectl:
+    case WaitEnd::kDone:
+      std::cerr << " failed: kubectl get failed three polls in a row\n";
+      break;
+  }
+  std::cerr << describe_unfinished(poll, result);
+  if (result.end == WaitEnd::kKubectl) {
+    std::cerr << "  command: " << shell_quote(result.failed_argv) << "\n";
+    const std::string& err = result.failure.err;
+    if (!err.empty()) std::cerr << "  kubectl said: " << err << (err.back() == '\n' ? "" : "\n");
+  }
+}
+
 void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& outcome,
                     const Colors& c) {
   const DeployStep& failed = steps[*outcome.failed_step];
@@ -144,7 +208,12 @@ void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& o
   } else {
     std::cerr << " in wave " << failed.wave;
   }
-  std::cerr << ": " << failed.description << " failed (exit " << outcome.failure.exit_code << ")\n";
+  if (failed.kind == StepKind::kWait && outcome.wait) {
+    report_wait_failure(failed, *outcome.wait);
+  } else {
+    std::cerr << ": " << failed.description << " failed (exit " << outcome.failure.exit_code
+              << ")\n";
+  }
   if (failed.kind == StepKind::kDelete && failed.description.rfind("prune ", 0) == 0) {
     std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
     if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
@@ -153,9 +222,11 @@ void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& o
                  "partial, so the next kix deploy prunes what both roots left.\n";
     return;
   }
-  std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
-  if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
-  if (!outcome.failure.err.empty() && outcome.failure.err.back() != '\n') std::cerr << "\n";
+  if (failed.kind != StepKind::kWait) {
+    std::cerr << "  command: " << shell_quote(failed.argv) << "\n";
+    if (!outcome.failure.err.empty()) std::cerr << "  kubectl said: " << outcome.failure.err;
+    if (!outcome.failure.err.empty() && outcome.failure.err.back() != '\n') std::cerr << "\n";
+  }
   // Say exactly what reached the cluster: the operator decides from this
   // whether to fix forward or roll back.
   std::cerr << "  ";
@@ -168,6 +239,41 @@ void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& o
   }
   std::cerr << "; later waves were not. Fix the problem and run kix deploy again "
                "(applying is idempotent), or roll back with kix rollback <hash>.\n";
+}
+
+// On a terminal, the status line: "wave 2: 3/5 ready, 14s — Deployment/web
+// @ app Progressing: 0 of 1 replicas available" (the first object not
+// ready). Elsewhere, a line for each object as it becomes ready, so a log
+// shows what took how long.
+void show_progress(const DeployStep& step, const WaveProgress& progress, StatusLine& status,
+                   const Colors& c) {
+  const WavePoll& poll = progress.poll;
+  if (!status.enabled()) {
+    for (size_t i : progress.newly_done) {
+      std::cout << "     " << c.green() << "ready" << c.reset() << " "
+                << poll.targets[i].id.display() << ": "
+                << describe_object(poll.targets[i], progress.objects[i]) << "\n";
+    }
+    return;
+  }
+  size_t ready = 0;
+  std::optional<size_t> first_waiting;
+  for (size_t i = 0; i < progress.objects.size(); ++i) {
+    if (progress.objects[i].done) {
+      ++ready;
+    } else if (!first_waiting) {
+      first_waiting = i;
+    }
+  }
+  std::string text = "wave " + std::to_string(step.wave) + ": " + std::to_string(ready) + "/" +
+                     std::to_string(progress.objects.size()) + " ready, " +
+                     std::to_string(progress.elapsed_milliseconds / 1000) + "s";
+  if (first_waiting) {
+    const WaitTarget& t = poll.targets[*first_waiting];
+    text += " \u2014 " + t.id.kind + "/" + t.id.name + " " +
+            describe_object(t, progress.objects[*first_waiting]);
+  }
+  status.show(text);
 }
 
 void run_deploy_command(const DeployArgs& args, Context& ctx) {
@@ -232,12 +338,23 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   }
   Colors c{ctx.color_stdout};
   SystemProcessRunner runner;
-  DeployOutcome outcome =
-      run_deploy(steps, runner, [&](const DeployStep& step, const StepReport& r) {
+  std::ostream& raw = ctx.raw_stdout != nullptr ? *ctx.raw_stdout : std::cout;
+  StatusLine status(std::cout, raw, ctx.stdout_tty && ctx.raw_stdout != nullptr,
+                    terminal_columns(STDOUT_FILENO, ctx.env().get("COLUMNS").value_or("")));
+  WaitHooks hooks;
+  hooks.on_progress = [&](const DeployStep& step, const WaveProgress& progress) {
+    show_progress(step, progress, status, c);
+  };
+  DeployOutcome outcome = run_deploy(
+      steps, runner,
+      [&](const DeployStep& step, const StepReport& r) {
+        status.clear();
         std::cout << (r.ok ? std::string(c.green()) + "ok  " : std::string(c.red()) + "FAIL")
                   << c.reset() << " " << step.description << (r.note.empty() ? "" : ": " + r.note)
                   << "\n";
-      });
+      },
+      hooks);
+  status.clear();
   for (const std::string& warning : outcome.warnings) {
     Colors e{ctx.color_stderr};
     std::cerr << e.yellow() << e.bold() << "warning:" << e.reset() << " " << warning << "\n";
@@ -270,7 +387,8 @@ void add_deploy_command(CLI::App& app, Context& ctx) {
   add_cluster_input_option(cmd, args->input);
   cmd->add_flag("--dry-run", args->dry_run, "Print every kubectl command instead of running it");
   cmd->add_option("--context", args->context, "kubectl context");
-  cmd->add_option("--timeout", args->timeout_seconds, "Seconds to wait for each workload");
+  cmd->add_option("--timeout", args->timeout_seconds,
+                  "Seconds each wave may take to become healthy after its apply");
   cmd->add_option("-m,--message", args->message,
                   "Message of the generation recorded when the root is new to the store");
   cmd->add_option("--source-revision", args->source_revision,

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   ctx.color_stdout = color_allowed(STDOUT_FILENO, ctx.env());
   ctx.color_stderr = color_allowed(STDERR_FILENO, ctx.env());
   ctx.stderr_tty = isatty(STDERR_FILENO) == 1;
+  ctx.stdout_tty = isatty(STDOUT_FILENO) == 1 && ctx.env().get("TERM") != "dumb";
   // Names, reasons and messages may come from files kix did not write:
   // nothing reaches the terminal as a control sequence but kix's colours.
   kix::cli::TerminalFilter out_filter(std::cout, ctx.color_stdout);

@@ -44,36 +44,6 @@ void add_namespace(std::vector<std::string>& argv, const ResourceId& id) {
 
 namespace {
 
-// The readiness wait for a resource, or an empty argv when it has none
-// (a PVC may wait for its first consumer; a ConfigMap is ready at once).
-std::vector<std::string> wait_command(const ResourceId& id, const DeployOptions& options) {
-  std::vector<std::string> argv = kubectl_base(options);
-  const std::string timeout = "--timeout=" + std::to_string(options.timeout_seconds) + "s";
-  const std::string group = id.group();
-  if (group == "stackgres.io" && id.kind == "SGCluster") {
-    // The operator runs the database as the StatefulSet of the cluster's
-    // name; the next wait (sgcluster_rollout) sees it roll out.
-    argv.insert(argv.end(), {"wait", "--for=create", "statefulset.apps/" + id.name});
-  } else if (group == "apps" &&
-             (id.kind == "Deployment" || id.kind == "StatefulSet" || id.kind == "DaemonSet")) {
-    argv.insert(argv.end(), {"rollout", "status", resource_arg(id)});
-  } else if (group == "batch" && id.kind == "Job") {
-    argv.insert(argv.end(), {"wait", "--for=condition=complete", resource_arg(id)});
-  } else if (group == "apiextensions.k8s.io" && id.kind == "CustomResourceDefinition") {
-    argv.insert(argv.end(), {"wait", "--for=condition=established", resource_arg(id)});
-  } else if (group == "postgresql.cnpg.io" && id.kind == "Cluster") {
-    argv.insert(argv.end(), {"wait", "--for=condition=Ready", resource_arg(id)});
-  } else if (group == "external-secrets.io" && id.kind == "ExternalSecret") {
-    // Ready once the operator has written the Secret the next waves read.
-    argv.insert(argv.end(), {"wait", "--for=condition=Ready", resource_arg(id)});
-  } else {
-    return {};
-  }
-  add_namespace(argv, id);
-  argv.push_back(timeout);
-  return argv;
-}
-
 // Whether kubectl applies it: kix.dev kinds are recipes and requirements,
 // handled by their own steps; Helm test hooks are for `helm test`.
 bool applied(const Manifest& m) {
@@ -136,6 +106,44 @@ std::string secret_key(const ResourceId& id) {
   return id.ns + '\0' + id.name;
 }
 
+std::string seconds(int64_t milliseconds) {
+  return std::to_string((milliseconds + 500) / 1000) + "s";
+}
+
+// "5 objects ready in 12s (1 Suspended)", "timed out after 300s: 2 of 5
+// objects not ready", "Deployment/web @ app is Degraded".
+std::string wait_summary(const WavePoll& poll, const WaveWaitResult& result) {
+  size_t ready = 0;
+  size_t suspended = 0;
+  for (const ObjectWait& o : result.objects) {
+    if (o.done) ++ready;
+    if (o.done && o.health.status == HealthStatus::kSuspended) ++suspended;
+  }
+  const size_t total = poll.targets.size();
+  const std::string objects = total == 1 ? " object" : " objects";
+  switch (result.end) {
+    case WaitEnd::kDone:
+      return std::to_string(total) + objects + " ready in " + seconds(result.elapsed_milliseconds) +
+             (suspended == 0 ? "" : " (" + std::to_string(suspended) + " Suspended)");
+    case WaitEnd::kDegraded: {
+      std::string names;
+      for (size_t i = 0; i < total; ++i) {
+        if (result.objects[i].failed) {
+          names += (names.empty() ? "" : ", ") + poll.targets[i].id.display();
+        }
+      }
+      return names + " Degraded after " + seconds(result.elapsed_milliseconds);
+    }
+    case WaitEnd::kDeadline:
+      return "timed out after " + seconds(result.elapsed_milliseconds) + ": " +
+             std::to_string(total - ready) + " of " + std::to_string(total) + objects +
+             " not ready";
+    case WaitEnd::kKubectl:
+      return "kubectl get failed three polls in a row";
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<DeployStep> plan_deploy(const Graph& graph,
@@ -194,34 +202,35 @@ std::vector<DeployStep> plan_deploy(const Graph& graph,
       apply.description = "apply wave " + std::to_string(w) + ": " + wave_summary(graph, waves[w]);
       steps.push_back(std::move(apply));
     }
+    std::vector<ResourceId> applied_ids;
     for (size_t i : waves[w]) {
-      if (!applied(graph.manifests[i])) continue;
-      const ResourceId& id = graph.manifests[i].id;
-      auto argv = wait_command(id, options);
-      if (argv.empty()) continue;
+      if (applied(graph.manifests[i])) applied_ids.push_back(graph.manifests[i].id);
+    }
+    if (!applied_ids.empty()) {
       DeployStep wait;
       wait.wave = w;
       wait.kind = StepKind::kWait;
-      wait.argv = std::move(argv);
-      wait.description = "wait for " + id.display();
-      steps.push_back(wait);
-      if (id.group() == "stackgres.io" && id.kind == "SGCluster") {
-        // Created; now every instance must be rolled out and ready.
-        wait.argv = kubectl_base(options);
-        wait.argv.insert(wait.argv.end(), {"rollout", "status", "statefulset.apps/" + id.name});
-        add_namespace(wait.argv, id);
-        wait.argv.push_back("--timeout=" + std::to_string(options.timeout_seconds) + "s");
-        wait.description = "wait for " + id.display() + " (its StatefulSet rolled out)";
-        steps.push_back(std::move(wait));
-      }
+      WavePoll poll;
+      poll.kubectl = kubectl_base(options);
+      poll.targets = wait_targets(applied_ids);
+      poll.timeout_seconds = options.timeout_seconds;
+      poll.interval_milliseconds = options.poll_interval_milliseconds;
+      const size_t n = poll.targets.size();
+      wait.description = "wait for wave " + std::to_string(w) + " (" + std::to_string(n) +
+                         (n == 1 ? " object)" : " objects)");
+      wait.poll = std::move(poll);
+      steps.push_back(std::move(wait));
     }
   }
   return steps;
 }
 
 DeployOutcome run_deploy(const std::vector<DeployStep>& steps, ProcessRunner& runner,
-                         const std::function<void(const DeployStep&, const StepReport&)>& on_step) {
+                         const std::function<void(const DeployStep&, const StepReport&)>& on_step,
+                         const WaitHooks& wait) {
   DeployOutcome outcome;
+  SystemTicker system_ticker;
+  Ticker& ticker = wait.ticker != nullptr ? *wait.ticker : system_ticker;
   std::map<std::string, LiveSecret> live;
   std::optional<size_t> first_missing;
   auto report = [&](const DeployStep& step, bool ok, std::string note) {
@@ -296,6 +305,21 @@ DeployOutcome run_deploy(const std::vector<DeployStep>& steps, ProcessRunner& ru
       }
       ++outcome.completed;
       report(step, true, "generated");
+      continue;
+    }
+    if (step.kind == StepKind::kWait) {
+      WaveWaitResult result =
+          wait_for_wave(*step.poll, runner, ticker, [&](const WaveProgress& progress) {
+            if (wait.on_progress) wait.on_progress(step, progress);
+          });
+      if (!result.ok()) {
+        report(step, false, wait_summary(*step.poll, result));
+        ProcessResult failure = result.failure;
+        outcome.wait = std::move(result);
+        return fail(i, std::move(failure));
+      }
+      ++outcome.completed;
+      report(step, true, wait_summary(*step.poll, result));
       continue;
     }
     ProcessResult result = runner.run(step.argv, step.input);

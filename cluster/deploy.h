@@ -8,15 +8,14 @@
 // exist, then
 //   kubectl [--context C] apply --server-side --field-manager=kix -f -
 // with the wave's other manifests on stdin (one JSON `kind: List`; kix.dev
-// kinds are never applied), followed by a readiness wait for each of the
-// wave's workloads:
-//   Deployment, StatefulSet, DaemonSet   kubectl rollout status KIND/NAME -n NS
-//   Job                                  kubectl wait --for=condition=complete
-//   CustomResourceDefinition             kubectl wait --for=condition=established
-//   CloudNativePG Cluster                kubectl wait --for=condition=Ready
-//   StackGres SGCluster                  kubectl wait --for=create statefulset.apps/NAME,
-//                                        then kubectl rollout status statefulset.apps/NAME
-//   External Secrets ExternalSecret      kubectl wait --for=condition=Ready
+// kinds and Helm test hooks are never applied), followed by one wait for
+// the whole wave (cluster/wave_wait.h): its applied objects, and the
+// StatefulSet of each StackGres SGCluster, polled with
+//   kubectl [--context C] get TYPE/NAME ... [-n NS] --ignore-not-found -o json
+// every poll_interval_milliseconds until every one is done by its rule
+// (workloads, Jobs, definitions, database clusters, ExternalSecrets and
+// Certificates Healthy; other kinds exist), within one deadline of
+// timeout_seconds for the wave; a Degraded one stops it at once.
 // run_deploy executes them in order and stops at the first failure; a
 // missing RequiredSecret (or a key it lacks) stops it after the checks,
 // before anything is applied, naming every Secret that is missing.
@@ -27,35 +26,39 @@
 #include <string>
 #include <vector>
 
+#include "cluster/wave_wait.h"
 #include "manifest/merkle.h"
 #include "manifest/secret_sources.h"
+#include "util/clock.h"
 #include "util/process.h"
 
 namespace kix {
 
 struct DeployOptions {
-  std::string kubectl = "kubectl";  // the program to run
-  std::string context;              // --context, when not empty
-  int timeout_seconds = 300;        // for each readiness wait
+  std::string kubectl = "kubectl";            // the program to run
+  std::string context;                        // --context, when not empty
+  int timeout_seconds = 300;                  // the deadline of each wave's wait
+  int64_t poll_interval_milliseconds = 2000;  // between two polls of a wave
 };
 
 enum class StepKind {
   kCheckSecret,     // before the first wave: does a required or generated Secret exist?
   kGenerateSecret,  // create a GeneratedSecret's Secret, unless it exists
   kApply,           // apply a wave
-  kWait,            // wait for a workload of the wave
+  kWait,            // wait until the wave's objects are done (DeployStep::poll)
   kDelete,          // after the last wave: delete what the new root lacks (cluster/prune.h)
 };
 
 struct DeployStep {
   size_t wave = 0;
   StepKind kind = StepKind::kApply;
-  std::vector<std::string> argv;  // the kubectl command line
+  std::vector<std::string> argv;  // the kubectl command line; empty for kWait (see poll)
   // Its stdin: the wave's manifests for kApply, "" otherwise (a generated
   // Secret is made when its step runs, never planned or printed).
   std::string input;
-  std::string description;  // "apply wave 0: Namespace/immich", "wait for Deployment/web @ app"
+  std::string description;  // "apply wave 0: Namespace/immich", "wait for wave 2 (5 objects)"
   std::optional<SecretSource> secret;  // kCheckSecret and kGenerateSecret
+  std::optional<WavePoll> poll;        // kWait: what is polled, how often, how long
 };
 
 // The steps for `waves` (indices into graph.manifests, as plan_waves
@@ -78,6 +81,9 @@ struct DeployOutcome {
   size_t completed = 0;               // steps that succeeded
   std::optional<size_t> failed_step;  // index of the step that failed, if any
   ProcessResult failure;              // its result (values of a generated Secret redacted)
+  // When a wave's wait failed: how it ended and every object as last seen
+  // (failure then holds kubectl's last failed poll, if that was the end).
+  std::optional<WaveWaitResult> wait;
   // When the checks failed: every required Secret that is missing or lacks
   // keys, with the command that creates it. Nothing was applied.
   std::string missing_secrets;
@@ -85,12 +91,20 @@ struct DeployOutcome {
   bool ok() const { return !failed_step; }
 };
 
-// Runs the steps in order; `on_step` (optional) sees each finished step.
-// Throws what the runner throws (kNotFound when kubectl cannot be started),
-// kIo when a check's answer is not kubectl's.
+// Time for the waves' waits, and who hears of each poll.
+struct WaitHooks {
+  Ticker* ticker = nullptr;  // not owned; nullptr: the system's (real sleeps)
+  std::function<void(const DeployStep&, const WaveProgress&)> on_progress;
+};
+
+// Runs the steps in order; `on_step` (optional) sees each finished step,
+// `wait.on_progress` each poll of a wave's wait. Throws what the runner
+// throws (kNotFound when kubectl cannot be started), kIo when a check's
+// answer is not kubectl's.
 DeployOutcome run_deploy(
     const std::vector<DeployStep>& steps, ProcessRunner& runner,
-    const std::function<void(const DeployStep&, const StepReport&)>& on_step = {});
+    const std::function<void(const DeployStep&, const StepReport&)>& on_step = {},
+    const WaitHooks& wait = {});
 
 // A Helm test hook (annotation helm.sh/hook holding "test" or
 // "test-success"): part of the build, listed by `kix plan`, never applied.

@@ -219,6 +219,16 @@ Health certificate(const Json& v) {
   return progressing("not issued yet");
 }
 
+// A definition's kind can be used once the API server serves it: until
+// then, applying a resource of that kind fails with "no matches for kind".
+Health definition(const Json& v) {
+  if (auto n = condition(v, "NamesAccepted"); n && n->status == "False") {
+    return degraded(because(*n));
+  }
+  if (auto e = condition(v, "Established"); e && e->status == "True") return healthy("established");
+  return progressing("not established yet");
+}
+
 // The standard conditions, for kinds kix has no rule for (kstatus).
 Health standard(const Json& v) {
   if (auto s = condition(v, "Stalled"); s && s->status == "True") return degraded(because(*s));
@@ -267,6 +277,7 @@ Health evaluate_health(const Json& v) {
   if (group == "postgresql.cnpg.io" && kind == "Cluster") return cnpg_cluster(v);
   if (group == "stackgres.io" && kind == "SGCluster") return sgcluster(v);
   if (group == "cert-manager.io" && kind == "Certificate") return certificate(v);
+  if (group == "apiextensions.k8s.io" && kind == "CustomResourceDefinition") return definition(v);
   return standard(v);
 }
 

@@ -18,7 +18,8 @@
 // Progressing; then per kind — Deployment, StatefulSet, DaemonSet,
 // ReplicaSet, Job, CronJob, Pod, PersistentVolumeClaim, Service (type
 // LoadBalancer), Ingress, HorizontalPodAutoscaler, CloudNativePG Cluster,
-// StackGres SGCluster, cert-manager Certificate — and for any other kind
+// StackGres SGCluster, cert-manager Certificate, CustomResourceDefinition
+// (Established) — and for any other kind
 // the standard conditions (kstatus): Stalled=True is Degraded,
 // Reconciling=True Progressing, Ready=True Healthy, Ready=False
 // Progressing; an object with no status to read is Healthy (it exists).

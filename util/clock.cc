@@ -1,6 +1,8 @@
 #include "util/clock.h"
 
+#include <chrono>
 #include <ctime>
+#include <thread>
 
 namespace kix {
 
@@ -15,6 +17,16 @@ std::string format_utc_time(int64_t unix_seconds) {
 
 int64_t SystemClock::now_unix_seconds() const {
   return static_cast<int64_t>(std::time(nullptr));
+}
+
+int64_t SystemTicker::now_milliseconds() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void SystemTicker::sleep_milliseconds(int64_t milliseconds) {
+  if (milliseconds > 0) std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
 }
 
 }  // namespace kix

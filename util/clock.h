@@ -1,7 +1,10 @@
 // The clock as a seam: library code that records or compares times takes a
-// Clock, so tests can fix "now" instead of sleeping or racing the second.
+// Clock, so tests can fix "now" instead of sleeping or racing the second;
+// code that polls takes a Ticker (elapsed time and sleeping), so tests run
+// a wait of minutes without sleeping at all.
 //
-// Thread-safety: both implementations may be used from any thread.
+// Thread-safety: the system implementations may be used from any thread;
+// the test ones from one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,38 @@ class FixedClock : public Clock {
 
  private:
   int64_t now_;
+};
+
+// Elapsed time and sleeping, for waits with a deadline.
+class Ticker {
+ public:
+  virtual ~Ticker() = default;
+  // Milliseconds since an arbitrary start; never goes back.
+  virtual int64_t now_milliseconds() = 0;
+  // Returns after `milliseconds` (at once for 0 or less).
+  virtual void sleep_milliseconds(int64_t milliseconds) = 0;
+};
+
+// std::chrono::steady_clock and a real sleep.
+class SystemTicker : public Ticker {
+ public:
+  int64_t now_milliseconds() override;
+  void sleep_milliseconds(int64_t milliseconds) override;
+};
+
+// Time that passes only when slept (tests): starts at 0.
+class FakeTicker : public Ticker {
+ public:
+  int64_t now_milliseconds() override { return now_; }
+  void sleep_milliseconds(int64_t milliseconds) override {
+    if (milliseconds > 0) now_ += milliseconds;
+    ++sleeps_;
+  }
+  int sleeps() const { return sleeps_; }
+
+ private:
+  int64_t now_ = 0;
+  int sleeps_ = 0;
 };
 
 }  // namespace kix

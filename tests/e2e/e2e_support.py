@@ -316,13 +316,104 @@ class OciRegistry:
         self.stop()
 
 
+# What the scripted kubectls know of "the cluster": every object applied
+# through them, kept in FAKE_CLUSTER (a JSON file; by default
+# cluster-state.json next to the script), so `kubectl get TYPE/NAME ... -o
+# json`, kix deploy's wait for a wave, finds what was applied, settled: each
+# workload with the status that makes it Healthy (and an SGCluster's
+# StatefulSet made by "the operator"). FAKE_STATUS ({"Kind/name": status or
+# null}, JSON) gives an object another status, or (null) removes it, so a
+# test can make one Degraded, Progressing or Missing. Embedded in the
+# kubectl scripts below and in the tests' own (test_deploy_fake_kubectl.py,
+# test_deploy_secrets.py).
+FAKE_CLUSTER = r"""
+import json, os, sys
+
+def cluster_file():
+    return os.environ.get("FAKE_CLUSTER") or os.path.join(
+        os.path.dirname(os.path.realpath(sys.argv[0])), "cluster-state.json")
+
+def load_cluster():
+    if not os.path.exists(cluster_file()):
+        return {}
+    with open(cluster_file()) as f:
+        return json.load(f)
+
+def save_cluster(objects):
+    with open(cluster_file(), "w") as f:
+        json.dump(objects, f)
+
+def type_name(o):
+    group = o["apiVersion"].rpartition("/")[0]
+    return o["kind"].lower() + ("." + group if group else "") + "/" + o["metadata"]["name"]
+
+def object_key(o):
+    return o["metadata"].get("namespace", "") + " " + type_name(o)
+
+def settled(o):
+    o = json.loads(json.dumps(o))
+    kind, n = o["kind"], (o.get("spec") or {}).get("replicas", 1)
+    status = {
+        "Deployment": {"replicas": n, "updatedReplicas": n, "availableReplicas": n},
+        "StatefulSet": {"replicas": n, "updatedReplicas": n, "readyReplicas": n},
+        "DaemonSet": {"desiredNumberScheduled": 1, "updatedNumberScheduled": 1, "numberAvailable": 1},
+        "ReplicaSet": {"availableReplicas": n},
+        "Job": {"conditions": [{"type": "Complete", "status": "True"}]},
+        "Pod": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+        "CustomResourceDefinition": {"conditions": [{"type": "Established", "status": "True"}]},
+        "SGCluster": {"conditions": [{"type": "Failed", "status": "False"}]},
+        "PersistentVolumeClaim": {"phase": "Pending"},
+    }.get(kind, {"conditions": [{"type": "Ready", "status": "True"}]})
+    o["status"] = status
+    return o
+
+def record_apply(stdin):
+    objects = load_cluster()
+    doc = json.loads(stdin)
+    for o in doc.get("items", [doc]):
+        objects[object_key(o)] = o
+        if o["kind"] == "SGCluster":  # the operator runs it as a StatefulSet
+            sts = {"apiVersion": "apps/v1", "kind": "StatefulSet",
+                   "metadata": {"name": o["metadata"]["name"], "namespace": o["metadata"].get("namespace", "")},
+                   "spec": {"replicas": (o.get("spec") or {}).get("instances", 1)}}
+            objects[object_key(sts)] = sts
+    save_cluster(objects)
+
+def record_delete(args):
+    ns = args[args.index("-n") + 1] if "-n" in args else ""
+    objects = load_cluster()
+    for a in args[1:]:
+        objects.pop(ns + " " + a, None)
+    save_cluster(objects)
+
+def answer_get(args):
+    # `get TYPE/NAME ... [-n NS] --ignore-not-found -o json`: the applied
+    # objects asked for, settled, as one List.
+    ns = args[args.index("-n") + 1] if "-n" in args else ""
+    overrides = json.loads(os.environ.get("FAKE_STATUS") or "{}")
+    objects = load_cluster()
+    items = []
+    for a in args[1:]:
+        if a.startswith("-") or (ns + " " + a) not in objects:
+            continue
+        o = settled(objects[ns + " " + a])
+        name = o["kind"] + "/" + o["metadata"]["name"]
+        if name in overrides:
+            if overrides[name] is None:
+                continue
+            o["status"] = overrides[name]
+        items.append(o)
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+"""
+
 # A kubectl for tests (there is no API server here): it logs each call as
 # {"argv", "stdin"} to FAKE_KUBECTL_LOG (when set), fails with a scripted
-# error when FAKE_KUBECTL_FAIL_ON occurs in its arguments or stdin, answers
-# `get TYPES [-n NS] [NAMES] -o json` from the `items` of the file FAKE_LIVE
-# (an empty List without one), and says "ok" to everything else.
-SCRIPTED_KUBECTL = r"""#!/usr/bin/env python3
-import json, os, sys
+# error when FAKE_KUBECTL_FAIL_ON occurs in its arguments or stdin, keeps
+# what it applies and deletes in FAKE_CLUSTER (above) and answers `get
+# TYPE/NAME ... -o json` from it, answers `get TYPES [-n NS] [NAMES] -o
+# json` from the `items` of the file FAKE_LIVE (an empty List without one),
+# and says "ok" to everything else.
+SCRIPTED_KUBECTL = "#!/usr/bin/env python3\n" + FAKE_CLUSTER + r"""
 args = sys.argv[1:]
 stdin = sys.stdin.read() if "-f" in args else ""
 if os.environ.get("FAKE_KUBECTL_LOG"):
@@ -334,8 +425,15 @@ fail_on = os.environ.get("FAKE_KUBECTL_FAIL_ON", "")
 if fail_on and (fail_on in " ".join(args) or fail_on in stdin):
     sys.stderr.write("Error from server (Forbidden): scripted failure\n")
     sys.exit(1)
+if args[0] == "apply":
+    record_apply(stdin)
+if args[0] == "delete":
+    record_delete(args)
 if args[0] != "get":
     print("ok")
+    sys.exit(0)
+if any("/" in a and not a.startswith("-") for a in args[1:]):
+    print(answer_get(args))
     sys.exit(0)
 objects = []
 if os.environ.get("FAKE_LIVE"):

@@ -1,31 +1,65 @@
 #!/usr/bin/env python3
 """kix deploy with a fake kubectl on PATH: --dry-run prints the waves'
 commands in order; a real run applies wave by wave with server-side apply,
-waits for workloads, and stops at the first failure."""
+waits for each wave by polling its objects' health (one line per object
+off a terminal, a status line rewritten in place on one), and stops at the
+first failure: a Degraded object at once, a wave that is not ready at its
+deadline."""
 
 import json
 import os
+import pty
 import stat
 import subprocess
 import sys
 import tempfile
 
-from e2e_support import KIX, SRC, check, finish, kix
+from e2e_support import FAKE_CLUSTER, KIX, SRC, check, finish, kix
 
 DESIRED = os.path.join(SRC, "tests/e2e/fixtures/diff/desired")
 
-FAKE_KUBECTL = r"""#!/usr/bin/env python3
-import json, os, sys
+# Logs every call; keeps what it applies and answers the waits' `get` from
+# it (e2e_support.FAKE_CLUSTER: settled, unless FAKE_STATUS says otherwise).
+FAKE_KUBECTL = "#!/usr/bin/env python3\n" + FAKE_CLUSTER + r"""
 log = os.environ["FAKE_KUBECTL_LOG"]
-stdin = sys.stdin.read() if "-f" in sys.argv else ""
+args = sys.argv[1:]
+stdin = sys.stdin.read() if "-f" in args else ""
 with open(log, "a") as f:
-    f.write(json.dumps({"argv": sys.argv[1:], "stdin": stdin}) + "\n")
-fail_on = os.environ.get("FAKE_KUBECTL_FAIL_ON", "")
-if fail_on and fail_on in " ".join(sys.argv[1:]):
-    sys.stderr.write("error: deployment \"immich-server\" exceeded its progress deadline\n")
-    sys.exit(1)
+    f.write(json.dumps({"argv": args, "stdin": stdin}) + "\n")
+if args[:1] == ["--context"]:
+    args = args[2:]
+if args[0] == "apply":
+    record_apply(stdin)
+if args[0] == "get":
+    print(answer_get(args))
+    sys.exit(0)
 print("ok")
 """
+
+STUCK = {"Deployment/immich-server": {
+    "replicas": 1, "updatedReplicas": 1,
+    "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                    "message": "ReplicaSet \"immich-server-5d8f\" has timed out progressing."}]}}
+ROLLING = {"Deployment/immich-server": {"replicas": 1, "updatedReplicas": 1, "availableReplicas": 0}}
+
+
+def on_terminal(args, env):
+    """Runs kix with stdout on a pseudo-terminal; returns (exit code, what it wrote there)."""
+    main_fd, child_fd = pty.openpty()
+    proc = subprocess.Popen([KIX, *args], stdout=child_fd, stderr=subprocess.PIPE, env=env)
+    os.close(child_fd)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:  # the other side is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(main_fd)
+    proc.wait()
+    return proc.returncode, out.decode()
 
 
 def read_log(path):
@@ -65,9 +99,15 @@ def main():
             for name in names:
                 kind, rname = name.split("/")
                 check(i < len(headers) and f"{kind}/{rname}" in headers[i], f"{name} not in wave {i} header")
-        check("rollout status deployment.apps/immich-server -n immich" in out, f"rollout wait missing:\n{out}")
-        check(out.index("rollout status statefulset.apps/valkey") < out.index("# apply wave 2"),
-              "a wave's waits come before the next wave")
+        polls = [l for l in out.splitlines() if " get " in l and l.endswith("--ignore-not-found -o json")]
+        check(len(polls) >= len(wave_names), f"every wave is polled:\n{out}")
+        check(any("--context prod get " in l and "deployment.apps/immich-server" in l and "-n immich" in l
+                  for l in polls), f"the wait for immich-server is missing:\n{out}")
+        check("poll every 2s until each is ready, at most 300s for the wave" in out, out)
+        check("#   healthy: " in out and "Deployment/immich-server @ immich" in out, out)
+        valkey = next((l for l in polls if "statefulset.apps/valkey" in l), "")
+        check(valkey and out.index(valkey) < out.index("# apply wave 2"),
+              "a wave's wait comes before the next wave")
         check("correct-horse-battery" not in out, "dry run printed a Secret value")
 
         # A real run against the fake kubectl.
@@ -80,26 +120,53 @@ def main():
             items = json.loads(call["stdin"])["items"]
             names = [f"{o['kind']}/{o['metadata']['name']}" for o in items]
             check(i < len(wave_names) and names == wave_names[i], f"wave {i} applied {names}")
-        kinds_order = [c["argv"][0] for c in calls]
-        check(kinds_order.count("rollout") == 2, f"rollout waits: {kinds_order}")
+        verbs = [c["argv"][0] for c in calls]
+        check(verbs.count("get") == len(wave_names), f"one poll per wave, all healthy at once: {verbs}")
+        check(verbs.index("get") == verbs.index("apply") + 1, f"each wave's poll follows its apply: {verbs}")
+        # Off a terminal: one line per object as it becomes ready, then the wave's.
+        check("     ready Deployment/immich-server @ immich: Healthy: 1 of 1 replicas available" in out, out)
+        check(f"ok   wait for wave {len(wave_names) - 1} (" in out and " ready in 0s" in out, out)
+        check("\x1b" not in out and "\r" not in out, "no status line off a terminal")
 
-        # A failing rollout stops the deploy: later waves are not applied.
+        # A Degraded workload stops the deploy at once: later waves are not applied.
         os.remove(log)
-        env["FAKE_KUBECTL_FAIL_ON"] = "deployment.apps/immich-server"
+        env["FAKE_STATUS"] = json.dumps(STUCK)
         proc = kix("deploy", DESIRED, env=env, expect=2)
-        check("deploy stopped in wave" in proc.stderr and "progress deadline" in proc.stderr,
+        check("deploy stopped in wave" in proc.stderr and "an object is Degraded" in proc.stderr
+              and "Deployment/immich-server @ immich: Degraded: ProgressDeadlineExceeded: ReplicaSet "
+                  "\"immich-server-5d8f\" has timed out progressing." in proc.stderr,
               f"failure report:\n{proc.stderr}")
         calls = read_log(log)
-        check(calls and calls[-1]["argv"][:2] == ["rollout", "status"], "the failing wait is the last call")
+        check(calls and calls[-1]["argv"][0] == "get", "the failing wait is the last call")
+        check([c["argv"][0] for c in calls].count("get") == len(wave_names) - 1,
+              "a Degraded object ends the wait at the first poll")
         applied = [c for c in calls if c["argv"][:1] == ["apply"]]
         check(len(applied) == len(wave_names) - 1, f"the last wave must not be applied ({len(applied)} applies)")
         # Only the wait failed, so the report counts the failing wave as applied.
         check(f"waves 0 to {len(wave_names) - 2} were applied" in proc.stderr,
               f"the report must say which waves reached the cluster:\n{proc.stderr}")
 
+        # A workload still rolling out at the wave's deadline: every object not
+        # ready is named; the waves up to it were applied and are recorded as such.
+        env["FAKE_STATUS"] = json.dumps(ROLLING)
+        proc = kix("deploy", DESIRED, "--timeout", "1", env=env, expect=2)
+        check("timed out after 1s (--timeout)" in proc.stderr
+              and "  Deployment/immich-server @ immich: Progressing: 0 of 1 replicas available"
+              in proc.stderr, f"deadline report:\n{proc.stderr}")
+        check(f"waves 0 to {len(wave_names) - 2} were applied" in proc.stderr, proc.stderr)
+
+        # On a terminal: a status line rewritten in place, cleared before the
+        # wave's line; no colours with NO_COLOR.
+        env.pop("FAKE_STATUS")
+        code, text = on_terminal(["deploy", DESIRED], dict(env, NO_COLOR="1"))
+        check(code == 0, f"deploy on a terminal: exit {code}\n{text}")
+        check("\r\x1b[Kwave 0: 1/1 ready, 0s\r\x1b[Kok   wait for wave 0 (1 object)" in text,
+              f"the status line:\n{text!r}")
+        check("     ready " not in text, "no per-object lines on a terminal")
+        check("\x1b[3" not in text, "no colours with NO_COLOR")
+
         # Deployments are recorded without appending generations: two generations
         # in the store, deploy each by REF, `kix store log` marks the deployed one.
-        env.pop("FAKE_KUBECTL_FAIL_ON", None)
         kix("store", "add", "--cluster", "e2e", "-m", "first", DESIRED, env=env, expect=0)
         extra = os.path.join(tmp, "extra")
         os.mkdir(extra)
@@ -141,7 +208,7 @@ def main():
                 position = out.index(header) if header else position
                 for r in w["resources"]:
                     check(f"{r['kind']}/{r['name']}" in header, f"{r['kind']}/{r['name']} not in wave {w['wave']}")
-            check("rollout status deployment.apps/immich-server -n immich" in out, out)
+            check("deployment.apps/immich-server" in out and "--ignore-not-found -o json" in out, out)
 
             # A successful deploy of a definition records the deployed root as a generation.
             out = kix("deploy", immich, env=env, expect=0).stdout

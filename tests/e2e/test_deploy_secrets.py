@@ -16,14 +16,15 @@ import subprocess
 import sys
 import tempfile
 
-from e2e_support import SRC, ChartRepository, check, finish, kix, tool
+from e2e_support import FAKE_CLUSTER, SRC, ChartRepository, check, finish, kix, tool
 
 SOURCE_EXAMPLE = os.path.join(SRC, "examples/immich-full")
 
 # Answers `get secret NAME` from FAKE_SECRETS ({"name": ["key", ...]}) the way
-# kubectl answers kix's go-template; records every call and its stdin.
-FAKE_KUBECTL = r"""#!/usr/bin/env python3
-import json, os, sys
+# kubectl answers kix's go-template, and the waves' `get TYPE/NAME ... -o
+# json` with what it applied, settled (e2e_support.FAKE_CLUSTER); records
+# every call and its stdin.
+FAKE_KUBECTL = "#!/usr/bin/env python3\n" + FAKE_CLUSTER + r"""
 args = sys.argv[1:]
 stdin = sys.stdin.read() if "-f" in args else ""
 with open(os.environ["FAKE_KUBECTL_LOG"], "a") as f:
@@ -37,6 +38,11 @@ if args[:2] == ["get", "secret"]:
     sys.exit(0)
 if args[:1] == ["create"]:
     print("secret/" + json.loads(stdin)["metadata"]["name"] + " created")
+    sys.exit(0)
+if args[:1] == ["apply"]:
+    record_apply(stdin)
+if args[:1] == ["get"]:
+    print(answer_get(args))
     sys.exit(0)
 print("ok")
 """

@@ -28,6 +28,54 @@ Graph small_graph() {
       {{}, {}, {1}, {1}});
 }
 
+// Answers every `get ... -o json` with the objects it names, each made
+// healthy, as the API server would once the wave has settled.
+Json healthy(const std::string& type_name, const std::string& ns) {
+  const std::string type = type_name.substr(0, type_name.find('/'));
+  const std::string name = type_name.substr(type_name.find('/') + 1);
+  Json o = {{"metadata", {{"name", name}}}};
+  if (!ns.empty()) o["metadata"]["namespace"] = ns;
+  if (type == "deployment.apps") {
+    o["apiVersion"] = "apps/v1";
+    o["kind"] = "Deployment";
+    o["status"] = {{"replicas", 1}, {"updatedReplicas", 1}, {"availableReplicas", 1}};
+  } else if (type == "statefulset.apps") {
+    o["apiVersion"] = "apps/v1";
+    o["kind"] = "StatefulSet";
+    o["status"] = {{"replicas", 1}, {"updatedReplicas", 1}, {"readyReplicas", 1}};
+  } else if (type == "job.batch") {
+    o["apiVersion"] = "batch/v1";
+    o["kind"] = "Job";
+    o["status"] = {{"conditions", {{{"type", "Complete"}, {"status", "True"}}}}};
+  } else if (type == "sgcluster.stackgres.io") {
+    o["apiVersion"] = "stackgres.io/v1";
+    o["kind"] = "SGCluster";
+  } else if (type == "namespace") {
+    o["apiVersion"] = "v1";
+    o["kind"] = "Namespace";
+  } else if (type == "configmap") {
+    o["apiVersion"] = "v1";
+    o["kind"] = "ConfigMap";
+  } else {
+    return nullptr;
+  }
+  return o;
+}
+
+std::string answer_get(const std::vector<std::string>& argv) {
+  std::string ns;
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == "-n") ns = argv[i + 1];
+  }
+  Json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", Json::array()}};
+  for (const std::string& arg : argv) {
+    if (arg.find('/') == std::string::npos) continue;
+    Json o = healthy(arg, ns);
+    if (!o.is_null()) list["items"].push_back(o);
+  }
+  return list.dump();
+}
+
 // Records every command and fails the one that contains `fail_on`.
 class FakeRunner : public ProcessRunner {
  public:
@@ -38,7 +86,9 @@ class FakeRunner : public ProcessRunner {
     ProcessResult r;
     if (!fail_on_.empty() && calls.back().find(fail_on_) != std::string::npos) {
       r.exit_code = 1;
-      r.err = "timed out";
+      r.err = "the server is currently unable to handle the request";
+    } else if (argv.size() > 1 && argv[1] == "get") {
+      r.out = answer_get(argv);
     }
     return r;
   }
@@ -49,71 +99,101 @@ class FakeRunner : public ProcessRunner {
   std::string fail_on_;
 };
 
-TEST(Deploy, AppliesEachWaveThenWaitsForItsWorkloads) {
+TEST(Deploy, AppliesEachWaveThenWaitsForIt) {
   Graph graph = small_graph();
   DeployOptions options;
   options.kubectl = "kubectl";
   options.context = "prod";
   options.timeout_seconds = 60;
   auto steps = plan_deploy(graph, plan_waves(graph), options);
-  std::vector<std::string> commands;
-  for (const auto& s : steps) commands.push_back(shell_quote(s.argv));
-  EXPECT_EQ(commands,
-            (std::vector<std::string>{
-                "kubectl --context prod apply --server-side --field-manager=kix -f -",
-                "kubectl --context prod apply --server-side --field-manager=kix -f -",
-                "kubectl --context prod apply --server-side --field-manager=kix -f -",
-                "kubectl --context prod rollout status deployment.apps/web -n app --timeout=60s",
-                "kubectl --context prod wait --for=condition=complete job.batch/migrate -n app "
-                "--timeout=60s",
-            }));
+  std::vector<std::string> kinds;
+  for (const auto& s : steps) {
+    kinds.push_back(s.kind == StepKind::kApply  ? "apply"
+                    : s.kind == StepKind::kWait ? "wait"
+                                                : "?");
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"apply", "wait", "apply", "wait", "apply", "wait"}));
+  for (const auto& s : steps) {
+    if (s.kind == StepKind::kApply) {
+      EXPECT_EQ(shell_quote(s.argv),
+                "kubectl --context prod apply --server-side --field-manager=kix -f -");
+    }
+  }
   Json first = Json::parse(steps[0].input);
   EXPECT_EQ(first["kind"], "List");
   ASSERT_EQ(first["items"].size(), 1u);
   EXPECT_EQ(first["items"][0]["kind"], "Namespace");
-  EXPECT_EQ(steps[2].wave, 2u);
-  EXPECT_TRUE(steps[3].input.empty());
+  EXPECT_EQ(steps[4].wave, 2u);
+  // The last wave's two workloads: one wait, one kubectl get per namespace.
+  const DeployStep& wait = steps[5];
+  EXPECT_EQ(wait.wave, 2u);
+  EXPECT_TRUE(wait.argv.empty());
+  EXPECT_TRUE(wait.input.empty());
+  EXPECT_EQ(wait.description, "wait for wave 2 (2 objects)");
+  ASSERT_TRUE(wait.poll.has_value());
+  EXPECT_EQ(wait.poll->timeout_seconds, 60);
+  auto commands = poll_commands(*wait.poll);
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_EQ(shell_quote(commands[0].argv),
+            "kubectl --context prod get deployment.apps/web job.batch/migrate -n app "
+            "--ignore-not-found -o json");
 }
 
-TEST(Deploy, WaitsForAnSGClusterToBeCreatedThenRolledOut) {
+TEST(Deploy, WaitsForAnSGClusterAndItsStatefulSet) {
   Graph graph = build_graph(
       {manifest(
           R"({"apiVersion":"stackgres.io/v1","kind":"SGCluster","metadata":{"name":"db","namespace":"app"}})")},
       {{}});
-  std::vector<std::string> commands;
-  for (const auto& s : plan_deploy(graph, plan_waves(graph), DeployOptions{})) {
-    commands.push_back(shell_quote(s.argv));
-  }
-  EXPECT_EQ(commands, (std::vector<std::string>{
-                          "kubectl apply --server-side --field-manager=kix -f -",
-                          "kubectl wait --for=create statefulset.apps/db -n app --timeout=300s",
-                          "kubectl rollout status statefulset.apps/db -n app --timeout=300s",
-                      }));
+  auto steps = plan_deploy(graph, plan_waves(graph), DeployOptions{});
+  ASSERT_EQ(steps.size(), 2u);
+  ASSERT_TRUE(steps[1].poll.has_value());
+  const auto& targets = steps[1].poll->targets;
+  ASSERT_EQ(targets.size(), 2u);
+  EXPECT_EQ(targets[0].rule, WaitRule::kNotDegraded);
+  EXPECT_EQ(targets[1].id.display(), "StatefulSet/db @ app");
+  EXPECT_EQ(targets[1].rule, WaitRule::kHealthy);
+  EXPECT_EQ(targets[1].made_by, "SGCluster/db @ app");
+  EXPECT_EQ(shell_quote(poll_commands(*steps[1].poll)[0].argv),
+            "kubectl get sgcluster.stackgres.io/db statefulset.apps/db -n app --ignore-not-found "
+            "-o json");
 }
 
-TEST(Deploy, StopsAtTheFirstFailure) {
+TEST(Deploy, AFailedWaitStopsTheDeployAfterItsWave) {
   Graph graph = small_graph();
-  auto steps = plan_deploy(graph, plan_waves(graph), DeployOptions{});
-  FakeRunner runner("rollout");
+  DeployOptions options;
+  options.timeout_seconds = 10;
+  auto steps = plan_deploy(graph, plan_waves(graph), options);
+  FakeRunner runner("job.batch/migrate");
+  FakeTicker ticker;
   size_t seen = 0;
-  DeployOutcome outcome =
-      run_deploy(steps, runner, [&](const DeployStep&, const StepReport&) { ++seen; });
+  WaitHooks hooks;
+  hooks.ticker = &ticker;
+  DeployOutcome outcome = run_deploy(
+      steps, runner, [&](const DeployStep&, const StepReport&) { ++seen; }, hooks);
   EXPECT_FALSE(outcome.ok());
   ASSERT_TRUE(outcome.failed_step.has_value());
-  EXPECT_EQ(*outcome.failed_step, 3u);
-  EXPECT_EQ(outcome.completed, 3u);
-  EXPECT_EQ(outcome.failure.err, "timed out");
-  EXPECT_EQ(runner.calls.size(), 4u);  // the Job wait after the failure never ran
-  EXPECT_EQ(seen, 4u);
+  EXPECT_EQ(*outcome.failed_step, 5u);
+  EXPECT_EQ(outcome.completed, 5u);
+  ASSERT_TRUE(outcome.wait.has_value());
+  EXPECT_EQ(outcome.wait->end, WaitEnd::kKubectl);
+  EXPECT_EQ(outcome.failure.err, "the server is currently unable to handle the request");
+  EXPECT_EQ(seen, 6u);
+  EXPECT_EQ(ticker.sleeps(), 2) << "three polls, two intervals";
 }
 
 TEST(Deploy, SucceedsWhenEveryStepSucceeds) {
   Graph graph = small_graph();
   auto steps = plan_deploy(graph, plan_waves(graph), DeployOptions{});
   FakeRunner runner;
-  DeployOutcome outcome = run_deploy(steps, runner);
+  FakeTicker ticker;
+  std::vector<std::string> notes;
+  DeployOutcome outcome = run_deploy(
+      steps, runner, [&](const DeployStep&, const StepReport& r) { notes.push_back(r.note); },
+      WaitHooks{&ticker, {}});
   EXPECT_TRUE(outcome.ok());
   EXPECT_EQ(outcome.completed, steps.size());
+  EXPECT_EQ(ticker.sleeps(), 0) << "healthy at the first poll";
+  EXPECT_EQ(notes.back(), "2 objects ready in 0s");
 }
 
 // A graph with a Namespace, a required and a generated Secret, and a
@@ -153,6 +233,8 @@ class ClusterRunner : public ProcessRunner {
       if (it == existing.end()) return r;
       r.out = "kix-secret-exists\n";
       for (const auto& key : it->second) r.out += key + "\n";
+    } else if (argv.size() > 1 && argv[1] == "get") {
+      r.out = answer_get(argv);
     } else if (argv.size() > 1 && argv[1] == "create" && !create_error.empty()) {
       Json secret = Json::parse(input);
       r.exit_code = 1;

@@ -37,5 +37,20 @@ TEST(Health, ScalingDisabledIsAChoice) {
       HealthStatus::kSuspended);
 }
 
+TEST(Health, ADefinitionIsHealthyOnceEstablished) {
+  EXPECT_EQ(
+      status_of(
+          R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"w.example.org"}})"),
+      HealthStatus::kProgressing);
+  EXPECT_EQ(
+      status_of(
+          R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"w.example.org"},"status":{"conditions":[{"type":"Established","status":"True"}]}})"),
+      HealthStatus::kHealthy);
+  EXPECT_EQ(
+      status_of(
+          R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"w.example.org"},"status":{"conditions":[{"type":"NamesAccepted","status":"False","reason":"KindConflict"}]}})"),
+      HealthStatus::kDegraded);
+}
+
 }  // namespace
 }  // namespace kix
