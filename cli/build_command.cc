@@ -22,17 +22,87 @@ struct BuildArgs {
   bool insecure = false;
 };
 
+// How each need was bound, one line each: "postgres → immich-db (alias
+// "postgres" in namespace immich)", then the optional needs nothing
+// matched. The first kResolutionLines instances with needs; a big
+// cluster's full wiring is `kix graph` and `kix explain`.
+constexpr size_t kResolutionLines = 40;
+
+std::string binding_text(const compiler::Compilation& c, const compiler::CompiledInstance& inst,
+                         const compiler::Binding& b) {
+  const compiler::InstanceDecl& t = c.instances[*b.target].decl;
+  const std::string target = t.ns == inst.decl.ns || t.infrastructure ? t.name : t.qualified();
+  std::string how;
+  if (b.how == "alias") {
+    how = "alias \"" + b.need + "\" in namespace " + t.ns;
+  } else if (b.how == "name") {
+    how = "by name in namespace " + t.ns;
+  } else if (b.how == "infrastructure") {
+    how = "from the cluster infrastructure";
+  } else if (b.how == "deps") {
+    how = "wired by deps";
+  } else if (b.how == "auto-instantiated") {
+    how = "auto-instantiated from the library";
+  } else {
+    how = b.how;
+  }
+  return b.need + " → " + target + " (" + how + ")";
+}
+
+void print_resolution(const compiler::Compilation& c, std::ostream& out) {
+  size_t shown = 0, hidden = 0;
+  for (const auto& inst : c.instances) {
+    if (inst.bindings.empty()) continue;
+    if (shown == kResolutionLines) {
+      ++hidden;
+      continue;
+    }
+    ++shown;
+    out << "  " << inst.decl.qualified() << "\n";
+    std::string absent;
+    for (const compiler::Binding& b : inst.bindings) {
+      if (!b.target) {
+        absent += (absent.empty() ? "" : ", ") + b.need;
+        continue;
+      }
+      out << "    " << binding_text(c, inst, b) << "\n";
+    }
+    if (!absent.empty()) out << "    optional, none found: " << absent << "\n";
+  }
+  if (hidden > 0) {
+    out << "  ... and " << hidden << " more instances with needs (kix explain shows each)\n";
+  }
+}
+
+// A claim without a StorageClass gets the cluster's default one: say so,
+// since nothing in the definition does.
+void print_default_storage_notes(const compiler::Compilation& c, std::ostream& out) {
+  for (const Manifest& m : c.graph.manifests) {
+    if (m.id.kind != "PersistentVolumeClaim" || !m.id.group().empty()) continue;
+    const Json& spec = m.value.contains("spec") ? m.value["spec"] : Json();
+    if (spec.is_object() && spec.contains("storageClassName") &&
+        !spec["storageClassName"].is_null()) {
+      continue;
+    }
+    out << "note: " << m.id.display()
+        << " names no StorageClass: the cluster's default class applies (declare an instance "
+           "aliased storageClass, or set storageClassName)\n";
+  }
+}
+
 void print_summary(const compiler::Compilation& c, size_t warnings, const AddResult& added,
                    const std::string& out, const Colors& colors) {
   std::cout << "cluster " << colors.bold() << c.cluster << colors.reset() << ": "
             << c.instances.size() << " instances (" << c.auto_instantiated()
             << " auto-instantiated), " << c.resources.size() << " resources, " << warnings
             << " warning" << (warnings == 1 ? "" : "s") << "\n";
+  print_resolution(c, std::cout);
   for (const auto& inst : c.instances) {
     if (!inst.decl.auto_instantiated) continue;
     std::cout << "  auto-instantiated " << inst.decl.qualified() << " from package '"
               << inst.decl.package << "' (" << inst.decl.auto_reason << ")\n";
   }
+  print_default_storage_notes(c, std::cout);
   std::cout << "stored";
   if (added.generation) std::cout << " generation " << *added.generation << " of " << c.cluster;
   std::cout << ": " << added.new_nodes << " new of " << added.resources << " resources\n";

@@ -147,6 +147,7 @@ class DeclarationReader {
     if (auto problem = cluster_name_problem(def_.name)) {
       fail("/cluster", "invalid cluster name '" + def_.name + "'", *problem);
     }
+    def_.available_packages_declared = root.contains("availablePackages");
     for (const char* key : {"packagePaths", "availablePackages"}) {
       if (!root.contains(key)) continue;
       // Iterating a scalar would yield the scalar itself: `availablePackages:

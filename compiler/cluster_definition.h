@@ -57,6 +57,10 @@ struct ClusterDefinition {
   std::string file;                                  // the main file, as shown in diagnostics
   std::vector<std::filesystem::path> package_paths;  // in search order
   std::vector<std::string> available_packages;
+  // Whether `availablePackages` was written at all. Without it, every
+  // package of the search path may be auto-instantiated for a required
+  // need; with it, only those it lists (none for `[]`).
+  bool available_packages_declared = false;
   std::vector<std::string> namespaces;  // of `instances`, in declaration order
   std::vector<InstanceDecl> instances;  // namespaced ones first, then infrastructure
   MergedDocument doc;

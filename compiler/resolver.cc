@@ -108,7 +108,7 @@ class Resolver {
       } else if (auto t2 = unique_match(i, need, index_.infrastructure)) {
         b.target = t2;
         b.how = "infrastructure";
-      } else if (auto t3 = auto_instantiate(i, need)) {
+      } else if (auto t3 = auto_instantiate(i, need, optional)) {
         b.target = t3;
         b.how = "auto-instantiated";
       } else if (optional) {
@@ -184,7 +184,10 @@ class Resolver {
 
   // Looks up availablePackages once, so an unknown entry is one error at
   // its own line rather than one per need that reaches auto-instantiation.
+  // Without the field, the whole package library is available, read when
+  // a need first reaches auto-instantiation.
   void load_available_packages() {
+    if (!def_.available_packages_declared) return;
     for (size_t k = 0; k < def_.available_packages.size(); ++k) {
       const std::string& name = def_.available_packages[k];
       if (const Package* p = library_.find(name, diags_)) {
@@ -199,7 +202,30 @@ class Resolver {
     }
   }
 
-  std::optional<size_t> auto_instantiate(size_t i, const std::string& need) {
+  void load_library() {
+    if (library_loaded_) return;
+    library_loaded_ = true;
+    for (const std::string& name : library_.names()) {
+      try {
+        if (const Package* p = library_.find(name, diags_)) available_.push_back(p);
+      } catch (const Error& e) {
+        // A broken package nobody names must not fail every build that
+        // auto-instantiates; one that is named fails where it is named.
+        diags_.warn(e.where(), "package '" + name + "' cannot be read: " + e.message(),
+                    "it is not considered for auto-instantiation; fix it or remove it from the "
+                    "search path");
+      }
+    }
+  }
+
+  // The library offers packages for required needs only: an optional need
+  // (a StorageClass, an operator) stays absent rather than growing a copy
+  // in every namespace. A declared availablePackages offers them for both.
+  std::optional<size_t> auto_instantiate(size_t i, const std::string& need, bool optional) {
+    if (!def_.available_packages_declared) {
+      if (optional) return std::nullopt;
+      load_library();
+    }
     std::vector<const Package*> candidates;
     for (const Package* p : available_) {
       if (p->name == need ||
@@ -221,8 +247,12 @@ class Resolver {
           ErrorKind::kConflict,
           "ambiguous auto-resolution for '" + need + "' in namespace '" + consumer.ns + "'",
           consumer.where,
-          "availablePackages has several packages providing '" + need + "': " + list +
-              "\ndeclare the instance you want, or remove the others from availablePackages");
+          std::string(def_.available_packages_declared ? "availablePackages"
+                                                       : "the package library") +
+              " has several packages providing '" + need + "': " + list +
+              "\ndeclare the instance you want" +
+              (def_.available_packages_declared ? ", or remove the others from availablePackages"
+                                                : ", or list the one to use in availablePackages"));
     }
     InstanceDecl d;
     d.name = need;
@@ -246,7 +276,7 @@ class Resolver {
         "'\n     and no matching package was found in availablePackages for auto-instantiation.\n" +
         "\n     Declare one with `aliases: [" + need + "]` in namespace '" + decl.ns +
         "', or wire it with `deps: { " + need + ": <instance> }`.";
-    if (library_.find(need, diags_) != nullptr) {
+    if (def_.available_packages_declared && library_.find(need, diags_) != nullptr) {
       explanation += "\n     The package '" + need +
                      "' exists: add it to availablePackages to auto-instantiate it.";
     }
@@ -311,6 +341,7 @@ class Resolver {
   Resolution res_;
   NameIndex index_;
   std::vector<const Package*> available_;  // availablePackages that exist, in order
+  bool library_loaded_ = false;            // available_ holds the whole library
 };
 
 }  // namespace

@@ -148,11 +148,36 @@ TEST_F(CompilerPipeline, FailedCheckIsAnErrorAtTheInstance) {
 }
 
 TEST_F(CompilerPipeline, MissingRequiredNeedUsesTheSeedWording) {
-  Compilation c = compile_text("instances:\n  shop:\n    web: { package: app }\n");
+  // `availablePackages: []` turns auto-instantiation off.
+  Compilation c =
+      compile_text("availablePackages: []\ninstances:\n  shop:\n    web: { package: app }\n");
   ASSERT_EQ(c.errors.size(), 1u);
   EXPECT_EQ(c.errors[0].message(), "no 'postgres' found in cluster for namespace 'shop'");
   EXPECT_NE(c.errors[0].hint().find("The package 'app' requires a dependency named 'postgres'"),
             std::string::npos);
+}
+
+TEST_F(CompilerPipeline, WithoutAvailablePackagesTheLibraryServesRequiredNeedsOnly) {
+  tree_.write("pkgs/cache/package.yaml", R"(package: cache
+out: { fqdn: cache.svc }
+)");
+  Compilation c = compile_text("instances:\n  shop:\n    web: { package: app }\n");
+  ASSERT_EQ(c.instances.size(), 2u) << "postgres from the library; the optional cache stays absent";
+  EXPECT_EQ(c.instances[1].decl.package, "db") << "db provides postgres";
+  EXPECT_TRUE(c.instances[1].decl.auto_instantiated);
+  const CompiledInstance& web = instance(c, "web");
+  ASSERT_EQ(web.bindings.size(), 2u);
+  EXPECT_EQ(web.bindings[1].need, "cache");
+  EXPECT_FALSE(web.bindings[1].target.has_value());
+
+  // Two library packages for one need: ambiguous, and the hint says where.
+  tree_.write("pkgs/db2/package.yaml", "package: db2\nprovides: [postgres]\n");
+  Compilation two = compile_text("instances:\n  shop:\n    web: { package: app }\n");
+  ASSERT_FALSE(two.errors.empty());
+  EXPECT_NE(two.errors[0].hint().find("the package library has several packages providing "
+                                      "'postgres': db, db2"),
+            std::string::npos)
+      << two.errors[0].hint();
 }
 
 TEST_F(CompilerPipeline, AutoInstantiatesFromAvailablePackages) {
