@@ -19,7 +19,8 @@ bool is_dns_label(const std::string& name) {
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {
-    "cluster", "packagePaths", "modules", "availablePackages", "instances", "infrastructure"};
+    "cluster",   "packagePaths",   "modules",        "availablePackages",
+    "instances", "infrastructure", "networkPolicies"};
 const std::vector<std::string> kInstanceKeys = {"package",  "aliases", "config",   "deps",
                                                 "external", "out",     "namespace"};
 
@@ -166,6 +167,57 @@ class DeclarationReader {
     }
     if (root.contains("instances")) read_namespaces(root["instances"]);
     if (root.contains("infrastructure")) read_infrastructure(root["infrastructure"]);
+    if (root.contains("networkPolicies")) read_network_policies(root["networkPolicies"]);
+  }
+
+  // `derive` | `none` | { derive: all | [namespace, ...], egress: bool }
+  void read_network_policies(const Json& v) {
+    const std::string hint =
+        "write `networkPolicies: derive` (every namespace), `networkPolicies: none`, or "
+        "`networkPolicies: { derive: [namespace, ...], egress: true }`";
+    NetworkPolicySettings& s = def_.network_policies;
+    s.where = def_.locate("/networkPolicies");
+    if (v.is_string()) {
+      if (v == "derive") {
+        s.all_namespaces = true;
+        s.namespaces.insert(def_.namespaces.begin(), def_.namespaces.end());
+      } else if (v != "none") {
+        fail("/networkPolicies", "networkPolicies is '" + v.get<std::string>() + "'", hint);
+      }
+      return;
+    }
+    if (!v.is_object()) fail("/networkPolicies", "networkPolicies must be a word or a map", hint);
+    for (const auto& [key, value] : v.items()) {
+      const std::string pointer = "/networkPolicies/" + json_pointer_escape(key);
+      if (key == "egress") {
+        if (!value.is_boolean()) fail(pointer, "networkPolicies.egress must be true or false");
+        s.egress = value.get<bool>();
+      } else if (key == "derive") {
+        if (value == "all") {
+          s.all_namespaces = true;
+          s.namespaces.insert(def_.namespaces.begin(), def_.namespaces.end());
+        } else if (value.is_array()) {
+          for (size_t i = 0; i < value.size(); ++i) {
+            if (!value[i].is_string())
+              fail(pointer + "/" + std::to_string(i), "a namespace name must be a string", hint);
+            const std::string ns = value[i].get<std::string>();
+            if (std::find(def_.namespaces.begin(), def_.namespaces.end(), ns) ==
+                def_.namespaces.end()) {
+              std::string dym = did_you_mean(ns, def_.namespaces);
+              fail(pointer + "/" + std::to_string(i),
+                   "networkPolicies names namespace '" + ns + "', which has no instances",
+                   dym.empty() ? "name a namespace under `instances`" : dym);
+            }
+            s.namespaces.insert(ns);
+          }
+        } else {
+          fail(pointer, "networkPolicies.derive must be `all` or a list of namespaces", hint);
+        }
+      } else {
+        std::string dym = did_you_mean(key, {"derive", "egress"});
+        fail(pointer, "unknown field '" + key + "' in networkPolicies", dym.empty() ? hint : dym);
+      }
+    }
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,21 @@ struct InstanceDecl {
   std::string qualified() const { return ns + "/" + name; }
 };
 
+// `networkPolicies` (docs/cluster-definitions.md, "Network policies"):
+// where kix derives NetworkPolicies from the dependency graph.
+struct NetworkPolicySettings {
+  bool all_namespaces = false;  // `derive`, or `derive: all`
+  // Where: every namespace of `instances` for `derive`, else those listed
+  // (never an infrastructure namespace by itself: operators there take
+  // webhook calls kix knows nothing of).
+  std::set<std::string> namespaces;
+  bool egress = false;  // also restrict egress (DNS allowed)
+  SourceLocation where;
+
+  bool derives(const std::string& ns) const { return namespaces.count(ns) > 0; }
+  bool any() const { return !namespaces.empty(); }
+};
+
 struct ClusterDefinition {
   std::string name;
   std::string file;                                  // the main file, as shown in diagnostics
@@ -61,6 +77,7 @@ struct ClusterDefinition {
   // package of the search path may be auto-instantiated for a required
   // need; with it, only those it lists (none for `[]`).
   bool available_packages_declared = false;
+  NetworkPolicySettings network_policies;
   std::vector<std::string> namespaces;  // of `instances`, in declaration order
   std::vector<InstanceDecl> instances;  // namespaced ones first, then infrastructure
   MergedDocument doc;
