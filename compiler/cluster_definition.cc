@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "manifest/cluster_name.h"
 #include "manifest/manifest.h"
@@ -21,6 +22,8 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {
     "cluster",   "packagePaths",   "modules",        "availablePackages",
     "instances", "infrastructure", "networkPolicies"};
+// The merge priorities of module_merge.h.
+const std::vector<std::string> kMergeTags = {"!default", "!force"};
 const std::vector<std::string> kInstanceKeys = {"package",  "aliases", "config",   "deps",
                                                 "external", "out",     "namespace"};
 
@@ -66,6 +69,7 @@ class DefinitionLoader {
                   SourceLocation{display, 1, 1});
     }
     Document doc = std::move(docs[0]);
+    check_tags(doc);
     check_top_level(doc);
     absolutize_package_paths(doc, file.parent_path());
     std::vector<std::pair<std::filesystem::path, SourceLocation>> modules =
@@ -78,6 +82,32 @@ class DefinitionLoader {
   std::vector<Document> take() { return std::move(docs_); }
 
  private:
+  // The only tags a definition may carry are the merge priorities; any
+  // other would be silently ignored by the merge, so it is an error at the
+  // first one in the file.
+  static void check_tags(const Document& doc) {
+    if (!doc.tags) return;
+    const std::pair<const std::string, std::string>* first = nullptr;
+    SourceLocation first_at;
+    for (const auto& entry : *doc.tags) {
+      if (std::find(kMergeTags.begin(), kMergeTags.end(), entry.second) != kMergeTags.end()) {
+        continue;
+      }
+      SourceLocation at = doc.locate(entry.first);
+      if (first == nullptr ||
+          std::tie(at.line, at.column) < std::tie(first_at.line, first_at.column)) {
+        first = &entry;
+        first_at = at;
+      }
+    }
+    if (first == nullptr) return;
+    std::string hint = did_you_mean(first->second, kMergeTags);
+    throw Error(ErrorKind::kInvalidInput, "unknown tag '" + first->second + "'", first_at,
+                hint.empty() ? "a cluster definition may only use the tags !default and !force "
+                               "(docs/cluster-definitions.md); remove it"
+                             : hint);
+  }
+
   void check_top_level(const Document& doc) {
     for (const auto& [key, unused] : doc.value.items()) {
       if (std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), key) == kTopLevelKeys.end()) {

@@ -35,6 +35,7 @@ struct CompiledResource {
   Json manifest;
   size_t instance = kNoInstance;         // kNoInstance for generated Namespaces
   std::string key;                       // template key; "" for generated Namespaces
+  std::string element;                   // a forEach element's key; "" otherwise
   Provenance refs;                       // resources whose values flowed into this one
   std::vector<std::string> ref_reasons;  // parallel to refs
   std::vector<Interpolation> interpolations;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -58,6 +59,7 @@ class Emitter {
     });
     MapScope scope;
     fill_scope(inst, scope);
+    bind_lets(pkg, scope);
     size_t errors_before = c_.errors.size();
     run_checks(pkg, scope, inst.decl.where, diags_, c_.errors);
     if (c_.errors.size() > errors_before) {
@@ -103,6 +105,17 @@ class Emitter {
     }
   }
 
+  // `let:` (docs/packages.md, "Let"), in the order written: each binding
+  // sees the ones above it. Values keep their provenance.
+  static void bind_lets(const Package& pkg, MapScope& scope) {
+    for (const auto& let : pkg.lets) {
+      TemplateSource source{&pkg.doc, let.pointer};
+      scope.set(let.name,
+                render_template(pkg.doc.value.at(nlohmann::json::json_pointer(let.pointer)), source,
+                                scope));
+    }
+  }
+
   void emit_resources(size_t i, MapScope& scope) {
     const Package& pkg = *c_.instances[i].package;
     Value resources(Json::object());
@@ -116,6 +129,18 @@ class Emitter {
           continue;
         }
       }
+      if (t.repeated()) {
+        // resources.<key> is a map from each element's key to its resource.
+        Json elements = Json::object();
+        ProvenanceTree& node = tree->children[t.key];
+        for (const auto& [element, index] : emit_elements(i, t, scope)) {
+          elements[element] = c_.resources[index].manifest;
+          node.children[element].self = {index};
+        }
+        resources.json[t.key] = std::move(elements);
+        resources.parts = tree;
+        continue;
+      }
       size_t index = emit_resource(i, t, scope);
       resources.json[t.key] = c_.resources[index].manifest;
       tree->children[t.key].self = {index};
@@ -124,12 +149,137 @@ class Emitter {
     scope.set("resources", resources);
   }
 
-  size_t emit_resource(size_t i, const ResourceTemplate& t, const MapScope& scope) {
+  // One element of a forEach: its key, and what the key and the
+  // collection's own provenance add to the resource's references.
+  struct Element {
+    std::string key;
+    Value each;  // {key, value, index}
+    Provenance prov;
+  };
+
+  // `each` for an element, with the provenance of its value and key.
+  static Value each_value(const Json& key, const Value& value, size_t index,
+                          const Provenance& key_prov) {
+    Value each(Json{{"key", key}, {"value", value.json}, {"index", index}});
+    auto tree = std::make_shared<ProvenanceTree>();
+    ProvenanceTree& value_tree = tree->children["value"];
+    if (value.parts) value_tree = *value.parts;
+    value_tree.self = value.prov;
+    if (!key_prov.empty()) tree->children["key"].self = key_prov;
+    each.parts = std::move(tree);
+    return each;
+  }
+
+  // Emits one resource per element of t.for_each (docs/packages.md,
+  // "forEach"). Returns each element's key with its resource's index.
+  std::vector<std::pair<std::string, size_t>> emit_elements(size_t i, const ResourceTemplate& t,
+                                                            const MapScope& scope) {
+    const Package& pkg = *c_.instances[i].package;
+    const std::string entry = t.pointer.substr(0, t.pointer.rfind('/'));
+    const ExprSite for_site{pkg.doc.locate(entry + "/forEach"), t.for_each};
+    const ExprSite key_site{pkg.doc.locate(entry + "/key"), t.element_key};
+    Value collection = evaluate_text(t.for_each, scope, for_site);
+    if (!collection.json.is_array() && !collection.json.is_object()) {
+      throw Error(ErrorKind::kInvalidInput,
+                  "forEach of resource '" + t.key + "' must give a list or a map, not " +
+                      a_type(collection.json),
+                  for_site.where, "in: ${" + t.for_each + "}");
+    }
+    std::vector<Element> elements;
+    std::map<std::string, size_t> seen;  // element key -> its position
+    auto add = [&](Json default_key, const Value& value) {
+      const size_t index = elements.size();
+      Json key = default_key;
+      Provenance key_prov = collection.prov;
+      if (!t.element_key.empty()) {
+        MapScope inner(&scope);
+        inner.set("each", each_value(default_key, value, index, collection.prov));
+        Value k = evaluate_text(t.element_key, inner, key_site);
+        key = k.json;
+        key_prov = k.all();
+      }
+      const ExprSite& site = t.element_key.empty() ? for_site : key_site;
+      std::string text = element_key_text(t, key, site);
+      auto [it, fresh] = seen.emplace(text, index);
+      if (!fresh) {
+        throw Error(ErrorKind::kInvalidInput,
+                    "elements " + std::to_string(it->second) + " and " + std::to_string(index) +
+                        " of resource '" + t.key + "' have the same key '" + text + "'",
+                    site.where,
+                    t.element_key.empty()
+                        ? "each element is its own resource: give the entry a 'key:' that "
+                          "differs per element"
+                        : "each element is its own resource: make 'key:' differ per element");
+      }
+      Provenance prov = key_prov;
+      merge_provenance(prov, collection.prov);
+      elements.push_back({text, each_value(text, value, index, key_prov), std::move(prov)});
+    };
+    if (collection.json.is_array()) {
+      for (size_t k = 0; k < collection.json.size(); ++k) {
+        add(Json(k), collection.child(std::to_string(k), collection.json[k]));
+      }
+    } else {
+      for (const auto& [k, v] : collection.json.items()) add(Json(k), collection.child(k, v));
+    }
+    std::vector<std::pair<std::string, size_t>> out;
+    std::map<std::string, std::string> identities;  // "Kind name" -> element key
+    for (const auto& element : elements) {
+      MapScope inner(&scope);
+      inner.set("each", element.each);
+      size_t index = emit_resource(i, t, inner, &element);
+      const Json& m = c_.resources[index].manifest;
+      std::string identity =
+          m["kind"].get<std::string>() + " '" + m["metadata"]["name"].get<std::string>() + "'";
+      auto [it, fresh] = identities.emplace(identity, element.key);
+      if (!fresh) {
+        throw Error(ErrorKind::kInvalidInput,
+                    "elements '" + it->second + "' and '" + element.key + "' of resource '" +
+                        t.key + "' both emit " + identity,
+                    pkg.doc.locate(t.pointer + "/metadata/name"),
+                    "make metadata.name depend on each.key, or leave it out for "
+                    "'<instance>-<key>'");
+      }
+      out.emplace_back(element.key, index);
+    }
+    return out;
+  }
+
+  // An element's key as text: a string or an integer that can go into a
+  // name and a label value (the component label is `<key>-<element>`).
+  static std::string element_key_text(const ResourceTemplate& t, const Json& key,
+                                      const ExprSite& site) {
+    if (!key.is_string() && !key.is_number_integer()) {
+      throw Error(
+          ErrorKind::kInvalidInput,
+          "the key of an element of resource '" + t.key + "' is " + a_type(key) + ", not a string",
+          site.where, "in: ${" + site.text + "}");
+    }
+    std::string text = to_interpolated_string(key);
+    static const std::regex kLabelValue("[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?");
+    if (!std::regex_match(text, kLabelValue) || t.key.size() + 1 + text.size() > 63) {
+      throw Error(ErrorKind::kInvalidInput,
+                  "the key '" + text + "' of an element of resource '" + t.key +
+                      "' cannot go into names and labels",
+                  site.where,
+                  "keys are letters, digits, '-', '_' and '.', starting and ending with a letter "
+                  "or digit, at most " +
+                      std::to_string(std::max<int>(1, 62 - static_cast<int>(t.key.size()))) +
+                      " characters here; give the entry a 'key:' that is");
+    }
+    return text;
+  }
+
+  size_t emit_resource(size_t i, const ResourceTemplate& t, const Scope& scope,
+                       const Element* element = nullptr) {
     CompiledInstance& inst = c_.instances[i];
     const Package& pkg = *inst.package;
     CompiledResource r;
     r.instance = i;
     r.key = t.key;
+    if (element != nullptr) r.element = element->key;
+    // In messages: `cms` or, for an element of a forEach, `cms[a]`.
+    const std::string shown = element != nullptr ? t.key + "[" + element->key + "]" : t.key;
     r.source = TemplateSource{&pkg.doc, t.pointer};
     r.where = pkg.doc.locate(t.pointer);
     Value rendered = render_template(pkg.doc.value.at(nlohmann::json::json_pointer(t.pointer)),
@@ -139,24 +289,33 @@ class Emitter {
         !r.manifest["kind"].is_string() || !r.manifest.contains("apiVersion") ||
         !r.manifest["apiVersion"].is_string()) {
       throw Error(ErrorKind::kInvalidInput,
-                  "resource '" + t.key + "' of package '" + pkg.name +
+                  "resource '" + shown + "' of package '" + pkg.name +
                       "' needs string 'apiVersion' and 'kind'",
                   r.where);
     }
     check_metadata_shape(r.manifest, t, pkg);
+    if (element != nullptr) {
+      // Elements must not all default to the instance name.
+      Json& metadata = r.manifest["metadata"];
+      if (!metadata.is_object()) metadata = Json::object();
+      if (!metadata.contains("name")) metadata["name"] = inst.decl.name + "-" + element->key;
+    }
     ResourceOrigin origin{pkg.name, inst.decl.name,
-                          inst.decl.infrastructure ? c_.cluster : inst.decl.ns, t.key,
-                          inst.decl.ns};
+                          inst.decl.infrastructure ? c_.cluster : inst.decl.ns,
+                          element != nullptr ? t.key + "-" + element->key : t.key, inst.decl.ns};
     decorate(r.manifest, origin);
     const Json& name = r.manifest["metadata"]["name"];
     if (!name.is_string() || name.get<std::string>().empty()) {
       throw Error(ErrorKind::kInvalidInput,
-                  "resource '" + t.key + "' of package '" + pkg.name +
+                  "resource '" + shown + "' of package '" + pkg.name +
                       "' has a metadata.name that is not a non-empty string",
                   pkg.doc.locate(t.pointer + "/metadata/name"));
     }
     std::map<size_t, std::string> refs;
     for (size_t p : rendered.all()) refs.emplace(p, reason_for(r, p));
+    if (element != nullptr) {
+      for (size_t p : element->prov) refs.emplace(p, "forEach ${" + t.for_each + "}");
+    }
     if (!t.selects.empty()) select(r, t, inst, refs);
     if (!is_cluster_scoped(r.manifest["kind"].get<std::string>())) {
       refs.emplace(namespace_resource(inst.decl.ns), "/metadata/namespace");
@@ -197,13 +356,23 @@ class Emitter {
 
   void select(CompiledResource& r, const ResourceTemplate& t, const CompiledInstance& inst,
               std::map<size_t, std::string>& refs) {
-    auto it = std::find_if(inst.resources.begin(), inst.resources.end(),
-                           [&](size_t idx) { return c_.resources[idx].key == t.selects; });
+    // An element of a forEach selects the element of the same key of a
+    // forEach workload (package.cc allows no other pairing with one).
+    const auto& templates = inst.package->resources;
+    auto target = std::find_if(templates.begin(), templates.end(),
+                               [&](const ResourceTemplate& s) { return s.key == t.selects; });
+    const bool per_element = target != templates.end() && target->repeated();
+    const std::string element = per_element ? r.element : "";
+    auto it = std::find_if(inst.resources.begin(), inst.resources.end(), [&](size_t idx) {
+      return c_.resources[idx].key == t.selects && c_.resources[idx].element == element;
+    });
     if (it == inst.resources.end()) {
       throw Error(ErrorKind::kInvalidInput,
-                  "resource '" + t.key + "' selects '" + t.selects +
-                      "', which was not emitted (its 'when' is false)",
-                  r.where);
+                  per_element ? "resource '" + t.key + "[" + r.element + "]' selects '" +
+                                    t.selects + "', which has no element '" + r.element + "'"
+                              : "resource '" + t.key + "' selects '" + t.selects +
+                                    "', which was not emitted (its 'when' is false)",
+                  r.where, per_element ? "the two forEach entries must give the same keys" : "");
     }
     const Json& workload = c_.resources[*it].manifest;
     if (!is_workload(workload.value("kind", "")) || !select_workload(r.manifest, workload)) {

@@ -1,6 +1,7 @@
-// The emit pass: evaluates instances in dependency order (options, checks,
-// resource templates, outputs), decorates what they emit, and records for
-// every resource the resources whose values flowed into it.
+// The emit pass: evaluates instances in dependency order (options, let
+// bindings, checks, resource templates — one resource per element of a
+// forEach — and outputs), decorates what they emit, and records for every
+// resource the resources whose values flowed into it.
 #pragma once
 
 #include "compiler/chart_source.h"

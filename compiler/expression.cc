@@ -1,5 +1,6 @@
 #include "compiler/expression.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace kix::compiler {
@@ -421,6 +422,42 @@ std::string wrapped(const Expr& e, int min_precedence) {
 
 std::unique_ptr<Expr> parse_expression(std::string_view text) {
   return Parser(text).parse_all();
+}
+
+namespace {
+
+bool is_macro(const Expr& e) {
+  return e.kind == Expr::Kind::kCall && e.method &&
+         (e.name == "exists" || e.name == "all" || e.name == "map" || e.name == "filter" ||
+          e.name == "exists_one") &&
+         e.args.size() == 3 && e.args[1]->kind == Expr::Kind::kIdent;
+}
+
+void collect_free_names(const Expr& e, std::vector<std::string>& bound,
+                        std::vector<std::string>& out) {
+  if (e.kind == Expr::Kind::kIdent) {
+    if (std::find(bound.begin(), bound.end(), e.name) == bound.end()) out.push_back(e.name);
+    return;
+  }
+  if (is_macro(e)) {
+    collect_free_names(*e.args[0], bound, out);
+    bound.push_back(e.args[1]->name);
+    collect_free_names(*e.args[2], bound, out);
+    bound.pop_back();
+    return;
+  }
+  for (const auto& a : e.args) collect_free_names(*a, bound, out);
+}
+
+}  // namespace
+
+std::vector<std::string> free_names(const Expr& expr) {
+  std::vector<std::string> bound;
+  std::vector<std::string> out;
+  collect_free_names(expr, bound, out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::string to_source(const Expr& e) {

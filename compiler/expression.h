@@ -42,6 +42,11 @@ struct ExprSyntaxError {
 // Parses one expression. Throws ExprSyntaxError.
 std::unique_ptr<Expr> parse_expression(std::string_view text);
 
+// The names `expr` reads from its scope, sorted and unique: identifiers,
+// less the variables its macros bind (`l.map(x, x + 1)` reads `l`, not
+// `x`) and function names. For static checks of what an expression uses.
+std::vector<std::string> free_names(const Expr& expr);
+
 // The expression as text, normalised ("cache.out.sentinelPort",
 // "size(x) > 2"), for error messages.
 std::string to_source(const Expr& expr);

@@ -16,6 +16,28 @@ std::string short_value(const Json& j) {
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
+// " (both tagged !force)" when the two sides carry the same tag.
+std::string tag_note(int priority) {
+  if (priority == 2) return " (both tagged !force)";
+  if (priority == 0) return " (both tagged !default)";
+  return "";
+}
+
+// What to do about two values of equal priority: a tag only helps when the
+// sides differ in it.
+std::string conflict_hint(int priority) {
+  if (priority == 2) {
+    return "two !force values cannot both win: remove the !force tag from the one that should "
+           "yield, or make the values agree";
+  }
+  if (priority == 0) {
+    return "two !default values cannot both yield: remove the !default tag from the one that "
+           "should win, or make the values agree";
+  }
+  return "keep one of them, or tag the one that should yield with !default (or the one that must "
+         "win with !force)";
+}
+
 }  // namespace
 
 MergedDocument MergedDocument::merge(std::vector<Document> docs,
@@ -102,13 +124,11 @@ void MergedDocument::merge_into(Json& into, const Json& from, const std::string&
     SourceLocation first = locate(child);
     SourceLocation second = docs_[doc].locate(child);
     std::string path = child.empty() ? "/" : child;
-    throw Error(
-        ErrorKind::kConflict,
-        "conflicting values for '" + path + "': " + short_value(existing) + " at " + first.str() +
-            " and " + short_value(value) + " at " + second.str(),
-        second,
-        "keep one of them, or tag the one that should yield with !default (or the one that must "
-        "win with !force)");
+    throw Error(ErrorKind::kConflict,
+                "conflicting values for '" + path + "': " + short_value(existing) + " at " +
+                    first.str() + " and " + short_value(value) + " at " + second.str() +
+                    tag_note(new_priority),
+                second, conflict_hint(new_priority));
   }
 }
 

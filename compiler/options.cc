@@ -81,14 +81,22 @@ class OptionChecker {
       }
     }
     for (const auto& [name, prop] : properties.items()) {
-      if (out.contains(name)) continue;
-      if (prop.is_object() && prop.contains("default")) {
-        out[name] = prop["default"];
-      } else if (prop.is_object() && prop.value("type", "") == "object" &&
-                 prop.contains("properties")) {
-        out[name] = object(prop["properties"], Json::object(), pointer,
-                           path.empty() ? name : path + "." + name, prop);
+      if (out.contains(name) || !prop.is_object()) continue;
+      std::string child_path = path.empty() ? name : path + "." + name;
+      if (prop.contains("default")) {
+        // Through the schema, so that the sub-defaults of a defaulted
+        // object apply too (the default itself passed at load time).
+        out[name] = check(prop, prop["default"], pointer, child_path);
+      } else if (prop.value("required", Json(false)) == true) {
+        std::string description = prop.value("description", "");
+        throw Error(ErrorKind::kInvalidInput, "the option '" + child_path + "' is required",
+                    locate_(pointer),
+                    "add `" + name + ": ...` under " +
+                        (path.empty() ? "the instance's config" : "'" + path + "'") +
+                        (description.empty() ? "" : " (" + description + ")"));
       }
+      // Otherwise the option is absent (has() is false), an object one
+      // included: its sub-defaults apply only when it is given.
     }
     if (schema.contains("required") && schema["required"].is_array()) {
       for (const auto& r : schema["required"]) {
@@ -165,7 +173,10 @@ class SchemaChecker {
  public:
   explicit SchemaChecker(const ConfigLocator& locate) : locate_(locate) {}
 
-  void check(const Json& schema, const std::string& pointer, const std::string& path) {
+  // `named`: the schema is an option or a property (which may say
+  // `required: true`), not the items or extra values of one.
+  void check(const Json& schema, const std::string& pointer, const std::string& path,
+             bool named = true) {
     if (!schema.is_object()) {
       fail(pointer, "the schema of option '" + path + "' must be a map",
            "e.g. `" + path + ": { type: string, default: \"x\" }`");
@@ -198,10 +209,23 @@ class SchemaChecker {
     }
     if (schema.contains("required")) {
       const Json& required = schema["required"];
-      if (!required.is_array() || !std::all_of(required.begin(), required.end(),
-                                               [](const Json& r) { return r.is_string(); })) {
-        fail(pointer + "/required",
-             "'required' of option '" + path + "' must be a list of property names");
+      if (required.is_boolean()) {
+        if (!named) {
+          fail(pointer + "/required",
+               "'required: " + required.dump() + "' applies to a named option, not to '" + path +
+                   "'",
+               "list the keys that must be given in the enclosing schema: `required: [key]`");
+        }
+        if (required == true && schema.contains("default")) {
+          fail(pointer + "/required",
+               "option '" + path + "' is required and has a default, so it is never missing",
+               "remove the default or `required: true`");
+        }
+      } else if (!required.is_array() ||
+                 !std::all_of(required.begin(), required.end(),
+                              [](const Json& r) { return r.is_string(); })) {
+        fail(pointer + "/required", "'required' of option '" + path +
+                                        "' must be true, false, or a list of property names");
       }
     }
     if (schema.contains("properties")) {
@@ -213,11 +237,13 @@ class SchemaChecker {
         check(child, pointer + "/properties/" + json_pointer_escape(name), path + "." + name);
       }
     }
-    if (schema.contains("items")) check(schema["items"], pointer + "/items", path + "[]");
+    if (schema.contains("items")) {
+      check(schema["items"], pointer + "/items", path + "[]", false);
+    }
     if (schema.contains("additionalProperties")) {
       const Json& extra = schema["additionalProperties"];
       if (extra.is_object()) {
-        check(extra, pointer + "/additionalProperties", path + ".*");
+        check(extra, pointer + "/additionalProperties", path + ".*", false);
       } else if (!extra.is_boolean()) {
         fail(pointer + "/additionalProperties",
              "'additionalProperties' of option '" + path + "' must be true, false or a schema");

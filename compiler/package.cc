@@ -4,7 +4,9 @@
 #include <functional>
 #include <regex>
 #include <set>
+#include <tuple>
 
+#include "compiler/expression.h"
 #include "compiler/options.h"
 #include "compiler/template.h"
 #include "manifest/manifest.h"
@@ -26,11 +28,14 @@ void Package::quote_source(Error& error) const {
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {
-    "package", "description", "needs",     "optionalNeeds", "provides",
-    "options", "checks",      "resources", "out",           "chart"};
+    "package", "description", "needs",     "optionalNeeds", "provides", "options",
+    "let",     "checks",      "resources", "out",           "chart"};
 const std::vector<std::string> kChartKeys = {"repository",  "name",   "version",    "namespace",
                                              "releaseName", "values", "includeCRDs"};
-const std::vector<std::string> kResourceKeys = {"manifest", "when", "selects"};
+const std::vector<std::string> kResourceKeys = {"manifest", "when", "selects", "forEach", "key"};
+// Names the expression scope defines; needs and let bindings cannot take them.
+const std::vector<std::string> kScopeNames = {"self",      "config", "cluster",
+                                              "resources", "chart",  "each"};
 const std::vector<std::string> kCheckKeys = {"error", "warn", "when", "unless"};
 
 class Loader {
@@ -73,6 +78,91 @@ class Loader {
     auto exprs = expressions_in(raw);
     if (exprs.size() == 1 && raw.size() == exprs[0].size() + 3) return exprs[0];
     return raw;
+  }
+
+  // Calls `fn(text, pointer)` for every expression in the strings (and
+  // interpolated map keys) under `node`, which is at `pointer`.
+  static void for_each_expression(
+      const Json& node, const std::string& pointer,
+      const std::function<void(const std::string&, const std::string&)>& fn) {
+    if (node.is_string()) {
+      for (const auto& expr : expressions_in(node.get<std::string>())) fn(expr, pointer);
+    } else if (node.is_structured()) {
+      for (const auto& [key, child] : node.items()) {
+        std::string child_pointer = pointer + "/" + json_pointer_escape(key);
+        if (node.is_object() && has_expression(key)) {
+          for (const auto& expr : expressions_in(key)) fn(expr, child_pointer);
+        }
+        for_each_expression(child, child_pointer, fn);
+      }
+    }
+  }
+
+  // The names an expression reads; none when it does not parse (rendering
+  // reports the syntax error at its line).
+  static std::vector<std::string> names_read(const std::string& text) {
+    try {
+      return free_names(*parse_expression(text));
+    } catch (const ExprSyntaxError&) {
+      return {};
+    }
+  }
+
+  // `let:` (docs/packages.md, "Let"): bindings evaluated in the order
+  // written, each seeing the ones above it.
+  void load_lets(const Json& root) {
+    if (!root.contains("let")) return;
+    const Json& map = root["let"];
+    if (!map.is_object()) {
+      fail("/let", "'let' must be a map from a name to a value",
+           "e.g. `let: { fullName: \"${self.name}-${config.suffix}\" }`");
+    }
+    for (const auto& [name, unused] : map.items()) {
+      std::string pointer = "/let/" + json_pointer_escape(name);
+      pkg_.lets.push_back({name, pointer, pkg_.doc.locate(pointer)});
+    }
+    // Json maps are sorted by key; the order that matters is the file's.
+    std::stable_sort(
+        pkg_.lets.begin(), pkg_.lets.end(), [](const LetBinding& a, const LetBinding& b) {
+          return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
+        });
+    static const std::regex kIdentifier("[A-Za-z_][A-Za-z0-9_]*");
+    for (size_t i = 0; i < pkg_.lets.size(); ++i) {
+      const LetBinding& let = pkg_.lets[i];
+      if (!std::regex_match(let.name, kIdentifier)) {
+        fail(let.pointer, "let name '" + let.name + "' is not an identifier",
+             "use letters, digits and '_', starting with a letter, so expressions can name it");
+      }
+      if (std::find(kScopeNames.begin(), kScopeNames.end(), let.name) != kScopeNames.end()) {
+        fail(let.pointer, "'" + let.name + "' cannot be a let name: kix defines it",
+             "rename the binding; " + join_names(kScopeNames) + " are defined by kix");
+      }
+      if (pkg_.needs_anything(let.name)) {
+        fail(let.pointer, "let '" + let.name + "' has the name of a need of this package",
+             "rename the binding: expressions could not tell the two apart");
+      }
+      for_each_expression(
+          map[let.name], let.pointer, [&](const std::string& text, const std::string& at) {
+            for (const auto& used : names_read(text)) {
+              if (used == "resources" || used == "chart") {
+                fail(at, "let '" + let.name + "' reads " + used + ", which do not exist yet",
+                     "let bindings are evaluated before the resources; compute it in a resource or "
+                     "in out instead");
+              }
+              if (used == "each") {
+                fail(at, "let '" + let.name +
+                             "' reads each, which exists only inside a forEach "
+                             "resource");
+              }
+              for (size_t j = i; j < pkg_.lets.size(); ++j) {
+                if (pkg_.lets[j].name != used) continue;
+                if (j == i) fail(at, "let '" + let.name + "' refers to itself");
+                fail(at, "let '" + let.name + "' uses '" + used + "', which is defined below it",
+                     "a binding sees only the bindings above it: move '" + used + "' up");
+              }
+            }
+          });
+    }
   }
 
   void load_checks(const Json& root) {
@@ -129,7 +219,8 @@ class Loader {
     if (!root.contains("resources")) return;
     const Json& map = root["resources"];
     if (!map.is_object())
-      fail("/resources", "'resources' must be a map from a key to {manifest, when, selects}");
+      fail("/resources",
+           "'resources' must be a map from a key to {manifest, when, selects, forEach, key}");
     std::vector<ResourceTemplate> unordered;
     for (const auto& [key, r] : map.items()) {
       std::string pointer = "/resources/" + json_pointer_escape(key);
@@ -150,11 +241,38 @@ class Loader {
         t.when = condition_text(r["when"].get<std::string>());
         scan_uses(Json("${" + t.when + "}"), uses);
       }
+      if (r.contains("forEach")) {
+        if (!r["forEach"].is_string()) {
+          fail(pointer + "/forEach", "'forEach' must be an expression giving a list or a map",
+               "e.g. `forEach: ${config.databases}`");
+        }
+        t.for_each = condition_text(r["forEach"].get<std::string>());
+        scan_uses(Json("${" + t.for_each + "}"), uses);
+      }
+      if (r.contains("key")) {
+        if (!t.repeated()) {
+          fail(pointer + "/key", "'key' of resource '" + key + "' needs a 'forEach'",
+               "'key' names each element of a forEach");
+        }
+        if (!r["key"].is_string()) {
+          fail(pointer + "/key", "'key' must be an expression giving a string",
+               "e.g. `key: ${each.value.name}`");
+        }
+        t.element_key = condition_text(r["key"].get<std::string>());
+        scan_uses(Json("${" + t.element_key + "}"), uses);
+      }
       if (r.contains("selects")) {
         if (!r["selects"].is_string())
           fail(pointer + "/selects", "'selects' must name a workload resource of this package");
         t.selects = r["selects"].get<std::string>();
         uses.insert(t.selects);
+        if (map.contains(t.selects) && map[t.selects].is_object() &&
+            map[t.selects].contains("forEach") && !t.repeated()) {
+          fail(pointer + "/selects",
+               "resource '" + key + "' selects '" + t.selects +
+                   "', which is a forEach: there is one workload per element",
+               "give '" + key + "' the same forEach, so each element selects its own workload");
+        }
       }
       for (const auto& u : uses) {
         if (!map.contains(u)) {
@@ -253,10 +371,10 @@ class Loader {
     pkg_.provides = names(root, "provides");
     for (const char* key : {"needs", "optionalNeeds"}) {
       for (const auto& n : key == std::string("needs") ? pkg_.needs : pkg_.optional_needs) {
-        if (n == "self" || n == "config" || n == "cluster" || n == "resources" || n == "chart") {
+        if (std::find(kScopeNames.begin(), kScopeNames.end(), n) != kScopeNames.end()) {
           fail(std::string("/") + key,
                "'" + n + "' cannot be a need: the name is taken by the expression scope",
-               "rename the need; self, config, cluster, resources and chart are always defined");
+               "rename the need; " + join_names(kScopeNames) + " are defined by kix");
         }
       }
     }
@@ -272,6 +390,7 @@ class Loader {
       validate_option_schemas(
           pkg_.options, [&](const std::string& p) { return pkg_.doc.locate("/options" + p); });
     }
+    load_lets(root);
     load_checks(root);
     load_resources(root);
     load_chart(root);

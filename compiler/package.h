@@ -1,6 +1,7 @@
 // Packages (docs/packages.md): a directory whose package.yaml declares a
-// signature (needs), options (a JSON-Schema subset), checks, resource
-// templates and outputs. This is the passive model plus its loader.
+// signature (needs), options (a JSON-Schema subset), let bindings, checks,
+// resource templates (optionally repeated with forEach) and outputs. This is the passive model plus
+// its loader.
 #pragma once
 
 #include <filesystem>
@@ -27,14 +28,28 @@ struct PackageCheck {
   SourceLocation where;
 };
 
-// One resource a package emits.
+// A `let` binding (docs/packages.md, "Let"): a named template value,
+// evaluated after the options and before the checks, visible by its bare
+// name to the bindings below it, checks, resources and out.
+struct LetBinding {
+  std::string name;
+  std::string pointer;  // JSON Pointer of its value in the manifest
+  SourceLocation where;
+};
+
+// One resource a package emits; with `for_each`, one per element of a list
+// or map (docs/packages.md, "forEach").
 struct ResourceTemplate {
   std::string key;                // `resources.<key>` in expressions
   std::string pointer;            // JSON Pointer of the manifest template
   std::string when;               // optional condition (expression text)
   std::string selects;            // key of a workload whose pod labels it selects
+  std::string for_each;           // optional: a list or map (expression text)
+  std::string element_key;        // optional with for_each: each element's key (expression text)
   std::vector<std::string> uses;  // keys of sibling resources it reads
   SourceLocation where;
+
+  bool repeated() const { return !for_each.empty(); }
 };
 
 // A Helm chart the package renders (docs/packages.md, "Charts"). The
@@ -61,6 +76,7 @@ struct Package {
   std::vector<std::string> optional_needs;  // null when not found
   std::vector<std::string> provides;        // extra names it can be auto-instantiated as
   Json options = Json::object();            // option name -> JSON-Schema subset
+  std::vector<LetBinding> lets;             // in the order written
   std::vector<PackageCheck> checks;
   std::vector<ResourceTemplate> resources;  // in dependency order (uses first)
   std::optional<ChartTemplate> chart;
@@ -74,8 +90,8 @@ struct Package {
 
 // Loads `<dir>/package.yaml`. The package's name is its `package:` field,
 // which must equal the directory name. Throws kix::Error at the offending
-// line for unknown fields, malformed needs, options or templates, and for
-// resources that use each other in a cycle.
+// line for unknown fields, malformed needs, options, let bindings or
+// templates, and for resources that use each other in a cycle.
 Package load_package(const std::filesystem::path& dir, Diagnostics& diags);
 
 }  // namespace kix::compiler

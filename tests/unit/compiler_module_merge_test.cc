@@ -56,6 +56,29 @@ TEST(CompilerModuleMerge, DefaultYieldsAndForceWins) {
   EXPECT_ERROR_KIND(merge("size: !force 1\n", "size: !force 2\n"), ErrorKind::kConflict);
 }
 
+TEST(CompilerModuleMerge, TwoForcedOrTwoDefaultedValuesGetAHintThatHelps) {
+  try {
+    merge("size: !force 1\n", "size: !force 2\n");
+    FAIL() << "expected a conflict";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(),
+              "conflicting values for '/size': 1 at a.yaml:1:7 and 2 at b.yaml:1:7 (both tagged "
+              "!force)");
+    EXPECT_EQ(e.hint(),
+              "two !force values cannot both win: remove the !force tag from the one that should "
+              "yield, or make the values agree");
+  }
+  try {
+    merge("size: !default 1\n", "size: !default 2\n");
+    FAIL() << "expected a conflict";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("(both tagged !default)"), std::string::npos) << e.message();
+    EXPECT_NE(e.hint().find("remove the !default tag from the one that should win"),
+              std::string::npos)
+        << e.hint();
+  }
+}
+
 TEST(CompilerModuleMerge, ListedTopLevelListsAreJoined) {
   auto m = merge("availablePackages: [valkey]\n", "availablePackages: [redis, valkey]\n");
   EXPECT_EQ(m.value()["availablePackages"], Json::parse(R"(["valkey","redis"])"));

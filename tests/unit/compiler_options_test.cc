@@ -36,8 +36,7 @@ TEST(CompilerOptions, FillsDefaultsIncludingNestedObjects) {
   Json out = apply("{}");
   EXPECT_EQ(out["replicas"], 1);
   EXPECT_EQ(out["image"], "nginx");
-  EXPECT_EQ(out["postgres"]["version"], "16");
-  EXPECT_EQ(out["postgres"]["extensions"], Json::array());
+  EXPECT_FALSE(out.contains("postgres")) << "an object option without a default is optional";
   EXPECT_FALSE(out.contains("mode"));
   Json given = apply(R"({"postgres": {"extensions": [{"name": "vectors"}]}})");
   EXPECT_EQ(given["postgres"]["version"], "16");
@@ -102,6 +101,64 @@ TEST(CompilerOptions, AdditionalPropertiesSchemaChecksTheExtraKeys) {
   } catch (const Error& e) {
     EXPECT_EQ(e.message(), "The option 'labels.a' is of type string but an integer was provided");
   }
+}
+
+TEST(CompilerOptions, OptionalObjectIsAbsentUnlessGivenAndItsRequiredKeysApplyWhenGiven) {
+  const Json options = Json::parse(R"({
+    "backup": {"type": "object", "required": ["bucket"], "properties": {
+      "bucket": {"type": "string"},
+      "name": {"type": "string", "default": "nightly"}}},
+    "tls": {"type": "object", "default": {}, "properties": {
+      "issuer": {"type": "string", "default": "letsencrypt"}}}
+  })");
+  Json out = apply_options(options, Json::object(), locate);
+  EXPECT_FALSE(out.contains("backup"));
+  EXPECT_EQ(out["tls"]["issuer"], "letsencrypt") << "a defaulted object gets its sub-defaults";
+  out = apply_options(options, Json::parse(R"({"backup": {"bucket": "b"}})"), locate);
+  EXPECT_EQ(out["backup"], Json::parse(R"({"bucket": "b", "name": "nightly"})"));
+  try {
+    apply_options(options, Json::parse(R"({"backup": {}})"), locate);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "the option 'backup.bucket' is required");
+  }
+}
+
+TEST(CompilerOptions, RequiredOptionLeftOutIsAnErrorAtTheConfig) {
+  const Json options = Json::parse(R"({
+    "host": {"type": "string", "required": true, "description": "the public host name"},
+    "db": {"type": "object", "properties": {"user": {"type": "string", "required": true}}}
+  })");
+  EXPECT_EQ(apply_options(options, Json::parse(R"({"host": "a.example"})"), locate)["host"],
+            "a.example");
+  try {
+    apply_options(options, Json::object(), locate);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where().line, 3) << "at the config (or the instance when it has none)";
+    EXPECT_EQ(e.message(), "the option 'host' is required");
+    EXPECT_EQ(e.hint(), "add `host: ...` under the instance's config (the public host name)");
+  }
+  try {
+    apply_options(options, Json::parse(R"({"host": "h", "db": {}})"), locate);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "the option 'db.user' is required");
+    EXPECT_EQ(e.hint(), "add `user: ...` under 'db'");
+  }
+}
+
+TEST(CompilerOptions, RequiredTrueIsCheckedAtLoadTime) {
+  EXPECT_EQ(schema_error_of(R"({"host": {"type": "string", "required": true, "default": "x"}})"),
+            "option 'host' is required and has a default, so it is never missing | remove the "
+            "default or `required: true`");
+  EXPECT_EQ(
+      schema_error_of(R"({"l": {"type": "array", "items": {"type": "string", "required": true}}})"),
+      "'required: true' applies to a named option, not to 'l[]' | list the keys that must "
+      "be given in the enclosing schema: `required: [key]`");
+  EXPECT_EQ(schema_error_of(R"({"host": {"type": "string", "required": "yes"}})"),
+            "'required' of option 'host' must be true, false, or a list of property names");
+  EXPECT_EQ(schema_error_of(R"({"host": {"type": "string", "required": false}})"), "no error");
 }
 
 TEST(CompilerOptions, PackageSchemasOfTheLibraryShapeAreAccepted) {

@@ -339,6 +339,31 @@ TEST_F(CompilerDefinitionNames, NamespaceAndInstanceNamesMustBeKubernetesNames) 
   EXPECT_EQ(thrown("instances:\n  shop:\n    db-1: { package: db }\n"), "no error");
 }
 
+TEST_F(CompilerDefinitionNames, UnknownTagsAreErrorsWithTheClosestTag) {
+  EXPECT_EQ(
+      thrown("instances:\n  shop:\n    db: { package: db, config: { features: !defualt [] } }\n"),
+      "5: unknown tag '!defualt'");
+  try {
+    compile_text(
+        "instances:\n  shop:\n    db:\n      package: db\n      config:\n"
+        "        size: !frobnicate 30Gi\n");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where().line, 8);
+    EXPECT_EQ(e.message(), "unknown tag '!frobnicate'");
+    EXPECT_NE(e.hint().find("!default and !force"), std::string::npos) << e.hint();
+  }
+  try {
+    compile_text(
+        "instances:\n  shop:\n    db: { package: db, config: { features: !defualt [] } }\n");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.hint(), "did you mean '!default'?");
+  }
+  EXPECT_EQ(
+      thrown("instances:\n  shop:\n    db: { package: db, config: { features: !default [] } }\n"),
+      "no error");
+}
+
 TEST_F(CompilerDefinitionNames, AvailablePackagesMustBeAList) {
   EXPECT_EQ(thrown("availablePackages: db\ninstances: {}\n"),
             "3: 'availablePackages' must be a list of strings");

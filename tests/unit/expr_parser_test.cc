@@ -47,6 +47,14 @@ TEST(ExprParser, ReportsSyntaxErrorsWithOffsets) {
   EXPECT_THROW(parse_expression("#"), ExprSyntaxError);
 }
 
+TEST(ExprParser, FreeNamesLeaveOutMacroVariablesAndFunctions) {
+  auto names = [](const char* text) { return free_names(*parse_expression(text)); };
+  EXPECT_EQ(names("a.b + size(c) > d['x']"), (std::vector<std::string>{"a", "c", "d"}));
+  EXPECT_EQ(names("l.map(x, x + y).filter(z, z in m)"), (std::vector<std::string>{"l", "m", "y"}));
+  EXPECT_EQ(names("l.map(x, x) + [x]"), (std::vector<std::string>{"l", "x"}))
+      << "a macro variable is bound only inside its macro";
+}
+
 TEST(ExprParser, ParsesLiterals) {
   auto e = parse_expression("[1, 2.5, 'x', true, null, {'k': 1}]");
   ASSERT_EQ(e->kind, Expr::Kind::kList);
