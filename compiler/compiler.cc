@@ -6,6 +6,7 @@
 #include "compiler/cluster_definition.h"
 #include "compiler/emitter.h"
 #include "compiler/network_policies.h"
+#include "compiler/selector_check.h"
 #include "compiler/resolver.h"
 #include "compiler/schema_validator.h"
 #include "manifest/config_hash.h"
@@ -164,6 +165,7 @@ Compilation compile(const CompileOptions& options, Diagnostics& diags) {
   if (!options.locking && c.lock) check_locked_packages(c);
   pin_images(c, options, diags);
   derive_network_policies(c, def.network_policies);
+  warn_unmatched_selectors(c, diags);
   if (options.validator != nullptr) validate_resources(c, *options.validator, diags);
   if (c.ok()) build_compiled_graph(c, options.keys);
   return c;

@@ -62,7 +62,7 @@ def run(tmp):
     check(library in text, "examples/immich changed: update this test")
     with open(path, "w") as f:
         f.write(text.replace(library, "    photos:\n      package: nfs-volume\n      aliases: [storage]\n"
-                                      "      config: {server: nas.lan, share: /export/photos, size: 200Gi}\n"))
+                                      "      config: {server: nas.lan, share: /export/photos, size: 200Gi, readOnly: false}\n"))
 
     # The dry run lists the deletion after the last wave.
     out = kix("deploy", definition, "--context", "lab", "--dry-run", env=env, expect=0).stdout

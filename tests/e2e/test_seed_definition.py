@@ -8,6 +8,7 @@ line, no infrastructure module.
   the cluster's default StorageClass (storageClassName unset);
 - no StorageClass or operator is auto-instantiated for the optional needs;
 - without the library claim, the build stops with the seed's wording;
+- a read-only NFS volume aliased `storage` is refused as the upload library;
 - `availablePackages: []` turns auto-instantiation off: valkey is missing.
 """
 
@@ -80,6 +81,12 @@ def run(tmp):
     err = kix("build", definition, "-o", os.path.join(tmp, "r2"), env=env, expect=1).stderr
     check("error: no 'storage' found in cluster for namespace 'immich'" in err
           and "The package 'immich' requires a dependency named 'storage'" in err, err)
+
+    # A read-only NFS share cannot be the upload library.
+    write(tmp, SEED.replace(LIBRARY, "    nas:\n      package: nfs-volume\n      aliases: [storage]\n"
+                                     "      config: { server: nas.lan, share: /photos }\n"))
+    err = kix("build", definition, "-o", os.path.join(tmp, "r4"), env=env, expect=1).stderr
+    check("immich 'immich' writes uploads and thumbnails to its 'storage', but 'nas' is read-only" in err, err)
 
     write(tmp, SEED.replace("instances:\n", "availablePackages: []\ninstances:\n", 1))
     err = kix("build", definition, "-o", os.path.join(tmp, "r3"), env=env, expect=1).stderr
