@@ -401,10 +401,40 @@ class Evaluator {
       arity(e, e.method ? 1 : 2);
       return args[0].json.is_null() ? args[1].json : args[0].json;
     }
+    if (f == "semver") {
+      arity(e, e.method ? 0 : 1);
+      if (!args[0].json.is_string()) fail("semver() needs a string, not " + a_type(args[0].json));
+      return semver(args[0].json.get<std::string>());
+    }
     if (e.method) return string_method(e, args);
     fail("unknown function '" + f + "'", ErrorKind::kNotFound,
-         did_you_mean(
-             f, {"size", "has", "quantity", "join", "string", "int", "keys", "type", "default"}));
+         did_you_mean(f, {"size", "has", "quantity", "join", "string", "int", "keys", "type",
+                          "default", "semver"}));
+  }
+
+  // "v1.133.0", "1.133", "1.2.3-rc.1" as major * 10^6 + minor * 10^3 +
+  // patch, so versions compare as numbers; null for anything else (a tag
+  // such as "release", a minor or patch of 1000 or more).
+  static Json semver(std::string s) {
+    if (!s.empty() && (s[0] == 'v' || s[0] == 'V')) s.erase(0, 1);
+    if (auto cut = s.find_first_of("-+"); cut != std::string::npos) s.resize(cut);
+    int64_t parts[3] = {0, 0, 0};
+    size_t n = 0, pos = 0;
+    for (bool more = true; more;) {
+      if (n == 3) return nullptr;  // a fourth part
+      size_t end = s.find('.', pos);
+      std::string part = s.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+      if (part.empty() || part.size() > 6 ||
+          !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return nullptr;
+      }
+      parts[n++] = std::stoll(part);
+      more = end != std::string::npos;
+      pos = end + 1;
+    }
+    if (n < 2) return nullptr;
+    if (parts[1] >= 1000 || parts[2] >= 1000) return nullptr;
+    return parts[0] * 1000000 + parts[1] * 1000 + parts[2];
   }
 
   Json join(const Expr& e, const std::vector<Value>& args) {

@@ -65,6 +65,18 @@ TEST_F(ExprTest, QuantitiesCompareNumerically) {
   EXPECT_FALSE(parse_quantity("1.2.3Gi").has_value());
 }
 
+TEST_F(ExprTest, VersionsCompareAsNumbers) {
+  EXPECT_EQ(json("semver('v1.133.0')"), 1133000);
+  EXPECT_EQ(json("semver('1.133')"), 1133000);
+  EXPECT_EQ(json("semver('2.0.1-rc.1')"), 2000001);
+  EXPECT_EQ(json("'v1.131.1'.semver() < semver('v1.133.0')"), true);
+  EXPECT_EQ(json("semver('release')"), nullptr);
+  EXPECT_EQ(json("semver('1')"), nullptr);
+  EXPECT_EQ(json("semver('1.2.3.4')"), nullptr);
+  EXPECT_EQ(json("semver('1.1000.0')"), nullptr);
+  EXPECT_THROW(json("semver(5)"), Error);
+}
+
 TEST_F(ExprTest, FunctionsAndMethods) {
   EXPECT_EQ(json("size(cfg.tags)"), 2);
   EXPECT_EQ(json("cfg.tags.size()"), 2);
