@@ -1,6 +1,6 @@
 // `kix explain KIND/NAME`: which instance and package made a resource, how
-// its instance's needs were resolved, and which values came from which
-// dependency.
+// its instance's needs were resolved, which values came from which
+// dependency, and which values the instance's patches wrote.
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -86,6 +86,11 @@ void print_values(const compiler::Compilation& c, size_t index) {
     header = true;
     std::cout << "    " << in.pointer << " = ${" << in.expression << "}\n";
     for (size_t p : in.prov) std::cout << "      from " << describe(c.resources[p]) << "\n";
+  }
+  if (!r.patched.empty()) std::cout << "  values written by patches of the definition:\n";
+  for (const auto& v : r.patched) {
+    std::cout << "    " << v.path << " ← " << v.how << " at " << v.where.str() << "\n";
+    for (size_t p : v.prov) std::cout << "      from " << describe(c.resources[p]) << "\n";
   }
   if (r.refs.empty()) return;
   std::cout << "  references (its node hash covers theirs):\n";

@@ -24,8 +24,8 @@ const std::vector<std::string> kTopLevelKeys = {
     "instances", "infrastructure", "networkPolicies"};
 // The merge priorities of module_merge.h.
 const std::vector<std::string> kMergeTags = {"!default", "!force"};
-const std::vector<std::string> kInstanceKeys = {"package",  "aliases", "config",   "deps",
-                                                "external", "out",     "namespace"};
+const std::vector<std::string> kInstanceKeys = {"package",  "aliases", "config",    "deps",
+                                                "external", "out",     "namespace", "patches"};
 
 // The file to read for `path`: `path` itself unless it is a directory,
 // else the first of kClusterFiles in it; for a directory without one, the
@@ -297,7 +297,8 @@ class DeclarationReader {
         std::string hint = did_you_mean(key, kInstanceKeys);
         fail(pointer + "/" + json_pointer_escape(key),
              "unknown field '" + key + "' in instance '" + name + "'",
-             hint.empty() ? "allowed: package, aliases, config, deps, external, out" : hint);
+             hint.empty() ? "allowed: package, aliases, config, deps, external, out, patches"
+                          : hint);
       }
     }
     InstanceDecl d;
@@ -328,6 +329,14 @@ class DeclarationReader {
     } else if (decl.contains("out")) {
       fail(pointer + "/out", "'out' is given by hand only for external instances",
            "add `external: true` or remove 'out'");
+    }
+    if (decl.contains("patches")) {
+      if (d.external) {
+        fail(pointer + "/patches",
+             "external instance '" + name + "' has 'patches', but kix emits nothing for it",
+             "patch the resources of an instance kix deploys, or remove 'patches'");
+      }
+      d.patches = read_instance_patches(def_.doc, pointer + "/patches", name);
     }
     if (decl.contains("aliases")) {
       const Json& aliases = decl["aliases"];
@@ -406,7 +415,8 @@ ClusterDefinition load_cluster_definition(const std::filesystem::path& path, Dia
   loader.read(file, {});
   ClusterDefinition def;
   def.file = file.lexically_normal().string();
-  def.doc = MergedDocument::merge(loader.take(), {"packagePaths", "availablePackages"});
+  def.doc = MergedDocument::merge(loader.take(), {"packagePaths", "availablePackages"},
+                                  {"/instances/*/*/patches", "/infrastructure/*/patches"});
   DeclarationReader(def).read_all();
   return def;
 }

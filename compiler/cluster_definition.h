@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/instance_patch.h"
 #include "compiler/module_merge.h"
 #include "util/diagnostics.h"
 
@@ -42,7 +43,8 @@ struct InstanceDecl {
   Json config = Json::object();
   std::map<std::string, std::string> deps;  // need -> "name" or "namespace/name"
   bool external = false;
-  Json out;  // for external instances: given by hand
+  Json out;                            // for external instances: given by hand
+  std::vector<InstancePatch> patches;  // in definition order (modules concatenated)
   bool infrastructure = false;
   bool auto_instantiated = false;
   std::string auto_reason;  // "needed as 'valkey' by immich/immich"

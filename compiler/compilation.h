@@ -31,6 +31,16 @@ struct CompiledInstance {
   bool evaluated = false;
 };
 
+// A value of a resource that a patch of its instance (`patches:` in the
+// cluster definition) wrote: what `kix explain` shows as its origin.
+struct PatchedValue {
+  std::string pointer;   // JSON Pointer in the resource: "/spec/template/spec/tolerations"
+  std::string path;      // the same for people: "spec.template.spec.tolerations"
+  std::string how;       // "merge patch", "JSON patch operation 1 (add)"
+  SourceLocation where;  // the patch value (or operation) in the definition
+  Provenance prov;       // resources its `${...}` expressions read
+};
+
 struct CompiledResource {
   Json manifest;
   size_t instance = kNoInstance;         // kNoInstance for generated Namespaces
@@ -39,7 +49,8 @@ struct CompiledResource {
   Provenance refs;                       // resources whose values flowed into this one
   std::vector<std::string> ref_reasons;  // parallel to refs
   std::vector<Interpolation> interpolations;
-  TemplateSource source;      // where the template is (doc null for generated ones)
+  std::vector<PatchedValue> patched;  // in the order the patches wrote them
+  TemplateSource source;              // where the template is (doc null for generated ones)
   std::string rendered_from;  // a chart's resource: "helm template <chart>: <template path>"
   SourceLocation where;
 };

@@ -8,6 +8,7 @@
 #include "compiler/network_policies.h"
 #include "compiler/selector_check.h"
 #include "compiler/resolver.h"
+#include "compiler/resource_patches.h"
 #include "compiler/schema_validator.h"
 #include "manifest/config_hash.h"
 #include "manifest/secret_seal.h"
@@ -199,10 +200,15 @@ void validate_resources(Compilation& c, const SchemaValidator& builtin, Diagnost
     const Package* pkg = r.instance == kNoInstance ? nullptr : c.instances[r.instance].package;
     for (const auto& v : violations) {
       SourceLocation where = r.source.doc != nullptr ? r.source.locate(v.pointer) : r.where;
+      // A value a patch wrote is the patch's to answer for.
+      const PatchedValue* patched = patched_value_at(r, v.pointer);
+      if (patched != nullptr) where = patched->where;
       c.errors.emplace_back(
           ErrorKind::kInvalidInput,
           kind + " '" + name + "': " + v.message + " at " + v.pointer +
-              (r.rendered_from.empty() ? "" : " (rendered from " + r.rendered_from + ")"),
+              (patched != nullptr        ? " (written by a " + patched->how + ")"
+               : r.rendered_from.empty() ? ""
+                                         : " (rendered from " + r.rendered_from + ")"),
           where,
           is_secret_source(r.manifest)
               ? "see docs/secrets.md for the fields of " + api_version + " " + kind

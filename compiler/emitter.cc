@@ -10,6 +10,7 @@
 #include "compiler/checks.h"
 #include "compiler/decoration.h"
 #include "compiler/options.h"
+#include "compiler/resource_patches.h"
 #include "manifest/references.h"
 
 namespace kix::compiler {
@@ -60,6 +61,7 @@ class Emitter {
     MapScope scope;
     fill_scope(inst, scope);
     bind_lets(pkg, scope);
+    patch_hits_.assign(inst.decl.patches.size(), 0);
     size_t errors_before = c_.errors.size();
     run_checks(pkg, scope, inst.decl.where, diags_, c_.errors);
     if (c_.errors.size() > errors_before) {
@@ -69,6 +71,7 @@ class Emitter {
     }
     emit_resources(i, scope);
     if (pkg.chart) emit_chart(i, scope);
+    check_patch_targets(inst.decl, pkg, c_.resources, inst.resources, patch_hits_);
     if (pkg.has_out) {
       TemplateSource source{&pkg.doc, "/out"};
       inst.out = render_template(pkg.doc.value["out"], source, scope);
@@ -317,6 +320,7 @@ class Emitter {
       for (size_t p : element->prov) refs.emplace(p, "forEach ${" + t.for_each + "}");
     }
     if (!t.selects.empty()) select(r, t, inst, refs);
+    patch(r, inst, scope, refs);
     if (!is_cluster_scoped(r.manifest["kind"].get<std::string>())) {
       refs.emplace(namespace_resource(inst.decl.ns), "/metadata/namespace");
     }
@@ -351,6 +355,17 @@ class Emitter {
                       "' has metadata.labels that is not a map",
                   pkg.doc.locate(t.pointer + "/metadata/labels"),
                   "write labels as `key: value` pairs");
+    }
+  }
+
+  // The instance's `patches:` for `r`, with a reference to every resource
+  // their `${...}` read.
+  void patch(CompiledResource& r, const CompiledInstance& inst, const Scope& scope,
+             std::map<size_t, std::string>& refs) {
+    if (inst.decl.patches.empty()) return;
+    apply_patches(r, inst.decl, def_, scope, patch_hits_);
+    for (const PatchedValue& v : r.patched) {
+      for (size_t p : v.prov) refs.emplace(p, v.path + " ← patch at " + v.where.str());
     }
   }
 
@@ -502,12 +517,13 @@ class Emitter {
           ns_index != chart_namespaces.end() && rendered.namespaced(m)) {
         refs.emplace(ns_index->second, "/metadata/namespace");
       }
+      const std::string name = m.id.kind + "/" + m.id.name;
+      r.manifest = std::move(m.value);
+      patch(r, inst, scope, refs);
       for (auto& [to, reason] : refs) {
         r.refs.push_back(to);
         r.ref_reasons.push_back(std::move(reason));
       }
-      const std::string name = m.id.kind + "/" + m.id.name;
-      r.manifest = std::move(m.value);
       chart_scope.json["resources"][name] = r.manifest;
       size_t index = c_.resources.size();
       tree->children["resources"].children[name].self = {index};
@@ -523,6 +539,7 @@ class Emitter {
   Diagnostics& diags_;
   const ChartContext& charts_;
   std::map<std::string, size_t> namespaces_;
+  std::vector<size_t> patch_hits_;  // per patch of the instance being evaluated
 };
 
 }  // namespace

@@ -41,10 +41,12 @@ std::string conflict_hint(int priority) {
 }  // namespace
 
 MergedDocument MergedDocument::merge(std::vector<Document> docs,
-                                     const std::vector<std::string>& concatenated) {
+                                     const std::vector<std::string>& concatenated,
+                                     const std::vector<std::string>& appended) {
   MergedDocument m;
   m.docs_ = std::move(docs);
   m.concatenated_ = concatenated;
+  m.appended_ = appended;
   if (m.docs_.empty()) return m;
   m.value_ = m.docs_[0].value.is_null() ? Json::object() : m.docs_[0].value;
   m.origin_[""] = 0;
@@ -82,6 +84,38 @@ MergedDocument::Priority MergedDocument::current_priority(const std::string& poi
   }
 }
 
+bool MergedDocument::is_appended(const std::string& pointer) const {
+  auto tokens = [](const std::string& p) {
+    std::vector<std::string> out;
+    size_t start = 1;
+    while (start <= p.size()) {
+      size_t slash = p.find('/', start);
+      if (slash == std::string::npos) slash = p.size();
+      out.push_back(p.substr(start, slash - start));
+      start = slash + 1;
+    }
+    return out;
+  };
+  const std::vector<std::string> have = tokens(pointer);
+  for (const std::string& pattern : appended_) {
+    const std::vector<std::string> want = tokens(pattern);
+    if (want.size() != have.size()) continue;
+    bool match = true;
+    for (size_t i = 0; i < want.size() && match; ++i) match = want[i] == "*" || want[i] == have[i];
+    if (match) return true;
+  }
+  return false;
+}
+
+void MergedDocument::forget_below(const std::string& pointer) {
+  auto below = [&](const std::string& p) {
+    return p.size() > pointer.size() && p.compare(0, pointer.size(), pointer) == 0 &&
+           p[pointer.size()] == '/';
+  };
+  std::erase_if(origin_, [&](const auto& entry) { return below(entry.first); });
+  std::erase_if(moved_, [&](const auto& entry) { return below(entry.first); });
+}
+
 void MergedDocument::merge_into(Json& into, const Json& from, const std::string& pointer,
                                 size_t doc) {
   for (const auto& [key, value] : from.items()) {
@@ -113,11 +147,17 @@ void MergedDocument::merge_into(Json& into, const Json& from, const std::string&
       existing = value;
       // The replaced subtree may have come from several documents; none of
       // them wrote what is there now.
-      std::erase_if(origin_, [&](const auto& entry) {
-        return entry.first.size() > child.size() &&
-               entry.first.compare(0, child.size(), child) == 0 && entry.first[child.size()] == '/';
-      });
+      forget_below(child);
       origin_[child] = doc;
+      continue;
+    }
+    if (new_priority == old_priority && existing.is_array() && value.is_array() &&
+        is_appended(child)) {
+      for (size_t k = 0; k < value.size(); ++k) {
+        moved_[child + "/" + std::to_string(existing.size())] = {doc,
+                                                                 child + "/" + std::to_string(k)};
+        existing.push_back(value[k]);
+      }
       continue;
     }
     if (new_priority < old_priority || existing == value) continue;
@@ -134,6 +174,10 @@ void MergedDocument::merge_into(Json& into, const Json& from, const std::string&
 
 SourceLocation MergedDocument::locate(const std::string& pointer) const {
   for (std::string p = pointer;; p = parent_pointer(p)) {
+    auto moved = moved_.find(p);
+    if (moved != moved_.end()) {
+      return docs_[moved->second.first].locate(moved->second.second + pointer.substr(p.size()));
+    }
     auto it = origin_.find(p);
     if (it != origin_.end()) return docs_[it->second].locate(pointer);
     if (p.empty()) return docs_.empty() ? SourceLocation{} : docs_[0].locate(pointer);

@@ -105,3 +105,34 @@ TEST(CompilerModuleMerge, ReplacedMapForgetsWhereItsOldKeysCameFrom) {
 
 }  // namespace
 }  // namespace kix::compiler
+
+namespace kix::compiler {
+namespace {
+
+MergedDocument merge_appending(const std::string& a, const std::string& b) {
+  std::vector<Document> docs;
+  docs.push_back(parse(a, "a.yaml"));
+  docs.push_back(parse(b, "b.yaml"));
+  return MergedDocument::merge(std::move(docs), {}, {"/i/*/patches"});
+}
+
+TEST(CompilerModuleMerge, AppendedListsKeepEveryItemInModuleOrderAndItsLocation) {
+  auto m = merge_appending("i:\n  x:\n    patches: [1, 2]\n",
+                           "i:\n  x:\n    patches:\n      - 2\n      - {a: 3}\n");
+  EXPECT_EQ(m.value()["i"]["x"]["patches"], Json::parse(R"([1, 2, 2, {"a": 3}])"));
+  EXPECT_EQ(m.locate("/i/x/patches/1").file, "a.yaml");
+  EXPECT_EQ(m.locate("/i/x/patches/2").file, "b.yaml");
+  EXPECT_EQ(m.locate("/i/x/patches/2").line, 4);
+  EXPECT_EQ(m.locate("/i/x/patches/3/a").line, 5);
+  // Elsewhere lists are still compared, and tags still decide.
+  EXPECT_ERROR_KIND(merge_appending("j: [1]\n", "j: [2]\n"), ErrorKind::kConflict);
+  EXPECT_EQ(merge_appending("i:\n  x:\n    patches: [1]\n", "i:\n  x:\n    patches: !force [2]\n")
+                .value()["i"]["x"]["patches"],
+            Json::parse("[2]"));
+  EXPECT_EQ(merge_appending("i:\n  x:\n    patches: !default [1]\n", "i:\n  x:\n    patches: [2]\n")
+                .value()["i"]["x"]["patches"],
+            Json::parse("[2]"));
+}
+
+}  // namespace
+}  // namespace kix::compiler
