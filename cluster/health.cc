@@ -1,5 +1,7 @@
 #include "cluster/health.h"
 
+#include "manifest/pod_template.h"
+
 #include <optional>
 
 namespace kix {
@@ -8,14 +10,7 @@ namespace {
 
 // A JSON value at `path` (object keys), or nullptr.
 const Json* at(const Json& v, std::initializer_list<const char*> path) {
-  const Json* cur = &v;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-  }
-  return cur;
+  return json_at(v, path);
 }
 
 int64_t number(const Json& v, std::initializer_list<const char*> path, int64_t fallback = 0) {

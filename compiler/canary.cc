@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "manifest/pod_template.h"
 #include "util/error.h"
 
 namespace kix::compiler {
@@ -11,14 +12,7 @@ namespace kix::compiler {
 namespace {
 
 const Json* at(const Json& j, std::initializer_list<const char*> path) {
-  const Json* cur = &j;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-  }
-  return cur;
+  return json_at(j, path);
 }
 
 Json object_or_empty(const Json* j) {

@@ -4,16 +4,14 @@
 #include <optional>
 #include <set>
 
-#include "compiler/decoration.h"
+#include "manifest/pod_template.h"
 
 namespace kix::compiler {
 
 namespace {
 
 const Json* field(const Json& j, const char* key) {
-  if (!j.is_object()) return nullptr;
-  auto it = j.find(key);
-  return it == j.end() ? nullptr : &*it;
+  return json_child(j, key);
 }
 
 struct Endpoint {
@@ -21,25 +19,6 @@ struct Endpoint {
   Json ports;  // NetworkPolicyPort list
   Provenance from;
 };
-
-bool is_pod_owner(const std::string& kind) {
-  return is_workload(kind) || kind == "CronJob" || kind == "Pod";
-}
-
-const Json* pod_template_labels(const Json& manifest) {
-  const std::string kind = manifest.value("kind", "");
-  const Json* spec = field(manifest, "spec");
-  if (spec == nullptr) return nullptr;
-  if (kind == "Pod") return field(*field(manifest, "metadata"), "labels");
-  if (kind == "CronJob") {
-    const Json* job = field(*spec, "jobTemplate");
-    spec = job == nullptr ? nullptr : field(*job, "spec");
-    if (spec == nullptr) return nullptr;
-  }
-  const Json* tmpl = field(*spec, "template");
-  const Json* meta = tmpl == nullptr ? nullptr : field(*tmpl, "metadata");
-  return meta == nullptr ? nullptr : field(*meta, "labels");
-}
 
 class Deriver {
  public:
@@ -101,17 +80,7 @@ class Deriver {
     if (!target.is_string()) return target;
     for (size_t r : inst.resources) {
       const Json& m = c_.resources[r].manifest;
-      if (!is_pod_owner(m.value("kind", ""))) continue;
-      const std::string kind = m.value("kind", "");
-      const Json* spec = field(m, "spec");
-      if (kind != "Pod") {
-        if (kind == "CronJob" && spec != nullptr) {
-          const Json* job = field(*spec, "jobTemplate");
-          spec = job == nullptr ? nullptr : field(*job, "spec");
-        }
-        const Json* tmpl = spec == nullptr ? nullptr : field(*spec, "template");
-        spec = tmpl == nullptr ? nullptr : field(*tmpl, "spec");
-      }
+      const Json* spec = pod_spec(m);
       const Json* containers = spec == nullptr ? nullptr : field(*spec, "containers");
       if (containers == nullptr || !containers->is_array()) continue;
       for (const Json& container : *containers) {
@@ -191,8 +160,8 @@ class Deriver {
     const Json labels{{"app.kubernetes.io/name", inst.package->name},
                       {"app.kubernetes.io/instance", inst.decl.name}};
     for (size_t r : inst.resources) {
-      const Json* have = pod_template_labels(c_.resources[r].manifest);
-      if (have == nullptr || !is_pod_owner(c_.resources[r].manifest.value("kind", ""))) continue;
+      const Json* have = pod_labels(c_.resources[r].manifest);
+      if (have == nullptr || !has_pods(c_.resources[r].manifest.value("kind", ""))) continue;
       bool all = true;
       for (const auto& [k, v] : labels.items()) all = all && have->contains(k) && (*have)[k] == v;
       if (all) return labels;

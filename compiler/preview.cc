@@ -5,6 +5,7 @@
 
 #include "compiler/cluster_definition.h"
 #include "compiler/decoration.h"
+#include "manifest/pod_template.h"
 
 namespace kix::compiler {
 
@@ -278,9 +279,7 @@ std::vector<Error> check_preview_resources(const PreviewPlan& plan, const Compil
 namespace {
 
 const Json* field(const Json& j, const char* key) {
-  if (!j.is_object()) return nullptr;
-  auto it = j.find(key);
-  return it == j.end() ? nullptr : &*it;
+  return json_child(j, key);
 }
 
 std::string str_field(const Json* j, const char* key) {
@@ -292,21 +291,6 @@ std::string str_field(const Json* j, const char* key) {
 bool optional_ref(const Json* ref) {
   const Json* o = ref == nullptr ? nullptr : field(*ref, "optional");
   return o != nullptr && o->is_boolean() && o->get<bool>();
-}
-
-// The pod spec of a workload, a CronJob or a Pod.
-const Json* pod_spec(const Json& m) {
-  const std::string kind = m.value("kind", "");
-  const Json* spec = field(m, "spec");
-  if (spec == nullptr) return nullptr;
-  if (kind == "Pod") return spec;
-  if (kind == "CronJob") {
-    const Json* job = field(*spec, "jobTemplate");
-    spec = job == nullptr ? nullptr : field(*job, "spec");
-    if (spec == nullptr) return nullptr;
-  }
-  const Json* tmpl = field(*spec, "template");
-  return tmpl == nullptr ? nullptr : field(*tmpl, "spec");
 }
 
 struct Use {

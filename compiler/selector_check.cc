@@ -2,30 +2,14 @@
 
 #include <map>
 
-#include "compiler/decoration.h"
+#include "manifest/pod_template.h"
 
 namespace kix::compiler {
 
 namespace {
 
 const Json* at(const Json& j, std::initializer_list<const char*> path) {
-  const Json* cur = &j;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-  }
-  return cur;
-}
-
-const Json* pod_labels(const Json& m) {
-  const std::string kind = m.value("kind", "");
-  if (kind == "Pod") return at(m, {"metadata", "labels"});
-  if (kind == "CronJob")
-    return at(m, {"spec", "jobTemplate", "spec", "template", "metadata", "labels"});
-  if (is_workload(kind)) return at(m, {"spec", "template", "metadata", "labels"});
-  return nullptr;
+  return json_at(j, path);
 }
 
 // Every pair of `subset` is in `labels`.

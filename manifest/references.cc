@@ -1,5 +1,6 @@
 #include "manifest/references.h"
 
+#include "manifest/pod_template.h"
 #include "manifest/secret_sources.h"
 
 #include <map>
@@ -10,49 +11,23 @@ namespace kix {
 namespace {
 
 const Json* child(const Json& v, const char* key) {
-  if (!v.is_object()) return nullptr;
-  auto it = v.find(key);
-  return it == v.end() ? nullptr : &*it;
+  return json_child(v, key);
 }
 
 const Json* path(const Json& v, std::initializer_list<const char*> keys) {
-  const Json* cur = &v;
-  for (const char* k : keys) {
-    cur = child(*cur, k);
-    if (cur == nullptr) return nullptr;
-  }
-  return cur;
+  return json_at(v, keys);
 }
 
 std::string str(const Json* v) {
   return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
 }
 
-// Where the pod template lives for each workload kind.
 const Json* pod_spec(const Manifest& m, std::string* prefix) {
-  const std::string& kind = m.id.kind;
-  if (kind == "Pod") {
-    *prefix = "spec";
-    return child(m.value, "spec");
-  }
-  if (kind == "CronJob") {
-    *prefix = "spec.jobTemplate.spec.template.spec";
-    return path(m.value, {"spec", "jobTemplate", "spec", "template", "spec"});
-  }
-  if (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" ||
-      kind == "ReplicaSet" || kind == "Job" || kind == "ReplicationController") {
-    *prefix = "spec.template.spec";
-    return path(m.value, {"spec", "template", "spec"});
-  }
-  return nullptr;
+  return kix::pod_spec(m.value, prefix);
 }
 
 const Json* pod_labels(const Manifest& m) {
-  const std::string& kind = m.id.kind;
-  if (kind == "Pod") return path(m.value, {"metadata", "labels"});
-  if (kind == "CronJob")
-    return path(m.value, {"spec", "jobTemplate", "spec", "template", "metadata", "labels"});
-  return path(m.value, {"spec", "template", "metadata", "labels"});
+  return kix::pod_labels(m.value);
 }
 
 // A label selector (plain map or matchLabels) matches all of `labels`.
