@@ -219,6 +219,33 @@ void validate_resources(Compilation& c, const SchemaValidator& builtin, Diagnost
   }
 }
 
+namespace {
+
+// Who emits the first object that two resources share: two instances, or
+// two templates (or forEach elements) of one.
+std::string collision_context(const Compilation& c, const std::vector<Manifest>& manifests) {
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < manifests.size() && i < c.resources.size(); ++i) {
+    auto [it, fresh] = seen.emplace(manifests[i].id.key(), i);
+    if (fresh) continue;
+    const CompiledResource& a = c.resources[it->second];
+    const CompiledResource& b = c.resources[i];
+    auto who = [&](const CompiledResource& r) {
+      return r.instance == kNoInstance ? std::string("kix")
+                                       : "instance " + c.instances[r.instance].decl.qualified();
+    };
+    if (a.instance == b.instance && a.instance != kNoInstance) {
+      return who(a) + " emits it twice, from templates '" + a.key + "' and '" + b.key +
+             "': give one of them its own metadata.name (a forEach entry: a name that uses "
+             "each.key)";
+    }
+    return who(a) + " and " + who(b) + " both emit it; give one of them a different name";
+  }
+  return "two instances emit the same object; give one of them a different name";
+}
+
+}  // namespace
+
 void build_compiled_graph(Compilation& c, SecretKeyring* keys) {
   std::vector<Manifest> manifests;
   manifests.reserve(c.resources.size());
@@ -252,7 +279,7 @@ void build_compiled_graph(Compilation& c, SecretKeyring* keys) {
   try {
     check_unique_identities(manifests);
   } catch (Error& e) {
-    e.with_context("two instances emit the same object; give one of them a different name");
+    e.with_context(collision_context(c, manifests));
     c.errors.push_back(std::move(e));
     return;
   }

@@ -180,6 +180,33 @@ out: { fqdn: cache.svc }
       << two.errors[0].hint();
 }
 
+TEST_F(CompilerPipeline, AnObjectEmittedTwiceNamesWhoEmitsIt) {
+  tree_.write("pkgs/twice/package.yaml", R"(package: twice
+resources:
+  one:
+    manifest: { apiVersion: v1, kind: ConfigMap, metadata: { name: same } }
+  two:
+    manifest: { apiVersion: v1, kind: ConfigMap, metadata: { name: same } }
+)");
+  Compilation c = compile_text("instances:\n  shop:\n    t: { package: twice }\n");
+  ASSERT_EQ(c.errors.size(), 1u);
+  EXPECT_NE(c.errors[0].render().find("instance shop/t emits it twice, from templates 'one' and "
+                                      "'two'"),
+            std::string::npos)
+      << c.errors[0].render();
+  tree_.write("pkgs/fixed/package.yaml", R"(package: fixed
+resources:
+  one:
+    manifest: { apiVersion: v1, kind: ConfigMap, metadata: { name: same } }
+)");
+  Compilation two =
+      compile_text("instances:\n  shop:\n    a: { package: fixed }\n    b: { package: fixed }\n");
+  ASSERT_EQ(two.errors.size(), 1u);
+  EXPECT_NE(two.errors[0].render().find("instance shop/a and instance shop/b both emit it"),
+            std::string::npos)
+      << two.errors[0].render();
+}
+
 TEST_F(CompilerPipeline, AutoInstantiatesFromAvailablePackages) {
   Compilation c = compile_text(R"(availablePackages: [db]
 instances:
