@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
+#include "cluster/check_run.h"
 #include "manifest/merkle.h"
 #include "util/hash.h"
 #include "util/process.h"
@@ -21,6 +22,10 @@ struct ClusterInput {
   std::string cluster;       // the cluster name when known ("" for plain manifests)
   std::string label;         // how to name it in output: the path or REF given
   std::optional<Hash> root;  // set when it came from the store or was compiled
+  // Post-deploy checks (compiler/post_deploy_checks.h): known only when the
+  // input was a definition compiled here; empty otherwise.
+  std::vector<CheckJob> checks;
+  bool checks_known = false;
 };
 
 // Resolves `arg`:
@@ -44,5 +49,13 @@ void add_deploy_command(CLI::App& app, Context& ctx);
 void add_health_command(CLI::App& app, Context& ctx);
 void add_preview_command(CLI::App& app, Context& ctx);
 void add_canary_command(CLI::App& app, Context& ctx);
+void add_test_command(CLI::App& app, Context& ctx);
+
+// Runs `input.checks` after a deploy or for `kix test`, prints the results
+// (text or json) and returns whether all passed. Throws kInvalidInput when
+// the checks are not known (a REF or plain manifests).
+bool run_post_deploy_checks(const ClusterInput& input, const DeployOptions& deploy,
+                            const CheckRunOptions& options, const std::string& format,
+                            Context& ctx);
 
 }  // namespace kix::cli

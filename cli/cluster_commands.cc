@@ -192,10 +192,27 @@ void run_plan(const PlanArgs& args, Context& ctx) {
                                         {"name", r.id.name},
                                         {"paths", r.paths}});
     }
+    if (input.checks_known) {
+      out["checks"] = Json::array();
+      for (const CheckJob& check : input.checks) {
+        out["checks"].push_back({{"name", check.name},
+                                 {"job", check.manifest["metadata"]["name"]},
+                                 {"namespace", check.manifest["metadata"]["namespace"]}});
+      }
+    }
     std::cout << out.dump(2) << "\n";
   } else {
     Colors c{ctx.color_stdout};
     print_plan_text(input, waves, c);
+    if (!input.checks.empty()) {
+      std::cout << "\nAfter the last wave, kix test (or kix deploy --test) checks:\n";
+      for (const CheckJob& check : input.checks) {
+        std::cout << "  " << check.name << "  " << c.dim() << "(Job "
+                  << check.manifest["metadata"]["name"].get<std::string>() << " @ "
+                  << check.manifest["metadata"]["namespace"].get<std::string>() << ")" << c.reset()
+                  << "\n";
+      }
+    }
     if (!replacements.empty()) {
       std::cout << "\n"
                 << c.red() << c.bold() << "Requires replace" << c.reset()
@@ -232,6 +249,7 @@ void add_cluster_commands(CLI::App& app, Context& ctx) {
   add_health_command(app, ctx);
   add_preview_command(app, ctx);
   add_canary_command(app, ctx);
+  add_test_command(app, ctx);
 }
 
 }  // namespace kix::cli

@@ -1,10 +1,12 @@
 // Resolving the DIR|FILE|REF argument of diff, plan and deploy.
+#include <iostream>
 #include <map>
 
 #include "cli/cluster_cli.h"
 #include "cli/compiler_cli.h"
 #include "cli/store_cli.h"
 #include "compiler/cluster_definition.h"
+#include "compiler/post_deploy_checks.h"
 #include "manifest/manifest.h"
 #include "manifest/result_dir.h"
 #include "store/ref.h"
@@ -34,6 +36,12 @@ ClusterInput compile_input(const fs::path& definition, const std::string& label,
   ClusterInput input;
   input.cluster = compilation.cluster;
   input.root = compilation.graph.root(compilation.cluster);
+  std::vector<std::string> problems;
+  for (compiler::PostDeployCheck& check : compiler::derive_checks(compilation, &problems)) {
+    input.checks.push_back({check.name, std::move(check.manifest)});
+  }
+  for (const std::string& p : problems) std::cerr << "warning: post-deploy test " << p << "\n";
+  input.checks_known = true;
   input.graph = std::move(compilation.graph);
   input.label = label;
   return input;

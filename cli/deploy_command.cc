@@ -30,6 +30,7 @@ struct DeployArgs {
   std::string source_revision;
   bool prune = true;
   bool replace = false;
+  bool test = false;  // run the post-deploy checks after the last wave
 };
 
 const char* rule_name(WaitRule rule) {
@@ -331,8 +332,19 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
     prune = plan_prune(graphs, input.graph, options, waves.size());
     steps.insert(steps.end(), prune.steps.begin(), prune.steps.end());
   }
+  if (args.test && !input.checks_known) {
+    throw Error(
+        ErrorKind::kInvalidInput,
+        "--test: the checks of " + input.label + " are not known: they come from a definition", {},
+        "deploy the cluster definition (a directory or cluster.yaml), or leave out --test");
+  }
   if (args.dry_run) {
     print_dry_run(steps, prune, previous, waves.size());
+    if (args.test) {
+      std::cout << "\n# after the deploy: " << input.checks.size()
+                << " post-deploy check(s), as kix test --dry-run shows them\n";
+      for (const CheckJob& check : input.checks) std::cout << "#   " << check.name << "\n";
+    }
     ctx.exit_code = kExitOk;
     return;
   }
@@ -374,6 +386,12 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   print_kept(prune, previous, std::cout);
   record_deployed_root(input, args, ctx);
   ctx.exit_code = kExitOk;
+  if (args.test) {
+    CheckRunOptions checks;
+    checks.timeout_seconds = args.timeout_seconds;
+    if (!run_post_deploy_checks(input, options, checks, "text", ctx))
+      ctx.exit_code = kExitDifferent;
+  }
 }
 
 }  // namespace
@@ -398,6 +416,9 @@ void add_deploy_command(CLI::App& app, Context& ctx) {
                 "Delete and re-create, in their waves, the objects whose change Kubernetes cannot "
                 "make in place (an immutable field); without it such a deploy stops before the "
                 "first wave");
+  cmd->add_flag(
+      "--test", args->test,
+      "After the last wave, run the post-deploy checks (kix test); exit 1 when one fails");
   cmd->add_flag("--prune", args->prune,
                 "After the last wave, delete what the root deployed before to this cluster and "
                 "context had and this build lacks (--prune=false: leave it)");

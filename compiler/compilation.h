@@ -26,6 +26,7 @@ struct CompiledInstance {
   std::vector<Binding> bindings;
   Json config;                    // with defaults applied
   Value out;                      // what dependents see
+  Json tests = Json::array();     // the package's post-deploy tests, rendered
   std::vector<size_t> resources;  // indices into Compilation::resources
   bool failed = false;            // not evaluated (an error was reported)
   bool evaluated = false;

@@ -78,6 +78,10 @@ class Emitter {
     } else {
       inst.out = Value(Json::object());
     }
+    if (pkg.doc.value.contains("tests")) {
+      TemplateSource source{&pkg.doc, "/tests"};
+      inst.tests = render_template(pkg.doc.value["tests"], source, scope).json;
+    }
     inst.evaluated = true;
   }
 

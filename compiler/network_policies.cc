@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "compiler/post_deploy_checks.h"
 #include "manifest/pod_template.h"
 
 namespace kix::compiler {
@@ -22,7 +23,10 @@ struct Endpoint {
 
 class Deriver {
  public:
-  Deriver(Compilation& c, const NetworkPolicySettings& s) : c_(c), s_(s) {}
+  Deriver(const Compilation& c, const NetworkPolicySettings& s, std::vector<Error>* errors)
+      : c_(c), s_(s), errors_(errors) {}
+
+  std::vector<CompiledResource> take() { return std::move(added_); }
 
   void run() {
     std::map<std::string, size_t> namespaces;  // name -> its Namespace resource
@@ -33,10 +37,15 @@ class Deriver {
       }
     }
     namespaces_ = namespaces;
+    std::set<std::string> tested;  // namespaces with package tests
+    for (const CompiledInstance& inst : c_.instances) {
+      if (inst.tests.is_array() && !inst.tests.empty()) tested.insert(inst.decl.ns);
+    }
     for (const auto& [ns, index] : namespaces) {
       if (!s_.derives(ns)) continue;
       default_deny(ns, index);
       if (s_.egress) allow_dns(ns, index);
+      if (tested.count(ns)) allow_tests(ns, index);
     }
     std::set<std::pair<size_t, size_t>> done;
     for (size_t ci = 0; ci < c_.instances.size(); ++ci) {
@@ -47,7 +56,7 @@ class Deriver {
     }
   }
 
- private:
+ public:
   bool usable(const CompiledInstance& inst) const {
     return inst.evaluated && !inst.failed && !inst.decl.external;
   }
@@ -60,11 +69,12 @@ class Deriver {
   }
 
   void bad_out(const CompiledInstance& inst, const std::string& what) {
-    c_.errors.emplace_back(ErrorKind::kInvalidInput,
-                           "instance '" + inst.decl.qualified() + "': " + what, inst.decl.where,
-                           "out.podSelector is a map of labels; out.ports a list of port numbers "
-                           "or {port, protocol} (docs/cluster-definitions.md, \"Network "
-                           "policies\")");
+    if (errors_ == nullptr) return;
+    errors_->emplace_back(ErrorKind::kInvalidInput,
+                          "instance '" + inst.decl.qualified() + "': " + what, inst.decl.where,
+                          "out.podSelector is a map of labels; out.ports a list of port numbers "
+                          "or {port, protocol} (docs/cluster-definitions.md, \"Network "
+                          "policies\")");
   }
 
   static bool string_map(const Json& j) {
@@ -169,6 +179,7 @@ class Deriver {
     return std::nullopt;
   }
 
+ private:
   void add(Json manifest, const std::string& ns, Provenance from, const std::string& why,
            const SourceLocation& where) {
     Json& metadata = manifest["metadata"];
@@ -188,7 +199,7 @@ class Deriver {
       r.refs.push_back(it->second);
       r.ref_reasons.push_back("namespace");
     }
-    c_.resources.push_back(std::move(r));
+    added_.push_back(std::move(r));
   }
 
   static Json policy(const std::string& name, Json pods, Json types) {
@@ -219,6 +230,24 @@ class Deriver {
           {"ports", Json::array({{{"port", 53}, {"protocol", "UDP"}},
                                  {{"port", 53}, {"protocol", "TCP"}}})}}});
     add(std::move(p), ns, {}, "networkPolicies: egress (DNS)", c_.resources[ns_index].where);
+  }
+
+  // Package tests (kix test) run from pods labelled kPostDeployTestLabel:
+  // they may reach every pod of the namespace, and nothing else lets them in.
+  void allow_tests(const std::string& ns, size_t ns_index) {
+    const Json tests{{kPostDeployTestLabel, "true"}};
+    Json in = policy("kix-allow-post-deploy-tests", Json::object(), Json::array({"Ingress"}));
+    in["spec"]["podSelector"] = Json::object();
+    in["spec"]["ingress"] =
+        Json::array({{{"from", Json::array({{{"podSelector", {{"matchLabels", tests}}}}})}}});
+    add(std::move(in), ns, {}, "the packages' post-deploy tests (kix test)",
+        c_.resources[ns_index].where);
+    if (!s_.egress) return;
+    Json out = policy("kix-egress-post-deploy-tests", tests, Json::array({"Egress"}));
+    out["spec"]["egress"] =
+        Json::array({{{"to", Json::array({{{"podSelector", Json::object()}}})}}});
+    add(std::move(out), ns, {}, "the packages' post-deploy tests (kix test)",
+        c_.resources[ns_index].where);
   }
 
   void edge(size_t ci, size_t pi) {
@@ -261,8 +290,10 @@ class Deriver {
     }
   }
 
-  Compilation& c_;
+  const Compilation& c_;
   const NetworkPolicySettings& s_;
+  std::vector<Error>* errors_;
+  std::vector<CompiledResource> added_;
   std::map<std::string, size_t> namespaces_;
 };
 
@@ -270,7 +301,18 @@ class Deriver {
 
 void derive_network_policies(Compilation& c, const NetworkPolicySettings& settings) {
   if (!settings.any()) return;
-  Deriver(c, settings).run();
+  Deriver deriver(c, settings, &c.errors);
+  deriver.run();
+  for (CompiledResource& r : deriver.take()) c.resources.push_back(std::move(r));
+}
+
+std::optional<EdgeEnds> edge_ends(const Compilation& c, size_t consumer, size_t provider) {
+  const NetworkPolicySettings none;
+  Deriver deriver(c, none, nullptr);
+  std::optional<Endpoint> to = deriver.provider(provider);
+  std::optional<Json> from = deriver.consumer_pods(consumer);
+  if (!to || !from) return std::nullopt;
+  return EdgeEnds{*from, to->pods, to->ports};
 }
 
 }  // namespace kix::compiler

@@ -38,6 +38,8 @@
 // Thread-safety: not shared; runs on one compilation.
 #pragma once
 
+#include <optional>
+
 #include "compiler/cluster_definition.h"
 #include "compiler/compilation.h"
 
@@ -48,5 +50,17 @@ namespace kix::compiler {
 // and the graph. Errors (an out.podSelector or out.ports of the wrong
 // shape) are appended to c.errors at the provider's declaration.
 void derive_network_policies(Compilation& c, const NetworkPolicySettings& settings);
+
+// The two ends of the need consumer -> provider (indices into
+// c.instances) as the policies see them: the consumer's pod labels, the
+// provider's pod labels and ports; nullopt when either has no pods.
+// Malformed out.podSelector / out.ports give nullopt (the policies report
+// them). Post-deploy checks (compiler/post_deploy_checks.h) use it too.
+struct EdgeEnds {
+  Json consumer_pods;
+  Json provider_pods;
+  Json ports;  // NetworkPolicyPort list
+};
+std::optional<EdgeEnds> edge_ends(const Compilation& c, size_t consumer, size_t provider);
 
 }  // namespace kix::compiler

@@ -29,7 +29,8 @@ namespace {
 
 const std::vector<std::string> kTopLevelKeys = {
     "package", "description", "needs",     "optionalNeeds", "provides", "options",
-    "let",     "checks",      "resources", "out",           "chart"};
+    "let",     "checks",      "resources", "out",           "chart",    "tests"};
+const std::vector<std::string> kTestKeys = {"name", "http", "tcp"};
 const std::vector<std::string> kChartKeys = {"repository",  "name",   "version",    "namespace",
                                              "releaseName", "values", "includeCRDs"};
 const std::vector<std::string> kResourceKeys = {"manifest", "when", "selects", "forEach", "key"};
@@ -394,10 +395,53 @@ class Loader {
     load_checks(root);
     load_resources(root);
     load_chart(root);
+    load_tests(root);
     pkg_.has_out = root.contains("out");
   }
 
  private:
+  // `tests` (docs/packages.md, "Post-deploy tests"): a list of
+  // { name, http: { url, body? } } or { name, tcp: { host, port } }; the
+  // values are templates, rendered with `out`.
+  void load_tests(const Json& root) {
+    if (!root.contains("tests")) return;
+    const Json& tests = root["tests"];
+    if (!tests.is_array()) fail("/tests", "'tests' must be a list of { name, http | tcp }");
+    for (size_t i = 0; i < tests.size(); ++i) {
+      const std::string at = "/tests/" + std::to_string(i);
+      const Json& t = tests[i];
+      if (!t.is_object() || !t.contains("name") || !t["name"].is_string()) {
+        fail(at, "a test needs a name", "e.g. { name: ping, http: { url: ..., body: pong } }");
+      }
+      for (const auto& [key, value] : t.items()) {
+        if (std::find(kTestKeys.begin(), kTestKeys.end(), key) == kTestKeys.end()) {
+          std::string hint = did_you_mean(key, kTestKeys);
+          fail(at + "/" + key, "unknown field '" + key + "' in a test",
+               hint.empty() ? "a test has name and one of http or tcp" : hint);
+        }
+      }
+      if (t.contains("http") == t.contains("tcp")) {
+        fail(at, "test '" + t["name"].get<std::string>() + "' needs exactly one of http and tcp");
+      }
+      const bool http = t.contains("http");
+      const Json& probe = http ? t["http"] : t["tcp"];
+      const std::vector<std::string> keys =
+          http ? std::vector<std::string>{"url", "body"} : std::vector<std::string>{"host", "port"};
+      if (!probe.is_object()) fail(at, std::string(http ? "http" : "tcp") + " must be a map");
+      for (const auto& [key, value] : probe.items()) {
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+          std::string hint = did_you_mean(key, keys);
+          fail(at + (http ? "/http/" : "/tcp/") + key, "unknown field '" + key + "'",
+               hint.empty() ? (http ? "http has url and body" : "tcp has host and port") : hint);
+        }
+      }
+      if (!probe.contains(keys[0]) || (!http && !probe.contains("port"))) {
+        fail(at, "test '" + t["name"].get<std::string>() + "' needs " +
+                     (http ? "http.url" : "tcp.host and tcp.port"));
+      }
+    }
+  }
+
   Package& pkg_;
 };
 

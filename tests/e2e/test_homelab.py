@@ -42,7 +42,7 @@ def run(tmp):
           and config["PAPERLESS_REDIS"] == "redis://valkey.paperless.svc.cluster.local:6379", config)
     policies = sorted((ns, name) for kind, ns, name in m if kind == "NetworkPolicy")
     check(policies == [("immich", "kix-allow-immich-to-immich-db"), ("immich", "kix-allow-immich-to-valkey"),
-                       ("immich", "kix-default-deny"),
+                       ("immich", "kix-allow-post-deploy-tests"), ("immich", "kix-default-deny"),
                        ("paperless", "kix-allow-paperless-to-paperless-db"),
                        ("paperless", "kix-allow-paperless-to-valkey"), ("paperless", "kix-default-deny")],
           policies)

@@ -60,7 +60,7 @@ def run(tmp):
     manifests, nodes = build(env, lab, os.path.join(tmp, "r1"))
     policies = {name: m for (kind, name), m in manifests.items() if kind == "NetworkPolicy"}
     expected = set(EDGES) | {n.replace("kix-allow-", "kix-egress-") for n in EDGES} \
-        | {"kix-default-deny", "kix-allow-dns"}
+        | {"kix-default-deny", "kix-allow-dns", "kix-allow-post-deploy-tests", "kix-egress-post-deploy-tests"}
     check(set(policies) == expected, f"policies: {sorted(policies)}")
 
     deny = policies.get("kix-default-deny", {}).get("spec", {})

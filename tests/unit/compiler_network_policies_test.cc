@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/compiler.h"
+#include "compiler/post_deploy_checks.h"
 #include "compiler_test_support.h"
 #include "tests/unit/error_kind.h"
 
@@ -179,6 +180,24 @@ TEST_F(NetworkPolicies, DefaultDenyAndOneAllowPerEdgeWithPods) {
       EXPECT_EQ(labels[k], v) << k;
     }
   }
+}
+
+TEST_F(NetworkPolicies, ChecksFollowTheEdgesAndAChangedPortIsANewJob) {
+  auto jobs = [&](const std::string& port) {
+    std::map<std::string, std::string> out;
+    for (const PostDeployCheck& c : derive_checks(compile_text(shop("none", port)))) {
+      out[c.name] = c.job;
+      EXPECT_EQ(c.manifest["metadata"]["name"], c.job);
+    }
+    return out;
+  };
+  auto before = jobs("5432");
+  ASSERT_EQ(before.size(), 2u) << "web -> postgres and web -> cache; the claim has no pods";
+  ASSERT_TRUE(before.count("shop/web -> shop/postgres"));
+  auto after = jobs("6432");
+  EXPECT_NE(before["shop/web -> shop/postgres"], after["shop/web -> shop/postgres"]);
+  EXPECT_EQ(before["shop/web -> shop/cache"], after["shop/web -> shop/cache"]);
+  EXPECT_EQ(before, jobs("5432")) << "the same check, the same Job";
 }
 
 TEST_F(NetworkPolicies, NoneWithoutTheSetting) {
