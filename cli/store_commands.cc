@@ -1,5 +1,6 @@
 // `kix store` and `kix store add`; the other store subcommands live in
 // cli/store_*.cc. docs/commands/store.md documents them all.
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
 #include "manifest/result_dir.h"
+#include "store/ingest.h"
 #include "store/sqlite_store.h"
 #include "util/error.h"
 
@@ -65,6 +67,7 @@ struct AddArgs {
   std::string message;
   std::string source_revision;
   bool pin = false;
+  bool reread = false;
   ChartAddArgs chart;  // --chart and its options
 };
 
@@ -81,6 +84,11 @@ struct AddInput {
   std::optional<std::string> root_cluster;  // a result directory's
   std::string result_dir;
   std::vector<Hash> sources;  // a chart's archive
+  // Plain manifests: read incrementally; their graph, and the source of
+  // the bytes it elided.
+  std::unique_ptr<Ingest> ingest;
+
+  const Graph& added() const { return ingest ? ingest->graph() : graph; }
 };
 
 AddInput read_add_input(const AddArgs& args, Context& ctx) {
@@ -115,23 +123,38 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
       ctx.print_diagnostics(diags);
       return input;
     }
-    std::vector<Manifest> manifests = load_manifests(args.paths, diags);
+    IngestOptions options;
+    options.cache_file = ctx.store_dir() / "ingest-cache";
+    options.reread = args.reread;
+    if (auto budget = ctx.env().get_nonempty("KIX_INGEST_MEMORY_BUDGET")) {
+      // Bytes of canonical manifests held in memory before the spool
+      // (docs/store.md, "Incremental add"); mostly for tests.
+      char* end = nullptr;
+      unsigned long long bytes = std::strtoull(budget->c_str(), &end, 10);
+      if (end == budget->c_str() || *end != '\0') {
+        throw Error(ErrorKind::kInvalidInput,
+                    "KIX_INGEST_MEMORY_BUDGET is not a number of bytes: " + *budget, {},
+                    "set it to a whole number such as 4194304, or unset it");
+      }
+      options.memory_budget_bytes = static_cast<size_t>(bytes);
+    }
+    options.version_tag = std::string("kix ") + KIX_VERSION;
+    options.keys = &ctx.keys();
+    input.ingest = ingest_manifests(args.paths, diags, options);
     ctx.print_diagnostics(diags);
     diags.clear();
-    if (manifests.empty()) {
+    if (input.ingest->graph().manifests.empty()) {
       std::string where;
       for (const auto& p : args.paths) where += (where.empty() ? "" : ", ") + p;
       throw Error(ErrorKind::kInvalidInput, "no manifests found in " + where, {},
                   "kix reads *.yaml, *.yml and *.json files (directories recursively) or - for "
                   "stdin");
     }
-    check_unique_identities(manifests);
-    input.graph = build_graph_inferred(std::move(manifests), &ctx.keys());
   } catch (...) {
     ctx.print_diagnostics(diags);
     throw;
   }
-  print_graph_warnings(input.graph, ctx);
+  print_graph_warnings(input.added(), ctx);
   return input;
 }
 
@@ -139,7 +162,7 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   // Everything that can fail on bad input happens before the store is
   // opened, so a bad input never touches it.
   AddInput input = read_add_input(args, ctx);
-  const Graph& graph = input.graph;
+  const Graph& graph = input.added();
 
   AddOptions options;
   options.root_cluster = input.root_cluster;
@@ -149,9 +172,21 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   options.time = ctx.now();
   options.pin = args.pin;
   options.sources = input.sources;
+  options.blob_source = input.ingest.get();
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   AddResult r = store.add(graph, options);
+  if (input.ingest) {
+    // The store has every blob now; a cache that cannot be written only
+    // costs the next add a full read.
+    try {
+      input.ingest->save_cache();
+    } catch (const Error& e) {
+      Diagnostics warning;
+      warning.warn({}, "the stat cache was not saved: " + e.message(), e.hint());
+      ctx.print_diagnostics(warning);
+    }
+  }
   if (input.root_cluster && has_cluster && *input.root_cluster != args.cluster) {
     Diagnostics note;
     note.note({}, "the root keeps the cluster name '" + *input.root_cluster + "' that " +
@@ -171,6 +206,11 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
             << r.new_blobs << " new blobs, " << r.reused_blobs << " reused, " << r.new_nodes
             << " new nodes; " << human_bytes(r.raw_bytes) << " canonical, "
             << human_bytes(r.written_bytes) << " written\n";
+  if (input.ingest) {
+    const IngestStats& s = input.ingest->stats();
+    std::cout << "read " << s.read_files << " of " << s.files << (s.files == 1 ? " file" : " files")
+              << "; " << s.cached_files << " unchanged since an earlier add\n";
+  }
   if (r.generation) std::cout << "generation " << args.cluster << "@" << *r.generation << "\n";
   if (args.pin) std::cout << (r.pinned ? "pinned" : "already pinned") << " root\n";
   std::cout << r.root.hex() << "\n" << std::flush;
@@ -207,6 +247,8 @@ void add_add_command(CLI::App& store, Context& ctx) {
   cmd->add_option("-m,--message", args->message, "Message recorded with the generation");
   cmd->add_option("--source-revision", args->source_revision,
                   "Source revision (e.g. a git commit) recorded with the generation");
+  cmd->add_flag("--reread", args->reread,
+                "Read and parse every file, even those the stat cache knows unchanged");
   cmd->add_flag("--pin", args->pin,
                 "Also pin the root (in the same transaction), so gc keeps it without a generation");
   cmd->callback([args, cluster, &ctx] { run_add(*args, cluster->count() > 0, ctx); });

@@ -39,13 +39,22 @@ AddResult MemoryStore::add(const Graph& graph, const AddOptions& options) {
   AddResult result;
   result.root = graph.root(root_cluster_of(options));
   result.resources = graph.manifests.size();
+  // Every byte that can fail to come back is read before anything changes.
+  std::map<Hash, std::string> fresh;
+  for (size_t i = 0; i < graph.manifests.size(); ++i) {
+    const Hash& blob = graph.manifests[i].blob;
+    if (!blobs_.count(blob) && !fresh.count(blob)) {
+      fresh.emplace(blob, canonical_bytes(graph, i, options.blob_source));
+    }
+  }
   for (size_t i = 0; i < graph.manifests.size(); ++i) {
     const Manifest& m = graph.manifests[i];
-    result.raw_bytes += m.canonical.size();
+    result.raw_bytes += m.canonical_size();
     if (m.sealed) secrets_.emplace(m.blob, *m.sealed);
-    if (blobs_.emplace(m.blob, m.canonical).second) {
+    if (auto f = fresh.find(m.blob); f != fresh.end() && !blobs_.count(m.blob)) {
+      blobs_.emplace(m.blob, std::move(f->second));
       ++result.new_blobs;
-      result.written_bytes += m.canonical.size();
+      result.written_bytes += m.canonical_size();
     } else {
       ++result.reused_blobs;
     }

@@ -309,13 +309,23 @@ void BlobWriter::put_sealed(const Hash& blob, const SealedSecret& sealed) {
   sealed_.run();
 }
 
-size_t BlobWriter::put(const Hash& hash, std::string_view canonical, std::string compressed,
-                       int64_t dictionary) {
+bool BlobWriter::has(const Hash& hash) {
   exists_.bind(1, hash);
   bool stored = exists_.step();
   exists_.reset();
-  if (stored) return 0;
+  return stored;
+}
+
+size_t BlobWriter::put(const Hash& hash, std::string_view canonical, std::string compressed,
+                       int64_t dictionary) {
+  if (has(hash)) return 0;
   return write(insert_, hash, canonical, std::move(compressed), dictionary);
+}
+
+size_t BlobWriter::put_compressed(const Hash& hash, size_t raw_size, std::string compressed,
+                                  int64_t dictionary) {
+  if (has(hash)) return 0;
+  return insert(insert_, hash, raw_size, compressed, dictionary);
 }
 
 size_t BlobWriter::replace(const Hash& hash, std::string_view canonical) {
@@ -331,8 +341,13 @@ size_t BlobWriter::write(sqlite::Statement& s, const Hash& hash, std::string_vie
         dict ? store_.codec_.compress(canonical, *dict) : store_.codec_.compress(canonical);
     dictionary = id;
   }
+  return insert(s, hash, canonical.size(), compressed, dictionary);
+}
+
+size_t BlobWriter::insert(sqlite::Statement& s, const Hash& hash, size_t raw_size,
+                          const std::string& compressed, int64_t dictionary) {
   s.bind(1, hash)
-      .bind(2, static_cast<int64_t>(canonical.size()))
+      .bind(2, static_cast<int64_t>(raw_size))
       .bind_blob(3, compressed)
       .bind(4, dictionary);
   s.run();
@@ -343,12 +358,16 @@ size_t BlobWriter::write(sqlite::Statement& s, const Hash& hash, std::string_vie
 
 namespace {
 
-void insert_nodes_and_refs(sqlite::Database& db, const Graph& graph, AddResult& result) {
+// `stored` (sorted), when given, are nodes the store holds with their refs
+// (the previous generation's): a next generation inserts only the others.
+void insert_nodes_and_refs(sqlite::Database& db, const Graph& graph,
+                           const std::vector<Hash>* stored, AddResult& result) {
   auto insert_node = db.prepare(
       "INSERT OR IGNORE INTO nodes (hash, blob, api_version, kind, namespace, name) "
       "VALUES (?, ?, ?, ?, ?, ?)");
   auto insert_ref = db.prepare("INSERT OR IGNORE INTO refs (src, dst, reason) VALUES (?, ?, ?)");
   for (size_t i = 0; i < graph.manifests.size(); ++i) {
+    if (stored && std::binary_search(stored->begin(), stored->end(), graph.nodes[i])) continue;
     const Manifest& m = graph.manifests[i];
     insert_node.bind(1, graph.nodes[i])
         .bind(2, m.blob)
@@ -438,30 +457,49 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
   if (options.root_cluster && !options.root_cluster->empty()) {
     check_cluster_name(*options.root_cluster);
   }
-  PreparedAdd prepared{&graph, options, {}, {}};
+  PreparedAdd prepared;
+  prepared.graph = &graph;
+  prepared.options = options;
+  Transaction t(db_, Transaction::Mode::kRead);
+  // The nodes of the cluster's current generation are stored, and so are
+  // their blobs (gc never takes a current generation): a next generation
+  // looks up only the blobs of what changed.
+  std::unordered_set<Hash, HashHasher> stored_nodes;
+  if (options.cluster) {
+    if (auto current = current_generation(*options.cluster)) {
+      if (auto root = load_root(current->root, nullptr)) {
+        stored_nodes.insert(root->nodes.begin(), root->nodes.end());
+      }
+    }
+  }
   std::unordered_set<Hash, HashHasher> seen;
+  for (size_t i = 0; i < graph.manifests.size(); ++i) {
+    if (stored_nodes.count(graph.nodes[i])) seen.insert(graph.manifests[i].blob);
+  }
+  prepared.stored_blobs = seen.size();
   for (size_t i = 0; i < graph.manifests.size(); ++i) {
     if (seen.insert(graph.manifests[i].blob).second) {
       prepared.blobs.push_back(PreparedAdd::Blob{graph.manifests[i].blob, i, {}, 0});
     }
   }
-  Transaction t(db_, Transaction::Mode::kRead);
   auto exists = db_.prepare("SELECT 1 FROM blobs WHERE hash = ?");
   std::vector<PreparedAdd::Blob*> missing;
-  std::vector<std::string_view> missing_raw;
   for (auto& blob : prepared.blobs) {
     exists.bind(1, blob.hash);
-    if (!exists.step()) {
-      missing.push_back(&blob);
-      missing_raw.push_back(graph.manifests[blob.manifest].canonical);
-    }
+    if (!exists.step()) missing.push_back(&blob);
     exists.reset();
   }
   if (missing.empty()) return prepared;
   int64_t dictionary_id = 0;
-  const ZstdDictionary* dictionary = dictionary_for_new_blobs(prepared, missing_raw, dictionary_id);
+  const ZstdDictionary* dictionary = dictionary_for_new_blobs(prepared, missing, dictionary_id);
+  std::string fetched;
   for (PreparedAdd::Blob* blob : missing) {
-    const std::string& raw = graph.manifests[blob->manifest].canonical;
+    const Manifest& m = graph.manifests[blob->manifest];
+    std::string_view raw = m.canonical;
+    if (m.elided_size) {
+      fetched = canonical_bytes(graph, blob->manifest, options.blob_source);
+      raw = fetched;
+    }
     blob->compressed = dictionary ? codec_.compress(raw, *dictionary) : codec_.compress(raw);
     blob->dictionary = dictionary_id;
   }
@@ -480,7 +518,7 @@ const ZstdDictionary* SqliteStore::latest_dictionary(int64_t& id) {
 }
 
 const ZstdDictionary* SqliteStore::dictionary_for_new_blobs(
-    PreparedAdd& prepared, const std::vector<std::string_view>& fresh, int64_t& id) {
+    PreparedAdd& prepared, const std::vector<PreparedAdd::Blob*>& fresh, int64_t& id) {
   if (const ZstdDictionary* latest = latest_dictionary(id)) return latest;
   // No dictionary yet: train one on the new manifests, plus the stored
   // ones (all compressed without a dictionary) when those are too few.
@@ -490,13 +528,23 @@ const ZstdDictionary* SqliteStore::dictionary_for_new_blobs(
   count.step();
   size_t available = fresh.size() + static_cast<size_t>(count.column_int(0));
   if (available < kMinTrainingBlobs) return nullptr;
+  const Graph& graph = *prepared.graph;
   size_t total = 0;
-  for (std::string_view raw : fresh) total += raw.size();
+  for (const PreparedAdd::Blob* blob : fresh)
+    total += graph.manifests[blob->manifest].canonical_size();
   // Every k-th manifest, so that the sample spans the whole input.
   size_t stride = std::max<size_t>(1, total / kMaxTrainingBytes + 1);
   size_t bytes = 0;
+  std::vector<std::string> fetched;  // elided samples, read back
+  fetched.reserve(fresh.size() / stride + 1);
   for (size_t i = 0; i < fresh.size(); i += stride) {
-    samples.push_back(fresh[i]);
+    const Manifest& m = graph.manifests[fresh[i]->manifest];
+    if (m.elided_size) {
+      fetched.push_back(canonical_bytes(graph, fresh[i]->manifest, prepared.options.blob_source));
+      samples.push_back(fetched.back());
+    } else {
+      samples.push_back(m.canonical);
+    }
     bytes += samples.back().size();
   }
   if (samples.size() < kMinTrainingBlobs) {
@@ -557,7 +605,7 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
   AddResult result;
   result.root = graph.root(root_cluster_of(options));
   result.resources = graph.manifests.size();
-  for (const Manifest& m : graph.manifests) result.raw_bytes += m.canonical.size();
+  for (const Manifest& m : graph.manifests) result.raw_bytes += m.canonical_size();
 
   Transaction t(db_, Transaction::Mode::kWrite);
   int64_t new_dictionary = 0;
@@ -570,13 +618,20 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
     new_dictionary = id.column_int(0);
   }
   BlobWriter writer(*this);
+  result.reused_blobs = prepared.stored_blobs;
   for (auto& blob : prepared.blobs) {
     const Manifest& m = graph.manifests[blob.manifest];
     // A blob found present by prepare_add and deleted since by a gc is
     // compressed now; one compressed then goes in as it is.
     int64_t dictionary =
         blob.dictionary == PreparedAdd::kNewDictionary ? new_dictionary : blob.dictionary;
-    size_t written = writer.put(blob.hash, m.canonical, std::move(blob.compressed), dictionary);
+    size_t written = 0;
+    if (!blob.compressed.empty()) {
+      written = writer.put_compressed(blob.hash, m.canonical_size(), std::move(blob.compressed),
+                                      dictionary);
+    } else if (!writer.has(blob.hash)) {
+      written = writer.put(blob.hash, canonical_bytes(graph, blob.manifest, options.blob_source));
+    }
     if (m.sealed) writer.put_sealed(blob.hash, *m.sealed);
     if (written > 0) {
       ++result.new_blobs;
@@ -585,7 +640,6 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
       ++result.reused_blobs;
     }
   }
-  insert_nodes_and_refs(db_, graph, result);
   std::optional<StoredRoot> base;
   int base_depth = 0;
   if (options.cluster) {
@@ -593,6 +647,7 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
       base = load_root(previous->root, &base_depth);
     }
   }
+  insert_nodes_and_refs(db_, graph, base ? &base->nodes : nullptr, result);
   insert_root(db_, result.root, root_cluster_of(options), graph.nodes, base, base_depth);
   if (options.cluster) {
     Generation g{*options.cluster,       0, result.root, options.time, options.message,

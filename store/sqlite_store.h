@@ -42,6 +42,9 @@ struct PreparedAdd {
   const Graph* graph = nullptr;
   AddOptions options;
   std::vector<Blob> blobs;
+  // Distinct blobs not in `blobs`: those of nodes the cluster's current
+  // generation holds, stored for certain.
+  size_t stored_blobs = 0;
   // A zstd dictionary trained by prepare_add (the store had none and enough
   // blobs exist); commit_add stores it first. Empty: none.
   std::string new_dictionary;
@@ -146,7 +149,7 @@ class SqliteStore final : public Store {
   // id (nullptr and 0: none). When the store has none and enough blobs
   // exist, trains one (prepared.new_dictionary, id kNewDictionary).
   const ZstdDictionary* dictionary_for_new_blobs(PreparedAdd& prepared,
-                                                 const std::vector<std::string_view>& fresh,
+                                                 const std::vector<PreparedAdd::Blob*>& fresh,
                                                  int64_t& id);
   // Decompresses a blobs row; checks the size, not the hash.
   std::string decompress_blob(const Hash& blob, std::string_view data, size_t raw_size,

@@ -8,6 +8,21 @@
 
 namespace kix {
 
+std::string canonical_bytes(const Graph& graph, size_t index, const BlobSource* source) {
+  const Manifest& m = graph.manifests.at(index);
+  if (!m.elided_size) return m.canonical;
+  if (source == nullptr) {
+    throw Error(ErrorKind::kInternal,
+                "the bytes of " + m.id.display() + " were dropped and no source gives them back");
+  }
+  std::string bytes = source->canonical(index);
+  if (bytes.size() != *m.elided_size || Hash::of(bytes) != m.blob) {
+    throw Error(ErrorKind::kConflict, m.id.display() + " changed while it was being added",
+                m.location, "run the command again");
+  }
+  return bytes;
+}
+
 std::string_view object_kind_name(ObjectKind kind) {
   return kind == ObjectKind::kRoot ? "root" : "node";
 }

@@ -121,6 +121,22 @@ struct Pin {
   bool operator==(const Pin&) const = default;
 };
 
+// The canonical bytes of manifests whose `canonical` an incremental add
+// elided (Manifest::elided_size), read back when the store needs them: a
+// blob it does not have yet, or one a concurrent gc deleted meanwhile.
+class BlobSource {
+ public:
+  virtual ~BlobSource() = default;
+  // The canonical bytes of manifest `index` of the graph being added. Throws
+  // kix::Error when they cannot be read back.
+  virtual std::string canonical(size_t index) const = 0;
+};
+
+// A manifest's canonical bytes: its own, or (elided) from `source`, checked
+// against its blob hash. Throws kConflict when they no longer hash to it
+// (the input changed during the add), kInternal when elided without source.
+std::string canonical_bytes(const Graph& graph, size_t index, const BlobSource* source);
+
 struct AddOptions {
   // The name the root is hashed with. When unset, `cluster` (or "" without
   // one). A result directory brings its own (manifest/result_dir.h), so
@@ -137,6 +153,9 @@ struct AddOptions {
   // the root, so gc keeps them while it keeps the root. Each must be kept
   // already; kNotFound otherwise.
   std::vector<Hash> sources;
+  // Where elided manifests' bytes come from (nullptr: none are elided).
+  // Must outlive the add.
+  const BlobSource* blob_source = nullptr;
 };
 
 struct AddResult {

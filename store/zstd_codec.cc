@@ -2,6 +2,7 @@
 
 #include <zdict.h>
 #include <zstd.h>
+#include <algorithm>
 
 #include <numeric>
 
@@ -12,6 +13,10 @@ namespace kix {
 struct ZstdCodec::Contexts {
   ZSTD_CCtx* c = ZSTD_createCCtx();
   ZSTD_DCtx* d = ZSTD_createDCtx();
+  // Compression writes here first, so that each result is allocated at its
+  // own size: a string sized for the worst case and shrunk keeps its
+  // capacity, and an add holds every new blob until it commits.
+  std::string scratch;
   ~Contexts() {
     ZSTD_freeCCtx(c);
     ZSTD_freeDCtx(d);
@@ -76,19 +81,20 @@ ZstdCodec::ZstdCodec(ZstdCodec&&) noexcept = default;
 ZstdCodec& ZstdCodec::operator=(ZstdCodec&&) noexcept = default;
 
 std::string ZstdCodec::compress(std::string_view raw) {
-  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  std::string& out = contexts_->scratch;
+  out.resize(std::max(out.size(), ZSTD_compressBound(raw.size())));
   size_t n =
       ZSTD_compressCCtx(contexts_->c, out.data(), out.size(), raw.data(), raw.size(), level_);
   if (ZSTD_isError(n)) {
     throw Error(ErrorKind::kInternal,
                 std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
   }
-  out.resize(n);
-  return out;
+  return std::string(out.data(), n);
 }
 
 std::string ZstdCodec::compress(std::string_view raw, const ZstdDictionary& dictionary) {
-  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  std::string& out = contexts_->scratch;
+  out.resize(std::max(out.size(), ZSTD_compressBound(raw.size())));
   ZstdDictionary::Digested& digested = *dictionary.digested_;
   if (digested.c == nullptr) {
     digested.c =
@@ -101,8 +107,7 @@ std::string ZstdCodec::compress(std::string_view raw, const ZstdDictionary& dict
     throw Error(ErrorKind::kInternal,
                 std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
   }
-  out.resize(n);
-  return out;
+  return std::string(out.data(), n);
 }
 
 std::string ZstdCodec::decompress(std::string_view frame, size_t raw_size, std::string_view what,

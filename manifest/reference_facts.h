@@ -1,0 +1,65 @@
+// What one manifest contributes to reference inference (manifest/references.h),
+// extracted from its parsed value alone, so that references can be resolved
+// across a whole input without holding every parsed document.
+//
+// Inference runs in two steps: extract_reference_facts() reads one
+// manifest (any thread, any order), resolve_references() joins the facts of
+// a whole input. infer_references() is exactly those two steps, and an
+// incremental add (store/ingest.h) keeps the facts of unchanged files in its
+// cache instead of parsing them again, so both must give the same edges:
+// the facts keep the order in which the single-pass inference used to look
+// at candidates, because the first reason for an edge wins.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "manifest/manifest.h"
+#include "util/byte_codec.h"
+
+namespace kix {
+
+// A label map or selector: key and canonical JSON of the value, in key order.
+using LabelPairs = std::vector<std::pair<std::string, std::string>>;
+
+struct ReferenceFacts {
+  // A reference by name, or to the workloads a selector picks.
+  struct Candidate {
+    bool selector = false;
+    std::string kind;  // by name: the kind, namespace and name it names
+    std::string ns;
+    std::string name;
+    LabelPairs labels;  // selector: what a workload's pod labels must hold
+    std::string reason;
+
+    bool operator==(const Candidate&) const = default;
+  };
+
+  // Names this manifest answers to besides its own kind, namespace and name
+  // ("Secret" for a RequiredSecret, an ExternalSecret's target), as
+  // {kind, namespace, name}.
+  std::vector<std::vector<std::string>> aliases;
+  std::string crd;                    // a CustomResourceDefinition's "group/Kind"
+  bool workload = false;              // has a pod template
+  LabelPairs pod_labels;              // a workload's pod labels
+  std::vector<Candidate> candidates;  // in the order inference weighs them
+
+  bool operator==(const ReferenceFacts&) const = default;
+};
+
+ReferenceFacts extract_reference_facts(const Manifest& m);
+
+struct InferredRef;  // manifest/references.h
+
+// The edges among `ids` given each one's facts (parallel vectors), as
+// infer_references() documents them.
+std::vector<std::vector<InferredRef>> resolve_references(
+    const std::vector<const ResourceId*>& ids, const std::vector<const ReferenceFacts*>& facts);
+
+// A compact binary form for caches (util/byte_codec.h); decode returns
+// false on malformed input.
+void encode_reference_facts(const ReferenceFacts& facts, ByteWriter& out);
+bool decode_reference_facts(ByteReader& in, ReferenceFacts& facts);
+
+}  // namespace kix

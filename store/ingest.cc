@@ -1,0 +1,347 @@
+#include "store/ingest.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "manifest/reference_facts.h"
+#include "manifest/references.h"
+#include "manifest/secret_seal.h"
+#include "util/error.h"
+
+namespace kix {
+
+// Where an elided manifest's bytes are: in the spool, or in its file.
+struct Ingest::Origin {
+  static constexpr uint64_t kInFile = UINT64_MAX;
+  size_t file = 0;
+  uint64_t spool_offset = kInFile;
+};
+
+// An unlinked temporary file that canonical bytes are appended to, in
+// large writes, and read back from with pread.
+struct Ingest::Spool {
+  int fd = -1;
+  std::string buffer;
+  uint64_t size = 0;  // written plus buffered
+
+  explicit Spool(const std::filesystem::path& dir) {
+    std::string pattern = (dir / "kix-spool-XXXXXX").string();
+    fd = ::mkstemp(pattern.data());
+    if (fd < 0) {
+      throw Error(ErrorKind::kIo,
+                  "cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno),
+                  {}, "set TMPDIR to a writable directory with free space");
+    }
+    ::unlink(pattern.c_str());
+  }
+  ~Spool() {
+    if (fd >= 0) ::close(fd);
+  }
+
+  uint64_t append(std::string_view bytes) {
+    uint64_t at = size;
+    buffer.append(bytes);
+    size += bytes.size();
+    if (buffer.size() >= (1u << 20)) flush();
+    return at;
+  }
+
+  void flush() {
+    size_t done = 0;
+    while (done < buffer.size()) {
+      ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        throw Error(ErrorKind::kIo,
+                    std::string("cannot write a temporary file: ") + std::strerror(errno), {},
+                    "set TMPDIR to a directory with free space");
+      }
+      done += static_cast<size_t>(n);
+    }
+    buffer.clear();
+  }
+
+  std::string read(uint64_t at, uint64_t length) const {
+    std::string out(length, '\0');
+    size_t done = 0;
+    while (done < length) {
+      ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(at + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        throw Error(ErrorKind::kIo,
+                    std::string("cannot read back a temporary file: ") + std::strerror(errno));
+      }
+      done += static_cast<size_t>(n);
+    }
+    return out;
+  }
+};
+
+namespace {
+
+// One file read by a worker.
+struct FileResult {
+  std::vector<Manifest> manifests;
+  std::vector<ReferenceFacts> facts;
+  Diagnostics diags;
+  std::exception_ptr error;
+  std::optional<FileIdentity> identity;  // before it was read
+  int64_t read_ns = 0;
+  bool done = false;
+};
+
+void read_file(const std::string& path, const ParseOptions& options, FileResult& r) {
+  try {
+    if (path != "-") {
+      r.read_ns = wall_clock_ns();
+      r.identity = file_identity(path);
+    }
+    append_manifests(parse_input(path, r.diags, options), r.manifests);
+    r.facts.reserve(r.manifests.size());
+    for (Manifest& m : r.manifests) {
+      r.facts.push_back(extract_reference_facts(m));
+      // A Secret with values is sealed from its value by the consumer;
+      // nothing else needs the parsed document any more.
+      if (!m.needs_sealing) m.value = Json();
+    }
+  } catch (...) {
+    r.error = std::current_exception();
+  }
+}
+
+// Reads `files` (indices into `paths`) on every core, a bounded window
+// ahead of the consumer, which takes each file's result in order.
+class ReadPipeline {
+ public:
+  ReadPipeline(const std::vector<std::string>& paths, const std::vector<size_t>& files,
+               const ParseOptions& options)
+      : paths_(paths), files_(files), options_(options), results_(files.size()) {
+    size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
+    if (files.size() < 16) threads = 1;
+    window_ = std::max<size_t>(64, threads * 16);
+    for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
+  }
+  ~ReadPipeline() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+
+  // The result of files[k]; valid until take(k + 1).
+  FileResult& take(size_t k) {
+    std::unique_lock lock(mu_);
+    if (k > 0) results_[k - 1] = FileResult();  // frees what the consumer is done with
+    consumed_ = k;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return results_[k].done; });
+    return results_[k];
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      size_t k;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock,
+                 [&] { return stop_ || next_ >= files_.size() || next_ < consumed_ + window_; });
+        if (stop_ || next_ >= files_.size()) return;
+        k = next_++;
+      }
+      FileResult r;
+      read_file(paths_[files_[k]], options_, r);
+      {
+        std::lock_guard lock(mu_);
+        results_[k] = std::move(r);
+        results_[k].done = true;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  const std::vector<std::string>& paths_;
+  const std::vector<size_t>& files_;
+  const ParseOptions& options_;
+  std::vector<FileResult> results_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t next_ = 0;
+  size_t consumed_ = 0;
+  size_t window_ = 64;
+  bool stop_ = false;
+};
+
+std::filesystem::path spool_dir(const IngestOptions& options) {
+  if (!options.spool_dir.empty()) return options.spool_dir;
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+}  // namespace
+
+Ingest::~Ingest() = default;
+
+std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
+                                         const IngestOptions& options) {
+  std::unique_ptr<Ingest> in(new Ingest());
+  in->options_ = options;
+  for (const auto& p : paths) {
+    if (p == "-") {
+      in->files_.push_back("-");
+    } else {
+      for (auto& f : manifest_files(p)) in->files_.push_back(f.string());
+    }
+  }
+  const std::vector<std::string>& files = in->files_;
+  in->stats_.files = files.size();
+  if (!options.cache_file.empty()) {
+    in->cache_ =
+        std::make_unique<IngestCache>(IngestCache::load(options.cache_file, options.version_tag));
+  }
+
+  // Which files the cache answers for.
+  std::vector<std::vector<CachedDocument>> cached(files.size());
+  std::vector<bool> is_cached(files.size(), false);
+  std::vector<size_t> to_read;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (in->cache_ && !options.reread && files[i] != "-") {
+      if (auto identity = file_identity(files[i])) {
+        is_cached[i] = in->cache_->find(files[i], *identity, cached[i]);
+      }
+    }
+    if (!is_cached[i]) to_read.push_back(i);
+  }
+  in->stats_.cached_files = files.size() - to_read.size();
+  in->stats_.read_files = to_read.size();
+
+  std::vector<Manifest> manifests;
+  std::vector<ReferenceFacts> facts;
+  manifests.reserve(files.size());  // most files hold one document
+  facts.reserve(files.size());
+  size_t held_bytes = 0;
+  std::optional<ReadPipeline> pipeline;
+  if (!to_read.empty()) pipeline.emplace(files, to_read, options.parse);
+  size_t next_read = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (is_cached[i]) {
+      for (CachedDocument& d : cached[i]) {
+        Manifest m;
+        m.id = std::move(d.id);
+        m.location = SourceLocation{files[i], d.line, d.column};
+        m.blob = d.blob;
+        m.elided_size = d.size;
+        manifests.push_back(std::move(m));
+        facts.push_back(std::move(d.facts));
+        in->origins_.push_back(Ingest::Origin{i, Ingest::Origin::kInFile});
+      }
+      std::vector<CachedDocument>().swap(cached[i]);
+      continue;
+    }
+    FileResult& r = pipeline->take(next_read++);
+    for (const auto& d : r.diags.items()) {
+      if (d.severity == Severity::kWarning) {
+        diags.warn(d.where, d.message, d.hint);
+      } else {
+        diags.note(d.where, d.message);
+      }
+    }
+    // The first failing file in order decides the error, as a serial read would.
+    if (r.error) std::rethrow_exception(r.error);
+    bool cacheable = in->cache_ != nullptr && r.identity.has_value();
+    std::vector<CachedDocument> entry;
+    for (size_t k = 0; k < r.manifests.size(); ++k) {
+      Manifest& m = r.manifests[k];
+      if (m.needs_sealing) {
+        if (options.keys == nullptr) {
+          throw Error(ErrorKind::kInvalidInput,
+                      m.id.display() + " is a Secret with values, and they cannot be sealed here",
+                      m.location, "Secrets with values are stored sealed (docs/secrets.md)");
+        }
+        seal_manifest(m, *options.keys);
+        m.value = Json();
+      }
+      // A Secret's stored form depends on the keyring: never cached.
+      if (m.sealed) cacheable = false;
+      if (cacheable) {
+        entry.push_back(CachedDocument{m.id, m.location.line, m.location.column, m.blob,
+                                       m.canonical.size(), r.facts[k]});
+      }
+      Ingest::Origin origin{i, Ingest::Origin::kInFile};
+      if (held_bytes + m.canonical.size() > options.memory_budget_bytes) {
+        if (!in->spool_) in->spool_ = std::make_unique<Ingest::Spool>(spool_dir(options));
+        origin.spool_offset = in->spool_->append(m.canonical);
+        in->stats_.spooled_bytes += m.canonical.size();
+        m.elided_size = m.canonical.size();
+        std::string().swap(m.canonical);
+      } else {
+        held_bytes += m.canonical.size();
+        m.canonical.shrink_to_fit();  // built by appending: up to twice its size
+      }
+      manifests.push_back(std::move(m));
+      facts.push_back(std::move(r.facts[k]));
+      in->origins_.push_back(origin);
+    }
+    if (cacheable) in->cache_->put(files[i], *r.identity, r.read_ns, entry);
+  }
+  pipeline.reset();
+  if (in->spool_) in->spool_->flush();
+
+  check_unique_identities(manifests);
+  std::vector<std::vector<size_t>> refs(manifests.size());
+  std::vector<std::vector<std::string>> reasons(manifests.size());
+  {
+    std::vector<const ResourceId*> ids;
+    std::vector<const ReferenceFacts*> fact_ptrs;
+    ids.reserve(manifests.size());
+    fact_ptrs.reserve(manifests.size());
+    for (size_t i = 0; i < manifests.size(); ++i) {
+      ids.push_back(&manifests[i].id);
+      fact_ptrs.push_back(&facts[i]);
+    }
+    auto inferred = resolve_references(ids, fact_ptrs);
+    for (size_t i = 0; i < inferred.size(); ++i) {
+      for (auto& r : inferred[i]) {
+        refs[i].push_back(r.to);
+        reasons[i].push_back(std::move(r.reason));
+      }
+    }
+  }
+  std::vector<ReferenceFacts>().swap(facts);
+  in->graph_ = build_graph(std::move(manifests), std::move(refs), std::move(reasons));
+  return in;
+}
+
+std::string Ingest::canonical(size_t index) const {
+  const Origin& o = origins_.at(index);
+  const Manifest& m = graph_.manifests.at(index);
+  if (o.spool_offset != Origin::kInFile) {
+    return spool_->read(o.spool_offset, m.elided_size.value_or(0));
+  }
+  // A cached file, read again: the store lost a blob the cache promised.
+  Diagnostics ignored;
+  std::vector<Manifest> again;
+  append_manifests(parse_input(files_.at(o.file), ignored, options_.parse), again);
+  for (Manifest& a : again) {
+    if (a.id == m.id) return std::move(a.canonical);
+  }
+  throw Error(ErrorKind::kConflict, m.id.display() + " is no longer in " + files_.at(o.file),
+              m.location, "the file changed while it was being added; run the command again");
+}
+
+void Ingest::save_cache() {
+  if (cache_ && !options_.cache_file.empty()) cache_->save(options_.cache_file);
+}
+
+}  // namespace kix

@@ -1,0 +1,96 @@
+// Reading plain manifests for `kix store add`, in time proportional to what
+// changed and in memory that does not grow with the parsed documents
+// (docs/store.md, "Incremental add").
+//
+// ingest_manifests() gives the same Graph as load_manifests(),
+// check_unique_identities() and build_graph_inferred() together (same
+// manifests in the same order, same references, same hashes), except that
+// the manifests carry no parsed `value`, and their canonical bytes only
+// while they fit a memory budget:
+//   - a file whose identity matches the cache (store/ingest_cache.h) is not
+//     read: its documents come from the cache, bytes elided;
+//   - the other files are read and parsed on every core, in order, a
+//     bounded window of files ahead of the consumer; each document's
+//     reference facts are extracted and its parsed value dropped at once,
+//     and canonical bytes beyond the budget go to an unlinked temporary
+//     file (the spool) instead of memory.
+// The returned Ingest is the BlobSource (store/store.h) that gives elided
+// bytes back: from the spool, or by reading a cached file again (a store
+// needs that only when a blob the cache promised is gone, e.g. collected by
+// a gc since).
+//
+// Errors: as load_manifests() and build_graph_inferred() (the first
+// failing file in input order decides), plus kIo when the spool cannot be
+// written. Nothing is written to any store here.
+// Thread-safety: one Ingest per thread; it runs its own workers inside
+// ingest_manifests() and none after it returns.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "manifest/document.h"
+#include "manifest/merkle.h"
+#include "store/ingest_cache.h"
+#include "store/store.h"
+#include "util/diagnostics.h"
+
+namespace kix {
+
+struct IngestOptions {
+  // The stat cache; empty: none (every file is read).
+  std::filesystem::path cache_file;
+  std::string version_tag;  // names the reader (kix's version), see IngestCache
+  bool reread = false;      // read every file; the cache is only refreshed
+  SecretKeyring* keys = nullptr;
+  ParseOptions parse;
+  // Canonical bytes kept in memory before the rest goes to the spool.
+  size_t memory_budget_bytes = 4u << 20;
+  // Where the spool is created; empty: $TMPDIR, else /tmp.
+  std::filesystem::path spool_dir;
+};
+
+struct IngestStats {
+  size_t files = 0;         // files listed
+  size_t cached_files = 0;  // taken from the cache, not read
+  size_t read_files = 0;    // read and parsed (stdin counts as one)
+  uint64_t spooled_bytes = 0;
+};
+
+class Ingest final : public BlobSource {
+ public:
+  ~Ingest() override;
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+  const Graph& graph() const { return graph_; }
+  const IngestStats& stats() const { return stats_; }
+  std::string canonical(size_t index) const override;
+
+  // Records what this ingest read in the cache file, for the next one.
+  // Call only after the store took the graph: the cache promises blobs.
+  // Throws kix::Error(kIo) when the cache cannot be written.
+  void save_cache();
+
+ private:
+  friend std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths,
+                                                  Diagnostics& diags, const IngestOptions& options);
+  Ingest() = default;
+  struct Origin;
+  struct Spool;
+
+  Graph graph_;
+  IngestStats stats_;
+  IngestOptions options_;
+  std::vector<std::string> files_;
+  std::vector<Origin> origins_;  // per manifest
+  std::unique_ptr<Spool> spool_;
+  std::unique_ptr<IngestCache> cache_;
+};
+
+std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
+                                         const IngestOptions& options);
+
+}  // namespace kix

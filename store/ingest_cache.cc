@@ -1,0 +1,252 @@
+#include "store/ingest_cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "util/byte_codec.h"
+#include "util/error.h"
+
+namespace kix {
+
+namespace {
+
+constexpr std::string_view kMagic = "kix-ingest-cache 1\n";
+// A file modified less than this before it was read may change again
+// within the same timestamp tick without any stat field changing.
+constexpr int64_t kRacyWindowNs = 1'000'000'000;
+constexpr int64_t kUnusedNs = 30LL * 24 * 3600 * 1'000'000'000;
+// A found entry's "used" time is written back only when it is this old,
+// so that a cache all of whose files were found needs no rewrite.
+constexpr int64_t kUsedRefreshNs = 24LL * 3600 * 1'000'000'000;
+
+// Absolute without touching the file system or normalizing: the input
+// lists files the same way every time, and a key that differs only costs
+// a read.
+std::string cache_key(const std::string& path) {
+  if (!path.empty() && path.front() == '/') return path;
+  static const std::string cwd = [] {
+    std::error_code ec;
+    std::string d = std::filesystem::current_path(ec).string();
+    return ec ? std::string() : d;
+  }();
+  return cwd + "/" + path;
+}
+
+void encode_documents(const std::vector<CachedDocument>& docs, ByteWriter& w) {
+  w.varint(docs.size());
+  for (const CachedDocument& d : docs) {
+    w.bytes(d.id.api_version);
+    w.bytes(d.id.kind);
+    w.bytes(d.id.ns);
+    w.bytes(d.id.name);
+    w.varint(static_cast<uint64_t>(d.line));
+    w.varint(static_cast<uint64_t>(d.column));
+    w.hash(d.blob);
+    w.varint(d.size);
+    encode_reference_facts(d.facts, w);
+  }
+}
+
+bool decode_documents(std::string_view bytes, std::vector<CachedDocument>& out) {
+  ByteReader r(bytes);
+  uint64_t count = 0, line = 0, column = 0;
+  if (!r.varint(count) || count > bytes.size()) return false;
+  size_t first = out.size();
+  out.resize(first + count);
+  for (size_t i = first; i < out.size(); ++i) {
+    CachedDocument& d = out[i];
+    if (!r.bytes(d.id.api_version) || !r.bytes(d.id.kind) || !r.bytes(d.id.ns) ||
+        !r.bytes(d.id.name) || !r.varint(line) || !r.varint(column) || !r.hash(d.blob) ||
+        !r.varint(d.size) || !decode_reference_facts(r, d.facts) || line > INT32_MAX ||
+        column > INT32_MAX) {
+      out.resize(first);
+      return false;
+    }
+    d.line = static_cast<int>(line);
+    d.column = static_cast<int>(column);
+  }
+  if (!r.at_end()) {
+    out.resize(first);
+    return false;
+  }
+  return true;
+}
+
+bool decode_int(ByteReader& r, int64_t& v) {
+  uint64_t u = 0;
+  if (!r.varint(u)) return false;
+  v = static_cast<int64_t>(u);
+  return true;
+}
+
+}  // namespace
+
+int64_t wall_clock_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::optional<FileIdentity> file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  FileIdentity id;
+  id.device = static_cast<uint64_t>(st.st_dev);
+  id.inode = static_cast<uint64_t>(st.st_ino);
+  id.size = static_cast<uint64_t>(st.st_size);
+  id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  id.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
+  return id;
+}
+
+IngestCache IngestCache::load(const std::filesystem::path& file, const std::string& version_tag) {
+  IngestCache cache;
+  cache.version_tag_ = version_tag;
+  cache.now_ns_ = wall_clock_ns();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return cache;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  cache.loaded_ = std::move(buffer).str();
+  const std::string& bytes = cache.loaded_;
+  // magic, version tag, entries, then the SHA-256 of everything before it
+  if (bytes.size() < kMagic.size() + Hash::kSize || bytes.compare(0, kMagic.size(), kMagic) != 0) {
+    cache.loaded_.clear();
+    return cache;
+  }
+  std::string_view content(bytes.data(), bytes.size() - Hash::kSize);
+  if (Hash::of(content) != Hash::from_bytes(bytes.data() + content.size())) {
+    cache.loaded_.clear();
+    return cache;
+  }
+  ByteReader r(content.substr(kMagic.size()));
+  std::string tag;
+  uint64_t count = 0;
+  if (!r.bytes(tag) || tag != version_tag || !r.varint(count)) {
+    cache.loaded_.clear();
+    return cache;
+  }
+  // Each entry: key, identity, times, then its documents as one byte string,
+  // which is decoded only when an add asks for that file.
+  std::unordered_map<std::string, Entry> files;
+  files.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string key;
+    Entry e;
+    std::string_view docs;
+    if (!r.bytes(key) || !r.varint(e.identity.device) || !r.varint(e.identity.inode) ||
+        !r.varint(e.identity.size) || !decode_int(r, e.identity.mtime_ns) ||
+        !decode_int(r, e.identity.ctime_ns) || !decode_int(r, e.read_ns) ||
+        !decode_int(r, e.used_ns) || !r.view(docs)) {
+      cache.loaded_.clear();
+      return cache;
+    }
+    e.offset = static_cast<size_t>(docs.data() - bytes.data());
+    e.length = docs.size();
+    files.emplace(std::move(key), std::move(e));
+  }
+  if (!r.at_end()) {
+    cache.loaded_.clear();
+    return cache;
+  }
+  cache.files_ = std::move(files);
+  return cache;
+}
+
+std::string_view IngestCache::documents_of(const Entry& e) const {
+  if (e.is_owned) return e.owned;
+  return std::string_view(loaded_).substr(e.offset, e.length);
+}
+
+bool IngestCache::find(const std::string& path, const FileIdentity& now,
+                       std::vector<CachedDocument>& out) {
+  auto it = files_.find(cache_key(path));
+  if (it == files_.end()) return false;
+  Entry& e = it->second;
+  if (!(e.identity == now)) return false;
+  if (e.identity.mtime_ns + kRacyWindowNs > e.read_ns ||
+      e.identity.ctime_ns + kRacyWindowNs > e.read_ns) {
+    return false;
+  }
+  if (!decode_documents(documents_of(e), out)) return false;
+  if (e.used_ns + kUsedRefreshNs < now_ns_) {
+    e.used_ns = now_ns_;
+    changed_ = true;
+  }
+  return true;
+}
+
+void IngestCache::put(const std::string& path, const FileIdentity& identity, int64_t read_ns,
+                      const std::vector<CachedDocument>& documents) {
+  Entry e;
+  e.identity = identity;
+  e.read_ns = read_ns;
+  e.used_ns = now_ns_;
+  e.is_owned = true;
+  ByteWriter w(e.owned);
+  encode_documents(documents, w);
+  files_[cache_key(path)] = std::move(e);
+  changed_ = true;
+}
+
+void IngestCache::save(const std::filesystem::path& file) const {
+  size_t kept = 0;
+  for (const auto& [key, e] : files_) kept += e.used_ns + kUnusedNs >= now_ns_ ? 1 : 0;
+  if (!changed_ && kept == files_.size()) return;
+  std::string bytes(kMagic);
+  bytes.reserve(loaded_.size() + 4096);
+  ByteWriter w(bytes);
+  w.bytes(version_tag_);
+  w.varint(kept);
+  for (const auto& [key, e] : files_) {
+    if (e.used_ns + kUnusedNs < now_ns_) continue;
+    w.bytes(key);
+    w.varint(e.identity.device);
+    w.varint(e.identity.inode);
+    w.varint(e.identity.size);
+    w.varint(static_cast<uint64_t>(e.identity.mtime_ns));
+    w.varint(static_cast<uint64_t>(e.identity.ctime_ns));
+    w.varint(static_cast<uint64_t>(e.read_ns));
+    w.varint(static_cast<uint64_t>(e.used_ns));
+    w.bytes(documents_of(e));
+  }
+  w.hash(Hash::of(bytes));
+  // A cache needs no fsync: a torn or lost file fails its checksum and is
+  // an empty cache, which costs one full read of the input.
+  std::filesystem::path tmp = file;
+  tmp += ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error(ErrorKind::kIo, "cannot write " + tmp.string() + ": " + std::strerror(errno), {},
+                "check the store directory's permissions and free space");
+  }
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error(ErrorKind::kIo, "cannot write " + tmp.string() + ": " + std::strerror(err), {},
+                  "check the store directory's free space");
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), file.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    throw Error(ErrorKind::kIo, "cannot rename " + tmp.string() + ": " + std::strerror(err), {},
+                "check the store directory's permissions");
+  }
+}
+
+}  // namespace kix

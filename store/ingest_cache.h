@@ -1,0 +1,103 @@
+// The stat cache of an incremental `kix store add` (docs/store.md,
+// "Incremental add"): for each file read before, its identity when it was
+// read and what its documents were (identity, position, blob hash, size,
+// reference facts), so that an unchanged file is neither read nor parsed.
+//
+// A file is unchanged when its device, inode, size, mtime and ctime all
+// equal the cached ones. As in git, a file modified within a second of
+// being read is "racily clean": a later write in the same timestamp tick
+// could keep every stat field, so such an entry is never trusted.
+//
+// The cache is an optimisation only. Its file carries a version tag (the
+// kix version that wrote it, so a reader that parses differently never
+// trusts an older reader's results) and a SHA-256 of its body; a missing,
+// damaged, foreign or older file is an empty cache. Files holding Secrets
+// with values are never cached (their stored form depends on the keyring).
+//
+// Thread-safety: one object per thread. Two processes saving one file:
+// the last rename wins, and the other's entries are simply read again.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "manifest/manifest.h"
+#include "manifest/reference_facts.h"
+#include "util/hash.h"
+
+namespace kix {
+
+struct FileIdentity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+
+  bool operator==(const FileIdentity&) const = default;
+};
+
+// The identity of the file at `path` (following symbolic links), or
+// nullopt when it cannot be stat'ed (the reader then reports why).
+std::optional<FileIdentity> file_identity(const std::string& path);
+
+struct CachedDocument {
+  ResourceId id;
+  int line = 0;
+  int column = 0;
+  Hash blob;
+  uint64_t size = 0;  // canonical bytes
+  ReferenceFacts facts;
+};
+
+class IngestCache {
+ public:
+  // Loads `file`; anything unusable gives an empty cache. `version_tag`
+  // names the reader (kix's version).
+  static IngestCache load(const std::filesystem::path& file, const std::string& version_tag);
+
+  // The documents of `path` when its identity is still `now` and the
+  // entry is not racily clean: appended to `out`, with true. False (and
+  // `out` as it was) otherwise, or when the entry cannot be decoded.
+  bool find(const std::string& path, const FileIdentity& now, std::vector<CachedDocument>& out);
+  // Records what `path` held when read at `read_ns` (wall clock just
+  // before reading), with the identity it had then.
+  void put(const std::string& path, const FileIdentity& identity, int64_t read_ns,
+           const std::vector<CachedDocument>& documents);
+
+  // Writes the cache to `file` (a temporary sibling renamed into place),
+  // unless nothing changed. Entries not used for 30 days are dropped.
+  // Throws kix::Error(kIo) when it cannot be written.
+  void save(const std::filesystem::path& file) const;
+
+  size_t size() const { return files_.size(); }
+
+ private:
+  struct Entry {
+    FileIdentity identity;
+    int64_t read_ns = 0;
+    int64_t used_ns = 0;  // when an add last found or put it
+    // The encoded documents: loaded_[offset, offset + length), or `owned`
+    // for an entry put by this process.
+    size_t offset = 0;
+    size_t length = 0;
+    bool is_owned = false;
+    std::string owned;
+  };
+  std::string_view documents_of(const Entry& e) const;
+  // Keyed by absolute path as the input named it.
+  std::unordered_map<std::string, Entry> files_;
+  std::string loaded_;  // the file's bytes, which loaded entries point into
+  std::string version_tag_;
+  int64_t now_ns_ = 0;  // "used" time of what this process finds or puts
+  bool changed_ = false;
+};
+
+// Wall-clock nanoseconds since the epoch.
+int64_t wall_clock_ns();
+
+}  // namespace kix

@@ -1,0 +1,343 @@
+// The incremental add's parts: the byte codec, reference facts (split
+// inference), the stat cache, and ingest_manifests against the one-shot
+// reader it replaces for `kix store add`.
+#include "store/ingest.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "manifest/merkle.h"
+#include "manifest/reference_facts.h"
+#include "manifest/references.h"
+#include "store/memory_store.h"
+#include "tests/unit/temp_dir.h"
+#include "util/byte_codec.h"
+
+namespace kix {
+namespace {
+
+constexpr const char* kApp = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: app}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, tier: front}}
+    spec:
+      serviceAccountName: web
+      volumes:
+      - {name: data, persistentVolumeClaim: {claimName: web-data}}
+      - name: p
+        projected: {sources: [{configMap: {name: web-env}}, {secret: {name: web-secret}}]}
+      containers:
+      - name: web
+        image: web:1
+        envFrom: [{configMapRef: {name: web-env}}]
+        env: [{name: A, valueFrom: {secretKeyRef: {name: web-secret, key: a}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web, namespace: app}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-env, namespace: app}
+data: {A: "1"}
+---
+apiVersion: kix.dev/v1
+kind: RequiredSecret
+metadata: {name: web-secret, namespace: app}
+keys: [a]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: web-data, namespace: app}
+spec: {storageClassName: fast}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: fast}
+provisioner: x
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: web, namespace: app}
+roleRef: {kind: Role, name: reader}
+subjects: [{kind: ServiceAccount, name: web}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: app}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: app}
+spec:
+  tls: [{secretName: web-secret}]
+  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec: {group: example.com, names: {kind: Widget, plural: widgets}}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w, namespace: app}
+)";
+
+std::vector<Manifest> parse(const std::string& yaml) {
+  Diagnostics diags;
+  std::vector<Manifest> out;
+  append_manifests(parse_yaml(yaml, "m.yaml", diags), out);
+  return out;
+}
+
+TEST(ByteCodec, RoundTripsAndRefusesTruncatedInput) {
+  std::string bytes;
+  ByteWriter w(bytes);
+  w.varint(0);
+  w.varint(127);
+  w.varint(128);
+  w.varint(UINT64_MAX);
+  w.bytes("hello");
+  w.hash(Hash::of("x"));
+  ByteReader r(bytes);
+  uint64_t a, b, c, d;
+  std::string s;
+  Hash h;
+  ASSERT_TRUE(r.varint(a) && r.varint(b) && r.varint(c) && r.varint(d) && r.bytes(s) && r.hash(h));
+  EXPECT_EQ(a, 0u);
+  EXPECT_EQ(b, 127u);
+  EXPECT_EQ(c, 128u);
+  EXPECT_EQ(d, UINT64_MAX);
+  EXPECT_EQ(s, "hello");
+  EXPECT_EQ(h, Hash::of("x"));
+  EXPECT_TRUE(r.at_end());
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    ByteReader t(std::string_view(bytes).substr(0, cut));
+    bool whole =
+        t.varint(a) && t.varint(b) && t.varint(c) && t.varint(d) && t.bytes(s) && t.hash(h);
+    EXPECT_FALSE(whole) << "cut at " << cut;
+    EXPECT_FALSE(t.ok());
+  }
+  ByteReader overlong(std::string(11, '\xff'));
+  EXPECT_FALSE(overlong.varint(a));
+}
+
+TEST(ReferenceFacts, EncodedFactsResolveToTheSameEdgesAsOnePass) {
+  auto ms = parse(kApp);
+  auto expected = infer_references(ms);
+  std::string bytes;
+  ByteWriter w(bytes);
+  for (const Manifest& m : ms) encode_reference_facts(extract_reference_facts(m), w);
+  ByteReader r(bytes);
+  std::vector<ReferenceFacts> decoded(ms.size());
+  std::vector<const ResourceId*> ids;
+  std::vector<const ReferenceFacts*> facts;
+  for (size_t i = 0; i < ms.size(); ++i) {
+    ASSERT_TRUE(decode_reference_facts(r, decoded[i]));
+    EXPECT_EQ(decoded[i], extract_reference_facts(ms[i]));
+    ids.push_back(&ms[i].id);
+    facts.push_back(&decoded[i]);
+  }
+  EXPECT_TRUE(r.at_end());
+  auto resolved = resolve_references(ids, facts);
+  ASSERT_EQ(resolved.size(), expected.size());
+  size_t edges = 0;
+  for (size_t i = 0; i < ms.size(); ++i) {
+    ASSERT_EQ(resolved[i].size(), expected[i].size()) << ms[i].id.display();
+    for (size_t k = 0; k < resolved[i].size(); ++k) {
+      EXPECT_EQ(resolved[i][k].to, expected[i][k].to);
+      EXPECT_EQ(resolved[i][k].reason, expected[i][k].reason);
+      ++edges;
+    }
+  }
+  EXPECT_GE(edges, 11u);
+  // The Service selects the Deployment by its pod labels; the Deployment
+  // reaches the RequiredSecret by its Secret name.
+  EXPECT_EQ(ms[resolved[1][0].to].id.kind, "Deployment");
+  bool secret = false;
+  for (const auto& e : resolved[0]) secret |= ms[e.to].id.kind == "RequiredSecret";
+  EXPECT_TRUE(secret);
+}
+
+TEST(ReferenceFacts, MalformedBytesAreRefused) {
+  auto ms = parse(kApp);
+  std::string bytes;
+  ByteWriter w(bytes);
+  encode_reference_facts(extract_reference_facts(ms[0]), w);
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    ByteReader r(std::string_view(bytes).substr(0, cut));
+    ReferenceFacts f;
+    EXPECT_FALSE(decode_reference_facts(r, f)) << "cut at " << cut;
+  }
+}
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void write(const std::string& name, const std::string& text) {
+    std::filesystem::create_directories((dir.path() / "in" / name).parent_path());
+    std::ofstream(dir.path() / "in" / name) << text;
+  }
+  // Sets every input file's mtime two hours back: no file is racily clean
+  // by its mtime; the ctime is now, which a test moves past with `age`.
+  void age_mtimes() {
+    for (auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "in")) {
+      if (!e.is_regular_file()) continue;
+      std::filesystem::last_write_time(
+          e.path(), std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
+    }
+  }
+  std::unique_ptr<Ingest> ingest(size_t budget = 4u << 20) {
+    IngestOptions options;
+    options.cache_file = dir.path() / "cache";
+    options.version_tag = "test";
+    options.memory_budget_bytes = budget;
+    options.spool_dir = dir.path();
+    Diagnostics diags;
+    return ingest_manifests({(dir.path() / "in").string()}, diags, options);
+  }
+  Graph one_pass() {
+    Diagnostics diags;
+    return build_graph_inferred(load_manifests({(dir.path() / "in").string()}, diags));
+  }
+  void split_app() {
+    std::string app = kApp;
+    size_t at = 0, n = 0;
+    while (true) {
+      size_t next = app.find("---\n", at);
+      write("doc-" + std::to_string(10 + n++) + ".yaml", app.substr(at, next - at));
+      if (next == std::string::npos) break;
+      at = next + 4;
+    }
+  }
+  testing::TempDir dir;
+};
+
+void expect_same_graph(const Graph& a, const Graph& b) {
+  ASSERT_EQ(a.manifests.size(), b.manifests.size());
+  for (size_t i = 0; i < a.manifests.size(); ++i) {
+    EXPECT_EQ(a.manifests[i].id, b.manifests[i].id);
+    EXPECT_EQ(a.manifests[i].blob, b.manifests[i].blob);
+    EXPECT_EQ(a.manifests[i].location.str(), b.manifests[i].location.str());
+    EXPECT_EQ(a.nodes[i], b.nodes[i]);
+    EXPECT_EQ(a.refs[i], b.refs[i]);
+    EXPECT_EQ(a.ref_reasons[i], b.ref_reasons[i]);
+  }
+  EXPECT_EQ(a.root("c"), b.root("c"));
+}
+
+TEST_F(IngestTest, UnchangedFilesComeFromTheCacheWithTheSameGraph) {
+  split_app();
+  age_mtimes();
+  Graph expected = one_pass();
+  auto first = ingest();
+  expect_same_graph(first->graph(), expected);
+  EXPECT_EQ(first->stats().read_files, first->stats().files);
+  first->save_cache();
+  // Read a moment after their ctime: still racily clean, read again.
+  auto second = ingest();
+  EXPECT_EQ(second->stats().cached_files, 0u);
+  second->save_cache();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto third = ingest();
+  third->save_cache();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto fourth = ingest();
+  EXPECT_EQ(fourth->stats().cached_files, fourth->stats().files);
+  EXPECT_EQ(fourth->stats().read_files, 0u);
+  expect_same_graph(fourth->graph(), expected);
+  for (const Manifest& m : fourth->graph().manifests) {
+    ASSERT_TRUE(m.elided_size.has_value());
+    EXPECT_TRUE(m.canonical.empty());
+  }
+  // Elided bytes come back from the files, checked against their blobs.
+  MemoryStore store;
+  AddOptions options;
+  options.blob_source = fourth.get();
+  AddResult r = store.add(fourth->graph(), options);
+  EXPECT_EQ(r.root, expected.root(""));
+  for (const Manifest& m : expected.manifests) EXPECT_EQ(store.read_blob(m.blob), m.canonical);
+}
+
+TEST_F(IngestTest, AChangedFileIsReadAgainAndItsDependentsRehash) {
+  split_app();
+  age_mtimes();
+  ingest()->save_cache();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ingest()->save_cache();
+  // Same size, other bytes: the ConfigMap's value "1" becomes "2".
+  std::string cm =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-env, namespace: app}\n"
+      "data: {A: \"2\"}\n";
+  write("doc-13.yaml", cm);
+  auto again = ingest();
+  EXPECT_EQ(again->stats().read_files, 1u);
+  expect_same_graph(again->graph(), one_pass());
+}
+
+TEST_F(IngestTest, ABudgetOfZeroSpoolsEveryManifest) {
+  write("all.yaml", kApp);
+  auto spooled = ingest(0);
+  EXPECT_GT(spooled->stats().spooled_bytes, 0u);
+  Graph expected = one_pass();
+  expect_same_graph(spooled->graph(), expected);
+  MemoryStore store;
+  AddOptions options;
+  options.blob_source = spooled.get();
+  store.add(spooled->graph(), options);
+  for (const Manifest& m : expected.manifests) EXPECT_EQ(store.read_blob(m.blob), m.canonical);
+  // Without the source, a store refuses elided manifests instead of
+  // storing empty blobs.
+  MemoryStore other;
+  EXPECT_THROW(other.add(spooled->graph(), AddOptions{}), Error);
+  EXPECT_TRUE(other.clusters().empty());
+}
+
+TEST_F(IngestTest, ADamagedOrForeignCacheIsAnEmptyCache) {
+  split_app();
+  age_mtimes();
+  ingest()->save_cache();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ingest()->save_cache();
+  ASSERT_GT(ingest()->stats().cached_files, 0u);
+  auto size = std::filesystem::file_size(dir.path() / "cache");
+  {
+    std::fstream f(dir.path() / "cache", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    f.put('\x7f');
+  }
+  auto damaged = ingest();
+  EXPECT_EQ(damaged->stats().cached_files, 0u);
+  expect_same_graph(damaged->graph(), one_pass());
+  IngestCache foreign = IngestCache::load(dir.path() / "cache", "another version");
+  EXPECT_EQ(foreign.size(), 0u);
+}
+
+TEST_F(IngestTest, ParseErrorsNameTheFirstFailingFile) {
+  split_app();
+  write("doc-12.yaml", "kind: [unclosed\n");
+  write("doc-15.yaml", "also: [broken\n");
+  try {
+    ingest();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(e.where().file.find("doc-12.yaml"), std::string::npos) << e.where().str();
+  }
+}
+
+}  // namespace
+}  // namespace kix
