@@ -242,31 +242,32 @@ bool selects(const LabelPairs& selector, const LabelPairs& labels) {
   return !selector.empty();
 }
 
+// Joins the facts of a whole input. `Facts` gives manifest i's facts by
+// reference, valid until it is asked for another: each is looked at once
+// to build the indexes and once for its candidates.
+template <typename Facts>
 class Resolution {
  public:
-  Resolution(const std::vector<const ResourceId*>& ids,
-             const std::vector<const ReferenceFacts*>& facts)
-      : ids_(ids), facts_(facts), out_(ids.size()) {
-    if (ids.size() != facts.size()) {
-      throw Error(ErrorKind::kInternal, "resolve_references: ids and facts differ in length");
-    }
+  Resolution(const std::vector<const ResourceId*>& ids, Facts facts)
+      : ids_(ids), facts_(std::move(facts)), out_(ids.size()) {
     for (size_t i = 0; i < ids.size(); ++i) {
       const ResourceId& id = *ids[i];
+      const ReferenceFacts& f = facts_(i);
       // Two resources can share kind, namespace and name across API groups;
       // the one with the smallest identity wins, so that the choice (and so
       // every hash) never depends on input order.
       keep_smallest(by_name_, index_key(id.kind, id.ns, id.name), i);
-      for (const auto& alias : facts[i]->aliases) {
+      for (const auto& alias : f.aliases) {
         if (alias.size() == 3) keep_smallest(by_name_, index_key(alias[0], alias[1], alias[2]), i);
       }
-      if (!facts[i]->crd.empty()) keep_smallest(crds_, facts[i]->crd, i);
-      if (facts[i]->workload) workloads_[id.ns].push_back(i);
+      if (!f.crd.empty()) keep_smallest(crds_, f.crd, i);
+      if (f.workload) workloads_[id.ns].push_back(Workload{i, f.pod_labels});
     }
   }
 
   std::vector<std::vector<InferredRef>> run() {
     for (size_t i = 0; i < ids_.size(); ++i) {
-      for (const auto& c : facts_[i]->candidates) {
+      for (const auto& c : facts_(i).candidates) {
         if (c.selector) {
           select_workloads(i, c);
         } else if (auto it = by_name_.find(index_key(c.kind, c.ns, c.name)); it != by_name_.end()) {
@@ -283,6 +284,11 @@ class Resolution {
   }
 
  private:
+  struct Workload {
+    size_t index;
+    LabelPairs labels;
+  };
+
   template <typename Map>
   void keep_smallest(Map& map, const std::string& key, size_t i) {
     auto [it, inserted] = map.emplace(key, i);
@@ -305,17 +311,17 @@ class Resolution {
   void select_workloads(size_t i, const ReferenceFacts::Candidate& c) {
     auto it = workloads_.find(ids_[i]->ns);
     if (it == workloads_.end()) return;
-    for (size_t w : it->second) {
-      if (selects(c.labels, facts_[w]->pod_labels)) add(i, w, c.reason);
+    for (const Workload& w : it->second) {
+      if (selects(c.labels, w.labels)) add(i, w.index, c.reason);
     }
   }
 
   const std::vector<const ResourceId*>& ids_;
-  const std::vector<const ReferenceFacts*>& facts_;
+  Facts facts_;
   std::vector<std::vector<InferredRef>> out_;
   std::unordered_map<std::string, size_t> by_name_;
   std::map<std::string, size_t> crds_;
-  std::unordered_map<std::string, std::vector<size_t>> workloads_;  // by namespace
+  std::unordered_map<std::string, std::vector<Workload>> workloads_;  // by namespace
 };
 
 void encode_pairs(const LabelPairs& pairs, ByteWriter& out) {
@@ -344,7 +350,28 @@ ReferenceFacts extract_reference_facts(const Manifest& m) {
 
 std::vector<std::vector<InferredRef>> resolve_references(
     const std::vector<const ResourceId*>& ids, const std::vector<const ReferenceFacts*>& facts) {
-  return Resolution(ids, facts).run();
+  if (ids.size() != facts.size()) {
+    throw Error(ErrorKind::kInternal, "resolve_references: ids and facts differ in length");
+  }
+  auto at = [&facts](size_t i) -> const ReferenceFacts& { return *facts[i]; };
+  return Resolution<decltype(at)>(ids, at).run();
+}
+
+std::vector<std::vector<InferredRef>> resolve_encoded_references(
+    const std::vector<const ResourceId*>& ids, const std::vector<std::string>& encoded) {
+  if (ids.size() != encoded.size()) {
+    throw Error(ErrorKind::kInternal, "resolve_references: ids and facts differ in length");
+  }
+  // Decoded into one scratch object, whose strings keep their capacity.
+  auto scratch = std::make_shared<ReferenceFacts>();
+  auto at = [&encoded, scratch](size_t i) -> const ReferenceFacts& {
+    ByteReader r(encoded[i]);
+    if (!decode_reference_facts(r, *scratch) || !r.at_end()) {
+      throw Error(ErrorKind::kInternal, "reference facts do not decode");
+    }
+    return *scratch;
+  };
+  return Resolution<decltype(at)>(ids, at).run();
 }
 
 void encode_reference_facts(const ReferenceFacts& facts, ByteWriter& out) {
@@ -371,7 +398,8 @@ void encode_reference_facts(const ReferenceFacts& facts, ByteWriter& out) {
 }
 
 bool decode_reference_facts(ByteReader& in, ReferenceFacts& facts) {
-  facts = {};
+  // Every field is overwritten in place, so that a reused object keeps its
+  // strings' capacity.
   uint64_t n = 0;
   if (!in.varint(n) || n > (1u << 20)) return false;
   facts.aliases.resize(n);
@@ -394,9 +422,13 @@ bool decode_reference_facts(ByteReader& in, ReferenceFacts& facts) {
     if (!in.varint(selector) || selector > 1) return false;
     c.selector = selector == 1;
     if (c.selector) {
+      c.kind.clear();
+      c.ns.clear();
+      c.name.clear();
       if (!decode_pairs(in, c.labels)) return false;
-    } else if (!in.bytes(c.kind) || !in.bytes(c.ns) || !in.bytes(c.name)) {
-      return false;
+    } else {
+      c.labels.clear();
+      if (!in.bytes(c.kind) || !in.bytes(c.ns) || !in.bytes(c.name)) return false;
     }
     if (!in.bytes(c.reason)) return false;
   }

@@ -56,6 +56,11 @@ struct InferredRef;  // manifest/references.h
 // infer_references() documents them.
 std::vector<std::vector<InferredRef>> resolve_references(
     const std::vector<const ResourceId*>& ids, const std::vector<const ReferenceFacts*>& facts);
+// The same from facts in their encoded form (encode_reference_facts), which
+// an ingest holds instead: one allocation per manifest instead of dozens.
+// Throws kix::Error(kInternal) for bytes that do not decode.
+std::vector<std::vector<InferredRef>> resolve_encoded_references(
+    const std::vector<const ResourceId*>& ids, const std::vector<std::string>& encoded);
 
 // A compact binary form for caches (util/byte_codec.h); decode returns
 // false on malformed input.

@@ -90,7 +90,7 @@ namespace {
 // One file read by a worker.
 struct FileResult {
   std::vector<Manifest> manifests;
-  std::vector<ReferenceFacts> facts;
+  std::vector<std::string> facts;  // encoded, per manifest
   Diagnostics diags;
   std::exception_ptr error;
   std::optional<FileIdentity> identity;  // before it was read
@@ -107,7 +107,8 @@ void read_file(const std::string& path, const ParseOptions& options, FileResult&
     append_manifests(parse_input(path, r.diags, options), r.manifests);
     r.facts.reserve(r.manifests.size());
     for (Manifest& m : r.manifests) {
-      r.facts.push_back(extract_reference_facts(m));
+      ByteWriter w(r.facts.emplace_back());
+      encode_reference_facts(extract_reference_facts(m), w);
       // A Secret with values is sealed from its value by the consumer;
       // nothing else needs the parsed document any more.
       if (!m.needs_sealing) m.value = Json();
@@ -227,7 +228,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   in->stats_.read_files = to_read.size();
 
   std::vector<Manifest> manifests;
-  std::vector<ReferenceFacts> facts;
+  std::vector<std::string> facts;   // encoded, per manifest
   manifests.reserve(files.size());  // most files hold one document
   facts.reserve(files.size());
   size_t held_bytes = 0;
@@ -303,14 +304,9 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   std::vector<std::vector<std::string>> reasons(manifests.size());
   {
     std::vector<const ResourceId*> ids;
-    std::vector<const ReferenceFacts*> fact_ptrs;
     ids.reserve(manifests.size());
-    fact_ptrs.reserve(manifests.size());
-    for (size_t i = 0; i < manifests.size(); ++i) {
-      ids.push_back(&manifests[i].id);
-      fact_ptrs.push_back(&facts[i]);
-    }
-    auto inferred = resolve_references(ids, fact_ptrs);
+    for (const Manifest& m : manifests) ids.push_back(&m.id);
+    auto inferred = resolve_encoded_references(ids, facts);
     for (size_t i = 0; i < inferred.size(); ++i) {
       for (auto& r : inferred[i]) {
         refs[i].push_back(r.to);
@@ -318,7 +314,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
       }
     }
   }
-  std::vector<ReferenceFacts>().swap(facts);
+  std::vector<std::string>().swap(facts);
   in->graph_ = build_graph(std::move(manifests), std::move(refs), std::move(reasons));
   return in;
 }

@@ -17,7 +17,7 @@ namespace kix {
 
 namespace {
 
-constexpr std::string_view kMagic = "kix-ingest-cache 1\n";
+constexpr std::string_view kMagic = "kix-ingest-cache 2\n";
 // A file modified less than this before it was read may change again
 // within the same timestamp tick without any stat field changing.
 constexpr int64_t kRacyWindowNs = 1'000'000'000;
@@ -50,7 +50,7 @@ void encode_documents(const std::vector<CachedDocument>& docs, ByteWriter& w) {
     w.varint(static_cast<uint64_t>(d.column));
     w.hash(d.blob);
     w.varint(d.size);
-    encode_reference_facts(d.facts, w);
+    w.bytes(d.facts);
   }
 }
 
@@ -64,8 +64,7 @@ bool decode_documents(std::string_view bytes, std::vector<CachedDocument>& out) 
     CachedDocument& d = out[i];
     if (!r.bytes(d.id.api_version) || !r.bytes(d.id.kind) || !r.bytes(d.id.ns) ||
         !r.bytes(d.id.name) || !r.varint(line) || !r.varint(column) || !r.hash(d.blob) ||
-        !r.varint(d.size) || !decode_reference_facts(r, d.facts) || line > INT32_MAX ||
-        column > INT32_MAX) {
+        !r.varint(d.size) || !r.bytes(d.facts) || line > INT32_MAX || column > INT32_MAX) {
       out.resize(first);
       return false;
     }

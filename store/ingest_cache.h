@@ -51,7 +51,7 @@ struct CachedDocument {
   int column = 0;
   Hash blob;
   uint64_t size = 0;  // canonical bytes
-  ReferenceFacts facts;
+  std::string facts;  // encoded (encode_reference_facts)
 };
 
 class IngestCache {
