@@ -7,8 +7,6 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 #include "util/byte_codec.h"
 #include "util/error.h"
@@ -78,6 +76,28 @@ bool decode_documents(std::string_view bytes, std::vector<CachedDocument>& out) 
   return true;
 }
 
+// The whole file in one read of its size (streams copy it twice); false
+// when it cannot be read, which for a cache means "empty".
+bool read_whole_file(const std::filesystem::path& file, std::string& out) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (ok) {
+    out.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (ok && done < out.size()) {
+      ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      ok = n > 0;
+      if (ok) done += static_cast<size_t>(n);
+    }
+  }
+  ::close(fd);
+  if (!ok) out.clear();
+  return ok;
+}
+
 bool decode_int(ByteReader& r, int64_t& v) {
   uint64_t u = 0;
   if (!r.varint(u)) return false;
@@ -109,11 +129,7 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
   IngestCache cache;
   cache.version_tag_ = version_tag;
   cache.now_ns_ = wall_clock_ns();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return cache;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  cache.loaded_ = std::move(buffer).str();
+  if (!read_whole_file(file, cache.loaded_)) return cache;
   const std::string& bytes = cache.loaded_;
   // magic, version tag, entries, then the SHA-256 of everything before it
   if (bytes.size() < kMagic.size() + Hash::kSize || bytes.compare(0, kMagic.size(), kMagic) != 0) {
