@@ -1,7 +1,5 @@
 #include "util/http_client.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -9,30 +7,25 @@
 #include <mutex>
 #include <thread>
 
+#include "util/curl_library.h"
 #include "util/error.h"
 
 namespace kix {
 namespace {
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+  void operator()(CURLU* u) const { curl().url_cleanup(u); }
 };
 struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  void operator()(CURL* c) const { curl().easy_cleanup(c); }
 };
 struct ListDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { curl().slist_free_all(l); }
 };
 
 std::unique_ptr<CURLU, UrlDeleter> parse_url(const std::string& url) {
-  global_init();
-  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+  std::unique_ptr<CURLU, UrlDeleter> u(curl().url());
+  if (!u || curl().url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
     throw Error(ErrorKind::kInvalidInput, "'" + url + "' is not a URL", {},
                 "write it as https://host/path");
   }
@@ -41,9 +34,9 @@ std::unique_ptr<CURLU, UrlDeleter> parse_url(const std::string& url) {
 
 std::string url_part(CURLU* u, CURLUPart part) {
   char* value = nullptr;
-  if (curl_url_get(u, part, &value, 0) != CURLUE_OK || value == nullptr) return {};
+  if (curl().url_get(u, part, &value, 0) != CURLUE_OK || value == nullptr) return {};
   std::string out(value);
-  curl_free(value);
+  curl().free(value);
   return out;
 }
 
@@ -111,11 +104,10 @@ bool url_has_credentials(const std::string& url) {
 }
 
 std::string url_encode(const std::string& text) {
-  global_init();
-  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  char* escaped = curl().easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
   if (escaped == nullptr) throw Error(ErrorKind::kInternal, "out of memory encoding a URL");
   std::string out(escaped);
-  curl_free(escaped);
+  curl().free(escaped);
   return out;
 }
 
@@ -130,16 +122,14 @@ bool is_loopback_url(const std::string& url) {
 
 std::string resolve_url(const std::string& base, const std::string& reference) {
   auto u = parse_url(base);
-  if (curl_url_set(u.get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK) {
+  if (curl().url_set(u.get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK) {
     throw Error(ErrorKind::kInvalidInput,
                 "'" + reference + "' is not a URL, nor a path relative to " + base);
   }
   return url_part(u.get(), CURLUPART_URL);
 }
 
-CurlHttpClient::CurlHttpClient(HttpClientOptions options) : options_(options) {
-  global_init();
-}
+CurlHttpClient::CurlHttpClient(HttpClientOptions options) : options_(options) {}
 
 HttpResponse CurlHttpClient::send(const HttpRequest& request) {
   auto u = parse_url(request.url);
@@ -178,7 +168,7 @@ HttpResponse CurlHttpClient::send(const HttpRequest& request) {
 }
 
 HttpResponse CurlHttpClient::send_once(const HttpRequest& request, bool& retryable) {
-  std::unique_ptr<CURL, EasyDeleter> owner(curl_easy_init());
+  std::unique_ptr<CURL, EasyDeleter> owner(curl().easy_init());
   CURL* c = owner.get();
   if (!c) throw Error(ErrorKind::kInternal, "cannot start an HTTP transfer");
   HttpResponse response;
@@ -186,38 +176,39 @@ HttpResponse CurlHttpClient::send_once(const HttpRequest& request, bool& retryab
   std::unique_ptr<curl_slist, ListDeleter> headers;
   for (const auto& [name, value] : request.headers) {
     std::string line = name + ": " + value;
-    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+    curl_slist* next = curl().slist_append(headers.get(), line.c_str());
     if (!next) throw Error(ErrorKind::kInternal, "out of memory building HTTP headers");
     headers.release();
     headers.reset(next);
   }
   char error[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
-                   // A redirect never leads to plain HTTP (which may be another host)
-                   // unless the user allowed plain HTTP.
-                   options_.allow_insecure_http ? "http,https" : "https");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "kix");
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl().easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  curl().easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  curl().easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl().easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl().easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  curl().easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl().easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+                     // A redirect never leads to plain HTTP (which may be another host)
+                     // unless the user allowed plain HTTP.
+                     options_.allow_insecure_http ? "http,https" : "https");
+  curl().easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+  curl().easy_setopt(c, CURLOPT_TIMEOUT, options_.timeout_seconds);
+  curl().easy_setopt(c, CURLOPT_USERAGENT, "kix");
+  curl().easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl().easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
+  curl().easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl().easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
+  curl().easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   if (request.method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl().easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET") {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl().easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl().easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+    curl().easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
   }
-  CURLcode code = curl_easy_perform(c);
+  CURLcode code = curl().easy_perform(c);
   if (transfer.too_large) {
     throw Error(
         ErrorKind::kIo,
@@ -228,13 +219,13 @@ HttpResponse CurlHttpClient::send_once(const HttpRequest& request, bool& retryab
     retryable = code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT ||
                 code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING ||
                 code == CURLE_COULDNT_RESOLVE_HOST;
-    std::string what = error[0] ? error : curl_easy_strerror(code);
+    std::string what = error[0] ? error : curl().easy_strerror(code);
     throw Error(ErrorKind::kIo, request.method + " " + request.url + " failed: " + what, {},
                 "check the address and your network");
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+  curl().easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   char* effective = nullptr;
-  curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective);
+  curl().easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective);
   response.url = effective ? effective : request.url;
   retryable = retryable_status(response.status);
   return response;
