@@ -106,18 +106,32 @@ DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
   for (const BuildEntry& e : right) right_nodes.insert(e.node);
   HashSet left_nodes;
   for (const BuildEntry& e : left) left_nodes.insert(e.node);
-  DiffReport report;
-  std::vector<const BuildEntry*> only_left, only_right;
+  size_t shared = 0;
+  std::vector<BuildEntry> only_left, only_right;
   for (const BuildEntry& e : left) {
     if (right_nodes.count(e.node)) {
-      ++report.identical;
+      ++shared;
     } else {
-      only_left.push_back(&e);
+      only_left.push_back(e);
     }
   }
   for (const BuildEntry& e : right) {
-    if (!left_nodes.count(e.node)) only_right.push_back(&e);
+    if (!left_nodes.count(e.node)) only_right.push_back(e);
   }
+  return diff_changed_entries(
+      only_left, only_right, shared, [&](const Hash& h) { return right_nodes.count(h) > 0; },
+      left_reader, right_reader);
+}
+
+DiffReport diff_changed_entries(const std::vector<BuildEntry>& only_left_entries,
+                                const std::vector<BuildEntry>& only_right_entries, size_t shared,
+                                const std::function<bool(const Hash&)>& right_has,
+                                BuildReader& left_reader, BuildReader& right_reader) {
+  DiffReport report;
+  report.identical = shared;
+  std::vector<const BuildEntry*> only_left, only_right;
+  for (const BuildEntry& e : only_left_entries) only_left.push_back(&e);
+  for (const BuildEntry& e : only_right_entries) only_right.push_back(&e);
   auto right_index = index_by_key(only_right, "right");
   index_by_key(only_left, "left");
   std::vector<bool> matched(only_right.size(), false);
@@ -140,7 +154,7 @@ DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
     } else {
       diff.status = DiffStatus::kDependencyChanged;
       for (const BuildEntry& ref : left_reader.references(*l)) {
-        if (!right_nodes.count(ref.node)) diff.dependencies.push_back(ref.id.display());
+        if (!right_has(ref.node)) diff.dependencies.push_back(ref.id.display());
       }
       std::sort(diff.dependencies.begin(), diff.dependencies.end());
     }

@@ -11,6 +11,7 @@
 // values carry kRedactedValue instead (manifest/secrets.h).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,15 @@ class BuildReader {
 DiffReport diff_build_entries(const std::vector<BuildEntry>& left,
                               const std::vector<BuildEntry>& right, BuildReader& left_reader,
                               BuildReader& right_reader);
+
+// The same, given only what differs by node hash: the entries only the left
+// and only the right side holds, how many nodes both hold, and whether the
+// right side holds a node. A store diffs two roots this way without
+// loading the nodes they share.
+DiffReport diff_changed_entries(const std::vector<BuildEntry>& only_left,
+                                const std::vector<BuildEntry>& only_right, size_t shared,
+                                const std::function<bool(const Hash&)>& right_has,
+                                BuildReader& left_reader, BuildReader& right_reader);
 
 // diff_build_entries of two graphs in memory.
 DiffReport diff_builds(const Graph& left, const Graph& right);

@@ -29,18 +29,15 @@ class StoreReader : public BuildReader {
   Store& store_;
 };
 
-// The entries of `nodes`: those also in `other` only by hash (they are
-// identical, so their identity is never needed), the rest loaded.
-std::vector<BuildEntry> entries(Store& store, const std::vector<Hash>& nodes,
+// The entries of `nodes` that `other` lacks, loaded; the shared ones are
+// identical, so they are never read.
+std::vector<BuildEntry> only_in(Store& store, const std::vector<Hash>& nodes,
                                 const std::vector<Hash>& other) {
-  std::vector<Hash> shared, only;
-  std::set_intersection(nodes.begin(), nodes.end(), other.begin(), other.end(),
-                        std::back_inserter(shared));
+  std::vector<Hash> only;
   std::set_difference(nodes.begin(), nodes.end(), other.begin(), other.end(),
                       std::back_inserter(only));
   std::vector<BuildEntry> out;
-  out.reserve(nodes.size());
-  for (const Hash& h : shared) out.push_back(BuildEntry{h, {}, {}});
+  out.reserve(only.size());
   for (const StoredNode& n : store.load_nodes(only)) out.push_back({n.hash, n.blob, n.id});
   return out;
 }
@@ -53,8 +50,13 @@ DiffReport diff_stored(Store& store, const std::vector<Hash>& left_in,
   std::vector<Hash> left = sorted_unique(left_in);
   std::vector<Hash> right = sorted_unique(right_in);
   StoreReader reader(store);
-  return diff_build_entries(entries(store, left, right), entries(store, right, left), reader,
-                            reader);
+  std::vector<BuildEntry> only_left = only_in(store, left, right);
+  std::vector<BuildEntry> only_right = only_in(store, right, left);
+  size_t shared = left.size() - only_left.size();
+  return diff_changed_entries(
+      only_left, only_right, shared,
+      [&right](const Hash& h) { return std::binary_search(right.begin(), right.end(), h); }, reader,
+      reader);
 }
 
 }  // namespace kix

@@ -814,15 +814,24 @@ ResourceId read_identity(const sqlite::Statement& s, int first_column) {
 
 }  // namespace
 
+SqliteStore::CachedStatement SqliteStore::cached(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) it = statements_.emplace(sql, db_.prepare(sql)).first;
+  it->second.reset();
+  return CachedStatement{it->second};
+}
+
 std::optional<StoredNode> SqliteStore::find_node(const Hash& hash) {
-  auto s = db_.prepare("SELECT blob, api_version, kind, namespace, name FROM nodes WHERE hash = ?");
+  auto c = cached("SELECT blob, api_version, kind, namespace, name FROM nodes WHERE hash = ?");
+  sqlite::Statement& s = c.s;
   s.bind(1, hash);
   if (!s.step()) return std::nullopt;
   return StoredNode{hash, s.column_hash(0), read_identity(s, 1)};
 }
 
 std::vector<StoredNode> SqliteStore::load_nodes(const std::vector<Hash>& hashes) {
-  auto s = db_.prepare("SELECT blob, api_version, kind, namespace, name FROM nodes WHERE hash = ?");
+  auto c = cached("SELECT blob, api_version, kind, namespace, name FROM nodes WHERE hash = ?");
+  sqlite::Statement& s = c.s;
   std::vector<StoredNode> out;
   out.reserve(hashes.size());
   for (const Hash& h : hashes) {
@@ -838,7 +847,8 @@ std::vector<StoredNode> SqliteStore::load_nodes(const std::vector<Hash>& hashes)
 }
 
 std::vector<StoredRef> SqliteStore::refs_from(const Hash& node) {
-  auto s = db_.prepare("SELECT dst, reason FROM refs WHERE src = ? ORDER BY dst");
+  auto c = cached("SELECT dst, reason FROM refs WHERE src = ? ORDER BY dst");
+  sqlite::Statement& s = c.s;
   s.bind(1, node);
   std::vector<StoredRef> out;
   while (s.step()) out.push_back(StoredRef{node, s.column_hash(0), s.column_text(1)});
@@ -846,7 +856,8 @@ std::vector<StoredRef> SqliteStore::refs_from(const Hash& node) {
 }
 
 std::vector<StoredRef> SqliteStore::refs_to(const Hash& node) {
-  auto s = db_.prepare("SELECT src, reason FROM refs WHERE dst = ? ORDER BY src");
+  auto c = cached("SELECT src, reason FROM refs WHERE dst = ? ORDER BY src");
+  sqlite::Statement& s = c.s;
   s.bind(1, node);
   std::vector<StoredRef> out;
   while (s.step()) out.push_back(StoredRef{s.column_hash(0), node, s.column_text(1)});
@@ -879,7 +890,8 @@ bool SqliteStore::has_blob(const Hash& blob) {
 }
 
 std::string SqliteStore::read_blob(const Hash& blob) {
-  auto s = db_.prepare("SELECT raw_size, data, dict FROM blobs WHERE hash = ?");
+  auto c = cached("SELECT raw_size, data, dict FROM blobs WHERE hash = ?");
+  sqlite::Statement& s = c.s;
   s.bind(1, blob);
   if (!s.step()) {
     throw Error(ErrorKind::kNotFound, "blob " + blob.hex() + " is not in the store", {},

@@ -162,8 +162,20 @@ class SqliteStore final : public Store {
 
   friend class BlobWriter;
 
+  // A statement prepared once per store object, reset for this use and
+  // again when the returned guard goes (so no read lock outlives it). For
+  // the lookups a command repeats once per object; the caller must finish
+  // with it before the same SQL is used again.
+  struct CachedStatement {
+    sqlite::Statement& s;
+    ~CachedStatement() { s.reset(); }
+  };
+  CachedStatement cached(const char* sql);
+
   std::filesystem::path dir_;
   sqlite::Database db_;
+  // After db_, so that they are finalized before it closes.
+  std::map<const char*, sqlite::Statement> statements_;
   ZstdCodec codec_;
   std::map<int64_t, std::unique_ptr<ZstdDictionary>> dictionaries_;
 };
