@@ -1,13 +1,11 @@
 #include "util/tar_reader.h"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <algorithm>
 #include <cctype>
 #include <memory>
 #include <optional>
 
+#include "util/archive_library.h"
 #include "util/error.h"
 
 namespace kix {
@@ -16,7 +14,7 @@ namespace {
 constexpr size_t kReadChunk = 64 * 1024;
 
 struct ReaderDeleter {
-  void operator()(struct archive* a) const { archive_read_free(a); }
+  void operator()(struct archive* a) const { archive().read_free(a); }
 };
 
 Error invalid(const std::string& what) {
@@ -24,7 +22,7 @@ Error invalid(const std::string& what) {
 }
 
 std::string libarchive_error(struct archive* a) {
-  const char* detail = archive_error_string(a);
+  const char* detail = archive().error_string(a);
   return detail ? detail : "unknown error";
 }
 
@@ -52,8 +50,8 @@ std::optional<std::string> refused_path(const std::string& name) {
 
 std::optional<std::string> refused_type(struct archive_entry* entry, const std::string& name,
                                         bool allow_directories) {
-  if (archive_entry_hardlink(entry)) return "entry '" + name + "' is a hard link";
-  switch (archive_entry_filetype(entry)) {
+  if (archive().entry_hardlink(entry)) return "entry '" + name + "' is a hard link";
+  switch (archive().entry_filetype(entry)) {
     case AE_IFREG:
       break;
     case AE_IFDIR:
@@ -69,7 +67,7 @@ std::optional<std::string> refused_type(struct archive_entry* entry, const std::
     default:
       return "entry '" + name + "' is not a regular file";
   }
-  if (archive_entry_sparse_count(entry) > 0) return "entry '" + name + "' is a sparse file";
+  if (archive().entry_sparse_count(entry) > 0) return "entry '" + name + "' is a sparse file";
   return std::nullopt;
 }
 
@@ -84,7 +82,7 @@ std::string read_entry_data(struct archive* a, const std::string& name, size_t& 
   std::string data;
   char chunk[kReadChunk];
   while (true) {
-    la_ssize_t n = archive_read_data(a, chunk, sizeof chunk);
+    la_ssize_t n = archive().read_data(a, chunk, sizeof chunk);
     if (n == 0) return data;
     if (n < 0)
       throw invalid("entry '" + name + "' is truncated or damaged: " + libarchive_error(a));
@@ -106,36 +104,36 @@ std::vector<TarEntry> read_tar(std::string_view bytes, const TarReadOptions& opt
   const char* compression = gzip ? "gzip" : "zstd";
   const int filter = gzip ? ARCHIVE_FILTER_GZIP : ARCHIVE_FILTER_ZSTD;
   if (bytes.empty()) throw invalid("the file is empty (truncated?)");
-  std::unique_ptr<struct archive, ReaderDeleter> owner(archive_read_new());
+  std::unique_ptr<struct archive, ReaderDeleter> owner(archive().read_new());
   struct archive* a = owner.get();
   if (!a) throw Error(ErrorKind::kInternal, "cannot allocate an archive reader");
   if (gzip) {
-    archive_read_support_filter_gzip(a);
+    archive().read_support_filter_gzip(a);
   } else {
-    archive_read_support_filter_zstd(a);
+    archive().read_support_filter_zstd(a);
   }
-  archive_read_support_format_tar(a);
-  if (archive_read_open_memory(a, bytes.data(), bytes.size()) != ARCHIVE_OK) {
+  archive().read_support_format_tar(a);
+  if (archive().read_open_memory(a, bytes.data(), bytes.size()) != ARCHIVE_OK) {
     throw invalid(std::string("not a ") + compression +
                   "-compressed tar archive (truncated?): " + libarchive_error(a));
   }
   std::vector<TarEntry> entries;
   while (true) {
     struct archive_entry* entry = nullptr;
-    int status = archive_read_next_header(a, &entry);
+    int status = archive().read_next_header(a, &entry);
     if (status == ARCHIVE_EOF) break;
     if (status < ARCHIVE_OK) {
       throw invalid("the tar stream is truncated or damaged: " + libarchive_error(a));
     }
-    if (archive_filter_code(a, 0) != filter) {
+    if (archive().filter_code(a, 0) != filter) {
       throw invalid(std::string("the tar stream is not compressed with ") + compression);
     }
     // Headers (and the pax or GNU long-name records libarchive reads for
     // them, each bounded by libarchive) count too: the whole decompressed
     // stream so far, not only the data of the entries.
-    size_t expanded = static_cast<size_t>(archive_filter_bytes(a, 0));
+    size_t expanded = static_cast<size_t>(archive().filter_bytes(a, 0));
     if (expanded > limits.max_expanded_bytes) throw expands_too_far(limits);
-    const char* path = archive_entry_pathname(entry);
+    const char* path = archive().entry_pathname(entry);
     if (!path) throw invalid("an entry has a name that cannot be decoded");
     std::string name(path);
     if (auto why = refused_path(name)) throw invalid(*why);
@@ -143,18 +141,18 @@ std::vector<TarEntry> read_tar(std::string_view bytes, const TarReadOptions& opt
     if (entries.size() == limits.max_entries) {
       throw invalid("too many entries (more than " + std::to_string(limits.max_entries) + ")");
     }
-    if (archive_entry_size_is_set(entry) &&
-        static_cast<uint64_t>(archive_entry_size(entry)) > limits.max_entry_bytes) {
+    if (archive().entry_size_is_set(entry) &&
+        static_cast<uint64_t>(archive().entry_size(entry)) > limits.max_entry_bytes) {
       throw invalid("entry '" + name + "' is larger than " +
                     std::to_string(limits.max_entry_bytes) + " bytes");
     }
     TarEntry out;
     out.path = std::move(name);
-    out.directory = archive_entry_filetype(entry) == AE_IFDIR;
+    out.directory = archive().entry_filetype(entry) == AE_IFDIR;
     if (!out.directory) out.data = read_entry_data(a, out.path, expanded, limits);
     entries.push_back(std::move(out));
   }
-  if (entries.empty() && archive_filter_code(a, 0) != filter) {
+  if (entries.empty() && archive().filter_code(a, 0) != filter) {
     throw invalid(std::string("the tar stream is not compressed with ") + compression);
   }
   return entries;
