@@ -138,7 +138,10 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
       }
       options.memory_budget_bytes = static_cast<size_t>(bytes);
     }
-    options.version_tag = std::string("kix ") + KIX_VERSION;
+    // The version names the reader; the constant changes whenever what a
+    // file is cached as changes (parsing, reference facts), so that builds
+    // of one version with different readers never trust each other.
+    options.version_tag = std::string("kix ") + KIX_VERSION + "; ingest " + kIngestFormat;
     options.keys = &ctx.keys();
     input.ingest = ingest_manifests(args.paths, diags, options);
     ctx.print_diagnostics(diags);

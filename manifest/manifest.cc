@@ -147,8 +147,12 @@ void list_manifest_files(const std::string& dir, std::vector<fs::path>& out) {
   };
   std::vector<Entry> entries;
   const std::string prefix = dir.ends_with('/') ? dir : dir + "/";
-  errno = 0;
-  while (const dirent* e = ::readdir(d)) {
+  for (;;) {
+    // readdir reports an error only through errno, which a stat below may
+    // have set: clear it before each call and read it right after.
+    errno = 0;
+    const dirent* e = ::readdir(d);
+    if (e == nullptr) break;
     std::string_view name = e->d_name;
     if (name.empty() || name[0] == '.') continue;
     bool directory = e->d_type == DT_DIR;

@@ -334,7 +334,8 @@ void encode_pairs(const LabelPairs& pairs, ByteWriter& out) {
 
 bool decode_pairs(ByteReader& in, LabelPairs& pairs) {
   uint64_t n = 0;
-  if (!in.varint(n) || n > (1u << 20)) return false;
+  // Every pair takes at least two bytes: a count beyond that is damage.
+  if (!in.varint(n) || n > in.remaining() / 2) return false;
   pairs.resize(n);
   for (auto& [k, v] : pairs) {
     if (!in.bytes(k) || !in.bytes(v)) return false;
@@ -401,7 +402,7 @@ bool decode_reference_facts(ByteReader& in, ReferenceFacts& facts) {
   // Every field is overwritten in place, so that a reused object keeps its
   // strings' capacity.
   uint64_t n = 0;
-  if (!in.varint(n) || n > (1u << 20)) return false;
+  if (!in.varint(n) || n > in.remaining()) return false;
   facts.aliases.resize(n);
   for (auto& alias : facts.aliases) {
     uint64_t parts = 0;
@@ -415,7 +416,7 @@ bool decode_reference_facts(ByteReader& in, ReferenceFacts& facts) {
   if (!in.bytes(facts.crd) || !in.varint(workload) || workload > 1) return false;
   facts.workload = workload == 1;
   if (!decode_pairs(in, facts.pod_labels)) return false;
-  if (!in.varint(n) || n > (1u << 20)) return false;
+  if (!in.varint(n) || n > in.remaining()) return false;
   facts.candidates.resize(n);
   for (auto& c : facts.candidates) {
     uint64_t selector = 0;

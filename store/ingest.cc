@@ -34,7 +34,7 @@ struct Ingest::Spool {
 
   explicit Spool(const std::filesystem::path& dir) {
     std::string pattern = (dir / "kix-spool-XXXXXX").string();
-    fd = ::mkstemp(pattern.data());
+    fd = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd < 0) {
       throw Error(ErrorKind::kIo,
                   "cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno),
@@ -128,16 +128,14 @@ class ReadPipeline {
     size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
     if (files.size() < 16) threads = 1;
     window_ = std::max<size_t>(64, threads * 16);
-    for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
-  }
-  ~ReadPipeline() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
+    try {
+      for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
+    } catch (...) {
+      stop_and_join();  // a thread that could not start: stop the others
+      throw;
     }
-    cv_.notify_all();
-    for (auto& w : workers_) w.join();
   }
+  ~ReadPipeline() { stop_and_join(); }
 
   // The result of files[k]; valid until take(k + 1).
   FileResult& take(size_t k) {
@@ -150,6 +148,16 @@ class ReadPipeline {
   }
 
  private:
+  void stop_and_join() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+  }
+
   void work() {
     for (;;) {
       size_t k;
@@ -194,6 +202,20 @@ std::filesystem::path spool_dir(const IngestOptions& options) {
 
 Ingest::~Ingest() = default;
 
+bool Ingest::open_spool(Diagnostics& diags) {
+  if (spool_) return true;
+  if (spool_failed_) return false;
+  try {
+    spool_ = std::make_unique<Spool>(spool_dir(options_));
+    return true;
+  } catch (const Error& e) {
+    // Without a spool the add still works, holding every manifest.
+    spool_failed_ = true;
+    diags.note({}, e.message() + "; keeping every manifest in memory (" + e.hint() + ")");
+    return false;
+  }
+}
+
 std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
                                          const IngestOptions& options) {
   std::unique_ptr<Ingest> in(new Ingest());
@@ -232,6 +254,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   manifests.reserve(files.size());  // most files hold one document
   facts.reserve(files.size());
   size_t held_bytes = 0;
+  std::vector<size_t> to_seal;  // indices into `manifests`
   std::optional<ReadPipeline> pipeline;
   if (!to_read.empty()) pipeline.emplace(files, to_read, options.parse);
   size_t next_read = 0;
@@ -264,25 +287,20 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     std::vector<CachedDocument> entry;
     for (size_t k = 0; k < r.manifests.size(); ++k) {
       Manifest& m = r.manifests[k];
+      // A Secret with values is sealed once the whole input is known good
+      // (below), so that bad input never creates a key; its stored form
+      // depends on the keyring, so its file is never cached.
       if (m.needs_sealing) {
-        if (options.keys == nullptr) {
-          throw Error(ErrorKind::kInvalidInput,
-                      m.id.display() + " is a Secret with values, and they cannot be sealed here",
-                      m.location, "Secrets with values are stored sealed (docs/secrets.md)");
-        }
-        seal_manifest(m, *options.keys);
-        m.value = Json();
+        cacheable = false;
+        to_seal.push_back(manifests.size());
       }
-      // A Secret's stored form depends on the keyring: never cached.
-      if (m.sealed) cacheable = false;
       if (cacheable) {
         entry.push_back(CachedDocument{m.id, m.location.line, m.location.column, m.blob,
                                        m.canonical.size(), r.facts[k]});
       }
       Ingest::Origin origin{i, Ingest::Origin::kInFile};
-      if (held_bytes + m.canonical.size() > options.memory_budget_bytes) {
-        if (!in->spool_) in->spool_ = std::make_unique<Ingest::Spool>(spool_dir(options));
-        origin.spool_offset = in->spool_->append(m.canonical);
+      if (!m.needs_sealing && held_bytes + m.canonical.size() > options.memory_budget_bytes &&
+          in->open_spool(diags)) {
         in->stats_.spooled_bytes += m.canonical.size();
         m.elided_size = m.canonical.size();
         std::string().swap(m.canonical);
@@ -300,6 +318,16 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   if (in->spool_) in->spool_->flush();
 
   check_unique_identities(manifests);
+  for (size_t i : to_seal) {
+    Manifest& m = manifests[i];
+    if (options.keys == nullptr) {
+      throw Error(ErrorKind::kInvalidInput,
+                  m.id.display() + " is a Secret with values, and they cannot be sealed here",
+                  m.location, "Secrets with values are stored sealed (docs/secrets.md)");
+    }
+    seal_manifest(m, *options.keys);
+    m.value = Json();
+  }
   std::vector<std::vector<size_t>> refs(manifests.size());
   std::vector<std::vector<std::string>> reasons(manifests.size());
   {
@@ -325,13 +353,18 @@ std::string Ingest::canonical(size_t index) const {
   if (o.spool_offset != Origin::kInFile) {
     return spool_->read(o.spool_offset, m.elided_size.value_or(0));
   }
-  // A cached file, read again: the store lost a blob the cache promised.
-  Diagnostics ignored;
-  std::vector<Manifest> again;
-  append_manifests(parse_input(files_.at(o.file), ignored, options_.parse), again);
-  for (Manifest& a : again) {
-    if (a.id == m.id) return std::move(a.canonical);
+  // A cached file, read again: the store lacks a blob the cache promised.
+  // The last file read is kept, since its other documents usually follow.
+  if (reread_file_ != o.file) {
+    reread_.clear();
+    reread_file_ = SIZE_MAX;
+    Diagnostics ignored;
+    std::vector<Manifest> again;
+    append_manifests(parse_input(files_.at(o.file), ignored, options_.parse), again);
+    for (Manifest& a : again) reread_.emplace(a.id.key(), std::move(a.canonical));
+    reread_file_ = o.file;
   }
+  if (auto it = reread_.find(m.id.key()); it != reread_.end()) return it->second;
   throw Error(ErrorKind::kConflict, m.id.display() + " is no longer in " + files_.at(o.file),
               m.location, "the file changed while it was being added; run the command again");
 }

@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "manifest/document.h"
@@ -38,6 +39,9 @@
 #include "util/diagnostics.h"
 
 namespace kix {
+
+// What an ingest caches and how it reads; part of the cache's version tag.
+inline constexpr const char* kIngestFormat = "1";
 
 struct IngestOptions {
   // The stat cache; empty: none (every file is read).
@@ -80,6 +84,8 @@ class Ingest final : public BlobSource {
   Ingest() = default;
   struct Origin;
   struct Spool;
+  // Creates the spool on first use; false (after a note) when it cannot.
+  bool open_spool(Diagnostics& diags);
 
   Graph graph_;
   IngestStats stats_;
@@ -87,7 +93,11 @@ class Ingest final : public BlobSource {
   std::vector<std::string> files_;
   std::vector<Origin> origins_;  // per manifest
   std::unique_ptr<Spool> spool_;
+  bool spool_failed_ = false;
   std::unique_ptr<IngestCache> cache_;
+  // The canonical bytes of the cached file canonical() read last, by key.
+  mutable size_t reread_file_ = SIZE_MAX;
+  mutable std::unordered_map<std::string, std::string> reread_;
 };
 
 std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, Diagnostics& diags,

@@ -144,7 +144,7 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
   ByteReader r(content.substr(kMagic.size()));
   std::string tag;
   uint64_t count = 0;
-  if (!r.bytes(tag) || tag != version_tag || !r.varint(count)) {
+  if (!r.bytes(tag) || tag != version_tag || !r.varint(count) || count > content.size()) {
     cache.loaded_.clear();
     return cache;
   }

@@ -469,14 +469,16 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
     if (auto current = current_generation(*options.cluster)) {
       if (auto root = load_root(current->root, nullptr)) {
         stored_nodes.insert(root->nodes.begin(), root->nodes.end());
+        prepared.stored_root = root->hash;
       }
     }
   }
   std::unordered_set<Hash, HashHasher> seen;
   for (size_t i = 0; i < graph.manifests.size(); ++i) {
-    if (stored_nodes.count(graph.nodes[i])) seen.insert(graph.manifests[i].blob);
+    if (stored_nodes.count(graph.nodes[i]) && seen.insert(graph.manifests[i].blob).second) {
+      prepared.stored_blobs.push_back(i);
+    }
   }
-  prepared.stored_blobs = seen.size();
   for (size_t i = 0; i < graph.manifests.size(); ++i) {
     if (seen.insert(graph.manifests[i].blob).second) {
       prepared.blobs.push_back(PreparedAdd::Blob{graph.manifests[i].blob, i, {}, 0});
@@ -618,7 +620,34 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
     new_dictionary = id.column_int(0);
   }
   BlobWriter writer(*this);
-  result.reused_blobs = prepared.stored_blobs;
+  std::optional<StoredRoot> base;
+  int base_depth = 0;
+  if (options.cluster) {
+    if (auto previous = current_generation(*options.cluster)) {
+      base = load_root(previous->root, &base_depth);
+    }
+  }
+  // The blobs prepare_add took as stored with the current generation are
+  // certain only while that generation is current: if another add made a
+  // new one meanwhile, a gc may have collected them since.
+  if (base && prepared.stored_root == base->hash) {
+    result.reused_blobs = prepared.stored_blobs.size();
+  } else {
+    for (size_t i : prepared.stored_blobs) {
+      const Manifest& m = graph.manifests[i];
+      size_t written = 0;
+      if (!writer.has(m.blob)) {
+        written = writer.put(m.blob, canonical_bytes(graph, i, options.blob_source));
+      }
+      if (m.sealed) writer.put_sealed(m.blob, *m.sealed);
+      if (written > 0) {
+        ++result.new_blobs;
+        result.written_bytes += written;
+      } else {
+        ++result.reused_blobs;
+      }
+    }
+  }
   for (auto& blob : prepared.blobs) {
     const Manifest& m = graph.manifests[blob.manifest];
     // A blob found present by prepare_add and deleted since by a gc is
@@ -638,13 +667,6 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
       result.written_bytes += written;
     } else {
       ++result.reused_blobs;
-    }
-  }
-  std::optional<StoredRoot> base;
-  int base_depth = 0;
-  if (options.cluster) {
-    if (auto previous = current_generation(*options.cluster)) {
-      base = load_root(previous->root, &base_depth);
     }
   }
   insert_nodes_and_refs(db_, graph, base ? &base->nodes : nullptr, result);
@@ -816,9 +838,16 @@ ResourceId read_identity(const sqlite::Statement& s, int first_column) {
 
 SqliteStore::CachedStatement SqliteStore::cached(const char* sql) {
   auto it = statements_.find(sql);
-  if (it == statements_.end()) it = statements_.emplace(sql, db_.prepare(sql)).first;
-  it->second.reset();
-  return CachedStatement{it->second};
+  if (it == statements_.end()) {
+    it = statements_.emplace(sql, StatementSlot{db_.prepare(sql), false}).first;
+  }
+  StatementSlot& slot = it->second;
+  if (slot.busy) {
+    throw Error(ErrorKind::kInternal, std::string("statement used while in use: ") + sql);
+  }
+  slot.statement.reset();
+  slot.busy = true;
+  return CachedStatement{slot.statement, slot.busy};
 }
 
 std::optional<StoredNode> SqliteStore::find_node(const Hash& hash) {

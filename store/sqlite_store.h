@@ -43,8 +43,11 @@ struct PreparedAdd {
   AddOptions options;
   std::vector<Blob> blobs;
   // Distinct blobs not in `blobs`: those of nodes the cluster's current
-  // generation holds, stored for certain.
-  size_t stored_blobs = 0;
+  // generation (root `stored_root`) held when prepare_add looked, as the
+  // index of a manifest with each. commit_add checks them again when the
+  // current generation changed meanwhile (a gc may have taken them).
+  std::vector<size_t> stored_blobs;
+  std::optional<Hash> stored_root;
   // A zstd dictionary trained by prepare_add (the store had none and enough
   // blobs exist); commit_add stores it first. Empty: none.
   std::string new_dictionary;
@@ -166,16 +169,26 @@ class SqliteStore final : public Store {
   // again when the returned guard goes (so no read lock outlives it). For
   // the lookups a command repeats once per object; the caller must finish
   // with it before the same SQL is used again.
+  struct StatementSlot {
+    sqlite::Statement statement;
+    bool busy = false;
+  };
   struct CachedStatement {
     sqlite::Statement& s;
-    ~CachedStatement() { s.reset(); }
+    bool& busy;
+    ~CachedStatement() {
+      s.reset();
+      busy = false;
+    }
   };
+  // Throws kInternal when the statement is in use already (a nested use
+  // would reset the outer one's stepping).
   CachedStatement cached(const char* sql);
 
   std::filesystem::path dir_;
   sqlite::Database db_;
   // After db_, so that they are finalized before it closes.
-  std::map<const char*, sqlite::Statement> statements_;
+  std::map<const char*, StatementSlot> statements_;
   ZstdCodec codec_;
   std::map<int64_t, std::unique_ptr<ZstdDictionary>> dictionaries_;
 };

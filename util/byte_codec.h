@@ -37,6 +37,7 @@ class ByteReader {
   // A length-prefixed string as a view into the input (valid as long as it).
   bool view(std::string_view& s);
   bool ok() const { return ok_; }
+  size_t remaining() const { return in_.size(); }
   bool at_end() const { return in_.empty(); }
 
  private:

@@ -50,7 +50,9 @@ CurlLibrary load() {
   bind(handle, "curl_url_cleanup", c.url_cleanup);
   bind(handle, "curl_url_get", c.url_get);
   bind(handle, "curl_url_set", c.url_set);
-  c.global_init(CURL_GLOBAL_DEFAULT);
+  if (CURLcode code = c.global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK) {
+    throw load_error(std::string("curl_global_init failed: ") + c.easy_strerror(code));
+  }
   return c;
 }
 

@@ -327,6 +327,38 @@ TEST_F(IngestTest, ADamagedOrForeignCacheIsAnEmptyCache) {
   EXPECT_EQ(foreign.size(), 0u);
 }
 
+TEST_F(IngestTest, DanglingSymbolicLinksAndHiddenEntriesAreSkipped) {
+  split_app();
+  std::filesystem::create_symlink(dir.path() / "missing.yaml", dir.path() / "in" / "gone.yaml");
+  std::ofstream(dir.path() / "outside.yaml")
+      << "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: linked, namespace: app}\n";
+  std::filesystem::create_symlink(dir.path() / "outside.yaml", dir.path() / "in" / "zz-link.yaml");
+  write(".hidden/x.yaml", "kind: [broken\n");
+  write(".skip.yaml", "kind: [broken\n");
+  Diagnostics diags;
+  auto files = manifest_files(dir.path() / "in");
+  ASSERT_FALSE(files.empty());
+  EXPECT_EQ(files.back().filename(), "zz-link.yaml");  // a link to a file is a file
+  for (const auto& f : files) EXPECT_NE(f.filename(), "gone.yaml");
+  EXPECT_TRUE(std::is_sorted(files.begin(), files.end()));
+  EXPECT_NO_THROW(ingest());
+}
+
+TEST_F(IngestTest, ADuplicateIsFoundBeforeAnySecretIsSealed) {
+  write("a.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\n"
+                  "stringData: {password: hunter2}\n");
+  write("b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n");
+  write("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n");
+  // Without a keyring the Secret could not be sealed; the duplicate, found
+  // first, is the error.
+  try {
+    ingest();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kConflict) << e.message();
+  }
+}
+
 TEST_F(IngestTest, ParseErrorsNameTheFirstFailingFile) {
   split_app();
   write("doc-12.yaml", "kind: [unclosed\n");

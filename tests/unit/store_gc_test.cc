@@ -160,6 +160,32 @@ TEST(Gc, AnAddRewritesABlobCollectedBetweenPrepareAndCommit) {
   EXPECT_TRUE(collector.find_root(r.root));
 }
 
+TEST(Gc, ANextGenerationRechecksItsBaseBlobsWhenTheBaseWasReplacedMeanwhile) {
+  TempDir dir;
+  auto writer_owner = SqliteStore::open(dir.path());
+  SqliteStore& writer = *writer_owner;
+  auto other_owner = SqliteStore::open(dir.path());
+  SqliteStore& other = *other_owner;  // another process, in effect
+  Graph base = graph_of({config_map("a", "1"), config_map("b", "2")});
+  writer.add(base, in_cluster("prod", 1));
+  // The next generation keeps both blobs of the current one, so prepare
+  // takes them as stored without looking them up.
+  Graph next = graph_of({config_map("a", "1"), config_map("b", "2"), config_map("c", "3")});
+  PreparedAdd prepared = writer.prepare_add(next, in_cluster("prod", 3));
+  EXPECT_EQ(prepared.stored_blobs.size(), 2u);
+  // Meanwhile another add makes a new current generation and a gc that
+  // keeps only it collects the blobs the prepared add counted on.
+  other.add(graph_of({config_map("z", "9")}), in_cluster("prod", 2));
+  GcOptions keep_one;
+  keep_one.keep_generations = 1;
+  EXPECT_GE(other.collect_garbage(keep_one).blobs, 2u);
+  AddResult r = writer.commit_add(prepared);
+  EXPECT_EQ(r.new_blobs, 3u);
+  for (const Manifest& m : next.manifests) EXPECT_EQ(other.read_blob(m.blob), m.canonical);
+  VerifyReport report = other.verify({});
+  EXPECT_TRUE(report.ok()) << "the store is damaged after the add";
+}
+
 // A prod store with two generations, the first one's ConfigMap shared with
 // nothing; closed, so that its database is a single file.
 struct DamagedStore {
