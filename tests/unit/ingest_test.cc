@@ -133,7 +133,8 @@ TEST(ByteCodec, RoundTripsAndRefusesTruncatedInput) {
     EXPECT_FALSE(whole) << "cut at " << cut;
     EXPECT_FALSE(t.ok());
   }
-  ByteReader overlong(std::string(11, '\xff'));
+  const std::string eleven(11, '\xff');  // a reader views its input: keep it alive
+  ByteReader overlong(eleven);
   EXPECT_FALSE(overlong.varint(a));
 }
 
