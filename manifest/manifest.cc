@@ -252,13 +252,7 @@ std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diag
   for (const auto& r : results) total += r.manifests.size();
   out.reserve(total);
   for (auto& r : results) {
-    for (const auto& d : r.diags.items()) {
-      if (d.severity == Severity::kWarning) {
-        diags.warn(d.where, d.message, d.hint);
-      } else {
-        diags.note(d.where, d.message);
-      }
-    }
+    diags.append(r.diags);
     // The first failing file in order decides the error, as a serial read would.
     if (r.error) std::rethrow_exception(r.error);
     for (auto& m : r.manifests) out.push_back(std::move(m));

@@ -274,13 +274,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
       continue;
     }
     FileResult& r = pipeline->take(next_read++);
-    for (const auto& d : r.diags.items()) {
-      if (d.severity == Severity::kWarning) {
-        diags.warn(d.where, d.message, d.hint);
-      } else {
-        diags.note(d.where, d.message);
-      }
-    }
+    diags.append(r.diags);
     // The first failing file in order decides the error, as a serial read would.
     if (r.error) std::rethrow_exception(r.error);
     bool cacheable = in->cache_ != nullptr && r.identity.has_value();

@@ -1,11 +1,10 @@
 #include "util/archive_library.h"
 
-#include <dlfcn.h>
-
 #include <mutex>
 #include <string>
 
 #include "util/error.h"
+#include "util/shared_library.h"
 
 namespace kix {
 
@@ -13,65 +12,56 @@ namespace {
 
 // The soname of libarchive 3 (Debian's libarchive13 package).
 constexpr const char* kLibrary = "libarchive.so.13";
-
-Error load_error(const std::string& what) {
-  return Error(ErrorKind::kIo, "cannot load " + std::string(kLibrary) + ": " + what, {},
-               "install libarchive (Debian: apt-get install libarchive13); kix needs it for "
-               "tar archives (charts, store export and import, OCI layers)");
-}
-
-template <typename Function>
-void bind(void* handle, const char* name, Function& out) {
-  void* symbol = ::dlsym(handle, name);
-  if (symbol == nullptr) throw load_error(std::string("no function ") + name);
-  out = reinterpret_cast<Function>(symbol);
-}
+const std::string kHint =
+    "install libarchive (Debian: apt-get install libarchive13); kix needs it for "
+    "tar archives (charts, store export and import, OCI layers)";
 
 ArchiveLibrary load() {
-  // Never unloaded: its functions are used until the process ends.
-  void* handle = ::dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* why = ::dlerror();
-    throw load_error(why != nullptr ? why : "unknown error");
-  }
+  void* handle = open_shared_library(kLibrary, kHint);
   ArchiveLibrary a{};
-  bind(handle, "archive_entry_filetype", a.entry_filetype);
-  bind(handle, "archive_entry_free", a.entry_free);
-  bind(handle, "archive_entry_hardlink", a.entry_hardlink);
-  bind(handle, "archive_entry_new", a.entry_new);
-  bind(handle, "archive_entry_pathname", a.entry_pathname);
-  bind(handle, "archive_entry_set_filetype", a.entry_set_filetype);
-  bind(handle, "archive_entry_set_gid", a.entry_set_gid);
-  bind(handle, "archive_entry_set_mtime", a.entry_set_mtime);
-  bind(handle, "archive_entry_set_pathname", a.entry_set_pathname);
-  bind(handle, "archive_entry_set_perm", a.entry_set_perm);
-  bind(handle, "archive_entry_set_size", a.entry_set_size);
-  bind(handle, "archive_entry_set_uid", a.entry_set_uid);
-  bind(handle, "archive_entry_size", a.entry_size);
-  bind(handle, "archive_entry_size_is_set", a.entry_size_is_set);
-  bind(handle, "archive_entry_sparse_count", a.entry_sparse_count);
-  bind(handle, "archive_error_string", a.error_string);
-  bind(handle, "archive_filter_bytes", a.filter_bytes);
-  bind(handle, "archive_filter_code", a.filter_code);
-  bind(handle, "archive_read_data", a.read_data);
-  bind(handle, "archive_read_free", a.read_free);
-  bind(handle, "archive_read_new", a.read_new);
-  bind(handle, "archive_read_next_header", a.read_next_header);
-  bind(handle, "archive_read_open_memory", a.read_open_memory);
-  bind(handle, "archive_read_support_filter_gzip", a.read_support_filter_gzip);
-  bind(handle, "archive_read_support_filter_zstd", a.read_support_filter_zstd);
-  bind(handle, "archive_read_support_format_tar", a.read_support_format_tar);
-  bind(handle, "archive_write_add_filter_gzip", a.write_add_filter_gzip);
-  bind(handle, "archive_write_add_filter_zstd", a.write_add_filter_zstd);
-  bind(handle, "archive_write_close", a.write_close);
-  bind(handle, "archive_write_data", a.write_data);
-  bind(handle, "archive_write_free", a.write_free);
-  bind(handle, "archive_write_header", a.write_header);
-  bind(handle, "archive_write_new", a.write_new);
-  bind(handle, "archive_write_open", a.write_open);
-  bind(handle, "archive_write_set_bytes_in_last_block", a.write_set_bytes_in_last_block);
-  bind(handle, "archive_write_set_filter_option", a.write_set_filter_option);
-  bind(handle, "archive_write_set_format_pax_restricted", a.write_set_format_pax_restricted);
+  bind_symbol(handle, kLibrary, "archive_entry_filetype", kHint, a.entry_filetype);
+  bind_symbol(handle, kLibrary, "archive_entry_free", kHint, a.entry_free);
+  bind_symbol(handle, kLibrary, "archive_entry_hardlink", kHint, a.entry_hardlink);
+  bind_symbol(handle, kLibrary, "archive_entry_new", kHint, a.entry_new);
+  bind_symbol(handle, kLibrary, "archive_entry_pathname", kHint, a.entry_pathname);
+  bind_symbol(handle, kLibrary, "archive_entry_set_filetype", kHint, a.entry_set_filetype);
+  bind_symbol(handle, kLibrary, "archive_entry_set_gid", kHint, a.entry_set_gid);
+  bind_symbol(handle, kLibrary, "archive_entry_set_mtime", kHint, a.entry_set_mtime);
+  bind_symbol(handle, kLibrary, "archive_entry_set_pathname", kHint, a.entry_set_pathname);
+  bind_symbol(handle, kLibrary, "archive_entry_set_perm", kHint, a.entry_set_perm);
+  bind_symbol(handle, kLibrary, "archive_entry_set_size", kHint, a.entry_set_size);
+  bind_symbol(handle, kLibrary, "archive_entry_set_uid", kHint, a.entry_set_uid);
+  bind_symbol(handle, kLibrary, "archive_entry_size", kHint, a.entry_size);
+  bind_symbol(handle, kLibrary, "archive_entry_size_is_set", kHint, a.entry_size_is_set);
+  bind_symbol(handle, kLibrary, "archive_entry_sparse_count", kHint, a.entry_sparse_count);
+  bind_symbol(handle, kLibrary, "archive_error_string", kHint, a.error_string);
+  bind_symbol(handle, kLibrary, "archive_filter_bytes", kHint, a.filter_bytes);
+  bind_symbol(handle, kLibrary, "archive_filter_code", kHint, a.filter_code);
+  bind_symbol(handle, kLibrary, "archive_read_data", kHint, a.read_data);
+  bind_symbol(handle, kLibrary, "archive_read_free", kHint, a.read_free);
+  bind_symbol(handle, kLibrary, "archive_read_new", kHint, a.read_new);
+  bind_symbol(handle, kLibrary, "archive_read_next_header", kHint, a.read_next_header);
+  bind_symbol(handle, kLibrary, "archive_read_open_memory", kHint, a.read_open_memory);
+  bind_symbol(handle, kLibrary, "archive_read_support_filter_gzip", kHint,
+              a.read_support_filter_gzip);
+  bind_symbol(handle, kLibrary, "archive_read_support_filter_zstd", kHint,
+              a.read_support_filter_zstd);
+  bind_symbol(handle, kLibrary, "archive_read_support_format_tar", kHint,
+              a.read_support_format_tar);
+  bind_symbol(handle, kLibrary, "archive_write_add_filter_gzip", kHint, a.write_add_filter_gzip);
+  bind_symbol(handle, kLibrary, "archive_write_add_filter_zstd", kHint, a.write_add_filter_zstd);
+  bind_symbol(handle, kLibrary, "archive_write_close", kHint, a.write_close);
+  bind_symbol(handle, kLibrary, "archive_write_data", kHint, a.write_data);
+  bind_symbol(handle, kLibrary, "archive_write_free", kHint, a.write_free);
+  bind_symbol(handle, kLibrary, "archive_write_header", kHint, a.write_header);
+  bind_symbol(handle, kLibrary, "archive_write_new", kHint, a.write_new);
+  bind_symbol(handle, kLibrary, "archive_write_open", kHint, a.write_open);
+  bind_symbol(handle, kLibrary, "archive_write_set_bytes_in_last_block", kHint,
+              a.write_set_bytes_in_last_block);
+  bind_symbol(handle, kLibrary, "archive_write_set_filter_option", kHint,
+              a.write_set_filter_option);
+  bind_symbol(handle, kLibrary, "archive_write_set_format_pax_restricted", kHint,
+              a.write_set_format_pax_restricted);
   return a;
 }
 

@@ -1,11 +1,10 @@
 #include "util/curl_library.h"
 
-#include <dlfcn.h>
-
 #include <mutex>
 #include <string>
 
 #include "util/error.h"
+#include "util/shared_library.h"
 
 namespace kix {
 
@@ -13,45 +12,31 @@ namespace {
 
 // The soname of libcurl 7 and 8 (Debian's libcurl4 package).
 constexpr const char* kLibrary = "libcurl.so.4";
-
-Error load_error(const std::string& what) {
-  return Error(ErrorKind::kIo, "cannot load " + std::string(kLibrary) + ": " + what, {},
-               "install libcurl (Debian: apt-get install libcurl4); kix needs it to reach "
-               "registries and chart repositories");
-}
-
-template <typename Function>
-void bind(void* handle, const char* name, Function& out) {
-  void* symbol = ::dlsym(handle, name);
-  if (symbol == nullptr) throw load_error(std::string("no function ") + name);
-  out = reinterpret_cast<Function>(symbol);
-}
+const std::string kHint =
+    "install libcurl (Debian: apt-get install libcurl4); kix needs it to reach "
+    "registries and chart repositories";
 
 CurlLibrary load() {
-  // Never unloaded: its functions are used until the process ends.
-  void* handle = ::dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* why = ::dlerror();
-    throw load_error(why != nullptr ? why : "unknown error");
-  }
+  void* handle = open_shared_library(kLibrary, kHint);
   CurlLibrary c{};
-  bind(handle, "curl_global_init", c.global_init);
-  bind(handle, "curl_easy_init", c.easy_init);
-  bind(handle, "curl_easy_cleanup", c.easy_cleanup);
-  bind(handle, "curl_easy_setopt", c.easy_setopt);
-  bind(handle, "curl_easy_getinfo", c.easy_getinfo);
-  bind(handle, "curl_easy_perform", c.easy_perform);
-  bind(handle, "curl_easy_strerror", c.easy_strerror);
-  bind(handle, "curl_easy_escape", c.easy_escape);
-  bind(handle, "curl_free", c.free);
-  bind(handle, "curl_slist_append", c.slist_append);
-  bind(handle, "curl_slist_free_all", c.slist_free_all);
-  bind(handle, "curl_url", c.url);
-  bind(handle, "curl_url_cleanup", c.url_cleanup);
-  bind(handle, "curl_url_get", c.url_get);
-  bind(handle, "curl_url_set", c.url_set);
+  bind_symbol(handle, kLibrary, "curl_global_init", kHint, c.global_init);
+  bind_symbol(handle, kLibrary, "curl_easy_init", kHint, c.easy_init);
+  bind_symbol(handle, kLibrary, "curl_easy_cleanup", kHint, c.easy_cleanup);
+  bind_symbol(handle, kLibrary, "curl_easy_setopt", kHint, c.easy_setopt);
+  bind_symbol(handle, kLibrary, "curl_easy_getinfo", kHint, c.easy_getinfo);
+  bind_symbol(handle, kLibrary, "curl_easy_perform", kHint, c.easy_perform);
+  bind_symbol(handle, kLibrary, "curl_easy_strerror", kHint, c.easy_strerror);
+  bind_symbol(handle, kLibrary, "curl_easy_escape", kHint, c.easy_escape);
+  bind_symbol(handle, kLibrary, "curl_free", kHint, c.free);
+  bind_symbol(handle, kLibrary, "curl_slist_append", kHint, c.slist_append);
+  bind_symbol(handle, kLibrary, "curl_slist_free_all", kHint, c.slist_free_all);
+  bind_symbol(handle, kLibrary, "curl_url", kHint, c.url);
+  bind_symbol(handle, kLibrary, "curl_url_cleanup", kHint, c.url_cleanup);
+  bind_symbol(handle, kLibrary, "curl_url_get", kHint, c.url_get);
+  bind_symbol(handle, kLibrary, "curl_url_set", kHint, c.url_set);
   if (CURLcode code = c.global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK) {
-    throw load_error(std::string("curl_global_init failed: ") + c.easy_strerror(code));
+    throw Error(ErrorKind::kIo, std::string("curl_global_init failed: ") + c.easy_strerror(code),
+                {}, kHint);
   }
   return c;
 }

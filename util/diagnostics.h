@@ -29,6 +29,10 @@ class Diagnostics {
   void note(SourceLocation where, std::string message) {
     items_.push_back({Severity::kNote, std::move(where), std::move(message), {}});
   }
+  // Appends everything `other` holds, in order (a worker's, joined in).
+  void append(const Diagnostics& other) {
+    items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+  }
   const std::vector<Diagnostic>& items() const { return items_; }
   size_t warning_count() const;
   void clear() { items_.clear(); }

@@ -111,8 +111,8 @@ class OciClient {
   void set_chunk_bytes(size_t bytes) { chunk_bytes_ = bytes < 1 ? 1 : bytes; }
 
  private:
-  BlobPut put_blob_once(const OciReference& ref, const std::string& digest,
-                        std::string_view data, const std::string& mount_from);
+  BlobPut put_blob_once(const OciReference& ref, const std::string& digest, std::string_view data,
+                        const std::string& mount_from);
   HttpResponse send(const OciReference& ref, HttpRequest request);
   std::string base_url(const OciReference& ref) const;
   std::string fetch_token(const OciReference& ref, const std::string& challenge);

@@ -346,8 +346,9 @@ TEST_F(IngestTest, DanglingSymbolicLinksAndHiddenEntriesAreSkipped) {
 }
 
 TEST_F(IngestTest, ADuplicateIsFoundBeforeAnySecretIsSealed) {
-  write("a.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\n"
-                  "stringData: {password: hunter2}\n");
+  write("a.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\n"
+        "stringData: {password: hunter2}\n");
   write("b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n");
   write("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n");
   // Without a keyring the Secret could not be sealed; the duplicate, found
