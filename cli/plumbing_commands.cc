@@ -24,7 +24,7 @@ void run_canon(const std::vector<std::string>& files, Context& ctx) {
     if (f == "-") {
       paths.push_back(f);
     } else {
-      for (const auto& p : manifest_files(f)) paths.push_back(p.string());
+      for (auto& p : manifest_files(f)) paths.push_back(std::move(p));
     }
     for (const auto& p : paths) {
       for (const auto& doc : parse_input(p, diags)) {

@@ -87,6 +87,7 @@ struct AddInput {
   // Plain manifests: read incrementally; their graph, and the source of
   // the bytes it elided.
   std::unique_ptr<Ingest> ingest;
+  size_t memory_budget_bytes = 4u << 20;  // KIX_INGEST_MEMORY_BUDGET
 
   const Graph& added() const { return ingest ? ingest->graph() : graph; }
 };
@@ -137,6 +138,7 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
                     "set it to a whole number such as 4194304, or unset it");
       }
       options.memory_budget_bytes = static_cast<size_t>(bytes);
+      input.memory_budget_bytes = options.memory_budget_bytes;
     }
     // The version names the reader; the constant changes whenever what a
     // file is cached as changes (parsing, reference facts), so that builds
@@ -176,6 +178,7 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   options.pin = args.pin;
   options.sources = input.sources;
   options.blob_source = input.ingest.get();
+  options.memory_budget_bytes = input.memory_budget_bytes;
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   AddResult r = store.add(graph, options);

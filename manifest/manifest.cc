@@ -134,7 +134,7 @@ bool is_manifest_name(std::string_view name) {
 // symbolic link is not entered, and one that cannot be read is skipped.
 // readdir's entry types spare a stat per file; listing is a visible part of
 // an incremental add, which otherwise reads almost nothing.
-void list_manifest_files(const std::string& dir, std::vector<fs::path>& out) {
+void list_manifest_files(const std::string& dir, std::vector<std::string>& out) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     if (errno == EACCES) return;
@@ -189,15 +189,15 @@ void list_manifest_files(const std::string& dir, std::vector<fs::path>& out) {
 
 }  // namespace
 
-std::vector<fs::path> manifest_files(const fs::path& path) {
+std::vector<std::string> manifest_files(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     throw Error(
         ErrorKind::kNotFound, "no such file or directory: " + path.string(), {},
         "check the path; kix reads YAML or JSON files, directories of them, or - for stdin");
   }
-  if (!fs::is_directory(path, ec)) return {path};
-  std::vector<fs::path> files;
+  if (!fs::is_directory(path, ec)) return {path.string()};
+  std::vector<std::string> files;
   std::string base = path.string();
   list_manifest_files(base, files);
   return files;
@@ -230,7 +230,7 @@ std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diag
     if (p == "-") {
       files.push_back("-");
     } else {
-      for (auto& f : manifest_files(p)) files.push_back(f.string());
+      for (auto& f : manifest_files(p)) files.push_back(std::move(f));
     }
   }
   // Parsing dominates ingest and every file is independent: spread the

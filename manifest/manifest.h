@@ -76,8 +76,10 @@ void append_manifests(std::vector<Document>&& docs, std::vector<Manifest>& out);
 std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
                                      const ParseOptions& options = {});
 
-// Lists the manifest files under `path` in a stable order (a file is itself).
-std::vector<std::filesystem::path> manifest_files(const std::filesystem::path& path);
+// Lists the manifest files under `path` in a stable order (a file is
+// itself). Strings, not std::filesystem::path: a path object keeps its
+// parsed components on the heap, several hundred bytes per file.
+std::vector<std::string> manifest_files(const std::filesystem::path& path);
 
 // Two manifests with the same identity in one input are an error naming both.
 void check_unique_identities(const std::vector<Manifest>& manifests);

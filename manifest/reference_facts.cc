@@ -359,7 +359,7 @@ std::vector<std::vector<InferredRef>> resolve_references(
 }
 
 std::vector<std::vector<InferredRef>> resolve_encoded_references(
-    const std::vector<const ResourceId*>& ids, const std::vector<std::string>& encoded) {
+    const std::vector<const ResourceId*>& ids, const std::vector<std::string_view>& encoded) {
   if (ids.size() != encoded.size()) {
     throw Error(ErrorKind::kInternal, "resolve_references: ids and facts differ in length");
   }

@@ -60,7 +60,7 @@ std::vector<std::vector<InferredRef>> resolve_references(
 // an ingest holds instead: one allocation per manifest instead of dozens.
 // Throws kix::Error(kInternal) for bytes that do not decode.
 std::vector<std::vector<InferredRef>> resolve_encoded_references(
-    const std::vector<const ResourceId*>& ids, const std::vector<std::string>& encoded);
+    const std::vector<const ResourceId*>& ids, const std::vector<std::string_view>& encoded);
 
 // A compact binary form for caches (util/byte_codec.h); decode returns
 // false on malformed input.

@@ -5,7 +5,7 @@
 #   scripts/setup.sh release   -> build/release   (optimized kix)
 #   scripts/setup.sh sanitize  -> build/sanitize  (clang, ASan+UBSan, tests, fuzzers;
 #                                 the end-to-end tests run build/release/cli/kix)
-#   scripts/setup.sh tsan      -> build/tsan      (clang, ThreadSanitizer, the parallel loader's tests)
+#   scripts/setup.sh tsan      -> build/tsan      (clang, ThreadSanitizer, the parallel loader's and ingest's tests)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

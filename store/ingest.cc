@@ -14,7 +14,10 @@
 #include "manifest/reference_facts.h"
 #include "manifest/references.h"
 #include "manifest/secret_seal.h"
+#include "util/byte_arena.h"
 #include "util/error.h"
+#include "util/release_memory.h"
+#include "util/spool_file.h"
 
 namespace kix {
 
@@ -23,66 +26,6 @@ struct Ingest::Origin {
   static constexpr uint64_t kInFile = UINT64_MAX;
   size_t file = 0;
   uint64_t spool_offset = kInFile;
-};
-
-// An unlinked temporary file that canonical bytes are appended to, in
-// large writes, and read back from with pread.
-struct Ingest::Spool {
-  int fd = -1;
-  std::string buffer;
-  uint64_t size = 0;  // written plus buffered
-
-  explicit Spool(const std::filesystem::path& dir) {
-    std::string pattern = (dir / "kix-spool-XXXXXX").string();
-    fd = ::mkostemp(pattern.data(), O_CLOEXEC);
-    if (fd < 0) {
-      throw Error(ErrorKind::kIo,
-                  "cannot create a temporary file in " + dir.string() + ": " + std::strerror(errno),
-                  {}, "set TMPDIR to a writable directory with free space");
-    }
-    ::unlink(pattern.c_str());
-  }
-  ~Spool() {
-    if (fd >= 0) ::close(fd);
-  }
-
-  uint64_t append(std::string_view bytes) {
-    uint64_t at = size;
-    buffer.append(bytes);
-    size += bytes.size();
-    if (buffer.size() >= (1u << 20)) flush();
-    return at;
-  }
-
-  void flush() {
-    size_t done = 0;
-    while (done < buffer.size()) {
-      ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        throw Error(ErrorKind::kIo,
-                    std::string("cannot write a temporary file: ") + std::strerror(errno), {},
-                    "set TMPDIR to a directory with free space");
-      }
-      done += static_cast<size_t>(n);
-    }
-    buffer.clear();
-  }
-
-  std::string read(uint64_t at, uint64_t length) const {
-    std::string out(length, '\0');
-    size_t done = 0;
-    while (done < length) {
-      ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(at + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        throw Error(ErrorKind::kIo,
-                    std::string("cannot read back a temporary file: ") + std::strerror(errno));
-      }
-      done += static_cast<size_t>(n);
-    }
-    return out;
-  }
 };
 
 namespace {
@@ -118,16 +61,27 @@ void read_file(const std::string& path, const ParseOptions& options, FileResult&
   }
 }
 
+// Replaces a manifest's strings by copies made on the calling thread.
+void settle_strings(Manifest& m) {
+  for (std::string* s :
+       {&m.id.api_version, &m.id.kind, &m.id.ns, &m.id.name, &m.location.file, &m.canonical}) {
+    if (s->capacity() > 15) *s = std::string(*s);  // short ones live inside the object
+  }
+}
+
 // Reads `files` (indices into `paths`) on every core, a bounded window
 // ahead of the consumer, which takes each file's result in order.
 class ReadPipeline {
  public:
   ReadPipeline(const std::vector<std::string>& paths, const std::vector<size_t>& files,
                const ParseOptions& options)
-      : paths_(paths), files_(files), options_(options), results_(files.size()) {
+      : paths_(paths), files_(files), options_(options) {
     size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
     if (files.size() < 16) threads = 1;
     window_ = std::max<size_t>(64, threads * 16);
+    // A ring of one slot per file in the window: file k goes to slot
+    // k % window, which the consumer has freed by then (see work()).
+    results_.resize(window_);
     try {
       for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
     } catch (...) {
@@ -137,14 +91,15 @@ class ReadPipeline {
   }
   ~ReadPipeline() { stop_and_join(); }
 
-  // The result of files[k]; valid until take(k + 1).
+  // The result of files[k]; valid until take(k + 1). k counts up from 0.
   FileResult& take(size_t k) {
     std::unique_lock lock(mu_);
-    if (k > 0) results_[k - 1] = FileResult();  // frees what the consumer is done with
+    if (k > 0) results_[(k - 1) % window_] = FileResult();  // frees what the consumer is done with
     consumed_ = k;
     cv_.notify_all();
-    cv_.wait(lock, [&] { return results_[k].done; });
-    return results_[k];
+    FileResult& slot = results_[k % window_];
+    cv_.wait(lock, [&] { return slot.done; });
+    return slot;
   }
 
  private:
@@ -171,9 +126,11 @@ class ReadPipeline {
       FileResult r;
       read_file(paths_[files_[k]], options_, r);
       {
+        // k < consumed_ + window_: the slot's previous file, k - window_,
+        // was taken and freed before take() moved consumed_ past it.
         std::lock_guard lock(mu_);
-        results_[k] = std::move(r);
-        results_[k].done = true;
+        results_[k % window_] = std::move(r);
+        results_[k % window_].done = true;
       }
       cv_.notify_all();
     }
@@ -192,28 +149,20 @@ class ReadPipeline {
   bool stop_ = false;
 };
 
-std::filesystem::path spool_dir(const IngestOptions& options) {
-  if (!options.spool_dir.empty()) return options.spool_dir;
-  const char* tmp = std::getenv("TMPDIR");
-  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-}
-
 }  // namespace
 
 Ingest::~Ingest() = default;
 
-bool Ingest::open_spool(Diagnostics& diags) {
-  if (spool_) return true;
-  if (spool_failed_) return false;
-  try {
-    spool_ = std::make_unique<Spool>(spool_dir(options_));
-    return true;
-  } catch (const Error& e) {
-    // Without a spool the add still works, holding every manifest.
-    spool_failed_ = true;
-    diags.note({}, e.message() + "; keeping every manifest in memory (" + e.hint() + ")");
-    return false;
+SpoolFile& Ingest::spool(Diagnostics& diags) {
+  if (!spool_) {
+    spool_ = std::make_unique<SpoolFile>(options_.spool_dir);
+    // Without a file the add still works, holding every manifest.
+    if (!spool_->fallback_reason().empty()) {
+      diags.note({}, spool_->fallback_reason() +
+                         "; keeping every manifest in memory (set TMPDIR to a writable directory)");
+    }
   }
+  return *spool_;
 }
 
 std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
@@ -224,7 +173,12 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     if (p == "-") {
       in->files_.push_back("-");
     } else {
-      for (auto& f : manifest_files(p)) in->files_.push_back(f.string());
+      std::vector<std::string> listed = manifest_files(p);
+      if (in->files_.empty()) {
+        in->files_ = std::move(listed);  // the usual single directory: no copy
+      } else {
+        for (auto& f : listed) in->files_.push_back(std::move(f));
+      }
     }
   }
   const std::vector<std::string>& files = in->files_;
@@ -234,23 +188,26 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         std::make_unique<IngestCache>(IngestCache::load(options.cache_file, options.version_tag));
   }
 
-  // Which files the cache answers for.
-  std::vector<std::vector<CachedDocument>> cached(files.size());
-  std::vector<bool> is_cached(files.size(), false);
+  // Which files the cache answers for: their entries, still encoded (they
+  // are decoded one file at a time below, so memory holds one at a time).
+  std::vector<std::string_view> cached(files.size());
   std::vector<size_t> to_read;
   for (size_t i = 0; i < files.size(); ++i) {
     if (in->cache_ && !options.reread && files[i] != "-") {
       if (auto identity = file_identity(files[i])) {
-        is_cached[i] = in->cache_->find(files[i], *identity, cached[i]);
+        if (auto entry = in->cache_->find(files[i], *identity)) cached[i] = *entry;
       }
     }
-    if (!is_cached[i]) to_read.push_back(i);
+    if (cached[i].data() == nullptr) to_read.push_back(i);
   }
   in->stats_.cached_files = files.size() - to_read.size();
   in->stats_.read_files = to_read.size();
 
   std::vector<Manifest> manifests;
-  std::vector<std::string> facts;   // encoded, per manifest
+  // Encoded, per manifest: views into the cache, or into `read_facts`
+  // for the files read now.
+  std::vector<std::string_view> facts;
+  ByteArena read_facts;
   manifests.reserve(files.size());  // most files hold one document
   facts.reserve(files.size());
   size_t held_bytes = 0;
@@ -258,22 +215,35 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   std::optional<ReadPipeline> pipeline;
   if (!to_read.empty()) pipeline.emplace(files, to_read, options.parse);
   size_t next_read = 0;
+  std::vector<CachedDocument> documents;
+  FileResult read_here;  // a cached file whose entry does not decode
   for (size_t i = 0; i < files.size(); ++i) {
-    if (is_cached[i]) {
-      for (CachedDocument& d : cached[i]) {
+    documents.clear();
+    if (cached[i].data() != nullptr && IngestCache::decode(cached[i], documents)) {
+      for (CachedDocument& d : documents) {
         Manifest m;
         m.id = std::move(d.id);
         m.location = SourceLocation{files[i], d.line, d.column};
         m.blob = d.blob;
         m.elided_size = d.size;
         manifests.push_back(std::move(m));
-        facts.push_back(std::move(d.facts));
+        facts.push_back(d.facts);
         in->origins_.push_back(Ingest::Origin{i, Ingest::Origin::kInFile});
       }
-      std::vector<CachedDocument>().swap(cached[i]);
       continue;
     }
-    FileResult& r = pipeline->take(next_read++);
+    FileResult* taken = nullptr;
+    if (cached[i].data() != nullptr) {
+      // The checksum makes this all but impossible; the file is then read.
+      ++in->stats_.read_files;
+      --in->stats_.cached_files;
+      read_here = FileResult();
+      read_file(files[i], options.parse, read_here);
+      taken = &read_here;
+    } else {
+      taken = &pipeline->take(next_read++);
+    }
+    FileResult& r = *taken;
     diags.append(r.diags);
     // The first failing file in order decides the error, as a serial read would.
     if (r.error) std::rethrow_exception(r.error);
@@ -293,23 +263,26 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
                                        m.canonical.size(), r.facts[k]});
       }
       Ingest::Origin origin{i, Ingest::Origin::kInFile};
-      if (!m.needs_sealing && held_bytes + m.canonical.size() > options.memory_budget_bytes &&
-          in->open_spool(diags)) {
+      if (!m.needs_sealing && held_bytes + m.canonical.size() > options.memory_budget_bytes) {
+        origin.spool_offset = in->spool(diags).append(m.canonical);
         in->stats_.spooled_bytes += m.canonical.size();
         m.elided_size = m.canonical.size();
         std::string().swap(m.canonical);
       } else {
         held_bytes += m.canonical.size();
-        m.canonical.shrink_to_fit();  // built by appending: up to twice its size
       }
+      // What outlives the file's result is copied here, on this thread:
+      // left in the worker's arena, each small string would pin a page of
+      // freed parse memory that could otherwise be given back.
+      settle_strings(m);
       manifests.push_back(std::move(m));
-      facts.push_back(std::move(r.facts[k]));
+      facts.push_back(read_facts.copy(r.facts[k]));
       in->origins_.push_back(origin);
     }
     if (cacheable) in->cache_->put(files[i], *r.identity, r.read_ns, entry);
   }
   pipeline.reset();
-  if (in->spool_) in->spool_->flush();
+  release_free_memory();
 
   check_unique_identities(manifests);
   for (size_t i : to_seal) {
@@ -336,8 +309,12 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
       }
     }
   }
-  std::vector<std::string>().swap(facts);
+  std::vector<std::string_view>().swap(facts);
+  read_facts = ByteArena();
   in->graph_ = build_graph(std::move(manifests), std::move(refs), std::move(reasons));
+  // The parsed documents and facts are gone; what the workers' arenas
+  // kept of them would otherwise stay resident through the store's work.
+  release_free_memory();
   return in;
 }
 

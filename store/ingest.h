@@ -37,6 +37,7 @@
 #include "store/ingest_cache.h"
 #include "store/store.h"
 #include "util/diagnostics.h"
+#include "util/spool_file.h"
 
 namespace kix {
 
@@ -83,17 +84,15 @@ class Ingest final : public BlobSource {
                                                   Diagnostics& diags, const IngestOptions& options);
   Ingest() = default;
   struct Origin;
-  struct Spool;
-  // Creates the spool on first use; false (after a note) when it cannot.
-  bool open_spool(Diagnostics& diags);
+  // Created on first use; a note says when it cannot be a file.
+  SpoolFile& spool(Diagnostics& diags);
 
   Graph graph_;
   IngestStats stats_;
   IngestOptions options_;
   std::vector<std::string> files_;
   std::vector<Origin> origins_;  // per manifest
-  std::unique_ptr<Spool> spool_;
-  bool spool_failed_ = false;
+  std::unique_ptr<SpoolFile> spool_;
   std::unique_ptr<IngestCache> cache_;
   // The canonical bytes of the cached file canonical() read last, by key.
   mutable size_t reread_file_ = SIZE_MAX;

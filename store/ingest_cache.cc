@@ -62,7 +62,7 @@ bool decode_documents(std::string_view bytes, std::vector<CachedDocument>& out) 
     CachedDocument& d = out[i];
     if (!r.bytes(d.id.api_version) || !r.bytes(d.id.kind) || !r.bytes(d.id.ns) ||
         !r.bytes(d.id.name) || !r.varint(line) || !r.varint(column) || !r.hash(d.blob) ||
-        !r.varint(d.size) || !r.bytes(d.facts) || line > INT32_MAX || column > INT32_MAX) {
+        !r.varint(d.size) || !r.view(d.facts) || line > INT32_MAX || column > INT32_MAX) {
       out.resize(first);
       return false;
     }
@@ -129,133 +129,188 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
   IngestCache cache;
   cache.version_tag_ = version_tag;
   cache.now_ns_ = wall_clock_ns();
-  if (!read_whole_file(file, cache.loaded_)) return cache;
-  const std::string& bytes = cache.loaded_;
+  std::string& bytes = *cache.loaded_;
+  if (!read_whole_file(file, bytes)) return cache;
   // magic, version tag, entries, then the SHA-256 of everything before it
   if (bytes.size() < kMagic.size() + Hash::kSize || bytes.compare(0, kMagic.size(), kMagic) != 0) {
-    cache.loaded_.clear();
+    bytes.clear();
     return cache;
   }
   std::string_view content(bytes.data(), bytes.size() - Hash::kSize);
   if (Hash::of(content) != Hash::from_bytes(bytes.data() + content.size())) {
-    cache.loaded_.clear();
+    bytes.clear();
     return cache;
   }
   ByteReader r(content.substr(kMagic.size()));
   std::string tag;
   uint64_t count = 0;
   if (!r.bytes(tag) || tag != version_tag || !r.varint(count) || count > content.size()) {
-    cache.loaded_.clear();
+    bytes.clear();
     return cache;
   }
   // Each entry: key, identity, times, then its documents as one byte string,
   // which is decoded only when an add asks for that file.
-  std::unordered_map<std::string, Entry> files;
+  std::unordered_map<std::string_view, Entry> files;
   files.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
-    std::string key;
+    std::string_view key;
     Entry e;
-    std::string_view docs;
-    if (!r.bytes(key) || !r.varint(e.identity.device) || !r.varint(e.identity.inode) ||
+    if (!r.view(key) || !r.varint(e.identity.device) || !r.varint(e.identity.inode) ||
         !r.varint(e.identity.size) || !decode_int(r, e.identity.mtime_ns) ||
         !decode_int(r, e.identity.ctime_ns) || !decode_int(r, e.read_ns) ||
-        !decode_int(r, e.used_ns) || !r.view(docs)) {
-      cache.loaded_.clear();
+        !decode_int(r, e.used_ns) || !r.view(e.documents)) {
+      bytes.clear();
       return cache;
     }
-    e.offset = static_cast<size_t>(docs.data() - bytes.data());
-    e.length = docs.size();
-    files.emplace(std::move(key), std::move(e));
+    files.insert_or_assign(key, e);
   }
   if (!r.at_end()) {
-    cache.loaded_.clear();
+    bytes.clear();
     return cache;
   }
   cache.files_ = std::move(files);
   return cache;
 }
 
-std::string_view IngestCache::documents_of(const Entry& e) const {
-  if (e.is_owned) return e.owned;
-  return std::string_view(loaded_).substr(e.offset, e.length);
-}
-
-bool IngestCache::find(const std::string& path, const FileIdentity& now,
-                       std::vector<CachedDocument>& out) {
+std::optional<std::string_view> IngestCache::find(const std::string& path,
+                                                  const FileIdentity& now) {
   auto it = files_.find(cache_key(path));
-  if (it == files_.end()) return false;
+  if (it == files_.end() || it->second.superseded) return std::nullopt;
   Entry& e = it->second;
-  if (!(e.identity == now)) return false;
+  if (!(e.identity == now)) return std::nullopt;
   if (e.identity.mtime_ns + kRacyWindowNs > e.read_ns ||
       e.identity.ctime_ns + kRacyWindowNs > e.read_ns) {
-    return false;
+    return std::nullopt;
   }
-  if (!decode_documents(documents_of(e), out)) return false;
   if (e.used_ns + kUsedRefreshNs < now_ns_) {
     e.used_ns = now_ns_;
     changed_ = true;
   }
-  return true;
+  return e.documents;
 }
+
+bool IngestCache::decode(std::string_view entry, std::vector<CachedDocument>& out) {
+  return decode_documents(entry, out);
+}
+
+namespace {
+
+void encode_entry(std::string_view key, const FileIdentity& identity, int64_t read_ns,
+                  int64_t used_ns, std::string_view documents, ByteWriter& w) {
+  w.bytes(key);
+  w.varint(identity.device);
+  w.varint(identity.inode);
+  w.varint(identity.size);
+  w.varint(static_cast<uint64_t>(identity.mtime_ns));
+  w.varint(static_cast<uint64_t>(identity.ctime_ns));
+  w.varint(static_cast<uint64_t>(read_ns));
+  w.varint(static_cast<uint64_t>(used_ns));
+  w.bytes(documents);
+}
+
+// Writes a file through a buffer, hashing what it writes; removes the file
+// again when anything fails.
+class HashingFileWriter {
+ public:
+  explicit HashingFileWriter(std::filesystem::path path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd_ < 0) fail(errno, "check the store directory's permissions and free space");
+  }
+  ~HashingFileWriter() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(path_.c_str());
+    }
+  }
+  void write(std::string_view bytes) {
+    hash_.update(bytes);
+    buffer_.append(bytes);
+    if (buffer_.size() >= (1u << 20)) flush();
+  }
+  void write_hash_and_close() {
+    Hash h = hash_.finish();
+    buffer_.append(reinterpret_cast<const char*>(h.bytes().data()), Hash::kSize);
+    flush();
+    // A cache needs no fsync: a torn or lost file fails its checksum and
+    // is an empty cache, which costs one full read of the input.
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  [[noreturn]] void fail(int err, const char* hint) {
+    throw Error(ErrorKind::kIo, "cannot write " + path_.string() + ": " + std::strerror(err), {},
+                hint);
+  }
+  void flush() {
+    size_t done = 0;
+    while (done < buffer_.size()) {
+      ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail(n < 0 ? errno : ENOSPC, "check the store directory's free space");
+      done += static_cast<size_t>(n);
+    }
+    buffer_.clear();
+  }
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::string buffer_;
+  Sha256 hash_;
+};
+
+}  // namespace
 
 void IngestCache::put(const std::string& path, const FileIdentity& identity, int64_t read_ns,
                       const std::vector<CachedDocument>& documents) {
-  Entry e;
-  e.identity = identity;
-  e.read_ns = read_ns;
-  e.used_ns = now_ns_;
-  e.is_owned = true;
-  ByteWriter w(e.owned);
-  encode_documents(documents, w);
-  files_[cache_key(path)] = std::move(e);
+  if (put_failed_) return;
+  std::string docs;
+  ByteWriter dw(docs);
+  encode_documents(documents, dw);
+  std::string key = cache_key(path);
+  std::string record;
+  ByteWriter w(record);
+  encode_entry(key, identity, read_ns, now_ns_, docs, w);
+  try {
+    if (!puts_) puts_ = std::make_unique<SpoolFile>();
+    puts_->append(record);
+  } catch (const Error&) {
+    // The cache only saves work; without it the next add reads everything.
+    put_failed_ = true;
+    return;
+  }
+  ++put_count_;
+  if (auto it = files_.find(key); it != files_.end() && !it->second.superseded) {
+    it->second.superseded = true;
+    ++superseded_;
+  }
   changed_ = true;
 }
 
 void IngestCache::save(const std::filesystem::path& file) const {
+  if (put_failed_) return;
   size_t kept = 0;
-  for (const auto& [key, e] : files_) kept += e.used_ns + kUnusedNs >= now_ns_ ? 1 : 0;
-  if (!changed_ && kept == files_.size()) return;
-  std::string bytes(kMagic);
-  bytes.reserve(loaded_.size() + 4096);
-  ByteWriter w(bytes);
-  w.bytes(version_tag_);
-  w.varint(kept);
   for (const auto& [key, e] : files_) {
-    if (e.used_ns + kUnusedNs < now_ns_) continue;
-    w.bytes(key);
-    w.varint(e.identity.device);
-    w.varint(e.identity.inode);
-    w.varint(e.identity.size);
-    w.varint(static_cast<uint64_t>(e.identity.mtime_ns));
-    w.varint(static_cast<uint64_t>(e.identity.ctime_ns));
-    w.varint(static_cast<uint64_t>(e.read_ns));
-    w.varint(static_cast<uint64_t>(e.used_ns));
-    w.bytes(documents_of(e));
+    kept += !e.superseded && e.used_ns + kUnusedNs >= now_ns_ ? 1 : 0;
   }
-  w.hash(Hash::of(bytes));
-  // A cache needs no fsync: a torn or lost file fails its checksum and is
-  // an empty cache, which costs one full read of the input.
+  if (!changed_ && kept == files_.size()) return;
   std::filesystem::path tmp = file;
   tmp += ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw Error(ErrorKind::kIo, "cannot write " + tmp.string() + ": " + std::strerror(errno), {},
-                "check the store directory's permissions and free space");
+  HashingFileWriter out(tmp);
+  std::string head(kMagic);
+  ByteWriter w(head);
+  w.bytes(version_tag_);
+  w.varint(kept + put_count_);
+  out.write(head);
+  std::string record;
+  for (const auto& [key, e] : files_) {
+    if (e.superseded || e.used_ns + kUnusedNs < now_ns_) continue;
+    record.clear();
+    ByteWriter rw(record);
+    encode_entry(key, e.identity, e.read_ns, e.used_ns, e.documents, rw);
+    out.write(record);
   }
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = n < 0 ? errno : ENOSPC;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(ErrorKind::kIo, "cannot write " + tmp.string() + ": " + std::strerror(err), {},
-                  "check the store directory's free space");
-    }
-    done += static_cast<size_t>(n);
-  }
-  ::close(fd);
+  if (puts_) puts_->copy_to([&](std::string_view bytes) { out.write(bytes); });
+  out.write_hash_and_close();
   if (::rename(tmp.c_str(), file.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -28,6 +29,7 @@
 #include "manifest/manifest.h"
 #include "manifest/reference_facts.h"
 #include "util/hash.h"
+#include "util/spool_file.h"
 
 namespace kix {
 
@@ -51,7 +53,9 @@ struct CachedDocument {
   int column = 0;
   Hash blob;
   uint64_t size = 0;  // canonical bytes
-  std::string facts;  // encoded (encode_reference_facts)
+  // Encoded (encode_reference_facts). A view: into the cache for a decoded
+  // entry (valid as long as the cache), into the caller's bytes for put().
+  std::string_view facts;
 };
 
 class IngestCache {
@@ -60,10 +64,13 @@ class IngestCache {
   // names the reader (kix's version).
   static IngestCache load(const std::filesystem::path& file, const std::string& version_tag);
 
-  // The documents of `path` when its identity is still `now` and the
-  // entry is not racily clean: appended to `out`, with true. False (and
-  // `out` as it was) otherwise, or when the entry cannot be decoded.
-  bool find(const std::string& path, const FileIdentity& now, std::vector<CachedDocument>& out);
+  // The documents of `path`, encoded, when its identity is still `now` and
+  // the entry is not racily clean; nullopt otherwise. The view is valid as
+  // long as this cache; decode() gives the documents.
+  std::optional<std::string_view> find(const std::string& path, const FileIdentity& now);
+  // Appends the documents of an entry find() returned to `out`; false (and
+  // `out` as it was) when the entry cannot be decoded.
+  static bool decode(std::string_view entry, std::vector<CachedDocument>& out);
   // Records what `path` held when read at `read_ns` (wall clock just
   // before reading), with the identity it had then.
   void put(const std::string& path, const FileIdentity& identity, int64_t read_ns,
@@ -71,27 +78,32 @@ class IngestCache {
 
   // Writes the cache to `file` (a temporary sibling renamed into place),
   // unless nothing changed. Entries not used for 30 days are dropped.
+  // Streams: memory does not grow with the number of entries written.
   // Throws kix::Error(kIo) when it cannot be written.
   void save(const std::filesystem::path& file) const;
 
-  size_t size() const { return files_.size(); }
+  // Entries loaded and not replaced, plus entries put.
+  size_t size() const { return files_.size() - superseded_ + put_count_; }
 
  private:
+  // An entry loaded from the file; its key and documents are views into
+  // *loaded_, which never moves.
   struct Entry {
     FileIdentity identity;
     int64_t read_ns = 0;
-    int64_t used_ns = 0;  // when an add last found or put it
-    // The encoded documents: loaded_[offset, offset + length), or `owned`
-    // for an entry put by this process.
-    size_t offset = 0;
-    size_t length = 0;
-    bool is_owned = false;
-    std::string owned;
+    int64_t used_ns = 0;  // when an add last found it
+    std::string_view documents;
+    bool superseded = false;  // put again by this process
   };
-  std::string_view documents_of(const Entry& e) const;
   // Keyed by absolute path as the input named it.
-  std::unordered_map<std::string, Entry> files_;
-  std::string loaded_;  // the file's bytes, which loaded entries point into
+  std::unordered_map<std::string_view, Entry> files_;
+  std::unique_ptr<std::string> loaded_ = std::make_unique<std::string>();
+  // What put() recorded, already encoded as the file holds entries, kept
+  // out of memory (util/spool_file.h); null until the first put.
+  std::unique_ptr<SpoolFile> puts_;
+  size_t put_count_ = 0;
+  size_t superseded_ = 0;
+  bool put_failed_ = false;  // the spool could not be written: save nothing
   std::string version_tag_;
   int64_t now_ns_ = 0;  // "used" time of what this process finds or puts
   bool changed_ = false;

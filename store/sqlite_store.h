@@ -24,6 +24,7 @@
 #include "store/sqlite.h"
 #include "store/store.h"
 #include "store/zstd_codec.h"
+#include "util/spool_file.h"
 
 namespace kix {
 
@@ -35,9 +36,13 @@ struct PreparedAdd {
   static constexpr int64_t kNewDictionary = -1;
   struct Blob {
     Hash hash;
-    size_t manifest = 0;     // index of a manifest with this blob
-    std::string compressed;  // empty: the store had it (checked again on commit)
+    size_t manifest = 0;  // index of a manifest with this blob
+    // Empty: the store had it (checked again on commit), or it is in `spool`.
+    std::string compressed;
     int64_t dictionary = 0;  // dictionaries.id `compressed` needs (0: none)
+    // The compressed bytes' place in `spool` when spooled_size > 0.
+    uint64_t spool_offset = 0;
+    uint64_t spooled_size = 0;
   };
   const Graph* graph = nullptr;
   AddOptions options;
@@ -51,6 +56,9 @@ struct PreparedAdd {
   // A zstd dictionary trained by prepare_add (the store had none and enough
   // blobs exist); commit_add stores it first. Empty: none.
   std::string new_dictionary;
+  // Compressed blobs beyond what a prepared add keeps in memory, so that a
+  // large first add does not hold its whole compressed input until commit.
+  std::unique_ptr<SpoolFile> spool;
 };
 
 class SqliteStore final : public Store {

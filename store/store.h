@@ -156,6 +156,10 @@ struct AddOptions {
   // Where elided manifests' bytes come from (nullptr: none are elided).
   // Must outlive the add.
   const BlobSource* blob_source = nullptr;
+  // Compressed new blobs a SqliteStore holds in memory between compressing
+  // them (before the write lock) and inserting them; the rest wait in a
+  // temporary file (util/spool_file.h).
+  size_t memory_budget_bytes = 4u << 20;
 };
 
 struct AddResult {

@@ -26,6 +26,10 @@ class ZstdDictionary {
   // when zstd finds too little material (too few or too small samples).
   static std::optional<std::string> train(const std::vector<std::string_view>& samples,
                                           size_t capacity);
+  // The same with the samples already concatenated, `sizes` giving each
+  // one's length in order (no second copy of a large sample).
+  static std::optional<std::string> train(std::string_view joined, const std::vector<size_t>& sizes,
+                                          size_t capacity);
 
  private:
   friend class ZstdCodec;

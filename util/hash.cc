@@ -30,6 +30,34 @@ Hash Hash::of(std::string_view data) {
   return Hash(out);
 }
 
+Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
+  if (context_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_),
+                                               sha256_implementation(), nullptr) != 1) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
+    throw std::runtime_error("SHA-256 failed in OpenSSL");
+  }
+}
+
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
+}
+
+void Sha256::update(std::string_view data) {
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data.data(), data.size()) != 1) {
+    throw std::runtime_error("SHA-256 failed in OpenSSL");
+  }
+}
+
+Hash Sha256::finish() {
+  std::array<uint8_t, Hash::kSize> out{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), out.data(), &len) != 1 ||
+      len != Hash::kSize) {
+    throw std::runtime_error("SHA-256 failed in OpenSSL");
+  }
+  return Hash(out);
+}
+
 namespace {
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

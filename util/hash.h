@@ -38,6 +38,22 @@ class Hash {
   std::array<uint8_t, kSize> bytes_{};
 };
 
+// SHA-256 of bytes given in pieces: update() any number of times, then
+// finish() once. Throws std::runtime_error when OpenSSL fails.
+// Thread-safety: one object per thread.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(std::string_view data);
+  Hash finish();
+
+ private:
+  void* context_;  // EVP_MD_CTX, kept out of this header
+};
+
 // True when `s` is 8 to 64 hex digits: something that may name a hash.
 bool looks_like_hash_prefix(std::string_view s);
 

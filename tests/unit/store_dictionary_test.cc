@@ -83,6 +83,23 @@ TEST(StoreDictionary, SmallStoresCompressEachBlobOnItsOwn) {
   EXPECT_EQ(query_int(store, "SELECT count(*) FROM blobs WHERE dict <> 0"), 0);
 }
 
+TEST(StoreDictionary, ABudgetOfZeroSpoolsEveryCompressedBlobAndStoresTheSame) {
+  TempDir a, b;
+  Graph g = deployments(0, 600);
+  auto whole = SqliteStore::open(a.path());
+  AddResult kept = whole->add(g, in_cluster("prod"));
+  auto spooled = SqliteStore::open(b.path());
+  AddOptions options = in_cluster("prod");
+  options.memory_budget_bytes = 0;
+  AddResult r = spooled->add(g, options);
+  EXPECT_EQ(r.root, kept.root);
+  EXPECT_EQ(r.new_blobs, kept.new_blobs);
+  EXPECT_EQ(r.written_bytes, kept.written_bytes);
+  for (const Manifest& m : g.manifests) EXPECT_EQ(spooled->read_blob(m.blob), m.canonical);
+  EXPECT_EQ(query_int(*spooled, "SELECT sum(length(data)) FROM blobs"),
+            query_int(*whole, "SELECT sum(length(data)) FROM blobs"));
+}
+
 TEST(StoreDictionary, TrainsOneDictionaryAndEveryBlobRoundTrips) {
   TempDir dir;
   Graph g = deployments(0, 600);

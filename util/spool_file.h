@@ -1,0 +1,59 @@
+// A scratch file for bytes a process writes once and reads back later,
+// so that large intermediate data does not have to stay in memory: an
+// ingest's canonical manifests, a large add's compressed blobs, the stat
+// cache's new entries.
+//
+// The file is created in a directory (normally $TMPDIR) and unlinked at
+// once, so nothing is left behind however the process ends. Appends are
+// buffered and written in large writes; read() and copy_to() see every
+// byte appended so far. When the file cannot be created (a read-only or
+// missing TMPDIR) the spool keeps its bytes in memory instead and says so
+// through fallback_reason(): the caller's work still succeeds, only its
+// memory is not bounded.
+//
+// Errors: append(), read() and copy_to() throw kix::Error(kIo) when the
+// file cannot be written or read back (a full disk says so).
+// Thread-safety: one object per thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace kix {
+
+class SpoolFile {
+ public:
+  // Creates the unlinked file in `dir`; empty: $TMPDIR, else /tmp.
+  explicit SpoolFile(const std::filesystem::path& dir = {});
+  ~SpoolFile();
+  SpoolFile(const SpoolFile&) = delete;
+  SpoolFile& operator=(const SpoolFile&) = delete;
+
+  // Appends `bytes`; returns the offset they start at.
+  uint64_t append(std::string_view bytes);
+  // The `length` bytes at `offset`, which must have been appended.
+  std::string read(uint64_t offset, uint64_t length) const;
+  // Hands every byte appended so far to `sink`, in order, in chunks.
+  void copy_to(const std::function<void(std::string_view)>& sink) const;
+
+  uint64_t size() const { return size_; }
+  // Empty when the bytes go to a file; else why they stay in memory.
+  const std::string& fallback_reason() const { return fallback_reason_; }
+
+  // The directory a spool is created in by default: $TMPDIR, else /tmp.
+  static std::filesystem::path default_directory();
+
+ private:
+  void flush() const;  // writes the buffer out (const: buffering is invisible)
+
+  int fd_ = -1;
+  mutable std::string buffer_;  // not yet written; everything when in memory
+  mutable uint64_t written_ = 0;
+  uint64_t size_ = 0;
+  std::string fallback_reason_;
+};
+
+}  // namespace kix
