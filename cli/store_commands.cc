@@ -191,6 +191,12 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
       Diagnostics warning;
       warning.warn({}, "the stat cache was not saved: " + e.message(), e.hint());
       ctx.print_diagnostics(warning);
+    } catch (const std::exception& e) {
+      // The add is committed; a cache it could not write (OpenSSL failing
+      // to hash it, memory) only costs the next add a full read.
+      Diagnostics warning;
+      warning.warn({}, std::string("the stat cache was not saved: ") + e.what());
+      ctx.print_diagnostics(warning);
     }
   }
   if (input.root_cluster && has_cluster && *input.root_cluster != args.cluster) {

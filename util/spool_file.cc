@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -50,49 +51,63 @@ uint64_t SpoolFile::append(std::string_view bytes) {
   uint64_t at = size_;
   buffer_.append(bytes);
   size_ += bytes.size();
-  if (fd_ >= 0 && buffer_.size() >= kBufferBytes) flush();
+  if (fd_ >= 0 && fallback_reason_.empty() && buffer_.size() >= kBufferBytes) flush();
   return at;
 }
 
-void SpoolFile::flush() const {
+void SpoolFile::flush() {
   size_t done = 0;
   while (done < buffer_.size()) {
     ssize_t n = ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done,
                          static_cast<off_t>(written_ + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw_io("cannot write a temporary file", n < 0 ? errno : ENOSPC);
+    if (n <= 0) {
+      // A full disk: what was written stays readable there, and the rest
+      // (what did not fit included) stays in memory, so the work goes on.
+      fallback_reason_ =
+          std::string("cannot write a temporary file: ") + std::strerror(n < 0 ? errno : ENOSPC);
+      buffer_.erase(0, done);
+      written_ += done;
+      return;
+    }
     done += static_cast<size_t>(n);
   }
   written_ += buffer_.size();
   buffer_.clear();
 }
 
-std::string SpoolFile::read(uint64_t offset, uint64_t length) const {
-  if (offset + length > size_) {
-    throw Error(ErrorKind::kInternal, "read past the end of a temporary file");
-  }
-  if (offset >= written_) return buffer_.substr(offset - written_, length);
-  flush();  // the range may reach into the buffer
-  std::string out(length, '\0');
+void SpoolFile::read_file(uint64_t offset, char* out, uint64_t length) const {
   size_t done = 0;
   while (done < length) {
-    ssize_t n = ::pread(fd_, out.data() + done, length - done, static_cast<off_t>(offset + done));
+    ssize_t n = ::pread(fd_, out + done, length - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw_io("cannot read back a temporary file", n < 0 ? errno : EIO);
     done += static_cast<size_t>(n);
+  }
+}
+
+std::string SpoolFile::read(uint64_t offset, uint64_t length) const {
+  if (offset > size_ || length > size_ - offset) {
+    throw Error(ErrorKind::kInternal, "read past the end of a temporary file");
+  }
+  std::string out(length, '\0');
+  // [offset, written_) is in the file, the rest in the buffer.
+  uint64_t from_file = offset < written_ ? std::min(length, written_ - offset) : 0;
+  if (from_file > 0) read_file(offset, out.data(), from_file);
+  if (from_file < length) {
+    buffer_.copy(out.data() + from_file, length - from_file, offset + from_file - written_);
   }
   return out;
 }
 
 void SpoolFile::copy_to(const std::function<void(std::string_view)>& sink) const {
-  if (fd_ >= 0) {
-    std::string chunk;
-    for (uint64_t at = 0; at < written_;) {
-      uint64_t n = std::min<uint64_t>(kBufferBytes, written_ - at);
-      chunk = read(at, n);
-      sink(chunk);
-      at += n;
-    }
+  std::string chunk;
+  for (uint64_t at = 0; at < written_;) {
+    uint64_t n = std::min<uint64_t>(kBufferBytes, written_ - at);
+    chunk.resize(n);
+    read_file(at, chunk.data(), n);
+    sink(chunk);
+    at += n;
   }
   if (!buffer_.empty()) sink(buffer_);
 }

@@ -7,12 +7,12 @@
 // once, so nothing is left behind however the process ends. Appends are
 // buffered and written in large writes; read() and copy_to() see every
 // byte appended so far. When the file cannot be created (a read-only or
-// missing TMPDIR) the spool keeps its bytes in memory instead and says so
-// through fallback_reason(): the caller's work still succeeds, only its
-// memory is not bounded.
+// missing TMPDIR) or written (a full disk), the spool keeps its bytes in
+// memory from then on and says so through fallback_reason(): the caller's
+// work still succeeds, only its memory is not bounded.
 //
-// Errors: append(), read() and copy_to() throw kix::Error(kIo) when the
-// file cannot be written or read back (a full disk says so).
+// Errors: read() and copy_to() throw kix::Error(kIo) when the file cannot
+// be read back, kInternal for a range never appended.
 // Thread-safety: one object per thread.
 #pragma once
 
@@ -47,11 +47,12 @@ class SpoolFile {
   static std::filesystem::path default_directory();
 
  private:
-  void flush() const;  // writes the buffer out (const: buffering is invisible)
+  void flush();  // writes the buffer out; on failure, stops using the file
+  void read_file(uint64_t offset, char* out, uint64_t length) const;
 
   int fd_ = -1;
-  mutable std::string buffer_;  // not yet written; everything when in memory
-  mutable uint64_t written_ = 0;
+  std::string buffer_;    // bytes [written_, size_): not yet written, or not writable
+  uint64_t written_ = 0;  // bytes [0, written_) are in the file
   uint64_t size_ = 0;
   std::string fallback_reason_;
 };

@@ -3,7 +3,9 @@
 #include "util/spool_file.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include <random>
 
@@ -64,6 +66,35 @@ TEST(SpoolFile, KeepsItsBytesInMemoryWhenNoFileCanBeCreated) {
   std::string copied;
   spool.copy_to([&](std::string_view chunk) { copied += chunk; });
   EXPECT_EQ(copied, big + "end");
+}
+
+TEST(SpoolFile, KeepsTheRestInMemoryWhenTheFileCannotGrow) {
+  // A file size limit stands in for a full disk: writes past it fail
+  // (EFBIG; the signal that would otherwise end the process is ignored).
+  testing::TempDir dir;
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 1536u << 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::mt19937 rng(5);
+  std::string all;
+  SpoolFile spool(dir.path());
+  std::vector<std::pair<uint64_t, std::string>> parts;
+  for (int i = 0; i < 12; ++i) {
+    std::string bytes = random_bytes(rng, 400000 + i);
+    parts.emplace_back(spool.append(bytes), bytes);
+    all += bytes;
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_NE(spool.fallback_reason().find("cannot write a temporary file"), std::string::npos)
+      << spool.fallback_reason();
+  for (const auto& [at, bytes] : parts) EXPECT_EQ(spool.read(at, bytes.size()), bytes);
+  std::string copied;
+  spool.copy_to([&](std::string_view chunk) { copied += chunk; });
+  EXPECT_EQ(copied, all);
 }
 
 TEST(ByteArena, ViewsStayValidWhileTheArenaGrows) {
