@@ -169,19 +169,21 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
                                          const IngestOptions& options) {
   std::unique_ptr<Ingest> in(new Ingest());
   in->options_ = options;
+  // Each path is handed to the last manifest read from its file once that
+  // file is done (its location names it), so paths are held once.
+  std::vector<std::string> files;
   for (const auto& p : paths) {
     if (p == "-") {
-      in->files_.push_back("-");
+      files.push_back("-");
     } else {
       std::vector<std::string> listed = manifest_files(p);
-      if (in->files_.empty()) {
-        in->files_ = std::move(listed);  // the usual single directory: no copy
+      if (files.empty()) {
+        files = std::move(listed);  // the usual single directory: no copy
       } else {
-        for (auto& f : listed) in->files_.push_back(std::move(f));
+        for (auto& f : listed) files.push_back(std::move(f));
       }
     }
   }
-  const std::vector<std::string>& files = in->files_;
   in->stats_.files = files.size();
   if (!options.cache_file.empty()) {
     in->cache_ =
@@ -218,6 +220,12 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   std::vector<CachedDocument> documents;
   FileResult read_here;  // a cached file whose entry does not decode
   for (size_t i = 0; i < files.size(); ++i) {
+    const size_t first_manifest = manifests.size();
+    auto hand_over_path = [&] {
+      if (manifests.size() > first_manifest) {
+        manifests.back().location.file = std::move(files[i]);
+      }
+    };
     documents.clear();
     if (cached[i].data() != nullptr && IngestCache::decode(cached[i], documents)) {
       for (CachedDocument& d : documents) {
@@ -230,6 +238,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         facts.push_back(d.facts);
         in->origins_.push_back(Ingest::Origin{i, Ingest::Origin::kInFile});
       }
+      hand_over_path();
       continue;
     }
     FileResult* taken = nullptr;
@@ -280,8 +289,11 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
       in->origins_.push_back(origin);
     }
     if (cacheable) in->cache_->put(files[i], *r.identity, r.read_ns, entry);
+    hand_over_path();
   }
   pipeline.reset();
+  std::vector<std::string>().swap(files);
+  std::vector<std::string_view>().swap(cached);
   release_free_memory();
 
   check_unique_identities(manifests);
@@ -331,12 +343,12 @@ std::string Ingest::canonical(size_t index) const {
     reread_file_ = SIZE_MAX;
     Diagnostics ignored;
     std::vector<Manifest> again;
-    append_manifests(parse_input(files_.at(o.file), ignored, options_.parse), again);
+    append_manifests(parse_input(m.location.file, ignored, options_.parse), again);
     for (Manifest& a : again) reread_.emplace(a.id.key(), std::move(a.canonical));
     reread_file_ = o.file;
   }
   if (auto it = reread_.find(m.id.key()); it != reread_.end()) return it->second;
-  throw Error(ErrorKind::kConflict, m.id.display() + " is no longer in " + files_.at(o.file),
+  throw Error(ErrorKind::kConflict, m.id.display() + " is no longer in " + m.location.file,
               m.location, "the file changed while it was being added; run the command again");
 }
 

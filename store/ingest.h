@@ -90,7 +90,6 @@ class Ingest final : public BlobSource {
   Graph graph_;
   IngestStats stats_;
   IngestOptions options_;
-  std::vector<std::string> files_;
   std::vector<Origin> origins_;  // per manifest
   std::unique_ptr<SpoolFile> spool_;
   std::unique_ptr<IngestCache> cache_;
