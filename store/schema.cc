@@ -61,6 +61,48 @@ const std::vector<SchemaUpgrade>& schema_upgrades() {
        "  waves_total   INTEGER NOT NULL\n"
        ");\n"
        "UPDATE schema_version SET version = 5;\n"},
+      // 5 -> 6: nodes get an integer id, references name nodes and
+      // reasons by number (refs were two 32-byte hashes and a text each,
+      // plus an index of the same), and nodes_by_blob, which no query
+      // used, is gone. Ids are handed out in hash order. A reference to a
+      // node the store lacks (damage verify reports) cannot be numbered
+      // and is dropped; the node that had it then fails verify's hash check.
+      {5,
+       "DROP INDEX nodes_by_blob;\n"
+       "DROP INDEX refs_by_dst;\n"
+       "ALTER TABLE nodes RENAME TO nodes_v5;\n"
+       "ALTER TABLE refs RENAME TO refs_v5;\n"
+       "CREATE TABLE nodes (\n"
+       "  id          INTEGER PRIMARY KEY,\n"
+       "  hash        BLOB NOT NULL UNIQUE,\n"
+       "  blob        BLOB NOT NULL,\n"
+       "  api_version TEXT NOT NULL,\n"
+       "  kind        TEXT NOT NULL,\n"
+       "  namespace   TEXT NOT NULL,  -- '' for cluster-scoped resources\n"
+       "  name        TEXT NOT NULL\n"
+       ");\n"
+       "CREATE TABLE reasons (\n"
+       "  id     INTEGER PRIMARY KEY,\n"
+       "  reason TEXT NOT NULL UNIQUE\n"
+       ");\n"
+       "CREATE TABLE refs (\n"
+       "  src    INTEGER NOT NULL,\n"
+       "  dst    INTEGER NOT NULL,\n"
+       "  reason INTEGER NOT NULL,\n"
+       "  PRIMARY KEY (src, dst)\n"
+       ") WITHOUT ROWID;\n"
+       "INSERT INTO nodes (hash, blob, api_version, kind, namespace, name)\n"
+       "  SELECT hash, blob, api_version, kind, namespace, name FROM nodes_v5 ORDER BY hash;\n"
+       "INSERT INTO reasons (reason) SELECT DISTINCT reason FROM refs_v5 ORDER BY reason;\n"
+       "INSERT INTO refs (src, dst, reason)\n"
+       "  SELECT s.id, d.id, r.id FROM refs_v5\n"
+       "  JOIN nodes s ON s.hash = refs_v5.src\n"
+       "  JOIN nodes d ON d.hash = refs_v5.dst\n"
+       "  JOIN reasons r ON r.reason = refs_v5.reason;\n"
+       "CREATE INDEX refs_by_dst ON refs (dst, src);\n"
+       "DROP TABLE refs_v5;\n"
+       "DROP TABLE nodes_v5;\n"
+       "UPDATE schema_version SET version = 6;\n"},
   };
   return steps;
 }

@@ -14,7 +14,7 @@
 namespace kix {
 
 // The version recorded in schema_version by schema_sql().
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 // SQLite's application id of a kix store: 'kixs'. Version 1 stores have 0.
 inline constexpr int64_t kStoreApplicationId = 0x6B697873;
 

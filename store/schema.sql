@@ -1,4 +1,4 @@
--- kix store schema, version 5 (docs/store.md describes every table).
+-- kix store schema, version 6 (docs/store.md describes every table).
 --
 -- This file creates a new store. An older store is brought to this version
 -- by the upgrade steps in store/schema.cc, one version at a time, in one
@@ -31,24 +31,36 @@ CREATE TABLE blobs (
 
 -- Merkle nodes: a blob plus the nodes it references (refs below).
 -- hash = sha256(canonical({"v":1,"manifest":blob,"refs":[...]})).
+-- id is the store's own number for the node: refs name nodes by it, so an
+-- edge costs a few bytes instead of two 32-byte hashes. It never leaves
+-- the store (exports, archives and registries carry hashes) and means
+-- nothing in another store.
 -- The identity columns are copied from the manifest so that listing and
 -- diffing never have to decompress a blob.
 CREATE TABLE nodes (
-  hash        BLOB PRIMARY KEY,
+  id          INTEGER PRIMARY KEY,
+  hash        BLOB NOT NULL UNIQUE,
   blob        BLOB NOT NULL,
   api_version TEXT NOT NULL,
   kind        TEXT NOT NULL,
   namespace   TEXT NOT NULL,  -- '' for cluster-scoped resources
   name        TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX nodes_by_blob ON nodes (blob);
+);
 
--- Reference edges between nodes, with the reason the reference was
--- inferred ("spec.template.spec.volumes[0].persistentVolumeClaim").
+-- The reasons references were inferred for
+-- ("spec.template.spec.volumes[0].persistentVolumeClaim"), each kept once:
+-- a store has a few dozen of them and every edge names one.
+CREATE TABLE reasons (
+  id     INTEGER PRIMARY KEY,
+  reason TEXT NOT NULL UNIQUE
+);
+
+-- Reference edges between nodes (nodes.id), with the reason (reasons.id)
+-- the reference was inferred.
 CREATE TABLE refs (
-  src    BLOB NOT NULL,
-  dst    BLOB NOT NULL,
-  reason TEXT NOT NULL,
+  src    INTEGER NOT NULL,
+  dst    INTEGER NOT NULL,
+  reason INTEGER NOT NULL,
   PRIMARY KEY (src, dst)
 ) WITHOUT ROWID;
 CREATE INDEX refs_by_dst ON refs (dst, src);
@@ -86,7 +98,7 @@ CREATE TABLE pins (
   time INTEGER NOT NULL
 );
 
-INSERT INTO schema_version (version) VALUES (5);
+INSERT INTO schema_version (version) VALUES (6);
 
 -- dictionaries: zstd dictionaries trained on the store's own manifests
 -- (docs/store.md, "Compression"). Never changed once written; a blob names

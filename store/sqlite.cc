@@ -92,6 +92,10 @@ int64_t Database::changes() const {
   return sqlite3_changes64(db_);
 }
 
+int64_t Database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+
 bool Database::in_transaction() const {
   return sqlite3_get_autocommit(db_) == 0;
 }

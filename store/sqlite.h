@@ -78,6 +78,8 @@ class Database {
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql) { return Statement(*this, sql); }
   int64_t changes() const;
+  // The rowid of the last row inserted on this connection.
+  int64_t last_insert_rowid() const;
   // True inside BEGIN ... COMMIT.
   bool in_transaction() const;
 

@@ -16,6 +16,7 @@
 #include "manifest/secrets.h"
 #include "store/archive.h"
 #include "store/blob_writer.h"
+#include "store/node_writer.h"
 #include "store/root_encoding.h"
 #include "store/schema.h"
 #include "util/atomic_file.h"
@@ -201,6 +202,14 @@ void SqliteStore::check_format_and_upgrade(SecretKeyring* keys) {
                 "no upgrade step leads from format version " + std::to_string(version));
   }
   t.commit();
+  // The upgrade to version 6 rewrites the nodes and refs tables into about
+  // a third of their space; give the rest back to the file system now. Best
+  // effort: when another process holds the store, later adds reuse the
+  // free pages instead.
+  try {
+    db_.exec("VACUUM");
+  } catch (const Error&) {
+  }
 }
 
 std::optional<std::string> SqliteStore::permission_problem() const {
@@ -363,25 +372,30 @@ namespace {
 // (the previous generation's): a next generation inserts only the others.
 void insert_nodes_and_refs(sqlite::Database& db, const Graph& graph,
                            const std::vector<Hash>* stored, AddResult& result) {
-  auto insert_node = db.prepare(
-      "INSERT OR IGNORE INTO nodes (hash, blob, api_version, kind, namespace, name) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
-  auto insert_ref = db.prepare("INSERT OR IGNORE INTO refs (src, dst, reason) VALUES (?, ?, ?)");
+  NodeWriter writer(db);
+  // The store's number of each manifest's node, 0 until known: one number
+  // per manifest, not a map of hashes, so a large add stays small.
+  std::vector<int64_t> ids(graph.manifests.size(), 0);
+  std::vector<size_t> inserted;
   for (size_t i = 0; i < graph.manifests.size(); ++i) {
     if (stored && std::binary_search(stored->begin(), stored->end(), graph.nodes[i])) continue;
     const Manifest& m = graph.manifests[i];
-    insert_node.bind(1, graph.nodes[i])
-        .bind(2, m.blob)
-        .bind(3, m.id.api_version)
-        .bind(4, m.id.kind)
-        .bind(5, m.id.ns)
-        .bind(6, m.id.name);
-    insert_node.run();
-    if (db.changes() == 1) ++result.new_nodes;
+    NodeWriter::Put put = writer.put(graph.nodes[i], m.blob, m.id);
+    ids[i] = put.id;
+    if (put.added) ++result.new_nodes;
+    if (!graph.refs[i].empty()) inserted.push_back(i);
+  }
+  for (size_t i : inserted) {
     for (size_t k = 0; k < graph.refs[i].size(); ++k) {
+      size_t to = graph.refs[i][k];
+      if (ids[to] == 0) ids[to] = writer.find(graph.nodes[to]);
+      if (ids[to] == 0) {
+        throw Error(ErrorKind::kInternal, "node " + graph.nodes[to].hex() + " (" +
+                                              graph.manifests[to].id.display() +
+                                              ") is referenced but was not stored");
+      }
       const std::string& reason = k < graph.ref_reasons[i].size() ? graph.ref_reasons[i][k] : "";
-      insert_ref.bind(1, graph.nodes[i]).bind(2, graph.nodes[graph.refs[i][k]]).bind(3, reason);
-      insert_ref.run();
+      writer.put_ref(ids[i], ids[to], reason);
     }
   }
 }
@@ -766,20 +780,15 @@ ImportResult SqliteStore::import_closure(const Closure& closure, const ImportOpt
       ++result.reused_blobs;
     }
   }
-  auto insert_node = db_.prepare(
-      "INSERT OR IGNORE INTO nodes (hash, blob, api_version, kind, namespace, name) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+  NodeWriter nodes(db_);
+  std::unordered_map<Hash, int64_t, HashHasher> ids;
   for (const StoredNode& n : closure.nodes()) {
-    insert_node.bind(1, n.hash).bind(2, n.blob).bind(3, n.id.api_version).bind(4, n.id.kind);
-    insert_node.bind(5, n.id.ns).bind(6, n.id.name);
-    insert_node.run();
-    result.nodes += static_cast<size_t>(db_.changes());
+    NodeWriter::Put put = nodes.put(n.hash, n.blob, n.id);
+    ids.emplace(n.hash, put.id);
+    result.nodes += put.added ? 1 : 0;
   }
-  auto insert_ref = db_.prepare("INSERT OR IGNORE INTO refs (src, dst, reason) VALUES (?, ?, ?)");
-  for (const StoredRef& r : closure.refs()) {
-    insert_ref.bind(1, r.from).bind(2, r.to).bind(3, r.reason);
-    insert_ref.run();
-  }
+  // Closure::check refused a ref naming a node the closure lacks.
+  for (const StoredRef& r : closure.refs()) nodes.put_ref(ids.at(r.from), ids.at(r.to), r.reason);
   for (const StoredRoot& r : closure.roots()) {
     if (find_root(r.hash)) continue;
     insert_root(db_, r.hash, r.cluster, r.nodes, std::nullopt, 0);
@@ -916,7 +925,10 @@ std::vector<StoredNode> SqliteStore::load_nodes(const std::vector<Hash>& hashes)
 }
 
 std::vector<StoredRef> SqliteStore::refs_from(const Hash& node) {
-  auto c = cached("SELECT dst, reason FROM refs WHERE src = ? ORDER BY dst");
+  auto c = cached(
+      "SELECT n.hash, r.reason FROM refs JOIN nodes n ON n.id = refs.dst "
+      "LEFT JOIN reasons r ON r.id = refs.reason "
+      "WHERE refs.src = (SELECT id FROM nodes WHERE hash = ?) ORDER BY n.hash");
   sqlite::Statement& s = c.s;
   s.bind(1, node);
   std::vector<StoredRef> out;
@@ -925,7 +937,10 @@ std::vector<StoredRef> SqliteStore::refs_from(const Hash& node) {
 }
 
 std::vector<StoredRef> SqliteStore::refs_to(const Hash& node) {
-  auto c = cached("SELECT src, reason FROM refs WHERE dst = ? ORDER BY src");
+  auto c = cached(
+      "SELECT n.hash, r.reason FROM refs JOIN nodes n ON n.id = refs.src "
+      "LEFT JOIN reasons r ON r.id = refs.reason "
+      "WHERE refs.dst = (SELECT id FROM nodes WHERE hash = ?) ORDER BY n.hash");
   sqlite::Statement& s = c.s;
   s.bind(1, node);
   std::vector<StoredRef> out;
@@ -934,7 +949,9 @@ std::vector<StoredRef> SqliteStore::refs_to(const Hash& node) {
 }
 
 std::vector<Hash> SqliteStore::closure(const std::vector<Hash>& start) {
-  auto s = db_.prepare("SELECT dst FROM refs WHERE src = ?");
+  auto s = db_.prepare(
+      "SELECT n.hash FROM refs JOIN nodes n ON n.id = refs.dst "
+      "WHERE refs.src = (SELECT id FROM nodes WHERE hash = ?)");
   std::unordered_set<Hash, HashHasher> seen(start.begin(), start.end());
   std::vector<Hash> queue(seen.begin(), seen.end());
   while (!queue.empty()) {

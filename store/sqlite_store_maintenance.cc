@@ -67,6 +67,38 @@ std::vector<Hash> decode_root(const std::unordered_map<Hash, RootRow, HashHasher
   return nodes;
 }
 
+// Every edge of `refs` with both ends as hashes, read from the tables
+// themselves: `numbers` maps nodes.id to nodes.hash. An edge whose source
+// is not stored belongs to nothing and is skipped; one whose target is not
+// stored is reported through `dangling` (source hash, target number).
+void read_edges(sqlite::Database& db, const std::unordered_map<int64_t, Hash>& numbers,
+                std::unordered_map<Hash, std::vector<Hash>, HashHasher>& edges,
+                std::vector<std::pair<Hash, int64_t>>* dangling) {
+  auto s = db.prepare("SELECT src, dst FROM refs NOT INDEXED");
+  while (s.step()) {
+    auto src = numbers.find(s.column_int(0));
+    if (src == numbers.end()) continue;
+    auto dst = numbers.find(s.column_int(1));
+    if (dst != numbers.end()) {
+      edges[src->second].push_back(dst->second);
+    } else if (dangling != nullptr) {
+      dangling->emplace_back(src->second, s.column_int(1));
+    }
+  }
+}
+
+// Deletes nodes with their outgoing edges (edges name nodes by number).
+void delete_nodes(sqlite::Database& db, const std::vector<Hash>& hashes) {
+  auto refs = db.prepare("DELETE FROM refs WHERE src = (SELECT id FROM nodes WHERE hash = ?)");
+  auto nodes = db.prepare("DELETE FROM nodes WHERE hash = ?");
+  for (const Hash& h : hashes) {
+    refs.bind(1, h);
+    refs.run();
+    nodes.bind(1, h);
+    nodes.run();
+  }
+}
+
 void delete_by_hash(sqlite::Database& db, const char* sql, const std::vector<Hash>& hashes) {
   auto s = db.prepare(sql);
   for (const Hash& h : hashes) {
@@ -153,12 +185,13 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
   for (const auto& [hash, row] : root_rows) snapshot.roots.push_back(hash);
   snapshot.root_nodes = [&](const Hash& h) { return decode_root(root_rows, h); };
   {
-    auto s = db_.prepare("SELECT hash, blob FROM nodes NOT INDEXED");
-    while (s.step()) snapshot.node_blobs.emplace(s.column_hash(0), s.column_hash(1));
-  }
-  {
-    auto s = db_.prepare("SELECT src, dst FROM refs NOT INDEXED");
-    while (s.step()) snapshot.refs[s.column_hash(0)].push_back(s.column_hash(1));
+    std::unordered_map<int64_t, Hash> numbers;
+    auto s = db_.prepare("SELECT id, hash, blob FROM nodes NOT INDEXED");
+    while (s.step()) {
+      numbers.emplace(s.column_int(0), s.column_hash(1));
+      snapshot.node_blobs.emplace(s.column_hash(1), s.column_hash(2));
+    }
+    read_edges(db_, numbers, snapshot.refs, nullptr);
   }
   {
     auto s = db_.prepare("SELECT hash, length(data), raw_size FROM blobs NOT INDEXED");
@@ -194,8 +227,10 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
   // Older deployment records of collected roots would name nothing.
   delete_by_hash(db_, "DELETE FROM deployments WHERE root = ?", plan.dead_roots);
   db_.exec("DELETE FROM partial_deployments WHERE id NOT IN (SELECT id FROM deployments)");
-  delete_by_hash(db_, "DELETE FROM refs WHERE src = ?", plan.dead_nodes);
-  delete_by_hash(db_, "DELETE FROM nodes WHERE hash = ?", plan.dead_nodes);
+  delete_nodes(db_, plan.dead_nodes);
+  // Reasons name field paths and sometimes resources; none outlives its
+  // last edge.
+  db_.exec("DELETE FROM reasons WHERE id NOT IN (SELECT reason FROM refs)");
   delete_by_hash(db_, "DELETE FROM blobs WHERE hash = ?", plan.dead_blobs);
   // A Secret's sealed values go with its blob (secure_delete zeroes them).
   delete_by_hash(db_, "DELETE FROM secrets WHERE blob = ?", plan.dead_blobs);
@@ -213,17 +248,16 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
   VerifyContents c;
   c.database_problems = integrity_problems(c.only_indexes_damaged);
   {
-    auto s =
-        db_.prepare("SELECT hash, blob, api_version, kind, namespace, name FROM nodes NOT INDEXED");
+    std::unordered_map<int64_t, Hash> numbers;
+    auto s = db_.prepare(
+        "SELECT id, hash, blob, api_version, kind, namespace, name FROM nodes NOT INDEXED");
     while (s.step()) {
+      numbers.emplace(s.column_int(0), s.column_hash(1));
       c.nodes.push_back(StoredNode{
-          s.column_hash(0), s.column_hash(1),
-          ResourceId{s.column_text(2), s.column_text(3), s.column_text(4), s.column_text(5)}});
+          s.column_hash(1), s.column_hash(2),
+          ResourceId{s.column_text(3), s.column_text(4), s.column_text(5), s.column_text(6)}});
     }
-  }
-  {
-    auto s = db_.prepare("SELECT src, dst FROM refs NOT INDEXED");
-    while (s.step()) c.refs[s.column_hash(0)].push_back(s.column_hash(1));
+    read_edges(db_, numbers, c.refs, &c.dangling_refs);
   }
   auto root_rows = read_root_rows(db_);
   for (const auto& [hash, row] : root_rows) {
@@ -334,8 +368,7 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
         break;
       }
       case Repair::Action::kDeleteNode:
-        delete_by_hash(db_, "DELETE FROM refs WHERE src = ?", {fix.hash});
-        delete_by_hash(db_, "DELETE FROM nodes WHERE hash = ?", {fix.hash});
+        delete_nodes(db_, {fix.hash});
         break;
       case Repair::Action::kDeleteRoot:
         store_roots_in_full({fix.hash});

@@ -163,6 +163,13 @@ class Checker {
         add(std::move(p));
       }
     }
+    for (const auto& [src, number] : c_.dangling_refs) {
+      auto node = nodes_.find(src);
+      add({ProblemKind::kMissingNode, "node number " + std::to_string(number),
+           "referenced by " + (node != nodes_.end() ? describe_node(*node->second) : src.hex()) +
+               " but not stored",
+           affected_by({src})});
+    }
     for (const auto& [blob, state] : c_.blobs) {
       if (state.ok) continue;
       std::vector<Hash> users = users_of_bad_blob[blob];

@@ -122,6 +122,9 @@ BlobState check_blob_bytes(const Hash& hash, std::string_view raw,
 struct VerifyContents {
   std::vector<StoredNode> nodes;
   std::unordered_map<Hash, std::vector<Hash>, HashHasher> refs;  // src -> dsts
+  // Edges whose target is not stored: the source, and the number the
+  // SQLite store gave the target (store/schema.sql, nodes.id).
+  std::vector<std::pair<Hash, int64_t>> dangling_refs;
   std::vector<StoredRoot> roots;
   std::vector<std::pair<Hash, std::string>> undecodable_roots;  // root, why
   std::vector<Generation> generations;

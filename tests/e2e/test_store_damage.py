@@ -80,10 +80,10 @@ def main():
         kix("build", big, "-o", os.path.join(tmp, "r2"), env=env, expect=0)
 
         # One byte of an index page: verify sees it, gc refuses, repair fixes it.
-        flip_index_byte(db, "nodes_by_blob")
+        flip_index_byte(db, "sqlite_autoindex_nodes_1")
         blobs, nodes = rows(db, "blobs"), rows(db, "nodes")
         p = kix("store", "verify", env=env, expect=1)
-        check("nodes_by_blob" in p.stdout and "1 problem" in p.stdout,
+        check("sqlite_autoindex_nodes_1" in p.stdout and "1 problem" in p.stdout,
               f"verify names the damaged index:\n{p.stdout}")
         p = kix("store", "gc", "--keep-generations", "1", env=env, expect=2)
         check("gc refused to run" in p.stderr and "kix store verify" in p.stderr,

@@ -3,8 +3,11 @@
 // file it did not create.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
 
 #include "store/gc.h"
 #include "store/schema.h"
@@ -382,6 +385,40 @@ TEST_F(KeptStore, Version4OpensUpgradesAndRecordsPartialDeploys) {
   EXPECT_EQ(last->partial->waves_applied, 2);
   EXPECT_EQ(last->partial->waves_total, 5);
   EXPECT_EQ(store->deployments("my-homelab").size(), 2u);
+}
+
+// Version 5: nodes keyed by hash, references as pairs of hashes with their
+// reason as text. Every edge comes back with both ends and its reason.
+TEST_F(KeptStore, Version5OpensUpgradesAndKeepsEveryReference) {
+  open_copy("store-v5");
+  expect_everything_reads();
+  expect_the_schema_of_a_new_store();
+  std::set<std::tuple<std::string, std::string, std::string>> want, got;
+  std::set<std::string> sources;
+  for (const auto& edge : expected["refs"]) {
+    want.emplace(edge[0].get<std::string>(), edge[1].get<std::string>(),
+                 edge[2].get<std::string>());
+    sources.insert(edge[0].get<std::string>());
+  }
+  ASSERT_FALSE(want.empty());
+  for (const std::string& src : sources) {
+    for (const StoredRef& r : store->refs_from(*Hash::from_hex(src))) {
+      got.emplace(r.from.hex(), r.to.hex(), r.reason);
+      // The reverse index reads the same edge back.
+      std::vector<StoredRef> in = store->refs_to(r.to);
+      EXPECT_NE(std::find(in.begin(), in.end(), r), in.end());
+    }
+  }
+  EXPECT_EQ(got, want);
+  // The upgraded store takes a next generation of what it holds.
+  Hash first = *Hash::from_hex(expected["clusters"]["my-homelab"][0]["root"].get<std::string>());
+  RootGraph graph = store->load_graph(first, &keys);
+  AddOptions again;
+  again.cluster = "my-homelab";
+  AddResult r = store->add(graph.graph, again);
+  EXPECT_EQ(r.root, first);
+  EXPECT_EQ(r.new_nodes, 0u);
+  EXPECT_TRUE(store->verify({}).ok());
 }
 
 TEST(StoreSources, VerifyFindsADamagedSourceAndRepairDropsIt) {

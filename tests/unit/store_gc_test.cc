@@ -245,7 +245,7 @@ ErrorKind gc_error(const std::filesystem::path& dir) {
 
 TEST(Gc, RefusesToRunWhenAnIndexIsDamagedAndVerifyRepairsIt) {
   DamagedStore s;
-  s.flip_index_byte("nodes_by_blob");
+  s.flip_index_byte("sqlite_autoindex_nodes_1");
   size_t blobs = s.rows("blobs"), nodes = s.rows("nodes");
   EXPECT_EQ(gc_error(s.dir.path()), ErrorKind::kCorruption);
   EXPECT_EQ(s.rows("blobs"), blobs);
@@ -255,7 +255,7 @@ TEST(Gc, RefusesToRunWhenAnIndexIsDamagedAndVerifyRepairsIt) {
   EXPECT_FALSE(report.ok());
   ASSERT_EQ(report.problems.size(), 1u);
   EXPECT_EQ(report.problems[0].kind, ProblemKind::kDatabase);
-  EXPECT_NE(report.problems[0].message.find("nodes_by_blob"), std::string::npos);
+  EXPECT_NE(report.problems[0].message.find("sqlite_autoindex_nodes_1"), std::string::npos);
 
   VerifyOptions repair;
   repair.repair = true;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/unit/store_test_support.h"
 
 namespace kix {
@@ -101,6 +103,27 @@ TEST(Verify, FindsNodeAndRootHashMismatches) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.problems[0].kind, ProblemKind::kBadNode);
   EXPECT_EQ(r.problems[0].object, "node " + g.nodes[1].hex());
+}
+
+TEST(Verify, NamesAReferenceToANodeThatIsNotStored) {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> store_owner = SqliteStore::open(dir.path());
+  SqliteStore& store = *store_owner;
+  Graph g = graph_of({config_map("a", "1"), deployment("web", "x", "a")});
+  store.add(g, in_cluster("prod"));
+  auto db = testing::raw_database(store);
+  auto drop = db.prepare("DELETE FROM nodes WHERE hash = ?");
+  drop.bind(1, g.nodes[0]);
+  drop.run();
+
+  VerifyReport r = store.verify({});
+  ASSERT_FALSE(r.ok());
+  auto missing = std::find_if(r.problems.begin(), r.problems.end(), [](const VerifyProblem& p) {
+    return p.kind == ProblemKind::kMissingNode && p.object.rfind("node number ", 0) == 0;
+  });
+  ASSERT_NE(missing, r.problems.end());
+  EXPECT_NE(missing->message.find("Deployment/web"), std::string::npos) << missing->message;
+  EXPECT_NE(missing->message.find("not stored"), std::string::npos);
 }
 
 TEST(Verify, RepairRebuildsIdentityColumns) {
