@@ -87,7 +87,7 @@ struct AddInput {
   // Plain manifests: read incrementally; their graph, and the source of
   // the bytes it elided.
   std::unique_ptr<Ingest> ingest;
-  size_t memory_budget_bytes = 4u << 20;  // KIX_INGEST_MEMORY_BUDGET
+  size_t memory_budget_bytes = 1u << 20;  // KIX_INGEST_MEMORY_BUDGET
 
   const Graph& added() const { return ingest ? ingest->graph() : graph; }
 };

@@ -52,8 +52,8 @@ struct Manifest {
   // and deploying; a Secret read back from a store without its key has
   // values_known false and its hash form as `value`.
   bool needs_sealing = false;
+  bool values_known = true;  // (beside needs_sealing: one padding slot for both)
   std::shared_ptr<const SealedSecret> sealed;
-  bool values_known = true;
 
   // Set when an incremental add (store/ingest.h) dropped `value` and
   // `canonical` to keep its memory flat: the size the canonical bytes had.

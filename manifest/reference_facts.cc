@@ -1,11 +1,16 @@
 #include "manifest/reference_facts.h"
 
+#include <algorithm>
+#include <functional>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "manifest/pod_template.h"
 #include "manifest/references.h"
 #include "manifest/secret_sources.h"
+#include "util/byte_arena.h"
 
 namespace kix {
 
@@ -232,14 +237,44 @@ class Extraction {
   ReferenceFacts out_;
 };
 
-// A workload's pod labels hold every pair of a (non-empty) selector.
-bool selects(const LabelPairs& selector, const LabelPairs& labels) {
-  size_t j = 0;
-  for (const auto& [k, v] : selector) {
-    while (j < labels.size() && labels[j].first < k) ++j;
-    if (j == labels.size() || labels[j].first != k || labels[j].second != v) return false;
+void encode_pairs(const LabelPairs& pairs, ByteWriter& out) {
+  out.varint(pairs.size());
+  for (const auto& [k, v] : pairs) {
+    out.bytes(k);
+    out.bytes(v);
   }
-  return !selector.empty();
+}
+
+bool decode_pairs(ByteReader& in, LabelPairs& pairs) {
+  uint64_t n = 0;
+  // Every pair takes at least two bytes: a count beyond that is damage.
+  if (!in.varint(n) || n > in.remaining() / 2) return false;
+  pairs.resize(n);
+  for (auto& [k, v] : pairs) {
+    if (!in.bytes(k) || !in.bytes(v)) return false;
+  }
+  return true;
+}
+
+// A workload's pod labels (sorted by key, in encode_pairs form) hold every
+// pair of a (non-empty) selector. Labels that do not decode select nothing.
+bool selects(const LabelPairs& selector, std::string_view encoded_labels) {
+  if (selector.empty()) return false;
+  ByteReader in(encoded_labels);
+  uint64_t left = 0;
+  if (!in.varint(left)) return false;
+  std::string_view k, v;
+  auto next = [&] {
+    if (left == 0) return false;
+    --left;
+    return in.view(k) && in.view(v);
+  };
+  bool have = next();
+  for (const auto& [sk, sv] : selector) {
+    while (have && k < sk) have = next();
+    if (!have || k != sk || v != sv) return false;
+  }
+  return true;
 }
 
 // Joins the facts of a whole input. `Facts` gives manifest i's facts by
@@ -250,19 +285,28 @@ class Resolution {
  public:
   Resolution(const std::vector<const ResourceId*>& ids, Facts facts)
       : ids_(ids), facts_(std::move(facts)), out_(ids.size()) {
+    by_name_.reserve(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) {
       const ResourceId& id = *ids[i];
       const ReferenceFacts& f = facts_(i);
       // Two resources can share kind, namespace and name across API groups;
       // the one with the smallest identity wins, so that the choice (and so
       // every hash) never depends on input order.
-      keep_smallest(by_name_, index_key(id.kind, id.ns, id.name), i);
+      by_name_.push_back(NameEntry{name_hash(id.kind, id.ns, id.name), i});
       for (const auto& alias : f.aliases) {
-        if (alias.size() == 3) keep_smallest(by_name_, index_key(alias[0], alias[1], alias[2]), i);
+        if (alias.size() == 3) {
+          keep_smallest(alias_by_name_, index_key(alias[0], alias[1], alias[2]), i);
+        }
       }
       if (!f.crd.empty()) keep_smallest(crds_, f.crd, i);
-      if (f.workload) workloads_[id.ns].push_back(Workload{i, f.pod_labels});
+      if (f.workload) {
+        std::string encoded;
+        ByteWriter w(encoded);
+        encode_pairs(f.pod_labels, w);
+        workloads_[id.ns].push_back(Workload{i, labels_.copy(encoded)});
+      }
     }
+    std::sort(by_name_.begin(), by_name_.end());
   }
 
   std::vector<std::vector<InferredRef>> run() {
@@ -270,8 +314,8 @@ class Resolution {
       for (const auto& c : facts_(i).candidates) {
         if (c.selector) {
           select_workloads(i, c);
-        } else if (auto it = by_name_.find(index_key(c.kind, c.ns, c.name)); it != by_name_.end()) {
-          add(i, it->second, c.reason);
+        } else if (auto to = find_by_name(c.kind, c.ns, c.name)) {
+          add(i, *to, c.reason);
         }
       }
       // Custom resources depend on their CRD.
@@ -286,7 +330,7 @@ class Resolution {
  private:
   struct Workload {
     size_t index;
-    LabelPairs labels;
+    std::string_view labels;  // encode_pairs form, in labels_
   };
 
   template <typename Map>
@@ -298,6 +342,46 @@ class Resolution {
   static std::string index_key(const std::string& kind, const std::string& ns,
                                const std::string& name) {
     return kind + '\0' + ns + '\0' + name;
+  }
+
+  static uint64_t name_hash(std::string_view kind, std::string_view ns, std::string_view name) {
+    std::hash<std::string_view> h;
+    uint64_t out = h(kind);
+    for (std::string_view part : {ns, name}) {
+      out ^= h(part) + 0x9e3779b97f4a7c15ULL + (out << 6) + (out >> 2);
+    }
+    return out;
+  }
+
+  // The resource a reference by kind, namespace and name means: among the
+  // resources with that identity and those claiming it as an alias, the
+  // smallest identity (ties: the first in input order), so the choice never
+  // depends on input order.
+  std::optional<size_t> find_by_name(const std::string& kind, const std::string& ns,
+                                     const std::string& name) const {
+    std::optional<size_t> best;
+    auto consider = [&](size_t i) {
+      if (!best) {
+        best = i;
+        return;
+      }
+      std::string key = ids_[i]->key(), best_key = ids_[*best]->key();
+      if (key < best_key || (key == best_key && i < *best)) best = i;
+    };
+    // Equal hashes are checked against the identity: a collision costs a
+    // comparison, never a wrong edge.
+    NameEntry probe{name_hash(kind, ns, name), 0};
+    for (auto it = std::lower_bound(by_name_.begin(), by_name_.end(), probe);
+         it != by_name_.end() && it->key_hash == probe.key_hash; ++it) {
+      const ResourceId& id = *ids_[it->index];
+      if (id.kind == kind && id.ns == ns && id.name == name) consider(it->index);
+    }
+    if (!alias_by_name_.empty()) {
+      if (auto it = alias_by_name_.find(index_key(kind, ns, name)); it != alias_by_name_.end()) {
+        consider(it->second);
+      }
+    }
+    return best;
   }
 
   void add(size_t from, size_t to, const std::string& reason) {
@@ -319,29 +403,22 @@ class Resolution {
   const std::vector<const ResourceId*>& ids_;
   Facts facts_;
   std::vector<std::vector<InferredRef>> out_;
-  std::unordered_map<std::string, size_t> by_name_;
+  // Every resource by the hash of its kind, namespace and name, sorted:
+  // 16 bytes each, where a map of joined key strings took about 90.
+  struct NameEntry {
+    uint64_t key_hash;
+    size_t index;
+    auto operator<=>(const NameEntry&) const = default;
+  };
+  std::vector<NameEntry> by_name_;
+  // Identities resources claim besides their own (few): joined key strings.
+  std::unordered_map<std::string, size_t> alias_by_name_;
   std::map<std::string, size_t> crds_;
+  // Pod labels of every workload, encoded in one arena: a few bytes per
+  // label instead of two strings and a vector each.
+  ByteArena labels_;
   std::unordered_map<std::string, std::vector<Workload>> workloads_;  // by namespace
 };
-
-void encode_pairs(const LabelPairs& pairs, ByteWriter& out) {
-  out.varint(pairs.size());
-  for (const auto& [k, v] : pairs) {
-    out.bytes(k);
-    out.bytes(v);
-  }
-}
-
-bool decode_pairs(ByteReader& in, LabelPairs& pairs) {
-  uint64_t n = 0;
-  // Every pair takes at least two bytes: a count beyond that is damage.
-  if (!in.varint(n) || n > in.remaining() / 2) return false;
-  pairs.resize(n);
-  for (auto& [k, v] : pairs) {
-    if (!in.bytes(k) || !in.bytes(v)) return false;
-  }
-  return true;
-}
 
 }  // namespace
 

@@ -52,7 +52,7 @@ struct IngestOptions {
   SecretKeyring* keys = nullptr;
   ParseOptions parse;
   // Canonical bytes kept in memory before the rest goes to the spool.
-  size_t memory_budget_bytes = 4u << 20;
+  size_t memory_budget_bytes = 1u << 20;
   // Where the spool is created; empty: $TMPDIR, else /tmp.
   std::filesystem::path spool_dir;
 };

@@ -456,7 +456,7 @@ constexpr size_t kMinTrainingBlobs = 400;
 constexpr size_t kDictionaryCapacity = 112640;
 // Training time grows with the sample; a few MB spread over the whole
 // input captures the shared structure (kinds, labels, probes) as well.
-constexpr size_t kMaxTrainingBytes = 4u << 20;
+constexpr size_t kMaxTrainingBytes = 2u << 20;
 
 }  // namespace
 

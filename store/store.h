@@ -159,7 +159,7 @@ struct AddOptions {
   // Compressed new blobs a SqliteStore holds in memory between compressing
   // them (before the write lock) and inserting them; the rest wait in a
   // temporary file (util/spool_file.h).
-  size_t memory_budget_bytes = 4u << 20;
+  size_t memory_budget_bytes = 1u << 20;
 };
 
 struct AddResult {

@@ -14,8 +14,10 @@ namespace kix {
 
 namespace {
 
-// Large enough that writes are few, small enough not to matter in memory.
-constexpr size_t kBufferBytes = 1u << 20;
+// Large enough that writes are few (a 70 MB spool is under 300 of them),
+// small enough not to matter in memory. The buffer is reserved once at
+// twice this, so appends up to that size never grow it by doubling.
+constexpr size_t kBufferBytes = 256u << 10;
 
 [[noreturn]] void throw_io(const std::string& what, int err) {
   throw Error(ErrorKind::kIo, what + ": " + std::strerror(err), {},
@@ -49,6 +51,7 @@ SpoolFile::~SpoolFile() {
 
 uint64_t SpoolFile::append(std::string_view bytes) {
   uint64_t at = size_;
+  if (buffer_.capacity() < 2 * kBufferBytes) buffer_.reserve(2 * kBufferBytes);
   buffer_.append(bytes);
   size_ += bytes.size();
   if (fd_ >= 0 && fallback_reason_.empty() && buffer_.size() >= kBufferBytes) flush();
