@@ -10,6 +10,7 @@
 #include "cli/context.h"
 #include "cli/terminal_filter.h"
 #include "util/error.h"
+#include "util/release_memory.h"
 
 namespace {
 
@@ -22,6 +23,7 @@ bool color_allowed(int fd, const kix::Environment& env) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kix::keep_large_blocks_mapped();
   kix::cli::Context ctx;
   ctx.color_stdout = color_allowed(STDOUT_FILENO, ctx.env());
   ctx.color_stderr = color_allowed(STDERR_FILENO, ctx.env());

@@ -294,6 +294,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   pipeline.reset();
   std::vector<std::string>().swap(files);
   std::vector<std::string_view>().swap(cached);
+  std::vector<size_t>().swap(to_read);
   release_free_memory();
 
   check_unique_identities(manifests);

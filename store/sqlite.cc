@@ -172,6 +172,14 @@ Statement& Statement::bind_blob(int index, std::string_view bytes) {
   return *this;
 }
 
+Statement& Statement::bind_blob_unowned(int index, std::string_view bytes) {
+  static const char kEmpty = 0;
+  const void* data = bytes.empty() ? &kEmpty : bytes.data();
+  int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC);
+  if (rc != SQLITE_OK) db_->fail(rc, sqlite3_sql(stmt_));
+  return *this;
+}
+
 Statement& Statement::bind_null(int index) {
   int rc = sqlite3_bind_null(stmt_, index);
   if (rc != SQLITE_OK) db_->fail(rc, sqlite3_sql(stmt_));

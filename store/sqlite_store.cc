@@ -9,6 +9,7 @@
 #include <cstring>
 #include <numeric>
 #include <system_error>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -419,7 +420,13 @@ void insert_root(sqlite::Database& db, const Hash& root, const std::string& clus
   if (!delta.empty() && delta.size() < nodes.size() * Hash::kSize / 4) {
     insert.bind_blob(4, delta).bind(5, base->hash);
   } else {
-    insert.bind_blob(4, pack_hashes(nodes)).bind_null(5);
+    // The sorted vector is already the stored form (pack_hashes: the
+    // hashes back to back), bound in place: at 50,000 resources a packed
+    // copy and SQLite's own would add 3.2 MB to an add's peak.
+    static_assert(sizeof(Hash) == Hash::kSize && std::is_trivially_copyable_v<Hash>);
+    insert.bind_blob_unowned(4, std::string_view(reinterpret_cast<const char*>(nodes.data()),
+                                                 nodes.size() * Hash::kSize));
+    insert.bind_null(5);
   }
   insert.run();
 }
