@@ -107,6 +107,12 @@ GcPlan plan_gc(const GcSnapshot& s, const GcOptions& options) {
     }
   }
   HashSet live_nodes = mark_nodes(s, live_roots, pinned_nodes);
+  for (const auto& [src, number] : s.dangling_refs) {
+    if (live_nodes.count(src)) {
+      throw damaged("node " + src.hex() + " is kept but references node number " +
+                    std::to_string(number) + ", which is not stored");
+    }
+  }
 
   HashSet live_blobs;
   for (const Hash& n : live_nodes) live_blobs.insert(s.node_blobs.at(n));

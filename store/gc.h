@@ -64,8 +64,11 @@ struct GcSnapshot {
   // The node list of a stored root; throws kCorruption when it cannot be
   // decoded. Only called for roots gc keeps.
   std::function<std::vector<Hash>(const Hash&)> root_nodes;
-  std::unordered_map<Hash, Hash, HashHasher> node_blobs;                 // node -> blob, every node
-  std::unordered_map<Hash, std::vector<Hash>, HashHasher> refs;          // src -> dsts
+  std::unordered_map<Hash, Hash, HashHasher> node_blobs;         // node -> blob, every node
+  std::unordered_map<Hash, std::vector<Hash>, HashHasher> refs;  // src -> dsts
+  // Edges whose target is not stored: the source, and the store's number
+  // of the lost target (store/schema.sql, nodes.id).
+  std::vector<std::pair<Hash, int64_t>> dangling_refs;
   std::unordered_map<Hash, BlobSize, HashHasher> blobs;                  // every blob
   std::unordered_map<Hash, uint64_t, HashHasher> sources;                // every source -> its size
   std::unordered_map<Hash, std::vector<Hash>, HashHasher> root_sources;  // root -> sources

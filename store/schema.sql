@@ -34,11 +34,12 @@ CREATE TABLE blobs (
 -- id is the store's own number for the node: refs name nodes by it, so an
 -- edge costs a few bytes instead of two 32-byte hashes. It never leaves
 -- the store (exports, archives and registries carry hashes) and means
--- nothing in another store.
+-- nothing in another store. AUTOINCREMENT: a number is never given twice,
+-- so an edge a damaged store kept can never point at a later node.
 -- The identity columns are copied from the manifest so that listing and
 -- diffing never have to decompress a blob.
 CREATE TABLE nodes (
-  id          INTEGER PRIMARY KEY,
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
   hash        BLOB NOT NULL UNIQUE,
   blob        BLOB NOT NULL,
   api_version TEXT NOT NULL,
@@ -56,13 +57,15 @@ CREATE TABLE reasons (
 );
 
 -- Reference edges between nodes (nodes.id), with the reason (reasons.id)
--- the reference was inferred.
+-- the reference was inferred. STRICT: a kix of format 5 still running
+-- when another upgraded the store fails to insert its hash-keyed edges
+-- instead of storing them here.
 CREATE TABLE refs (
   src    INTEGER NOT NULL,
   dst    INTEGER NOT NULL,
   reason INTEGER NOT NULL,
   PRIMARY KEY (src, dst)
-) WITHOUT ROWID;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX refs_by_dst ON refs (dst, src);
 
 -- Roots: one whole build. nodes is the sorted list of its node hashes as

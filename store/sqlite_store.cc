@@ -189,8 +189,26 @@ void SqliteStore::check_format_and_upgrade(SecretKeyring* keys) {
   if (version == kSchemaVersion) return;
   if (version < 1) throw refused(ErrorKind::kCorruption, file, "has an invalid format version");
   Transaction t(db_, Transaction::Mode::kWrite);
-  version = read_version();             // another process may have upgraded it meanwhile
+  version = read_version();  // another process may have upgraded it meanwhile
+  if (version == kSchemaVersion) return;
   db_.exec("PRAGMA secure_delete=ON");  // plaintext the upgrade replaces is zeroed
+  // The steps copy whole tables: a damaged page would fail them part-way
+  // with SQLite's bare error. Damaged indexes are rebuilt first (as
+  // `verify --repair` would); a damaged table is refused, unchanged.
+  bool only_indexes = false;
+  std::vector<std::string> problems = integrity_problems(only_indexes);
+  if (!problems.empty() && only_indexes) {
+    db_.exec("REINDEX");
+    problems = integrity_problems(only_indexes);
+  }
+  if (!problems.empty()) {
+    throw Error(ErrorKind::kCorruption,
+                "the store " + dir_.string() + " (format version " + std::to_string(version) +
+                    ") is damaged and cannot be upgraded: " + problems.front(),
+                {},
+                "nothing was changed; with the kix that wrote it, run `kix store verify --repair`, "
+                "or `kix store export` what still reads and import that into a new store");
+  }
   for (const SchemaUpgrade& step : schema_upgrades()) {
     if (step.from == version) {
       db_.exec(step.sql);
@@ -203,8 +221,8 @@ void SqliteStore::check_format_and_upgrade(SecretKeyring* keys) {
                 "no upgrade step leads from format version " + std::to_string(version));
   }
   t.commit();
-  // The upgrade to version 6 rewrites the nodes and refs tables into about
-  // a third of their space; give the rest back to the file system now. Best
+  // Only the process that ran the steps gets here. The upgrade to version 6 rewrites the nodes and
+  // refs tables into about a third of their space; give the rest back to the file system now. Best
   // effort: when another process holds the store, later adds reuse the
   // free pages instead.
   try {
@@ -386,14 +404,19 @@ void insert_nodes_and_refs(sqlite::Database& db, const Graph& graph,
     if (put.added) ++result.new_nodes;
     if (!graph.refs[i].empty()) inserted.push_back(i);
   }
-  for (size_t i : inserted) {
+  // A worklist: a target the previous generation lists but the store lost
+  // (damage verify reports) is stored again, with its own references.
+  for (size_t w = 0; w < inserted.size(); ++w) {
+    size_t i = inserted[w];
     for (size_t k = 0; k < graph.refs[i].size(); ++k) {
       size_t to = graph.refs[i][k];
       if (ids[to] == 0) ids[to] = writer.find(graph.nodes[to]);
       if (ids[to] == 0) {
-        throw Error(ErrorKind::kInternal, "node " + graph.nodes[to].hex() + " (" +
-                                              graph.manifests[to].id.display() +
-                                              ") is referenced but was not stored");
+        NodeWriter::Put put =
+            writer.put(graph.nodes[to], graph.manifests[to].blob, graph.manifests[to].id);
+        ids[to] = put.id;
+        if (put.added) ++result.new_nodes;
+        if (!graph.refs[to].empty()) inserted.push_back(to);
       }
       const std::string& reason = k < graph.ref_reasons[i].size() ? graph.ref_reasons[i][k] : "";
       writer.put_ref(ids[i], ids[to], reason);

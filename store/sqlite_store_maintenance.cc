@@ -191,7 +191,7 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
       numbers.emplace(s.column_int(0), s.column_hash(1));
       snapshot.node_blobs.emplace(s.column_hash(1), s.column_hash(2));
     }
-    read_edges(db_, numbers, snapshot.refs, nullptr);
+    read_edges(db_, numbers, snapshot.refs, &snapshot.dangling_refs);
   }
   {
     auto s = db_.prepare("SELECT hash, length(data), raw_size FROM blobs NOT INDEXED");

@@ -165,10 +165,16 @@ class Checker {
     }
     for (const auto& [src, number] : c_.dangling_refs) {
       auto node = nodes_.find(src);
-      add({ProblemKind::kMissingNode, "node number " + std::to_string(number),
-           "referenced by " + (node != nodes_.end() ? describe_node(*node->second) : src.hex()) +
-               " but not stored",
-           affected_by({src})});
+      VerifyProblem p{ProblemKind::kMissingNode, "node number " + std::to_string(number),
+                      "referenced by " +
+                          (node != nodes_.end() ? describe_node(*node->second) : src.hex()) +
+                          " but not stored (its hash is lost with it)",
+                      affected_by({src})};
+      p.repair =
+          "not repaired: the referencing node fails its hash check too and goes with it when "
+          "nothing keeps it; otherwise restore the store from a backup, or export what still "
+          "reads (`kix store export`) into a new store";
+      add(std::move(p));
     }
     for (const auto& [blob, state] : c_.blobs) {
       if (state.ok) continue;
