@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <unordered_set>
 
 #include "util/byte_codec.h"
 #include "util/error.h"
@@ -186,6 +188,10 @@ std::optional<std::string_view> IngestCache::find(const std::string& path,
     e.used_ns = now_ns_;
     changed_ = true;
   }
+  if (!e.found) {
+    e.found = true;
+    ++found_count_;
+  }
   return e.documents;
 }
 
@@ -288,10 +294,30 @@ void IngestCache::put(const std::string& path, const FileIdentity& identity, int
 
 void IngestCache::save(const std::filesystem::path& file) const {
   if (put_failed_) return;
-  size_t kept = 0;
+  // Entries of files this process did not see, beyond the bound: the least
+  // recently used go (ties: by path, so the choice is stable).
+  std::vector<std::pair<int64_t, std::string_view>> others;
   for (const auto& [key, e] : files_) {
-    kept += !e.superseded && e.used_ns + kUnusedNs >= now_ns_ ? 1 : 0;
+    if (!e.superseded && !e.found && e.used_ns + kUnusedNs >= now_ns_) {
+      others.emplace_back(e.used_ns, key);
+    }
   }
+  const size_t keep_others = std::max(min_other_entries_, found_count_ + put_count_);
+  std::unordered_set<std::string_view> dropped;
+  if (others.size() > keep_others) {
+    auto newest_first = [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    };
+    std::nth_element(others.begin(), others.begin() + static_cast<ptrdiff_t>(keep_others),
+                     others.end(), newest_first);
+    for (size_t i = keep_others; i < others.size(); ++i) dropped.insert(others[i].second);
+  }
+  std::vector<std::pair<int64_t, std::string_view>>().swap(others);
+  auto keeps = [&](std::string_view key, const Entry& e) {
+    return !e.superseded && e.used_ns + kUnusedNs >= now_ns_ && !dropped.count(key);
+  };
+  size_t kept = 0;
+  for (const auto& [key, e] : files_) kept += keeps(key, e) ? 1 : 0;
   if (!changed_ && kept == files_.size()) return;
   std::filesystem::path tmp = file;
   tmp += ".tmp." + std::to_string(::getpid());
@@ -303,7 +329,7 @@ void IngestCache::save(const std::filesystem::path& file) const {
   out.write(head);
   std::string record;
   for (const auto& [key, e] : files_) {
-    if (e.superseded || e.used_ns + kUnusedNs < now_ns_) continue;
+    if (!keeps(key, e)) continue;
     record.clear();
     ByteWriter rw(record);
     encode_entry(key, e.identity, e.read_ns, e.used_ns, e.documents, rw);

@@ -77,13 +77,22 @@ class IngestCache {
            const std::vector<CachedDocument>& documents);
 
   // Writes the cache to `file` (a temporary sibling renamed into place),
-  // unless nothing changed. Entries not used for 30 days are dropped.
+  // unless nothing changed. Entries not used for 30 days are dropped, and
+  // of the entries this process neither found nor put (files of other
+  // checkouts), only the most recently used are kept: as many as it found
+  // and put, and at least min_other_entries(). So the cache, which every
+  // add loads whole, stays within about twice the input it serves however
+  // many directories were added.
   // Streams: memory does not grow with the number of entries written.
   // Throws kix::Error(kIo) when it cannot be written.
   void save(const std::filesystem::path& file) const;
 
   // Entries loaded and not replaced, plus entries put.
   size_t size() const { return files_.size() - superseded_ + put_count_; }
+
+  static constexpr size_t kMinOtherEntries = 20000;
+  size_t min_other_entries() const { return min_other_entries_; }
+  void set_min_other_entries(size_t n) { min_other_entries_ = n; }
 
  private:
   // An entry loaded from the file; its key and documents are views into
@@ -94,6 +103,7 @@ class IngestCache {
     int64_t used_ns = 0;  // when an add last found it
     std::string_view documents;
     bool superseded = false;  // put again by this process
+    bool found = false;       // find() answered with it in this process
   };
   // Keyed by absolute path as the input named it.
   std::unordered_map<std::string_view, Entry> files_;
@@ -107,6 +117,8 @@ class IngestCache {
   std::string version_tag_;
   int64_t now_ns_ = 0;  // "used" time of what this process finds or puts
   bool changed_ = false;
+  size_t found_count_ = 0;
+  size_t min_other_entries_ = kMinOtherEntries;
 };
 
 // Wall-clock nanoseconds since the epoch.

@@ -320,6 +320,45 @@ TEST_F(IngestTest, ABudgetOfZeroSpoolsEveryManifest) {
   EXPECT_TRUE(other.clusters().empty());
 }
 
+// Every add loads the whole cache: entries of files it did not see (other
+// checkouts) are kept only up to the bound, the most recently used first.
+TEST(IngestCacheBound, OtherCheckoutsBeyondTheBoundGoLeastRecentlyUsedFirst) {
+  testing::TempDir dir;
+  const std::filesystem::path file = dir.path() / "cache";
+  const FileIdentity old_file{1, 2, 3, 1'000'000'000, 1'000'000'000};
+  const int64_t read_ns = 5'000'000'000;
+  auto add_checkout = [&](const std::string& name, size_t files) {
+    IngestCache cache = IngestCache::load(file, "test");
+    cache.set_min_other_entries(4);
+    for (size_t i = 0; i < files; ++i) {
+      cache.put("/" + name + "/f" + std::to_string(i), old_file, read_ns, {});
+    }
+    cache.save(file);
+    // Entries are "used" when put: the next checkout is later.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  add_checkout("a", 3);
+  add_checkout("b", 3);
+  add_checkout("c", 3);
+  // c is this add's (3) and the others are bounded by max(4, 3): b's three
+  // and one of a's, the rest of a dropped.
+  IngestCache after = IngestCache::load(file, "test");
+  EXPECT_EQ(after.size(), 3u + 4u);
+  size_t from_a = 0, from_b = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    from_a += after.find("/a/f" + std::to_string(i), old_file).has_value();
+    from_b += after.find("/b/f" + std::to_string(i), old_file).has_value();
+  }
+  EXPECT_EQ(from_b, 3u);
+  EXPECT_EQ(from_a, 1u);
+  // What an add finds is never dropped: finding a's last file and b's
+  // files, then saving, keeps them whatever their age.
+  after.set_min_other_entries(0);
+  after.save(file);
+  IngestCache again = IngestCache::load(file, "test");
+  EXPECT_EQ(again.size(), 4u + 3u);  // found 4, others bounded by the 4 found: c's 3 kept
+}
+
 TEST_F(IngestTest, ADamagedOrForeignCacheIsAnEmptyCache) {
   split_app();
   age_mtimes();
