@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <map>
 #include <regex>
+#include <thread>
 #include <unordered_map>
 
+#include "store/blob_check.h"
 #include "store/blob_writer.h"
 #include "store/gc.h"
 #include "store/root_encoding.h"
@@ -22,6 +24,8 @@ namespace {
 
 // SQLite reports at most this many problems; more say nothing new.
 constexpr int kMaxIntegrityProblems = 100;
+// Compressed blob bytes verify holds at once, checked as one batch.
+constexpr size_t kVerifyBatchBytes = 4u << 20;
 
 struct RootRow {
   std::string cluster;
@@ -302,20 +306,41 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
     }
   }
   {
+    // Blobs are decompressed and checked on every core, a batch at a time
+    // so that memory holds one batch of compressed rows; a Secret's blob is
+    // checked here, where its key may be loaded.
+    const unsigned threads = std::min(std::max(1u, std::thread::hardware_concurrency()), 8u);
+    DictionaryLookup lookup = [this](int64_t id) { return dictionary(id); };
+    std::vector<StoredBlob> batch;
+    size_t batch_bytes = 0;
+    auto check_batch = [&] {
+      std::vector<BlobState> states = check_stored_blobs(batch, lookup, threads);
+      for (size_t i = 0; i < batch.size(); ++i)
+        c.blobs.emplace(batch[i].hash, std::move(states[i]));
+      batch.clear();
+      batch_bytes = 0;
+    };
     auto s = db_.prepare("SELECT hash, raw_size, data, dict FROM blobs NOT INDEXED");
     while (s.step()) {
       Hash h = s.column_hash(0);
-      BlobState state;
-      try {
-        std::string raw = decompress_blob(h, s.column_blob(2), static_cast<size_t>(s.column_int(1)),
-                                          s.column_int(3));
-        auto it = sealed.find(h);
-        state = check_blob_bytes(h, raw, it == sealed.end() ? nullptr : &it->second, options.keys);
-      } catch (const Error& e) {
-        state.problem = e.message();
+      if (auto it = sealed.find(h); it != sealed.end()) {
+        BlobState state;
+        try {
+          std::string raw = decompress_blob(h, s.column_blob(2),
+                                            static_cast<size_t>(s.column_int(1)), s.column_int(3));
+          state = check_blob_bytes(h, raw, &it->second, options.keys);
+        } catch (const Error& e) {
+          state.problem = e.message();
+        }
+        c.blobs.emplace(h, std::move(state));
+        continue;
       }
-      c.blobs.emplace(h, std::move(state));
+      batch.push_back(StoredBlob{h, static_cast<uint64_t>(s.column_int(1)),
+                                 std::string(s.column_blob(2)), s.column_int(3)});
+      batch_bytes += batch.back().data.size();
+      if (batch_bytes >= kVerifyBatchBytes) check_batch();
     }
+    check_batch();
   }
 
   {
