@@ -1,24 +1,56 @@
 #include "compiler/schema_validator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
-#include <fstream>
+#include <deque>
 #include <regex>
-#include <sstream>
 #include <unordered_map>
 
+#include "compiler/schema_file.h"
 #include "manifest/document.h"
 #include "util/error.h"
 #include "util/suggest.h"
 
 namespace kix {
 
+// One definition: parsed from its span of a schema file the first time a
+// manifest reaches it, or given parsed (a CRD's schema).
+struct SchemaDefinition {
+  const SchemaFile* file = nullptr;  // null when given parsed
+  std::string name;
+  SchemaFile::Span span;
+  mutable std::atomic<bool> ready{false};
+  mutable Json value;
+};
+
 // All schema files merged: one kind table and one definition table, so a CRD
-// schema can refer to ObjectMeta from the Kubernetes file.
+// schema can refer to ObjectMeta from the Kubernetes file. A CRD overlay
+// holds only its own definitions and asks `base` for the rest.
 struct LoadedSchemas {
-  std::vector<Json> files;                             // owns the JSON the maps below point into
-  std::unordered_map<std::string, const Json*> kinds;  // "apps/v1/Deployment"
-  std::unordered_map<std::string, const Json*> definitions;  // by definition name
+  const LoadedSchemas* base = nullptr;
+  std::vector<SchemaFile> files;
+  std::deque<SchemaDefinition> storage;  // what the maps point to; never moves
+  std::unordered_map<std::string, const SchemaDefinition*> definitions;  // by definition name
+  std::unordered_map<std::string, const SchemaDefinition*> kinds;        // "apps/v1/Deployment"
+
+  // The parsed definition named `name`, or null when there is none.
+  const Json* definition(const std::string& name) const {
+    auto it = definitions.find(name);
+    if (it != definitions.end()) return &parsed(*it->second);
+    return base ? base->definition(name) : nullptr;
+  }
+
+  // The parsed schema of a kind key, or null when none is known.
+  const Json* kind(const std::string& key) const {
+    auto it = kinds.find(key);
+    if (it != kinds.end()) return &parsed(*it->second);
+    return base ? base->kind(key) : nullptr;
+  }
+
+  bool knows_kind(const std::string& key) const {
+    return kinds.count(key) > 0 || (base != nullptr && base->knows_kind(key));
+  }
 
   // Patterns are compiled once; a pattern std::regex cannot parse (a Go RE2
   // feature) is not checked rather than failing every manifest.
@@ -37,24 +69,34 @@ struct LoadedSchemas {
     }
     return it->second;
   }
+
+ private:
+  // Double-checked: once `ready` is set the value is never written again, so
+  // readers on other threads need no lock.
+  const Json& parsed(const SchemaDefinition& definition) const {
+    if (definition.ready.load(std::memory_order_acquire)) return definition.value;
+    std::lock_guard lock(parse_mutex_);
+    if (!definition.ready.load(std::memory_order_relaxed)) {
+      Json value = Json::parse(definition.file->definition_text(definition.span), nullptr,
+                               /*allow_exceptions=*/false);
+      if (value.is_discarded() || !value.is_object()) {
+        const std::string path = definition.file->path.string();
+        throw Error(ErrorKind::kCorruption,
+                    "schema file " + path + " is not a kix schema file: definition " +
+                        definition.name + " at byte " + std::to_string(definition.span.begin) +
+                        " is not a JSON object",
+                    SourceLocation{path}, "regenerate it with schema/generate.py");
+      }
+      definition.value = std::move(value);
+      definition.ready.store(true, std::memory_order_release);
+    }
+    return definition.value;
+  }
+
+  mutable std::mutex parse_mutex_;
 };
 
 namespace {
-
-Json read_schema_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::kIo, "cannot read schema file " + path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  Json parsed = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("kinds") ||
-      !parsed.contains("definitions")) {
-    throw Error(ErrorKind::kCorruption,
-                "schema file " + path.string() + " is not a kix schema file",
-                SourceLocation{path.string()}, "regenerate it with schema/generate.py");
-  }
-  return parsed;
-}
 
 // Case-insensitive, so that `containerport` suggests `containerPort`.
 size_t folded_distance(const std::string& a, const std::string& b) {
@@ -171,9 +213,9 @@ class Walker {
     for (int hops = 0; hops < 16; ++hops) {
       auto ref = current->find("$ref");
       if (ref == current->end()) return *current;
-      auto target = schemas_.definitions.find(ref->get<std::string>());
-      if (target == schemas_.definitions.end()) return kAnything;
-      current = target->second;
+      const Json* target = schemas_.definition(ref->get<std::string>());
+      if (target == nullptr) return kAnything;
+      current = target;
     }
     return kAnything;
   }
@@ -387,12 +429,20 @@ const LoadedSchemas& SchemaValidator::schemas() const {
     std::sort(files.begin(), files.end());
     loaded->files.reserve(files.size());
     for (const auto& path : files) loaded->files.push_back(read_schema_file(path));
-    for (const Json& file : loaded->files) {
-      for (const auto& [name, schema] : file["definitions"].items())
-        loaded->definitions[name] = &schema;
-      for (const auto& [key, ref] : file["kinds"].items()) {
-        auto def = loaded->definitions.find(ref.get<std::string>());
-        if (def != loaded->definitions.end()) loaded->kinds[key] = def->second;
+    // A later file's definition of the same name wins, as one merged table.
+    for (const SchemaFile& file : loaded->files) {
+      for (const auto& [name, span] : file.definitions) {
+        SchemaDefinition& definition = loaded->storage.emplace_back();
+        definition.file = &file;
+        definition.name = name;
+        definition.span = span;
+        loaded->definitions[name] = &definition;
+      }
+    }
+    for (const SchemaFile& file : loaded->files) {
+      for (const auto& [key, name] : file.kinds) {
+        auto definition = loaded->definitions.find(name);
+        if (definition != loaded->definitions.end()) loaded->kinds[key] = definition->second;
       }
     }
     schemas_ = std::move(loaded);
@@ -403,18 +453,7 @@ const LoadedSchemas& SchemaValidator::schemas() const {
 std::unique_ptr<SchemaValidator> SchemaValidator::with_crds(const std::vector<Json>& crds) const {
   const LoadedSchemas& base = schemas();
   auto loaded = std::make_unique<LoadedSchemas>();
-  loaded->kinds = base.kinds;
-  loaded->definitions = base.definitions;
-  // The definitions are owned here; reserve first so the pointers the maps
-  // keep into `files` stay valid.
-  size_t versions = 0;
-  for (const Json& crd : crds) {
-    if (crd.contains("spec") && crd["spec"].contains("versions") &&
-        crd["spec"]["versions"].is_array()) {
-      versions += crd["spec"]["versions"].size();
-    }
-  }
-  loaded->files.reserve(versions);
+  loaded->base = &base;
   for (const Json& crd : crds) {
     const Json& spec = crd.value("spec", Json::object());
     if (!spec.is_object() || !spec.contains("group") || !spec["group"].is_string() ||
@@ -446,12 +485,12 @@ std::unique_ptr<SchemaValidator> SchemaValidator::with_crds(const std::vector<Js
       if (!definition["properties"].contains("kind")) {
         definition["properties"]["kind"] = {{"type", "string"}};
       }
-      const std::string name =
-          "crd:" + group + "." + version["name"].get<std::string>() + "." + kind;
-      loaded->files.push_back(std::move(definition));
-      loaded->definitions[name] = &loaded->files.back();
-      loaded->kinds[group + "/" + version["name"].get<std::string>() + "/" + kind] =
-          &loaded->files.back();
+      SchemaDefinition& stored = loaded->storage.emplace_back();
+      stored.name = "crd:" + group + "." + version["name"].get<std::string>() + "." + kind;
+      stored.value = std::move(definition);
+      stored.ready = true;
+      loaded->definitions[stored.name] = &stored;
+      loaded->kinds[group + "/" + version["name"].get<std::string>() + "/" + kind] = &stored;
     }
   }
   auto overlay = std::unique_ptr<SchemaValidator>(new SchemaValidator(dir_));
@@ -460,7 +499,7 @@ std::unique_ptr<SchemaValidator> SchemaValidator::with_crds(const std::vector<Js
 }
 
 bool SchemaValidator::knows(const std::string& api_version, const std::string& kind) const {
-  return schemas().kinds.count(kind_key(api_version, kind)) > 0;
+  return schemas().knows_kind(kind_key(api_version, kind));
 }
 
 std::vector<SchemaViolation> SchemaValidator::validate(const Json& manifest,
@@ -478,12 +517,12 @@ std::vector<SchemaViolation> SchemaValidator::validate(const Json& manifest,
       !kind->is_string()) {
     return violations;
   }
-  auto schema =
-      loaded.kinds.find(kind_key(api_version->get<std::string>(), kind->get<std::string>()));
-  if (schema == loaded.kinds.end()) return violations;
+  const Json* schema =
+      loaded.kind(kind_key(api_version->get<std::string>(), kind->get<std::string>()));
+  if (schema == nullptr) return violations;
   if (schema_known) *schema_known = true;
   std::string pointer;
-  Walker(loaded, violations).walk(manifest, *schema->second, pointer);
+  Walker(loaded, violations).walk(manifest, *schema, pointer);
   return violations;
 }
 
