@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -16,6 +15,16 @@
 namespace kix::compiler {
 
 namespace {
+
+// [A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?: a non-empty label value.
+bool is_label_value_text(std::string_view text) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (text.empty() || !alnum(text.front()) || !alnum(text.back())) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [&](char c) { return alnum(c) || c == '_' || c == '.' || c == '-'; });
+}
 
 class Emitter {
  public:
@@ -263,8 +272,7 @@ class Emitter {
           site.where, "in: ${" + site.text + "}");
     }
     std::string text = to_interpolated_string(key);
-    static const std::regex kLabelValue("[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?");
-    if (!std::regex_match(text, kLabelValue) || t.key.size() + 1 + text.size() > 63) {
+    if (!is_label_value_text(text) || t.key.size() + 1 + text.size() > 63) {
       throw Error(ErrorKind::kInvalidInput,
                   "the key '" + text + "' of an element of resource '" + t.key +
                       "' cannot go into names and labels",

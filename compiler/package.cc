@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <regex>
 #include <set>
 #include <tuple>
 
@@ -38,6 +37,17 @@ const std::vector<std::string> kResourceKeys = {"manifest", "when", "selects", "
 const std::vector<std::string> kScopeNames = {"self",      "config", "cluster",
                                               "resources", "chart",  "each"};
 const std::vector<std::string> kCheckKeys = {"error", "warn", "when", "unless"};
+
+// A byte of an identifier: ASCII letters, digits and '_' (regex's \w).
+bool is_word_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// [A-Za-z_][A-Za-z0-9_]*
+bool is_identifier(std::string_view text) {
+  return !text.empty() && !(text[0] >= '0' && text[0] <= '9') &&
+         std::all_of(text.begin(), text.end(), is_word_byte);
+}
 
 class Loader {
  public:
@@ -127,10 +137,9 @@ class Loader {
         pkg_.lets.begin(), pkg_.lets.end(), [](const LetBinding& a, const LetBinding& b) {
           return std::tie(a.where.line, a.where.column) < std::tie(b.where.line, b.where.column);
         });
-    static const std::regex kIdentifier("[A-Za-z_][A-Za-z0-9_]*");
     for (size_t i = 0; i < pkg_.lets.size(); ++i) {
       const LetBinding& let = pkg_.lets[i];
-      if (!std::regex_match(let.name, kIdentifier)) {
+      if (!is_identifier(let.name)) {
         fail(let.pointer, "let name '" + let.name + "' is not an identifier",
              "use letters, digits and '_', starting with a letter, so expressions can name it");
       }
@@ -201,12 +210,9 @@ class Loader {
   // Keys of sibling resources that strings under `node` refer to as
   // `resources.<key>`.
   static void scan_uses(const Json& node, std::set<std::string>& uses) {
-    static const std::regex kUse(R"(\bresources\.([A-Za-z_][A-Za-z0-9_]*))");
     if (node.is_string()) {
       for (const auto& expr : expressions_in(node.get<std::string>())) {
-        for (std::sregex_iterator it(expr.begin(), expr.end(), kUse), end; it != end; ++it) {
-          uses.insert((*it)[1].str());
-        }
+        collect_resource_uses(expr, uses);
       }
     } else if (node.is_structured()) {
       for (const auto& [key, child] : node.items()) {

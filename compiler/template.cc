@@ -196,6 +196,35 @@ bool has_expression(const std::string& text) {
   return false;
 }
 
+namespace {
+
+// A byte of an identifier: ASCII letters, digits and '_' (regex's \w).
+bool is_word_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+}  // namespace
+
+// Scanned by hand: std::regex took longer to compile than the whole of a
+// small build's package loading.
+void collect_resource_uses(std::string_view expr, std::set<std::string>& uses) {
+  static constexpr std::string_view kPrefix = "resources.";
+  size_t at = expr.find(kPrefix);
+  while (at != std::string_view::npos) {
+    const size_t begin = at + kPrefix.size();
+    size_t end = begin;
+    const bool starts_word = at == 0 || !is_word_byte(expr[at - 1]);
+    if (starts_word && end < expr.size() && is_word_byte(expr[end]) &&
+        !(expr[end] >= '0' && expr[end] <= '9')) {
+      while (end < expr.size() && is_word_byte(expr[end])) ++end;
+      uses.emplace(expr.substr(begin, end - begin));
+      at = expr.find(kPrefix, end);  // matches do not overlap
+    } else {
+      at = expr.find(kPrefix, at + 1);
+    }
+  }
+}
+
 std::vector<std::string> expressions_in(const std::string& text) {
   bool unterminated = false;
   std::vector<std::string> out;

@@ -5,7 +5,9 @@
 // is exactly one `${...}` evaluating to null is left out.
 #pragma once
 
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/evaluator.h"
@@ -41,5 +43,9 @@ bool has_expression(const std::string& text);
 // The texts of the expressions in `text` (without ${ }), for static scans
 // such as finding which resources a template refers to.
 std::vector<std::string> expressions_in(const std::string& text);
+
+// Adds to `uses` the names that `\bresources\.([A-Za-z_][A-Za-z0-9_]*)`
+// matches in the text of one expression: the resources it refers to.
+void collect_resource_uses(std::string_view expr, std::set<std::string>& uses);
 
 }  // namespace kix::compiler
