@@ -134,10 +134,12 @@ class Emitter {
 
   void emit_resources(size_t i, MapScope& scope) {
     const Package& pkg = *c_.instances[i].package;
-    Value resources(Json::object());
+    // Built in place in the scope: each template sees the resources emitted
+    // before it. (A copy per template was quadratic in the package's size.)
+    Value& resources = scope.slot("resources");
+    resources = Value(Json::object());
     auto tree = std::make_shared<ProvenanceTree>();
     for (const auto& t : pkg.resources) {
-      scope.set("resources", resources);
       if (!t.when.empty()) {
         ExprSite site{pkg.doc.locate(t.pointer.substr(0, t.pointer.rfind('/')) + "/when"), t.when};
         if (!truthy(evaluate_text(t.when, scope, site), site)) {
@@ -162,7 +164,6 @@ class Emitter {
       tree->children[t.key].self = {index};
       resources.parts = tree;
     }
-    scope.set("resources", resources);
   }
 
   // One element of a forEach: its key, and what the key and the

@@ -28,6 +28,9 @@ class MapScope : public Scope {
  public:
   explicit MapScope(const Scope* parent = nullptr) : parent_(parent) {}
   void set(const std::string& name, Value value) { vars_[name] = std::move(value); }
+  // The value bound to `name` in this scope (null when it was not set), to
+  // be changed in place; the reference stays valid as long as the scope.
+  Value& slot(const std::string& name) { return vars_[name]; }
   const Value* find(const std::string& name) const override;
   std::vector<std::string> names() const override;
 

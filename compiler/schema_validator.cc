@@ -227,16 +227,20 @@ class Walker {
   bool check_type(const Json& value, const Json& schema, const std::string& pointer) {
     auto type = schema.find("type");
     if (type == schema.end()) return true;
-    std::vector<std::string> allowed;
-    if (type->is_string()) allowed.push_back(type->get<std::string>());
-    if (type->is_array()) {
-      for (const Json& t : *type) allowed.push_back(t.get<std::string>());
-    }
-    for (const std::string& t : allowed) {
-      if (has_type(value, t)) return true;
+    // Read in place: this runs for every value of every manifest.
+    auto allows = [&](const Json& t) {
+      return t.is_string() && has_type(value, t.get_ref<const std::string&>());
+    };
+    if (type->is_string() ? allows(*type)
+                          : type->is_array() && std::any_of(type->begin(), type->end(), allows)) {
+      return true;
     }
     std::string expected;
-    for (const std::string& t : allowed) expected += (expected.empty() ? "" : " or ") + t;
+    auto append = [&](const Json& t) {
+      if (t.is_string()) expected += (expected.empty() ? "" : " or ") + t.get<std::string>();
+    };
+    if (type->is_string()) append(*type);
+    if (type->is_array()) std::for_each(type->begin(), type->end(), append);
     report(pointer, "expected " + expected + ", got " + json_type_name(value));
     return false;
   }
