@@ -20,6 +20,7 @@
 #include "manifest/yaml_writer.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/new_file_batch.h"
 
 namespace kix {
 
@@ -272,10 +273,17 @@ void write_result_dir(const fs::path& given, const Graph& graph, const std::stri
   bool published = false;
   try {
     std::vector<std::string> names = result_file_names(graph);
+    std::vector<size_t> written;  // withheld Secrets have no file
     for (size_t i = 0; i < names.size(); ++i) {
-      if (is_withheld(graph.manifests[i])) continue;
-      write_new_file(fresh / names[i], to_yaml(graph.manifests[i].value), file_mode);
+      if (!is_withheld(graph.manifests[i])) written.push_back(i);
     }
+    write_new_files(
+        written.size(),
+        [&](size_t k) {
+          const size_t i = written[k];
+          return NewFile{fresh / names[i], to_yaml(graph.manifests[i].value)};
+        },
+        file_mode);
     write_new_file(fresh / kGraphFile, graph_text(graph_json(graph, names, cluster, root)),
                    file_mode);
     write_new_file(fresh / kRootFile, root.hex() + "\n", file_mode);

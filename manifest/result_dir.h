@@ -23,7 +23,8 @@
 // Writing never loses anything: a directory that is neither empty nor a
 // kix result is refused before anything is written; the new result is
 // written into a sibling temporary directory (every file and the directory
-// fsynced) and swapped in whole, so DIR is at every instant either the old
+// fsynced; the files from several threads, util/new_file_batch.h) and
+// swapped in whole, so DIR is at every instant either the old
 // result or the complete new one; the caller's record (a generation in the
 // store) runs only after the swap, and if it fails the swap is undone.
 //

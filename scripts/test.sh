@@ -2,7 +2,7 @@
 # Sets everything up and runs the whole test suite, fastest gates first:
 #   1. layering and unit tests, then property tests (clang, ASan+UBSan);
 #   2. end-to-end tests of the release binary (the one users run);
-#   3. the parallel manifest loader and ingest pipeline under ThreadSanitizer;
+#   3. the threaded code (loader, ingest pipeline, blob check, file batches) under ThreadSanitizer;
 #   4. a short run of every fuzzer over its seed corpus (ASan+UBSan);
 #   5. a smoke run of the benchmark.
 # Exits non-zero at the first stage that fails.
@@ -33,7 +33,7 @@ stage "build: release"
 stage "end-to-end tests (release binary)"
 (cd build/sanitize && ctest --output-on-failure -j2 -L e2e)
 
-stage "parallel loader and ingest pipeline (ThreadSanitizer)"
+stage "threaded code: loader, ingest pipeline, blob check, file batches (ThreadSanitizer)"
 "$here/scripts/setup.sh" tsan
 build/tsan/tests/kix_loader_tests --gtest_brief=1
 
