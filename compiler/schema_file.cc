@@ -62,6 +62,21 @@ class Scanner {
     return decoded.get<std::string>();
   }
 
+  // An object: for each member, `value(key)` is called with the cursor on
+  // the member's value, which it must move past.
+  template <typename OnMember>
+  void members(OnMember value) {
+    expect('{');
+    if (!at('}')) {
+      do {
+        const std::string key = string();
+        expect(':');
+        value(key);
+      } while (at(',') && (expect(','), true));
+    }
+    expect('}');
+  }
+
   // Moves past one value; returns where it began.
   size_t skip_value() {
     skip_whitespace();
@@ -148,42 +163,23 @@ SchemaFile index_schema_text(std::filesystem::path path, std::string text) {
   scan.skip_byte_order_mark();
   bool has_kinds = false;
   bool has_definitions = false;
-  scan.expect('{');
-  if (!scan.at('}')) {
-    do {
-      const std::string key = scan.string();
-      scan.expect(':');
-      if (key == "definitions") {
-        has_definitions = true;
-        scan.expect('{');
-        if (!scan.at('}')) {
-          do {
-            std::string name = scan.string();
-            scan.expect(':');
-            const size_t begin = scan.skip_value();
-            file.definitions.emplace_back(std::move(name),
-                                          SchemaFile::Span{begin, scan.position()});
-          } while (scan.at(',') && (scan.expect(','), true));
-        }
-        scan.expect('}');
-      } else if (key == "kinds") {
-        has_kinds = true;
-        scan.expect('{');
-        if (!scan.at('}')) {
-          do {
-            std::string kind = scan.string();
-            scan.expect(':');
-            if (!scan.at('"')) scan.fail("kind " + kind + " does not name a definition");
-            file.kinds[std::move(kind)] = scan.string();
-          } while (scan.at(',') && (scan.expect(','), true));
-        }
-        scan.expect('}');
-      } else {
-        scan.skip_value();
-      }
-    } while (scan.at(',') && (scan.expect(','), true));
-  }
-  scan.expect('}');
+  scan.members([&](const std::string& key) {
+    if (key == "definitions") {
+      has_definitions = true;
+      scan.members([&](const std::string& name) {
+        const size_t begin = scan.skip_value();
+        file.definitions.emplace_back(name, SchemaFile::Span{begin, scan.position()});
+      });
+    } else if (key == "kinds") {
+      has_kinds = true;
+      scan.members([&](const std::string& kind) {
+        if (!scan.at('"')) scan.fail("kind " + kind + " does not name a definition");
+        file.kinds[kind] = scan.string();
+      });
+    } else {
+      scan.skip_value();
+    }
+  });
   scan.skip_whitespace();
   if (scan.position() != file.text.size()) scan.fail("text after the top-level object");
   if (!has_kinds || !has_definitions) {
