@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "manifest/reference_facts.h"
@@ -40,6 +41,36 @@ struct FileResult {
   int64_t read_ns = 0;
   bool done = false;
 };
+
+// The identity of every file, stat'ed from two threads: a stat costs a
+// couple of microseconds of system time here, a fifth of an unchanged add
+// of 10,000 files when done on one thread. Each thread takes a contiguous
+// half, so both keep their directory open (FileIdentityReader).
+std::vector<std::optional<FileIdentity>> file_identities(const std::vector<std::string>& files) {
+  std::vector<std::optional<FileIdentity>> identities(files.size());
+  auto stat_range = [&](size_t begin, size_t end) {
+    FileIdentityReader reader;
+    for (size_t i = begin; i < end; ++i) {
+      if (files[i] != "-") identities[i] = reader.identity(files[i]);
+    }
+  };
+  constexpr size_t kMinFilesPerThread = 2048;
+  if (files.size() < 2 * kMinFilesPerThread || std::thread::hardware_concurrency() < 2) {
+    stat_range(0, files.size());
+    return identities;
+  }
+  const size_t half = files.size() / 2;
+  std::thread other;
+  try {
+    other = std::thread(stat_range, half, files.size());
+  } catch (const std::system_error&) {
+    stat_range(0, files.size());  // no thread to be had: all on this one
+    return identities;
+  }
+  stat_range(0, half);
+  other.join();
+  return identities;
+}
 
 void read_file(const std::string& path, const ParseOptions& options, FileResult& r) {
   try {
@@ -194,12 +225,15 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   // are decoded one file at a time below, so memory holds one at a time).
   std::vector<std::string_view> cached(files.size());
   std::vector<size_t> to_read;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (in->cache_ && !options.reread && files[i] != "-") {
-      if (auto identity = file_identity(files[i])) {
-        if (auto entry = in->cache_->find(files[i], *identity)) cached[i] = *entry;
+  if (in->cache_ && !options.reread) {
+    const std::vector<std::optional<FileIdentity>> identities = file_identities(files);
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (identities[i] && files[i] != "-") {
+        if (auto entry = in->cache_->find(files[i], *identities[i])) cached[i] = *entry;
       }
     }
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
     if (cached[i].data() == nullptr) to_read.push_back(i);
   }
   in->stats_.cached_files = files.size() - to_read.size();

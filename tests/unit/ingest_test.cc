@@ -322,6 +322,61 @@ TEST_F(IngestTest, ABudgetOfZeroSpoolsEveryManifest) {
 
 // Every add loads the whole cache: entries of files it did not see (other
 // checkouts) are kept only up to the bound, the most recently used first.
+// Stat'ing relative to the open directory gives what stat by path gives,
+// for paths that move between directories and back, and for what is not a
+// regular file.
+TEST(FileIdentityReader, AnswersAsFileIdentityDoes) {
+  testing::TempDir dir;
+  const auto& root = dir.path();
+  std::filesystem::create_directories(root / "a");
+  std::filesystem::create_directories(root / "b" / "c");
+  std::ofstream(root / "a" / "x.yaml") << "x";
+  std::ofstream(root / "a" / "z.yaml") << "zz";
+  std::ofstream(root / "b" / "y.yaml") << "yyy";
+  std::ofstream(root / "b" / "c" / "w.yaml") << "w";
+  std::filesystem::create_symlink(root / "a" / "x.yaml", root / "b" / "link.yaml");
+  const std::vector<std::filesystem::path> paths = {
+      root / "a" / "x.yaml",    root / "b" / "y.yaml",
+      root / "a" / "z.yaml",    root / "b" / "c" / "w.yaml",
+      root / "b" / "link.yaml", root / "b" / "missing.yaml",
+      root / "b" / "c",         root / "gone" / "x.yaml",
+      root / "a" / "x.yaml"};
+  FileIdentityReader reader;
+  for (const auto& path : paths) {
+    SCOPED_TRACE(path.string());
+    EXPECT_EQ(reader.identity(path.string()), file_identity(path.string()));
+  }
+  EXPECT_TRUE(reader.identity((root / "b" / "link.yaml").string()).has_value());
+  EXPECT_FALSE(reader.identity((root / "b" / "c").string()).has_value());
+  EXPECT_FALSE(reader.identity((root / "b" / "c" / "").string()).has_value());
+}
+
+// Enough files that their identities are read from two threads: the cache
+// answers for all of them, and a changed file in either half is read again.
+TEST_F(IngestTest, ManyFilesAreStatedInParallelWithTheSameAnswers) {
+  constexpr int kFiles = 4200;
+  for (int i = 0; i < kFiles; ++i) {
+    write("ns-" + std::to_string(i % 3) + "/cm-" + std::to_string(i) + ".yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-" + std::to_string(i) +
+              ", namespace: ns-" + std::to_string(i % 3) + "}\ndata: {v: \"1\"}\n");
+  }
+  age_mtimes();
+  ingest()->save_cache();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ingest()->save_cache();
+  auto cached = ingest();
+  EXPECT_EQ(cached->stats().files, static_cast<size_t>(kFiles));
+  EXPECT_EQ(cached->stats().cached_files, static_cast<size_t>(kFiles));
+  for (int i : {5, kFiles - 5}) {
+    write("ns-" + std::to_string(i % 3) + "/cm-" + std::to_string(i) + ".yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-" + std::to_string(i) +
+              ", namespace: ns-" + std::to_string(i % 3) + "}\ndata: {v: \"2\"}\n");
+  }
+  auto changed = ingest();
+  EXPECT_EQ(changed->stats().read_files, 2u);
+  expect_same_graph(changed->graph(), one_pass());
+}
+
 TEST(IngestCacheBound, OtherCheckoutsBeyondTheBoundGoLeastRecentlyUsedFirst) {
   testing::TempDir dir;
   const std::filesystem::path file = dir.path() / "cache";
