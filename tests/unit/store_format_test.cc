@@ -428,24 +428,7 @@ TEST_F(KeptStore, Version5WithADamagedIndexIsRebuiltThenUpgraded) {
   fs::create_directory(dir.path() / "store");
   fs::path file = dir.path() / "store" / "store.db";
   fs::copy_file(fixture / "store.db", file);
-  {
-    int64_t page = 0, page_size = 0;
-    sqlite::Database db(file);
-    auto s = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'refs_by_dst'");
-    ASSERT_TRUE(s.step());
-    page = s.column_int(0);
-    auto size = db.prepare("PRAGMA page_size");
-    size.step();
-    page_size = size.column_int(0);
-    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-    std::streamoff offset = (page - 1) * page_size + page_size - 20;
-    f.seekg(offset);
-    char c = 0;
-    f.read(&c, 1);
-    c ^= 0x01;
-    f.seekp(offset);
-    f.write(&c, 1);
-  }
+  ASSERT_TRUE(testing::flip_page_byte(file, "refs_by_dst"));
   std::ifstream in(fixture / "expected.json");
   expected = Json::parse(in);
   store = SqliteStore::open(dir.path() / "store", &keys);

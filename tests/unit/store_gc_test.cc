@@ -205,28 +205,8 @@ struct DamagedStore {
     s.step();
     return static_cast<size_t>(s.column_int(0));
   }
-  // Flips one byte near the end of the first page of `index`, where its
-  // last cell's key is.
   void flip_index_byte(const std::string& index) {
-    int64_t page = 0, page_size = 0;
-    {
-      sqlite::Database db(file());
-      auto s = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = ?");
-      s.bind(1, index);
-      ASSERT_TRUE(s.step());
-      page = s.column_int(0);
-      auto size = db.prepare("PRAGMA page_size");
-      size.step();
-      page_size = size.column_int(0);
-    }
-    std::fstream f(file(), std::ios::in | std::ios::out | std::ios::binary);
-    std::streamoff offset = (page - 1) * page_size + page_size - 20;
-    f.seekg(offset);
-    char c = 0;
-    f.read(&c, 1);
-    c ^= 0x01;
-    f.seekp(offset);
-    f.write(&c, 1);
+    ASSERT_TRUE(testing::flip_page_byte(file(), index)) << index;
   }
 };
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,34 @@ namespace kix::testing {
 // or inspect the tables behind the store's back.
 inline sqlite::Database raw_database(const SqliteStore& store) {
   return sqlite::Database(store.database_file());
+}
+
+// Flips one bit of the byte 20 bytes before the end of the root page of
+// the table or index `name` in the database `file`, where the key of its
+// last cell is: damage that SQLite's integrity check finds. Returns false
+// when there is no such table or index.
+inline bool flip_page_byte(const std::filesystem::path& file, const std::string& name) {
+  int64_t page = 0;
+  int64_t page_size = 0;
+  {
+    sqlite::Database db(file);
+    auto root = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = ?");
+    root.bind(1, name);
+    if (!root.step()) return false;
+    page = root.column_int(0);
+    auto size = db.prepare("PRAGMA page_size");
+    size.step();
+    page_size = size.column_int(0);
+  }
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  const std::streamoff offset = (page - 1) * page_size + page_size - 20;
+  f.seekg(offset);
+  char c = 0;
+  f.read(&c, 1);
+  c ^= 0x01;
+  f.seekp(offset);
+  f.write(&c, 1);
+  return static_cast<bool>(f);
 }
 
 inline Json config_map(const std::string& name, const std::string& value,
