@@ -46,42 +46,17 @@ std::unordered_map<Hash, RootRow, HashHasher> read_root_rows(sqlite::Database& d
   return rows;
 }
 
-// Decodes a root's node list from the rows (following its chain of deltas)
-// without any query. Throws kCorruption for a broken chain or delta.
-std::vector<Hash> decode_root(const std::unordered_map<Hash, RootRow, HashHasher>& rows,
-                              const Hash& hash) {
-  std::vector<const RootRow*> chain;
-  Hash at = hash;
-  while (true) {
-    auto it = rows.find(at);
-    if (it == rows.end()) {
-      throw Error(ErrorKind::kCorruption,
-                  chain.empty() ? "root " + hash.hex() + " is not stored"
-                                : "root " + hash.hex() + " is stored as a delta against root " +
-                                      at.hex() + ", which is missing");
-    }
-    chain.push_back(&it->second);
-    if (!it->second.base) break;
-    if (chain.size() > 64) {
-      throw Error(ErrorKind::kCorruption, "root " + hash.hex() + " is a chain of too many deltas");
-    }
-    at = *it->second.base;
-  }
-  std::vector<Hash> nodes = unpack_hashes(chain.back()->nodes);
-  for (size_t i = chain.size() - 1; i-- > 0;) nodes = apply_delta(nodes, chain[i]->nodes);
-  return nodes;
-}
-
-// Decodes every root once, each delta applied once: verify decodes all
-// roots, and decoding each on its own applied a chain of k deltas k times
-// (10% of a verify of 20 generations). Same results and errors as
-// decode_root.
+// Decodes roots' node lists from the rows (following their chains of
+// deltas) without any query, each delta applied once for all the roots
+// asked for: verify decodes all roots, and decoding each on its own applied
+// a chain of k deltas k times (10% of a verify of 20 generations).
 class RootDecoder {
  public:
   explicit RootDecoder(const std::unordered_map<Hash, RootRow, HashHasher>& rows) : rows_(rows) {}
 
-  // Throws kCorruption as decode_root does; a root that failed once is
-  // tried again (and fails again) when asked for again.
+  // Throws kCorruption for a root that is not stored, a delta against a
+  // missing root, a chain of more than 64 deltas or a damaged list; a root
+  // that failed once is tried again (and fails again) when asked for again.
   void decode(const Hash& hash) {
     std::vector<std::pair<Hash, const RootRow*>> chain;  // not yet decoded, newest first
     Hash at = hash;
@@ -119,6 +94,13 @@ class RootDecoder {
       depth += base == nullptr ? 0 : 1;
       base = &decoded_.insert_or_assign(root, Decoded{std::move(nodes), depth}).first->second.nodes;
     }
+  }
+
+  // A root's node list, decoded first if it was not yet; valid until the
+  // decoder is destroyed. Throws as decode(). Not after take() of it.
+  const std::vector<Hash>& nodes(const Hash& hash) {
+    if (decoded_.find(hash) == decoded_.end()) decode(hash);
+    return decoded_.at(hash).nodes;
   }
 
   // Moves out a decoded root's list (nullopt when it could not be decoded).
@@ -253,7 +235,8 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
   }
   auto root_rows = read_root_rows(db_);
   for (const auto& [hash, row] : root_rows) snapshot.roots.push_back(hash);
-  snapshot.root_nodes = [&](const Hash& h) { return decode_root(root_rows, h); };
+  RootDecoder decoder(root_rows);
+  snapshot.root_nodes = [&](const Hash& h) { return decoder.nodes(h); };
   {
     std::unordered_map<int64_t, Hash> numbers;
     auto s = db_.prepare("SELECT id, hash, blob FROM nodes NOT INDEXED");
