@@ -39,6 +39,18 @@ struct ClusterInput {
 // Throws kix::Error (kNotFound for a REF the store does not know).
 ClusterInput load_cluster_input(const std::string& arg, Context& ctx);
 
+// Throws kInvalidInput unless the post-deploy checks of `input` are known
+// (it was a cluster definition compiled here, not a REF or manifests).
+// `option` names what asked for them ("--test: ", or "" for kix test);
+// `hint` says what to give instead.
+void require_checks_known(const ClusterInput& input, const std::string& option,
+                          const std::string& hint);
+
+// The kubectl a command runs (KIX_KUBECTL, else kubectl on PATH). A dry run
+// only prints the commands it would run, so when none is found it names
+// plain `kubectl` instead of failing. Throws kNotFound otherwise.
+std::string kubectl_to_run(const Context& ctx, bool dry_run);
+
 // Registers the positional DIR|FILE|REF that load_cluster_input resolves,
 // with the same help text for diff, plan and deploy.
 void add_cluster_input_option(CLI::App* cmd, std::string& input);

@@ -83,6 +83,15 @@ ClusterInput load_from_store(const std::string& ref, Context& ctx) {
 
 }  // namespace
 
+void require_checks_known(const ClusterInput& input, const std::string& option,
+                          const std::string& hint) {
+  if (input.checks_known) return;
+  throw Error(
+      ErrorKind::kInvalidInput,
+      option + "the checks of " + input.label + " are not known: they come from a definition", {},
+      hint);
+}
+
 ClusterInput load_cluster_input(const std::string& arg, Context& ctx) {
   std::string path = arg.empty() ? "." : arg;
   std::error_code ec;

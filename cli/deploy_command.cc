@@ -285,16 +285,7 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   DeployOptions options;
   options.context = args.context;
   options.timeout_seconds = args.timeout_seconds;
-  if (args.dry_run) {
-    // A dry run prints the commands, so it works without kubectl installed.
-    try {
-      options.kubectl = find_kubectl(ctx.env());
-    } catch (const Error&) {
-      options.kubectl = "kubectl";
-    }
-  } else {
-    options.kubectl = find_kubectl(ctx.env());
-  }
+  options.kubectl = kubectl_to_run(ctx, args.dry_run);
   auto waves = plan_waves(input.graph);
   std::vector<DeployStep> steps = plan_deploy(input.graph, waves, options);
   std::vector<DeployedBefore> before = deployed_before(input, args.context, ctx);
@@ -332,10 +323,9 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
     prune = plan_prune(graphs, input.graph, options, waves.size());
     steps.insert(steps.end(), prune.steps.begin(), prune.steps.end());
   }
-  if (args.test && !input.checks_known) {
-    throw Error(
-        ErrorKind::kInvalidInput,
-        "--test: the checks of " + input.label + " are not known: they come from a definition", {},
+  if (args.test) {
+    require_checks_known(
+        input, "--test: ",
         "deploy the cluster definition (a directory or cluster.yaml), or leave out --test");
   }
   if (args.dry_run) {

@@ -344,12 +344,7 @@ void run_destroy(const PreviewArgs& args, Context& ctx) {
   std::vector<DeployedBefore> before = deployed_before(input, args.context, ctx);
   DeployOptions options;
   options.context = args.context;
-  try {
-    options.kubectl = find_kubectl(ctx.env());
-  } catch (const Error&) {
-    if (!args.dry_run) throw;
-    options.kubectl = "kubectl";
-  }
+  options.kubectl = kubectl_to_run(ctx, args.dry_run);
   std::set<std::string> namespaces;
   std::vector<Graph> graphs;
   std::string labels;

@@ -13,12 +13,9 @@ namespace kix::cli {
 bool run_post_deploy_checks(const ClusterInput& input, const DeployOptions& deploy,
                             const CheckRunOptions& options, const std::string& format,
                             Context& ctx) {
-  if (!input.checks_known) {
-    throw Error(
-        ErrorKind::kInvalidInput,
-        "the checks of " + input.label + " are not known: they come from a definition", {},
-        "give the cluster definition (a directory or cluster.yaml), not a REF or manifests");
-  }
+  require_checks_known(
+      input, "",
+      "give the cluster definition (a directory or cluster.yaml), not a REF or manifests");
   SystemProcessRunner runner;
   SystemTicker ticker;
   CheckRun run = run_checks(input.checks, deploy, options, runner, ticker);
@@ -78,18 +75,10 @@ void run_test(const TestArgs& args, Context& ctx) {
   ClusterInput input = load_cluster_input(args.input, ctx);
   DeployOptions deploy;
   deploy.context = args.context;
-  try {
-    deploy.kubectl = find_kubectl(ctx.env());
-  } catch (const Error&) {
-    if (!args.dry_run) throw;
-    deploy.kubectl = "kubectl";
-  }
-  if (!input.checks_known) {
-    throw Error(
-        ErrorKind::kInvalidInput,
-        "the checks of " + input.label + " are not known: they come from a definition", {},
-        "give the cluster definition (a directory or cluster.yaml), not a REF or manifests");
-  }
+  deploy.kubectl = kubectl_to_run(ctx, args.dry_run);
+  require_checks_known(
+      input, "",
+      "give the cluster definition (a directory or cluster.yaml), not a REF or manifests");
   if (input.checks.empty()) {
     std::cout << "no checks: no need of " << input.cluster
               << " has pods at both ends, and no package declares tests\n";
