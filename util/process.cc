@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 #include "util/error.h"
 
@@ -99,6 +100,34 @@ void pump(const std::string& input, Pipe& in, Pipe& out, Pipe& err, ProcessResul
   in.close_write();
 }
 
+// SIGPIPE ignored while any thread of this process runs a child: a program
+// that exits before reading its stdin must not kill us. The disposition is
+// process-wide, so threads that run children at the same time (a build asks
+// git while it renders a chart with helm) share one saved disposition,
+// restored when the last of them is done, also when one throws.
+class SigpipeIgnored {
+ public:
+  SigpipeIgnored() {
+    std::lock_guard lock(mutex_);
+    if (users_++ == 0) {
+      struct sigaction ignore {};
+      ignore.sa_handler = SIG_IGN;
+      ::sigaction(SIGPIPE, &ignore, &saved_);
+    }
+  }
+  ~SigpipeIgnored() {
+    std::lock_guard lock(mutex_);
+    if (--users_ == 0) ::sigaction(SIGPIPE, &saved_, nullptr);
+  }
+  SigpipeIgnored(const SigpipeIgnored&) = delete;
+  SigpipeIgnored& operator=(const SigpipeIgnored&) = delete;
+
+ private:
+  static inline std::mutex mutex_;
+  static inline int users_ = 0;
+  static inline struct sigaction saved_ {};
+};
+
 }  // namespace
 
 ProcessResult SystemProcessRunner::run(const std::vector<std::string>& argv,
@@ -108,16 +137,9 @@ ProcessResult SystemProcessRunner::run(const std::vector<std::string>& argv,
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   Pipe in, out, err, status;
-  // A program that exits before reading its stdin must not kill us.
-  struct sigaction ignore {};
-  struct sigaction previous {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &previous);
+  SigpipeIgnored sigpipe_ignored;
   pid_t pid = ::fork();
-  if (pid < 0) {
-    ::sigaction(SIGPIPE, &previous, nullptr);
-    throw Error(ErrorKind::kIo, std::string("fork: ") + std::strerror(errno));
-  }
+  if (pid < 0) throw Error(ErrorKind::kIo, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) exec_child(args.data(), in, out, err, status.write_end);
   in.close_read();
   out.close_write();
@@ -134,7 +156,6 @@ ProcessResult SystemProcessRunner::run(const std::vector<std::string>& argv,
   int wait_status = 0;
   while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
   }
-  ::sigaction(SIGPIPE, &previous, nullptr);
   if (got > 0) {
     throw Error(ErrorKind::kNotFound, "cannot run '" + argv[0] + "': " + std::strerror(exec_errno),
                 {}, "install it or put it on PATH");

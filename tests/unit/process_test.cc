@@ -1,6 +1,9 @@
 #include "util/process.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <thread>
+#include <vector>
 
 #include "tests/unit/error_kind.h"
 
@@ -29,6 +32,28 @@ TEST(Process, ProgramThatIgnoresStdinDoesNotHang) {
   SystemProcessRunner runner;
   ProcessResult r = runner.run({"/bin/sh", "-c", "exit 0"}, std::string(1 << 20, 'x'));
   EXPECT_EQ(r.exit_code, 0);
+}
+
+// Threads running children at once (a build asks git while helm renders)
+// share the ignored SIGPIPE: when all are done, the disposition is the one
+// from before, never left ignored nor restored while another still writes.
+TEST(Process, SigpipeIsRestoredAfterChildrenRunFromSeveralThreads) {
+  struct sigaction before {};
+  ::sigaction(SIGPIPE, nullptr, &before);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([] {
+      SystemProcessRunner runner;
+      for (int i = 0; i < 10; ++i) {
+        // `true` exits without reading: writing its stdin may hit EPIPE.
+        EXPECT_EQ(runner.run({"true"}, std::string(1 << 17, 'x')).exit_code, 0);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  struct sigaction after {};
+  ::sigaction(SIGPIPE, nullptr, &after);
+  EXPECT_EQ(after.sa_handler, before.sa_handler);
 }
 
 TEST(Process, MissingProgramIsNotFound) {
