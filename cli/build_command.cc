@@ -116,8 +116,12 @@ void run_build(const BuildArgs& args, Context& ctx) {
   // small build: they run while the definition compiles.
   std::future<std::string> git_revision_of_path;
   if (args.source_revision.empty()) {
-    git_revision_of_path =
-        std::async(std::launch::async, [path = args.path] { return git_revision(path); });
+    try {
+      git_revision_of_path =
+          std::async(std::launch::async, [path = args.path] { return git_revision(path); });
+    } catch (const std::system_error&) {
+      // No thread to be had: git is asked after compiling, below.
+    }
   }
   compiler::Compilation c;
   size_t warnings = 0;
@@ -136,8 +140,12 @@ void run_build(const BuildArgs& args, Context& ctx) {
   AddOptions options;
   options.cluster = c.cluster;
   options.message = args.message;
-  options.source_revision =
-      git_revision_of_path.valid() ? git_revision_of_path.get() : args.source_revision;
+  if (git_revision_of_path.valid()) {
+    options.source_revision = git_revision_of_path.get();
+  } else {
+    options.source_revision =
+        args.source_revision.empty() ? git_revision(args.path) : args.source_revision;
+  }
   options.time = ctx.now();
   for (const compiler::UsedChart& chart : c.charts) options.sources.push_back(chart.sha256);
   AddResult added;

@@ -164,14 +164,17 @@ SchemaFile index_schema_text(std::filesystem::path path, std::string text) {
   bool has_kinds = false;
   bool has_definitions = false;
   scan.members([&](const std::string& key) {
+    // A key given twice: the last one counts, as in every JSON reader.
     if (key == "definitions") {
       has_definitions = true;
+      file.definitions.clear();
       scan.members([&](const std::string& name) {
         const size_t begin = scan.skip_value();
         file.definitions.emplace_back(name, SchemaFile::Span{begin, scan.position()});
       });
     } else if (key == "kinds") {
       has_kinds = true;
+      file.kinds.clear();
       scan.members([&](const std::string& kind) {
         if (!scan.at('"')) scan.fail("kind " + kind + " does not name a definition");
         file.kinds[kind] = scan.string();

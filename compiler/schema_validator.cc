@@ -79,12 +79,12 @@ struct LoadedSchemas {
     if (!definition.ready.load(std::memory_order_relaxed)) {
       Json value = Json::parse(definition.file->definition_text(definition.span), nullptr,
                                /*allow_exceptions=*/false);
-      if (value.is_discarded() || !value.is_object()) {
+      if (value.is_discarded()) {
         const std::string path = definition.file->path.string();
         throw Error(ErrorKind::kCorruption,
                     "schema file " + path + " is not a kix schema file: definition " +
                         definition.name + " at byte " + std::to_string(definition.span.begin) +
-                        " is not a JSON object",
+                        " is not valid JSON",
                     SourceLocation{path}, "regenerate it with schema/generate.py");
       }
       definition.value = std::move(value);
@@ -211,6 +211,9 @@ class Walker {
     // A bounded number of hops: a definition that only refers to itself is
     // a broken schema file, not a reason to loop.
     for (int hops = 0; hops < 16; ++hops) {
+      // A schema that is not an object (`true`, as JSON Schema allows)
+      // constrains nothing that kix checks.
+      if (!current->is_object()) return kAnything;
       auto ref = current->find("$ref");
       if (ref == current->end()) return *current;
       const Json* target = schemas_.definition(ref->get<std::string>());

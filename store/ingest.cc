@@ -63,12 +63,15 @@ std::vector<std::optional<FileIdentity>> file_identities(const std::vector<std::
   std::thread other;
   try {
     other = std::thread(stat_range, half, files.size());
-  } catch (const std::system_error&) {
+  } catch (...) {
     stat_range(0, files.size());  // no thread to be had: all on this one
     return identities;
   }
+  struct Joined {
+    std::thread& thread;
+    ~Joined() { thread.join(); }
+  } joined{other};  // also when this half throws (bad_alloc)
   stat_range(0, half);
-  other.join();
   return identities;
 }
 

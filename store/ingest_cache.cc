@@ -146,6 +146,7 @@ std::optional<FileIdentity> FileIdentityReader::identity(const std::string& path
   const std::string_view directory(path.data(), slash + 1);
   if (directory != directory_) {
     if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
     directory_.assign(directory);
     fd_ = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }

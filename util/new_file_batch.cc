@@ -43,7 +43,7 @@ void write_new_files(size_t count, const std::function<NewFile(size_t)>& content
     pool.reserve(threads - 1);
     try {
       for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-    } catch (const std::system_error&) {
+    } catch (...) {
       // No more threads to be had: the ones started and this one finish.
     }
     work();

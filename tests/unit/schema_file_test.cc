@@ -76,8 +76,9 @@ TEST(SchemaFile, MalformedFilesAreCorruptionErrorsNamingTheFileAndByte) {
   EXPECT_NE(unterminated.find("unterminated string at byte 35"), std::string::npos) << unterminated;
   EXPECT_NE(error_of(R"({"kinds": {}, "definitions": {"a": {"b": [1}}})").find("unexpected '}'"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"kinds": {}, "definitions": {"a": {"b": [1]})").find("expected '}' at byte 45"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"kinds": {}, "definitions": {"a": {"b": [1]})").find("expected '}' at byte 45"),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"kinds": {"v1/A": 3}, "definitions": {}})").find("does not name"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"kinds": {}, "definitions": {}} x)").find("text after"),
@@ -87,6 +88,42 @@ TEST(SchemaFile, MalformedFilesAreCorruptionErrorsNamingTheFileAndByte) {
             std::string::npos);
   EXPECT_NE(error_of(R"({"kinds": {}, "definitions": {"a" 1}})").find("expected ':'"),
             std::string::npos);
+}
+
+// A key given twice at the top: the last one counts, as nlohmann's parse
+// of the whole file has it.
+TEST(SchemaFile, ATopLevelKeyGivenTwiceCountsOnce) {
+  SchemaFile file = index_schema_text(
+      "twice.json",
+      R"({"definitions": {"a": {}}, "kinds": {"v1/A": "a"}, "definitions": {"b": {}},
+          "kinds": {"v1/B": "b"}})");
+  ASSERT_EQ(file.definitions.size(), 1u);
+  EXPECT_EQ(file.definitions[0].first, "b");
+  ASSERT_EQ(file.kinds.size(), 1u);
+  EXPECT_EQ(file.kinds.at("v1/B"), "b");
+}
+
+// The files form one table: a kind may name a definition of another file
+// (the later file's wins for a name both define), and a definition that is
+// not an object (`true`, as JSON Schema allows) accepts anything.
+TEST(SchemaFile, KindsResolveAcrossFilesAndTrueAcceptsAnything) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("kix-schema-files-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "a.json") << R"({"kinds": {"v1/X": "shared", "v1/Any": "any"},
+    "definitions": {"shared": {"type": "object", "required": ["a"]}, "any": true}})";
+  std::ofstream(dir / "b.json") << R"({"kinds": {},
+    "definitions": {"shared": {"type": "object", "required": ["b"]}}})";
+  SchemaValidator validator(dir);
+  auto x = validator.validate(Json::parse(R"({"apiVersion": "v1", "kind": "X"})"));
+  ASSERT_EQ(x.size(), 1u);
+  EXPECT_EQ(x[0].message, "missing required field \"b\"");
+  bool known = false;
+  EXPECT_TRUE(
+      validator.validate(Json::parse(R"({"apiVersion": "v1", "kind": "Any", "x": 1})"), &known)
+          .empty());
+  EXPECT_TRUE(known);
+  std::filesystem::remove_all(dir);
 }
 
 // A definition is parsed when a manifest first reaches it, so a broken one
