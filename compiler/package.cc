@@ -38,17 +38,6 @@ const std::vector<std::string> kScopeNames = {"self",      "config", "cluster",
                                               "resources", "chart",  "each"};
 const std::vector<std::string> kCheckKeys = {"error", "warn", "when", "unless"};
 
-// A byte of an identifier: ASCII letters, digits and '_' (regex's \w).
-bool is_word_byte(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-// [A-Za-z_][A-Za-z0-9_]*
-bool is_identifier(std::string_view text) {
-  return !text.empty() && !(text[0] >= '0' && text[0] <= '9') &&
-         std::all_of(text.begin(), text.end(), is_word_byte);
-}
-
 class Loader {
  public:
   Loader(Package& pkg) : pkg_(pkg) {}

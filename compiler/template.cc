@@ -1,5 +1,7 @@
 #include "compiler/template.h"
 
+#include <algorithm>
+
 namespace kix::compiler {
 
 SourceLocation TemplateSource::locate(const std::string& relative_pointer) const {
@@ -204,6 +206,11 @@ bool is_word_byte(char c) {
 }
 
 }  // namespace
+
+bool is_identifier(std::string_view text) {
+  return !text.empty() && !(text[0] >= '0' && text[0] <= '9') &&
+         std::all_of(text.begin(), text.end(), is_word_byte);
+}
 
 // Scanned by hand: std::regex took longer to compile than the whole of a
 // small build's package loading.

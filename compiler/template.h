@@ -44,6 +44,9 @@ bool has_expression(const std::string& text);
 // such as finding which resources a template refers to.
 std::vector<std::string> expressions_in(const std::string& text);
 
+// Whether `text` is [A-Za-z_][A-Za-z0-9_]*: a name expressions can use.
+bool is_identifier(std::string_view text);
+
 // Adds to `uses` the names that `\bresources\.([A-Za-z_][A-Za-z0-9_]*)`
 // matches in the text of one expression: the resources it refers to.
 void collect_resource_uses(std::string_view expr, std::set<std::string>& uses);

@@ -3,6 +3,7 @@
 // schema file is indexed to exactly its definitions and kinds.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <set>
 
 #include "compiler/schema_file.h"
@@ -51,9 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     kix::SchemaFile file = kix::index_schema_text("fuzz.json", text);
     size_t previous_end = 0;
     for (const auto& [name, span] : file.definitions) {
-      kix::fuzz::require(span.begin >= previous_end && span.begin < span.end &&
-                             span.end <= file.text.size(),
-                         "definition spans are ordered and inside the text");
+      kix::fuzz::require(
+          span.begin >= previous_end && span.begin < span.end && span.end <= file.text.size(),
+          "definition spans are ordered and inside the text");
       previous_end = span.end;
     }
     if (valid) {
