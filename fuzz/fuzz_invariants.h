@@ -8,6 +8,7 @@
 
 #include "manifest/canonical_json.h"
 #include "manifest/document.h"
+#include "manifest/utf8.h"
 
 namespace kix::fuzz {
 
@@ -15,6 +16,21 @@ inline void require(bool ok, const char* what) {
   if (!ok) {
     std::fprintf(stderr, "invariant violated: %s\n", what);
     std::abort();
+  }
+}
+
+// Every key and string a reader produced is UTF-8: a reader hands on only
+// what it read, never bytes a library left unwritten.
+inline void check_strings_are_utf8(const Json& value) {
+  if (value.is_string()) {
+    require(!first_invalid_utf8(value.get_ref<const std::string&>()), "strings are UTF-8");
+  } else if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) {
+      require(!first_invalid_utf8(key), "keys are UTF-8");
+      check_strings_are_utf8(child);
+    }
+  } else if (value.is_array()) {
+    for (const auto& child : value) check_strings_are_utf8(child);
   }
 }
 

@@ -1,5 +1,6 @@
 // YAML -> canonical JSON: never crash or hang, reject with kix::Error only,
-// and every accepted document canonicalizes to a fixed point.
+// every string read is UTF-8, and every accepted document canonicalizes to
+// a fixed point.
 #include <cstddef>
 #include <cstdint>
 
@@ -15,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     auto docs = kix::parse_yaml(text, "fuzz.yaml", diags, options);
     for (const auto& d : docs) {
+      kix::fuzz::check_strings_are_utf8(d.value);
       // Readers reject what canonical JSON cannot hold.
       std::string canon = kix::canonical_json(d.value);
       kix::fuzz::check_canonical_round_trip(d.value);

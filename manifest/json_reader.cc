@@ -5,6 +5,7 @@
 
 #include "manifest/document.h"
 #include "manifest/secrets.h"
+#include "manifest/utf8.h"
 
 namespace kix {
 
@@ -94,16 +95,7 @@ class JsonLocator {
               cp = cp * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
               advance();
             }
-            if (cp < 0x80) {
-              out += static_cast<char>(cp);
-            } else if (cp < 0x800) {
-              out += static_cast<char>(0xC0 | (cp >> 6));
-              out += static_cast<char>(0x80 | (cp & 0x3F));
-            } else {
-              out += static_cast<char>(0xE0 | (cp >> 12));
-              out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-              out += static_cast<char>(0x80 | (cp & 0x3F));
-            }
+            append_utf8(cp, out);
             break;
           }
           default:

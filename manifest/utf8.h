@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace kix {
@@ -35,6 +36,9 @@ class Utf8Validator {
   uint8_t low_ = 0x80;     // bounds of the next continuation byte
   uint8_t high_ = 0xBF;
 };
+
+// Appends the UTF-8 encoding of the code point `code` (at most U+10FFFF).
+void append_utf8(uint32_t code, std::string& out);
 
 // The offset of the first invalid byte of `text`, or nullopt.
 std::optional<size_t> first_invalid_utf8(std::string_view text, bool yaml_printable = false);

@@ -15,7 +15,9 @@
 #include <optional>
 #include <unordered_map>
 
+#include "manifest/block_scalar.h"
 #include "manifest/document.h"
+#include "manifest/quoted_scalar.h"
 #include "manifest/scalar_resolver.h"
 #include "manifest/secrets.h"
 #include "manifest/utf8.h"
@@ -276,6 +278,7 @@ struct Frame {
   SourceLocation key_location;
   std::string pointer;  // JSON Pointer of this container (tracked mode only)
   std::string anchor;
+  int column = -1;  // block collections: the column of their keys or "-"
   size_t nodes_at_start = 0;
   Json merged = Json::object();  // what `<<` brought in; explicit keys win
 };
@@ -316,10 +319,12 @@ class YamlBuilder {
           note_end(ev.get());
           docs.push_back(finish_document());
           break;
-        case FYET_SCALAR:
+        case FYET_SCALAR: {
+          size_t previous_end = last_end_;
           check_size(ev.get());
-          on_scalar(ev.get());
+          on_scalar(ev.get(), previous_end);
           break;
+        }
         case FYET_ALIAS:
           check_size(ev.get());
           on_alias(ev.get());
@@ -572,9 +577,11 @@ class YamlBuilder {
     return {};
   }
 
-  void on_scalar(fy_event* e) {
+  // `previous_end` is where the token before this scalar ended.
+  void on_scalar(fy_event* e, size_t previous_end) {
     const fy_event_scalar_data& s = e->scalar;
-    std::string_view text = token_text(s.value);
+    std::string block_text;
+    std::string_view text = scalar_text(e, previous_end, block_text);
     SourceLocation where = node_location(e, s.anchor, s.tag, s.value);
     count_nodes(1, e);
     bool plain = s.value == nullptr || fy_token_scalar_style(s.value) == FYSS_PLAIN;
@@ -618,6 +625,66 @@ class YamlBuilder {
     }
     record(pointer, where);
     attach(std::move(value), e);
+  }
+
+  // The scalar's value. Quoted and block scalars are read from the source
+  // (into `storage` when they differ from it; manifest/quoted_scalar.h and
+  // block_scalar.h say why); a plain scalar is libfyaml's text.
+  std::string_view scalar_text(fy_event* e, size_t previous_end, std::string& storage) {
+    const fy_event_scalar_data& s = e->scalar;
+    if (s.value == nullptr) return {};
+    fy_scalar_style style = fy_token_scalar_style(s.value);
+    if (style == FYSS_PLAIN || style == FYSS_ANY) return token_text(s.value);
+    const fy_mark* start = fy_token_start_mark(s.value);
+    const fy_mark* end = fy_token_end_mark(s.value);
+    std::string_view t = source_.text();
+    size_t base = source_.base();
+    if (style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) {
+      if (start == nullptr || end == nullptr || start->input_pos < base ||
+          start->input_pos > end->input_pos || end->input_pos - base > t.size()) {
+        throw error_at(e, "cannot find the text of this quoted string in the input",
+                       "check the quotes around this line");
+      }
+      std::string_view raw = t.substr(start->input_pos - base, end->input_pos - start->input_pos);
+      bool single = style == FYSS_SINGLE_QUOTED;
+      if (raw.find_first_of(single ? "'\r\n" : "\\\r\n") == std::string_view::npos) return raw;
+      if (single) {
+        storage = read_single_quoted(raw);
+        return storage;
+      }
+      QuotedScalarValue read = read_double_quoted(raw);
+      if (!read.problem.empty()) {
+        throw error_at(e, "invalid YAML: " + read.problem,
+                       "escape a backslash as \"\\\\\", or use single quotes");
+      }
+      storage = std::move(read.value);
+      return storage;
+    }
+    // The header lies between the token before the scalar (or its tag or
+    // anchor) and the content.
+    size_t from = previous_end;
+    for (fy_token* property : {s.tag, s.anchor}) {
+      if (property == nullptr) continue;
+      if (const fy_mark* m = fy_token_end_mark(property)) from = std::max(from, m->input_pos);
+    }
+    std::optional<BlockScalarHeader> header;
+    if (start != nullptr && end != nullptr && from >= base && from <= start->input_pos &&
+        start->input_pos <= end->input_pos && end->input_pos - base <= t.size()) {
+      header = find_block_scalar_header(t.substr(from - base, start->input_pos - from));
+    }
+    if (!header) {
+      throw error_at(e, "cannot find the header (\"|\" or \">\") of this block scalar",
+                     "write the block scalar as \"key: |\" followed by its indented lines");
+    }
+    int parent_indent = stack_.empty() ? -1 : stack_.back().column;
+    BlockScalarValue read = read_block_scalar(
+        *header, t.substr(start->input_pos - base, end->input_pos - start->input_pos),
+        parent_indent, t.substr(end->input_pos - base));
+    if (!read.problem.empty()) {
+      throw error_at(e, "invalid YAML: " + read.problem, read.hint);
+    }
+    storage = std::move(read.value);
+    return storage;
   }
 
   Json resolve_plain(std::string_view text, fy_event* e) {
@@ -775,6 +842,9 @@ class YamlBuilder {
     f.is_map = is_map;
     f.pointer = std::move(pointer);
     if (anchor != nullptr) f.anchor = std::string(token_text(anchor));
+    if (fy_token* token = fy_event_get_token(e)) {
+      if (const fy_mark* m = fy_token_start_mark(token)) f.column = m->column;
+    }
     f.nodes_at_start = nodes_;
     stack_.push_back(std::move(f));
   }

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "util/hex_digit.h"
+
 namespace kix {
 
 namespace {
@@ -58,21 +60,12 @@ Hash Sha256::finish() {
   return Hash(out);
 }
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
 std::optional<Hash> Hash::from_hex(std::string_view hex) {
   if (hex.size() != kHexSize) return std::nullopt;
   std::array<uint8_t, kSize> out{};
   for (size_t i = 0; i < kSize; ++i) {
-    int hi = hex_value(hex[2 * i]);
-    int lo = hex_value(hex[2 * i + 1]);
+    int hi = hex_digit_value(hex[2 * i]);
+    int lo = hex_digit_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
@@ -114,7 +107,7 @@ std::optional<std::pair<Hash, Hash>> hash_prefix_range(std::string_view prefix) 
 bool looks_like_hash_prefix(std::string_view s) {
   if (s.size() < Hash::kMinPrefix || s.size() > Hash::kHexSize) return false;
   for (char c : s) {
-    if (hex_value(c) < 0) return false;
+    if (hex_digit_value(c) < 0) return false;
   }
   return true;
 }

@@ -15,6 +15,7 @@
 
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/hex_digit.h"
 
 namespace kix {
 
@@ -48,13 +49,6 @@ std::string to_hex(const uint8_t* bytes, size_t size) {
     out += digits[bytes[i] & 15];
   }
   return out;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 struct CipherDeleter {
@@ -94,7 +88,7 @@ SecretKey SecretKey::from_hex(std::string_view text) {
   std::array<uint8_t, kSize> bytes{};
   bool ok = text.size() == kSize * 2;
   for (size_t i = 0; ok && i < kSize; ++i) {
-    int hi = hex_digit(text[2 * i]), lo = hex_digit(text[2 * i + 1]);
+    int hi = hex_digit_value(text[2 * i]), lo = hex_digit_value(text[2 * i + 1]);
     ok = hi >= 0 && lo >= 0;
     bytes[i] = static_cast<uint8_t>(hi * 16 + lo);
   }

@@ -9,26 +9,16 @@
 #include "manifest/document.h"
 #include "manifest/utf8.h"
 #include "tests/unit/store_test_support.h"
+#include "tests/unit/yaml_test_support.h"
 
 namespace kix {
 namespace {
 
 Json one(const std::string& text) {
-  Diagnostics diags;
-  auto docs = parse_any(text, "in.yaml", diags);
-  EXPECT_EQ(docs.size(), 1u) << text;
-  return docs.empty() ? Json() : docs[0].value;
+  return testing::read_one_document(text);
 }
-
 Error refusal(const std::string& text) {
-  Diagnostics diags;
-  try {
-    parse_any(text, "in.yaml", diags);
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "read without an error: " << text;
-  return Error(ErrorKind::kInternal, "none");
+  return testing::read_refusal(text);
 }
 
 TEST(YamlSpec, ReadsWhatLibyamlMisread) {
