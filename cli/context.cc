@@ -1,8 +1,26 @@
 #include "cli/context.h"
 
+#include <cctype>
+
 #include <iostream>
 
 namespace kix::cli {
+
+bool locale_is_utf8(const Environment& env) {
+  std::optional<std::string> locale = env.get_nonempty("LC_ALL");
+  if (!locale) locale = env.get_nonempty("LC_CTYPE");
+  if (!locale) locale = env.get_nonempty("LANG");
+  if (!locale) return false;
+  // The character set follows the first '.', up to an '@' modifier:
+  // "en_US.UTF-8", "C.utf8", "de_DE.utf-8@euro".
+  size_t dot = locale->find('.');
+  if (dot == std::string::npos) return false;
+  std::string charset;
+  for (char c : locale->substr(dot + 1, locale->find('@', dot) - dot - 1)) {
+    if (c != '-') charset += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return charset == "utf8";
+}
 
 SecretKeyring& Context::keys() const {
   if (!keyring_) keyring_ = std::make_unique<FileKeyring>(secret_key_file(env()));

@@ -26,9 +26,10 @@ struct Context {
   std::string store_dir_option;  // --store, empty when not given
   bool color_stdout = false;     // stdout is a TTY and NO_COLOR is unset
   bool color_stderr = false;
-  bool stderr_tty = false;  // progress bars go to stderr only on a TTY
-  bool stdout_tty = false;  // a status line rewritten in place only on a TTY
-  int exit_code = kExitOk;  // set by a command's callback
+  bool stderr_tty = false;   // progress bars go to stderr only on a TTY
+  bool stdout_tty = false;   // a status line rewritten in place only on a TTY
+  bool utf8_output = false;  // the locale's character set is UTF-8 (locale_is_utf8)
+  int exit_code = kExitOk;   // set by a command's callback
   // The seams for what the process reads from outside: every environment
   // variable and the time go through these.
   std::shared_ptr<const Environment> environment = std::make_shared<SystemEnvironment>();
@@ -58,6 +59,11 @@ struct Context {
   // Prints warnings to stderr (coloured on a TTY) and returns their count.
   size_t print_diagnostics(const Diagnostics& diags) const;
 };
+
+// Whether the locale the user runs under (LC_ALL, else LC_CTYPE, else LANG,
+// as setlocale(3) picks them) names the UTF-8 character set: only then do
+// text outputs draw with characters outside ASCII (the rule of a diff).
+bool locale_is_utf8(const Environment& env);
 
 // Output formats shared by the commands that take --format.
 enum class Format { kText, kJson, kMarkdown, kYaml, kDot, kSvg };

@@ -70,7 +70,8 @@ void run_diff(const DiffArgs& given, Context& ctx) {
     right_label = args.context.empty() ? "cluster (current context)" : "cluster " + args.context;
   }
   const std::string left_label = left.label.empty() ? "." : left.label;
-  print_diff(report, left_label, right_label, *words, args.format, Colors{ctx.color_stdout});
+  print_diff(report, left_label, right_label, *words, args.format, Colors{ctx.color_stdout},
+             ctx.utf8_output);
   ctx.exit_code = report.has_differences() ? kExitDifferent : kExitOk;
 }
 

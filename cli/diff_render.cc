@@ -56,8 +56,9 @@ std::string managers_text(const std::vector<std::string>& managers) {
 // ---- text --------------------------------------------------------------------
 
 void print_text(const DiffReport& report, const std::string& left, const std::string& right,
-                const Vocabulary& words, const Colors& c) {
-  const std::string rule(51, '=');
+                const Vocabulary& words, const Colors& c, bool utf8) {
+  std::string rule;
+  for (int i = 0; i < 51; ++i) rule += utf8 ? "\u2550" : "=";
   std::cout << c.bold() << rule << "\n kix-diff: " << left << " vs " << right << "\n"
             << rule << c.reset() << "\n";
   std::cout << "Summary:\n";
@@ -306,13 +307,14 @@ void print_markdown(const DiffReport& report, const std::string& left, const std
 }  // namespace
 
 void print_diff(const DiffReport& report, const std::string& left, const std::string& right,
-                const Vocabulary& words, const std::string& format, const Colors& colors) {
+                const Vocabulary& words, const std::string& format, const Colors& colors,
+                bool utf8) {
   if (format == "json") {
     std::cout << report_json(report, left, right, words).dump(2) << "\n";
   } else if (format == "markdown") {
     print_markdown(report, left, right, words);
   } else {
-    print_text(report, left, right, words, colors);
+    print_text(report, left, right, words, colors, utf8);
   }
   std::cout << std::flush;
 }

@@ -24,8 +24,10 @@ struct Vocabulary {
 extern const Vocabulary kLiveWords;   // kix against the cluster
 extern const Vocabulary kBuildWords;  // a new build against a base build
 
-// Prints `report` in `format` (text, json or markdown) to stdout.
+// Prints `report` in `format` (text, json or markdown) to stdout. The text
+// format draws its rule with "═" when `utf8` is set, with "=" otherwise.
 void print_diff(const DiffReport& report, const std::string& left, const std::string& right,
-                const Vocabulary& words, const std::string& format, const Colors& colors);
+                const Vocabulary& words, const std::string& format, const Colors& colors,
+                bool utf8);
 
 }  // namespace kix::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   ctx.color_stderr = color_allowed(STDERR_FILENO, ctx.env());
   ctx.stderr_tty = isatty(STDERR_FILENO) == 1;
   ctx.stdout_tty = isatty(STDOUT_FILENO) == 1 && ctx.env().get("TERM") != "dumb";
+  ctx.utf8_output = kix::cli::locale_is_utf8(ctx.env());
   // Names, reasons and messages may come from files kix did not write:
   // nothing reaches the terminal as a control sequence but kix's colours.
   kix::cli::TerminalFilter out_filter(std::cout, ctx.color_stdout);

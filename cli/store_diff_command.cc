@@ -31,7 +31,8 @@ void run_diff(const DiffArgs& args, Context& ctx) {
   ResolvedRef b = resolve_ref(store, args.b);
   // B is the new side, A the base: the same sides as `kix diff B --against A`.
   DiffReport report = diff_stored(store, node_set(store, b), node_set(store, a));
-  print_diff(report, args.b, args.a, kBuildWords, args.format, Colors{ctx.color_stdout});
+  print_diff(report, args.b, args.a, kBuildWords, args.format, Colors{ctx.color_stdout},
+             ctx.utf8_output);
   ctx.exit_code = report.has_differences() ? kExitDifferent : kExitOk;
 }
 

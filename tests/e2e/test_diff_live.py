@@ -192,6 +192,20 @@ def drift(tmp, desired_path, desired, live, deployment_name, deleted_service):
                    f"- ConfigMap/legacy-override @ {ns} (cluster-only — not managed by kix, possible manual leftover)"]:
         check(needle in text, f"text output lacks {needle!r}:\n{text}")
     check("\x1b[" not in text, "no colours when stdout is not a TTY")
+    # The rule is drawn as seed 003 shows it under a UTF-8 locale, in ASCII
+    # otherwise.
+    base_env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_CTYPE", "LANG")}
+    plain = kix("diff", desired_path, "--live", drift_dump, expect=1, env=base_env).stdout
+    check(plain.startswith("=" * 51 + "\n kix-diff: "), f"ASCII rule without a locale:\n{plain[:200]}")
+    for locale, utf8 in [("C.UTF-8", True), ("en_US.utf8", True), ("de_DE.UTF-8@euro", True),
+                         ("C", False), ("POSIX", False), ("en_US.ISO-8859-1", False)]:
+        ruled = kix("diff", desired_path, "--live", drift_dump, expect=1,
+                    env=dict(base_env, LANG=locale)).stdout
+        want = ("\u2550" if utf8 else "=") * 51 + "\n kix-diff: "
+        check(ruled.startswith(want), f"LANG={locale}: rule {ruled[:60]!r}")
+    overridden = kix("diff", desired_path, "--live", drift_dump, expect=1,
+                     env=dict(base_env, LANG="C.UTF-8", LC_ALL="C")).stdout
+    check(overridden.startswith("=" * 51), "LC_ALL=C overrides a UTF-8 LANG")
 
     report = json.loads(kix("diff", desired_path, "--live", drift_dump, "--format", "json", expect=1).stdout)
     check(report["summary"] == {"identical": identical, "modified": 1, "kix-only": 1, "cluster-only": 1},
