@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "cli/compiler_cli.h"
 #include "cli/store_cli.h"
@@ -46,13 +47,24 @@ Json graph_json(const compiler::Compilation& c) {
           {"edges", edges}};
 }
 
-std::string dot_quote(const std::string& s) {
+// A DOT string of `lines`: each line's quotes and backslashes escaped, the
+// lines joined by DOT's own line break escape (\n), which dot draws as a
+// new line centred under the one before.
+std::string dot_quote(const std::vector<std::string>& lines) {
   std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0) out += "\\n";
+    for (char ch : lines[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      if (ch == '\n' || ch == '\r') continue;
+      out += ch;
+    }
   }
   return out + "\"";
+}
+
+std::string dot_quote(const std::string& s) {
+  return dot_quote(std::vector<std::string>{s});
 }
 
 // Resources grouped in one box per instance; edges point from a resource
@@ -75,7 +87,7 @@ std::string graph_dot(const compiler::Compilation& c) {
     for (size_t i : members) {
       const ResourceId& id = g.manifests[i].id;
       out += indent + dot_quote(g.nodes[i].hex().substr(0, 12)) +
-             " [label=" + dot_quote(id.kind + "\\n" + id.name) + "];\n";
+             " [label=" + dot_quote({id.kind, id.name}) + "];\n";
     }
     if (!instance.empty()) out += "  }\n";
   }

@@ -19,8 +19,10 @@ packages=(
 )
 # Real servers for the tests: an OCI registry, and skopeo to check interop.
 # (apache2-utils: htpasswd, for a registry that asks for credentials;
-# openssl: the certificate and signatures of the tests' token service)
-[[ $config == sanitize ]] && packages+=(docker-registry skopeo apache2-utils openssl)
+# openssl: the certificate and signatures of the tests' token service;
+# graphviz and librsvg2-bin: kix graph --format svg, and a renderer that
+# checks what it drew)
+[[ $config == sanitize ]] && packages+=(docker-registry skopeo apache2-utils openssl graphviz librsvg2-bin)
 # npm for test data; a Node.js that brings its own npm is fine as it is.
 command -v npm >/dev/null || packages+=(nodejs npm)
 
