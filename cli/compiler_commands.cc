@@ -4,6 +4,7 @@
 
 #include "cli/chart_tools.h"
 #include "cli/compiler_cli.h"
+#include "cli/data_dir.h"
 #include "compiler/compiler.h"
 #include "compiler/schema_validator.h"
 
@@ -24,7 +25,7 @@ std::vector<std::filesystem::path> library_paths(const Context& ctx) {
       start = end + 1;
     }
   }
-  out.push_back(std::filesystem::path(KIX_DEFAULT_DATA_DIR) / "packages");
+  out.push_back(data_dir(ctx.env()) / "packages");
   return out;
 }
 
@@ -32,7 +33,7 @@ std::vector<std::filesystem::path> library_paths(const Context& ctx) {
 
 std::filesystem::path schema_dir(const Context& ctx) {
   if (auto env = ctx.env().get_nonempty("KIX_SCHEMA_DIR")) return *env;
-  return std::filesystem::path(KIX_DEFAULT_DATA_DIR) / "schema";
+  return data_dir(ctx.env()) / "schema";
 }
 
 bool compile_definition(const std::string& path, Context& ctx, compiler::Compilation& out,

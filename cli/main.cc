@@ -9,6 +9,7 @@
 
 #include "cli/context.h"
 #include "cli/terminal_filter.h"
+#include "cli/version.h"
 #include "util/error.h"
 #include "util/release_memory.h"
 
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
       "kix compiles cluster definitions into verified Kubernetes manifests and keeps every\n"
       "resource in a content-addressed store (docs/ describes every command and format).",
       "kix"};
-  app.set_version_flag("--version", std::string("kix ") + KIX_VERSION);
+  app.set_version_flag("--version", std::string("kix ") + kix::cli::kVersion);
   app.require_subcommand(1);
   app.option_defaults()->always_capture_default();
   app.add_option("--store", ctx.store_dir_option,

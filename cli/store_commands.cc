@@ -7,6 +7,7 @@
 
 #include "cli/store_add_chart.h"
 #include "cli/store_cli.h"
+#include "cli/version.h"
 #include "manifest/manifest.h"
 #include "manifest/merkle.h"
 #include "manifest/result_dir.h"
@@ -143,7 +144,7 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
     // The version names the reader; the constant changes whenever what a
     // file is cached as changes (parsing, reference facts), so that builds
     // of one version with different readers never trust each other.
-    options.version_tag = std::string("kix ") + KIX_VERSION + "; ingest " + kIngestFormat;
+    options.version_tag = std::string("kix ") + kVersion + "; ingest " + kIngestFormat;
     options.keys = &ctx.keys();
     input.ingest = ingest_manifests(args.paths, diags, options);
     ctx.print_diagnostics(diags);

@@ -394,32 +394,10 @@ std::string kind_key(const std::string& api_version, const std::string& kind) {
   return api_version + "/" + kind;
 }
 
-#ifndef KIX_DEFAULT_DATA_DIR
-std::filesystem::path executable_dir() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : exe.parent_path();
-}
-#endif
-
 }  // namespace
 
 SchemaValidator::SchemaValidator(std::filesystem::path schema_dir) : dir_(std::move(schema_dir)) {}
 SchemaValidator::~SchemaValidator() = default;
-
-std::filesystem::path SchemaValidator::default_schema_dir() {
-  if (const char* env = std::getenv("KIX_SCHEMA_DIR"); env && *env) return env;
-#ifdef KIX_DEFAULT_DATA_DIR
-  return std::filesystem::path(KIX_DEFAULT_DATA_DIR) / "schema";
-#else
-  return executable_dir() / ".." / "share" / "kix" / "schema";
-#endif
-}
-
-const SchemaValidator& SchemaValidator::builtin() {
-  static const SchemaValidator validator(default_schema_dir());
-  return validator;
-}
 
 const LoadedSchemas& SchemaValidator::schemas() const {
   std::call_once(loaded_, [this] {

@@ -31,12 +31,6 @@ class SchemaValidator {
   SchemaValidator(const SchemaValidator&) = delete;
   SchemaValidator& operator=(const SchemaValidator&) = delete;
 
-  // The validator over the schemas shipped with kix, found in
-  // $KIX_SCHEMA_DIR, else <KIX_DEFAULT_DATA_DIR>/schema when the library was
-  // built with that definition, else <dir of the executable>/../share/kix/schema.
-  static const SchemaValidator& builtin();
-  static std::filesystem::path default_schema_dir();
-
   // The violations of `manifest`, in document order; empty when it is valid
   // or when no schema is known for its apiVersion/kind. `schema_known`, when
   // given, says which of the two it was. Thread-safe.

@@ -71,6 +71,13 @@ bool to_next_text(std::string_view raw, size_t& at, std::string& out) {
   return false;
 }
 
+// "\x" for the escape letter x, as a message shows it.
+std::string escape_text(char letter) {
+  std::string text = "\\";
+  text += letter;
+  return text;
+}
+
 }  // namespace
 
 std::string read_single_quoted(std::string_view raw) {
@@ -171,7 +178,7 @@ QuotedScalarValue read_double_quoted(std::string_view raw) {
         digits = 8;
         break;
       default:
-        return {{}, std::string("unknown escape \\") + e + " in a double-quoted string"};
+        return {{}, "unknown escape " + escape_text(e) + " in a double-quoted string"};
     }
     if (digits == 0) continue;
     uint32_t code = 0;
@@ -179,13 +186,13 @@ QuotedScalarValue read_double_quoted(std::string_view raw) {
       int v = at < raw.size() ? hex_digit_value(raw[at]) : -1;
       if (v < 0) {
         return {{},
-                std::string("the escape \\") + e + " needs " + std::to_string(digits) +
+                "the escape " + escape_text(e) + " needs " + std::to_string(digits) +
                     " hexadecimal digits"};
       }
       code = code * 16 + static_cast<uint32_t>(v);
     }
     if ((code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) {
-      return {{}, "the escape \\" + std::string(1, e) + " names no Unicode character"};
+      return {{}, "the escape " + escape_text(e) + " names no Unicode character"};
     }
     append_utf8(code, out);
   }

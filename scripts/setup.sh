@@ -3,6 +3,8 @@
 # one configuration. Used by example.sh and test.sh; safe to run repeatedly.
 #
 #   scripts/setup.sh release   -> build/release   (optimized kix)
+#   scripts/setup.sh package   -> build/release, and what scripts/package.sh needs
+#                                 (dpkg-shlibdeps from dpkg-dev, file) to package it
 #   scripts/setup.sh sanitize  -> build/sanitize  (clang, ASan+UBSan, tests, fuzzers;
 #                                 the end-to-end tests run build/release/cli/kix)
 #   scripts/setup.sh tsan      -> build/tsan      (clang, ThreadSanitizer, the parallel loader's and ingest's tests)
@@ -14,15 +16,18 @@ config=${1:-release}
 packages=(
   cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
   libsqlite3-dev libzstd-dev libarchive-dev nlohmann-json3-dev libfyaml-dev libyaml-dev libcli11-dev
-  libgtest-dev librapidcheck-dev libssl-dev libcurl4-openssl-dev libvalijson-dev
-  python3 python3-yaml sqlite3 zstd git ca-certificates
+  libgtest-dev librapidcheck-dev libssl-dev libcurl4-openssl-dev
+  python3 python3-yaml sqlite3 zstd git ca-certificates help2man
 )
 # Real servers for the tests: an OCI registry, and skopeo to check interop.
 # (apache2-utils: htpasswd, for a registry that asks for credentials;
 # openssl: the certificate and signatures of the tests' token service;
 # graphviz and librsvg2-bin: kix graph --format svg, and a renderer that
-# checks what it drew)
-[[ $config == sanitize ]] && packages+=(docker-registry skopeo apache2-utils openssl graphviz librsvg2-bin)
+# checks what it drew; man-db: the package's manual pages are read with man)
+[[ $config == sanitize ]] &&
+  packages+=(docker-registry skopeo apache2-utils openssl graphviz librsvg2-bin man-db)
+# dpkg-shlibdeps (dpkg-dev) and file(1) work out the package's Depends.
+[[ $config == package ]] && packages+=(dpkg-dev file)
 # npm for test data; a Node.js that brings its own npm is fine as it is.
 command -v npm >/dev/null || packages+=(nodejs npm)
 
@@ -38,7 +43,7 @@ if ((${#missing[@]})); then
 fi
 
 case "$config" in
-  release)
+  release | package)
     cmake -S "$here" -B "$here/build/release" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DKIX_TESTS=OFF >/dev/null
     ninja -C "$here/build/release" kix

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the whole test suite, fastest gates first:
 #   1. layering and unit tests, then property tests (clang, ASan+UBSan);
-#   2. end-to-end tests of the release binary (the one users run);
+#   2. end-to-end tests of the release binary (the one users run), and its
+#      Debian package unpacked into a temporary root;
 #   3. the threaded code (loader, ingest pipeline, blob check, file batches) under ThreadSanitizer;
 #   4. a short run of every fuzzer over its seed corpus (ASan+UBSan);
 #   5. a smoke run of the benchmark.
@@ -32,6 +33,10 @@ stage "build: release"
 
 stage "end-to-end tests (release binary)"
 (cd build/sanitize && ctest --output-on-failure -j2 -L e2e)
+
+stage "package: the .deb, unpacked into a temporary root"
+"$here/scripts/package.sh"
+"$here/tests/package/check_deb.sh"
 
 stage "threaded code: loader, ingest pipeline, blob check, file batches (ThreadSanitizer)"
 "$here/scripts/setup.sh" tsan

@@ -42,7 +42,10 @@
 namespace kix {
 
 // What an ingest caches and how it reads; part of the cache's version tag.
-inline constexpr const char* kIngestFormat = "1";
+// 2: block and quoted YAML scalars read by kix itself (manifest/block_scalar.h,
+// quoted_scalar.h), so hashes cached by a reader that took libfyaml's text
+// are not trusted.
+inline constexpr const char* kIngestFormat = "2";
 
 struct IngestOptions {
   // The stat cache; empty: none (every file is read).
