@@ -70,10 +70,11 @@ enum class Format { kText, kJson, kMarkdown, kYaml, kDot, kSvg };
 
 // Each command family registers its subcommands; the callback sets
 // ctx.exit_code. Errors are thrown as kix::Error and printed by main.
-void add_plumbing_commands(CLI::App& app, Context& ctx);  // canon, hash
-void add_store_commands(CLI::App& app, Context& ctx);     // store ..., rollback
-void add_compiler_commands(CLI::App& app, Context& ctx);  // build, graph, explain
-void add_cluster_commands(CLI::App& app, Context& ctx);   // diff, plan, deploy, health
+void add_plumbing_commands(CLI::App& app, Context& ctx);    // canon, hash
+void add_store_commands(CLI::App& app, Context& ctx);       // store ..., rollback
+void add_compiler_commands(CLI::App& app, Context& ctx);    // build, graph, explain
+void add_cluster_commands(CLI::App& app, Context& ctx);     // diff, plan, deploy, health
+void add_completion_commands(CLI::App& app, Context& ctx);  // completion, __complete
 
 // "\x1b[31m" etc. when enabled, "" otherwise.
 struct Colors {

@@ -1,4 +1,4 @@
-// Read-only store commands: ls, show, cat, log, closure, why-depends.
+// Read-only store commands: clusters, ls, show, cat, log, closure, why-depends.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -44,6 +44,33 @@ Json generation_json(const Generation& g, bool current) {
   return Json{{"cluster", g.cluster}, {"number", g.number},   {"root", g.root.hex()},
               {"time", g.time},       {"message", g.message}, {"sourceRevision", g.source_revision},
               {"current", current}};
+}
+
+// --- clusters ---------------------------------------------------------------------
+
+void run_clusters(const std::string& format, Context& ctx) {
+  std::unique_ptr<Store> store = open_store(ctx);
+  auto snapshot = store->snapshot();
+  Json out = Json::array();
+  std::string text;
+  for (const std::string& name : store->clusters()) {
+    size_t count = store->generations(name).size();
+    std::optional<Generation> current = store->current_generation(name);
+    out.push_back(Json{{"cluster", name},
+                       {"generations", count},
+                       {"current", current ? generation_json(*current, true) : Json()}});
+    text += name + "  " + std::to_string(count) + (count == 1 ? " generation" : " generations");
+    if (current) {
+      text += ", current " + std::to_string(current->number) + "  " +
+              current->root.hex().substr(0, 12) + "  " + format_local_time(current->time);
+    }
+    text += "\n";
+  }
+  if (format == "json") {
+    std::cout << out.dump(2) << "\n" << std::flush;
+  } else {
+    std::cout << text << std::flush;
+  }
 }
 
 // --- ls -------------------------------------------------------------------------
@@ -95,7 +122,13 @@ void show_root(Store& store, const Hash& hash, const std::string& format) {
              {"cluster", root.cluster}, {"resources", root.nodes.size()},
              {"pinned", pinned},        {"kinds", kinds}};
     out["generations"] = Json::array();
-    for (const auto& g : gens) out["generations"].push_back(generation_json(g, false));
+    for (const auto& g : gens) {
+      // Current when it is its cluster's newest generation (which may be
+      // of another root: then this root is history).
+      std::optional<Generation> newest = store.current_generation(g.cluster);
+      bool current = newest && newest->number == g.number;
+      out["generations"].push_back(generation_json(g, current));
+    }
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -325,6 +358,12 @@ CLI::App* ref_command(CLI::App& store, const char* name, const char* help,
 }  // namespace
 
 void add_store_query_commands(CLI::App& store, Context& ctx) {
+  auto clusters_format = std::make_shared<std::string>();
+  auto* clusters = store.add_subcommand(
+      "clusters", "List the store's clusters: generations, and the current one's number and root");
+  add_format_option(clusters, *clusters_format, {"text", "json"});
+  clusters->callback([clusters_format, &ctx] { run_clusters(*clusters_format, ctx); });
+
   auto ls = std::make_shared<RefArgs>();
   ref_command(store, "ls", "List the resources of a root (or a node's closure)", ls,
               {"text", "json"})

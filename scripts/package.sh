@@ -10,8 +10,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 "$here/scripts/setup.sh" package
 
-# cpack installs what is built; the manual pages are a target of their own.
-ninja -C "$here/build/release" kix man >/dev/null
+# cpack installs what is built; the manual pages and the completion
+# scripts are targets of their own.
+ninja -C "$here/build/release" kix man completions >/dev/null
 out="$here/build/package"
 rm -rf "$out"
 (cd "$here/build/release" && cpack -G DEB -B "$out" >/dev/null)

@@ -23,9 +23,10 @@ packages=(
 # (apache2-utils: htpasswd, for a registry that asks for credentials;
 # openssl: the certificate and signatures of the tests' token service;
 # graphviz and librsvg2-bin: kix graph --format svg, and a renderer that
-# checks what it drew; man-db: the package's manual pages are read with man)
+# checks what it drew; man-db: the package's manual pages are read with man;
+# zsh and fish: kix completion is checked in each shell it supports)
 [[ $config == sanitize ]] &&
-  packages+=(docker-registry skopeo apache2-utils openssl graphviz librsvg2-bin man-db)
+  packages+=(docker-registry skopeo apache2-utils openssl graphviz librsvg2-bin man-db zsh fish)
 # dpkg-shlibdeps (dpkg-dev) and file(1) work out the package's Depends.
 [[ $config == package ]] && packages+=(dpkg-dev file)
 # npm for test data; a Node.js that brings its own npm is fine as it is.

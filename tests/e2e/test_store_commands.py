@@ -69,6 +69,8 @@ def main():
 
         show = run(env, "store", "show", "shop-prod").stdout
         assert "cluster     shop-prod" in show and "shop-prod@1" in show, show
+        shown = json.loads(run(env, "store", "show", "shop-prod", "--format", "json").stdout)
+        assert [(g["number"], g["current"]) for g in shown["generations"]] == [(1, True)], shown
         show_node = json.loads(run(env, "store", "show", by_kind["Deployment"][:10], "--format", "json").stdout)
         assert [r["resource"] for r in show_node["references"]] == ["ConfigMap/cfg @ shop"], show_node
         assert [r["resource"] for r in show_node["referencedBy"]] == ["Service/web @ shop"], show_node

@@ -37,6 +37,11 @@ for command in "" $(env -i "$kix" --help | awk '/^Subcommands:/ {on = 1; next} o
   [[ -f $page ]] || fail "no manual page $page"
 done
 MANPATH=$root/usr/share/man man -w kix >/dev/null || fail "man does not find kix's page"
+for f in bash-completion/completions/kix zsh/vendor-completions/_kix fish/vendor_completions.d/kix.fish; do
+  [[ -s $root/usr/share/$f ]] || fail "the package lacks the completion script usr/share/$f"
+done
+bash -c "source '$root/usr/share/bash-completion/completions/kix' && complete -p kix" >/dev/null ||
+  fail "bash cannot load the packaged completion"
 man -P cat -l "$root/usr/share/man/man1/kix-store-add.1.gz" 2>/dev/null | grep -q "kix store add" ||
   fail "the page of kix store add does not read as kix store add"
 
