@@ -18,10 +18,21 @@ namespace {
 
 constexpr const char* kBash = R"(# kix completion for bash: source <(kix completion bash)
 _kix() {
+  # The words as typed up to the cursor, split at blanks only: bash's own
+  # COMP_WORDS also splits at COMP_WORDBREAKS (@ = :), inside NAME@N and
+  # --format=json.
+  local line=${COMP_LINE:0:COMP_POINT}
+  local -a words
+  read -ra words <<<"$line"
+  [[ -z $line || $line == *[[:space:]] ]] && words+=("")
+  local cur=${words[${#words[@]}-1]}
   local IFS=$'\n'
   local candidates
-  candidates=$("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)
-  COMPREPLY=($(compgen -W "$candidates" -- "${COMP_WORDS[COMP_CWORD]}"))
+  candidates=$("${words[0]}" __complete "${words[@]:1}" 2>/dev/null)
+  COMPREPLY=($(compgen -W "$candidates" -- "$cur"))
+  # bash replaces only what follows the last word break in the word.
+  local head=${cur%"${cur##*[$COMP_WORDBREAKS]}"}
+  [[ -n $head ]] && COMPREPLY=("${COMPREPLY[@]#"$head"}")
   # Nothing kix knows of (a path, a file): let bash complete file names.
   ((${#COMPREPLY[@]})) || compopt -o default 2>/dev/null
   return 0
@@ -91,8 +102,9 @@ const CLI::Option* find_option(const CLI::App* app, const std::string& word) {
   return nullptr;
 }
 
+// A flag expects no items; every other option one or more values.
 bool takes_value(const CLI::Option* option) {
-  return option->get_type_size_max() != 0;
+  return option->get_items_expected_max() != 0;
 }
 
 // What the store offers for a positional argument: cluster names for a
@@ -105,7 +117,7 @@ std::vector<std::string> store_candidates(const std::string& positional, const s
   if (!cluster_only && !ref) return {};
   std::error_code ec;
   if (!std::filesystem::exists(store_dir / "store.db", ec)) return {};
-  std::unique_ptr<SqliteStore> store = SqliteStore::open(store_dir, nullptr);
+  std::unique_ptr<SqliteStore> store = SqliteStore::open_existing(store_dir);
   std::vector<std::string> out;
   size_t at = word.find('@');
   if (ref && at != std::string::npos) {
@@ -233,6 +245,7 @@ void add_completion_commands(CLI::App& app, Context& ctx) {
   auto* hidden = app.add_subcommand("__complete", "");
   hidden->group("");
   hidden->prefix_command();
+  hidden->set_help_flag();  // "--help" among the words is a word to complete after
   hidden->callback([hidden, &app, &ctx] {
     // A completion never fails aloud: a broken store or an unknown word
     // just offers nothing, and the shell completes file names.

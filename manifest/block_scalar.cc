@@ -56,11 +56,15 @@ bool is_empty_line(const Line& line, size_t indent) {
 }  // namespace
 
 std::optional<BlockScalarHeader> find_block_scalar_header(std::string_view between) {
-  // The closing quote of a quoted key lies outside libfyaml's span of it.
-  size_t at = !between.empty() && (between[0] == '"' || between[0] == '\'') ? 1 : 0;
+  // Between the previous token and the header lie only the ends of what
+  // came before (a closing quote, outside libfyaml's span of a quoted key;
+  // "]" or "}" of a flow collection, whose end kix does not track), blanks,
+  // comments, the indicators "-", "?", ":", ",", and "---" or "...".
+  size_t at = 0;
   while (at < between.size()) {
     char c = between[at];
-    if (is_blank(c) || c == '\r' || c == '\n' || c == '-' || c == '?' || c == ':' || c == '.') {
+    if (is_blank(c) || c == '\r' || c == '\n' || c == '-' || c == '?' || c == ':' || c == '.' ||
+        c == ',' || c == '"' || c == '\'' || c == ']' || c == '}') {
       ++at;
     } else if (c == '#') {
       size_t eol = between.find_first_of("\r\n", at);

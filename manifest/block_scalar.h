@@ -26,9 +26,9 @@ struct BlockScalarHeader {
 
 // The header of a block scalar in `between`: the source from the end of the
 // previous token (a key, a tag, an anchor, "- " or "---") to the first line
-// of the content. Skips a closing quote at the start, whitespace, line
-// breaks, comments and the indicators "-", "?" and ":" before the "|" or
-// ">". nullopt when no valid header is found there.
+// of the content. Skips closing quotes and brackets, whitespace, line
+// breaks, comments and the indicators "-", "?", ":" and "," before the "|"
+// or ">". nullopt when no valid header is found there.
 std::optional<BlockScalarHeader> find_block_scalar_header(std::string_view between);
 
 // The value of a block scalar, or the problem that makes it invalid.

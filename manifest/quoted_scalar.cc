@@ -1,6 +1,7 @@
 #include "manifest/quoted_scalar.h"
 
 #include <cstdint>
+#include <optional>
 
 #include "manifest/utf8.h"
 #include "util/hex_digit.h"
@@ -69,6 +70,18 @@ bool to_next_text(std::string_view raw, size_t& at, std::string& out) {
   }
   out.append(raw.substr(white));
   return false;
+}
+
+// The value of the `digits` hexadecimal digits at `at` (moved past them),
+// nullopt when there are not that many.
+std::optional<uint32_t> hex_code(std::string_view raw, size_t& at, int digits) {
+  uint32_t code = 0;
+  for (int i = 0; i < digits; ++i, ++at) {
+    int v = at < raw.size() ? hex_digit_value(raw[at]) : -1;
+    if (v < 0) return std::nullopt;
+    code = code * 16 + static_cast<uint32_t>(v);
+  }
+  return code;
 }
 
 // "\x" for the escape letter x, as a message shows it.
@@ -181,20 +194,26 @@ QuotedScalarValue read_double_quoted(std::string_view raw) {
         return {{}, "unknown escape " + escape_text(e) + " in a double-quoted string"};
     }
     if (digits == 0) continue;
-    uint32_t code = 0;
-    for (int i = 0; i < digits; ++i, ++at) {
-      int v = at < raw.size() ? hex_digit_value(raw[at]) : -1;
-      if (v < 0) {
-        return {{},
-                "the escape " + escape_text(e) + " needs " + std::to_string(digits) +
-                    " hexadecimal digits"};
-      }
-      code = code * 16 + static_cast<uint32_t>(v);
+    std::optional<uint32_t> code = hex_code(raw, at, digits);
+    if (!code) {
+      return {{},
+              "the escape " + escape_text(e) + " needs " + std::to_string(digits) +
+                  " hexadecimal digits"};
     }
-    if ((code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) {
+    // A UTF-16 surrogate pair written as two escapes ("\uD83D\uDE00", as
+    // JSON writers do) is one character.
+    if (*code >= 0xD800 && *code <= 0xDBFF && raw.substr(at, 2) == "\\u") {
+      size_t low_at = at + 2;
+      std::optional<uint32_t> low = hex_code(raw, low_at, 4);
+      if (low && *low >= 0xDC00 && *low <= 0xDFFF) {
+        code = 0x10000 + ((*code - 0xD800) << 10) + (*low - 0xDC00);
+        at = low_at;
+      }
+    }
+    if ((*code >= 0xD800 && *code <= 0xDFFF) || *code > 0x10FFFF) {
       return {{}, "the escape " + escape_text(e) + " names no Unicode character"};
     }
-    append_utf8(code, out);
+    append_utf8(*code, out);
   }
   return {std::move(out), {}};
 }

@@ -27,7 +27,7 @@ page() {
   local name=$1
   shift
   local wrapper=$work/$name
-  printf '#!/bin/sh\nexec %q %s "$@"\n' "$kix" "$*" >"$wrapper"
+  printf '#!/usr/bin/env bash\nexec %q %s "$@"\n' "$kix" "$*" >"$wrapper"
   chmod +x "$wrapper"
   # NAME: the first sentence (or clause) of the description above "Usage:".
   local summary
@@ -38,10 +38,13 @@ page() {
   gzip -9n "$out/$name.1"
 }
 
+# Each list is taken before its loop: a kix that fails stops the script.
 page kix
-for command in $("$kix" --help | subcommands); do
+commands=$("$kix" --help | subcommands)
+for command in $commands; do
   page "kix-$command" "$command"
-  for sub in $("$kix" "$command" --help | subcommands); do
+  subs=$("$kix" "$command" --help | subcommands)
+  for sub in $subs; do
     page "kix-$command-$sub" "$command" "$sub"
   done
 done

@@ -17,7 +17,7 @@ packages=(
   cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
   libsqlite3-dev libzstd-dev libarchive-dev nlohmann-json3-dev libfyaml-dev libyaml-dev libcli11-dev
   libgtest-dev librapidcheck-dev libssl-dev libcurl4-openssl-dev
-  python3 python3-yaml sqlite3 zstd git ca-certificates help2man
+  python3 python3-yaml sqlite3 zstd git ca-certificates
 )
 # Real servers for the tests: an OCI registry, and skopeo to check interop.
 # (apache2-utils: htpasswd, for a registry that asks for credentials;
@@ -27,8 +27,9 @@ packages=(
 # zsh and fish: kix completion is checked in each shell it supports)
 [[ $config == sanitize ]] &&
   packages+=(docker-registry skopeo apache2-utils openssl graphviz librsvg2-bin man-db zsh fish)
-# dpkg-shlibdeps (dpkg-dev) and file(1) work out the package's Depends.
-[[ $config == package ]] && packages+=(dpkg-dev file)
+# dpkg-shlibdeps (dpkg-dev) and file(1) work out the package's Depends,
+# help2man writes the manual pages, and man-db reads them in the check.
+[[ $config == package ]] && packages+=(dpkg-dev file help2man man-db)
 # npm for test data; a Node.js that brings its own npm is fine as it is.
 command -v npm >/dev/null || packages+=(nodejs npm)
 

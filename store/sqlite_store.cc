@@ -164,7 +164,21 @@ void SqliteStore::prepare_connection() {
   db_.exec("PRAGMA secure_delete=ON");
 }
 
-void SqliteStore::check_format_and_upgrade(SecretKeyring* keys) {
+std::unique_ptr<SqliteStore> SqliteStore::open_existing(const fs::path& dir) {
+  fs::path file = dir / "store.db";
+  std::error_code ec;
+  if (!fs::exists(file, ec)) {
+    throw Error(ErrorKind::kNotFound, "there is no store in " + dir.string(), {},
+                "name the store with --store DIR or KIX_STORE");
+  }
+  check_database_header(file);
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(dir, sqlite::Database(file, sqlite::Database::Open::kExisting)));
+  store->check_format_and_upgrade(nullptr, /*upgrade=*/false);
+  return store;
+}
+
+void SqliteStore::check_format_and_upgrade(SecretKeyring* keys, bool upgrade) {
   const fs::path file = database_file();
   int64_t application_id = pragma_int(db_, "application_id");
   // Version 1 stores have no application id; they are recognised by their
@@ -188,6 +202,12 @@ void SqliteStore::check_format_and_upgrade(SecretKeyring* keys) {
   }
   if (version == kSchemaVersion) return;
   if (version < 1) throw refused(ErrorKind::kCorruption, file, "has an invalid format version");
+  if (!upgrade) {
+    throw Error(ErrorKind::kConflict,
+                "the store " + dir_.string() + " has format version " + std::to_string(version) +
+                    ", older than this kix's " + std::to_string(kSchemaVersion),
+                {}, "run any kix store command (kix store verify) to upgrade it in place");
+  }
   Transaction t(db_, Transaction::Mode::kWrite);
   version = read_version();  // another process may have upgraded it meanwhile
   if (version == kSchemaVersion) return;

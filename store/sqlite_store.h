@@ -81,6 +81,12 @@ class SqliteStore final : public Store {
   // first need); without keys, such a store is refused (kNotFound).
   static std::unique_ptr<SqliteStore> open(const std::filesystem::path& dir,
                                            SecretKeyring* keys = nullptr);
+  // Opens an existing store to read it, changing nothing: no directory or
+  // database is created, no format upgraded, no connection setting written
+  // (shell completion reads cluster names on a key press). Throws as open(),
+  // and kNotFound when `dir` holds no store.db, kConflict when the store
+  // has an older format (any other command upgrades it).
+  static std::unique_ptr<SqliteStore> open_existing(const std::filesystem::path& dir);
 
   const std::filesystem::path& dir() const { return dir_; }
   // When the store directory or a file in it can be read by others (a
@@ -139,7 +145,9 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(std::filesystem::path dir, sqlite::Database db);
   void prepare_connection();
-  void check_format_and_upgrade(SecretKeyring* keys);
+  // Refuses what is not a kix store of a version this kix reads; upgrades
+  // an older format in place when `upgrade`, refuses it (kConflict) when not.
+  void check_format_and_upgrade(SecretKeyring* keys, bool upgrade = true);
   // Upgrade to version 3, inside its transaction: every Secret stored with
   // its values becomes its hash form, the values sealed (legacy, hashes
   // kept).

@@ -21,10 +21,13 @@ def shell(argv, env):
 
 
 def bash_complete(env, *words):
-    """COMPREPLY of the kix completion for `kix WORDS...` (the last word is
-    the one being completed)."""
-    script = ('source <(kix completion bash) && COMP_WORDS=(kix "$@") && '
-              'COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )) && _kix && printf "%s\\n" "${COMPREPLY[@]}"')
+    """COMPREPLY of the kix completion for the line `kix WORDS...` with the
+    cursor at its end (the last word is the one being completed), as bash
+    sets it up: COMP_LINE and COMP_POINT, and COMP_WORDS split at
+    COMP_WORDBREAKS too (so "NAME@" is two words there)."""
+    script = ('source <(kix completion bash) && COMP_LINE="kix $*" && COMP_POINT=${#COMP_LINE} && '
+              'COMP_WORDS=(kix "$@") && COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )) && _kix && '
+              'printf "%s\\n" "${COMPREPLY[@]}"')
     out = shell(["bash", "-c", script, "bash", *words], env)
     return [line for line in out.splitlines() if line]
 
@@ -62,10 +65,15 @@ def main():
         check("clusters" in bash_complete(env, "store", ""), "store subcommands are offered")
         check(bash_complete(env, "store", "log", "--format", "") == ["text", "json"],
               "--format offers its choices")
-        check(bash_complete(env, "store", "log", "--format=j") == ["--format=json"],
+        # bash replaces only what follows "=" or "@" (word breaks): the
+        # candidates are what goes there.
+        check(bash_complete(env, "store", "log", "--format=j") == ["json"],
               "--format= offers its choices")
-        check(bash_complete(env, "--store", store, "store", "show", names[0] + "@") ==
-              [names[0] + "@1"], "NAME@ offers the cluster's generations")
+        check(bash_complete(env, "--store", store, "store", "show", names[0] + "@") == ["1"],
+              "NAME@ offers the cluster's generations")
+        check(bash_complete(env, "--help", "") != [] and
+              all(" " not in c for c in bash_complete(env, "--help", "")),
+              "after --help, words, not the help text")
         check("--against" in bash_complete(env, "diff", "--ag"), "options of a command")
         check("--store" in bash_complete(env, "build", "--st"), "global options too")
         check(bash_complete(env, "build", "nothing-like-this") == [],

@@ -52,7 +52,7 @@ def main():
         check("set KIX_DATA_DIR" in proc.stderr, f"the error says what to do:\n{proc.stderr}")
 
     version = kix("--version", expect=0).stdout.strip()
-    check(re.fullmatch(r"kix \d+\.\d+\.\d+(\+git\d{8}\.[0-9a-f]{7,})?", version),
+    check(re.fullmatch(r"kix \d+\.\d+\.\d+(\+git\d{8}\.\d{6}\.[0-9a-f]{7,})?", version),
           f"kix --version: {version!r}")
     return finish()
 

@@ -32,7 +32,9 @@ done
 if grep -qF "$here" "$kix"; then fail "the binary holds the checkout's path $here"; fi
 
 # A manual page for kix and for every command, readable with man.
-for command in "" $(env -i "$kix" --help | awk '/^Subcommands:/ {on = 1; next} on && /^  [a-z]/ {print $1}'); do
+commands=$(env -i "$kix" --help |
+  awk '/^Subcommands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^[^ ]/ {on = 0}')
+for command in "" $commands; do
   page=$root/usr/share/man/man1/kix${command:+-$command}.1.gz
   [[ -f $page ]] || fail "no manual page $page"
 done
@@ -42,15 +44,16 @@ for f in bash-completion/completions/kix zsh/vendor-completions/_kix fish/vendor
 done
 bash -c "source '$root/usr/share/bash-completion/completions/kix' && complete -p kix" >/dev/null ||
   fail "bash cannot load the packaged completion"
-man -P cat -l "$root/usr/share/man/man1/kix-store-add.1.gz" 2>/dev/null | grep -q "kix store add" ||
-  fail "the page of kix store add does not read as kix store add"
+page_text=$(man -P cat -l "$root/usr/share/man/man1/kix-store-add.1.gz" 2>/dev/null)
+grep -q "kix store add" <<<"$page_text" || fail "the page of kix store add does not read as kix store add"
 
 # Built from a copy, in a directory outside the checkout, with no
 # environment but PATH and HOME: the data comes from ../share/kix.
 cp -r "$here/examples/immich" "$work/immich"
 installed=$(cd "$work" && env -i PATH=/usr/bin:/bin HOME="$work" "$kix" build immich -o result 2>"$work/err" | tail -1) ||
   { cat "$work/err"; fail "the installed kix cannot build examples/immich"; }
-tree=$(cd "$work" && env -i PATH=/usr/bin:/bin HOME="$work" "$here/build/release/cli/kix" build immich -o result-tree | tail -1)
+tree=$(cd "$work" && env -i PATH=/usr/bin:/bin HOME="$work" "$here/build/release/cli/kix" build immich -o result-tree 2>"$work/err" | tail -1) ||
+  { cat "$work/err"; fail "the build tree's kix cannot build examples/immich"; }
 [[ $installed == "$tree" ]] || fail "root $installed from the package, $tree from the build tree"
 
 # A data directory that is not there is a clear error, not a crash.

@@ -57,6 +57,13 @@ TEST(BlockScalarSpec, Example8_10FoldedLines) {
             "\nfolded line\nnext line\n  * bullet\n\n  * list\n  * lines\n\nlast line\n");
 }
 
+TEST(BlockScalarSpec, AfterFlowCollectionsAndQuotes) {
+  EXPECT_EQ(one("- [a, b]\n- |\n  x\n- {}\n- >\n  y\n- [\"a\"]\n- |-\n  z\n- {a: 'b'}\n- |\n  w\n"),
+            Json::parse(R"([["a","b"],"x\n",{},"y\n",["a"],"z",{"a":"b"},"w\n"])"));
+  EXPECT_EQ(one("a: [x]\nb: |\n  t\nc: {\"q\": 1}\nd: >\n  u\n"),
+            Json::parse(R"({"a":["x"],"b":"t\n","c":{"q":1},"d":"u\n"})"));
+}
+
 TEST(BlockScalarSpec, CarriageReturnsAreLineBreaks) {
   EXPECT_EQ(one("a: |\r\n  x\r\n  y\r\nb: >\r  p\r  q\r"),
             Json::parse(R"({"a": "x\ny\n", "b": "p q\n"})"));

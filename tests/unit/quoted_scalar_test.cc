@@ -36,6 +36,14 @@ TEST(QuotedScalarSpec, Examples7_7And7_9SingleQuoted) {
             " 1st non-empty\n2nd non-empty 3rd non-empty ");
 }
 
+TEST(QuotedScalarSpec, ASurrogatePairOfEscapesIsOneCharacter) {
+  // As JSON writers (Python's json.dump) write characters beyond U+FFFF.
+  EXPECT_EQ(value_of_k("k: \"\\uD83D\\uDE00 \\ud83d\\ude00\"\n"), "\U0001F600 \U0001F600");
+  EXPECT_EQ(read_double_quoted("\\uD83D\\uDE00").value, "\xF0\x9F\x98\x80");
+  EXPECT_FALSE(read_double_quoted("\\uD83Dx").problem.empty());
+  EXPECT_FALSE(read_double_quoted("\\uDE00").problem.empty());
+}
+
 TEST(QuotedScalarSpec, InvalidEscapesAreRefusedAtTheirLine) {
   for (const char* bad : {"k: \"\\c\"\n", "k: \"\\xq-\"\n", "k: \"\\uD800\"\n"}) {
     Diagnostics diags;

@@ -154,6 +154,22 @@ class StoreFormatV1 : public ::testing::Test {
       *Hash::from_hex("a7e5c4b77b75a1fad86fc8551964cd70862811d63ceb77b683a3474bb985d893");
 };
 
+TEST_F(StoreFormatV1, OpeningOnlyToReadNeitherUpgradesNorWrites) {
+  fs::path file = dir.path() / "store" / "store.db";
+  auto bytes = [&] {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string before = bytes();
+  EXPECT_ERROR_KIND(SqliteStore::open_existing(dir.path() / "store"), ErrorKind::kConflict);
+  EXPECT_EQ(bytes(), before);
+  EXPECT_ERROR_KIND(SqliteStore::open_existing(dir.path() / "none"), ErrorKind::kNotFound);
+  EXPECT_FALSE(fs::exists(dir.path() / "none"));
+  // Once upgraded, it reads.
+  SqliteStore::open(dir.path() / "store", &keys);
+  EXPECT_FALSE(SqliteStore::open_existing(dir.path() / "store")->clusters().empty());
+}
+
 TEST_F(StoreFormatV1, OpensUpgradesAndReadsEverything) {
   std::unique_ptr<SqliteStore> store = SqliteStore::open(dir.path() / "store", &keys);
   for (const auto& [cluster, generations] : expected["clusters"].items()) {
