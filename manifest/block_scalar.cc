@@ -151,25 +151,25 @@ BlockScalarValue read_block_scalar(const BlockScalarHeader& header, std::string_
     indent = std::max(indent, min_indent);
   }
 
-  // The line the content ended in continues in `following`.
-  std::vector<Line> after = split_lines(following);
-  std::string joined;
-  if (!partial.empty()) {
-    joined = std::string(partial) + std::string(after.empty() ? "" : after.front().text);
-    if (after.empty()) after.push_back({});
-    after.front().text = joined;
+  // The first line after the content that is not blank (the line the
+  // content ended in continues in `following`). Only that line is looked
+  // at: `following` may be the rest of a large document.
+  std::string next_line(partial);
+  for (size_t at = 0; at <= following.size();) {
+    size_t end = following.find_first_of("\r\n", at);
+    if (end == std::string_view::npos) end = following.size();
+    next_line.append(following.substr(at, end - at));
+    if (leading_spaces(next_line) != next_line.size()) break;
+    next_line.clear();
+    at = end + 1;
   }
-  for (const Line& line : after) {
-    size_t spaces = leading_spaces(line.text);
-    if (spaces == line.text.size()) continue;
-    if (spaces >= indent && !is_document_marker(line.text)) {
-      return {{},
-              "libfyaml 0.7, the YAML parser kix uses, ends this block scalar before a line "
-              "that belongs to it",
-              "put the \"|\" or \">\" on the key's line (\"key: |\"), or indent the text at "
-              "least as far as the \"|\""};
-    }
-    break;
+  if (leading_spaces(next_line) != next_line.size() && leading_spaces(next_line) >= indent &&
+      !is_document_marker(next_line)) {
+    return {{},
+            "libfyaml 0.7, the YAML parser kix uses, ends this block scalar before a line "
+            "that belongs to it",
+            "put the \"|\" or \">\" on the key's line (\"key: |\"), or indent the text at "
+            "least as far as the \"|\""};
   }
 
   std::string value;
