@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <set>
+#include <string>
 
 #include "compiler/schema_file.h"
 #include "fuzz/fuzz_invariants.h"
@@ -47,7 +48,11 @@ bool is_schema_file(const kix::Json& whole, std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   kix::Json whole = kix::Json::parse(text, nullptr, false);
-  const bool valid = !whole.is_discarded() && is_schema_file(whole, text);
+  // nlohmann's lexer takes a NUL byte for the end of the input and so accepts
+  // a document followed by NULs; the index rightly calls those bytes
+  // corruption, so such a text is not a reference for the comparison.
+  const bool valid =
+      !whole.is_discarded() && text.find('\0') == std::string::npos && is_schema_file(whole, text);
   try {
     kix::SchemaFile file = kix::index_schema_text("fuzz.json", text);
     size_t previous_end = 0;
