@@ -9,6 +9,7 @@
 #include <set>
 
 #include "cli/cluster_cli.h"
+#include "cli/command_words.h"
 #include "cli/store_cli.h"
 #include "store/sqlite_store.h"
 
@@ -68,10 +69,6 @@ end
 complete -c kix -f -a '(__kix_complete)'
 )";
 
-bool visible(const CLI::App* app) {
-  return !app->get_group().empty();
-}
-
 // The choices of an option checked with CLI::IsMember: its type name reads
 // "TEXT:{text,json}".
 std::vector<std::string> choices_of(const CLI::Option* option) {
@@ -88,23 +85,6 @@ std::vector<std::string> choices_of(const CLI::Option* option) {
     start = comma + 1;
   }
   return out;
-}
-
-// The option of `app` (or of an app above it) that `word` names, nullptr
-// when none does.
-const CLI::Option* find_option(const CLI::App* app, const std::string& word) {
-  std::string name = word.substr(0, word.find('='));
-  for (; app != nullptr; app = app->get_parent()) {
-    for (const CLI::Option* option : app->get_options()) {
-      if (option->nonpositional() && option->check_name(name)) return option;
-    }
-  }
-  return nullptr;
-}
-
-// A flag expects no items; every other option one or more values.
-bool takes_value(const CLI::Option* option) {
-  return option->get_items_expected_max() != 0;
 }
 
 // What the store offers for a positional argument: cluster names for a
@@ -133,7 +113,7 @@ std::vector<std::string> store_candidates(const std::string& positional, const s
 // is the one being completed, possibly empty), filtered by its prefix.
 std::vector<std::string> complete(CLI::App& root, const std::vector<std::string>& words,
                                   const Context& ctx) {
-  CLI::App* app = &root;
+  const CLI::App* app = &root;
   std::string store_dir = ctx.store_dir_option;
   size_t positional = 0;
   bool only_positionals = false;
@@ -156,12 +136,7 @@ std::vector<std::string> complete(CLI::App& root, const std::vector<std::string>
         store_dir = w.substr(w.find('=') + 1);
       }
     } else {
-      CLI::App* sub = nullptr;
-      if (!only_positionals) {
-        for (CLI::App* s : app->get_subcommands([](CLI::App*) { return true; })) {
-          if (visible(s) && s->get_name() == w) sub = s;
-        }
-      }
+      const CLI::App* sub = only_positionals ? nullptr : find_subcommand(app, w);
       if (sub != nullptr) {
         app = sub;
         positional = 0;
@@ -192,7 +167,7 @@ std::vector<std::string> complete(CLI::App& root, const std::vector<std::string>
     candidates.assign(names.begin(), names.end());
   } else {
     if (!only_positionals) {
-      for (const CLI::App* s : app->get_subcommands([](CLI::App*) { return true; })) {
+      for (const CLI::App* s : app->get_subcommands([](const CLI::App*) { return true; })) {
         if (visible(s)) candidates.push_back(s->get_name());
       }
     }
@@ -245,7 +220,8 @@ void add_completion_commands(CLI::App& app, Context& ctx) {
   auto* hidden = app.add_subcommand("__complete", "");
   hidden->group("");
   hidden->prefix_command();
-  hidden->set_help_flag();  // "--help" among the words is a word to complete after
+  hidden->fallthrough(false);  // --store among the words is a word, not kix's option
+  hidden->set_help_flag();     // "--help" among the words is a word to complete after
   hidden->callback([hidden, &app, &ctx] {
     // A completion never fails aloud: a broken store or an unknown word
     // just offers nothing, and the shell completes file names.

@@ -3,10 +3,15 @@
 // together and maps errors to exit codes.
 #include <unistd.h>
 
+#include <cctype>
+
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/command_words.h"
 #include "cli/context.h"
 #include "cli/terminal_filter.h"
 #include "cli/version.h"
@@ -43,6 +48,9 @@ int main(int argc, char** argv) {
       "kix"};
   app.set_version_flag("--version", std::string("kix ") + kix::cli::kVersion);
   app.require_subcommand(1);
+  // Global options (--store) work anywhere on the line: a subcommand hands
+  // the options it does not know to the commands above it.
+  app.fallthrough();
   app.option_defaults()->always_capture_default();
   app.add_option("--store", ctx.store_dir_option,
                  "Store directory (default: $KIX_STORE, else $XDG_DATA_HOME/kix/store)")
@@ -70,8 +78,21 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : kix::cli::kExitError;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (auto unknown = kix::cli::find_unknown_word(app, args)) {
+      std::cerr << kix::cli::describe_unknown_word(*unknown);
+    } else {
+      std::string path = kix::cli::command_path(kix::cli::selected_command(app, args));
+      std::string what = e.what();
+      if (what.size() > 1 && std::isupper(static_cast<unsigned char>(what[0])) &&
+          std::islower(static_cast<unsigned char>(what[1]))) {
+        what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+      }
+      std::cerr << "error: " << path << ": " << what << "\n  Run '" << path
+                << " --help' for its usage.\n";
+    }
+    return kix::cli::kExitError;
   } catch (const kix::Error& e) {
     kix::cli::Colors c{ctx.color_stderr};
     std::string text = e.render();
