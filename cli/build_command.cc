@@ -21,6 +21,7 @@ struct BuildArgs {
   std::string source_revision;
   bool locked = false;
   bool insecure = false;
+  std::string format;
 };
 
 // How each need was bound, one line each: "postgres → immich-db (alias
@@ -111,6 +112,17 @@ void print_summary(const compiler::Compilation& c, size_t warnings, const AddRes
   std::cout << added.root.hex() << "\n";
 }
 
+Json build_json(const compiler::Compilation& c, size_t warnings, const AddResult& added,
+                const std::string& out) {
+  Json instances = Json::array();
+  for (const auto& inst : c.instances) instances.push_back(instance_json(c, inst));
+  Json generation;
+  if (added.generation) generation = {{"cluster", c.cluster}, {"number", *added.generation}};
+  return Json{{"cluster", c.cluster}, {"root", added.root.hex()},     {"generation", generation},
+              {"output", out},        {"resources", added.resources}, {"newNodes", added.new_nodes},
+              {"warnings", warnings}, {"instances", instances}};
+}
+
 void run_build(const BuildArgs& args, Context& ctx) {
   // Asking git takes two processes and several milliseconds, a third of a
   // small build: they run while the definition compiles.
@@ -153,7 +165,11 @@ void run_build(const BuildArgs& args, Context& ctx) {
   // recording fails, the previous result is put back.
   write_result_dir(args.out, c.graph, c.cluster, c.graph.root(c.cluster),
                    [&] { added = store.add(c.graph, options); });
-  print_summary(c, warnings, added, args.out, Colors{ctx.color_stdout});
+  if (args.format == "json") {
+    std::cout << build_json(c, warnings, added, args.out).dump(2) << "\n";
+  } else {
+    print_summary(c, warnings, added, args.out, Colors{ctx.color_stdout});
+  }
 }
 
 }  // namespace
@@ -178,6 +194,7 @@ void add_build_command(CLI::App& app, Context& ctx) {
                 "Require kix.lock, and every image in it (docs/lockfile.md)");
   cmd->add_flag("--insecure", args->insecure,
                 "Allow plain HTTP to chart repositories that are not on this machine");
+  add_format_option(cmd, args->format, {"text", "json"});
   cmd->callback([args, &ctx] { run_build(*args, ctx); });
 }
 

@@ -67,7 +67,7 @@ void add_test_command(CLI::App& app, Context& ctx);
 // (text or json) and returns whether all passed. Throws kInvalidInput when
 // the checks are not known (a REF or plain manifests).
 bool run_post_deploy_checks(const ClusterInput& input, const DeployOptions& deploy,
-                            const CheckRunOptions& options, const std::string& format,
-                            Context& ctx);
+                            const CheckRunOptions& options, const std::string& format, Context& ctx,
+                            Json* results = nullptr);
 
 }  // namespace kix::cli

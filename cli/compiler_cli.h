@@ -36,6 +36,14 @@ std::filesystem::path schema_dir(const Context& ctx);
 // "Kind/name @ namespace" for a compiled resource.
 std::string describe(const compiler::CompiledResource& r);
 
+// The JSON outputs' shapes (docs/json-output.md): a compiled resource
+// {node, apiVersion, kind, namespace, name}; a need's binding {need,
+// optional, target (the instance "ns/name", or null), how}; an instance
+// {instance, package, autoInstantiated, autoReason, declaredAt, needs}.
+Json resource_json(const compiler::Compilation& c, size_t index);
+Json binding_json(const compiler::Compilation& c, const compiler::Binding& b);
+Json instance_json(const compiler::Compilation& c, const compiler::CompiledInstance& inst);
+
 void add_build_command(CLI::App& app, Context& ctx);
 void add_lock_command(CLI::App& app, Context& ctx);
 void add_graph_command(CLI::App& app, Context& ctx);

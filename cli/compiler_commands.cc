@@ -85,6 +85,33 @@ std::string describe(const compiler::CompiledResource& r) {
   return ns.empty() ? s : s + " @ " + ns;
 }
 
+Json resource_json(const compiler::Compilation& c, size_t index) {
+  const ResourceId& id = c.graph.manifests[index].id;
+  return Json{{"node", c.graph.nodes[index].hex()},
+              {"apiVersion", id.api_version},
+              {"kind", id.kind},
+              {"namespace", id.ns},
+              {"name", id.name}};
+}
+
+Json binding_json(const compiler::Compilation& c, const compiler::Binding& b) {
+  return Json{{"need", b.need},
+              {"optional", b.optional},
+              {"target", b.target ? Json(c.instances[*b.target].decl.qualified()) : Json()},
+              {"how", b.how}};
+}
+
+Json instance_json(const compiler::Compilation& c, const compiler::CompiledInstance& inst) {
+  Json needs = Json::array();
+  for (const compiler::Binding& b : inst.bindings) needs.push_back(binding_json(c, b));
+  return Json{{"instance", inst.decl.qualified()},
+              {"package", inst.package != nullptr ? Json(inst.package->name) : Json()},
+              {"autoInstantiated", inst.decl.auto_instantiated},
+              {"autoReason", inst.decl.auto_instantiated ? Json(inst.decl.auto_reason) : Json()},
+              {"declaredAt", inst.decl.auto_instantiated ? Json() : Json(inst.decl.where.str())},
+              {"needs", needs}};
+}
+
 void add_compiler_commands(CLI::App& app, Context& ctx) {
   add_build_command(app, ctx);
   add_lock_command(app, ctx);

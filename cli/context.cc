@@ -42,6 +42,13 @@ std::filesystem::path Context::store_dir() const {
   return base / ".local" / "share" / "kix" / "store";
 }
 
+void add_format_option(CLI::App* cmd, std::string& format, std::vector<std::string> choices) {
+  format = choices.front();
+  std::string help = "Output format: ";
+  for (size_t i = 0; i < choices.size(); ++i) help += (i ? "|" : "") + choices[i];
+  cmd->add_option("--format", format, help)->check(CLI::IsMember(choices));
+}
+
 size_t Context::print_diagnostics(const Diagnostics& diags) const {
   Colors c{color_stderr};
   for (const auto& d : diags.items()) {

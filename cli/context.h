@@ -68,6 +68,10 @@ bool locale_is_utf8(const Environment& env);
 // Output formats shared by the commands that take --format.
 enum class Format { kText, kJson, kMarkdown, kYaml, kDot, kSvg };
 
+// --format with `choices`, the first being the default; its help lists
+// them, and any other value is a usage error.
+void add_format_option(CLI::App* cmd, std::string& format, std::vector<std::string> choices);
+
 // Each command family registers its subcommands; the callback sets
 // ctx.exit_code. Errors are thrown as kix::Error and printed by main.
 void add_plumbing_commands(CLI::App& app, Context& ctx);    // canon, hash

@@ -31,6 +31,65 @@ struct DeployArgs {
   bool prune = true;
   bool replace = false;
   bool test = false;  // run the post-deploy checks after the last wave
+  std::string format = "text";
+};
+
+const char* step_kind_name(StepKind kind) {
+  switch (kind) {
+    case StepKind::kCheckSecret:
+      return "checkSecret";
+    case StepKind::kGenerateSecret:
+      return "generateSecret";
+    case StepKind::kApply:
+      return "apply";
+    case StepKind::kWait:
+      return "wait";
+    case StepKind::kDelete:
+      return "delete";
+  }
+  return "apply";
+}
+
+// The deploy as --format json prints it (schema/output/deploy.json): the
+// steps planned, what became of each that ran, and what was recorded.
+struct DeployJson {
+  Json out;
+
+  DeployJson(const ClusterInput& input, const DeployArgs& args, size_t waves,
+             const std::vector<DeployStep>& steps) {
+    out = Json{{"cluster", input.cluster.empty() ? Json() : Json(input.cluster)},
+               {"context", args.context},
+               {"dryRun", args.dry_run},
+               {"waves", waves},
+               {"outcome", args.dry_run ? "planned" : "deployed"},
+               {"steps", Json::array()},
+               {"replacements", Json::array()},
+               {"kept", Json::array()},
+               {"recorded", nullptr},
+               {"warnings", Json::array()},
+               {"checks", nullptr}};
+    for (const DeployStep& step : steps) {
+      // A kWait step has no command line; the manifests an apply reads on
+      // stdin are not part of it (they may hold Secret values).
+      out["steps"].push_back(Json{{"wave", step.wave},
+                                  {"kind", step_kind_name(step.kind)},
+                                  {"description", step.description},
+                                  {"argv", step.argv},
+                                  {"ok", nullptr},
+                                  {"note", ""}});
+    }
+  }
+  void step_done(size_t index, const StepReport& r) {
+    out["steps"][index]["ok"] = r.ok;
+    out["steps"][index]["note"] = r.note;
+  }
+  void kept(const PrunePlan& prune) {
+    for (const PruneItem& item : prune.kept) {
+      out["kept"].push_back(
+          Json{{"resource", item.id.display()}, {"keptBecause", item.kept_because}});
+    }
+  }
+  void print() const { std::cout << out.dump(2) << "\n" << std::flush; }
 };
 
 const char* rule_name(WaitRule rule) {
@@ -129,9 +188,12 @@ void print_dry_run(const std::vector<DeployStep>& steps, const PrunePlan& prune,
 // Records the deploy in the store (store/deploy_record.h), so `kix store
 // log` shows which generation is deployed and `kix rollback` can return to it.
 void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Context& ctx,
+                          DeployJson& json,
                           std::optional<Deployment::Partial> partial = std::nullopt) {
+  const bool text = args.format != "json";
   if (input.cluster.empty()) {
-    std::cout << "note: the input has no cluster name, so the deployment was not recorded\n";
+    (text ? std::cout : std::cerr)
+        << "note: the input has no cluster name, so the deployment was not recorded\n";
     return;
   }
   std::unique_ptr<Store> store = open_store(ctx);
@@ -140,6 +202,16 @@ void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Con
       args.message.empty() ? "kix deploy" : args.message, ctx.now(), partial,
       args.source_revision.empty() ? git_revision(args.input.empty() ? "." : args.input)
                                    : args.source_revision);
+  Json partial_json;
+  if (partial) {
+    partial_json = {{"wavesApplied", partial->waves_applied}, {"wavesTotal", partial->waves_total}};
+  }
+  json.out["recorded"] = {{"cluster", input.cluster},
+                          {"generation", record.deployment.generation.value_or(0)},
+                          {"newGeneration", record.new_generation},
+                          {"root", record.deployment.root.hex()},
+                          {"partial", partial_json}};
+  if (!text) return;
   std::cout << (partial ? "recorded a partial deploy of " : "deployed ") << input.cluster
             << (record.new_generation ? " as generation " : " generation ")
             << record.deployment.generation.value_or(0) << " (root " << record.deployment.root.hex()
@@ -247,13 +319,12 @@ void report_failure(const std::vector<DeployStep>& steps, const DeployOutcome& o
 // ready). Elsewhere, a line for each object as it becomes ready, so a log
 // shows what took how long.
 void show_progress(const DeployStep& step, const WaveProgress& progress, StatusLine& status,
-                   const Colors& c) {
+                   std::ostream& log, const Colors& c) {
   const WavePoll& poll = progress.poll;
   if (!status.enabled()) {
     for (size_t i : progress.newly_done) {
-      std::cout << "     " << c.green() << "ready" << c.reset() << " "
-                << poll.targets[i].id.display() << ": "
-                << describe_object(poll.targets[i], progress.objects[i]) << "\n";
+      log << "     " << c.green() << "ready" << c.reset() << " " << poll.targets[i].id.display()
+          << ": " << describe_object(poll.targets[i], progress.objects[i]) << "\n";
     }
     return;
   }
@@ -293,7 +364,17 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   // part-way, so it is settled before the first wave.
   std::vector<Replacement> replacements;
   if (!before.empty()) replacements = find_replacements(input.graph, before.back().graph);
+  const bool json = args.format == "json";
   if (!replacements.empty() && !args.replace) {
+    if (json) {
+      DeployJson report(input, args, waves.size(), {});
+      report.out["outcome"] = "refused";
+      for (const Replacement& r : replacements) {
+        report.out["replacements"].push_back(
+            Json{{"resource", r.id.display()}, {"paths", r.paths}});
+      }
+      report.print();
+    }
     Colors e{ctx.color_stderr};
     std::cerr << e.red() << e.bold() << "error:" << e.reset()
               << " deploy stopped before the first wave: " << replacements.size()
@@ -328,6 +409,17 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
         input, "--test: ",
         "deploy the cluster definition (a directory or cluster.yaml), or leave out --test");
   }
+  DeployJson report(input, args, waves.size(), steps);
+  report.kept(prune);
+  if (args.dry_run && json) {
+    if (args.test) {
+      report.out["checks"] = Json::array();
+      for (const CheckJob& check : input.checks) report.out["checks"].push_back(check.name);
+    }
+    report.print();
+    ctx.exit_code = kExitOk;
+    return;
+  }
   if (args.dry_run) {
     print_dry_run(steps, prune, previous, waves.size());
     if (args.test) {
@@ -338,50 +430,64 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
     ctx.exit_code = kExitOk;
     return;
   }
-  Colors c{ctx.color_stdout};
+  // With --format json, stdout holds the report alone: the step lines
+  // (and the ready lines) go to stderr, and there is no status line.
+  std::ostream& log = json ? std::cerr : std::cout;
+  Colors c{json ? ctx.color_stderr : ctx.color_stdout};
   SystemProcessRunner runner;
   std::ostream& raw = ctx.raw_stdout != nullptr ? *ctx.raw_stdout : std::cout;
-  StatusLine status(std::cout, raw, ctx.stdout_tty && ctx.raw_stdout != nullptr,
+  StatusLine status(std::cout, raw, !json && ctx.stdout_tty && ctx.raw_stdout != nullptr,
                     terminal_columns(STDOUT_FILENO, ctx.env().get("COLUMNS").value_or("")));
   WaitHooks hooks;
   hooks.on_progress = [&](const DeployStep& step, const WaveProgress& progress) {
-    show_progress(step, progress, status, c);
+    show_progress(step, progress, status, log, c);
   };
+  // Steps run in order, so the next report is of the step after the last.
+  size_t reported = 0;
   DeployOutcome outcome = run_deploy(
       steps, runner,
       [&](const DeployStep& step, const StepReport& r) {
         status.clear();
-        std::cout << (r.ok ? std::string(c.green()) + "ok  " : std::string(c.red()) + "FAIL")
-                  << c.reset() << " " << step.description << (r.note.empty() ? "" : ": " + r.note)
-                  << "\n";
+        if (reported < steps.size()) report.step_done(reported++, r);
+        log << (r.ok ? std::string(c.green()) + "ok  " : std::string(c.red()) + "FAIL") << c.reset()
+            << " " << step.description << (r.note.empty() ? "" : ": " + r.note) << "\n";
       },
       hooks);
   status.clear();
   for (const std::string& warning : outcome.warnings) {
     Colors e{ctx.color_stderr};
     std::cerr << e.yellow() << e.bold() << "warning:" << e.reset() << " " << warning << "\n";
+    report.out["warnings"].push_back(warning);
   }
   if (!outcome.ok()) {
+    if (*outcome.failed_step < steps.size())
+      report.out["steps"][*outcome.failed_step]["ok"] = false;
+    report.out["outcome"] = "failed";
     report_failure(steps, outcome, Colors{ctx.color_stderr});
     ctx.exit_code = kExitError;
     // What reached the cluster is recorded: the next prune must see it, and
     // `kix store log` must not claim the earlier generation is what runs.
     const int64_t applied = waves_applied(steps[*outcome.failed_step], waves.size());
     if (applied > 0 && outcome.missing_secrets.empty()) {
-      record_deployed_root(input, args, ctx,
+      record_deployed_root(input, args, ctx, report,
                            Deployment::Partial{applied, static_cast<int64_t>(waves.size())});
     }
+    if (json) report.print();
     return;
   }
-  print_kept(prune, previous, std::cout);
-  record_deployed_root(input, args, ctx);
+  if (!json) print_kept(prune, previous, std::cout);
+  record_deployed_root(input, args, ctx, report);
   ctx.exit_code = kExitOk;
   if (args.test) {
     CheckRunOptions checks;
     checks.timeout_seconds = args.timeout_seconds;
-    if (!run_post_deploy_checks(input, options, checks, "text", ctx))
+    Json results;
+    if (!run_post_deploy_checks(input, options, checks, args.format, ctx,
+                                json ? &results : nullptr))
       ctx.exit_code = kExitDifferent;
+    if (json) report.out["checks"] = results;
   }
+  if (json) report.print();
 }
 
 }  // namespace
@@ -412,6 +518,7 @@ void add_deploy_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--prune", args->prune,
                 "After the last wave, delete what the root deployed before to this cluster and "
                 "context had and this build lacks (--prune=false: leave it)");
+  add_format_option(cmd, args->format, {"text", "json"});
   cmd->callback([args, &ctx] { run_deploy_command(*args, ctx); });
 }
 

@@ -15,6 +15,7 @@ namespace {
 struct ExplainArgs {
   std::vector<std::string> positionals;  // [DEFINITION] KIND/NAME
   std::string ns;
+  std::string format;
 };
 
 bool matches(const compiler::CompiledResource& r, const std::string& kind, const std::string& name,
@@ -99,6 +100,47 @@ void print_values(const compiler::Compilation& c, size_t index) {
   }
 }
 
+// The same facts as the text, for --format json (schema/output/explain.json).
+Json explain_json(const compiler::Compilation& c, size_t index) {
+  const auto& r = c.resources[index];
+  Json out{{"resource", resource_json(c, index)}};
+  if (r.instance == compiler::kNoInstance) {
+    out["instance"] = nullptr;
+    out["generatedFrom"] = r.rendered_from.empty() ? Json() : Json(r.rendered_from);
+    out["template"] = nullptr;
+  } else {
+    out["instance"] = instance_json(c, c.instances[r.instance]);
+    out["generatedFrom"] = nullptr;
+    out["template"] = {{"key", r.key}, {"at", r.where.str()}};
+  }
+  Json values = Json::array();
+  for (const auto& in : r.interpolations) {
+    if (in.prov.empty()) continue;
+    Json from = Json::array();
+    for (size_t p : in.prov) from.push_back(resource_json(c, p));
+    values.push_back(Json{{"pointer", in.pointer}, {"expression", in.expression}, {"from", from}});
+  }
+  out["values"] = values;
+  Json patches = Json::array();
+  for (const auto& v : r.patched) {
+    Json from = Json::array();
+    for (size_t p : v.prov) from.push_back(resource_json(c, p));
+    patches.push_back(Json{{"pointer", v.pointer},
+                           {"path", v.path},
+                           {"how", v.how},
+                           {"at", v.where.str()},
+                           {"from", from}});
+  }
+  out["patches"] = patches;
+  Json references = Json::array();
+  for (size_t k = 0; k < r.refs.size(); ++k) {
+    references.push_back(
+        Json{{"resource", resource_json(c, r.refs[k])}, {"reason", r.ref_reasons[k]}});
+  }
+  out["references"] = references;
+  return out;
+}
+
 void run_explain(const ExplainArgs& args, Context& ctx) {
   std::string path = ".", ref;
   if (args.positionals.size() == 1) {
@@ -112,6 +154,10 @@ void run_explain(const ExplainArgs& args, Context& ctx) {
   compiler::Compilation c;
   if (!compile_definition(path, ctx, c)) return;
   size_t index = find_resource(c, ref, args.ns);
+  if (args.format == "json") {
+    std::cout << explain_json(c, index).dump(2) << "\n";
+    return;
+  }
   const auto& r = c.resources[index];
   std::cout << describe(r) << "\n";
   std::cout << "  node " << c.graph.nodes[index].hex() << "\n";
@@ -139,6 +185,7 @@ void add_explain_command(CLI::App& app, Context& ctx) {
       ->expected(1, 2);
   cmd->add_option("-n,--namespace", args->ns,
                   "Namespace of the resource, when the name is in several");
+  add_format_option(cmd, args->format, {"text", "json"});
   cmd->callback([args, &ctx] { run_explain(*args, ctx); });
 }
 

@@ -85,8 +85,10 @@ int main(int argc, char** argv) {
     } else {
       std::string path = kix::cli::command_path(kix::cli::selected_command(app, args));
       std::string what = e.what();
-      if (what.size() > 1 && std::isupper(static_cast<unsigned char>(what[0])) &&
-          std::islower(static_cast<unsigned char>(what[1]))) {
+      // CLI11's sentences start with a capital; kix's messages do not, except
+      // for a word in capitals ("URL").
+      if (!what.empty() && std::isupper(static_cast<unsigned char>(what[0])) &&
+          (what.size() == 1 || !std::isupper(static_cast<unsigned char>(what[1])))) {
         what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
       }
       std::cerr << "error: " << path << ": " << what << "\n  Run '" << path

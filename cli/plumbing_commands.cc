@@ -50,11 +50,23 @@ void run_canon(const std::vector<std::string>& files, Context& ctx) {
   os << out << std::flush;
 }
 
-void run_hash(const std::vector<std::string>& files, Context& ctx) {
+void run_hash(const std::vector<std::string>& files, const std::string& format, Context& ctx) {
   Diagnostics diags;
   auto manifests = load_manifests(inputs_or_stdin(files), diags);
   ctx.print_diagnostics(diags);
   seal_manifests(manifests, ctx.keys());
+  if (format == "json") {
+    Json out = Json::array();
+    for (const auto& m : manifests) {
+      out.push_back(Json{{"blob", m.blob.hex()},
+                         {"apiVersion", m.id.api_version},
+                         {"kind", m.id.kind},
+                         {"namespace", m.id.ns},
+                         {"name", m.id.name}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
   std::string out;
   for (const auto& m : manifests) {
     out += m.blob.hex();
@@ -80,7 +92,9 @@ void add_plumbing_commands(CLI::App& app, Context& ctx) {
       "Print '<blob>  <apiVersion> <kind> <namespace> <name>' for each manifest\n"
       "(namespace '-' when it has none; kind: List is flattened)");
   hash->add_option("FILE", *hfiles, "Files or directories to read; - or nothing reads stdin");
-  hash->callback([hfiles, &ctx] { run_hash(*hfiles, ctx); });
+  auto hformat = std::make_shared<std::string>();
+  add_format_option(hash, *hformat, {"text", "json"});
+  hash->callback([hfiles, hformat, &ctx] { run_hash(*hfiles, *hformat, ctx); });
 }
 
 }  // namespace kix::cli

@@ -259,11 +259,20 @@ void run_preview(const PreviewArgs& args, Context& ctx) {
   if (!plan.errors.empty()) return print_plan_errors(plan.errors, "preview " + args.name, ctx);
   if (plan.empty()) {
     if (args.format == "json") {
+      // The shape of a preview that was built, with nothing in it.
       std::cout << Json{{"preview", args.name},
                         {"cluster", working.cluster},
+                        {"history", nullptr},
                         {"base", {{"ref", args.base}, {"root", base.root->hex()}}},
+                        {"namespaces", Json::object()},
                         {"created", Json::array()},
-                        {"root", nullptr}}
+                        {"reused", Json::array()},
+                        {"leftOut", Json::array()},
+                        {"crossNamespace", Json::array()},
+                        {"root", nullptr},
+                        {"generation", nullptr},
+                        {"newResources", 0},
+                        {"output", nullptr}}
                        .dump(2)
                 << "\n";
     } else {
@@ -325,7 +334,27 @@ void run_preview(const PreviewArgs& args, Context& ctx) {
 // Deletes what the preview's deploys put in the cluster: a prune against
 // the empty root, the preview's own Namespaces included. The empty root is
 // then recorded as deployed, so the preview's history says it is gone.
+// --destroy's report for --format json (schema/output/preview-destroy.json).
+Json destroy_json(const PreviewArgs& args, const std::string& cluster, const char* outcome,
+                  const PrunePlan& prune) {
+  Json steps = Json::array(), kept = Json::array();
+  for (const DeployStep& step : prune.steps) {
+    steps.push_back(Json{{"description", step.description}, {"argv", step.argv}, {"ok", nullptr}});
+  }
+  for (const PruneItem& item : prune.kept) {
+    kept.push_back(Json{{"resource", item.id.display()}, {"keptBecause", item.kept_because}});
+  }
+  return Json{{"preview", args.destroy},
+              {"cluster", cluster},
+              {"context", args.context},
+              {"dryRun", args.dry_run},
+              {"outcome", outcome},
+              {"steps", steps},
+              {"kept", kept}};
+}
+
 void run_destroy(const PreviewArgs& args, Context& ctx) {
+  const bool json = args.format == "json";
   Diagnostics diags;
   const std::string cluster = compiler::load_cluster_definition(args.path, diags).name;
   ClusterInput input;
@@ -359,12 +388,22 @@ void run_destroy(const PreviewArgs& args, Context& ctx) {
       args.context.empty() ? "the current context" : "context " + args.context;
   if (graphs.empty() || std::all_of(graphs.begin(), graphs.end(),
                                     [](const Graph& g) { return g.manifests.empty(); })) {
+    ctx.exit_code = kExitOk;
+    if (json) {
+      std::cout << destroy_json(args, cluster, "notDeployed", PrunePlan{}).dump(2) << "\n";
+      return;
+    }
     std::cout << "preview " << args.destroy << " of " << cluster << " is not deployed with "
               << context << ": nothing to delete\n";
     ctx.exit_code = kExitOk;
     return;
   }
   PrunePlan prune = plan_prune(graphs, Graph{}, options, 0, namespaces);
+  if (args.dry_run && json) {
+    std::cout << destroy_json(args, cluster, "planned", prune).dump(2) << "\n";
+    ctx.exit_code = kExitOk;
+    return;
+  }
   if (args.dry_run) {
     std::cout << "# destroy preview " << args.destroy << " of " << cluster << ": what " << labels
               << " put in the cluster, dependents first\n";
@@ -377,12 +416,17 @@ void run_destroy(const PreviewArgs& args, Context& ctx) {
     ctx.exit_code = kExitOk;
     return;
   }
-  Colors c{ctx.color_stdout};
+  // With --format json the step lines go to stderr: stdout holds the report.
+  std::ostream& log = json ? std::cerr : std::cout;
+  Colors c{json ? ctx.color_stderr : ctx.color_stdout};
   SystemProcessRunner runner;
+  Json report = destroy_json(args, cluster, "destroyed", prune);
+  size_t reported = 0;
   DeployOutcome outcome =
       run_deploy(prune.steps, runner, [&](const DeployStep& step, const StepReport& r) {
-        std::cout << (r.ok ? std::string(c.green()) + "ok  " : std::string(c.red()) + "FAIL")
-                  << c.reset() << " " << step.description << "\n";
+        if (reported < prune.steps.size()) report["steps"][reported++]["ok"] = r.ok;
+        log << (r.ok ? std::string(c.green()) + "ok  " : std::string(c.red()) + "FAIL") << c.reset()
+            << " " << step.description << "\n";
       });
   if (!outcome.ok()) {
     const DeployStep& failed = prune.steps[*outcome.failed_step];
@@ -394,10 +438,20 @@ void run_destroy(const PreviewArgs& args, Context& ctx) {
     std::cerr << "  run kix preview --destroy " << args.destroy
               << " again: deleting what is already gone is not an error\n";
     ctx.exit_code = kExitError;
+    if (json) {
+      report["outcome"] = "failed";
+      report["steps"][*outcome.failed_step]["ok"] = false;
+      std::cout << report.dump(2) << "\n";
+    }
     return;
   }
   std::unique_ptr<Store> store = open_store(ctx);
   record_deploy(*store, Graph{}, input.cluster, args.context, "kix preview --destroy", ctx.now());
+  ctx.exit_code = kExitOk;
+  if (json) {
+    std::cout << report.dump(2) << "\n";
+    return;
+  }
   std::cout << "destroyed preview " << args.destroy << " of " << cluster << ": deleted "
             << plural(prune.steps.size(), "object") << "\n";
   ctx.exit_code = kExitOk;

@@ -18,6 +18,7 @@ struct ExportArgs {
   std::vector<std::string> refs;
   std::string output;
   HistoryChoice history;
+  std::string format;
 };
 
 void run_export(const ExportArgs& args, Context& ctx) {
@@ -27,6 +28,18 @@ void run_export(const ExportArgs& args, Context& ctx) {
   std::string bytes = write_archive(closure);
   // Never half written: a sibling temporary file, fsynced, renamed over FILE.
   write_file_atomically(args.output, bytes, 0600);
+  if (args.format == "json") {
+    Json roots = Json::array();
+    for (const auto& root : closure.roots()) roots.push_back(root.hash.hex());
+    std::cout << Json{{"file", args.output},
+                      {"bytes", bytes.size()},
+                      {"roots", roots},
+                      {"nodes", closure.nodes().size()},
+                      {"history", history_to_json(closure.history())}}
+                     .dump(2)
+              << "\n";
+    return;
+  }
   std::cout << "exported " << closure.roots().size() << " roots and " << closure.nodes().size()
             << " nodes";
   if (!closure.history().empty()) std::cout << " with " << describe_history(closure.history());
@@ -37,6 +50,7 @@ struct ImportArgs {
   std::string path;
   bool pin = false;
   std::optional<std::string> as;
+  std::string format;
 };
 
 void run_import(const ImportArgs& args, Context& ctx) {
@@ -49,7 +63,11 @@ void run_import(const ImportArgs& args, Context& ctx) {
   options.time = ctx.now();
   options.history_as = args.as;
   ImportResult r = store.import_closure(contents, options);
-  print_import(contents, r, args.pin);
+  if (args.format == "json") {
+    std::cout << import_json(contents, r, args.pin).dump(2) << "\n";
+  } else {
+    print_import(contents, r, args.pin);
+  }
 }
 
 }  // namespace
@@ -63,6 +81,7 @@ void add_store_archive_commands(CLI::App& store, Context& ctx) {
       ->required();
   exp->add_option("-o,--output", args->output, "The archive file to write")->required();
   add_history_options(*exp, args->history);
+  add_format_option(exp, args->format, {"text", "json"});
   exp->callback([args, &ctx] { run_export(*args, ctx); });
 
   auto iargs = std::make_shared<ImportArgs>();
@@ -74,6 +93,7 @@ void add_store_archive_commands(CLI::App& store, Context& ctx) {
   imp->add_option("--as", iargs->as,
                   "Bring the cluster's history in under this name (when it conflicts with one "
                   "already here)");
+  add_format_option(imp, iargs->format, {"text", "json"});
   imp->callback([iargs, &ctx] { run_import(*iargs, ctx); });
 }
 

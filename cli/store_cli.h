@@ -22,9 +22,6 @@ std::string human_bytes(uint64_t bytes);
 // "Deployment/web @ shop" from a stored node.
 std::string describe(const StoredNode& node);
 
-// Adds --format restricted to `choices` (the first is the default).
-void add_format_option(CLI::App* cmd, std::string& format, std::vector<std::string> choices);
-
 // Each file registers its subcommands on the `store` subcommand.
 void add_store_query_commands(CLI::App& store, Context& ctx);  // ls, show, cat, log, closure...
 void add_store_diff_command(CLI::App& store, Context& ctx);

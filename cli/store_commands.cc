@@ -53,13 +53,6 @@ std::string describe(const StoredNode& node) {
   return node.id.display();
 }
 
-void add_format_option(CLI::App* cmd, std::string& format, std::vector<std::string> choices) {
-  format = choices.front();
-  std::string help = "Output format: ";
-  for (size_t i = 0; i < choices.size(); ++i) help += (i ? "|" : "") + choices[i];
-  cmd->add_option("--format", format, help)->check(CLI::IsMember(choices));
-}
-
 namespace {
 
 struct AddArgs {
@@ -70,6 +63,7 @@ struct AddArgs {
   bool pin = false;
   bool reread = false;
   ChartAddArgs chart;  // --chart and its options
+  std::string format;
 };
 
 void print_graph_warnings(const Graph& graph, const Context& ctx) {
@@ -215,6 +209,25 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
     ctx.print_diagnostics(note);
   }
 
+  if (args.format == "json") {
+    Json out{{"root", r.root.hex()},
+             {"resources", r.resources},
+             {"newBlobs", r.new_blobs},
+             {"reusedBlobs", r.reused_blobs},
+             {"newNodes", r.new_nodes},
+             {"canonicalBytes", r.raw_bytes},
+             {"writtenBytes", r.written_bytes},
+             {"files", nullptr},
+             {"generation", nullptr},
+             {"pinned", args.pin}};
+    if (input.ingest) {
+      const IngestStats& s = input.ingest->stats();
+      out["files"] = {{"total", s.files}, {"read", s.read_files}, {"unchanged", s.cached_files}};
+    }
+    if (r.generation) out["generation"] = {{"cluster", args.cluster}, {"number", *r.generation}};
+    std::cout << out.dump(2) << "\n" << std::flush;
+    return;
+  }
   std::cout << "added " << r.resources << (r.resources == 1 ? " resource" : " resources") << ": "
             << r.new_blobs << " new blobs, " << r.reused_blobs << " reused, " << r.new_nodes
             << " new nodes; " << human_bytes(r.raw_bytes) << " canonical, "
@@ -264,6 +277,7 @@ void add_add_command(CLI::App& store, Context& ctx) {
                 "Read and parse every file, even those the stat cache knows unchanged");
   cmd->add_flag("--pin", args->pin,
                 "Also pin the root (in the same transaction), so gc keeps it without a generation");
+  add_format_option(cmd, args->format, {"text", "json"});
   cmd->callback([args, cluster, &ctx] { run_add(*args, cluster->count() > 0, ctx); });
 }
 

@@ -12,16 +12,25 @@ namespace kix::cli {
 
 namespace {
 
-void run_pin(const std::string& ref, bool pin, Context& ctx) {
+void run_pin(const std::string& ref, bool pin, const std::string& format, Context& ctx) {
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   ResolvedRef r = resolve_ref(store, ref);
+  const bool changed = pin ? store.pin(r.hash, r.kind, ctx.now()) : store.unpin(r.hash);
+  if (format == "json") {
+    std::cout << Json{{"type", object_kind_name(r.kind)},
+                      {"hash", r.hash.hex()},
+                      {"pinned", pin},
+                      {"changed", changed}}
+                     .dump(2)
+              << "\n";
+    return;
+  }
   std::string what = std::string(object_kind_name(r.kind)) + " " + r.hash.hex();
   if (pin) {
-    std::cout << (store.pin(r.hash, r.kind, ctx.now()) ? "pinned " : "already pinned ") << what
-              << "\n";
+    std::cout << (changed ? "pinned " : "already pinned ") << what << "\n";
   } else {
-    std::cout << (store.unpin(r.hash) ? "unpinned " : "was not pinned: ") << what << "\n";
+    std::cout << (changed ? "unpinned " : "was not pinned: ") << what << "\n";
   }
 }
 
@@ -29,6 +38,7 @@ struct GcArgs {
   bool dry_run = false;
   int64_t keep_generations = 0;
   std::string older_than;
+  std::string format;
 };
 
 void run_gc(const GcArgs& args, bool keep_given, Context& ctx) {
@@ -40,6 +50,23 @@ void run_gc(const GcArgs& args, bool keep_given, Context& ctx) {
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   GcResult r = store.collect_garbage(options);
+  if (args.format == "json") {
+    std::cout << Json{{"dryRun", args.dry_run},
+                      {"deleted",
+                       {{"generations", r.generations},
+                        {"roots", r.roots},
+                        {"nodes", r.nodes},
+                        {"blobs", r.blobs},
+                        {"blobBytes", r.blob_bytes},
+                        {"rawBytes", r.raw_bytes},
+                        {"sources", r.sources},
+                        {"sourceBytes", r.source_bytes}}},
+                      {"kept",
+                       {{"roots", r.kept_roots}, {"nodes", r.kept_nodes}, {"blobs", r.kept_blobs}}}}
+                     .dump(2)
+              << "\n";
+    return;
+  }
   std::cout << (args.dry_run ? "would delete " : "deleted ") << r.generations << " generations, "
             << r.roots << " roots, " << r.nodes << " nodes, " << r.blobs << " blobs ("
             << human_bytes(r.blob_bytes) << " compressed, " << human_bytes(r.raw_bytes) << " raw)";
@@ -51,9 +78,60 @@ void run_gc(const GcArgs& args, bool keep_given, Context& ctx) {
             << " blobs\n";
 }
 
+const char* problem_kind_name(ProblemKind kind) {
+  switch (kind) {
+    case ProblemKind::kCorruptBlob:
+      return "corruptBlob";
+    case ProblemKind::kMissingBlob:
+      return "missingBlob";
+    case ProblemKind::kBadNode:
+      return "badNode";
+    case ProblemKind::kWrongIdentity:
+      return "wrongIdentity";
+    case ProblemKind::kMissingNode:
+      return "missingNode";
+    case ProblemKind::kBadRoot:
+      return "badRoot";
+    case ProblemKind::kMissingRoot:
+      return "missingRoot";
+    case ProblemKind::kDatabase:
+      return "database";
+    case ProblemKind::kCorruptSource:
+      return "corruptSource";
+  }
+  return "unknown";
+}
+
+void print_verify_json(const VerifyReport& report, bool ok) {
+  Json problems = Json::array();
+  for (const auto& p : report.problems) {
+    problems.push_back(Json{{"kind", problem_kind_name(p.kind)},
+                            {"object", p.object},
+                            {"message", p.message},
+                            {"affects", p.affects},
+                            {"repaired", p.repaired},
+                            {"repair", p.repair}});
+  }
+  std::cout << Json{{"ok", ok},
+                    {"checked",
+                     {{"blobs", report.blobs},
+                      {"nodes", report.nodes},
+                      {"roots", report.roots},
+                      {"generations", report.generations},
+                      {"pins", report.pins},
+                      {"deployments", report.deployments},
+                      {"sealedSecrets", report.secrets},
+                      {"secretsNotOpened", report.secrets_unopened},
+                      {"sources", report.sources}}},
+                    {"problems", problems}}
+                   .dump(2)
+            << "\n";
+}
+
 struct VerifyArgs {
   bool repair = false;
   std::vector<std::string> from;
+  std::string format;
 };
 
 void run_verify(const VerifyArgs& args, Context& ctx) {
@@ -75,6 +153,13 @@ void run_verify(const VerifyArgs& args, Context& ctx) {
   options.sources = &sources;
   options.keys = &ctx.keys();
   VerifyReport report = store.verify(options);
+  size_t bad = 0;
+  for (const auto& p : report.problems) bad += p.repaired ? 0 : 1;
+  if (bad > 0) ctx.exit_code = kExitDifferent;
+  if (args.format == "json") {
+    print_verify_json(report, bad == 0);
+    return;
+  }
 
   Colors c{ctx.color_stdout};
   for (const auto& p : report.problems) {
@@ -83,8 +168,6 @@ void run_verify(const VerifyArgs& args, Context& ctx) {
     for (const auto& a : p.affects) std::cout << "  affects " << a << "\n";
     if (!p.repair.empty()) std::cout << "  " << p.repair << "\n";
   }
-  size_t bad = 0;
-  for (const auto& p : report.problems) bad += p.repaired ? 0 : 1;
   std::cout << "checked " << report.blobs << " blobs, " << report.nodes << " nodes, "
             << report.roots << " roots, " << report.generations << " generations, " << report.pins
             << " pins";
@@ -103,7 +186,6 @@ void run_verify(const VerifyArgs& args, Context& ctx) {
     std::cout << "\n";
   } else {
     std::cout << c.red() << bad << (bad == 1 ? " problem" : " problems") << c.reset() << "\n";
-    ctx.exit_code = kExitDifferent;
   }
 }
 
@@ -112,11 +194,13 @@ void run_verify(const VerifyArgs& args, Context& ctx) {
 void add_store_maintenance_commands(CLI::App& store, Context& ctx) {
   for (bool pin : {true, false}) {
     auto ref = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>();
     auto* cmd = store.add_subcommand(
         pin ? "pin" : "unpin",
         pin ? "Keep a root or node (and what it references) through gc" : "Remove a pin");
     cmd->add_option("REF", *ref, "A hash (8+ hex digits), NAME or NAME@N")->required();
-    cmd->callback([ref, pin, &ctx] { run_pin(*ref, pin, ctx); });
+    add_format_option(cmd, *format, {"text", "json"});
+    cmd->callback([ref, format, pin, &ctx] { run_pin(*ref, pin, *format, ctx); });
   }
 
   auto gc = std::make_shared<GcArgs>();
@@ -132,6 +216,7 @@ void add_store_maintenance_commands(CLI::App& store, Context& ctx) {
   gc_cmd->add_option("--older-than", gc->older_than,
                      "Delete generations older than this (30d, 12h, 45m, 2w); with "
                      "--keep-generations, a generation is kept when either option keeps it");
+  add_format_option(gc_cmd, gc->format, {"text", "json"});
   gc_cmd->callback([gc, keep, &ctx] { run_gc(*gc, keep->count() > 0, ctx); });
 
   auto verify = std::make_shared<VerifyArgs>();
@@ -145,6 +230,7 @@ void add_store_maintenance_commands(CLI::App& store, Context& ctx) {
   verify_cmd->add_option("--from", verify->from,
                          "With --repair: manifests (files or directories) to restore corrupt "
                          "blobs from");
+  add_format_option(verify_cmd, verify->format, {"text", "json"});
   verify_cmd->callback([verify, &ctx] { run_verify(*verify, ctx); });
 }
 

@@ -97,6 +97,7 @@ struct PullArgs {
   bool pin = false;
   std::optional<std::string> as;
   bool insecure = false;
+  std::string format;
 };
 
 void run_pull(const PullArgs& args, Context& ctx) {
@@ -113,6 +114,15 @@ void run_pull(const PullArgs& args, Context& ctx) {
   options.time = ctx.now();
   options.history_as = args.as;
   ImportResult r = opened->import_closure(pulled.closure, options);
+  if (args.format == "json") {
+    Json out = import_json(pulled.closure, r, args.pin);
+    out["reference"] = source.str();
+    out["digest"] = pulled.manifest.digest;
+    out["blobs"] = pulled.blobs;
+    out["bytes"] = pulled.bytes;
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
   std::cout << "pulled " << source.str() << " (" << pulled.manifest.digest << "): " << pulled.blobs
             << " blobs, " << human_bytes(pulled.bytes) << "\n";
   print_import(pulled.closure, r, args.pin);
@@ -151,6 +161,7 @@ void add_store_oci_commands(CLI::App& store, Context& ctx) {
                   "already here)");
   cmd->add_flag("--insecure", pull->insecure,
                 "Plain HTTP to a registry that is not on this machine");
+  add_format_option(cmd, pull->format, {"text", "json"});
   cmd->callback([pull, &ctx] { run_pull(*pull, ctx); });
 }
 

@@ -296,14 +296,47 @@ void run_closure(const RefArgs& args, Context& ctx) {
   ResolvedRef r = resolve_ref(store, args.ref);
   std::vector<Hash> start =
       r.kind == ObjectKind::kRoot ? store.find_root(r.hash)->nodes : std::vector<Hash>{r.hash};
-  std::string out;
-  for (const auto& n : store.load_nodes(store.closure(start))) {
-    out += n.hash.hex() + "  " + describe(n) + "\n";
+  std::vector<StoredNode> nodes = store.load_nodes(store.closure(start));
+  if (args.format == "json") {
+    Json out = Json::array();
+    for (const auto& n : nodes) out.push_back(node_json(n));
+    std::cout << out.dump(2) << "\n";
+    return;
   }
+  std::string out;
+  for (const auto& n : nodes) out += n.hash.hex() + "  " + describe(n) + "\n";
   std::cout << out << std::flush;
 }
 
-void run_why_depends(const std::string& from_ref, const std::string& to_ref, Context& ctx) {
+void print_why_depends_json(Store& store, const ResolvedRef& from, const ResolvedRef& to,
+                            const DependencyPaths& found) {
+  const bool depends =
+      from.kind == ObjectKind::kRoot ? found.root_contains_target : !found.paths.empty();
+  Json paths = Json::array();
+  if (depends) {
+    for (const auto& path : found.paths) {
+      Json edges = Json::array();
+      for (const auto& edge : path) {
+        edges.push_back(
+            Json{{"from", edge.from.hex()}, {"to", edge.to.hex()}, {"reason", edge.reason}});
+      }
+      paths.push_back(edges);
+    }
+  }
+  Json from_json = from.kind == ObjectKind::kRoot
+                       ? Json{{"type", "root"}, {"root", from.hash.hex()}}
+                       : node_json(*store.find_node(from.hash));
+  std::cout << Json{{"from", from_json},
+                    {"to", node_json(*store.find_node(to.hash))},
+                    {"depends", depends},
+                    {"paths", paths},
+                    {"truncated", found.truncated}}
+                   .dump(2)
+            << "\n";
+}
+
+void run_why_depends(const std::string& from_ref, const std::string& to_ref,
+                     const std::string& format, Context& ctx) {
   std::unique_ptr<Store> opened = open_store(ctx);
   Store& store = *opened;
   auto snapshot = store.snapshot();
@@ -315,6 +348,13 @@ void run_why_depends(const std::string& from_ref, const std::string& to_ref, Con
                 "`kix store ls` lists a root's node hashes");
   }
   DependencyPaths found = dependency_paths(store, from.hash, from.kind, to.hash);
+  if (format == "json") {
+    print_why_depends_json(store, from, to, found);
+    const bool depends =
+        from.kind == ObjectKind::kRoot ? found.root_contains_target : !found.paths.empty();
+    if (!depends) ctx.exit_code = kExitDifferent;
+    return;
+  }
   if (from.kind == ObjectKind::kRoot) {
     std::cout << "root " << from.hash.hex()
               << (found.root_contains_target ? " contains " : " does not contain ")
@@ -395,6 +435,7 @@ void add_store_query_commands(CLI::App& store, Context& ctx) {
   auto* closure_cmd = store.add_subcommand("closure", "Print every node reachable from REF");
   closure_cmd->add_option("REF", closure->ref, "A hash (8+ hex digits), NAME or NAME@N")
       ->required();
+  add_format_option(closure_cmd, closure->format, {"text", "json"});
   closure_cmd->callback([closure, &ctx] { run_closure(*closure, ctx); });
 
   auto from = std::make_shared<std::string>();
@@ -404,7 +445,9 @@ void add_store_query_commands(CLI::App& store, Context& ctx) {
                                    "for each edge (exit 1 when there is none)");
   why->add_option("A", *from, "A root or node REF")->required();
   why->add_option("B", *to, "A node REF")->required();
-  why->callback([from, to, &ctx] { run_why_depends(*from, *to, ctx); });
+  auto why_format = std::make_shared<std::string>();
+  add_format_option(why, *why_format, {"text", "json"});
+  why->callback([from, to, why_format, &ctx] { run_why_depends(*from, *to, *why_format, ctx); });
 }
 
 }  // namespace kix::cli

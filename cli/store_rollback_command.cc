@@ -15,6 +15,7 @@ namespace {
 struct RollbackArgs {
   std::string ref;
   std::string out = "result";
+  std::string format;
 };
 
 void run_rollback(const RollbackArgs& args, Context& ctx) {
@@ -48,10 +49,13 @@ void run_rollback(const RollbackArgs& args, Context& ctx) {
   });
   if (!withheld.empty()) {
     const size_t written = loaded.graph.manifests.size() - withheld.size();
-    std::cout << "wrote " << written << " of " << loaded.graph.manifests.size() << " manifests to "
-              << args.out << "; withheld " << withheld.size() << " Secret(s):\n";
-    for (const Manifest* m : withheld) std::cout << "  " << m->id.display() << "\n";
-    std::cout << std::flush;
+    // With --format json, stdout is for the result only: the list goes
+    // to stderr beside the error.
+    std::ostream& report = args.format == "json" ? std::cerr : std::cout;
+    report << "wrote " << written << " of " << loaded.graph.manifests.size() << " manifests to "
+           << args.out << "; withheld " << withheld.size() << " Secret(s):\n";
+    for (const Manifest* m : withheld) report << "  " << m->id.display() << "\n";
+    report << std::flush;
     const std::string key = withheld.front()->sealed->key_id;
     throw Error(ErrorKind::kNotFound,
                 "the Secrets of root " + r.hash.hex().substr(0, 12) +
@@ -63,6 +67,20 @@ void run_rollback(const RollbackArgs& args, Context& ctx) {
                     args.ref + "` again (docs/secrets.md)");
   }
 
+  if (args.format == "json") {
+    Json generation;
+    if (recorded) {
+      generation = {
+          {"cluster", recorded->cluster}, {"number", recorded->number}, {"message", message}};
+    }
+    std::cout << Json{{"root", r.hash.hex()},
+                      {"generation", generation},
+                      {"output", args.out},
+                      {"manifests", loaded.graph.manifests.size()}}
+                     .dump(2)
+              << "\n";
+    return;
+  }
   if (recorded) {
     std::cout << "generation " << recorded->cluster << "@" << recorded->number << ": " << message
               << "\n";
@@ -86,6 +104,7 @@ void add_rollback_command(CLI::App& parent, Context& ctx) {
   cmd->add_option("-o,--output", args->out,
                   "Result directory: new, empty, or an earlier result, which is replaced "
                   "(default: ./result)");
+  add_format_option(cmd, args->format, {"text", "json"});
   cmd->footer(
       "Secrets are written with their values, which needs the secret key that sealed them\n"
       "(docs/secrets.md). Without it every other resource is written, the Secrets are\n"

@@ -12,6 +12,21 @@ std::string count(size_t n, const std::string& what) {
 
 }  // namespace
 
+Json import_json(const Closure& contents, const ImportResult& r, bool pinned) {
+  Json roots = Json::array();
+  for (const auto& root : contents.roots()) roots.push_back(root.hash.hex());
+  return Json{{"roots", roots},
+              {"newRoots", r.roots},
+              {"nodes", contents.nodes().size()},
+              {"newNodes", r.nodes},
+              {"newBlobs", r.new_blobs},
+              {"reusedBlobs", r.reused_blobs},
+              {"history", history_to_json(contents.history())},
+              {"newHere",
+               {{"generations", r.generations}, {"deployments", r.deployments}, {"pins", r.pins}}},
+              {"pinned", pinned}};
+}
+
 void add_history_options(CLI::App& cmd, HistoryChoice& choice) {
   auto* history = cmd.add_option("--history", choice.last,
                                  "Send only the newest N generations of each cluster's history");

@@ -17,4 +17,7 @@ void add_history_options(CLI::App& cmd, HistoryChoice& choice);
 // hashes, one per line.
 void print_import(const Closure& contents, const ImportResult& result, bool pinned);
 
+// The same report for --format json (schema/output/store-import.json).
+Json import_json(const Closure& contents, const ImportResult& result, bool pinned);
+
 }  // namespace kix::cli

@@ -24,9 +24,11 @@ packages=(
 # openssl: the certificate and signatures of the tests' token service;
 # graphviz and librsvg2-bin: kix graph --format svg, and a renderer that
 # checks what it drew; man-db: the package's manual pages are read with man;
-# zsh and fish: kix completion is checked in each shell it supports)
+# zsh and fish: kix completion is checked in each shell it supports;
+# python3-jsonschema: every --format json output is validated against schema/output)
 [[ $config == sanitize ]] &&
-  packages+=(docker-registry skopeo apache2-utils openssl graphviz librsvg2-bin man-db zsh fish)
+  packages+=(docker-registry skopeo apache2-utils openssl graphviz librsvg2-bin man-db zsh fish
+    python3-jsonschema)
 # dpkg-shlibdeps (dpkg-dev) and file(1) work out the package's Depends,
 # help2man writes the manual pages, and man-db reads them in the check.
 [[ $config == package ]] && packages+=(dpkg-dev file help2man man-db)

@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -474,6 +475,19 @@ def immich_copy(tmp):
     target = os.path.join(tmp, "immich")
     shutil.copytree(os.path.join(SRC, "examples", "immich"), target)
     return target
+
+
+def set_image(definition, image):
+    """Sets the image of the immich instance in a copy of examples/immich
+    (immich_copy), replacing an image set before."""
+    path = os.path.join(definition, "cluster.yaml")
+    with open(path) as f:
+        text = f.read()
+    old = "    immich:\n      package: immich\n"
+    check(old in text, "examples/immich changed: update this test")
+    text = re.sub(r"\n      config:\n        image: [^\n]*\n", "\n", text)
+    with open(path, "w") as f:
+        f.write(text.replace(old, old + f"      config:\n        image: {image}\n"))
 
 
 def operator_package_from(work, repository):

@@ -28,10 +28,10 @@ def main():
         kix("build", example, "-o", out, "--store", store, env=env, expect=0)
         check(os.path.exists(os.path.join(store, "store.db")), "build --store X used X")
         check(not os.path.exists(env["KIX_STORE"]), "the environment's store was not used")
-        before = kix("--store", store, "store", "log", "immich", env=env, expect=0).stdout
-        after = kix("store", "log", "immich", "--store", store, env=env, expect=0).stdout
-        middle = kix("store", "--store=" + store, "log", "immich", env=env, expect=0).stdout
-        check(before == after == middle and "immich" in before,
+        before = kix("--store", store, "store", "log", "my-homelab", env=env, expect=0).stdout
+        after = kix("store", "log", "my-homelab", "--store", store, env=env, expect=0).stdout
+        middle = kix("store", "--store=" + store, "log", "my-homelab", env=env, expect=0).stdout
+        check(before == after == middle and "(current)" in before,
               f"--store anywhere gives the same log:\n{before}\n{after}\n{middle}")
 
         # Did you mean, at each level.
@@ -41,12 +41,12 @@ def main():
         err = usage_error("store", "lgo", "immich", env=env)
         check("kix store: unknown command 'lgo'; did you mean 'log'?" in err, err)
         check("Run 'kix store --help'" in err, err)
-        err = usage_error("store", "log", "immich", "--fromat", "json", env=env)
+        err = usage_error("store", "log", "my-homelab", "--fromat", "json", env=env)
         check("kix store log: unknown option '--fromat'; did you mean '--format'?" in err, err)
         err = usage_error("diff", example, "--agaisnt=x", env=env)
         check("kix diff: unknown option '--agaisnt'; did you mean '--against'?" in err, err)
         # A global option is suggested from under a subcommand, too.
-        err = usage_error("store", "log", "immich", "--stroe", store, env=env)
+        err = usage_error("store", "log", "my-homelab", "--stroe", store, env=env)
         check("did you mean '--store'?" in err, err)
 
         # Nothing close: the commands are listed.
@@ -57,7 +57,7 @@ def main():
         # Other usage errors name the command and its --help too.
         err = usage_error("store", env=env)
         check(err.startswith("error: kix store: a subcommand is required"), err)
-        err = usage_error("store", "log", "immich", "--format", "yaml", env=env)
+        err = usage_error("store", "log", "my-homelab", "--format", "yaml", env=env)
         check(err.startswith("error: kix store log: --format: yaml not in {text,json}"), err)
         check("Run 'kix store log --help'" in err, err)
 
@@ -65,8 +65,8 @@ def main():
         check(kix("store", "log", "--help", env=env, expect=0).stdout.startswith("List"),
               "store log --help")
         check(kix("--version", env=env, expect=0).stdout.startswith("kix "), "--version")
-    finish()
+    return finish()
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 
-from e2e_support import check, finish, immich_copy, kix, kubectl_calls, scripted_kubectl
+from e2e_support import check, finish, immich_copy, kix, kubectl_calls, scripted_kubectl, set_image
 
 
 def main():
@@ -30,16 +30,6 @@ def main():
         os.chdir(tmp)  # where results go by default
         run(tmp)
     return finish()
-
-
-def set_image(definition, image):
-    path = os.path.join(definition, "cluster.yaml")
-    with open(path) as f:
-        text = f.read()
-    old = "    immich:\n      package: immich\n"
-    check(old in text, "examples/immich changed: update this test")
-    with open(path, "w") as f:
-        f.write(text.replace(old, old + f"      config:\n        image: {image}\n"))
 
 
 def run(tmp):
