@@ -24,32 +24,10 @@ struct BuildArgs {
   std::string format;
 };
 
-// How each need was bound, one line each: "postgres → immich-db (alias
-// "postgres" in namespace immich)", then the optional needs nothing
-// matched. The first kResolutionLines instances with needs; a big
+// How each need was bound, one line each (binding_text), then the
+// optional needs nothing matched. The first kResolutionLines instances with needs; a big
 // cluster's full wiring is `kix graph` and `kix explain`.
 constexpr size_t kResolutionLines = 40;
-
-std::string binding_text(const compiler::Compilation& c, const compiler::CompiledInstance& inst,
-                         const compiler::Binding& b) {
-  const compiler::InstanceDecl& t = c.instances[*b.target].decl;
-  const std::string target = t.ns == inst.decl.ns || t.infrastructure ? t.name : t.qualified();
-  std::string how;
-  if (b.how == "alias") {
-    how = "alias \"" + b.need + "\" in namespace " + t.ns;
-  } else if (b.how == "name") {
-    how = "by name in namespace " + t.ns;
-  } else if (b.how == "infrastructure") {
-    how = "from the cluster infrastructure";
-  } else if (b.how == "deps") {
-    how = "wired by deps";
-  } else if (b.how == "auto-instantiated") {
-    how = "auto-instantiated from the library";
-  } else {
-    how = b.how;
-  }
-  return b.need + " → " + target + " (" + how + ")";
-}
 
 void print_resolution(const compiler::Compilation& c, std::ostream& out) {
   size_t shown = 0, hidden = 0;

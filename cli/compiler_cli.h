@@ -36,6 +36,12 @@ std::filesystem::path schema_dir(const Context& ctx);
 // "Kind/name @ namespace" for a compiled resource.
 std::string describe(const compiler::CompiledResource& r);
 
+// How a need of `inst` was bound, for people: "postgres → immich-db (alias
+// "postgres" in namespace immich)"; the target is named with its namespace
+// when that is another one. `b.target` must be set.
+std::string binding_text(const compiler::Compilation& c, const compiler::CompiledInstance& inst,
+                         const compiler::Binding& b);
+
 // The JSON outputs' shapes (docs/json-output.md): a compiled resource
 // {node, apiVersion, kind, namespace, name}; a need's binding {need,
 // optional, target (the instance "ns/name", or null), how}; an instance

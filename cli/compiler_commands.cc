@@ -85,6 +85,27 @@ std::string describe(const compiler::CompiledResource& r) {
   return ns.empty() ? s : s + " @ " + ns;
 }
 
+std::string binding_text(const compiler::Compilation& c, const compiler::CompiledInstance& inst,
+                         const compiler::Binding& b) {
+  const compiler::InstanceDecl& t = c.instances[*b.target].decl;
+  const std::string target = t.ns == inst.decl.ns || t.infrastructure ? t.name : t.qualified();
+  std::string how;
+  if (b.how == "alias") {
+    how = "alias \"" + b.need + "\" in namespace " + t.ns;
+  } else if (b.how == "name") {
+    how = "by name in namespace " + t.ns;
+  } else if (b.how == "infrastructure") {
+    how = "from the cluster infrastructure";
+  } else if (b.how == "deps") {
+    how = "wired by deps";
+  } else if (b.how == "auto-instantiated") {
+    how = "auto-instantiated from the library";
+  } else {
+    how = b.how;
+  }
+  return b.need + " → " + target + " (" + how + ")";
+}
+
 Json resource_json(const compiler::Compilation& c, size_t index) {
   const ResourceId& id = c.graph.manifests[index].id;
   return Json{{"node", c.graph.nodes[index].hex()},

@@ -55,7 +55,7 @@ size_t find_resource(const compiler::Compilation& c, const std::string& ref,
               "choose one with -n NAMESPACE");
 }
 
-std::string binding_text(const compiler::Compilation& c, const compiler::Binding& b) {
+std::string target_text(const compiler::Compilation& c, const compiler::Binding& b) {
   if (!b.target) return "null (optional, not found)";
   const auto& dep = c.instances[*b.target].decl;
   return dep.qualified() + " (" + b.how + ")";
@@ -73,7 +73,7 @@ void print_instance(const compiler::Compilation& c, const compiler::CompiledInst
   if (inst.bindings.empty()) return;
   std::cout << "  needs:\n";
   for (const auto& b : inst.bindings)
-    std::cout << "    " << b.need << " -> " << binding_text(c, b) << "\n";
+    std::cout << "    " << b.need << " -> " << target_text(c, b) << "\n";
 }
 
 void print_values(const compiler::Compilation& c, size_t index) {

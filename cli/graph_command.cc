@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/compiler_cli.h"
+#include "cli/dependency_tree.h"
 #include "cli/store_cli.h"
 #include "compiler/compilation.h"
 #include "util/process.h"
@@ -124,6 +125,8 @@ void run_graph(const GraphArgs& args, Context& ctx) {
   if (!compile_definition(args.path, ctx, c)) return;
   if (args.format == "json") {
     std::cout << graph_json(c).dump(2) << "\n";
+  } else if (args.format == "tree") {
+    std::cout << dependency_tree(c, ctx.utf8_output);
   } else if (args.format == "svg") {
     print_svg(graph_dot(c), ctx);
   } else {
@@ -136,10 +139,12 @@ void run_graph(const GraphArgs& args, Context& ctx) {
 void add_graph_command(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<GraphArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "graph", "Print the compiled resources, grouped by instance, with their reference edges");
+      "graph",
+      "Print the compiled resources, grouped by instance, with their reference edges; or, with\n"
+      "--format tree, the instances' dependency tree and how each need was resolved");
   cmd->add_option("definition", args->path,
                   "A cluster.yaml, or a directory holding one (default: .)");
-  add_format_option(cmd, args->format, {"dot", "json", "svg"});
+  add_format_option(cmd, args->format, {"dot", "json", "svg", "tree"});
   cmd->callback([args, &ctx] { run_graph(*args, ctx); });
 }
 
