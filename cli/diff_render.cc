@@ -1,5 +1,7 @@
 #include "cli/diff_render.h"
 
+#include "cli/diff_markdown.h"
+
 #include <algorithm>
 #include <iostream>
 
@@ -9,19 +11,6 @@ const Vocabulary kLiveWords = {
     "live", "kix", "cluster", "kix-only", "will be created", "cluster-only", "not managed by kix"};
 const Vocabulary kBuildWords = {
     "builds", "new", "base", "added", "only in the new build", "removed", "only in the base build"};
-
-namespace {
-
-std::string status_word(DiffStatus status, const Vocabulary& words) {
-  switch (status) {
-    case DiffStatus::kLeftOnly:
-      return words.left_only;
-    case DiffStatus::kRightOnly:
-      return words.right_only;
-    default:
-      return diff_status_name(status);
-  }
-}
 
 // Strings print bare (as in seed 003: `kix: coredns/coredns:1.12.3`) unless
 // that would be ambiguous; everything else as JSON.
@@ -51,6 +40,19 @@ std::string managers_text(const std::vector<std::string>& managers) {
   std::string out;
   for (const std::string& m : managers) out += (out.empty() ? "" : ", ") + m;
   return out;
+}
+
+namespace {
+
+std::string status_word(DiffStatus status, const Vocabulary& words) {
+  switch (status) {
+    case DiffStatus::kLeftOnly:
+      return words.left_only;
+    case DiffStatus::kRightOnly:
+      return words.right_only;
+    default:
+      return diff_status_name(status);
+  }
 }
 
 // ---- text --------------------------------------------------------------------
@@ -219,91 +221,6 @@ Json report_json(const DiffReport& report, const std::string& left, const std::s
           {"alsoPresent", also_present}};
 }
 
-// ---- markdown ----------------------------------------------------------------
-
-// A value inside a table cell: code-formatted, pipes escaped.
-std::string md_cell(const std::string& text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '|') {
-      out += "\\|";
-    } else if (ch == '`') {
-      out += "'";
-    } else if (ch == '\n') {
-      out += " ";
-    } else {
-      out += ch;
-    }
-  }
-  return "`" + out + "`";
-}
-
-void print_markdown(const DiffReport& report, const std::string& left, const std::string& right,
-                    const Vocabulary& words) {
-  std::cout << "### kix diff: " << md_cell(left) << " vs " << md_cell(right) << "\n\n";
-  std::cout << "| | resources |\n|---|---:|\n";
-  std::cout << "| identical | " << report.count(DiffStatus::kIdentical) << " |\n";
-  std::cout << "| modified | " << report.count(DiffStatus::kModified) << " |\n";
-  if (words.mode == "builds") {
-    std::cout << "| dependency changed | " << report.count(DiffStatus::kDependencyChanged)
-              << " |\n";
-  }
-  std::cout << "| " << words.left_only << " (" << words.left_only_note << ") | "
-            << report.count(DiffStatus::kLeftOnly) << " |\n";
-  std::cout << "| " << words.right_only << " (" << words.right_only_note << ") | "
-            << report.count(DiffStatus::kRightOnly) << " |\n";
-  if (!report.foreign_elements.empty()) {
-    std::cout << "| also present (owned by another manager; not drift) | "
-              << report.foreign_elements.size() << " |\n";
-  }
-  for (const ResourceDiff& r : report.resources) {
-    if (r.status != DiffStatus::kModified) continue;
-    std::cout << "\n#### ~ " << r.id.display()
-              << (r.requires_replace.empty() ? "" : " — requires replace (immutable field)")
-              << "\n\n| path | " << words.left_value << " | " << words.right_value
-              << " |\n|---|---|---|\n";
-    for (const FieldChange& f : r.changes) {
-      std::cout << "| " << md_cell(f.path) << " | "
-                << (f.secret ? "*(secret, differs)*" : md_cell(value_text(f.before))) << " | "
-                << (f.secret ? "*(secret, differs)*" : md_cell(value_text(f.after))) << " |\n";
-    }
-  }
-  auto list = [&](DiffStatus status, const std::string& title) {
-    if (report.count(status) == 0) return;
-    std::cout << "\n#### " << title << "\n\n";
-    for (const ResourceDiff& r : report.resources) {
-      if (r.status != status) continue;
-      std::cout << "- " << md_cell(r.id.display());
-      if (!r.dependencies.empty()) {
-        std::string deps;
-        for (const auto& d : r.dependencies) deps += (deps.empty() ? "" : ", ") + d;
-        std::cout << " (changed: " << deps << ")";
-      }
-      if (!r.orphaned.empty()) std::cout << " (orphaned by kix, " << md_cell(r.orphaned) << ")";
-      std::cout << "\n";
-    }
-  };
-  list(DiffStatus::kDependencyChanged, "* only a dependency changed");
-  list(DiffStatus::kLeftOnly, "+ " + words.left_only + " (" + words.left_only_note + ")");
-  list(DiffStatus::kRightOnly, "- " + words.right_only + " (" + words.right_only_note + ")");
-  if (!report.foreign_elements.empty()) {
-    std::cout << "\n#### Also present, owned by another manager (kix deploy leaves them; not "
-                 "drift)\n\n";
-    for (const ForeignElement& e : report.foreign_elements) {
-      std::cout << "- " << md_cell(e.id.display()) << " " << md_cell(e.path) << " ("
-                << md_cell(key_text(e.key)) << "), owned by " << md_cell(managers_text(e.managers))
-                << "\n";
-    }
-  }
-  if (!report.unverified_secrets.empty()) {
-    std::cout << "\n#### Secrets compared without their values (their secret key is not here)\n\n";
-    for (const ResourceId& id : report.unverified_secrets) {
-      std::cout << "- " << md_cell(id.display()) << "\n";
-    }
-  }
-  if (!report.has_differences()) std::cout << "\nNo differences.\n";
-}
-
 }  // namespace
 
 void print_diff(const DiffReport& report, const std::string& left, const std::string& right,
@@ -312,7 +229,7 @@ void print_diff(const DiffReport& report, const std::string& left, const std::st
   if (format == "json") {
     std::cout << report_json(report, left, right, words).dump(2) << "\n";
   } else if (format == "markdown") {
-    print_markdown(report, left, right, words);
+    std::cout << diff_markdown(report, left, right, words);
   } else {
     print_text(report, left, right, words, colors, utf8);
   }

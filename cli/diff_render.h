@@ -3,7 +3,9 @@
 // diff) and for drift. docs/commands/diff.md documents the formats.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/context.h"
 #include "manifest/build_diff.h"
@@ -23,6 +25,15 @@ struct Vocabulary {
 
 extern const Vocabulary kLiveWords;   // kix against the cluster
 extern const Vocabulary kBuildWords;  // a new build against a base build
+
+// A changed value as the reports show it: a plain string bare (as in seed
+// 003: `kix: coredns/coredns:1.12.3`), anything ambiguous or not a string
+// as JSON, and "(absent)" for a field one side lacks.
+std::string value_text(const std::optional<Json>& value);
+// A foreign element's key: "name: log-shipper", "port: 9090, protocol: TCP".
+std::string key_text(const Json& key);
+// "a, b": field managers.
+std::string managers_text(const std::vector<std::string>& managers);
 
 // Prints `report` in `format` (text, json or markdown) to stdout. The text
 // format draws its rule with "═" when `utf8` is set, with "=" otherwise.

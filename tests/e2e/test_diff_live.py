@@ -222,7 +222,7 @@ def drift(tmp, desired_path, desired, live, deployment_name, deleted_service):
 
     md = kix("diff", desired_path, "--live", drift_dump, "--format", "markdown", expect=1).stdout
     for needle in [f"| identical | {identical} |", "| modified | 1 |", "| kix-only (will be created) | 1 |",
-                   "| cluster-only (not managed by kix) | 1 |", f"#### ~ Deployment/{deployment_name} @ {ns}",
+                   "| cluster-only (not managed by kix) | 1 |", f"<details open><summary>~ <code>Deployment/{deployment_name} @ {ns}</code>: 2 changes</summary>",
                    f"| `$.spec.replicas` | `{want_replicas}` | `{want_replicas + 1}` |",
                    f"| `$.spec.template.spec.containers[0].image` | `{want_image}` | `{drift_image}` |",
                    f"`Service/{deleted_service} @ {ns}`", f"`ConfigMap/legacy-override @ {ns}`"]:

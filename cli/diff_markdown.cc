@@ -1,0 +1,202 @@
+#include "cli/diff_markdown.h"
+
+#include <algorithm>
+
+#include "util/line_diff.h"
+
+namespace kix::cli {
+
+namespace {
+
+// The longest run of backticks in `text`.
+size_t longest_backtick_run(const std::string& text) {
+  size_t longest = 0, run = 0;
+  for (char ch : text) {
+    run = ch == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
+// `text` as a code span inside a table cell: fenced with more backticks
+// than it holds (so a backtick in a value shows as itself), pipes escaped
+// (GitHub splits cells at them even inside code), line breaks as spaces.
+std::string md_code(const std::string& text) {
+  std::string body;
+  for (char ch : text) {
+    if (ch == '|') {
+      body += "\\|";
+    } else if (ch == '\n' || ch == '\r') {
+      body += ' ';
+    } else {
+      body += ch;
+    }
+  }
+  const std::string fence(longest_backtick_run(body) + 1, '`');
+  // A space keeps a leading or trailing backtick apart from the fence.
+  const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`');
+  return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
+}
+
+// `text` inside HTML (<summary>): the characters HTML gives meaning to.
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+// A multi-line string on either side: shown as a line diff, not in a cell.
+bool multi_line(const FieldChange& f) {
+  auto lines = [](const std::optional<Json>& v) {
+    return v && v->is_string() && v->get_ref<const std::string&>().find('\n') != std::string::npos;
+  };
+  return !f.secret && (lines(f.before) || lines(f.after)) && (!f.before || f.before->is_string()) &&
+         (!f.after || f.after->is_string());
+}
+
+// From the right side's value to the left's (base to new; the cluster's
+// to kix's, as kubectl diff shows live to desired).
+std::string fenced_diff(const FieldChange& f, const Vocabulary& words) {
+  auto text = [](const std::optional<Json>& v) {
+    return v ? v->get<std::string>() : std::string();
+  };
+  const std::string hunks = "--- " + words.right_value + "\n+++ " + words.left_value + "\n" +
+                            unified_diff(text(f.after), text(f.before));
+  const std::string fence(std::max<size_t>(3, longest_backtick_run(hunks) + 1), '`');
+  return md_code(f.path) + ":\n\n" + fence + "diff\n" + hunks + fence + "\n";
+}
+
+std::string modified_block(const ResourceDiff& r, const Vocabulary& words, bool open) {
+  std::string table, diffs;
+  for (const FieldChange& f : r.changes) {
+    if (multi_line(f)) {
+      diffs += (diffs.empty() ? "" : "\n") + fenced_diff(f, words);
+      continue;
+    }
+    if (table.empty()) {
+      table = "| path | " + words.left_value + " | " + words.right_value + " |\n|---|---|---|\n";
+    }
+    table += "| " + md_code(f.path) + " | " +
+             (f.secret ? "*(secret, differs)*" : md_code(value_text(f.before))) + " | " +
+             (f.secret ? "*(secret, differs)*" : md_code(value_text(f.after))) + " |\n";
+  }
+  const size_t n = r.changes.size();
+  std::string out = std::string("\n<details") + (open ? " open" : "") + "><summary>~ <code>" +
+                    html_escape(r.id.display()) + "</code>: " + std::to_string(n) +
+                    (n == 1 ? " change" : " changes") +
+                    (r.requires_replace.empty() ? "" : " — requires replace (immutable field)") +
+                    "</summary>\n\n";
+  out += table + (table.empty() || diffs.empty() ? "" : "\n") + diffs + "\n</details>\n";
+  return out;
+}
+
+std::string list_item(const ResourceDiff& r) {
+  std::string out = "- " + md_code(r.id.display());
+  if (!r.dependencies.empty()) {
+    std::string deps;
+    for (const auto& d : r.dependencies) deps += (deps.empty() ? "" : ", ") + d;
+    out += " (changed: " + deps + ")";
+  }
+  if (!r.orphaned.empty()) out += " (orphaned by kix, " + md_code(r.orphaned) + ")";
+  return out + "\n";
+}
+
+// Appends blocks while they fit below the limit, keeping room for the
+// last line; counts the resources of those that did not.
+struct Budget {
+  std::string out;
+  size_t limit;
+  size_t left_out = 0;
+  static constexpr size_t kLastLineRoom = 200;
+
+  bool add(const std::string& text, size_t resources) {
+    if (left_out == 0 && out.size() + text.size() + kLastLineRoom <= limit) {
+      out += text;
+      return true;
+    }
+    left_out += resources;
+    return false;
+  }
+};
+
+}  // namespace
+
+std::string diff_markdown(const DiffReport& report, const std::string& left,
+                          const std::string& right, const Vocabulary& words, size_t limit) {
+  Budget b{"", limit};
+  std::string head = "### kix diff: " + md_code(left) + " vs " + md_code(right) + "\n\n";
+  head += "| | resources |\n|---|---:|\n";
+  head += "| identical | " + std::to_string(report.count(DiffStatus::kIdentical)) + " |\n";
+  head += "| modified | " + std::to_string(report.count(DiffStatus::kModified)) + " |\n";
+  if (words.mode == "builds") {
+    head += "| dependency changed | " +
+            std::to_string(report.count(DiffStatus::kDependencyChanged)) + " |\n";
+  }
+  head += "| " + words.left_only + " (" + words.left_only_note + ") | " +
+          std::to_string(report.count(DiffStatus::kLeftOnly)) + " |\n";
+  head += "| " + words.right_only + " (" + words.right_only_note + ") | " +
+          std::to_string(report.count(DiffStatus::kRightOnly)) + " |\n";
+  if (!report.foreign_elements.empty()) {
+    head += "| also present (owned by another manager; not drift) | " +
+            std::to_string(report.foreign_elements.size()) + " |\n";
+  }
+  b.out = head;
+
+  const size_t modified = report.count(DiffStatus::kModified);
+  if (modified > 0) b.add("\n#### ~ modified\n", 0);
+  for (const ResourceDiff& r : report.resources) {
+    if (r.status == DiffStatus::kModified) b.add(modified_block(r, words, modified <= 3), 1);
+  }
+  auto list = [&](DiffStatus status, const std::string& title) {
+    if (report.count(status) == 0) return;
+    b.add("\n#### " + title + "\n\n", 0);
+    for (const ResourceDiff& r : report.resources) {
+      if (r.status == status) b.add(list_item(r), 1);
+    }
+  };
+  list(DiffStatus::kDependencyChanged, "* only a dependency changed");
+  list(DiffStatus::kLeftOnly, "+ " + words.left_only + " (" + words.left_only_note + ")");
+  list(DiffStatus::kRightOnly, "- " + words.right_only + " (" + words.right_only_note + ")");
+  if (!report.foreign_elements.empty()) {
+    b.add("\n#### Also present, owned by another manager (kix deploy leaves them; not drift)\n\n",
+          0);
+    for (const ForeignElement& e : report.foreign_elements) {
+      b.add("- " + md_code(e.id.display()) + " " + md_code(e.path) + " (" +
+                md_code(key_text(e.key)) + "), owned by " + md_code(managers_text(e.managers)) +
+                "\n",
+            1);
+    }
+  }
+  if (!report.unverified_secrets.empty()) {
+    b.add("\n#### Secrets compared without their values (their secret key is not here)\n\n", 0);
+    for (const ResourceId& id : report.unverified_secrets)
+      b.add("- " + md_code(id.display()) + "\n", 1);
+  }
+  if (b.left_out > 0) {
+    b.out += "\n**" + std::to_string(b.left_out) +
+             (b.left_out == 1 ? " more resource" : " more resources") +
+             " — see the JSON artifact** (`--format json` lists every change; this comment "
+             "stops below GitHub's 65,536-character limit).\n";
+  }
+  if (!report.has_differences()) b.out += "\nNo differences.\n";
+  return b.out;
+}
+
+}  // namespace kix::cli
