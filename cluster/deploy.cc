@@ -348,29 +348,4 @@ bool is_helm_test(const Json& manifest) {
          hooks.find(",test-success,") != std::string::npos;
 }
 
-std::string shell_quote(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const std::string& arg : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
-      return std::isalnum(c) ||
-             std::string_view("-_./=:@%+,").find(static_cast<char>(c)) != std::string_view::npos;
-    });
-    if (plain) {
-      out += arg;
-      continue;
-    }
-    out += '\'';
-    for (char c : arg) {
-      if (c == '\'') {
-        out += "'\\''";
-      } else {
-        out += c;
-      }
-    }
-    out += '\'';
-  }
-  return out;
-}
-
 }  // namespace kix

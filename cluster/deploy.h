@@ -110,9 +110,6 @@ DeployOutcome run_deploy(
 // "test-success"): part of the build, listed by `kix plan`, never applied.
 bool is_helm_test(const Json& manifest);
 
-// A command line quoted for a POSIX shell, for printing.
-std::string shell_quote(const std::vector<std::string>& argv);
-
 // `kubectl [--context C]`.
 std::vector<std::string> kubectl_base(const DeployOptions& options);
 // "deployment.apps/web", "configmap/cfg", "cluster.postgresql.cnpg.io/db":

@@ -117,10 +117,20 @@ std::vector<RenderedDocument> HelmRenderer::render(const ChartRenderRequest& req
       said.replace(at, dir.path().string().size(), "<chart>");
     }
     while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+    // The command as it ran, its temporary paths (gone by now) named for
+    // what they held.
+    std::vector<std::string> ran = argv;
+    for (std::string& arg : ran) {
+      if (arg == chart_dir.string()) arg = "<chart " + chart.name + "-" + chart.version + ">";
+      if (arg == values.string()) arg = "<values from package.yaml>";
+    }
     throw Error(ErrorKind::kInvalidInput,
                 "helm template of " + chart.name + " " + chart.version + " failed (exit " +
                     std::to_string(result.exit_code) + "): " + said,
-                {}, "check the chart's values in package.yaml against the chart's values.yaml");
+                {},
+                "check the chart's values in package.yaml against the chart's values.yaml; kix "
+                "ran: " +
+                    shell_quote(ran));
   }
   // Split at document markers, keeping each document's "# Source:" line.
   std::vector<RenderedDocument> out;

@@ -6,11 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <string_view>
 
 #include "util/error.h"
 
@@ -184,6 +187,31 @@ std::optional<std::string> find_in_path(const std::string& name, const std::stri
     start = end + 1;
   }
   return std::nullopt;
+}
+
+std::string shell_quote(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& arg : argv) {
+    if (!out.empty()) out += ' ';
+    bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
+      return std::isalnum(c) ||
+             std::string_view("-_./=:@%+,").find(static_cast<char>(c)) != std::string_view::npos;
+    });
+    if (plain) {
+      out += arg;
+      continue;
+    }
+    out += '\'';
+    for (char c : arg) {
+      if (c == '\'') {
+        out += "'\\''";
+      } else {
+        out += c;
+      }
+    }
+    out += '\'';
+  }
+  return out;
 }
 
 }  // namespace kix

@@ -37,4 +37,8 @@ class SystemProcessRunner : public ProcessRunner {
 // containing '/' is returned as is when it is executable.
 std::optional<std::string> find_in_path(const std::string& name, const std::string& path_variable);
 
+// A command line quoted for a POSIX shell, for printing: what an error
+// names as the command kix ran.
+std::string shell_quote(const std::vector<std::string>& argv);
+
 }  // namespace kix

@@ -390,5 +390,37 @@ TEST(ChartResources, ReleaseNamesHelmCouldReadAsOptionsAreRefused) {
   EXPECT_ERROR_KIND(helm.render(request), ErrorKind::kInvalidInput);
 }
 
+TEST(ChartResources, AFailedHelmTemplateNamesTheCommandKixRan) {
+  ChartArchive chart;
+  chart.name = "demo";
+  chart.version = "1.0.0";
+  struct Fails : ProcessRunner {
+    ProcessResult run(const std::vector<std::string>&, const std::string&) override {
+      ProcessResult r;
+      r.exit_code = 1;
+      r.err = "Error: values don't meet the specifications of the schema(s)\n";
+      return r;
+    }
+  } runner;
+  HelmRenderer helm("helm", runner);
+  ChartRenderRequest request;
+  request.chart = &chart;
+  request.ns = "default";
+  request.release = "web";
+  try {
+    helm.render(request);
+    FAIL() << "a failing helm is an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(),
+              "helm template of demo 1.0.0 failed (exit 1): Error: values don't meet the "
+              "specifications of the schema(s)");
+    EXPECT_NE(e.hint().find("kix ran: helm template web '<chart demo-1.0.0>' --namespace default "
+                            "--values '<values from package.yaml>' --include-crds "
+                            "--kube-version 1.36.0"),
+              std::string::npos)
+        << e.hint();
+  }
+}
+
 }  // namespace
 }  // namespace kix::compiler
