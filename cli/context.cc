@@ -52,6 +52,7 @@ void add_format_option(CLI::App* cmd, std::string& format, std::vector<std::stri
 size_t Context::print_diagnostics(const Diagnostics& diags) const {
   Colors c{color_stderr};
   for (const auto& d : diags.items()) {
+    if (quiet && d.severity == Severity::kNote) continue;
     std::string text = d.render();
     const char* word = d.severity == Severity::kWarning ? "warning:" : "note:";
     auto pos = text.find(word);

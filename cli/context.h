@@ -29,6 +29,7 @@ struct Context {
   bool stderr_tty = false;   // progress bars go to stderr only on a TTY
   bool stdout_tty = false;   // a status line rewritten in place only on a TTY
   bool utf8_output = false;  // the locale's character set is UTF-8 (locale_is_utf8)
+  bool quiet = false;        // --quiet: no progress lines and no notes
   int exit_code = kExitOk;   // set by a command's callback
   // The seams for what the process reads from outside: every environment
   // variable and the time go through these.
@@ -38,6 +39,7 @@ struct Context {
   // stdout without the control-character filter (cli/terminal_filter.h),
   // for output that must stay byte-exact; set by main.
   std::ostream* raw_stdout = nullptr;
+  std::ostream* raw_stderr = nullptr;  // the same for stderr (progress lines)
 
  private:
   mutable std::unique_ptr<FileKeyring> keyring_;

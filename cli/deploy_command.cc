@@ -436,11 +436,12 @@ void run_deploy_command(const DeployArgs& args, Context& ctx) {
   Colors c{json ? ctx.color_stderr : ctx.color_stdout};
   SystemProcessRunner runner;
   std::ostream& raw = ctx.raw_stdout != nullptr ? *ctx.raw_stdout : std::cout;
-  StatusLine status(std::cout, raw, !json && ctx.stdout_tty && ctx.raw_stdout != nullptr,
+  StatusLine status(std::cout, raw,
+                    !json && !ctx.quiet && ctx.stdout_tty && ctx.raw_stdout != nullptr,
                     terminal_columns(STDOUT_FILENO, ctx.env().get("COLUMNS").value_or("")));
   WaitHooks hooks;
   hooks.on_progress = [&](const DeployStep& step, const WaveProgress& progress) {
-    show_progress(step, progress, status, log, c);
+    if (!ctx.quiet) show_progress(step, progress, status, log, c);
   };
   // Steps run in order, so the next report is of the step after the last.
   size_t reported = 0;

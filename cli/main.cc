@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   kix::cli::TerminalFilter out_filter(std::cout, ctx.color_stdout);
   kix::cli::TerminalFilter err_filter(std::cerr, ctx.color_stderr);
   ctx.raw_stdout = &out_filter.raw();
+  ctx.raw_stderr = &err_filter.raw();
 
   CLI::App app{
       "kix compiles cluster definitions into verified Kubernetes manifests and keeps every\n"
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
   app.add_option("--store", ctx.store_dir_option,
                  "Store directory (default: $KIX_STORE, else $XDG_DATA_HOME/kix/store)")
       ->envname("KIX_STORE");
+  app.add_flag("-q,--quiet", ctx.quiet,
+               "No progress lines and no notes on stderr; warnings and errors are still shown");
 
   kix::cli::add_plumbing_commands(app, ctx);
   kix::cli::add_store_commands(app, ctx);

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/progress.h"
 #include "cli/store_add_chart.h"
 #include "cli/store_cli.h"
 #include "cli/version.h"
@@ -140,7 +141,12 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
     // of one version with different readers never trust each other.
     options.version_tag = std::string("kix ") + kVersion + "; ingest " + kIngestFormat;
     options.keys = &ctx.keys();
+    Progress progress(ctx);
+    options.progress = [&](size_t done, size_t total) {
+      progress.update("reading files " + with_thousands(done) + "/" + with_thousands(total));
+    };
     input.ingest = ingest_manifests(args.paths, diags, options);
+    progress.clear();
     ctx.print_diagnostics(diags);
     diags.clear();
     if (input.ingest->graph().manifests.empty()) {

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/progress.h"
 #include "cli/store_cli.h"
 #include "cli/store_transfer.h"
 #include "store/oci_transport.h"
@@ -12,6 +13,14 @@
 namespace kix::cli {
 
 namespace {
+
+// "pushing blobs 3/12, 4.2 MiB" on the progress line.
+TransferProgress transfer_progress(Progress& progress, const std::string& verb) {
+  return [&progress, verb](size_t done, size_t total, uint64_t bytes) {
+    progress.update(verb + " blobs " + with_thousands(done) + "/" + with_thousands(total) + ", " +
+                    human_bytes(bytes));
+  };
+}
 
 OciReference registry_reference(const std::string& text) {
   if (text.rfind("oci://", 0) != 0) {
@@ -49,7 +58,10 @@ void run_push(const PushArgs& args, Context& ctx) {
   http_options.allow_insecure_http = args.insecure;
   CurlHttpClient http(http_options);
   OciClient client(http, ctx.env(), args.insecure);
-  TransferStats stats = push_artifact(client, target, artifact, args.mount_from);
+  Progress progress(ctx);
+  TransferStats stats = push_artifact(client, target, artifact, args.mount_from,
+                                      transfer_progress(progress, "pushing"));
+  progress.clear();
   const size_t blobs = artifact.layers.size() + 1;
   if (args.format == "json") {
     Json out{{"reference", target.str()},
@@ -107,7 +119,9 @@ void run_pull(const PullArgs& args, Context& ctx) {
   CurlHttpClient http(http_options);
   OciClient client(http, ctx.env(), args.insecure);
   // Everything is fetched and checked before the store is opened.
-  PulledArtifact pulled = pull_artifact(client, source);
+  Progress progress(ctx);
+  PulledArtifact pulled = pull_artifact(client, source, {}, transfer_progress(progress, "pulling"));
+  progress.clear();
   std::unique_ptr<Store> opened = open_store(ctx);
   ImportOptions options;
   options.pin = args.pin;

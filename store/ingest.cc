@@ -276,6 +276,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         in->origins_.push_back(Ingest::Origin{i, Ingest::Origin::kInFile});
       }
       hand_over_path();
+      if (options.progress) options.progress(i + 1, files.size());
       continue;
     }
     FileResult* taken = nullptr;
@@ -327,6 +328,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     }
     if (cacheable) in->cache_->put(files[i], *r.identity, r.read_ns, entry);
     hand_over_path();
+    if (options.progress) options.progress(i + 1, files.size());
   }
   pipeline.reset();
   std::vector<std::string>().swap(files);

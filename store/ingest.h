@@ -27,6 +27,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -58,6 +59,8 @@ struct IngestOptions {
   size_t memory_budget_bytes = 1u << 20;
   // Where the spool is created; empty: $TMPDIR, else /tmp.
   std::filesystem::path spool_dir;
+  // Told after each file, on the calling thread: files done, files listed.
+  std::function<void(size_t files_done, size_t files_total)> progress;
 };
 
 struct IngestStats {

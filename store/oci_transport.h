@@ -16,6 +16,8 @@
 // Thread-safety: one call at a time per OciClient.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <string>
 
@@ -33,10 +35,16 @@ struct TransferStats {
   uint64_t skipped_bytes = 0;
 };
 
+// Told after each blob a push or pull handled: how many of how many, and
+// the bytes so far. Called on the caller's thread; may be empty.
+using TransferProgress =
+    std::function<void(size_t blobs_done, size_t blobs_total, uint64_t bytes_done)>;
+
 // Pushes `artifact` to `ref` (which must have a tag: kInvalidInput
 // otherwise) and returns what went over the wire.
 TransferStats push_artifact(OciClient& client, const OciReference& ref, const Artifact& artifact,
-                            const std::string& mount_from = "");
+                            const std::string& mount_from = "",
+                            const TransferProgress& progress = {});
 
 struct PulledArtifact {
   ArtifactManifest manifest;
@@ -46,6 +54,7 @@ struct PulledArtifact {
 };
 
 PulledArtifact pull_artifact(OciClient& client, const OciReference& ref,
-                             const ArtifactLimits& limits = {});
+                             const ArtifactLimits& limits = {},
+                             const TransferProgress& progress = {});
 
 }  // namespace kix
