@@ -26,7 +26,9 @@ version=$(dpkg-deb -f "$deb" Version)
 reported=$(env -i "$kix" --version)
 [[ $reported == "kix $version" ]] || fail "kix --version says '$reported', the package '$version'"
 
-for f in share/kix/packages/immich/package.yaml share/kix/schema/README.md; do
+for f in share/kix/packages/immich/package.yaml share/kix/schema/README.md \
+         share/kix/schema/editor/{cluster,module,package}.json \
+         share/kix/schema/output/{common,build,deploy}.json; do
   [[ -f $root/usr/$f ]] || fail "the package lacks usr/$f"
 done
 if grep -qF "$here" "$kix"; then fail "the binary holds the checkout's path $here"; fi
