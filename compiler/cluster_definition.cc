@@ -294,11 +294,20 @@ class DeclarationReader {
     for (const auto& [key, unused] : decl.items()) {
       if (std::find(kInstanceKeys.begin(), kInstanceKeys.end(), key) == kInstanceKeys.end() ||
           (key == "namespace" && !infrastructure)) {
-        std::string hint = did_you_mean(key, kInstanceKeys);
+        // `namespace` belongs to infrastructure instances only: not a
+        // name to suggest, nor to list, for the others.
+        std::vector<std::string> allowed;
+        for (const auto& k : kInstanceKeys) {
+          if (infrastructure || std::string_view(k) != "namespace") allowed.emplace_back(k);
+        }
+        std::string hint = key == "namespace"
+                               ? "only an instance under `infrastructure` names its namespace; "
+                                 "this one is in namespace '" +
+                                     ns + "'"
+                               : did_you_mean(key, allowed);
         fail(pointer + "/" + json_pointer_escape(key),
              "unknown field '" + key + "' in instance '" + name + "'",
-             hint.empty() ? "allowed: package, aliases, config, deps, external, out, patches"
-                          : hint);
+             hint.empty() ? "allowed: " + join_names(allowed) : hint);
       }
     }
     InstanceDecl d;

@@ -198,6 +198,14 @@ class SchemaChecker {
              hint.empty() ? "one of: " + join_names(kTypes) : hint);
       }
     }
+    // The description is the hint of a missing required option.
+    for (const char* text : {"description", "title"}) {
+      if (schema.contains(text) && !schema[text].is_string()) {
+        fail(pointer + "/" + text,
+             std::string("'") + text + "' of option '" + path + "' must be a string",
+             "quote it, or use YAML's `>-` for a long one");
+      }
+    }
     for (const char* bound : {"minimum", "maximum"}) {
       if (schema.contains(bound) && !schema[bound].is_number()) {
         fail(pointer + "/" + bound,

@@ -388,7 +388,12 @@ REFUSED = [
     ("a namespace that is not a Kubernetes name", definition("  app:", "  App:"), DEF,
      "'App' is not a valid namespace name"),
     ("namespace on an instance of a namespace", instance("namespace: other"), DEF,
-     "unknown field 'namespace' in instance 'database'"),
+     "unknown field 'namespace' in instance 'database'\n"
+     "  only an instance under `infrastructure` names its namespace; this one is in namespace"),
+    ("an option description that is not a string",
+     package("image: { type: string, default: postgres:16 }",
+             "image: { type: string, default: postgres:16, description: [a, b] }"), PKG,
+     "'description' of option 'image' must be a string"),
     ("out on an instance kix deploys", instance("out: { a: b }"), DEF,
      "'out' is given by hand only for external instances"),
     ("an unknown networkPolicies word", definition(append="networkPolicies: everywhere\n"), DEF,

@@ -179,6 +179,9 @@ TEST(CompilerOptions, MalformedPackageSchemasAreErrorsAtLoadTime) {
   EXPECT_EQ(
       schema_error_of(R"({"replicas": {"type": "integer", "defualt": 1}})"),
       "unknown keyword 'defualt' in the schema of option 'replicas' | did you mean 'default'?");
+  EXPECT_EQ(schema_error_of(R"({"host": {"type": "string", "required": true, "description": 5}})"),
+            "'description' of option 'host' must be a string | quote it, or use YAML's `>-` for a "
+            "long one");
   EXPECT_EQ(schema_error_of(R"({"replicas": "integer"})"),
             "the schema of option 'replicas' must be a map | e.g. `replicas: { type: string, "
             "default: \"x\" }`");
