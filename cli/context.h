@@ -81,6 +81,7 @@ void add_store_commands(CLI::App& app, Context& ctx);       // store ..., rollba
 void add_compiler_commands(CLI::App& app, Context& ctx);    // build, graph, explain
 void add_cluster_commands(CLI::App& app, Context& ctx);     // diff, plan, deploy, health
 void add_completion_commands(CLI::App& app, Context& ctx);  // completion, __complete
+void add_package_commands(CLI::App& app, Context& ctx);     // package docs
 
 // "\x1b[31m" etc. when enabled, "" otherwise.
 struct Colors {

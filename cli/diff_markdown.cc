@@ -3,20 +3,11 @@
 #include <algorithm>
 
 #include "util/line_diff.h"
+#include "util/markdown.h"
 
 namespace kix::cli {
 
 namespace {
-
-// The longest run of backticks in `text`.
-size_t longest_backtick_run(const std::string& text) {
-  size_t longest = 0, run = 0;
-  for (char ch : text) {
-    run = ch == '`' ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
-  return longest;
-}
 
 // `text` as a code span inside a table cell: fenced with more backticks
 // than it holds (so a backtick in a value shows as itself), pipes escaped
@@ -32,10 +23,7 @@ std::string md_code(const std::string& text) {
       body += ch;
     }
   }
-  const std::string fence(longest_backtick_run(body) + 1, '`');
-  // A space keeps a leading or trailing backtick apart from the fence.
-  const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`');
-  return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
+  return markdown_code(body);
 }
 
 // `text` inside HTML (<summary>): the characters HTML gives meaning to.
@@ -79,7 +67,7 @@ std::string fenced_diff(const FieldChange& f, const Vocabulary& words) {
   };
   const std::string hunks = "--- " + words.right_value + "\n+++ " + words.left_value + "\n" +
                             unified_diff(text(f.after), text(f.before));
-  const std::string fence(std::max<size_t>(3, longest_backtick_run(hunks) + 1), '`');
+  const std::string fence = markdown_fence(hunks);
   return md_code(f.path) + ":\n\n" + fence + "diff\n" + hunks + fence + "\n";
 }
 

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   kix::cli::add_store_commands(app, ctx);
   kix::cli::add_compiler_commands(app, ctx);
   kix::cli::add_cluster_commands(app, ctx);
+  kix::cli::add_package_commands(app, ctx);
   kix::cli::add_completion_commands(app, ctx);
 
   // A new secret key is news whatever happens next: without it, the

@@ -133,6 +133,8 @@ def compiler_and_store(tmp, env):
     run_json("graph", definition, env=env)
     run_json("plan", result, env=env)
     run_json("hash", result, env=env)
+    run_json("package docs", os.path.join(SRC, "packages", "immich"), env=env)
+    run_json("package docs", os.path.join(SRC, "packages", "valkey"), env=env)
     run_json("lock", definition, env=env)
     run_json("lock", definition, env=env)  # up to date
     run_json("lock", definition, "--check", env=env)
