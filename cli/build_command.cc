@@ -144,7 +144,7 @@ void run_build(const BuildArgs& args, Context& ctx) {
   write_result_dir(args.out, c.graph, c.cluster, c.graph.root(c.cluster),
                    [&] { added = store.add(c.graph, options); });
   if (args.format == "json") {
-    std::cout << build_json(c, warnings, added, args.out).dump(2) << "\n";
+    std::cout << pretty_json(build_json(c, warnings, added, args.out)) << "\n";
   } else {
     print_summary(c, warnings, added, args.out, Colors{ctx.color_stdout});
   }

@@ -69,18 +69,18 @@ void print_canary(const compiler::Canary& canary, const CanaryArgs& args,
   if (args.format == "json") {
     Json additions = Json::array();
     for (const Manifest& m : canary.additions.manifests) additions.push_back(m.id.display());
-    std::cout << Json{{"cluster", cluster},
-                      {"base", args.base},
-                      {"mode", args.replicas ? "replicas" : "weight"},
-                      {"weight", args.weight ? Json(*args.weight) : Json(nullptr)},
-                      {"workloads", workloads_json(canary)},
-                      {"additions", additions},
-                      {"shared", canary.graph.manifests.size() - canary.additions.manifests.size()},
-                      {"leftOut", canary.left_out},
-                      {"generation", added.generation ? Json(*added.generation) : Json(nullptr)},
-                      {"root", added.root.hex()},
-                      {"output", out}}
-                     .dump(2)
+    std::cout << pretty_json(Json{
+                     {"cluster", cluster},
+                     {"base", args.base},
+                     {"mode", args.replicas ? "replicas" : "weight"},
+                     {"weight", args.weight ? Json(*args.weight) : Json(nullptr)},
+                     {"workloads", workloads_json(canary)},
+                     {"additions", additions},
+                     {"shared", canary.graph.manifests.size() - canary.additions.manifests.size()},
+                     {"leftOut", canary.left_out},
+                     {"generation", added.generation ? Json(*added.generation) : Json(nullptr)},
+                     {"root", added.root.hex()},
+                     {"output", out}})
               << "\n";
     return;
   }
@@ -208,12 +208,12 @@ void print_step(const char* what, const std::string& cluster, const CurrentCanar
   if (args.format == "json") {
     Json removed = Json::array();
     for (size_t i : current.added) removed.push_back(current.graph.manifests[i].id.display());
-    std::cout << Json{{"cluster", cluster},
-                      {"canaryGeneration", current.generation.number},
-                      {"removed", removed},
-                      {"generation", added.generation ? Json(*added.generation) : Json(nullptr)},
-                      {"root", added.root.hex()}}
-                     .dump(2)
+    std::cout << pretty_json(Json{
+                     {"cluster", cluster},
+                     {"canaryGeneration", current.generation.number},
+                     {"removed", removed},
+                     {"generation", added.generation ? Json(*added.generation) : Json(nullptr)},
+                     {"root", added.root.hex()}})
               << "\n";
     return;
   }

@@ -200,7 +200,7 @@ void run_plan(const PlanArgs& args, Context& ctx) {
                                  {"namespace", check.manifest["metadata"]["namespace"]}});
       }
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
   } else {
     Colors c{ctx.color_stdout};
     print_plan_text(input, waves, c);

@@ -1,5 +1,7 @@
 #include "cli/command_words.h"
 
+#include <algorithm>
+
 #include "util/suggest.h"
 
 namespace kix::cli {
@@ -67,7 +69,7 @@ bool has_positionals(const CLI::App* app) {
   return false;
 }
 
-// Walks `args` as CLI11 reads them with fallthrough: calls `unknown` for the
+// Walks `args` as CLI11 reads them, global options anywhere: calls `unknown` for the
 // first word that fits nowhere and returns the deepest command selected.
 const CLI::App* walk(const CLI::App& root, const std::vector<std::string>& args,
                      std::optional<UnknownWord>* unknown) {
@@ -79,14 +81,21 @@ const CLI::App* walk(const CLI::App& root, const std::vector<std::string>& args,
       only_positionals = true;
     } else if (!only_positionals && w.size() > 1 && w.front() == '-') {
       const CLI::Option* option = find_option(app, w);
+      // "-ofoo": a short option with its value attached.
+      bool attached = false;
+      if (option == nullptr && w[1] != '-' && w.size() > 2) {
+        option = find_option(app, w.substr(0, 2));
+        attached = option != nullptr;
+      }
       if (option == nullptr) {
         if (unknown != nullptr && w.starts_with("--")) {
           std::string name = w.substr(0, w.find('='));
           *unknown = UnknownWord{name, true, app, closest_name(name, option_names(app))};
+          return app;
         }
-        return app;
+        continue;  // an unknown short option: the command is still further on
       }
-      if (takes_value(option) && w.find('=') == std::string::npos) ++i;
+      if (takes_value(option) && !attached && w.find('=') == std::string::npos) ++i;
     } else if (const CLI::App* sub = only_positionals ? nullptr : find_subcommand(app, w)) {
       app = sub;
     } else if (!only_positionals && !subcommand_names(app).empty() && !has_positionals(app)) {
@@ -100,6 +109,39 @@ const CLI::App* walk(const CLI::App& root, const std::vector<std::string>& args,
 }
 
 }  // namespace
+
+std::vector<std::string> hoist_global_options(const CLI::App& root,
+                                              const std::vector<std::string>& args) {
+  std::vector<std::string> globals, rest;
+  const CLI::App* app = &root;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& w = args[i];
+    if (w == "--") break;
+    if (w.size() > 1 && w.front() == '-') {
+      const CLI::Option* option = find_option(app, w);
+      if (option == nullptr && w[1] != '-' && w.size() > 2)
+        option = find_option(app, w.substr(0, 2));
+      bool global = false;
+      if (option != nullptr && app != &root) {
+        const auto& own = root.get_options();
+        global = std::find(own.begin(), own.end(), option) != own.end();
+      }
+      const bool separate_value = option != nullptr && takes_value(option) &&
+                                  w.find('=') == std::string::npos &&
+                                  !(w.size() > 2 && w[1] != '-');  // "-sVALUE" holds its value
+      std::vector<std::string>& into = global ? globals : rest;
+      into.push_back(w);
+      if (separate_value && i + 1 < args.size()) into.push_back(args[++i]);
+      continue;
+    }
+    if (const CLI::App* sub = find_subcommand(app, w)) app = sub;
+    rest.push_back(w);
+  }
+  for (; i < args.size(); ++i) rest.push_back(args[i]);
+  globals.insert(globals.end(), rest.begin(), rest.end());
+  return globals;
+}
 
 std::optional<UnknownWord> find_unknown_word(const CLI::App& root,
                                              const std::vector<std::string>& args) {

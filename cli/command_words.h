@@ -45,6 +45,13 @@ std::optional<UnknownWord> find_unknown_word(const CLI::App& root,
 // at the right --help.
 const CLI::App* selected_command(const CLI::App& root, const std::vector<std::string>& args);
 
+// `args` with the root's own options (--store DIR, --quiet) that appear
+// after a subcommand moved to the front, so that global options work
+// anywhere on the line. A subcommand's option of the same name stays its
+// own, and nothing after "--" moves: those words are positionals.
+std::vector<std::string> hoist_global_options(const CLI::App& root,
+                                              const std::vector<std::string>& args);
+
 // The error text for `unknown`: what is wrong, the suggestion or the list of
 // commands, and which --help to read.
 std::string describe_unknown_word(const UnknownWord& unknown);

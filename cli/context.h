@@ -67,6 +67,13 @@ struct Context {
 // text outputs draw with characters outside ASCII (the rule of a diff).
 bool locale_is_utf8(const Environment& env);
 
+// `value` as the JSON outputs print it: indented by two. A byte that is not
+// UTF-8 (in a path given on the command line, or read from a damaged store)
+// is shown as U+FFFD instead of failing after the command's work is done.
+inline std::string pretty_json(const Json& value) {
+  return value.dump(2, ' ', false, Json::error_handler_t::replace);
+}
+
 // Output formats shared by the commands that take --format.
 enum class Format { kText, kJson, kMarkdown, kYaml, kDot, kSvg };
 

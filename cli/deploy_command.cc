@@ -89,7 +89,7 @@ struct DeployJson {
           Json{{"resource", item.id.display()}, {"keptBecause", item.kept_because}});
     }
   }
-  void print() const { std::cout << out.dump(2) << "\n" << std::flush; }
+  void print() const { std::cout << pretty_json(out) << "\n" << std::flush; }
 };
 
 const char* rule_name(WaitRule rule) {
@@ -192,6 +192,7 @@ void record_deployed_root(const ClusterInput& input, const DeployArgs& args, Con
                           std::optional<Deployment::Partial> partial = std::nullopt) {
   const bool text = args.format != "json";
   if (input.cluster.empty()) {
+    if (!text && ctx.quiet) return;
     (text ? std::cout : std::cerr)
         << "note: the input has no cluster name, so the deployment was not recorded\n";
     return;

@@ -1,6 +1,7 @@
 #include "cli/diff_markdown.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "util/line_diff.h"
 #include "util/markdown.h"
@@ -106,21 +107,31 @@ std::string list_item(const ResourceDiff& r) {
   return out + "\n";
 }
 
-// Appends blocks while they fit below the limit, keeping room for the
-// last line; counts the resources of those that did not.
+// Appends blocks in order while they fit below the limit, keeping room for
+// the last line. A section's heading goes in with its first block, so no
+// heading stands alone; once a block does not fit, nothing more is added
+// (or even made: blocks are made by `make` only when they can still go in),
+// and the resources and other lines left out are counted.
 struct Budget {
   std::string out;
-  size_t limit;
-  size_t left_out = 0;
-  static constexpr size_t kLastLineRoom = 200;
+  size_t limit = 0;
+  bool closed = false;
+  std::string heading;        // goes in with the next block
+  size_t left_out = 0;        // resources
+  size_t left_out_other = 0;  // also-present elements, unverified Secrets
+  static constexpr size_t kLastLineRoom = 300;
 
-  bool add(const std::string& text, size_t resources) {
-    if (left_out == 0 && out.size() + text.size() + kLastLineRoom <= limit) {
-      out += text;
-      return true;
+  void add(const std::function<std::string()>& make, bool resource) {
+    if (!closed) {
+      std::string text = heading + make();
+      if (out.size() + text.size() + kLastLineRoom <= limit) {
+        out += text;
+        heading.clear();
+        return;
+      }
+      closed = true;
     }
-    left_out += resources;
-    return false;
+    ++(resource ? left_out : left_out_other);
   }
 };
 
@@ -128,7 +139,8 @@ struct Budget {
 
 std::string diff_markdown(const DiffReport& report, const std::string& left,
                           const std::string& right, const Vocabulary& words, size_t limit) {
-  Budget b{"", limit};
+  Budget b;
+  b.limit = limit;
   std::string head = "### kix diff: " + md_code(left) + " vs " + md_code(right) + "\n\n";
   head += "| | resources |\n|---|---:|\n";
   head += "| identical | " + std::to_string(report.count(DiffStatus::kIdentical)) + " |\n";
@@ -148,40 +160,46 @@ std::string diff_markdown(const DiffReport& report, const std::string& left,
   b.out = head;
 
   const size_t modified = report.count(DiffStatus::kModified);
-  if (modified > 0) b.add("\n#### ~ modified\n", 0);
+  b.heading = "\n#### ~ modified\n";
   for (const ResourceDiff& r : report.resources) {
-    if (r.status == DiffStatus::kModified) b.add(modified_block(r, words, modified <= 3), 1);
+    if (r.status != DiffStatus::kModified) continue;
+    b.add([&] { return modified_block(r, words, modified <= 3); }, true);
   }
   auto list = [&](DiffStatus status, const std::string& title) {
-    if (report.count(status) == 0) return;
-    b.add("\n#### " + title + "\n\n", 0);
+    b.heading = "\n#### " + title + "\n\n";
     for (const ResourceDiff& r : report.resources) {
-      if (r.status == status) b.add(list_item(r), 1);
+      if (r.status == status) b.add([&] { return list_item(r); }, true);
     }
   };
   list(DiffStatus::kDependencyChanged, "* only a dependency changed");
   list(DiffStatus::kLeftOnly, "+ " + words.left_only + " (" + words.left_only_note + ")");
   list(DiffStatus::kRightOnly, "- " + words.right_only + " (" + words.right_only_note + ")");
-  if (!report.foreign_elements.empty()) {
-    b.add("\n#### Also present, owned by another manager (kix deploy leaves them; not drift)\n\n",
-          0);
-    for (const ForeignElement& e : report.foreign_elements) {
-      b.add("- " + md_code(e.id.display()) + " " + md_code(e.path) + " (" +
-                md_code(key_text(e.key)) + "), owned by " + md_code(managers_text(e.managers)) +
-                "\n",
-            1);
-    }
+  b.heading =
+      "\n#### Also present, owned by another manager (kix deploy leaves them; not drift)\n\n";
+  for (const ForeignElement& e : report.foreign_elements) {
+    b.add(
+        [&] {
+          return "- " + md_code(e.id.display()) + " " + md_code(e.path) + " (" +
+                 md_code(key_text(e.key)) + "), owned by " + md_code(managers_text(e.managers)) +
+                 "\n";
+        },
+        false);
   }
-  if (!report.unverified_secrets.empty()) {
-    b.add("\n#### Secrets compared without their values (their secret key is not here)\n\n", 0);
-    for (const ResourceId& id : report.unverified_secrets)
-      b.add("- " + md_code(id.display()) + "\n", 1);
+  b.heading = "\n#### Secrets compared without their values (their secret key is not here)\n\n";
+  for (const ResourceId& id : report.unverified_secrets) {
+    b.add([&] { return "- " + md_code(id.display()) + "\n"; }, false);
   }
-  if (b.left_out > 0) {
+  if (b.closed) {
     b.out += "\n**" + std::to_string(b.left_out) +
              (b.left_out == 1 ? " more resource" : " more resources") +
-             " — see the JSON artifact** (`--format json` lists every change; this comment "
-             "stops below GitHub's 65,536-character limit).\n";
+             " — see the JSON artifact**";
+    if (b.left_out_other > 0) {
+      b.out += " (and " + std::to_string(b.left_out_other) +
+               " more lines on elements also present or Secrets compared without values)";
+    }
+    b.out +=
+        " `--format json` lists every change; this comment stops below GitHub's "
+        "65,536-character limit.\n";
   }
   if (!report.has_differences()) b.out += "\nNo differences.\n";
   return b.out;

@@ -227,7 +227,7 @@ void print_diff(const DiffReport& report, const std::string& left, const std::st
                 const Vocabulary& words, const std::string& format, const Colors& colors,
                 bool utf8) {
   if (format == "json") {
-    std::cout << report_json(report, left, right, words).dump(2) << "\n";
+    std::cout << pretty_json(report_json(report, left, right, words)) << "\n";
   } else if (format == "markdown") {
     std::cout << diff_markdown(report, left, right, words);
   } else {

@@ -155,7 +155,7 @@ void run_explain(const ExplainArgs& args, Context& ctx) {
   if (!compile_definition(path, ctx, c)) return;
   size_t index = find_resource(c, ref, args.ns);
   if (args.format == "json") {
-    std::cout << explain_json(c, index).dump(2) << "\n";
+    std::cout << pretty_json(explain_json(c, index)) << "\n";
     return;
   }
   const auto& r = c.resources[index];

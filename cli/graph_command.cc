@@ -124,7 +124,7 @@ void run_graph(const GraphArgs& args, Context& ctx) {
   compiler::Compilation c;
   if (!compile_definition(args.path, ctx, c)) return;
   if (args.format == "json") {
-    std::cout << graph_json(c).dump(2) << "\n";
+    std::cout << pretty_json(graph_json(c)) << "\n";
   } else if (args.format == "tree") {
     std::cout << dependency_tree(c, ctx.utf8_output);
   } else if (args.format == "svg") {

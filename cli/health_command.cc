@@ -43,7 +43,7 @@ void run_health(const HealthArgs& args, Context& ctx) {
     std::cout << m.id.display() << "  " << colour << health_status_name(h.status) << c.reset()
               << (h.reason.empty() ? "" : "  " + h.reason) << "\n";
   }
-  if (args.format == "json") std::cout << out.dump(2) << "\n";
+  if (args.format == "json") std::cout << pretty_json(out) << "\n";
   ctx.exit_code = all_well ? kExitOk : kExitDifferent;
 }
 

@@ -158,7 +158,7 @@ void run_lock(const LockArgs& args, Context& ctx) {
   if (args.check) {
     ctx.exit_code = kExitOk;
     if (json) {
-      std::cout << lock_json(c, {}, true, false).dump(2) << "\n";
+      std::cout << pretty_json(lock_json(c, {}, true, false)) << "\n";
       return;
     }
     std::cout << c.lock_path.string() << " holds every input of " << c.definition_file << ": "
@@ -173,7 +173,7 @@ void run_lock(const LockArgs& args, Context& ctx) {
   ctx.exit_code = kExitOk;
   if (c.lock && compiler::lockfile_text(before) == text) {
     if (json) {
-      std::cout << lock_json(c, {}, false, false).dump(2) << "\n";
+      std::cout << pretty_json(lock_json(c, {}, false, false)) << "\n";
     } else {
       std::cout << c.lock_path.string() << " is up to date\n";
     }
@@ -182,7 +182,7 @@ void run_lock(const LockArgs& args, Context& ctx) {
   const std::vector<LockChange> changes = lock_changes(before, after);
   write_file_atomically(c.lock_path, text);
   if (json) {
-    std::cout << lock_json(c, changes, false, true).dump(2) << "\n";
+    std::cout << pretty_json(lock_json(c, changes, false, true)) << "\n";
     return;
   }
   print_changes(changes, Colors{ctx.color_stdout});

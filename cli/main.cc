@@ -49,15 +49,13 @@ int main(int argc, char** argv) {
       "kix"};
   app.set_version_flag("--version", std::string("kix ") + kix::cli::kVersion);
   app.require_subcommand(1);
-  // Global options (--store) work anywhere on the line: a subcommand hands
-  // the options it does not know to the commands above it.
-  app.fallthrough();
   app.option_defaults()->always_capture_default();
   app.add_option("--store", ctx.store_dir_option,
                  "Store directory (default: $KIX_STORE, else $XDG_DATA_HOME/kix/store)")
       ->envname("KIX_STORE");
   app.add_flag("-q,--quiet", ctx.quiet,
-               "No progress lines and no notes on stderr; warnings and errors are still shown");
+               "No progress lines and no notes on stderr; warnings, errors and the note that a new "
+               "secret key was created are still shown");
 
   kix::cli::add_plumbing_commands(app, ctx);
   kix::cli::add_store_commands(app, ctx);
@@ -79,8 +77,14 @@ int main(int argc, char** argv) {
     }
   } key_note{ctx};
 
+  // Global options work anywhere on the line: they are moved before the
+  // subcommand, which also keeps "--" meaning "only positionals follow".
+  std::vector<std::string> words =
+      kix::cli::hoist_global_options(app, std::vector<std::string>(argv + 1, argv + argc));
+  std::vector<char*> hoisted{argv[0]};
+  for (std::string& w : words) hoisted.push_back(w.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(hoisted.size()), hoisted.data());
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::vector<std::string> args(argv + 1, argv + argc);

@@ -55,7 +55,7 @@ void run_docs(const DocsArgs& args, Context& ctx) {
       throw Error(ErrorKind::kInvalidInput, "--format json goes without --update and --check", {},
                   "--format json prints the package's signature, options and out as JSON");
     }
-    std::cout << compiler::package_docs_json(package).dump(2) << "\n";
+    std::cout << pretty_json(compiler::package_docs_json(package)) << "\n";
     return;
   }
   const std::string docs = compiler::package_docs(package);

@@ -64,7 +64,7 @@ void run_hash(const std::vector<std::string>& files, const std::string& format, 
                          {"namespace", m.id.ns},
                          {"name", m.id.name}});
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
     return;
   }
   std::string out;

@@ -152,7 +152,7 @@ void print_json(const PreviewReport& r, std::ostream& out) {
          {"generation", r.added.generation ? Json(*r.added.generation) : Json(nullptr)},
          {"newResources", r.added.new_nodes},
          {"output", r.out}};
-  out << j.dump(2) << "\n";
+  out << pretty_json(j) << "\n";
 }
 
 std::string namespaces_text(const PreviewPlan& plan) {
@@ -260,20 +260,19 @@ void run_preview(const PreviewArgs& args, Context& ctx) {
   if (plan.empty()) {
     if (args.format == "json") {
       // The shape of a preview that was built, with nothing in it.
-      std::cout << Json{{"preview", args.name},
-                        {"cluster", working.cluster},
-                        {"history", nullptr},
-                        {"base", {{"ref", args.base}, {"root", base.root->hex()}}},
-                        {"namespaces", Json::object()},
-                        {"created", Json::array()},
-                        {"reused", Json::array()},
-                        {"leftOut", Json::array()},
-                        {"crossNamespace", Json::array()},
-                        {"root", nullptr},
-                        {"generation", nullptr},
-                        {"newResources", 0},
-                        {"output", nullptr}}
-                       .dump(2)
+      std::cout << pretty_json(Json{{"preview", args.name},
+                                    {"cluster", working.cluster},
+                                    {"history", nullptr},
+                                    {"base", {{"ref", args.base}, {"root", base.root->hex()}}},
+                                    {"namespaces", Json::object()},
+                                    {"created", Json::array()},
+                                    {"reused", Json::array()},
+                                    {"leftOut", Json::array()},
+                                    {"crossNamespace", Json::array()},
+                                    {"root", nullptr},
+                                    {"generation", nullptr},
+                                    {"newResources", 0},
+                                    {"output", nullptr}})
                 << "\n";
     } else {
       std::cout << "nothing changed against " << args.base
@@ -390,7 +389,7 @@ void run_destroy(const PreviewArgs& args, Context& ctx) {
                                     [](const Graph& g) { return g.manifests.empty(); })) {
     ctx.exit_code = kExitOk;
     if (json) {
-      std::cout << destroy_json(args, cluster, "notDeployed", PrunePlan{}).dump(2) << "\n";
+      std::cout << pretty_json(destroy_json(args, cluster, "notDeployed", PrunePlan{})) << "\n";
       return;
     }
     std::cout << "preview " << args.destroy << " of " << cluster << " is not deployed with "
@@ -400,7 +399,7 @@ void run_destroy(const PreviewArgs& args, Context& ctx) {
   }
   PrunePlan prune = plan_prune(graphs, Graph{}, options, 0, namespaces);
   if (args.dry_run && json) {
-    std::cout << destroy_json(args, cluster, "planned", prune).dump(2) << "\n";
+    std::cout << pretty_json(destroy_json(args, cluster, "planned", prune)) << "\n";
     ctx.exit_code = kExitOk;
     return;
   }
@@ -441,7 +440,7 @@ void run_destroy(const PreviewArgs& args, Context& ctx) {
     if (json) {
       report["outcome"] = "failed";
       report["steps"][*outcome.failed_step]["ok"] = false;
-      std::cout << report.dump(2) << "\n";
+      std::cout << pretty_json(report) << "\n";
     }
     return;
   }
@@ -449,7 +448,7 @@ void run_destroy(const PreviewArgs& args, Context& ctx) {
   record_deploy(*store, Graph{}, input.cluster, args.context, "kix preview --destroy", ctx.now());
   ctx.exit_code = kExitOk;
   if (json) {
-    std::cout << report.dump(2) << "\n";
+    std::cout << pretty_json(report) << "\n";
     return;
   }
   std::cout << "destroyed preview " << args.destroy << " of " << cluster << ": deleted "

@@ -31,12 +31,11 @@ void run_export(const ExportArgs& args, Context& ctx) {
   if (args.format == "json") {
     Json roots = Json::array();
     for (const auto& root : closure.roots()) roots.push_back(root.hash.hex());
-    std::cout << Json{{"file", args.output},
-                      {"bytes", bytes.size()},
-                      {"roots", roots},
-                      {"nodes", closure.nodes().size()},
-                      {"history", history_to_json(closure.history())}}
-                     .dump(2)
+    std::cout << pretty_json(Json{{"file", args.output},
+                                  {"bytes", bytes.size()},
+                                  {"roots", roots},
+                                  {"nodes", closure.nodes().size()},
+                                  {"history", history_to_json(closure.history())}})
               << "\n";
     return;
   }
@@ -64,7 +63,7 @@ void run_import(const ImportArgs& args, Context& ctx) {
   options.history_as = args.as;
   ImportResult r = store.import_closure(contents, options);
   if (args.format == "json") {
-    std::cout << import_json(contents, r, args.pin).dump(2) << "\n";
+    std::cout << pretty_json(import_json(contents, r, args.pin)) << "\n";
   } else {
     print_import(contents, r, args.pin);
   }

@@ -231,7 +231,7 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
       out["files"] = {{"total", s.files}, {"read", s.read_files}, {"unchanged", s.cached_files}};
     }
     if (r.generation) out["generation"] = {{"cluster", args.cluster}, {"number", *r.generation}};
-    std::cout << out.dump(2) << "\n" << std::flush;
+    std::cout << pretty_json(out) << "\n" << std::flush;
     return;
   }
   std::cout << "added " << r.resources << (r.resources == 1 ? " resource" : " resources") << ": "

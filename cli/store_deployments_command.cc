@@ -82,7 +82,7 @@ void run_deployments(const DeploymentsArgs& args, Context& ctx) {
       }
       out.push_back(std::move(entry));
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
     return;
   }
   if (rows.empty()) {

@@ -18,11 +18,10 @@ void run_pin(const std::string& ref, bool pin, const std::string& format, Contex
   ResolvedRef r = resolve_ref(store, ref);
   const bool changed = pin ? store.pin(r.hash, r.kind, ctx.now()) : store.unpin(r.hash);
   if (format == "json") {
-    std::cout << Json{{"type", object_kind_name(r.kind)},
-                      {"hash", r.hash.hex()},
-                      {"pinned", pin},
-                      {"changed", changed}}
-                     .dump(2)
+    std::cout << pretty_json(Json{{"type", object_kind_name(r.kind)},
+                                  {"hash", r.hash.hex()},
+                                  {"pinned", pin},
+                                  {"changed", changed}})
               << "\n";
     return;
   }
@@ -51,19 +50,19 @@ void run_gc(const GcArgs& args, bool keep_given, Context& ctx) {
   Store& store = *opened;
   GcResult r = store.collect_garbage(options);
   if (args.format == "json") {
-    std::cout << Json{{"dryRun", args.dry_run},
-                      {"deleted",
-                       {{"generations", r.generations},
-                        {"roots", r.roots},
-                        {"nodes", r.nodes},
-                        {"blobs", r.blobs},
-                        {"blobBytes", r.blob_bytes},
-                        {"rawBytes", r.raw_bytes},
-                        {"sources", r.sources},
-                        {"sourceBytes", r.source_bytes}}},
-                      {"kept",
-                       {{"roots", r.kept_roots}, {"nodes", r.kept_nodes}, {"blobs", r.kept_blobs}}}}
-                     .dump(2)
+    std::cout << pretty_json(Json{
+                     {"dryRun", args.dry_run},
+                     {"deleted",
+                      {{"generations", r.generations},
+                       {"roots", r.roots},
+                       {"nodes", r.nodes},
+                       {"blobs", r.blobs},
+                       {"blobBytes", r.blob_bytes},
+                       {"rawBytes", r.raw_bytes},
+                       {"sources", r.sources},
+                       {"sourceBytes", r.source_bytes}}},
+                     {"kept",
+                      {{"roots", r.kept_roots}, {"nodes", r.kept_nodes}, {"blobs", r.kept_blobs}}}})
               << "\n";
     return;
   }
@@ -112,19 +111,18 @@ void print_verify_json(const VerifyReport& report, bool ok) {
                             {"repaired", p.repaired},
                             {"repair", p.repair}});
   }
-  std::cout << Json{{"ok", ok},
-                    {"checked",
-                     {{"blobs", report.blobs},
-                      {"nodes", report.nodes},
-                      {"roots", report.roots},
-                      {"generations", report.generations},
-                      {"pins", report.pins},
-                      {"deployments", report.deployments},
-                      {"sealedSecrets", report.secrets},
-                      {"secretsNotOpened", report.secrets_unopened},
-                      {"sources", report.sources}}},
-                    {"problems", problems}}
-                   .dump(2)
+  std::cout << pretty_json(Json{{"ok", ok},
+                                {"checked",
+                                 {{"blobs", report.blobs},
+                                  {"nodes", report.nodes},
+                                  {"roots", report.roots},
+                                  {"generations", report.generations},
+                                  {"pins", report.pins},
+                                  {"deployments", report.deployments},
+                                  {"sealedSecrets", report.secrets},
+                                  {"secretsNotOpened", report.secrets_unopened},
+                                  {"sources", report.sources}}},
+                                {"problems", problems}})
             << "\n";
 }
 

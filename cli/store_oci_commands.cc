@@ -76,7 +76,7 @@ void run_push(const PushArgs& args, Context& ctx) {
              {"skipped", {{"blobs", stats.skipped_blobs}, {"bytes", stats.skipped_bytes}}},
              {"fluxFiles", artifact.flux_files},
              {"withheldFromFlux", artifact.withheld_secrets}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
     return;
   }
   std::cout << "pushed " << args.ref << " (root " << root.hash.hex().substr(0, 12) << ") to "
@@ -134,7 +134,7 @@ void run_pull(const PullArgs& args, Context& ctx) {
     out["digest"] = pulled.manifest.digest;
     out["blobs"] = pulled.blobs;
     out["bytes"] = pulled.bytes;
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
     return;
   }
   std::cout << "pulled " << source.str() << " (" << pulled.manifest.digest << "): " << pulled.blobs

@@ -67,7 +67,7 @@ void run_clusters(const std::string& format, Context& ctx) {
     text += "\n";
   }
   if (format == "json") {
-    std::cout << out.dump(2) << "\n" << std::flush;
+    std::cout << pretty_json(out) << "\n" << std::flush;
   } else {
     std::cout << text << std::flush;
   }
@@ -84,7 +84,7 @@ void run_ls(const RefArgs& args, Context& ctx) {
   if (args.format == "json") {
     Json out = Json::array();
     for (const auto& n : nodes) out.push_back(node_json(n));
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
     return;
   }
   size_t w_api = 0, w_kind = 0, w_ns = 1;
@@ -129,7 +129,7 @@ void show_root(Store& store, const Hash& hash, const std::string& format) {
       bool current = newest && newest->number == g.number;
       out["generations"].push_back(generation_json(g, current));
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
     return;
   }
   std::cout << "root        " << hash.hex() << "\n"
@@ -170,7 +170,7 @@ void show_node(Store& store, const Hash& hash, const std::string& format) {
       out["referencedBy"].push_back(
           {{"node", r.from.hex()}, {"resource", describe_hash(r.from)}, {"reason", r.reason}});
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
     return;
   }
   std::cout << "node        " << hash.hex() << "\n"
@@ -227,7 +227,8 @@ void run_cat(const RefArgs& args, bool show_secrets, Context& ctx) {
   } else {
     manifest = redact_secret_values(store.read_manifest(blob));
   }
-  std::cout << (args.format == "json" ? manifest.dump(2) + "\n" : to_yaml(manifest)) << std::flush;
+  std::cout << (args.format == "json" ? pretty_json(manifest) + "\n" : to_yaml(manifest))
+            << std::flush;
 }
 
 // --- log ------------------------------------------------------------------------
@@ -264,7 +265,7 @@ void run_log(const RefArgs& args, Context& ctx) {
                                  {"wavesTotal", partial->waves_total}};
       }
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
     return;
   }
   std::string out;
@@ -300,7 +301,7 @@ void run_closure(const RefArgs& args, Context& ctx) {
   if (args.format == "json") {
     Json out = Json::array();
     for (const auto& n : nodes) out.push_back(node_json(n));
-    std::cout << out.dump(2) << "\n";
+    std::cout << pretty_json(out) << "\n";
     return;
   }
   std::string out;
@@ -326,12 +327,11 @@ void print_why_depends_json(Store& store, const ResolvedRef& from, const Resolve
   Json from_json = from.kind == ObjectKind::kRoot
                        ? Json{{"type", "root"}, {"root", from.hash.hex()}}
                        : node_json(*store.find_node(from.hash));
-  std::cout << Json{{"from", from_json},
-                    {"to", node_json(*store.find_node(to.hash))},
-                    {"depends", depends},
-                    {"paths", paths},
-                    {"truncated", found.truncated}}
-                   .dump(2)
+  std::cout << pretty_json(Json{{"from", from_json},
+                                {"to", node_json(*store.find_node(to.hash))},
+                                {"depends", depends},
+                                {"paths", paths},
+                                {"truncated", found.truncated}})
             << "\n";
 }
 

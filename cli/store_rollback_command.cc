@@ -73,11 +73,10 @@ void run_rollback(const RollbackArgs& args, Context& ctx) {
       generation = {
           {"cluster", recorded->cluster}, {"number", recorded->number}, {"message", message}};
     }
-    std::cout << Json{{"root", r.hash.hex()},
-                      {"generation", generation},
-                      {"output", args.out},
-                      {"manifests", loaded.graph.manifests.size()}}
-                     .dump(2)
+    std::cout << pretty_json(Json{{"root", r.hash.hex()},
+                                  {"generation", generation},
+                                  {"output", args.out},
+                                  {"manifests", loaded.graph.manifests.size()}})
               << "\n";
     return;
   }

@@ -32,7 +32,7 @@ bool run_post_deploy_checks(const ClusterInput& input, const DeployOptions& depl
     if (results != nullptr) {
       *results = std::move(out);
     } else {
-      std::cout << out.dump(2) << "\n";
+      std::cout << pretty_json(out) << "\n";
     }
   } else {
     Colors c{ctx.color_stdout};
@@ -100,7 +100,7 @@ void run_test(const TestArgs& args, Context& ctx) {
       for (const CheckJob& check : input.checks) {
         out.push_back({{"name", check.name}, {"job", check.manifest}});
       }
-      std::cout << out.dump(2) << "\n";
+      std::cout << pretty_json(out) << "\n";
     } else {
       for (const CheckJob& check : input.checks) {
         std::cout << "# " << check.name << ": Job "

@@ -19,19 +19,25 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 
 std::vector<DiffLine> diff_lines(std::string_view a, std::string_view b) {
   const std::vector<std::string_view> x = split_lines(a), y = split_lines(b);
+  // The last line of a text without a final '\n' is not the same line as
+  // its text with one.
+  const bool x_open = !a.empty() && a.back() != '\n', y_open = !b.empty() && b.back() != '\n';
+  auto open_x = [&](size_t i) { return x_open && i + 1 == x.size(); };
+  auto open_y = [&](size_t j) { return y_open && j + 1 == y.size(); };
+  auto same = [&](size_t i, size_t j) { return x[i] == y[j] && open_x(i) == open_y(j); };
   // The common head and tail cost nothing to find and are most of a
   // typical change: only the middle needs the table.
   size_t head = 0;
-  while (head < x.size() && head < y.size() && x[head] == y[head]) ++head;
+  while (head < x.size() && head < y.size() && same(head, head)) ++head;
   size_t tail = 0;
   while (tail < x.size() - head && tail < y.size() - head &&
-         x[x.size() - 1 - tail] == y[y.size() - 1 - tail]) {
+         same(x.size() - 1 - tail, y.size() - 1 - tail)) {
     ++tail;
   }
   const size_t n = x.size() - head - tail, m = y.size() - head - tail;
   std::vector<DiffLine> out;
   out.reserve(x.size() + y.size());
-  for (size_t i = 0; i < head; ++i) out.push_back({' ', x[i]});
+  for (size_t i = 0; i < head; ++i) out.push_back({' ', x[i], open_x(i)});
   if (n > 0 && m > 0 && n * m <= kMaxLineDiffCells) {
     // lcs[i][j]: the longest common subsequence of x[head+i..] and
     // y[head+j..] within the middle, walked forwards to emit the diff.
@@ -39,29 +45,31 @@ std::vector<DiffLine> diff_lines(std::string_view a, std::string_view b) {
     auto at = [&](size_t i, size_t j) -> uint32_t& { return lcs[i * (m + 1) + j]; };
     for (size_t i = n; i-- > 0;) {
       for (size_t j = m; j-- > 0;) {
-        at(i, j) = x[head + i] == y[head + j] ? at(i + 1, j + 1) + 1
-                                              : std::max(at(i + 1, j), at(i, j + 1));
+        at(i, j) =
+            same(head + i, head + j) ? at(i + 1, j + 1) + 1 : std::max(at(i + 1, j), at(i, j + 1));
       }
     }
     size_t i = 0, j = 0;
     while (i < n && j < m) {
-      if (x[head + i] == y[head + j]) {
-        out.push_back({' ', x[head + i]});
+      if (same(head + i, head + j)) {
+        out.push_back({' ', x[head + i], open_x(head + i)});
         ++i;
         ++j;
       } else if (at(i + 1, j) >= at(i, j + 1)) {
-        out.push_back({'-', x[head + i++]});
+        out.push_back({'-', x[head + i], open_x(head + i)});
+        ++i;
       } else {
-        out.push_back({'+', y[head + j++]});
+        out.push_back({'+', y[head + j], open_y(head + j)});
+        ++j;
       }
     }
-    for (; i < n; ++i) out.push_back({'-', x[head + i]});
-    for (; j < m; ++j) out.push_back({'+', y[head + j]});
+    for (; i < n; ++i) out.push_back({'-', x[head + i], open_x(head + i)});
+    for (; j < m; ++j) out.push_back({'+', y[head + j], open_y(head + j)});
   } else {
-    for (size_t i = 0; i < n; ++i) out.push_back({'-', x[head + i]});
-    for (size_t j = 0; j < m; ++j) out.push_back({'+', y[head + j]});
+    for (size_t i = 0; i < n; ++i) out.push_back({'-', x[head + i], open_x(head + i)});
+    for (size_t j = 0; j < m; ++j) out.push_back({'+', y[head + j], open_y(head + j)});
   }
-  for (size_t i = x.size() - tail; i < x.size(); ++i) out.push_back({' ', x[i]});
+  for (size_t i = x.size() - tail; i < x.size(); ++i) out.push_back({' ', x[i], open_x(i)});
   return out;
 }
 
@@ -112,6 +120,7 @@ std::string unified_diff(std::string_view a, std::string_view b, size_t context)
       out += lines[i].op;
       out += lines[i].text;
       out += '\n';
+      if (lines[i].missing_newline) out += "\\ No newline at end of file\n";
     }
     k = end;
   }

@@ -20,6 +20,9 @@ namespace kix {
 struct DiffLine {
   char op;                // ' ' in both, '-' only in the first, '+' only in the second
   std::string_view text;  // the line without its '\n'
+  // The last line of a text that does not end in '\n' (of both, for ' '):
+  // such a line differs from the same text with its '\n', as for diff.
+  bool missing_newline = false;
 };
 
 // Above this many cells (lines of the first middle × lines of the second),
@@ -36,7 +39,8 @@ std::vector<DiffLine> diff_lines(std::string_view a, std::string_view b);
 
 // `diff -u`'s hunks without the file header: "@@ -1,3 +1,4 @@" then the
 // lines prefixed with ' ', '-' or '+', with `context` lines around each
-// change; "" when the texts have the same lines.
+// change, and "\ No newline at end of file" after a last line without
+// one; "" when the texts are equal.
 std::string unified_diff(std::string_view a, std::string_view b, size_t context = 3);
 
 }  // namespace kix

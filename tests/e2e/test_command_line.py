@@ -34,6 +34,12 @@ def main():
         check(before == after == middle and "(current)" in before,
               f"--store anywhere gives the same log:\n{before}\n{after}\n{middle}")
 
+        # "--" ends the options: a global option after it is a word.
+        err = usage_error("store", "log", "my-homelab", "--", "--store", store, env=env)
+        check("not expected" in err and "--store" in err, err)
+        check(kix("store", "log", "my-homelab", "-q", "--store", store, env=env,
+                  expect=0).stdout == before, "-q after the subcommand")
+
         # Did you mean, at each level.
         err = usage_error("buidl", env=env)
         check("kix: unknown command 'buidl'; did you mean 'build'?" in err, err)
@@ -48,6 +54,13 @@ def main():
         # A global option is suggested from under a subcommand, too.
         err = usage_error("store", "log", "my-homelab", "--stroe", store, env=env)
         check("did you mean '--store'?" in err, err)
+
+        # A short option, with its value attached or unknown, does not hide
+        # the command that follows or a typo after it.
+        err = usage_error("build", "-o/tmp/x", example, "--fromat", "json", env=env)
+        check("did you mean '--format'?" in err, err)
+        err = usage_error("-Z", "store", "log", env=env)
+        check("Run 'kix store log --help'" in err, err)
 
         # Nothing close: the commands are listed.
         err = usage_error("zzzz", env=env)

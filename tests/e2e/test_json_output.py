@@ -209,6 +209,26 @@ def cluster_commands(tmp, env, definition, result):
     failing = dict(env, FAKE_KUBECTL_FAIL_ON="immich-server")
     report = run_json("deploy", definition, "--context", "lab", env=failing, expect=2)
     check(report is None or report["outcome"] == "failed", f"a failed deploy: {report}")
+    # ... and the history shows the partial deploy.
+    log = run_json("store log", "my-homelab", env=env) or []
+    check(any("partial" in g for g in log), f"store log marks the partial deploy: {log}")
+    run_json("store deployments", env=env)
+
+    # A definition without checks: an empty list, for test and deploy --test.
+    mini = os.path.join(tmp, "mini")
+    os.makedirs(mini)
+    shutil.copy(os.path.join(SRC, "packages", "storage-class", "test", "cluster.yaml"), mini)
+    check(run_json("test", mini, "--context", "lab", env=env) == [], "no checks: []")
+    run_json("deploy", mini, "--dry-run", "--test", "--context", "lab", env=env)
+
+    # Live diffs with elements another manager owns.
+    fixture = os.path.join(SRC, "tests", "e2e", "fixtures", "diff-live", "deployment-other-managers")
+    live = os.path.join(tmp, "live-dump")
+    os.makedirs(live)
+    shutil.copy(os.path.join(fixture, "live.json"), live)
+    report = run_json("diff", os.path.join(fixture, "desired.yaml"), "--live", live, env=env,
+                      expect=None)
+    check(report is None or report["alsoPresent"], f"elements also present: {report}")
 
 
 def registry_commands(tmp, env):

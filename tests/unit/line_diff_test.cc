@@ -50,6 +50,16 @@ TEST(LineDiff, UnifiedHunksAsDiffU) {
   EXPECT_EQ(unified_diff("old\n", ""), "@@ -1 +0,0 @@\n-old\n");
 }
 
+TEST(LineDiff, AMissingFinalNewlineIsAChangeAsInDiff) {
+  EXPECT_EQ(unified_diff("a\nb", "a\nb\n"),
+            "@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n");
+  EXPECT_EQ(unified_diff("a\nb\n", "a\nc"),
+            "@@ -1,2 +1,2 @@\n a\n-b\n+c\n\\ No newline at end of file\n");
+  EXPECT_EQ(unified_diff("x\nend", "y\nend"),
+            "@@ -1,2 +1,2 @@\n-x\n+y\n end\n\\ No newline at end of file\n");
+  EXPECT_EQ(unified_diff("a", "a"), "");
+}
+
 TEST(LineDiff, ChangesCloseTogetherShareAHunk) {
   EXPECT_EQ(unified_diff("1\n2\n3\n4\n5\n6\n7\n8\n", "1\nII\n3\n4\n5\n6\nVII\n8\n"),
             "@@ -1,8 +1,8 @@\n 1\n-2\n+II\n 3\n 4\n 5\n 6\n-7\n+VII\n 8\n");
