@@ -4,13 +4,12 @@
 // --check says whether README.md holds it as generated (exit 1 and a diff
 // when not), which CI runs for every built-in package.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli/context.h"
 #include "compiler/package.h"
 #include "compiler/package_docs.h"
+#include "manifest/document.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/line_diff.h"
@@ -26,13 +25,11 @@ struct DocsArgs {
   std::string format;
 };
 
+// The README, or nullopt when there is none.
 std::optional<std::string> read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error(ErrorKind::kIo, "cannot read " + path.string());
-  return text.str();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  return read_input(path.string());
 }
 
 void run_docs(const DocsArgs& args, Context& ctx) {

@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import json
 import os
+import pty
 import re
 import shutil
 import socket
@@ -36,6 +37,30 @@ def kix(*args, env=None, cwd=None, expect=None):
           f"kix {' '.join(args)}: exit {proc.returncode}, expected {expect}\n"
           f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
+
+def on_terminal(args, env, stream="stdout"):
+    """Runs kix with `stream` ("stdout" or "stderr") on a pseudo-terminal
+    and the other piped; returns (exit code, what went to the terminal,
+    what went to the pipe)."""
+    main_fd, child_fd = pty.openpty()
+    tty = {stream: child_fd}
+    proc = subprocess.Popen([KIX, *args], stdout=tty.get("stdout", subprocess.PIPE),
+                            stderr=tty.get("stderr", subprocess.PIPE), env=env)
+    os.close(child_fd)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:  # the other side is closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main_fd)
+    piped = (proc.stderr if stream == "stdout" else proc.stdout).read()
+    proc.wait()
+    return proc.returncode, seen.decode(), piped.decode()
+
 
 
 def finish():

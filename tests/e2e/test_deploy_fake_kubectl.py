@@ -8,13 +8,12 @@ deadline."""
 
 import json
 import os
-import pty
 import stat
 import subprocess
 import sys
 import tempfile
 
-from e2e_support import FAKE_CLUSTER, KIX, SRC, check, finish, kix
+from e2e_support import FAKE_CLUSTER, KIX, SRC, check, finish, kix, on_terminal
 
 DESIRED = os.path.join(SRC, "tests/e2e/fixtures/diff/desired")
 
@@ -41,25 +40,6 @@ STUCK = {"Deployment/immich-server": {
     "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
                     "message": "ReplicaSet \"immich-server-5d8f\" has timed out progressing."}]}}
 ROLLING = {"Deployment/immich-server": {"replicas": 1, "updatedReplicas": 1, "availableReplicas": 0}}
-
-
-def on_terminal(args, env):
-    """Runs kix with stdout on a pseudo-terminal; returns (exit code, what it wrote there)."""
-    main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen([KIX, *args], stdout=child_fd, stderr=subprocess.PIPE, env=env)
-    os.close(child_fd)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(main_fd, 4096)
-        except OSError:  # the other side is closed
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(main_fd)
-    proc.wait()
-    return proc.returncode, out.decode()
 
 
 def read_log(path):
@@ -158,7 +138,7 @@ def main():
         # On a terminal: a status line rewritten in place, cleared before the
         # wave's line; no colours with NO_COLOR.
         env.pop("FAKE_STATUS")
-        code, text = on_terminal(["deploy", DESIRED], dict(env, NO_COLOR="1"))
+        code, text, _ = on_terminal(["deploy", DESIRED], dict(env, NO_COLOR="1"))
         check(code == 0, f"deploy on a terminal: exit {code}\n{text}")
         check("\r\x1b[Kwave 0: 1/1 ready, 0s\r\x1b[Kok   wait for wave 0 (1 object)" in text,
               f"the status line:\n{text!r}")

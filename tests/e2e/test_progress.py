@@ -6,35 +6,13 @@ stdout, never when stderr is piped or TERM is dumb, and not with --quiet,
 which also drops the notes. KIX_PROGRESS_DELAY_MS=0 takes away the second
 of grace a user gets, so the line shows however fast this machine is."""
 import os
-import pty
 import re
 import subprocess
 import tempfile
 
-from e2e_support import KIX, SRC, OciRegistry, check, finish
+from e2e_support import KIX, OciRegistry, check, finish, on_terminal
 
 ERASE = "\r\x1b[K"
-
-
-def on_terminal(args, env):
-    """Runs kix with stderr on a pseudo-terminal; returns (exit code,
-    stdout, what it wrote to the terminal)."""
-    main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen([KIX, *args], stdout=subprocess.PIPE, stderr=child_fd, env=env)
-    os.close(child_fd)
-    err = b""
-    while True:
-        try:
-            chunk = os.read(main_fd, 4096)
-        except OSError:  # the other side is closed
-            break
-        if not chunk:
-            break
-        err += chunk
-    os.close(main_fd)
-    out = proc.stdout.read()
-    proc.wait()
-    return proc.returncode, out.decode(), err.decode()
 
 
 def corpus(root, count):
@@ -53,7 +31,7 @@ def main():
                    TERM="xterm")
         env.pop("NO_COLOR", None)
 
-        code, out, err = on_terminal(["store", "add", files, "--cluster", "demo"], env)
+        code, err, out = on_terminal(["store", "add", files, "--cluster", "demo"], env, "stderr")
         check(code == 0, f"store add: exit {code}: {err}")
         lines = re.findall(r"reading files ([\d,]+)/300", err)
         counts = [int(n.replace(",", "")) for n in lines]
@@ -65,13 +43,13 @@ def main():
         after = err[err.rfind("reading files"):]
         check(ERASE in after, f"the last progress text is erased: {after!r}")
 
-        code, out, err = on_terminal(["store", "add", files, "--reread", "-q"], env)
+        code, err, out = on_terminal(["store", "add", files, "--reread", "-q"], env, "stderr")
         check(code == 0 and err == "", f"--quiet: no progress and no note on stderr: {err!r}")
-        code, out, err = on_terminal(["store", "add", files, "--reread"], env)
+        code, err, out = on_terminal(["store", "add", files, "--reread"], env, "stderr")
         check("note:" in err, f"without --quiet the note is there: {err!r}")
 
         dumb = dict(env, TERM="dumb")
-        code, out, err = on_terminal(["store", "add", files, "--reread"], dumb)
+        code, err, out = on_terminal(["store", "add", files, "--reread"], dumb, "stderr")
         check("reading files" not in err, f"TERM=dumb: no progress: {err!r}")
         piped = subprocess.run([KIX, "store", "add", files, "--reread"], env=env,
                                capture_output=True, text=True)
@@ -80,16 +58,16 @@ def main():
 
         with OciRegistry(tmp) as registry:
             target = f"oci://{registry.host}/kix/demo:v1"
-            code, out, err = on_terminal(["store", "push", "demo", target], env)
+            code, err, out = on_terminal(["store", "push", "demo", target], env, "stderr")
             check(code == 0 and re.search(r"pushing blobs \d+/\d+, ", err),
                   f"push shows blobs: {code} {err!r}")
             check("pushing" not in out and out.rstrip().splitlines()[-1].startswith("sha256:"),
                   f"push's own output is untouched: {out!r}")
             pulled = dict(env, KIX_STORE=os.path.join(tmp, "pulled"))
-            code, out, err = on_terminal(["store", "pull", target], pulled)
+            code, err, out = on_terminal(["store", "pull", target], pulled, "stderr")
             check(code == 0 and re.search(r"pulling blobs \d+/\d+, ", err),
                   f"pull shows blobs: {code} {err!r}")
-            code, out, err = on_terminal(["store", "pull", target, "--quiet"], pulled)
+            code, err, out = on_terminal(["store", "pull", target, "--quiet"], pulled, "stderr")
             check(code == 0 and "pulling" not in err, f"pull --quiet: {err!r}")
     return finish()
 
