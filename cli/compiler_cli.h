@@ -18,12 +18,19 @@ namespace kix::cli {
 // `warnings`. When the definition has errors, prints them, sets
 // ctx.exit_code to 1 and returns false.
 struct CompileFlags {
-  bool locking = false;      // kix lock
-  bool locked = false;       // --locked
-  bool insecure = false;     // --insecure: plain HTTP to chart repositories
-  bool refetch = false;      // kix lock --check
-  bool lock_images = false;  // kix lock --images
-  bool quiet = false;        // do not print warnings (a second compilation of one definition)
+  bool locking = false;       // kix lock
+  bool locked = false;        // --locked
+  bool insecure = false;      // --insecure: plain HTTP to chart repositories
+  bool refetch = false;       // kix lock --check
+  bool lock_images = false;   // kix lock --images
+  bool quiet = false;         // do not print warnings (a second compilation of one definition)
+  bool quiet_errors = false;  // do not print errors either (they are expected)
+  // CompileOptions::first_paths (kix package test).
+  std::vector<std::filesystem::path> first_paths;
+  // When set, receive every warning (as printed) and every error of the
+  // compilation (kix package test reports them per case).
+  std::vector<std::string>* warning_texts = nullptr;
+  std::vector<Error>* errors = nullptr;
   // CompileOptions::rewrite_resolution (kix preview).
   std::function<void(compiler::Resolution&)> rewrite;
 };

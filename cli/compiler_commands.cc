@@ -55,15 +55,26 @@ bool compile_definition(const std::string& path, Context& ctx, compiler::Compila
   options.validator = &validator;
   options.keys = &ctx.keys();
   options.rewrite_resolution = flags.rewrite;
+  options.first_paths = flags.first_paths;
   try {
     out = compiler::compile(options, diags);
   } catch (...) {
-    ctx.print_diagnostics(diags);
+    if (!flags.quiet_errors) ctx.print_diagnostics(diags);
     throw;
   }
-  size_t count = flags.quiet ? 0 : ctx.print_diagnostics(diags);
+  size_t count = flags.quiet || flags.quiet_errors ? 0 : ctx.print_diagnostics(diags);
   if (warnings != nullptr) *warnings = count;
+  if (flags.warning_texts != nullptr) {
+    for (const Diagnostic& d : diags.items()) {
+      if (d.severity == Severity::kWarning) flags.warning_texts->push_back(d.render());
+    }
+  }
+  if (flags.errors != nullptr) {
+    flags.errors->insert(flags.errors->end(), out.errors.begin(), out.errors.end());
+  }
   if (out.ok()) return true;
+  ctx.exit_code = out.inputs_failed ? kExitError : kExitDifferent;
+  if (flags.quiet_errors) return false;
   Colors c{ctx.color_stderr};
   for (const auto& e : out.errors) {
     std::string text = e.render();
@@ -74,7 +85,6 @@ bool compile_definition(const std::string& path, Context& ctx, compiler::Compila
   }
   std::cerr << "build of " << out.definition_file << " failed: " << out.errors.size() << " error"
             << (out.errors.size() == 1 ? "" : "s") << "\n";
-  ctx.exit_code = out.inputs_failed ? kExitError : kExitDifferent;
   return false;
 }
 

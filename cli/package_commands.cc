@@ -1,12 +1,13 @@
-// `kix package ...`: tools for package authors (docs/commands/package.md).
-// `kix package docs DIR` prints the reference part of the package's README
-// generated from its package.yaml; --update writes it into README.md,
+// `kix package ...`: tools for package authors (docs/commands/package.md):
+// new, lint, test (their own files) and docs. `kix package docs DIR` prints the reference part of
+// the package's README generated from its package.yaml; --update writes it into README.md,
 // --check says whether README.md holds it as generated (exit 1 and a diff
 // when not), which CI runs for every built-in package.
 #include <filesystem>
 #include <iostream>
 
 #include "cli/context.h"
+#include "cli/package_cli.h"
 #include "compiler/package.h"
 #include "compiler/package_docs.h"
 #include "manifest/document.h"
@@ -37,15 +38,8 @@ void run_docs(const DocsArgs& args, Context& ctx) {
     throw Error(ErrorKind::kInvalidInput, "--update and --check exclude each other", {},
                 "--check only reads README.md; --update writes it");
   }
-  // The package's name is its directory's: "." and "pkgs/db/" name it too.
-  std::filesystem::path dir = std::filesystem::path(args.dir).lexically_normal();
-  if (dir.filename().empty()) dir = dir.parent_path();
-  if (dir.empty() || dir.filename() == "." || dir.filename() == "..") {
-    dir = std::filesystem::absolute(dir.empty() ? "." : dir).lexically_normal();
-    if (dir.filename().empty()) dir = dir.parent_path();
-  }
   Diagnostics diags;
-  compiler::Package package = compiler::load_package(dir, diags);
+  compiler::Package package = compiler::load_package(package_dir_argument(args.dir), diags);
   ctx.print_diagnostics(diags);
   if (args.format == "json") {
     if (args.update || args.check) {
@@ -105,10 +99,24 @@ void run_docs(const DocsArgs& args, Context& ctx) {
 
 }  // namespace
 
+std::filesystem::path package_dir_argument(const std::string& arg) {
+  // The package's name is its directory's: "." and "pkgs/db/" name it too.
+  std::filesystem::path dir = std::filesystem::path(arg).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();
+  if (dir.empty() || dir.filename() == "." || dir.filename() == "..") {
+    dir = std::filesystem::absolute(dir.empty() ? "." : dir).lexically_normal();
+    if (dir.filename().empty()) dir = dir.parent_path();
+  }
+  return dir;
+}
+
 void add_package_commands(CLI::App& app, Context& ctx) {
-  auto* package =
-      app.add_subcommand("package", "Tools for package authors: docs (docs/commands/package.md)");
+  auto* package = app.add_subcommand(
+      "package", "Tools for package authors: new, lint, test, docs (docs/commands/package.md)");
   package->require_subcommand(1);
+  add_package_new_command(*package, ctx);
+  add_package_lint_command(*package, ctx);
+  add_package_test_command(*package, ctx);
 
   auto args = std::make_shared<DocsArgs>();
   auto* docs = package->add_subcommand(

@@ -143,7 +143,8 @@ void pin_images(Compilation& c, const CompileOptions& options, Diagnostics& diag
 
 Compilation compile(const CompileOptions& options, Diagnostics& diags) {
   ClusterDefinition def = load_cluster_definition(options.definition, diags);
-  std::vector<std::filesystem::path> search = def.package_paths;
+  std::vector<std::filesystem::path> search = options.first_paths;
+  search.insert(search.end(), def.package_paths.begin(), def.package_paths.end());
   search.insert(search.end(), options.library_paths.begin(), options.library_paths.end());
 
   Compilation c;

@@ -26,6 +26,9 @@ struct CompileOptions {
   // Searched after the definition's packagePaths, in order (KIX_PACKAGES_PATH
   // entries, then the built-in library).
   std::vector<std::filesystem::path> library_paths;
+  // Searched before everything else, the definition's packagePaths
+  // included (kix package test: the directory of the package under test).
+  std::vector<std::filesystem::path> first_paths;
   // Validates every emitted resource when set.
   const SchemaValidator* validator = nullptr;
   // Seals the Secrets with values that templates emit (docs/secrets.md);

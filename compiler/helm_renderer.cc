@@ -13,32 +13,10 @@
 #include "manifest/document.h"
 #include "util/diagnostics.h"
 #include "util/error.h"
+#include "util/temp_directory.h"
 
 namespace kix::compiler {
 namespace {
-
-// A private temporary directory, removed with everything in it.
-class TempDirectory {
- public:
-  TempDirectory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kix-chart-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw Error(ErrorKind::kIo,
-                  std::string("cannot create a temporary directory: ") + std::strerror(errno));
-    }
-    path_ = pattern;
-  }
-  ~TempDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDirectory(const TempDirectory&) = delete;
-  TempDirectory& operator=(const TempDirectory&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 void write_private_file(const std::filesystem::path& path, const std::string& bytes) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -91,7 +69,7 @@ std::vector<RenderedDocument> HelmRenderer::render(const ChartRenderRequest& req
                 "'" + request.ns + "' cannot be the namespace of chart " + chart.name, {},
                 "a namespace is at most 63 lowercase letters, digits and '-'");
   }
-  TempDirectory dir;
+  TempDirectory dir("kix-chart-");
   std::filesystem::path chart_dir = write_chart_directory(chart, dir.path());
   std::filesystem::path values = dir.path() / "values.json";
   write_private_file(values, request.values.dump());

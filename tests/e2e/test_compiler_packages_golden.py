@@ -1,15 +1,14 @@
-"""Golden output of every package in the built-in library.
-
-Each packages/<name>/test/cluster.yaml is locked with `kix lock` and built
-with the real `kix build` (charts come from a real local chart repository
-serving ../shared/charts and the stand-ins of tests/fixtures/charts); the
-result must equal packages/<name>/test/expected/ file for file, and the
-build must not warn. Run with KIX_ACCEPT=1 to rewrite the expected files
-after an intended change (and review the diff).
+"""Golden output of every package in the built-in library, through the
+command package authors use: `kix package test packages/<name>` builds each
+test case (test/cluster.yaml) as `kix lock` then `kix build` would (charts
+come from a real local chart repository serving ../shared/charts and the
+stand-ins of tests/fixtures/charts) and compares the result with
+test/expected/ file for file; the build must not warn either. Run with
+KIX_ACCEPT=1 to rewrite the expected files after an intended change (and
+review the diff). Every package must also pass `kix package lint --strict`.
 """
-import difflib
+import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,52 +20,28 @@ PACKAGES = os.path.join(os.environ["KIX_SOURCE_DIR"], "packages")
 ACCEPT = os.environ.get("KIX_ACCEPT") == "1"
 
 
-def read_tree(directory):
-    files = {}
-    for name in sorted(os.listdir(directory)):
-        with open(os.path.join(directory, name)) as f:
-            files[name] = f.read()
-    return files
-
-
 def check_package(name, work, charts):
-    test_dir = os.path.join(PACKAGES, name, "test")
-    expected_dir = os.path.join(test_dir, "expected")
-    out = os.path.join(work, name)
     env = dict(os.environ, KIX_STORE=os.path.join(work, "store"), NO_COLOR="1", **charts.env())
-    # A copy, so that kix.lock is written beside it and not into the sources.
-    definition = os.path.join(work, name + "-definition")
-    os.mkdir(definition)
-    shutil.copy(os.path.join(test_dir, "cluster.yaml"), os.path.join(definition, "cluster.yaml"))
-    p = subprocess.run([KIX, "lock", definition], env=env, capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        return [f"{name}: kix lock exited {p.returncode}\n{p.stderr}"]
-    p = subprocess.run([KIX, "build", definition, "-o", out], env=env, capture_output=True,
-                       text=True, timeout=120)
-    if p.returncode != 0:
-        return [f"{name}: kix build exited {p.returncode}\n{p.stderr}"]
-    problems = []
-    # Images cannot be pinned here (their registries are not reachable).
-    warnings = [l for l in p.stderr.splitlines() if "warning:" in l and "is not pinned in kix.lock" not in l]
-    if warnings:
-        problems.append(f"{name}: the golden build warns:\n{p.stderr}")
-    got = read_tree(out)
+    command = [KIX, "package", "test", os.path.join(PACKAGES, name), "--format", "json"]
     if ACCEPT:
-        shutil.rmtree(expected_dir, ignore_errors=True)
-        shutil.copytree(out, expected_dir)
-        return problems
-    if not os.path.isdir(expected_dir):
-        return problems + [f"{name}: no test/expected/ (run with KIX_ACCEPT=1 to create it)"]
-    want = read_tree(expected_dir)
-    for missing in sorted(set(want) - set(got)):
-        problems.append(f"{name}: {missing} is no longer emitted")
-    for extra in sorted(set(got) - set(want)):
-        problems.append(f"{name}: {extra} is emitted but not expected")
-    for common in sorted(set(want) & set(got)):
-        if want[common] != got[common]:
-            diff = "".join(difflib.unified_diff(want[common].splitlines(True), got[common].splitlines(True),
-                                                "expected/" + common, "got/" + common))
-            problems.append(f"{name}: {common} differs\n{diff}")
+        command.append("--accept")
+    p = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    if p.returncode not in (0, 1):
+        return [f"{name}: kix package test exited {p.returncode}\n{p.stderr}"]
+    report = json.loads(p.stdout)
+    problems = []
+    for case in report["cases"]:
+        if case["outcome"] not in ("passed", "accepted"):
+            detail = "\n".join(c["diff"] for c in case["changed"])
+            problems.append(f"{name}: {case['name']} {case['outcome']}: {case['reason']}\n"
+                            f"missing {case['missing']}, unexpected {case['unexpected']}\n"
+                            f"{detail}{''.join(case['errors'])}")
+        # Images cannot be pinned here (their registries are not reachable).
+        warnings = [w for w in case["warnings"] if "is not pinned in kix.lock" not in w]
+        if warnings:
+            problems.append(f"{name}: {case['name']}: the golden build warns:\n" + "".join(warnings))
+    if (p.returncode == 0) != (report["failed"] == 0):
+        problems.append(f"{name}: exit {p.returncode} with {report['failed']} failed cases")
     return problems
 
 
@@ -94,7 +69,18 @@ def check_all(names, work, charts):
             problems.append(f"{name}: no test/cluster.yaml")
             continue
         problems += check_package(name, work, charts)
+        problems += lint_package(name)
     return problems
+
+
+def lint_package(name):
+    """Every built-in package lints clean, warnings included."""
+    p = subprocess.run([KIX, "package", "lint", "--strict", "--format", "json",
+                        os.path.join(PACKAGES, name)], capture_output=True, text=True, timeout=60)
+    report = json.loads(p.stdout) if p.stdout.startswith("{") else None
+    if p.returncode != 0 or report is None or report["findings"]:
+        return [f"{name}: kix package lint --strict exited {p.returncode}\n{p.stdout}{p.stderr}"]
+    return []
 
 
 if __name__ == "__main__":

@@ -85,6 +85,46 @@ def run_json(command, *args, env, expect=0, schema=None):
     return validate(command, proc.stdout, schema)
 
 
+def authoring(tmp, env):
+    """package new, lint and test: clean, with findings, failed, accepted."""
+    demo = os.path.join(tmp, "pkgs", "demo")
+    os.makedirs(os.path.dirname(demo))
+    made = run_json("package new", demo, env=env)
+    check(made and "test/expected/root" in made["files"], f"{made}")
+    clean = run_json("package lint", demo, "--strict", env=env)
+    check(clean and clean["findings"] == [], f"{clean}")
+    passed = run_json("package test", demo, env=env)
+    check(passed and [c["outcome"] for c in passed["cases"]] == ["passed", "passed"] and
+          [c["expects"] for c in passed["cases"]] == ["result", "errors"], f"{passed}")
+    manifest = os.path.join(demo, "package.yaml")
+    with open(manifest) as f:
+        text = f.read()
+    with open(manifest, "w") as f:
+        f.write(text.replace("options:\n", "options:\n  spare: { type: string }\n", 1)
+                .replace("periodSeconds: 5", "periodSeconds: 6"))
+    found = run_json("package lint", demo, env=env, expect=1)
+    check(found and {f["rule"] for f in found["findings"]} ==
+          {"unused-option", "undocumented-option", "readme-outdated"} and
+          any(f["line"] is None for f in found["findings"]), f"{found}")
+    failed = run_json("package test", demo, env=env, expect=1)
+    check(failed and failed["cases"][0]["outcome"] == "failed" and
+          failed["cases"][0]["changed"], f"{failed}")
+    errors = os.path.join(demo, "test", "privileged-port", "expected-errors.txt")
+    with open(errors, "a") as f:
+        f.write("not said\n")
+    failed = run_json("package test", demo, env=env, expect=1)
+    check(failed and failed["cases"][1]["errorsNotFound"] == ["not said"], f"{failed}")
+    accepted = run_json("package test", demo, "--accept", env=env)
+    check(accepted and accepted["accepted"] == 2, f"{accepted}")
+    broken = os.path.join(demo, "test", "broken", "cluster.yaml")
+    os.makedirs(os.path.dirname(broken))
+    with open(broken, "w") as f:
+        f.write("cluster: b\ninstances:\n  b:\n    b: { package: demo, config: { port: 1 } }\n")
+    error = run_json("package test", demo, env=env, expect=1)
+    check(error and error["cases"][1]["outcome"] == "error" and
+          error["cases"][1]["resources"] is None and error["cases"][1]["errors"], f"{error}")
+
+
 def all_commands(env):
     """Every visible command and subcommand, as kix's completion lists them,
     with whether --format offers json. Without a store, so that only
@@ -135,6 +175,7 @@ def compiler_and_store(tmp, env):
     run_json("hash", result, env=env)
     run_json("package docs", os.path.join(SRC, "packages", "immich"), env=env)
     run_json("package docs", os.path.join(SRC, "packages", "valkey"), env=env)
+    authoring(tmp, env)
     run_json("lock", definition, env=env)
     run_json("lock", definition, env=env)  # up to date
     run_json("lock", definition, "--check", env=env)

@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""kix package new, lint and test, as a package author uses them.
+
+- `kix package new demo && kix package lint demo && kix package test demo`
+  pass from an empty directory, and what `new` wrote builds with plain
+  `kix build` and holds its README part as generated;
+- `new` refuses a taken path, a bad name and a missing parent, leaving the
+  author's files as they were and nothing of its own behind;
+- `lint` finds each rule in a package written to break it, exits 1 on
+  errors (on warnings only with --strict);
+- `test` shows a changed result as a diff and exits 1, `--accept` records
+  it, a case that must fail compares its errors, and the failures a runner
+  must not hide (no test, a case that does not compile, a case without the
+  package, an expected/ that is not a result) are each reported; a
+  changed Secret is named without its values.
+"""
+import glob
+import json
+import os
+import shutil
+import tempfile
+
+from e2e_support import check, finish, kix
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def lint_rules(directory, cwd, expect):
+    proc = kix("package", "lint", directory, "--format", "json", cwd=cwd, expect=expect)
+    return [(f["rule"], f["severity"]) for f in json.loads(proc.stdout)["findings"]]
+
+
+def new_lint_test(tmp, env):
+    out = kix("package", "new", "demo", cwd=tmp, env=env, expect=0).stdout
+    check("package demo created" in out, out)
+    for name in ["package.yaml", "README.md", "test/cluster.yaml", "test/expected/root",
+                 "test/expected/graph", "test/expected/demo_Deployment_demo.yaml",
+                 "test/privileged-port/cluster.yaml", "test/privileged-port/expected-errors.txt"]:
+        check(os.path.isfile(os.path.join(tmp, "demo", name)), f"kix package new wrote {name}")
+    check(not glob.glob(os.path.join(tmp, ".kix-package-new-*")), "no staging directory is left")
+    out = kix("package", "lint", "demo", "--strict", cwd=tmp, env=env, expect=0).stdout
+    check(out == "package demo: 0 errors, 0 warnings\n", out)
+    out = kix("package", "test", "demo", cwd=tmp, env=env, expect=0).stdout
+    check("test: passed (3 resources)" in out and
+          "test/privileged-port: passed (failed with 1 error as expected)" in out and
+          out.endswith("package demo: 2 passed, 0 failed\n"), out)
+    kix("package", "docs", "--check", "demo", cwd=tmp, env=env, expect=0)
+    # The test definition builds on its own too (its packagePaths), to
+    # the very result that was recorded.
+    out = kix("build", "demo/test", "-o", "result", cwd=tmp, env=env, expect=0).stdout
+    check(read(os.path.join(tmp, "result", "root")) ==
+          read(os.path.join(tmp, "demo", "test", "expected", "root")), out)
+    manifest = read(os.path.join(tmp, "demo", "package.yaml"))
+    check(manifest.startswith("# yaml-language-server: $schema=/") and
+          manifest.splitlines()[0].endswith("/schema/editor/package.json"), manifest[:120])
+
+    # Another package from another directory; an empty directory is taken.
+    os.mkdir(os.path.join(tmp, "pkgs"))
+    os.mkdir(os.path.join(tmp, "pkgs", "web-app"))
+    kix("package", "new", os.path.join(tmp, "pkgs", "web-app"), env=env, expect=0)
+    kix("package", "test", os.path.join(tmp, "pkgs", "web-app"), env=env, expect=0)
+
+
+def new_refusals(tmp, env):
+    before = read(os.path.join(tmp, "demo", "package.yaml"))
+    proc = kix("package", "new", "demo", cwd=tmp, env=env, expect=2)
+    check("demo already exists" in proc.stderr, proc.stderr)
+    check(read(os.path.join(tmp, "demo", "package.yaml")) == before, "demo is left as it was")
+    os.mkdir(os.path.join(tmp, "notes"))
+    write(os.path.join(tmp, "notes", "todo.txt"), "mine\n")
+    kix("package", "new", "notes", cwd=tmp, env=env, expect=2)
+    check(os.listdir(os.path.join(tmp, "notes")) == ["todo.txt"], "a directory with files is kept")
+    proc = kix("package", "new", "Demo_1", cwd=tmp, env=env, expect=2)
+    check("'Demo_1' cannot be a package name" in proc.stderr and "63 lowercase" in proc.stderr,
+          proc.stderr)
+    proc = kix("package", "new", "missing/demo", cwd=tmp, env=env, expect=2)
+    check("the directory missing does not exist" in proc.stderr, proc.stderr)
+    check(not glob.glob(os.path.join(tmp, ".kix-package-new-*")) and
+          not os.path.exists(os.path.join(tmp, "Demo_1")), "nothing is left behind")
+
+
+BROKEN = """\
+  debug:
+    type: boolean
+    default: false
+    description: Turns on nothing.
+  mode:
+    type: string
+    enum: [a, b]
+    default: a
+  tier:
+    type: string
+    enum: [small, large]
+    description: Size class (optional).
+checks:
+  - warn: mode c
+    when: ${config.mode == 'c'}
+  - error: impossible
+    unless: ${config.mode == 'a' && config.mode == 'b'}
+  - warn: constant
+    when: "false"
+  - error: tier is checked
+    when: ${has(config.tier) && config.tier == 'large' && config.port > 3000}
+  - warn: broken
+    when: ${config.mode ==}
+"""
+
+
+def lint_findings(tmp, env):
+    shutil.copytree(os.path.join(tmp, "demo"), os.path.join(tmp, "bad"))
+    manifest = read(os.path.join(tmp, "bad", "package.yaml"))
+    manifest = manifest.replace("package: demo", "package: bad").replace("checks:\n", BROKEN, 1)
+    manifest = manifest.replace("replicas: ${config.replicas}",
+                                "replicas: ${config.replica}\n        minReadySecondz: 3")
+    manifest = manifest.replace("      kind: Service\n", "      kind: Service\n      spek: {}\n")
+    manifest = manifest.replace("description: >-\n  demo runs", "descriptio: >-\n  demo runs")
+    write(os.path.join(tmp, "bad", "package.yaml"), manifest)
+    # An unknown key is the loader's error, with its line, before any lint.
+    proc = kix("package", "lint", "bad", cwd=tmp, env=env, expect=2)
+    check("unknown field 'descriptio'" in proc.stderr and "package.yaml:" in proc.stderr,
+          proc.stderr)
+    manifest = manifest.replace("descriptio: >-\n  demo runs", "description: >-\n  demo runs")
+    write(os.path.join(tmp, "bad", "package.yaml"), manifest)
+    shutil.rmtree(os.path.join(tmp, "bad", "test"))
+    rules = lint_rules("bad", tmp, 1)
+    want = [("unused-option", "warning"),        # replicas (now read as config.replica)
+            ("unused-option", "warning"),        # debug
+            ("undocumented-option", "warning"),  # mode
+            ("check-never-fires", "warning"),    # mode == 'c'
+            ("check-always-fires", "error"),     # unless a && b
+            ("check-never-fires", "warning"),    # "false"
+            ("expression-syntax", "error"),
+            ("unknown-option", "error"),         # replica
+            ("schema", "error"),                 # minReadySecondz
+            ("schema", "error"),                 # spek
+            ("readme-outdated", "error"),
+            ("no-test", "warning")]
+    check(rules == want, f"lint rules:\n{rules}\nwant\n{want}")
+    proc = kix("package", "lint", "bad", cwd=tmp, env=env, expect=1)
+    check("did you mean 'replicas'?" in proc.stdout and
+          'unknown field "minReadySecondz" (did you mean "minReadySeconds"?)' in proc.stdout and
+          "package bad: 6 errors, 6 warnings" in proc.stdout, proc.stdout)
+    # The check on `tier` reads an integer too: it is not judged.
+    check("tier is checked" not in proc.stdout, proc.stdout)
+
+    # Warnings alone pass, unless --strict.
+    os.remove(os.path.join(tmp, "bad", "README.md"))
+    clean = read(os.path.join(tmp, "demo", "package.yaml")).replace("package: demo", "package: bad")
+    write(os.path.join(tmp, "bad", "package.yaml"), clean.replace(
+        "options:\n", "options:\n  unused: { type: string, description: Not read. }\n", 1))
+    rules = lint_rules("bad", tmp, 1)
+    check(rules == [("unused-option", "warning"), ("readme-missing", "error"),
+                    ("no-test", "warning")], f"{rules}")
+    kix("package", "docs", "--update", "bad", cwd=tmp, env=env, expect=0)
+    check(lint_rules("bad", tmp, 0) == [("unused-option", "warning"), ("no-test", "warning")],
+          "warnings only")
+    kix("package", "lint", "bad", "--strict", cwd=tmp, env=env, expect=1)
+    with open(os.path.join(tmp, "bad", "README.md"), "w") as f:
+        f.write("# bad\n\nNo generated part.\n")
+    check(("readme-no-markers", "error") in lint_rules("bad", tmp, 1), "a README without markers")
+
+
+def test_runner(tmp, env):
+    demo = os.path.join(tmp, "demo")
+    manifest = read(os.path.join(demo, "package.yaml"))
+    write(os.path.join(demo, "package.yaml"), manifest.replace("periodSeconds: 5", "periodSeconds: 7"))
+    proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
+    check("test: failed" in proc.stdout and "-          periodSeconds: 5" in proc.stdout and
+          "+          periodSeconds: 7" in proc.stdout, proc.stdout)
+    check("(graph and root differ with the manifests)" in proc.stdout and
+          "--- demo/test/expected/root" not in proc.stdout, "hash files are not diffed")
+    report = json.loads(kix("package", "test", "demo", "--format", "json", cwd=tmp, env=env,
+                            expect=1).stdout)
+    case = report["cases"][0]
+    check(case["outcome"] == "failed" and
+          sorted(c["file"] for c in case["changed"]) ==
+          ["demo_Deployment_demo.yaml", "graph", "root"], json.dumps(case)[:600])
+    out = kix("package", "test", "demo", "--accept", cwd=tmp, env=env, expect=0).stdout
+    check("test: accepted (3 resources)" in out, out)
+    check("periodSeconds: 7" in read(os.path.join(demo, "test", "expected",
+                                                  "demo_Deployment_demo.yaml")), "accepted")
+    kix("package", "test", "demo", cwd=tmp, env=env, expect=0)
+
+    # A case that must fail, with an error it does not give.
+    errors = os.path.join(demo, "test", "privileged-port", "expected-errors.txt")
+    write(errors, read(errors) + "no such words\n")
+    proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
+    check("no error says: no such words" in proc.stdout and "port 80 is below 1024" in proc.stdout,
+          proc.stdout)
+    out = kix("package", "test", "demo", "--accept", cwd=tmp, env=env, expect=0).stdout
+    check("no such words" not in read(errors) and "port 80 is below 1024" in read(errors), out)
+    # ... and one that builds when it should fail.
+    case = os.path.join(demo, "test", "privileged-port", "cluster.yaml")
+    write(case, read(case).replace("port: 80", "port: 8081"))
+    proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
+    check("the build succeeded, but" in proc.stdout, proc.stdout)
+    write(case, read(case).replace("port: 8081", "port: 80"))
+
+    # A case that does not compile is reported, not skipped.
+    write(os.path.join(demo, "test", "typo", "cluster.yaml"),
+          "cluster: t\ninstances:\n  t:\n    t: { package: demo, config: { replicaz: 2 } }\n")
+    proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
+    check("test/typo: error" in proc.stdout and "replicaz" in proc.stderr, proc.stdout + proc.stderr)
+    # A case that does not use the package tests nothing.
+    write(os.path.join(demo, "test", "typo", "cluster.yaml"),
+          "cluster: t\ninstances:\n  t:\n    t: { package: redis }\n")
+    proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
+    check("has no instance of package 'demo'" in proc.stdout, proc.stdout)
+    shutil.rmtree(os.path.join(demo, "test", "typo"))
+
+    # --accept never replaces a directory of the author's own files.
+    shutil.rmtree(os.path.join(demo, "test", "expected"))
+    write(os.path.join(demo, "test", "expected", "notes.md"), "mine\n")
+    proc = kix("package", "test", "demo", "--accept", cwd=tmp, env=env, expect=2)
+    check(read(os.path.join(demo, "test", "expected", "notes.md")) == "mine\n", proc.stderr)
+    shutil.rmtree(os.path.join(demo, "test", "expected"))
+    proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
+    check("there is no demo/test/expected" in proc.stdout, proc.stdout)
+    kix("package", "test", "demo", "--accept", cwd=tmp, env=env, expect=0)
+
+    # No test at all.
+    shutil.rmtree(os.path.join(demo, "test"))
+    proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=2)
+    check("package 'demo' has no test" in proc.stderr and "--accept" in proc.stderr, proc.stderr)
+
+
+def secret_values(tmp, env):
+    """A Secret's values reach expected/ (where --accept was asked to write
+    them) and nothing else: a changed Secret is named, not diffed."""
+    write(os.path.join(tmp, "sec", "package.yaml"), """package: sec
+description: A Secret.
+options:
+  password: { type: string, required: true, description: The password. }
+resources:
+  secret:
+    manifest:
+      apiVersion: v1
+      kind: Secret
+      metadata: { name: "${self.name}" }
+      stringData: { password: "${config.password}" }
+""")
+    case = os.path.join(tmp, "sec", "test", "cluster.yaml")
+    write(case, "cluster: s\ninstances:\n  s:\n    s: { package: sec, config: { password: old-pw-1 } }\n")
+    kix("package", "test", "sec", "--accept", cwd=tmp, env=env, expect=0)
+    write(case, read(case).replace("old-pw-1", "new-pw-2"))
+    for args in [[], ["--format", "json"]]:
+        proc = kix("package", "test", "sec", *args, cwd=tmp, env=env, expect=1)
+        check("s_Secret_s.yaml" in proc.stdout and "-pw-" not in proc.stdout + proc.stderr,
+              proc.stdout + proc.stderr)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, KIX_STORE=os.path.join(tmp, "store"), NO_COLOR="1")
+        new_lint_test(tmp, env)
+        new_refusals(tmp, env)
+        lint_findings(tmp, env)
+        test_runner(tmp, env)
+        secret_values(tmp, env)
+    return finish()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
