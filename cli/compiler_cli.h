@@ -25,6 +25,9 @@ struct CompileFlags {
   bool lock_images = false;   // kix lock --images
   bool quiet = false;         // do not print warnings (a second compilation of one definition)
   bool quiet_errors = false;  // do not print errors either (they are expected)
+  // Seals Secrets instead of the user's key (kix package test: a fixed key,
+  // so that a Secret's hashes are the same on every machine).
+  SecretKeyring* keys = nullptr;
   // CompileOptions::first_paths (kix package test).
   std::vector<std::filesystem::path> first_paths;
   // When set, receive every warning (as printed) and every error of the

@@ -53,7 +53,7 @@ bool compile_definition(const std::string& path, Context& ctx, compiler::Compila
   options.lock_images = flags.lock_images;
   SchemaValidator validator(schema_dir(ctx));
   options.validator = &validator;
-  options.keys = &ctx.keys();
+  options.keys = flags.keys != nullptr ? flags.keys : &ctx.keys();
   options.rewrite_resolution = flags.rewrite;
   options.first_paths = flags.first_paths;
   try {

@@ -34,9 +34,10 @@ void print_finding(const compiler::LintFinding& f, const Colors& colors) {
 void run_lint(const LintArgs& args, Context& ctx) {
   Diagnostics diags;
   const compiler::Package package = compiler::load_package(package_dir_argument(args.dir), diags);
-  ctx.print_diagnostics(diags);
   SchemaValidator validator(schema_dir(ctx));
-  const std::vector<compiler::LintFinding> findings = compiler::lint_package(package, &validator);
+  // The loader's warnings are findings like the others (counted, --strict).
+  const std::vector<compiler::LintFinding> findings =
+      compiler::lint_package(package, &validator, diags);
   size_t errors = 0, warnings = 0;
   for (const auto& f : findings) (f.is_error ? errors : warnings) += 1;
   if (args.format == "json") {

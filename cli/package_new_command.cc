@@ -27,6 +27,37 @@ void write_new_file(const fs::path& path, const std::string& content) {
   write_file_atomically(path, content);
 }
 
+// Moves the complete package to `target`. A new directory is renamed into
+// place whole; an existing empty one (`kix package new .`) keeps its
+// identity, mode and ownership and gets the entries one by one.
+void move_into_place(const fs::path& stage, const fs::path& target) {
+  std::error_code ec;
+  if (!fs::exists(target, ec)) {
+    // rename(2) refuses a target created meanwhile that is not empty.
+    fs::rename(stage, target, ec);
+    if (ec) {
+      throw Error(ErrorKind::kIo,
+                  "cannot move the new package to " + target.string() + ": " + ec.message());
+    }
+    return;
+  }
+  std::vector<fs::path> entries, moved;
+  for (const auto& entry : fs::directory_iterator(stage)) entries.push_back(entry.path());
+  for (const fs::path& from : entries) {
+    const fs::path to = target / from.filename();
+    // Never over something that appeared meanwhile.
+    if (fs::exists(to, ec)) ec = std::make_error_code(std::errc::file_exists);
+    if (!ec) fs::rename(from, to, ec);
+    if (ec) {
+      const std::string why = ec.message();
+      for (const fs::path& m : moved) fs::rename(m, stage / m.filename(), ec);
+      throw Error(ErrorKind::kIo,
+                  "cannot move the new package into " + target.string() + ": " + why);
+    }
+    moved.push_back(to);
+  }
+}
+
 void run_new(const NewArgs& args, Context& ctx) {
   const fs::path target = package_dir_argument(args.path);
   const std::string name = target.filename().string();
@@ -48,9 +79,10 @@ void run_new(const NewArgs& args, Context& ctx) {
     throw Error(ErrorKind::kNotFound, "the directory " + parent.string() + " does not exist", {},
                 "create it first, or give a path in an existing directory");
   }
-  // Made whole beside its destination and then renamed into place: a
-  // failure (a full disk, a bug in the scaffold) leaves nothing behind.
-  TempDirectory staging(".kix-package-new-", parent);
+  // Made whole beside its destination (or inside it, when it is an empty
+  // directory already) and then moved into place: a failure (a full disk,
+  // an environment the tests do not pass in) leaves nothing behind.
+  TempDirectory staging(".kix-package-new-", fs::exists(target, ec) ? target : parent);
   const fs::path stage = staging.path() / name;
   const fs::path schemas = fs::absolute(schema_dir(ctx) / "editor").lexically_normal();
   std::vector<std::string> files;
@@ -68,21 +100,21 @@ void run_new(const NewArgs& args, Context& ctx) {
   // The expected output is the test's own result, recorded now.
   Json report = run_package_tests(package, /*accept=*/true, /*print_text=*/false, ctx);
   if (report["failed"].get<size_t>() != 0) {
-    throw Error(ErrorKind::kInternal, "the new package's test does not build", {},
-                "the errors are above; please report this");
+    std::string why;
+    for (const Json& c : report["cases"]) {
+      if (c["reason"].is_string())
+        why += "\n  " + c["name"].get<std::string>() + ": " + c["reason"].get<std::string>();
+    }
+    throw Error(ErrorKind::kInvalidInput, "the new package's tests do not pass here:" + why, {},
+                "the errors above say why (a KIX_SCHEMA_DIR or KIX_PACKAGES_PATH of this "
+                "environment?); nothing was written");
   }
   for (const auto& entry : fs::recursive_directory_iterator(stage)) {
     const std::string file = entry.path().lexically_relative(stage).generic_string();
     if (entry.is_regular_file() && file.rfind("test/expected/", 0) == 0) files.push_back(file);
   }
   std::sort(files.begin(), files.end());
-  // rename(2) replaces an empty directory and refuses anything else, so a
-  // directory created meanwhile is not lost either.
-  fs::rename(stage, target, ec);
-  if (ec) {
-    throw Error(ErrorKind::kIo,
-                "cannot move the new package to " + target.string() + ": " + ec.message());
-  }
+  move_into_place(stage, target);
   if (args.format == "json") {
     std::cout << pretty_json(Json{{"package", name}, {"dir", target.string()}, {"files", files}})
               << "\n";

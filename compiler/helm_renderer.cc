@@ -82,7 +82,9 @@ std::vector<RenderedDocument> HelmRenderer::render(const ChartRenderRequest& req
     result = runner_.run(argv);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::kNotFound) throw;
-    throw Error(ErrorKind::kNotFound,
+    // An environment's failure, not the definition's (kix package test
+    // never records it as a case's expected error).
+    throw Error(ErrorKind::kIo,
                 "package renders the Helm chart " + chart.name + ", but helm (" + helm_ +
                     ") cannot be run: " + e.message(),
                 {}, "install helm 3, or set KIX_HELM to its path");

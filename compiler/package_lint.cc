@@ -72,10 +72,12 @@ void collect_config_reads(const Expr& e, ConfigReads& reads) {
   for (const auto& arg : e.args) collect_config_reads(*arg, reads);
 }
 
-// One expression of the manifest: its text and where it is written.
+// One expression of the manifest: its text and where it is written; or,
+// with `unterminated`, a string whose `${` has no closing brace.
 struct ExpressionSite {
   std::string text;
   std::string pointer;
+  bool unterminated = false;
 };
 
 // A condition, forEach or key: one expression, written with or without ${ }.
@@ -105,14 +107,22 @@ void collect_sites(const Json& node, const std::string& pointer,
       sites.push_back({condition_text(text), pointer});
       return;
     }
-    for (std::string& e : expressions_in(text)) sites.push_back({std::move(e), pointer});
+    bool unterminated = false;
+    for (std::string& e : expressions_in(text, &unterminated)) {
+      sites.push_back({std::move(e), pointer});
+    }
+    if (unterminated) sites.push_back({text, pointer, true});
     return;
   }
   if (!node.is_structured()) return;
   for (const auto& [key, child] : node.items()) {
     const std::string child_pointer = pointer + "/" + json_pointer_escape(key);
     if (node.is_object()) {
-      for (std::string& e : expressions_in(key)) sites.push_back({std::move(e), child_pointer});
+      bool unterminated = false;
+      for (std::string& e : expressions_in(key, &unterminated)) {
+        sites.push_back({std::move(e), child_pointer});
+      }
+      if (unterminated) sites.push_back({key, child_pointer, true});
     }
     collect_sites(child, child_pointer, sites);
   }
@@ -139,7 +149,10 @@ class Linter {
  public:
   Linter(const Package& pkg, const SchemaValidator* validator) : pkg_(pkg), validator_(validator) {}
 
-  std::vector<LintFinding> run() {
+  std::vector<LintFinding> run(const Diagnostics& loaded) {
+    for (const Diagnostic& d : loaded.items()) {
+      if (d.severity == Severity::kWarning) add(false, "load-warning", d.where, d.message, d.hint);
+    }
     const Json& root = pkg_.doc.value;
     for (const char* section : {"let", "checks", "resources", "out", "chart", "tests"}) {
       if (root.contains(section)) {
@@ -147,6 +160,7 @@ class Linter {
       }
     }
     parse_sites();
+    lint_names();
     lint_options();
     lint_checks();
     lint_resources();
@@ -170,6 +184,7 @@ class Linter {
   // Per site: its tree (null when it does not parse) and what it reads.
   std::vector<std::unique_ptr<Expr>> trees_;
   std::vector<LintFinding> findings_;
+  bool all_parsed_ = true;
 
   void add(bool is_error, const char* rule, SourceLocation where, std::string message,
            std::string hint) {
@@ -180,10 +195,18 @@ class Linter {
 
   void parse_sites() {
     for (const ExpressionSite& site : sites_) {
+      if (site.unterminated) {
+        trees_.push_back(nullptr);
+        all_parsed_ = false;
+        add(true, "expression-syntax", at(site.pointer), "unterminated '${' in template string",
+            "close it with '}', or write $${ for a literal ${; in: " + site.text);
+        continue;
+      }
       try {
         trees_.push_back(parse_expression(site.text));
       } catch (const ExprSyntaxError& e) {
         trees_.push_back(nullptr);
+        all_parsed_ = false;
         add(true, "expression-syntax", at(site.pointer), "syntax error in expression: " + e.message,
             "in: ${" + site.text + "}\n" + std::string(e.offset + 6, ' ') + "^");
       }
@@ -211,14 +234,37 @@ class Linter {
       }
     }
     // A package whose options reach a chart or a let as a whole may read
-    // any of them.
-    if (all.whole) return;
+    // any of them; an expression that does not parse may read any.
+    if (all.whole || !all_parsed_) return;
     for (const auto& [name, schema] : pkg_.options.items()) {
       if (all.names.count(name)) continue;
       add(false, "unused-option", at("/options/" + json_pointer_escape(name)),
           "option '" + name + "' is never read: no expression uses config." + name,
           "use it in a template, or remove it: an instance that sets it then gets an error "
           "instead of a setting with no effect");
+    }
+  }
+
+  // Every name an expression reads must be in its scope (docs/expressions.md,
+  // "Names in scope"): a misspelt need or binding is an error in every build.
+  void lint_names() {
+    std::vector<std::string> known = {"self", "config", "cluster", "resources", "chart", "each"};
+    known.insert(known.end(), pkg_.needs.begin(), pkg_.needs.end());
+    known.insert(known.end(), pkg_.optional_needs.begin(), pkg_.optional_needs.end());
+    for (const LetBinding& let : pkg_.lets) known.push_back(let.name);
+    std::set<std::string> reported;
+    for (size_t i = 0; i < sites_.size(); ++i) {
+      if (trees_[i] == nullptr) continue;
+      for (const std::string& name : free_names(*trees_[i])) {
+        if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+        if (!reported.insert(name + "\n" + sites_[i].pointer).second) continue;
+        std::string hint = did_you_mean(name, known);
+        add(true, "unknown-name", at(sites_[i].pointer),
+            "'" + name + "' is not a name expressions of package '" + pkg_.name + "' can read",
+            hint.empty() ? "the names in scope are self, config, cluster, resources, each (in "
+                           "forEach), chart (in chart values), the needs and the let bindings"
+                         : hint);
+      }
     }
   }
 
@@ -464,8 +510,9 @@ class Linter {
 
 }  // namespace
 
-std::vector<LintFinding> lint_package(const Package& package, const SchemaValidator* validator) {
-  return Linter(package, validator).run();
+std::vector<LintFinding> lint_package(const Package& package, const SchemaValidator* validator,
+                                      const Diagnostics& loaded) {
+  return Linter(package, validator).run(loaded);
 }
 
 }  // namespace kix::compiler

@@ -3,7 +3,9 @@
 // names a rule, the line it is about, what is wrong and what to do.
 //
 //   rule                  severity  what
-//   expression-syntax     error     an expression that does not parse
+//   load-warning          warning   what loading package.yaml warned about
+//   expression-syntax     error     an expression that does not parse, an unterminated ${
+//   unknown-name          error     an expression reads a name not in its scope
 //   unknown-option        error     an expression reads config.X and X is no option
 //   unused-option         warning   an option no expression reads
 //   check-never-fires     warning   a check that holds for every value of what it reads
@@ -46,6 +48,8 @@ struct LintFinding {
 
 // The findings for `package`, errors and warnings in the order of the
 // file. `validator` may be null (no schema and unknown-kind findings).
-std::vector<LintFinding> lint_package(const Package& package, const SchemaValidator* validator);
+// `loaded` holds the warnings load_package gave, which become findings.
+std::vector<LintFinding> lint_package(const Package& package, const SchemaValidator* validator,
+                                      const Diagnostics& loaded = {});
 
 }  // namespace kix::compiler

@@ -133,8 +133,10 @@ instances:
       config: { replicas: 2 }
 ```
 
-A package that lists `@NAME@` under `needs` is wired to this instance and
-reads its `out`: `host`, `port` and `url`.
+A package that needs it declares a need (`needs: [web]`) and reads
+`${web.out.url}`; an instance of @NAME@ answers that need when it is named
+like it or lists it under `aliases` (`aliases: [web]`). Its `out` gives
+`host`, `port` and `url`.
 
 ## Checks
 

@@ -232,12 +232,13 @@ void collect_resource_uses(std::string_view expr, std::set<std::string>& uses) {
   }
 }
 
-std::vector<std::string> expressions_in(const std::string& text) {
-  bool unterminated = false;
+std::vector<std::string> expressions_in(const std::string& text, bool* unterminated) {
+  bool open = false;
   std::vector<std::string> out;
-  for (auto& piece : split_pieces(text, &unterminated)) {
+  for (auto& piece : split_pieces(text, &open)) {
     if (piece.expression) out.push_back(std::move(piece.text));
   }
+  if (unterminated != nullptr) *unterminated = open;
   return out;
 }
 

@@ -41,8 +41,10 @@ Value render_template(const Json& tmpl, const TemplateSource& source, const Scop
 bool has_expression(const std::string& text);
 
 // The texts of the expressions in `text` (without ${ }), for static scans
-// such as finding which resources a template refers to.
-std::vector<std::string> expressions_in(const std::string& text);
+// such as finding which resources a template refers to. With
+// `unterminated`, also whether a `${` has no closing brace (the
+// expressions before it are returned).
+std::vector<std::string> expressions_in(const std::string& text, bool* unterminated = nullptr);
 
 // Whether `text` is [A-Za-z_][A-Za-z0-9_]*: a name expressions can use.
 bool is_identifier(std::string_view text);

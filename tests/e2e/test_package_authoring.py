@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 
-from e2e_support import check, finish, kix
+from e2e_support import SRC, check, finish, kix
 
 
 def read(path):
@@ -62,6 +62,16 @@ def new_lint_test(tmp, env):
     manifest = read(os.path.join(tmp, "demo", "package.yaml"))
     check(manifest.startswith("# yaml-language-server: $schema=/") and
           manifest.splitlines()[0].endswith("/schema/editor/package.json"), manifest[:120])
+
+    # `new .` in an empty directory fills that very directory.
+    here = os.path.join(tmp, "here")
+    os.mkdir(here)
+    inode = os.stat(here).st_ino
+    kix("package", "new", ".", cwd=here, env=env, expect=0)
+    check(os.stat(here).st_ino == inode and
+          sorted(os.listdir(here)) == ["README.md", "package.yaml", "test"],
+          f"{sorted(os.listdir(here))}")
+    kix("package", "test", ".", cwd=here, env=env, expect=0)
 
     # Another package from another directory; an empty directory is taken.
     os.mkdir(os.path.join(tmp, "pkgs"))
@@ -132,9 +142,9 @@ def lint_findings(tmp, env):
     write(os.path.join(tmp, "bad", "package.yaml"), manifest)
     shutil.rmtree(os.path.join(tmp, "bad", "test"))
     rules = lint_rules("bad", tmp, 1)
-    want = [("unused-option", "warning"),        # replicas (now read as config.replica)
-            ("unused-option", "warning"),        # debug
-            ("undocumented-option", "warning"),  # mode
+    # No unused-option (replicas is now read as config.replica, debug not at
+    # all): an expression that does not parse might read any option.
+    want = [("undocumented-option", "warning"),  # mode
             ("check-never-fires", "warning"),    # mode == 'c'
             ("check-always-fires", "error"),     # unless a && b
             ("check-never-fires", "warning"),    # "false"
@@ -148,9 +158,26 @@ def lint_findings(tmp, env):
     proc = kix("package", "lint", "bad", cwd=tmp, env=env, expect=1)
     check("did you mean 'replicas'?" in proc.stdout and
           'unknown field "minReadySecondz" (did you mean "minReadySeconds"?)' in proc.stdout and
-          "package bad: 6 errors, 6 warnings" in proc.stdout, proc.stdout)
+          "package bad: 6 errors, 4 warnings" in proc.stdout, proc.stdout)
     # The check on `tier` reads an integer too: it is not judged.
     check("tier is checked" not in proc.stdout, proc.stdout)
+
+    # An unterminated ${, a misspelt name, and what the loader warns about.
+    broken = clean_copy = read(os.path.join(tmp, "demo", "package.yaml")).replace(
+        "package: demo", "package: bad")
+    broken = broken.replace("name: server", "name: \"server-${config.port\"")
+    broken = broken.replace("url: http://${resources", "url: http://${resourcez")
+    broken = broken.replace("options:\n", "options:\n  flag: { type: string, default: yes, "
+                            "description: A flag. }\n", 1)
+    write(os.path.join(tmp, "bad", "package.yaml"), broken)
+    proc = kix("package", "lint", "bad", "--format", "json", cwd=tmp, env=env, expect=1)
+    findings = json.loads(proc.stdout)["findings"]
+    rules = {f["rule"] for f in findings}
+    check({"expression-syntax", "unknown-name", "load-warning"} <= rules, f"{findings}")
+    check(any("unterminated" in f["message"] for f in findings) and
+          any(f["rule"] == "unknown-name" and "did you mean 'resources'" in f["hint"]
+              for f in findings), f"{findings}")
+    del clean_copy
 
     # Warnings alone pass, unless --strict.
     os.remove(os.path.join(tmp, "bad", "README.md"))
@@ -202,7 +229,7 @@ def test_runner(tmp, env):
     case = os.path.join(demo, "test", "privileged-port", "cluster.yaml")
     write(case, read(case).replace("port: 80", "port: 8081"))
     proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
-    check("the build succeeded, but" in proc.stdout, proc.stdout)
+    check("the build succeeded, but" in proc.stdout and "--accept" not in proc.stdout, proc.stdout)
     write(case, read(case).replace("port: 8081", "port: 80"))
 
     # A case that does not compile is reported, not skipped.
@@ -217,11 +244,18 @@ def test_runner(tmp, env):
     check("has no instance of package 'demo'" in proc.stdout, proc.stdout)
     shutil.rmtree(os.path.join(demo, "test", "typo"))
 
-    # --accept never replaces a directory of the author's own files.
-    shutil.rmtree(os.path.join(demo, "test", "expected"))
-    write(os.path.join(demo, "test", "expected", "notes.md"), "mine\n")
-    proc = kix("package", "test", "demo", "--accept", cwd=tmp, env=env, expect=2)
-    check(read(os.path.join(demo, "test", "expected", "notes.md")) == "mine\n", proc.stderr)
+    # --accept never replaces a directory of the author's own files: that
+    # case is an error, and the others still run and are accepted.
+    write(os.path.join(demo, "test", "zz", "cluster.yaml"), read(os.path.join(demo, "test", "cluster.yaml")))
+    write(os.path.join(demo, "test", "zz", "expected", "notes.md"), "mine\n")
+    write(os.path.join(demo, "test", "cluster.yaml"),
+          read(os.path.join(demo, "test", "cluster.yaml")).replace("replicas: 2", "replicas: 3"))
+    proc = kix("package", "test", "demo", "--accept", "--format", "json", cwd=tmp, env=env, expect=1)
+    outcomes = {c["name"]: c["outcome"] for c in json.loads(proc.stdout)["cases"]}
+    check(outcomes == {"test": "accepted", "test/privileged-port": "passed", "test/zz": "error"},
+          f"{outcomes}")
+    check(read(os.path.join(demo, "test", "zz", "expected", "notes.md")) == "mine\n", proc.stderr)
+    shutil.rmtree(os.path.join(demo, "test", "zz"))
     shutil.rmtree(os.path.join(demo, "test", "expected"))
     proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
     check("there is no demo/test/expected" in proc.stdout, proc.stdout)
@@ -256,6 +290,36 @@ resources:
         proc = kix("package", "test", "sec", *args, cwd=tmp, env=env, expect=1)
         check("s_Secret_s.yaml" in proc.stdout and "-pw-" not in proc.stdout + proc.stderr,
               proc.stdout + proc.stderr)
+    # The result does not depend on whose machine it is: Secrets are sealed
+    # with kix's public test key, and no key file is read or made.
+    write(case, read(case).replace("new-pw-2", "old-pw-1"))
+    elsewhere = dict(env, KIX_SECRET_KEY_FILE=os.path.join(tmp, "no-such-dir", "secret.key"))
+    kix("package", "test", "sec", cwd=tmp, env=elsewhere, expect=0)
+    check(not os.path.exists(os.path.join(tmp, "no-such-dir")), "no key file is made")
+
+
+def environment_failures(tmp, env):
+    """A case that must fail is never judged, nor accepted, when the build
+    failed for a reason outside the definition (an unreachable chart
+    repository here)."""
+    shutil.copytree(os.path.join(SRC, "packages", "cnpg-operator"), os.path.join(tmp, "cnpg-operator"))
+    manifest = os.path.join(tmp, "cnpg-operator", "package.yaml")
+    text = read(manifest)
+    start = text.index("  repository: ")
+    end = text.index("\n", start)
+    write(manifest, text[:start] + "  repository: http://127.0.0.1:1/charts" + text[end:])
+    shutil.rmtree(os.path.join(tmp, "cnpg-operator", "test", "expected"))
+    case = os.path.join(tmp, "cnpg-operator", "test", "bad")
+    shutil.copy(os.path.join(tmp, "cnpg-operator", "test", "cluster.yaml"), case + ".yaml")
+    write(os.path.join(case, "cluster.yaml"), read(case + ".yaml"))
+    write(os.path.join(case, "expected-errors.txt"), "some error\n")
+    proc = kix("package", "test", "cnpg-operator", "--accept", "--format", "json", cwd=tmp, env=env,
+               expect=1)
+    outcomes = {c["name"]: c["outcome"] for c in json.loads(proc.stdout)["cases"]}
+    check(outcomes == {"test": "error", "test/bad": "error"}, f"{outcomes}")
+    check(read(os.path.join(case, "expected-errors.txt")) == "some error\n",
+          "an environment's failure is not recorded as the expected error")
+    check("Couldn't connect" in proc.stderr or "connect" in proc.stderr, proc.stderr)
 
 
 def main():
@@ -266,6 +330,7 @@ def main():
         lint_findings(tmp, env)
         test_runner(tmp, env)
         secret_values(tmp, env)
+        environment_failures(tmp, env)
     return finish()
 
 
