@@ -18,7 +18,7 @@ void append_hash_list(std::string& out, std::vector<Hash>& hashes) {
   for (size_t i = 0; i < hashes.size(); ++i) {
     if (i > 0) out += ',';
     out += '"';
-    out += hashes[i].hex();
+    hashes[i].append_hex(out);
     out += '"';
   }
   out += ']';
@@ -32,7 +32,7 @@ Hash node_hash(const Hash& blob, std::vector<Hash> refs) {
   std::string s;
   s.reserve(96 + refs.size() * 67);
   s += "{\"manifest\":\"";
-  s += blob.hex();
+  blob.append_hex(s);
   s += "\",\"refs\":";
   append_hash_list(s, refs);
   s += ",\"v\":1}";

@@ -1,5 +1,7 @@
 #include "store/verify.h"
 
+#include "manifest/canonical_scan.h"
+
 #include <algorithm>
 #include <unordered_set>
 
@@ -314,6 +316,14 @@ BlobState check_blob_bytes(const Hash& hash, std::string_view raw, const SealedS
   if (actual != hash && !legacy) {
     state.problem = "its content hashes to " + actual.hex();
     return state;
+  }
+  if (sealed == nullptr) {
+    // Most blobs: their canonical form and identity read from the bytes.
+    if (std::optional<ResourceId> id = canonical_manifest_identity(raw)) {
+      state.identity = std::move(*id);
+      state.ok = true;
+      return state;
+    }
   }
   Json value;
   try {

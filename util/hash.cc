@@ -78,14 +78,37 @@ Hash Hash::from_bytes(const void* data) {
   return Hash(out);
 }
 
-std::string Hash::hex() const {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s(kHexSize, '0');
-  for (size_t i = 0; i < kSize; ++i) {
-    s[2 * i] = kDigits[bytes_[i] >> 4];
-    s[2 * i + 1] = kDigits[bytes_[i] & 0xf];
+namespace {
+
+// Two hex digits per byte value, so that a byte is one table read.
+struct HexPairs {
+  char pairs[256][2];
+  constexpr HexPairs() : pairs() {
+    constexpr char kDigits[] = "0123456789abcdef";
+    for (int b = 0; b < 256; ++b) {
+      pairs[b][0] = kDigits[b >> 4];
+      pairs[b][1] = kDigits[b & 0xf];
+    }
   }
+};
+constexpr HexPairs kHexPairs;
+
+}  // namespace
+
+std::string Hash::hex() const {
+  std::string s;
+  append_hex(s);
   return s;
+}
+
+void Hash::append_hex(std::string& out) const {
+  const size_t at = out.size();
+  out.resize(at + kHexSize);
+  char* p = out.data() + at;
+  for (size_t i = 0; i < kSize; ++i) {
+    p[2 * i] = kHexPairs.pairs[bytes_[i]][0];
+    p[2 * i + 1] = kHexPairs.pairs[bytes_[i]][1];
+  }
 }
 
 bool Hash::is_zero() const {

@@ -29,6 +29,9 @@ class Hash {
   static Hash from_bytes(const void* data);  // reads kSize bytes
 
   std::string hex() const;  // 64 lowercase hex digits
+  // Appends hex() to `out` without a string of its own (Merkle preimages
+  // write hundreds of thousands of them).
+  void append_hex(std::string& out) const;
   const std::array<uint8_t, kSize>& bytes() const { return bytes_; }
   bool is_zero() const;
 

@@ -1,0 +1,27 @@
+// A manifest's identity read straight from bytes that are already its
+// canonical JSON (RFC 8785, manifest/canonical_json.h), without building a
+// JSON value: what `kix store verify` needs of each stored blob, at a
+// fraction of the cost of parsing and writing it again.
+//
+// The scan is sound, not complete: when it returns an identity, parsing
+// `bytes`, making a manifest of the value (make_manifest) and writing its
+// canonical JSON would have given exactly `bytes` and that identity. When
+// it cannot show that cheaply — a number that is not a plain integer, an
+// escaped or non-ASCII key, an escape in an identity field, a Secret or a
+// secret source, nesting deeper than kMaxScanDepth, anything malformed or
+// not canonical — it returns nullopt, and the caller parses to find out
+// (and to say what is wrong). Pure; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "manifest/manifest.h"
+
+namespace kix {
+
+inline constexpr size_t kMaxScanDepth = 256;
+
+std::optional<ResourceId> canonical_manifest_identity(std::string_view bytes);
+
+}  // namespace kix
