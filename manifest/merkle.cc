@@ -12,7 +12,9 @@ namespace kix {
 namespace {
 
 void append_hash_list(std::string& out, std::vector<Hash>& hashes) {
-  std::sort(hashes.begin(), hashes.end());
+  // Stored roots' lists are sorted already: sorting 10,000 sorted hashes
+  // again was a fifth of a verify.
+  if (!std::is_sorted(hashes.begin(), hashes.end())) std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
   out += '[';
   for (size_t i = 0; i < hashes.size(); ++i) {

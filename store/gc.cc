@@ -50,11 +50,30 @@ std::vector<Generation> expire_generations(const std::vector<Generation>& genera
   return expired;
 }
 
+// Who keeps a node alive, named only when something is wrong (a string per
+// queued node was most of the marking's time).
+struct Keeper {
+  enum class Kind { kPin, kRoot, kNode } kind = Kind::kPin;
+  Hash by;  // the root or node (not for a pin)
+
+  std::string describe() const {
+    switch (kind) {
+      case Kind::kPin:
+        return "a pin";
+      case Kind::kRoot:
+        return "root " + by.hex();
+      case Kind::kNode:
+        break;
+    }
+    return "node " + by.hex();
+  }
+};
+
 // Every node a live root lists or a pin names, and everything they reach.
 HashSet mark_nodes(const GcSnapshot& s, const std::vector<Hash>& live_roots,
                    const HashSet& pinned_nodes) {
-  std::vector<std::pair<Hash, std::string>> queue;  // node, who keeps it
-  for (const Hash& n : pinned_nodes) queue.emplace_back(n, "a pin");
+  std::vector<std::pair<Hash, Keeper>> queue;
+  for (const Hash& n : pinned_nodes) queue.emplace_back(n, Keeper{});
   for (const Hash& root : live_roots) {
     std::vector<Hash> nodes;
     try {
@@ -62,18 +81,19 @@ HashSet mark_nodes(const GcSnapshot& s, const std::vector<Hash>& live_roots,
     } catch (const Error& e) {
       throw damaged("kept root " + root.hex() + " cannot be read: " + e.message());
     }
-    for (const Hash& n : nodes) queue.emplace_back(n, "root " + root.hex());
+    for (const Hash& n : nodes) queue.emplace_back(n, Keeper{Keeper::Kind::kRoot, root});
   }
   HashSet live;
+  live.reserve(s.node_blobs.size());
   while (!queue.empty()) {
-    auto [h, keeper] = std::move(queue.back());
+    auto [h, keeper] = queue.back();
     queue.pop_back();
     if (!live.insert(h).second) continue;
     if (!s.node_blobs.count(h)) {
-      throw damaged("node " + h.hex() + ", kept by " + keeper + ", is not stored");
+      throw damaged("node " + h.hex() + ", kept by " + keeper.describe() + ", is not stored");
     }
     if (auto it = s.refs.find(h); it != s.refs.end()) {
-      for (const Hash& to : it->second) queue.emplace_back(to, "node " + h.hex());
+      for (const Hash& to : it->second) queue.emplace_back(to, Keeper{Keeper::Kind::kNode, h});
     }
   }
   return live;

@@ -17,6 +17,7 @@
 #include "manifest/secrets.h"
 #include "store/archive.h"
 #include "store/blob_writer.h"
+#include "store/integrity_check.h"
 #include "store/node_writer.h"
 #include "store/root_encoding.h"
 #include "store/schema.h"
@@ -215,12 +216,12 @@ void SqliteStore::check_format_and_upgrade(SecretKeyring* keys, bool upgrade) {
   // The steps copy whole tables: a damaged page would fail them part-way
   // with SQLite's bare error. Damaged indexes are rebuilt first (as
   // `verify --repair` would); a damaged table is refused, unchanged.
-  bool only_indexes = false;
-  std::vector<std::string> problems = integrity_problems(only_indexes);
-  if (!problems.empty() && only_indexes) {
+  IntegrityReport integrity = check_integrity(db_);
+  if (integrity.only_indexes) {
     db_.exec("REINDEX");
-    problems = integrity_problems(only_indexes);
+    integrity = check_integrity(db_);
   }
+  const std::vector<std::string>& problems = integrity.problems;
   if (!problems.empty()) {
     throw Error(ErrorKind::kCorruption,
                 "the store " + dir_.string() + " (format version " + std::to_string(version) +

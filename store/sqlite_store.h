@@ -175,9 +175,6 @@ class SqliteStore final : public Store {
                               int64_t dictionary);
   // Pins inside the caller's write transaction; false when already pinned.
   bool insert_pin(const Hash& hash, ObjectKind kind, int64_t time);
-  // SQLite's own check: the problems it reports (empty: sound), and whether
-  // they are all in indexes.
-  std::vector<std::string> integrity_problems(bool& only_indexes);
 
   friend class BlobWriter;
 

@@ -5,17 +5,17 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <regex>
-#include <thread>
 #include <unordered_map>
 
 #include "store/blob_check.h"
 #include "store/blob_writer.h"
 #include "store/gc.h"
+#include "store/integrity_check.h"
 #include "store/root_encoding.h"
 #include "store/sqlite_store.h"
 #include "store/verify.h"
 #include "util/error.h"
+#include "util/parallel_for.h"
 
 namespace kix {
 
@@ -23,8 +23,6 @@ using sqlite::Transaction;
 
 namespace {
 
-// SQLite reports at most this many problems; more say nothing new.
-constexpr int kMaxIntegrityProblems = 100;
 // Compressed blob bytes verify holds at once, checked as one batch.
 constexpr size_t kVerifyBatchBytes = 4u << 20;
 
@@ -159,62 +157,36 @@ void delete_by_hash(sqlite::Database& db, const char* sql, const std::vector<Has
   }
 }
 
-}  // namespace
+// Where gc found each node and blob: their row numbers, read with them.
+struct RowNumbers {
+  std::unordered_map<Hash, int64_t, HashHasher> nodes;  // nodes.id
+  std::unordered_map<Hash, int64_t, HashHasher> blobs;  // blobs.rowid
 
-std::vector<std::string> SqliteStore::integrity_problems(bool& only_indexes) {
-  // Names of the b-trees by root page, to tell index damage from table
-  // damage in "Tree N page M ..." messages.
-  std::map<int64_t, std::pair<std::string, std::string>> trees;  // page -> (type, name)
-  {
-    auto s = db_.prepare("SELECT rootpage, type, name FROM sqlite_master WHERE rootpage > 0");
-    while (s.step()) trees[s.column_int(0)] = {s.column_text(1), s.column_text(2)};
+  // The rows of `hashes` in `rows`, ascending: deleting in table order
+  // dirties each page once, in turn.
+  static std::vector<int64_t> of(const std::vector<Hash>& hashes,
+                                 const std::unordered_map<Hash, int64_t, HashHasher>& rows) {
+    std::vector<int64_t> out;
+    out.reserve(hashes.size());
+    for (const Hash& h : hashes) out.push_back(rows.at(h));
+    std::sort(out.begin(), out.end());
+    return out;
   }
-  std::vector<std::string> problems;
-  auto s = db_.prepare("PRAGMA integrity_check(" + std::to_string(kMaxIntegrityProblems) + ")");
-  only_indexes = true;
-  static const std::regex index_entry(
-      R"(^(row \d+ missing from index|wrong # of entries in index|non-unique entry in index) )");
-  static const std::regex tree_page(R"(^Tree (\d+) page)");
-  while (s.step()) {
-    std::string line = s.column_text(0);
-    if (line == "ok") continue;
-    std::smatch m;
-    bool index_damage = std::regex_search(line, index_entry);
-    if (!index_damage && std::regex_search(line, m, tree_page)) {
-      auto it = trees.find(std::stoll(m[1].str()));
-      index_damage = it != trees.end() && it->second.first == "index";
-      if (it != trees.end()) line += " (" + it->second.first + " " + it->second.second + ")";
-    }
-    if (!index_damage) only_indexes = false;
-    problems.push_back(std::move(line));
-  }
-  if (problems.empty()) only_indexes = false;
-  return problems;
-}
+};
 
-GcResult SqliteStore::collect_garbage(const GcOptions& options) {
-  Transaction t(db_, Transaction::Mode::kWrite);
-  bool only_indexes = false;
-  std::vector<std::string> problems = integrity_problems(only_indexes);
-  if (!problems.empty()) {
-    throw Error(ErrorKind::kCorruption,
-                "gc refused to run: the store database fails its integrity check (" +
-                    problems.front() + ")",
-                {},
-                "nothing was deleted; run `kix store verify` to see what is damaged and "
-                "`kix store verify --repair` to fix what can be fixed");
-  }
-
+// gc's plan from the tables themselves, read in full without any index;
+// `rows` receives where each node and blob was found.
+GcPlan plan_from_tables(sqlite::Database& db, const GcOptions& options, RowNumbers& rows) {
   GcSnapshot snapshot;
   {
-    auto s = db_.prepare("SELECT cluster, number, root, time FROM generations NOT INDEXED");
+    auto s = db.prepare("SELECT cluster, number, root, time FROM generations NOT INDEXED");
     while (s.step()) {
       snapshot.generations.push_back(
           Generation{s.column_text(0), s.column_int(1), s.column_hash(2), s.column_int(3), {}, {}});
     }
   }
   {
-    auto s = db_.prepare("SELECT hash, kind, time FROM pins NOT INDEXED");
+    auto s = db.prepare("SELECT hash, kind, time FROM pins NOT INDEXED");
     while (s.step()) {
       snapshot.pins.push_back(
           Pin{s.column_hash(0), s.column_text(1) == "node" ? ObjectKind::kNode : ObjectKind::kRoot,
@@ -225,7 +197,7 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
     // The last deployment as Store::last_deployment orders them: by time,
     // then as recorded.
     std::map<std::string, std::pair<std::pair<int64_t, int64_t>, Hash>> last;
-    auto s = db_.prepare("SELECT time, id, cluster, root FROM deployments NOT INDEXED");
+    auto s = db.prepare("SELECT time, id, cluster, root FROM deployments NOT INDEXED");
     while (s.step()) {
       auto order = std::pair{s.column_int(0), s.column_int(1)};
       auto [entry, added] = last.try_emplace(s.column_text(2), order, s.column_hash(3));
@@ -233,40 +205,79 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
     }
     for (const auto& [cluster, entry] : last) snapshot.deployed_roots.push_back(entry.second);
   }
-  auto root_rows = read_root_rows(db_);
+  auto root_rows = read_root_rows(db);
   for (const auto& [hash, row] : root_rows) snapshot.roots.push_back(hash);
   RootDecoder decoder(root_rows);
   snapshot.root_nodes = [&](const Hash& h) { return decoder.nodes(h); };
   {
     std::unordered_map<int64_t, Hash> numbers;
-    auto s = db_.prepare("SELECT id, hash, blob FROM nodes NOT INDEXED");
+    auto s = db.prepare("SELECT id, hash, blob FROM nodes NOT INDEXED");
     while (s.step()) {
       numbers.emplace(s.column_int(0), s.column_hash(1));
+      rows.nodes.emplace(s.column_hash(1), s.column_int(0));
       snapshot.node_blobs.emplace(s.column_hash(1), s.column_hash(2));
     }
-    read_edges(db_, numbers, snapshot.refs, &snapshot.dangling_refs);
+    read_edges(db, numbers, snapshot.refs, &snapshot.dangling_refs);
   }
   {
-    auto s = db_.prepare("SELECT hash, length(data), raw_size FROM blobs NOT INDEXED");
+    auto s = db.prepare("SELECT rowid, hash, length(data), raw_size FROM blobs NOT INDEXED");
     while (s.step()) {
-      snapshot.blobs.emplace(s.column_hash(0),
-                             GcSnapshot::BlobSize{static_cast<uint64_t>(s.column_int(1)),
-                                                  static_cast<uint64_t>(s.column_int(2))});
+      rows.blobs.emplace(s.column_hash(1), s.column_int(0));
+      snapshot.blobs.emplace(s.column_hash(1),
+                             GcSnapshot::BlobSize{static_cast<uint64_t>(s.column_int(2)),
+                                                  static_cast<uint64_t>(s.column_int(3))});
     }
   }
 
   {
-    auto s = db_.prepare("SELECT hash, length(data) FROM sources NOT INDEXED");
+    auto s = db.prepare("SELECT hash, length(data) FROM sources NOT INDEXED");
     while (s.step()) {
       snapshot.sources.emplace(s.column_hash(0), static_cast<uint64_t>(s.column_int(1)));
     }
   }
   {
-    auto s = db_.prepare("SELECT root, source FROM root_sources NOT INDEXED");
+    auto s = db.prepare("SELECT root, source FROM root_sources NOT INDEXED");
     while (s.step()) snapshot.root_sources[s.column_hash(0)].push_back(s.column_hash(1));
   }
 
-  GcPlan plan = plan_gc(snapshot, options);
+  return plan_gc(snapshot, options);
+}
+
+}  // namespace
+
+GcResult SqliteStore::collect_garbage(const GcOptions& options) {
+  Transaction t(db_, Transaction::Mode::kWrite);
+  // SQLite's check reads the whole file on another core while this one
+  // reads the tables and plans; nothing is deleted before it passed. Under
+  // the write lock it sees exactly the state read here.
+  BackgroundIntegrityCheck integrity(database_file());
+  GcPlan plan;
+  RowNumbers rows;
+  std::exception_ptr plan_failure;
+  try {
+    plan = plan_from_tables(db_, options, rows);
+  } catch (const Error&) {
+    plan_failure = std::current_exception();
+  }
+  IntegrityReport integrity_report;
+  try {
+    integrity_report = integrity.wait();
+  } catch (const Error&) {
+    // A check that could not run says less than the plan's own error.
+    if (plan_failure) std::rethrow_exception(plan_failure);
+    throw;
+  }
+  // Damage the check found comes first: a table that could not be read,
+  // or a plan that found the graph broken, is most often that damage.
+  if (!integrity_report.problems.empty()) {
+    throw Error(ErrorKind::kCorruption,
+                "gc refused to run: the store database fails its integrity check (" +
+                    integrity_report.problems.front() + ")",
+                {},
+                "nothing was deleted; run `kix store verify` to see what is damaged and "
+                "`kix store verify --repair` to fix what can be fixed");
+  }
+  if (plan_failure) std::rethrow_exception(plan_failure);
   if (options.dry_run) return plan.result;  // the transaction rolls back
 
   auto drop_generation = db_.prepare("DELETE FROM generations WHERE cluster = ? AND number = ?");
@@ -280,11 +291,28 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
   // Older deployment records of collected roots would name nothing.
   delete_by_hash(db_, "DELETE FROM deployments WHERE root = ?", plan.dead_roots);
   db_.exec("DELETE FROM partial_deployments WHERE id NOT IN (SELECT id FROM deployments)");
-  delete_nodes(db_, plan.dead_nodes);
+  // Nodes and blobs by the row numbers they were read with: no lookup by
+  // hash, and each page of the tables is visited once, in order.
+  {
+    auto refs = db_.prepare("DELETE FROM refs WHERE src = ?");
+    auto nodes = db_.prepare("DELETE FROM nodes WHERE id = ?");
+    for (int64_t id : RowNumbers::of(plan.dead_nodes, rows.nodes)) {
+      refs.bind(1, id);
+      refs.run();
+      nodes.bind(1, id);
+      nodes.run();
+    }
+  }
   // Reasons name field paths and sometimes resources; none outlives its
   // last edge.
   db_.exec("DELETE FROM reasons WHERE id NOT IN (SELECT reason FROM refs)");
-  delete_by_hash(db_, "DELETE FROM blobs WHERE hash = ?", plan.dead_blobs);
+  {
+    auto blobs = db_.prepare("DELETE FROM blobs WHERE rowid = ?");
+    for (int64_t row : RowNumbers::of(plan.dead_blobs, rows.blobs)) {
+      blobs.bind(1, row);
+      blobs.run();
+    }
+  }
   // A Secret's sealed values go with its blob (secure_delete zeroes them).
   delete_by_hash(db_, "DELETE FROM secrets WHERE blob = ?", plan.dead_blobs);
   db_.exec("DELETE FROM secrets WHERE blob NOT IN (SELECT hash FROM blobs)");
@@ -299,7 +327,9 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
   // tables are read in one consistent state.
   Transaction t(db_, options.repair ? Transaction::Mode::kWrite : Transaction::Mode::kRead);
   VerifyContents c;
-  c.database_problems = integrity_problems(c.only_indexes_damaged);
+  // SQLite's check reads the whole file on another core while the tables
+  // are read and the blobs checked here.
+  BackgroundIntegrityCheck integrity(database_file());
   {
     std::unordered_map<int64_t, Hash> numbers;
     auto s = db_.prepare(
@@ -366,8 +396,10 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
   {
     // Blobs are decompressed and checked on every core, a batch at a time
     // so that memory holds one batch of compressed rows; a Secret's blob is
-    // checked here, where its key may be loaded.
-    const unsigned threads = std::min(std::max(1u, std::thread::hardware_concurrency()), 8u);
+    // checked here, where its key may be loaded. (Reading the next batch
+    // while one is checked made no measurable difference: checking is
+    // nearly all of the time.)
+    const unsigned threads = default_parallelism();
     DictionaryLookup lookup = [this](int64_t id) { return dictionary(id); };
     std::vector<StoredBlob> batch;
     size_t batch_bytes = 0;
@@ -407,6 +439,9 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
       c.sources.emplace_back(s.column_hash(0), Hash::of(s.column_blob(1)) == s.column_hash(0));
   }
 
+  IntegrityReport integrity_report = integrity.wait();
+  c.database_problems = std::move(integrity_report.problems);
+  c.only_indexes_damaged = integrity_report.only_indexes;
   VerifyReport report = check_store_contents(c, options);
   if (!options.repair) return report;
 
@@ -421,8 +456,7 @@ VerifyReport SqliteStore::verify(const VerifyOptions& options) {
     switch (fix.action) {
       case Repair::Action::kRebuildIndexes: {
         db_.exec("REINDEX");
-        bool only_indexes = false;
-        if (!integrity_problems(only_indexes).empty()) {
+        if (!check_integrity(db_).problems.empty()) {
           p.repair = "not repaired: the database still fails its check after rebuilding indexes";
           continue;
         }

@@ -3,11 +3,13 @@
 #include "manifest/canonical_scan.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_set>
 
 #include "manifest/merkle.h"
 #include "manifest/secrets.h"
 #include "util/error.h"
+#include "util/parallel_for.h"
 
 namespace kix {
 
@@ -26,7 +28,6 @@ class Checker {
     for (const auto& [src, dsts] : c_.refs) referenced_.insert(dsts.begin(), dsts.end());
     for (const StoredRoot& r : c_.roots) {
       stored_roots_.insert(r.hash);
-      for (const Hash& n : r.nodes) roots_of_node_[n].push_back(r.hash);
     }
     for (const auto& [r, why] : c_.undecodable_roots) stored_roots_.insert(r);
     for (const Generation& g : c_.generations) {
@@ -85,7 +86,7 @@ class Checker {
     std::vector<Hash> roots;
     for (const Hash& h : nodes) {
       if (auto it = nodes_.find(h); it != nodes_.end()) out.push_back(describe_node(*it->second));
-      if (auto it = roots_of_node_.find(h); it != roots_of_node_.end()) {
+      if (auto it = roots_of_node().find(h); it != roots_of_node().end()) {
         roots.insert(roots.end(), it->second.begin(), it->second.end());
       }
     }
@@ -96,7 +97,20 @@ class Checker {
   }
 
   bool reachable_node(const Hash& h) const {
-    return roots_of_node_.count(h) || referenced_.count(h) || pinned_.count(h);
+    return roots_of_node().count(h) || referenced_.count(h) || pinned_.count(h);
+  }
+
+  // The roots listing each node: only problems need it, and building it
+  // for a sound store (a map entry per node of every root) took longer
+  // than checking the roots.
+  const std::unordered_map<Hash, std::vector<Hash>, HashHasher>& roots_of_node() const {
+    if (!roots_of_node_) {
+      roots_of_node_.emplace();
+      for (const StoredRoot& r : c_.roots) {
+        for (const Hash& n : r.nodes) (*roots_of_node_)[n].push_back(r.hash);
+      }
+    }
+    return *roots_of_node_;
   }
 
   void check_database() {
@@ -121,12 +135,23 @@ class Checker {
   }
 
   void check_nodes_and_blobs() {
+    static const std::vector<Hash> kNoRefs;
+    auto refs_of = [this](const StoredNode& node) -> const std::vector<Hash>& {
+      auto it = c_.refs.find(node.hash);
+      return it != c_.refs.end() ? it->second : kNoRefs;
+    };
+    // Every node's hash recomputed on every core first; the checks below
+    // are in order, so problems come out as a serial check gives them.
+    std::vector<Hash> actual_hashes(c_.nodes.size());
+    parallel_for(c_.nodes.size(), default_parallelism(), [&](size_t i) {
+      actual_hashes[i] = node_hash(c_.nodes[i].blob, refs_of(c_.nodes[i]));
+    });
     std::unordered_map<Hash, std::vector<Hash>, HashHasher> users_of_bad_blob;
     HashSet used_blobs;
-    for (const StoredNode& node : c_.nodes) {
+    for (size_t i = 0; i < c_.nodes.size(); ++i) {
+      const StoredNode& node = c_.nodes[i];
       used_blobs.insert(node.blob);
-      std::vector<Hash> refs;
-      if (auto it = c_.refs.find(node.hash); it != c_.refs.end()) refs = it->second;
+      const std::vector<Hash>& refs = refs_of(node);
       for (const Hash& to : refs) {
         if (!nodes_.count(to)) {
           add({ProblemKind::kMissingNode, "node " + to.hex(),
@@ -148,7 +173,7 @@ class Checker {
                        "rebuilt the identity columns from the manifest"};
         add(std::move(p));
       }
-      Hash actual = node_hash(node.blob, refs);
+      const Hash& actual = actual_hashes[i];
       if (actual != node.hash) {
         VerifyProblem p{ProblemKind::kBadNode, "node " + node.hash.hex(),
                         node.id.display() + ": the hash of its blob and refs is " + actual.hex(),
@@ -220,16 +245,49 @@ class Checker {
       plan_root_repair(p, hash);
       add(std::move(p));
     }
-    for (const StoredRoot& root : c_.roots) {
-      for (const Hash& n : root.nodes) {
-        if (!nodes_.count(n)) {
-          add({ProblemKind::kMissingNode,
-               "node " + n.hex(),
-               "listed by a root but not stored",
-               {describe_root(root.hash)}});
+    // Each root's membership and hash on every core, then the problems in
+    // order.
+    struct RootCheck {
+      std::vector<Hash> missing;  // listed, not stored
+      Hash actual;
+    };
+    std::vector<RootCheck> checks(c_.roots.size());
+    std::vector<Hash> stored_nodes;
+    stored_nodes.reserve(c_.nodes.size());
+    for (const StoredNode& n : c_.nodes) stored_nodes.push_back(n.hash);
+    std::sort(stored_nodes.begin(), stored_nodes.end());
+    parallel_for(c_.roots.size(), default_parallelism(), [&](size_t i) {
+      const StoredRoot& root = c_.roots[i];
+      if (std::is_sorted(root.nodes.begin(), root.nodes.end())) {
+        // Both lists sorted: each search starts where the last one ended.
+        auto stored = stored_nodes.begin();
+        for (const Hash& n : root.nodes) {
+          // Galloping: a root listing most nodes steps a few places per
+          // search, one listing few of them jumps.
+          size_t step = 1;
+          while (step < static_cast<size_t>(stored_nodes.end() - stored) && stored[step] < n)
+            step *= 2;
+          stored = std::lower_bound(
+              stored, stored + std::min(step + 1, static_cast<size_t>(stored_nodes.end() - stored)),
+              n);
+          if (stored == stored_nodes.end() || *stored != n) checks[i].missing.push_back(n);
+        }
+      } else {
+        for (const Hash& n : root.nodes) {
+          if (!nodes_.count(n)) checks[i].missing.push_back(n);
         }
       }
-      Hash actual = root_hash(root.cluster, root.nodes);
+      checks[i].actual = root_hash(root.cluster, root.nodes);
+    });
+    for (size_t i = 0; i < c_.roots.size(); ++i) {
+      const StoredRoot& root = c_.roots[i];
+      for (const Hash& n : checks[i].missing) {
+        add({ProblemKind::kMissingNode,
+             "node " + n.hex(),
+             "listed by a root but not stored",
+             {describe_root(root.hash)}});
+      }
+      const Hash& actual = checks[i].actual;
       if (actual != root.hash || !std::is_sorted(root.nodes.begin(), root.nodes.end())) {
         VerifyProblem p{ProblemKind::kBadRoot,
                         "root " + root.hash.hex(),
@@ -296,7 +354,7 @@ class Checker {
   HashSet referenced_;
   HashSet stored_roots_;
   HashSet pinned_;
-  std::unordered_map<Hash, std::vector<Hash>, HashHasher> roots_of_node_;
+  mutable std::optional<std::unordered_map<Hash, std::vector<Hash>, HashHasher>> roots_of_node_;
   std::unordered_map<Hash, std::vector<std::string>, HashHasher> generations_of_root_;
   VerifyReport report_;
 };

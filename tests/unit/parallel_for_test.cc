@@ -1,0 +1,47 @@
+#include "util/parallel_for.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kix {
+namespace {
+
+TEST(ParallelFor, RunsEveryIndexExactlyOnce) {
+  for (unsigned threads : {1u, 2u, 8u}) {
+    std::vector<std::atomic<int>> runs(1000);
+    parallel_for(runs.size(), threads, [&](size_t i) { ++runs[i]; });
+    for (size_t i = 0; i < runs.size(); ++i) ASSERT_EQ(runs[i], 1) << i << " with " << threads;
+  }
+}
+
+TEST(ParallelFor, NothingToDoCallsNothing) {
+  parallel_for(0, 4, [](size_t) { FAIL(); });
+  std::atomic<int> calls{0};
+  parallel_for(1, 0, [&](size_t) { ++calls; });  // 0 threads means the caller's
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(ParallelFor, RethrowsTheLowestIndexThatFailed) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    try {
+      parallel_for(200, 4, [](size_t i) {
+        if (i == 17 || i == 150 || i == 199) throw std::runtime_error(std::to_string(i));
+      });
+      FAIL() << "nothing was thrown";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "17");
+    }
+  }
+}
+
+TEST(ParallelFor, DefaultParallelismIsBetweenOneAndEight) {
+  EXPECT_GE(default_parallelism(), 1u);
+  EXPECT_LE(default_parallelism(), 8u);
+}
+
+}  // namespace
+}  // namespace kix
