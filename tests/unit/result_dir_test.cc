@@ -178,6 +178,41 @@ TEST_F(ResultDirTest, RefusesAManifestTheGraphDoesNotListAndAMissingOne) {
   EXPECT_EQ(kind_of([&] { read_result_dir(out, diags); }), ErrorKind::kInvalidInput);
 }
 
+// The files are parsed on every core, but the problem reported is the one
+// a reading in the graph's order meets first.
+TEST(ResultDirOrder, TheFirstProblemInGraphOrderIsTheOneReported) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  std::vector<Json> values;
+  for (int i = 0; i < 60; ++i) values.push_back(config_map("c" + std::to_string(i), "v"));
+  Graph graph = graph_of(values);
+  write_result_dir(out, graph, "prod", graph.root("prod"), {});
+  std::vector<std::string> files;
+  const Json written = Json::parse(read(out / "graph"));
+  for (const Json& r : written["resources"]) files.push_back(r["file"].get<std::string>());
+  ASSERT_EQ(files.size(), 60u);
+  const std::string earlier = files[20], later = files[45];
+  write(out / later, "a: [unclosed\n");
+  fs::remove(out / earlier);
+  auto message = [&] {
+    Diagnostics diags;
+    try {
+      read_result_dir(out, diags);
+    } catch (const Error& e) {
+      return e.render();
+    }
+    return std::string("no error");
+  };
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::string m = message();
+    EXPECT_NE(m.find(earlier), std::string::npos) << m;
+    EXPECT_EQ(m.find(later), std::string::npos) << m;
+  }
+  write(out / earlier, "a: [unclosed\n");
+  std::string m = message();
+  EXPECT_NE(m.find(earlier), std::string::npos) << m;
+}
+
 TEST_F(ResultDirTest, RefusesAMalformedGraphFile) {
   write_result_dir(out, graph, "prod", root, {});
   for (const char* text : {"", "[]", "{\"v\":2}", "{\"v\":1,\"cluster\":\"prod\"}",
