@@ -37,7 +37,10 @@ void move_into_place(const fs::path& stage, const fs::path& target) {
     fs::rename(stage, target, ec);
     if (ec) {
       throw Error(ErrorKind::kIo,
-                  "cannot move the new package to " + target.string() + ": " + ec.message());
+                  "cannot move the new package to " + target.string() + ": " + ec.message(), {},
+                  "nothing was written to " + target.string() +
+                      "; check that its parent directory is writable, or name another "
+                      "directory");
     }
     return;
   }
@@ -50,9 +53,19 @@ void move_into_place(const fs::path& stage, const fs::path& target) {
     if (!ec) fs::rename(from, to, ec);
     if (ec) {
       const std::string why = ec.message();
-      for (const fs::path& m : moved) fs::rename(m, stage / m.filename(), ec);
+      bool restored = true;
+      for (const fs::path& m : moved) {
+        std::error_code back;
+        fs::rename(m, stage / m.filename(), back);
+        if (back) restored = false;
+      }
       throw Error(ErrorKind::kIo,
-                  "cannot move the new package into " + target.string() + ": " + why);
+                  "cannot move the new package into " + target.string() + ": " + why, {},
+                  restored ? "what was moved was taken back out, so " + target.string() +
+                                 " is as it was; check that it is writable and that nothing is "
+                                 "being created in it meanwhile"
+                           : "some of the package's new files could not be taken back out of " +
+                                 target.string() + "; remove them by hand before trying again");
     }
     moved.push_back(to);
   }

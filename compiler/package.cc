@@ -74,12 +74,6 @@ class Loader {
     return out;
   }
 
-  static std::string condition_text(const std::string& raw) {
-    auto exprs = expressions_in(raw);
-    if (exprs.size() == 1 && raw.size() == exprs[0].size() + 3) return exprs[0];
-    return raw;
-  }
-
   // Calls `fn(text, pointer)` for every expression in the strings (and
   // interpolated map keys) under `node`, which is at `pointer`.
   static void for_each_expression(

@@ -93,12 +93,6 @@ bool is_condition_field(const std::string& pointer) {
   return false;
 }
 
-std::string condition_text(const std::string& raw) {
-  auto exprs = expressions_in(raw);
-  if (exprs.size() == 1 && raw.size() == exprs[0].size() + 3) return exprs[0];
-  return raw;
-}
-
 void collect_sites(const Json& node, const std::string& pointer,
                    std::vector<ExpressionSite>& sites) {
   if (node.is_string()) {

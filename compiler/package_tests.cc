@@ -25,7 +25,11 @@ std::map<std::string, fs::path> regular_files(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
   fs::directory_iterator it(dir, ec);
-  if (ec) throw Error(ErrorKind::kIo, "cannot list " + dir.string() + ": " + ec.message());
+  if (ec) {
+    throw Error(ErrorKind::kIo, "cannot list " + dir.string() + ": " + ec.message(), {},
+                "check that the directory is readable (its permissions, or a file system that "
+                "went away)");
+  }
   for (const auto& entry : it) {
     if (entry.is_regular_file(ec)) out[entry.path().filename().string()] = entry.path();
   }

@@ -242,4 +242,10 @@ std::vector<std::string> expressions_in(const std::string& text, bool* untermina
   return out;
 }
 
+std::string condition_text(const std::string& raw) {
+  auto exprs = expressions_in(raw);
+  if (exprs.size() == 1 && raw.size() == exprs[0].size() + 3) return exprs[0];
+  return raw;
+}
+
 }  // namespace kix::compiler

@@ -46,6 +46,11 @@ bool has_expression(const std::string& text);
 // expressions before it are returned).
 std::vector<std::string> expressions_in(const std::string& text, bool* unterminated = nullptr);
 
+// A condition field (`when`, `unless`, `forEach`, `key`, a check's
+// condition) is one expression, written bare or as `${...}`: the expression
+// when `raw` is exactly one `${...}`, else `raw` itself.
+std::string condition_text(const std::string& raw);
+
 // Whether `text` is [A-Za-z_][A-Za-z0-9_]*: a name expressions can use.
 bool is_identifier(std::string_view text);
 
