@@ -7,6 +7,7 @@
 
 #include "manifest/immutable_fields.h"
 #include "util/error.h"
+#include "util/parallel_for.h"
 
 namespace kix {
 
@@ -135,6 +136,30 @@ DiffReport diff_changed_entries(const std::vector<BuildEntry>& only_left_entries
   auto right_index = index_by_key(only_right, "right");
   index_by_key(only_left, "left");
   std::vector<bool> matched(only_right.size(), false);
+  // Modified pairs are compared after the pairing, a chunk at a time: each
+  // chunk's manifests are read here, then parsed and compared on every
+  // core. Chunks bound what is held at once.
+  struct Modified {
+    const BuildEntry* left;
+    std::function<Json()> left_manifest, right_manifest;
+    ResourceDiff diff;
+  };
+  constexpr size_t kChunk = 256;
+  std::vector<Modified> modified;
+  auto compare_modified = [&] {
+    parallel_for(modified.size(), default_parallelism(), [&](size_t i) {
+      modified[i].diff = content_diff(modified[i].left_manifest(), modified[i].right_manifest());
+    });
+    for (Modified& m : modified) {
+      m.diff.id = m.left->id;
+      if (m.diff.status == DiffStatus::kIdentical) {
+        ++report.identical;  // equal content under another node hash: not a difference
+      } else {
+        report.resources.push_back(std::move(m.diff));
+      }
+    }
+    modified.clear();
+  };
   for (const BuildEntry* l : only_left) {
     auto it = right_index.find(l->id.key());
     if (it == right_index.end() && l->id.ns.empty()) {
@@ -148,23 +173,21 @@ DiffReport diff_changed_entries(const std::vector<BuildEntry>& only_left_entries
     }
     matched[it->second] = true;
     const BuildEntry* r = only_right[it->second];
-    ResourceDiff diff;
     if (l->blob != r->blob) {
-      diff = content_diff(left_reader.manifest(*l), right_reader.manifest(*r));
-    } else {
-      diff.status = DiffStatus::kDependencyChanged;
-      for (const BuildEntry& ref : left_reader.references(*l)) {
-        if (!right_has(ref.node)) diff.dependencies.push_back(ref.id.display());
-      }
-      std::sort(diff.dependencies.begin(), diff.dependencies.end());
+      modified.push_back({l, left_reader.manifest_later(*l), right_reader.manifest_later(*r), {}});
+      if (modified.size() == kChunk) compare_modified();
+      continue;
     }
+    ResourceDiff diff;
+    diff.status = DiffStatus::kDependencyChanged;
+    for (const BuildEntry& ref : left_reader.references(*l)) {
+      if (!right_has(ref.node)) diff.dependencies.push_back(ref.id.display());
+    }
+    std::sort(diff.dependencies.begin(), diff.dependencies.end());
     diff.id = l->id;
-    if (diff.status == DiffStatus::kIdentical) {
-      ++report.identical;  // equal content under another node hash: not a difference
-    } else {
-      report.resources.push_back(std::move(diff));
-    }
+    report.resources.push_back(std::move(diff));
   }
+  compare_modified();
   for (size_t j = 0; j < only_right.size(); ++j) {
     if (!matched[j])
       report.resources.push_back({DiffStatus::kRightOnly, only_right[j]->id, {}, {}, {}, {}});

@@ -87,11 +87,19 @@ struct BuildEntry {
 };
 
 // Reads what the comparison needs beyond the entries; it is asked only
-// about resources that differ.
+// about resources that differ, and only from the thread that called the
+// comparison.
 class BuildReader {
  public:
   virtual ~BuildReader() = default;
   virtual Json manifest(const BuildEntry& entry) = 0;
+  // manifest() in two steps: what must run on the calling thread (reading)
+  // now, and a function, safe to call once from any thread, that finishes
+  // it (parsing), so that manifests are parsed and compared on every core.
+  // The default does all of it now.
+  virtual std::function<Json()> manifest_later(const BuildEntry& entry) {
+    return [value = manifest(entry)]() mutable { return std::move(value); };
+  }
   // The resources `entry` references.
   virtual std::vector<BuildEntry> references(const BuildEntry& entry) = 0;
 };

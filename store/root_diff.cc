@@ -17,6 +17,13 @@ class StoreReader : public BuildReader {
  public:
   explicit StoreReader(Store& store) : store_(store) {}
   Json manifest(const BuildEntry& e) override { return store_.read_manifest(e.blob); }
+  // The blob is read (and its hash checked) here, on the store's thread;
+  // parsing it is left to the comparison's threads.
+  std::function<Json()> manifest_later(const BuildEntry& e) override {
+    return [blob = e.blob, raw = store_.read_blob(e.blob)] {
+      return Store::parse_manifest(blob, raw);
+    };
+  }
   std::vector<BuildEntry> references(const BuildEntry& e) override {
     std::vector<Hash> targets;
     for (const StoredRef& r : store_.refs_from(e.node)) targets.push_back(r.to);

@@ -28,7 +28,10 @@ std::string_view object_kind_name(ObjectKind kind) {
 }
 
 Json Store::read_manifest(const Hash& blob) {
-  std::string raw = read_blob(blob);
+  return parse_manifest(blob, read_blob(blob));
+}
+
+Json Store::parse_manifest(const Hash& blob, std::string_view raw) {
   try {
     return Json::parse(raw);
   } catch (const Json::exception& e) {

@@ -294,6 +294,9 @@ class Store : public SourceCache {
   virtual std::optional<SealedSecret> sealed_secret(const Hash& blob) = 0;
   // read_blob, parsed.
   Json read_manifest(const Hash& blob);
+  // The parsing half of read_manifest, for bytes read_blob returned; any
+  // thread. Throws kCorruption when they are not JSON.
+  static Json parse_manifest(const Hash& blob, std::string_view raw);
 
   // Roots and nodes whose hex starts with `hex_prefix` (at most `limit`),
   // roots first, each kind in ascending order.
