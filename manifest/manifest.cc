@@ -2,6 +2,7 @@
 
 #include "manifest/secret_sources.h"
 #include "manifest/secrets.h"
+#include "util/parallel_for.h"
 #include "util/printable.h"
 
 #include <dirent.h>
@@ -9,7 +10,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -20,7 +20,6 @@
 #include <map>
 #include <sstream>
 #include <string_view>
-#include <thread>
 
 namespace kix {
 
@@ -238,16 +237,8 @@ std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diag
   // Parsing dominates ingest and every file is independent: spread the
   // files over the cores, each worker taking the next unclaimed file.
   std::vector<FileResult> results(files.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < files.size(); i = next++) load_file(files[i], options, results[i]);
-  };
-  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
-  if (files.size() < 16) threads = 1;
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  parallel_for(files.size(), files.size() < 16 ? 1 : default_parallelism(),
+               [&](size_t i) { load_file(files[i], options, results[i]); });
 
   std::vector<Manifest> out;
   size_t total = 0;

@@ -38,7 +38,7 @@ stage "package: the .deb, unpacked into a temporary root"
 "$here/scripts/package.sh"
 "$here/tests/package/check_deb.sh"
 
-stage "threaded code: loader, ingest pipeline, blob check, file batches (ThreadSanitizer)"
+stage "threaded code: loader, ingest pipeline, verify, gc, diff, result directories (ThreadSanitizer)"
 "$here/scripts/setup.sh" tsan
 build/tsan/tests/kix_loader_tests --gtest_brief=1
 

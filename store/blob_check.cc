@@ -74,7 +74,13 @@ std::vector<BlobState> check_stored_blobs(const std::vector<StoredBlob>& blobs,
   };
   size_t wanted = std::max<size_t>(1, std::min<size_t>(threads, blobs.size() / kBlobsPerThread));
   std::vector<std::thread> workers;
-  for (size_t t = 1; t < wanted; ++t) workers.emplace_back(work);
+  for (size_t t = 1; t < wanted; ++t) {
+    try {
+      workers.emplace_back(work);
+    } catch (...) {
+      break;  // no more threads to be had: the ones running share the work
+    }
+  }
   work();
   for (std::thread& w : workers) w.join();
   if (failure) std::rethrow_exception(failure);
