@@ -249,6 +249,7 @@ class Checker {
     // order.
     struct RootCheck {
       std::vector<Hash> missing;  // listed, not stored
+      bool sorted = false;        // as stored root lists must be
       Hash actual;
     };
     std::vector<RootCheck> checks(c_.roots.size());
@@ -258,26 +259,21 @@ class Checker {
     std::sort(stored_nodes.begin(), stored_nodes.end());
     parallel_for(c_.roots.size(), default_parallelism(), [&](size_t i) {
       const StoredRoot& root = c_.roots[i];
-      if (std::is_sorted(root.nodes.begin(), root.nodes.end())) {
+      RootCheck& check = checks[i];
+      check.sorted = std::is_sorted(root.nodes.begin(), root.nodes.end());
+      if (check.sorted) {
         // Both lists sorted: each search starts where the last one ended.
         auto stored = stored_nodes.begin();
         for (const Hash& n : root.nodes) {
-          // Galloping: a root listing most nodes steps a few places per
-          // search, one listing few of them jumps.
-          size_t step = 1;
-          while (step < static_cast<size_t>(stored_nodes.end() - stored) && stored[step] < n)
-            step *= 2;
-          stored = std::lower_bound(
-              stored, stored + std::min(step + 1, static_cast<size_t>(stored_nodes.end() - stored)),
-              n);
-          if (stored == stored_nodes.end() || *stored != n) checks[i].missing.push_back(n);
+          stored = std::lower_bound(stored, stored_nodes.end(), n);
+          if (stored == stored_nodes.end() || *stored != n) check.missing.push_back(n);
         }
       } else {
         for (const Hash& n : root.nodes) {
-          if (!nodes_.count(n)) checks[i].missing.push_back(n);
+          if (!nodes_.count(n)) check.missing.push_back(n);
         }
       }
-      checks[i].actual = root_hash(root.cluster, root.nodes);
+      check.actual = root_hash(root.cluster, root.nodes);
     });
     for (size_t i = 0; i < c_.roots.size(); ++i) {
       const StoredRoot& root = c_.roots[i];
@@ -288,7 +284,7 @@ class Checker {
              {describe_root(root.hash)}});
       }
       const Hash& actual = checks[i].actual;
-      if (actual != root.hash || !std::is_sorted(root.nodes.begin(), root.nodes.end())) {
+      if (actual != root.hash || !checks[i].sorted) {
         VerifyProblem p{ProblemKind::kBadRoot,
                         "root " + root.hash.hex(),
                         "its cluster name and node list hash to " + actual.hex(),

@@ -8,8 +8,9 @@
 // development machine's disk: 370–560 ms from one thread, 90–110 ms from
 // sixteen). The contents are made on the writing threads too.
 //
-// Errors: the first exception thrown by `content` or by a write is
-// rethrown once every thread has stopped; files already written stay (the
+// Errors: after the first failure no further file is started; once every
+// thread has stopped, the exception of the lowest index that failed (of
+// `content` or of its write) is rethrown. Files already written stay (the
 // caller writes into a temporary directory it removes on failure).
 // Thread-safety: `content` is called concurrently, for different indices.
 #pragma once

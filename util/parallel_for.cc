@@ -14,21 +14,35 @@ unsigned default_parallelism() {
 }
 
 void parallel_for(size_t n, unsigned max_threads, const std::function<void(size_t)>& body) {
+  parallel_for_workers(n, max_threads, [&body] { return body; });
+}
+
+void parallel_for_workers(size_t n, unsigned max_threads,
+                          const std::function<std::function<void(size_t)>()>& make_worker) {
   if (n == 0) return;
   std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
   std::mutex failure_mutex;
   size_t failed_index = n;
   std::exception_ptr failure;
+  auto fail = [&](size_t i) {
+    std::lock_guard lock(failure_mutex);
+    if (i < failed_index) {
+      failed_index = i;
+      failure = std::current_exception();
+    }
+    failed = true;
+  };
   auto worker = [&] {
-    for (size_t i = next++; i < n; i = next++) {
+    std::function<void(size_t)> body;
+    while (!failed.load(std::memory_order_relaxed)) {
+      const size_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n) return;
       try {
+        if (!body) body = make_worker();
         body(i);
       } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (i < failed_index) {
-          failed_index = i;
-          failure = std::current_exception();
-        }
+        fail(i);
       }
     }
   };
