@@ -52,6 +52,12 @@ struct GcResult {
 
 // The store's contents as gc needs them. Loaded by the store from its
 // tables, never from indexes it has not checked.
+//
+// Nodes and blobs are named by their position in `nodes` and `blobs`
+// (any order, each stored object once): marking then works on arrays
+// instead of maps of 32-byte keys, and the plan hands the dead ones back
+// by position, so a store deletes them by the row numbers it read them
+// with and never looks a hash up again.
 struct GcSnapshot {
   struct BlobSize {
     uint64_t stored = 0;
@@ -64,27 +70,46 @@ struct GcSnapshot {
   // The node list of a stored root; throws kCorruption when it cannot be
   // decoded. Only called for roots gc keeps.
   std::function<std::vector<Hash>(const Hash&)> root_nodes;
-  std::unordered_map<Hash, Hash, HashHasher> node_blobs;         // node -> blob, every node
-  std::unordered_map<Hash, std::vector<Hash>, HashHasher> refs;  // src -> dsts
-  // Edges whose target is not stored: the source, and the store's number
-  // of the lost target (store/schema.sql, nodes.id).
-  std::vector<std::pair<Hash, int64_t>> dangling_refs;
-  std::unordered_map<Hash, BlobSize, HashHasher> blobs;                  // every blob
+
+  std::vector<Hash> nodes;       // every node
+  std::vector<Hash> node_blobs;  // parallel to nodes: each one's blob
+  // References, as positions in `nodes`, in compressed rows: node i
+  // references ref_targets[ref_starts[i]] up to ref_targets[ref_starts[i + 1]]
+  // (exclusive). ref_starts has nodes.size() + 1 entries, or none when no
+  // node references anything.
+  std::vector<uint32_t> ref_starts;
+  std::vector<uint32_t> ref_targets;
+  // Edges whose target is not stored: the source's position, and the
+  // store's number of the lost target (store/schema.sql, nodes.id; -1 for
+  // a store that numbers no nodes).
+  std::vector<std::pair<uint32_t, int64_t>> dangling_refs;
+
+  std::vector<Hash> blobs;                                               // every blob
+  std::vector<BlobSize> blob_sizes;                                      // parallel to blobs
   std::unordered_map<Hash, uint64_t, HashHasher> sources;                // every source -> its size
   std::unordered_map<Hash, std::vector<Hash>, HashHasher> root_sources;  // root -> sources
+
+  // Fills ref_starts and ref_targets from (source, target) position pairs,
+  // in any order. Throws kInternal for a position out of range, leaving the
+  // snapshot as it was.
+  void set_refs(std::vector<std::pair<uint32_t, uint32_t>> edges);
 };
 
 struct GcPlan {
   std::vector<Generation> expired_generations;
   std::vector<Hash> dead_roots;
-  std::vector<Hash> dead_nodes;  // their outgoing refs go with them
-  std::vector<Hash> dead_blobs;
-  std::vector<Hash> dead_sources;  // used by no kept root
-  GcResult result;                 // the counts, as if the plan were applied
+  std::vector<Hash> dead_nodes;  // sorted; their outgoing refs go with them
+  std::vector<uint32_t>
+      dead_node_positions;       // the same nodes' positions in the snapshot, ascending
+  std::vector<Hash> dead_blobs;  // sorted
+  std::vector<uint32_t> dead_blob_positions;  // their positions in the snapshot, ascending
+  std::vector<Hash> dead_sources;             // used by no kept root
+  GcResult result;                            // the counts, as if the plan were applied
 };
 
-// Decides what to delete. Throws kInvalidInput for options out of range and
-// kCorruption (see above) when the kept data is damaged.
+// Decides what to delete. Throws kInvalidInput for options out of range,
+// kCorruption (see above) when the kept data is damaged, and kInternal for
+// a snapshot whose parallel arrays or positions do not match.
 GcPlan plan_gc(const GcSnapshot& snapshot, const GcOptions& options);
 
 // Parses "30d", "12h", "45m", "90s", "2w" into seconds. Throws

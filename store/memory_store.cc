@@ -1,6 +1,7 @@
 #include "store/memory_store.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "manifest/cluster_name.h"
@@ -356,10 +357,27 @@ GcResult MemoryStore::collect_garbage(const GcOptions& options) {
   }
   for (const auto& [hash, root] : roots_) s.roots.push_back(hash);
   s.root_nodes = [this](const Hash& h) { return roots_.at(h).nodes; };
-  for (const auto& [hash, node] : nodes_) s.node_blobs.emplace(hash, node.blob);
-  for (const auto& [edge, reason] : refs_) s.refs[edge.first].push_back(edge.second);
+  std::unordered_map<Hash, uint32_t, HashHasher> positions;
+  for (const auto& [hash, node] : nodes_) {
+    positions.emplace(hash, static_cast<uint32_t>(s.nodes.size()));
+    s.nodes.push_back(hash);
+    s.node_blobs.push_back(node.blob);
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> edges;
+  for (const auto& [edge, reason] : refs_) {
+    auto src = positions.find(edge.first);
+    auto dst = positions.find(edge.second);
+    if (src == positions.end()) continue;  // belongs to nothing
+    if (dst == positions.end()) {
+      s.dangling_refs.emplace_back(src->second, -1);  // this store numbers no nodes
+    } else {
+      edges.emplace_back(src->second, dst->second);
+    }
+  }
+  s.set_refs(std::move(edges));
   for (const auto& [hash, bytes] : blobs_) {
-    s.blobs.emplace(hash, GcSnapshot::BlobSize{bytes.size(), bytes.size()});
+    s.blobs.push_back(hash);
+    s.blob_sizes.push_back(GcSnapshot::BlobSize{bytes.size(), bytes.size()});
   }
   for (const auto& [hash, bytes] : sources_) s.sources.emplace(hash, bytes.size());
   for (const auto& [root, source] : root_sources_) s.root_sources[root].push_back(source);

@@ -50,19 +50,41 @@ std::vector<Hash> apply_delta(const std::vector<Hash>& base, std::string_view de
   };
   if (delta.size() < 4 || (delta.size() - 4) % Hash::kSize != 0) throw bad("wrong length");
   auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(delta[i])); };
-  size_t removed_count = byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24;
-  size_t total = (delta.size() - 4) / Hash::kSize;
+  const size_t removed_count = byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24;
+  const size_t total = (delta.size() - 4) / Hash::kSize;
   if (removed_count > total) throw bad("more removed hashes than it holds");
-  std::vector<Hash> removed = unpack_hashes(delta.substr(4, removed_count * Hash::kSize));
-  std::vector<Hash> added = unpack_hashes(delta.substr(4 + removed_count * Hash::kSize));
-  std::vector<Hash> kept;
-  kept.reserve(base.size());
-  std::set_difference(base.begin(), base.end(), removed.begin(), removed.end(),
-                      std::back_inserter(kept));
-  if (kept.size() + removed.size() != base.size()) throw bad("it removes hashes the base lacks");
+  if (removed_count > base.size()) throw bad("it removes hashes the base lacks");
+  // One pass over the base and both lists, read in place: a chain of
+  // deltas is applied once per generation a gc or verify decodes, and two
+  // passes with copies of the lists were most of decoding.
+  const char* removed = delta.data() + 4;
+  const char* added = removed + removed_count * Hash::kSize;
+  const size_t added_count = total - removed_count;
+  auto compare = [](const Hash& h, const char* p) {
+    return std::memcmp(h.bytes().data(), p, Hash::kSize);
+  };
   std::vector<Hash> out;
-  out.reserve(kept.size() + added.size());
-  std::merge(kept.begin(), kept.end(), added.begin(), added.end(), std::back_inserter(out));
+  out.reserve(base.size() - removed_count + added_count);
+  size_t r = 0;
+  size_t a = 0;
+  for (const Hash& b : base) {
+    int order = 1;
+    if (r < removed_count && (order = compare(b, removed + r * Hash::kSize)) > 0) {
+      throw bad("it removes hashes the base lacks");
+    }
+    if (order == 0) {
+      ++r;
+      continue;
+    }
+    // Added hashes that sort before this kept one come first; an equal one
+    // after it (as std::merge orders them).
+    while (a < added_count && compare(b, added + a * Hash::kSize) > 0) {
+      out.push_back(Hash::from_bytes(added + a++ * Hash::kSize));
+    }
+    out.push_back(b);
+  }
+  if (r != removed_count) throw bad("it removes hashes the base lacks");
+  while (a < added_count) out.push_back(Hash::from_bytes(added + a++ * Hash::kSize));
   return out;
 }
 

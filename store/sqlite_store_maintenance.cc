@@ -157,21 +157,52 @@ void delete_by_hash(sqlite::Database& db, const char* sql, const std::vector<Has
   }
 }
 
-// Where gc found each node and blob: their row numbers, read with them.
+// Where gc found each node and blob: their row numbers, by their
+// positions in the snapshot.
 struct RowNumbers {
-  std::unordered_map<Hash, int64_t, HashHasher> nodes;  // nodes.id
-  std::unordered_map<Hash, int64_t, HashHasher> blobs;  // blobs.rowid
+  std::vector<int64_t> nodes;  // nodes.id
+  std::vector<int64_t> blobs;  // blobs.rowid
 
-  // The rows of `hashes` in `rows`, ascending: deleting in table order
-  // dirties each page once, in turn.
-  static std::vector<int64_t> of(const std::vector<Hash>& hashes,
-                                 const std::unordered_map<Hash, int64_t, HashHasher>& rows) {
+  // The rows at `positions`, ascending: deleting in table order dirties
+  // each page once, in turn.
+  static std::vector<int64_t> of(const std::vector<uint32_t>& positions,
+                                 const std::vector<int64_t>& rows) {
     std::vector<int64_t> out;
-    out.reserve(hashes.size());
-    for (const Hash& h : hashes) out.push_back(rows.at(h));
+    out.reserve(positions.size());
+    for (uint32_t p : positions) out.push_back(rows.at(p));
     std::sort(out.begin(), out.end());
     return out;
   }
+};
+
+// Finds a node's position from its number (nodes.id). Built from the
+// numbers in the order the table gave them: ascending for a rowid table,
+// then a search of that list itself, otherwise of a sorted copy.
+class PositionsByNumber {
+ public:
+  explicit PositionsByNumber(const std::vector<int64_t>& numbers) : numbers_(numbers) {
+    if (!std::is_sorted(numbers.begin(), numbers.end())) {
+      for (size_t i = 0; i < numbers.size(); ++i) {
+        sorted_.emplace_back(numbers[i], static_cast<uint32_t>(i));
+      }
+      std::sort(sorted_.begin(), sorted_.end());
+    }
+  }
+
+  std::optional<uint32_t> find(int64_t number) const {
+    if (sorted_.empty()) {
+      auto it = std::lower_bound(numbers_.begin(), numbers_.end(), number);
+      if (it == numbers_.end() || *it != number) return std::nullopt;
+      return static_cast<uint32_t>(it - numbers_.begin());
+    }
+    auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::pair{number, uint32_t{0}});
+    if (it == sorted_.end() || it->first != number) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  const std::vector<int64_t>& numbers_;
+  std::vector<std::pair<int64_t, uint32_t>> sorted_;  // only when numbers_ is not sorted
 };
 
 // gc's plan from the tables themselves, read in full without any index;
@@ -210,22 +241,38 @@ GcPlan plan_from_tables(sqlite::Database& db, const GcOptions& options, RowNumbe
   RootDecoder decoder(root_rows);
   snapshot.root_nodes = [&](const Hash& h) { return decoder.nodes(h); };
   {
-    std::unordered_map<int64_t, Hash> numbers;
     auto s = db.prepare("SELECT id, hash, blob FROM nodes NOT INDEXED");
     while (s.step()) {
-      numbers.emplace(s.column_int(0), s.column_hash(1));
-      rows.nodes.emplace(s.column_hash(1), s.column_int(0));
-      snapshot.node_blobs.emplace(s.column_hash(1), s.column_hash(2));
+      rows.nodes.push_back(s.column_int(0));
+      snapshot.nodes.push_back(s.column_hash(1));
+      snapshot.node_blobs.push_back(s.column_hash(2));
     }
-    read_edges(db, numbers, snapshot.refs, &snapshot.dangling_refs);
+  }
+  {
+    // An edge whose source is not stored belongs to nothing and is
+    // skipped; one whose target is not stored is reported as dangling.
+    const PositionsByNumber positions(rows.nodes);
+    std::vector<std::pair<uint32_t, uint32_t>> edges;
+    auto s = db.prepare("SELECT src, dst FROM refs NOT INDEXED");
+    while (s.step()) {
+      auto src = positions.find(s.column_int(0));
+      if (!src) continue;
+      auto dst = positions.find(s.column_int(1));
+      if (dst) {
+        edges.emplace_back(*src, *dst);
+      } else {
+        snapshot.dangling_refs.emplace_back(*src, s.column_int(1));
+      }
+    }
+    snapshot.set_refs(std::move(edges));
   }
   {
     auto s = db.prepare("SELECT rowid, hash, length(data), raw_size FROM blobs NOT INDEXED");
     while (s.step()) {
-      rows.blobs.emplace(s.column_hash(1), s.column_int(0));
-      snapshot.blobs.emplace(s.column_hash(1),
-                             GcSnapshot::BlobSize{static_cast<uint64_t>(s.column_int(2)),
-                                                  static_cast<uint64_t>(s.column_int(3))});
+      rows.blobs.push_back(s.column_int(0));
+      snapshot.blobs.push_back(s.column_hash(1));
+      snapshot.blob_sizes.push_back(GcSnapshot::BlobSize{static_cast<uint64_t>(s.column_int(2)),
+                                                         static_cast<uint64_t>(s.column_int(3))});
     }
   }
 
@@ -296,7 +343,7 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
   {
     auto refs = db_.prepare("DELETE FROM refs WHERE src = ?");
     auto nodes = db_.prepare("DELETE FROM nodes WHERE id = ?");
-    for (int64_t id : RowNumbers::of(plan.dead_nodes, rows.nodes)) {
+    for (int64_t id : RowNumbers::of(plan.dead_node_positions, rows.nodes)) {
       refs.bind(1, id);
       refs.run();
       nodes.bind(1, id);
@@ -308,7 +355,7 @@ GcResult SqliteStore::collect_garbage(const GcOptions& options) {
   db_.exec("DELETE FROM reasons WHERE id NOT IN (SELECT reason FROM refs)");
   {
     auto blobs = db_.prepare("DELETE FROM blobs WHERE rowid = ?");
-    for (int64_t row : RowNumbers::of(plan.dead_blobs, rows.blobs)) {
+    for (int64_t row : RowNumbers::of(plan.dead_blob_positions, rows.blobs)) {
       blobs.bind(1, row);
       blobs.run();
     }

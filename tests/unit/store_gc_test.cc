@@ -364,5 +364,62 @@ TEST(Gc, NodeNumbersAreNeverReused) {
   EXPECT_TRUE(store->verify({}).ok());
 }
 
+// The snapshot's arrays are checked before any position in them is used.
+TEST(GcPlan, RefusesASnapshotWhoseArraysDoNotAgree) {
+  GcSnapshot s;
+  s.nodes = {Hash::of("n0"), Hash::of("n1")};
+  s.node_blobs = {Hash::of("b"), Hash::of("b")};
+  s.blobs = {Hash::of("b")};
+  s.blob_sizes = {{1, 1}};
+  EXPECT_NO_THROW(plan_gc(s, {}));
+  EXPECT_ERROR_KIND(s.set_refs({{0, 2}}), ErrorKind::kInternal);
+  GcSnapshot bad = s;
+  bad.node_blobs.pop_back();
+  EXPECT_ERROR_KIND(plan_gc(bad, {}), ErrorKind::kInternal);
+  bad = s;
+  bad.ref_starts = {0, 1, 1};
+  bad.ref_targets = {5};
+  EXPECT_ERROR_KIND(plan_gc(bad, {}), ErrorKind::kInternal);
+  bad = s;
+  bad.ref_starts = {0, 1};
+  EXPECT_ERROR_KIND(plan_gc(bad, {}), ErrorKind::kInternal);
+  bad = s;
+  bad.dangling_refs = {{7, 1}};
+  EXPECT_ERROR_KIND(plan_gc(bad, {}), ErrorKind::kInternal);
+}
+
+// A kept node whose reference leads nowhere stops gc, naming the node and,
+// when the store numbers its nodes, the lost number.
+TEST(GcPlan, AKeptNodeWithALostReferenceStopsIt) {
+  GcSnapshot s;
+  s.nodes = {Hash::of("n0")};
+  s.node_blobs = {Hash::of("b")};
+  s.blobs = {Hash::of("b")};
+  s.blob_sizes = {{1, 1}};
+  s.pins = {Pin{Hash::of("n0"), ObjectKind::kNode, 0}};
+  s.dangling_refs = {{0, 42}};
+  try {
+    plan_gc(s, {});
+    FAIL() << "planned over a lost reference";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kCorruption);
+    EXPECT_NE(e.message().find(Hash::of("n0").hex()), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("node number 42"), std::string::npos) << e.message();
+  }
+  s.dangling_refs = {{0, -1}};
+  try {
+    plan_gc(s, {});
+    FAIL() << "planned over a lost reference";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("references a node, which is not stored"), std::string::npos)
+        << e.message();
+  }
+  s.pins.clear();  // nothing keeps the node: it and its lost edge simply go
+  GcPlan plan = plan_gc(s, {});
+  EXPECT_EQ(plan.dead_nodes, std::vector<Hash>{Hash::of("n0")});
+  EXPECT_EQ(plan.dead_node_positions, std::vector<uint32_t>{0});
+  EXPECT_EQ(plan.dead_blob_positions, std::vector<uint32_t>{0});
+}
+
 }  // namespace
 }  // namespace kix
