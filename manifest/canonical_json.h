@@ -25,6 +25,25 @@ std::string canonical_number(double value);
 // A JSON string literal with RFC 8785 escaping, quotes included.
 void append_canonical_string(std::string& out, std::string_view utf8);
 
+// The character a one-letter JSON escape stands for: 'b', 'f', 'n', 'r'
+// and 't' their control characters; '"', '\\' and '/' themselves.
+constexpr char json_short_escape(char letter) {
+  switch (letter) {
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    default:
+      return letter;
+  }
+}
+
 // Orders UTF-8 strings by their UTF-16 code units, as RFC 8785 requires.
 bool utf16_less(std::string_view a, std::string_view b);
 

@@ -1,5 +1,7 @@
-// A manifest's identity read straight from bytes that are already its
-// canonical JSON (RFC 8785, manifest/canonical_json.h), without building a
+// Bytes that are already canonical JSON (RFC 8785, manifest/canonical_json.h),
+// as every stored blob is, read without nlohmann's general parser.
+//
+// canonical_manifest_identity: a manifest's identity, without building a
 // JSON value: what `kix store verify` needs of each stored blob, at a
 // fraction of the cost of parsing and writing it again.
 //
@@ -23,5 +25,15 @@ namespace kix {
 inline constexpr size_t kMaxScanDepth = 256;
 
 std::optional<ResourceId> canonical_manifest_identity(std::string_view bytes);
+
+// The value of `bytes` when they are in canonical form: then exactly what
+// Json::parse(bytes) gives, number types included (an integer is unsigned
+// unless negative, anything with a fraction or exponent a double), in a
+// fraction of its time. nullopt when that cannot be shown cheaply: anything
+// malformed or not canonical, a key with an escape, an integer beyond
+// ±2^53, -0, a number beyond a double's range, nesting deeper than
+// kMaxScanDepth; the caller then parses (and says what is wrong). Pure;
+// thread-safe.
+std::optional<Json> parse_canonical_json(std::string_view bytes);
 
 }  // namespace kix

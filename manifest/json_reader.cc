@@ -72,21 +72,6 @@ class JsonLocator {
         advance();
         advance();
         switch (esc) {
-          case 'n':
-            out += '\n';
-            break;
-          case 't':
-            out += '\t';
-            break;
-          case 'r':
-            out += '\r';
-            break;
-          case 'b':
-            out += '\b';
-            break;
-          case 'f':
-            out += '\f';
-            break;
           case 'u': {
             // Keys with \u escapes are rare; decode the BMP code point.
             unsigned cp = 0;
@@ -99,7 +84,7 @@ class JsonLocator {
             break;
           }
           default:
-            out += esc;
+            out += json_short_escape(esc);
         }
         continue;
       }

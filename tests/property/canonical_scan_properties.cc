@@ -1,17 +1,22 @@
 // canonical_manifest_identity (manifest/canonical_scan.h) must be sound:
 // whenever it gives an identity, parsing the bytes, making a manifest and
 // writing its canonical JSON gives the same bytes and the same identity.
-// (That it answers for ordinary manifests is tests/unit/canonical_scan_test.cc.)
+// parse_canonical_json must be too: whenever it gives a value, nlohmann's
+// parser gives the same value with the same number types.
+// (That both answer for ordinary manifests is tests/unit/canonical_scan_test.cc.)
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "manifest/canonical_json.h"
 #include "manifest/canonical_scan.h"
 #include "manifest/manifest.h"
+#include "tests/unit/json_test_support.h"
 
 namespace kix {
 namespace {
@@ -44,7 +49,8 @@ rc::Gen<Json> gen_value(int depth) {
         rc::gen::construct<Json>(rc::gen::inRange<int64_t>(-kMaxExactInteger, kMaxExactInteger))},
        {1, rc::gen::construct<Json>(rc::gen::elementOf(
                std::vector<int64_t>{0, -1, 1, kMaxExactInteger, -kMaxExactInteger}))},
-       {1, rc::gen::construct<Json>(rc::gen::elementOf(std::vector<double>{0.5, -2.25, 1e21}))},
+       {1, rc::gen::construct<Json>(rc::gen::elementOf(std::vector<double>{
+               0.5, -2.25, 1e21, 0.1, 1e-7, 123.456, 5e-324, 1.7976931348623157e308}))},
        {8, rc::gen::construct<Json>(gen_text())},
        {1, rc::gen::just(Json(nullptr))}});
   if (depth <= 0) return scalar;
@@ -78,33 +84,19 @@ Json gen_manifest() {
   return m;
 }
 
-RC_GTEST_PROP(CanonicalScan, AgreesWithParsingOnCanonicalManifests, ()) {
-  const Json value = gen_manifest();
-  std::string bytes;
+// canonical_json(value), or the case discarded when there is none.
+std::string canonical_or_discard(const Json& value) {
   try {
-    bytes = canonical_json(value);
+    return canonical_json(value);
   } catch (const Error&) {
     RC_DISCARD("no canonical form");
   }
-  const auto scanned = canonical_manifest_identity(bytes);
-  const auto parsed = by_parsing(bytes);
-  RC_CLASSIFY(scanned.has_value(), "answered by the scan");
-  if (scanned) RC_ASSERT(parsed == scanned);
+  return {};
 }
 
-RC_GTEST_PROP(CanonicalScan, NeverAcceptsWhatParsingRejects, ()) {
-  const Json value = gen_manifest();
-  std::string bytes;
-  try {
-    bytes = canonical_json(value);
-  } catch (const Error&) {
-    RC_DISCARD("no canonical form");
-  }
-  // One edit: a byte changed, inserted or removed.
-  const size_t at = *rc::gen::inRange<size_t>(0, bytes.size() + 1);
-  const char byte =
-      *rc::gen::elementOf(std::string(" \t\n{}[]:,\"\\0123456789-.eEtrufalsn\x80\xc3\xa9\xff"));
-  // Or a number turned into one that reads almost the same.
+// `bytes` with one small edit: a byte changed, inserted or removed, or a
+// number turned into one that reads almost the same.
+std::string edited(std::string bytes) {
   std::vector<size_t> numbers;
   for (size_t p = 1; p < bytes.size(); ++p) {
     if (std::string_view(":[,").find(bytes[p - 1]) != std::string_view::npos &&
@@ -116,14 +108,34 @@ RC_GTEST_PROP(CanonicalScan, NeverAcceptsWhatParsingRejects, ()) {
     const size_t start = *rc::gen::elementOf(numbers);
     const size_t end = bytes.find_first_not_of("-+0123456789.eE", start);
     bytes.replace(start, end - start,
-                  *rc::gen::elementOf(std::vector<std::string>{
-                      "-0", "00", "01", "-01", "1.0", "1e2", "1E2", "-", "0x1", "+1", "0",
-                      "99999999999999999", "9007199254740993", "-9007199254740992"}));
-    const auto scanned = canonical_manifest_identity(bytes);
-    RC_CLASSIFY(scanned.has_value(), "answered by the scan");
-    if (scanned) RC_ASSERT(by_parsing(bytes) == scanned);
-    return;
+                  *rc::gen::elementOf(std::vector<std::string>{"-0",
+                                                               "00",
+                                                               "01",
+                                                               "-01",
+                                                               "1.0",
+                                                               "1e2",
+                                                               "1E2",
+                                                               "-",
+                                                               "0x1",
+                                                               "+1",
+                                                               "0",
+                                                               "1.",
+                                                               ".5",
+                                                               "1e",
+                                                               "1e+",
+                                                               "-0.0",
+                                                               "1e400",
+                                                               "1e-400",
+                                                               "4.9e-324",
+                                                               "99999999999999999",
+                                                               "9007199254740993",
+                                                               "-9007199254740992",
+                                                               "18446744073709551616"}));
+    return bytes;
   }
+  const size_t at = *rc::gen::inRange<size_t>(0, bytes.size() + 1);
+  const char byte =
+      *rc::gen::elementOf(std::string(" \t\n{}[]:,\"\\0123456789-.eEtrufalsnu\x80\xc3\xa9\xff"));
   switch (*rc::gen::inRange(0, 3)) {
     case 0:
       if (at < bytes.size()) bytes[at] = byte;
@@ -134,9 +146,43 @@ RC_GTEST_PROP(CanonicalScan, NeverAcceptsWhatParsingRejects, ()) {
     default:
       if (at < bytes.size()) bytes.erase(at, 1);
   }
+  return bytes;
+}
+
+RC_GTEST_PROP(CanonicalScan, AgreesWithParsingOnCanonicalManifests, ()) {
+  const std::string bytes = canonical_or_discard(gen_manifest());
+  const auto scanned = canonical_manifest_identity(bytes);
+  const auto parsed = by_parsing(bytes);
+  RC_CLASSIFY(scanned.has_value(), "answered by the scan");
+  if (scanned) RC_ASSERT(parsed == scanned);
+}
+
+RC_GTEST_PROP(CanonicalScan, NeverAcceptsWhatParsingRejects, ()) {
+  const std::string bytes = edited(canonical_or_discard(gen_manifest()));
   const auto scanned = canonical_manifest_identity(bytes);
   RC_CLASSIFY(scanned.has_value(), "answered by the scan");
   if (scanned) RC_ASSERT(by_parsing(bytes) == scanned);
+}
+
+RC_GTEST_PROP(CanonicalParse, GivesWhatTheParserGivesOnCanonicalBytes, ()) {
+  const std::string bytes = canonical_or_discard(*rc::gen::resize(12, gen_value(3)));
+  const auto value = parse_canonical_json(bytes);
+  RC_CLASSIFY(value.has_value(), "answered without the parser");
+  if (value) RC_ASSERT(testing::same_json(*value, Json::parse(bytes)));
+}
+
+RC_GTEST_PROP(CanonicalParse, NeverAcceptsWhatTheParserRejectsOrReadsOtherwise, ()) {
+  const std::string bytes = edited(canonical_or_discard(*rc::gen::resize(12, gen_value(3))));
+  const auto value = parse_canonical_json(bytes);
+  RC_CLASSIFY(value.has_value(), "answered without the parser");
+  if (!value) return;
+  Json parsed;
+  try {
+    parsed = Json::parse(bytes);
+  } catch (const Json::exception&) {
+    RC_FAIL("accepted bytes the parser rejects: " + bytes);
+  }
+  RC_ASSERT(testing::same_json(*value, parsed));
 }
 
 }  // namespace

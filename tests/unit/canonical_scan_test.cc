@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "manifest/canonical_json.h"
+#include "tests/unit/json_test_support.h"
 
 namespace kix {
 namespace {
@@ -74,6 +75,42 @@ TEST(CanonicalScan, LeavesToTheParserWhatItCannotShow) {
   for (size_t i = 0; i < kMaxScanDepth + 2; ++i) deep += "[";
   for (size_t i = 0; i < kMaxScanDepth + 2; ++i) deep += "]";
   EXPECT_FALSE(canonical_manifest_identity(deep + "}"));
+}
+
+TEST(CanonicalParse, ReadsCanonicalBytesAsTheParserDoes) {
+  const std::string bytes = canonical_of(R"({
+    "apiVersion": "apps/v1", "kind": "Deployment",
+    "metadata": {"name": "web", "labels": {"app": "web", "é": "日本", "😀": 1, "ﬁ": 2}},
+    "spec": {"replicas": 3, "paused": false, "x": null, "list": [[], {}, [1, -2, 0.5, 1e21]],
+             "args": ["a\"b", "c\\d", "tab\there", "\u0001", "\u001f", "line\nbreak", "\b\f\r"]}})");
+  const auto value = parse_canonical_json(bytes);
+  ASSERT_TRUE(value);
+  const Json parsed = Json::parse(bytes);
+  EXPECT_TRUE(testing::same_json(*value, parsed));
+  // nlohmann's types: unsigned unless negative, a double for a fraction.
+  EXPECT_TRUE((*value)["spec"]["replicas"].is_number_unsigned());
+  EXPECT_TRUE((*value)["spec"]["list"][2][1].is_number_integer() &&
+              !(*value)["spec"]["list"][2][1].is_number_unsigned());
+  EXPECT_TRUE((*value)["spec"]["list"][2][2].is_number_float());
+  EXPECT_TRUE((*value)["spec"]["list"][2][3].is_number_float());
+  EXPECT_EQ((*value)["spec"]["args"][3], std::string("\x01"));
+  EXPECT_EQ((*value)["spec"]["args"][6], std::string("\b\f\r"));
+  // UTF-16 order puts 😀 before ﬁ; the value holds them as the parser does.
+  EXPECT_EQ((*value)["metadata"]["labels"].dump(), parsed["metadata"]["labels"].dump());
+}
+
+TEST(CanonicalParse, LeavesToTheParserWhatItCannotShow) {
+  EXPECT_TRUE(parse_canonical_json(R"({"a":[1,{}]})"));
+  for (const char* text :
+       {R"({"a":[1,{}]} )", R"({"b":1,"a":2})", R"({"a":1,"a":2})", R"({"a": 1})", R"({"a":01})",
+        R"({"a":-0})", R"({"a":9007199254740993})", R"({"a":1e400})", R"({"a":1.})",
+        R"({"a":"\/"})", R"({"a":"\u0041"})", R"({"a\"":1})", "{\"a\":\"\x01\"}",
+        "{\"a\":\"\xc3\"}", R"({"a":tru)", R"([1,])", ""}) {
+    EXPECT_FALSE(parse_canonical_json(text)) << text;
+  }
+  // Nesting deeper than the scan goes is the parser's.
+  EXPECT_FALSE(parse_canonical_json(std::string(300, '[') + std::string(300, ']')));
+  EXPECT_TRUE(parse_canonical_json(std::string(200, '[') + std::string(200, ']')));
 }
 
 }  // namespace
