@@ -239,6 +239,11 @@ void print_case(const fs::path& package_dir, const compiler::PackageTestCase& te
   const compiler::ExpectedDifference& d = o.difference;
   for (const std::string& f : d.missing) std::cout << "  no longer built: " << f << "\n";
   for (const std::string& f : d.unexpected) std::cout << "  built, not expected: " << f << "\n";
+  for (const std::string& f : d.not_files) {
+    std::cout << "  never compared: " << f
+              << " is not a file, and a result holds only files (move what it holds up into "
+              << test.expected.string() << " or remove it)\n";
+  }
   bool hashes = false;
   for (const auto& changed : d.changed) {
     if (only_hashes(changed.file, d)) {
@@ -284,6 +289,7 @@ Json case_json(const compiler::PackageTestCase& test, const CaseOutcome& o) {
               {"errorsNotFound", o.errors_not_found},
               {"missing", o.difference.missing},
               {"unexpected", o.difference.unexpected},
+              {"notFiles", o.difference.not_files},
               {"changed", changed}};
 }
 

@@ -20,8 +20,15 @@ std::optional<fs::path> definition_in(const fs::path& dir) {
   return find_definition_file(dir);
 }
 
-std::map<std::string, fs::path> regular_files(const fs::path& dir) {
-  std::map<std::string, fs::path> out;
+// The entries of a directory: its regular files by name, and the names of
+// everything else (a directory gets a trailing '/'), which no result holds.
+struct Entries {
+  std::map<std::string, fs::path> files;
+  std::vector<std::string> others;
+};
+
+Entries list_entries(const fs::path& dir) {
+  Entries out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
   fs::directory_iterator it(dir, ec);
@@ -31,8 +38,14 @@ std::map<std::string, fs::path> regular_files(const fs::path& dir) {
                 "went away)");
   }
   for (const auto& entry : it) {
-    if (entry.is_regular_file(ec)) out[entry.path().filename().string()] = entry.path();
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file(ec)) {
+      out.files[name] = entry.path();
+    } else {
+      out.others.push_back(entry.is_directory(ec) ? name + "/" : name);
+    }
   }
+  std::sort(out.others.begin(), out.others.end());
   return out;
 }
 
@@ -93,9 +106,13 @@ std::string expected_errors_text(const std::vector<std::string>& messages) {
 }
 
 ExpectedDifference compare_with_expected(const fs::path& expected, const fs::path& built) {
-  const std::map<std::string, fs::path> want = regular_files(expected);
-  const std::map<std::string, fs::path> got = regular_files(built);
+  const Entries expected_entries = list_entries(expected);
+  const std::map<std::string, fs::path>& want = expected_entries.files;
+  const std::map<std::string, fs::path> got = list_entries(built).files;
   ExpectedDifference out;
+  // A file in a subdirectory of expected/ would never be compared: the
+  // case fails instead of passing on what it does not check.
+  out.not_files = expected_entries.others;
   for (const auto& [name, path] : want) {
     auto it = got.find(name);
     if (it == got.end()) {

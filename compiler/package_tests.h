@@ -53,12 +53,19 @@ struct ExpectedDifference {
     bool secret = false;
   };
   std::vector<Changed> changed;
+  // Entries of the expected directory that are not regular files (a
+  // directory named with a trailing '/'): a result never holds them, so
+  // what they hold would never be compared.
+  std::vector<std::string> not_files;
 
-  bool empty() const { return missing.empty() && unexpected.empty() && changed.empty(); }
+  bool empty() const {
+    return missing.empty() && unexpected.empty() && changed.empty() && not_files.empty();
+  }
 };
 
-// Compares the regular files of two directories (not recursive). Throws
-// kix::Error(kIo) when one cannot be read.
+// Compares the regular files of two directories (not recursive); anything
+// else in `expected` is a difference (not_files). Throws kix::Error(kIo)
+// when one cannot be read.
 ExpectedDifference compare_with_expected(const std::filesystem::path& expected,
                                          const std::filesystem::path& built);
 

@@ -11,8 +11,9 @@
 - `test` shows a changed result as a diff and exits 1, `--accept` records
   it, a case that must fail compares its errors, and the failures a runner
   must not hide (no test, a case that does not compile, a case without the
-  package, an expected/ that is not a result) are each reported; a
-  changed Secret is named without its values.
+  package, an expected/ that is not a result, a subdirectory of expected/
+  that would never be compared) are each reported; a changed Secret is
+  named without its values.
 """
 import glob
 import json
@@ -260,6 +261,18 @@ def test_runner(tmp, env):
     proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
     check("there is no demo/test/expected" in proc.stdout, proc.stdout)
     kix("package", "test", "demo", "--accept", cwd=tmp, env=env, expect=0)
+    # A subdirectory of expected/ would never be compared: the case fails
+    # instead of passing on files it does not check.
+    expected = os.path.join(demo, "test", "expected")
+    write(os.path.join(expected, "more", "extra.yaml"), read(os.path.join(expected, "root")))
+    proc = kix("package", "test", "demo", cwd=tmp, env=env, expect=1)
+    check("never compared: more/ is not a file" in proc.stdout, proc.stdout)
+    proc = kix("package", "test", "demo", "--format", "json", cwd=tmp, env=env, expect=1)
+    by_name = {c["name"]: c for c in json.loads(proc.stdout)["cases"]}
+    check(by_name["test"]["outcome"] == "failed" and by_name["test"]["notFiles"] == ["more/"]
+          and by_name["test/privileged-port"]["notFiles"] == [], proc.stdout)
+    shutil.rmtree(os.path.join(expected, "more"))
+    kix("package", "test", "demo", cwd=tmp, env=env, expect=0)
 
     # No test at all.
     shutil.rmtree(os.path.join(demo, "test"))
