@@ -74,6 +74,7 @@ void run_push(const PushArgs& args, Context& ctx) {
              {"uploaded", {{"blobs", stats.uploaded_blobs}, {"bytes", stats.uploaded_bytes}}},
              {"mounted", {{"blobs", stats.mounted_blobs}, {"bytes", stats.mounted_bytes}}},
              {"skipped", {{"blobs", stats.skipped_blobs}, {"bytes", stats.skipped_bytes}}},
+             {"fluxLayer", !args.no_flux},
              {"fluxFiles", artifact.flux_files},
              {"withheldFromFlux", artifact.withheld_secrets}};
     std::cout << pretty_json(out) << "\n";

@@ -167,6 +167,8 @@ def next_generation(registry, a, flux):
     second = json.loads(kix("store", "push", "my-homelab", f"oci://{host}/kix/next:g2", *extra,
                             "--format", "json", env=a, expect=0).stdout)
     grown = registry.storage_bytes() - before
+    check(first["fluxLayer"] == flux and second["fluxLayer"] == flux and
+          (flux or first["fluxFiles"] == 0), (first, second))
     pushed = manifest_of(host, "kix/next:g2")
     new_pack = pushed["layers"][-1]["size"]
     index = pushed["layers"][1 if flux else 0]["size"]
