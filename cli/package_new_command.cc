@@ -81,6 +81,12 @@ void run_new(const NewArgs& args, Context& ctx) {
                     "of that name");
   }
   std::error_code ec;
+  // The staging directory of a `package new` that was killed, beside the
+  // target or inside it (see below), goes first: it is named after the
+  // process that made it, and that process is gone.
+  const fs::path inside = target / "kix-package-new";
+  remove_stale_siblings(target);
+  if (fs::is_directory(target, ec)) remove_stale_siblings(inside);
   if (fs::exists(target, ec) && !(fs::is_directory(target, ec) && fs::is_empty(target, ec))) {
     throw Error(ErrorKind::kConflict, target.string() + " already exists", {},
                 "kix package new only creates a new package; pick another path, or remove it "
@@ -95,8 +101,9 @@ void run_new(const NewArgs& args, Context& ctx) {
   // Made whole beside its destination (or inside it, when it is an empty
   // directory already) and then moved into place: a failure (a full disk,
   // an environment the tests do not pass in) leaves nothing behind.
-  TempDirectory staging(".kix-package-new-", fs::exists(target, ec) ? target : parent);
-  const fs::path stage = staging.path() / name;
+  const std::unique_ptr<TempDirectory> staging =
+      TempDirectory::beside(fs::exists(target, ec) ? inside : target, "stage");
+  const fs::path stage = staging->path() / name;
   const fs::path schemas = fs::absolute(schema_dir(ctx) / "editor").lexically_normal();
   std::vector<std::string> files;
   for (const compiler::ScaffoldFile& f : compiler::package_scaffold(

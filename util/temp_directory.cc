@@ -1,9 +1,12 @@
 #include "util/temp_directory.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 namespace kix {
@@ -24,6 +27,13 @@ TempDirectory::TempDirectory(const std::string& prefix, const std::filesystem::p
                                     std::strerror(errno));
   }
   path_ = pattern;
+}
+
+std::unique_ptr<TempDirectory> TempDirectory::beside(const std::filesystem::path& target,
+                                                     const std::string& tag) {
+  const std::filesystem::path path = temporary_sibling(target, tag);
+  if (::mkdir(path.c_str(), 0700) != 0) throw io_error("cannot create the directory", path, errno);
+  return std::unique_ptr<TempDirectory>(new TempDirectory(Made{}, path));
 }
 
 TempDirectory::~TempDirectory() {

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <utility>
 
 namespace kix {
 
@@ -16,6 +18,13 @@ class TempDirectory {
   // system's temporary directory, $TMPDIR). Throws kix::Error(kIo).
   explicit TempDirectory(const std::string& prefix = "kix-",
                          const std::filesystem::path& parent = {});
+  // The directory ".<target name>.<tag>-<pid>" beside `target`
+  // (temporary_sibling in util/atomic_file.h), which remove_stale_siblings
+  // removes once this process is gone: for work that a kill must not leave
+  // behind for good. `tag` is lowercase letters. Throws kix::Error(kIo),
+  // also when the directory exists.
+  static std::unique_ptr<TempDirectory> beside(const std::filesystem::path& target,
+                                               const std::string& tag);
   ~TempDirectory();
   TempDirectory(const TempDirectory&) = delete;
   TempDirectory& operator=(const TempDirectory&) = delete;
@@ -23,6 +32,8 @@ class TempDirectory {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  struct Made {};  // by beside(): the directory exists already
+  TempDirectory(Made, std::filesystem::path path) : path_(std::move(path)) {}
   std::filesystem::path path_;
 };
 

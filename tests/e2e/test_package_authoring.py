@@ -5,7 +5,8 @@
   pass from an empty directory, and what `new` wrote builds with plain
   `kix build` and holds its README part as generated;
 - `new` refuses a taken path, a bad name and a missing parent, leaving the
-  author's files as they were and nothing of its own behind;
+  author's files as they were and nothing of its own behind, and removes
+  what a killed `new` left;
 - `lint` finds each rule in a package written to break it, exits 1 on
   errors (on warnings only with --strict);
 - `test` shows a changed result as a diff and exits 1, `--accept` records
@@ -47,7 +48,7 @@ def new_lint_test(tmp, env):
                  "test/expected/graph", "test/expected/demo_Deployment_demo.yaml",
                  "test/privileged-port/cluster.yaml", "test/privileged-port/expected-errors.txt"]:
         check(os.path.isfile(os.path.join(tmp, "demo", name)), f"kix package new wrote {name}")
-    check(not glob.glob(os.path.join(tmp, ".kix-package-new-*")), "no staging directory is left")
+    check(not glob.glob(os.path.join(tmp, ".demo.*")), "no staging directory is left")
     out = kix("package", "lint", "demo", "--strict", cwd=tmp, env=env, expect=0).stdout
     check(out == "package demo: 0 errors, 0 warnings\n", out)
     out = kix("package", "test", "demo", cwd=tmp, env=env, expect=0).stdout
@@ -95,8 +96,24 @@ def new_refusals(tmp, env):
           proc.stderr)
     proc = kix("package", "new", "missing/demo", cwd=tmp, env=env, expect=2)
     check("the directory missing does not exist" in proc.stderr, proc.stderr)
-    check(not glob.glob(os.path.join(tmp, ".kix-package-new-*")) and
+    check(not glob.glob(os.path.join(tmp, ".*.stage-*")) and
+          not glob.glob(os.path.join(tmp, "notes", ".*")) and
           not os.path.exists(os.path.join(tmp, "Demo_1")), "nothing is left behind")
+    # What a killed `package new` left, named after a process that is gone,
+    # is removed by the next one: beside the target, and inside an empty
+    # target directory.
+    dead = 4194304 + 7  # above any pid_max: no such process
+    write(os.path.join(tmp, f".gone.stage-{dead}", "gone", "package.yaml"), "half\n")
+    write(os.path.join(tmp, "empty-target", f".kix-package-new.stage-{dead}", "empty-target",
+                       "package.yaml"), "half\n")
+    kix("package", "new", "gone", cwd=tmp, env=env, expect=0)
+    kix("package", "new", "empty-target", cwd=tmp, env=env, expect=0)
+    check(not glob.glob(os.path.join(tmp, ".*.stage-*")) and
+          not glob.glob(os.path.join(tmp, "empty-target", ".*")) and
+          os.path.isfile(os.path.join(tmp, "empty-target", "package.yaml")) and
+          read(os.path.join(tmp, "gone", "package.yaml")) != "half\n", "leftovers are removed")
+    shutil.rmtree(os.path.join(tmp, "gone"))
+    shutil.rmtree(os.path.join(tmp, "empty-target"))
 
 
 BROKEN = """\
