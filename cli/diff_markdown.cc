@@ -10,23 +10,6 @@ namespace kix::cli {
 
 namespace {
 
-// `text` as a code span inside a table cell: fenced with more backticks
-// than it holds (so a backtick in a value shows as itself), pipes escaped
-// (GitHub splits cells at them even inside code), line breaks as spaces.
-std::string md_code(const std::string& text) {
-  std::string body;
-  for (char ch : text) {
-    if (ch == '|') {
-      body += "\\|";
-    } else if (ch == '\n' || ch == '\r') {
-      body += ' ';
-    } else {
-      body += ch;
-    }
-  }
-  return markdown_code(body);
-}
-
 // `text` inside HTML (<summary>): the characters HTML gives meaning to.
 std::string html_escape(const std::string& text) {
   std::string out;
@@ -69,7 +52,7 @@ std::string fenced_diff(const FieldChange& f, const Vocabulary& words) {
   const std::string hunks = "--- " + words.right_value + "\n+++ " + words.left_value + "\n" +
                             unified_diff(text(f.after), text(f.before));
   const std::string fence = markdown_fence(hunks);
-  return md_code(f.path) + ":\n\n" + fence + "diff\n" + hunks + fence + "\n";
+  return markdown_cell_code(f.path) + ":\n\n" + fence + "diff\n" + hunks + fence + "\n";
 }
 
 std::string modified_block(const ResourceDiff& r, const Vocabulary& words, bool open) {
@@ -82,9 +65,9 @@ std::string modified_block(const ResourceDiff& r, const Vocabulary& words, bool 
     if (table.empty()) {
       table = "| path | " + words.left_value + " | " + words.right_value + " |\n|---|---|---|\n";
     }
-    table += "| " + md_code(f.path) + " | " +
-             (f.secret ? "*(secret, differs)*" : md_code(value_text(f.before))) + " | " +
-             (f.secret ? "*(secret, differs)*" : md_code(value_text(f.after))) + " |\n";
+    table += "| " + markdown_cell_code(f.path) + " | " +
+             (f.secret ? "*(secret, differs)*" : markdown_cell_code(value_text(f.before))) + " | " +
+             (f.secret ? "*(secret, differs)*" : markdown_cell_code(value_text(f.after))) + " |\n";
   }
   const size_t n = r.changes.size();
   std::string out = std::string("\n<details") + (open ? " open" : "") + "><summary>~ <code>" +
@@ -97,51 +80,24 @@ std::string modified_block(const ResourceDiff& r, const Vocabulary& words, bool 
 }
 
 std::string list_item(const ResourceDiff& r) {
-  std::string out = "- " + md_code(r.id.display());
+  std::string out = "- " + markdown_cell_code(r.id.display());
   if (!r.dependencies.empty()) {
     std::string deps;
     for (const auto& d : r.dependencies) deps += (deps.empty() ? "" : ", ") + d;
     out += " (changed: " + deps + ")";
   }
-  if (!r.orphaned.empty()) out += " (orphaned by kix, " + md_code(r.orphaned) + ")";
+  if (!r.orphaned.empty()) out += " (orphaned by kix, " + markdown_cell_code(r.orphaned) + ")";
   return out + "\n";
 }
-
-// Appends blocks in order while they fit below the limit, keeping room for
-// the last line. A section's heading goes in with its first block, so no
-// heading stands alone; once a block does not fit, nothing more is added
-// (or even made: blocks are made by `make` only when they can still go in),
-// and the resources and other lines left out are counted.
-struct Budget {
-  std::string out;
-  size_t limit = 0;
-  bool closed = false;
-  std::string heading;        // goes in with the next block
-  size_t left_out = 0;        // resources
-  size_t left_out_other = 0;  // also-present elements, unverified Secrets
-  static constexpr size_t kLastLineRoom = 300;
-
-  void add(const std::function<std::string()>& make, bool resource) {
-    if (!closed) {
-      std::string text = heading + make();
-      if (out.size() + text.size() + kLastLineRoom <= limit) {
-        out += text;
-        heading.clear();
-        return;
-      }
-      closed = true;
-    }
-    ++(resource ? left_out : left_out_other);
-  }
-};
 
 }  // namespace
 
 std::string diff_markdown(const DiffReport& report, const std::string& left,
                           const std::string& right, const Vocabulary& words, size_t limit) {
-  Budget b;
+  MarkdownBudget b;
   b.limit = limit;
-  std::string head = "### kix diff: " + md_code(left) + " vs " + md_code(right) + "\n\n";
+  std::string head =
+      "### kix diff: " + markdown_cell_code(left) + " vs " + markdown_cell_code(right) + "\n\n";
   head += "| | resources |\n|---|---:|\n";
   head += "| identical | " + std::to_string(report.count(DiffStatus::kIdentical)) + " |\n";
   head += "| modified | " + std::to_string(report.count(DiffStatus::kModified)) + " |\n";
@@ -179,15 +135,15 @@ std::string diff_markdown(const DiffReport& report, const std::string& left,
   for (const ForeignElement& e : report.foreign_elements) {
     b.add(
         [&] {
-          return "- " + md_code(e.id.display()) + " " + md_code(e.path) + " (" +
-                 md_code(key_text(e.key)) + "), owned by " + md_code(managers_text(e.managers)) +
-                 "\n";
+          return "- " + markdown_cell_code(e.id.display()) + " " + markdown_cell_code(e.path) +
+                 " (" + markdown_cell_code(key_text(e.key)) + "), owned by " +
+                 markdown_cell_code(managers_text(e.managers)) + "\n";
         },
         false);
   }
   b.heading = "\n#### Secrets compared without their values (their secret key is not here)\n\n";
   for (const ResourceId& id : report.unverified_secrets) {
-    b.add([&] { return "- " + md_code(id.display()) + "\n"; }, false);
+    b.add([&] { return "- " + markdown_cell_code(id.display()) + "\n"; }, false);
   }
   if (b.closed) {
     b.out += "\n**" + std::to_string(b.left_out) +

@@ -16,12 +16,11 @@
 
 #include "cli/diff_render.h"
 #include "manifest/build_diff.h"
+#include "util/markdown.h"
 
 namespace kix::cli {
 
-// Below GitHub's 65,536-character comment limit, with room for a line the
-// CI job adds around it. Bytes, so multi-byte characters only count more.
-inline constexpr size_t kMarkdownLimit = 65'000;
+inline constexpr size_t kMarkdownLimit = kMarkdownCommentLimit;
 
 std::string diff_markdown(const DiffReport& report, const std::string& left,
                           const std::string& right, const Vocabulary& words,

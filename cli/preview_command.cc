@@ -19,6 +19,7 @@
 #include "manifest/result_dir.h"
 #include "store/deploy_record.h"
 #include "util/error.h"
+#include "util/markdown.h"
 
 namespace kix::cli {
 namespace {
@@ -195,33 +196,52 @@ void print_text(const PreviewReport& r, const Colors& c, std::ostream& out) {
   out << r.root.hex() << "\n";
 }
 
-// For a pull request comment.
+// For a pull request comment: the summary first, then one row per
+// instance and the cross-namespace notes while they fit below GitHub's
+// comment limit (`--format json` lists everything).
 void print_markdown(const PreviewReport& r, std::ostream& out) {
-  auto code = [](const std::string& s) { return "`" + s + "`"; };
-  out << "### kix preview " << code(r.plan->name) << " of " << code(r.cluster) << "\n\n";
-  out << "Against " << code(r.base_label) << " (root " << code(r.base_root.hex().substr(0, 12))
-      << "), in namespace" << (r.plan->namespaces.size() == 1 ? " " : "s ")
-      << code(namespaces_text(*r.plan)) << ". Root " << code(r.root.hex().substr(0, 12)) << ".\n\n";
-  out << "| | instances | resources | size |\n|---|---:|---:|---:|\n";
-  out << "| created | " << r.created.size() << " | " << total_resources(r.created) << " | "
-      << human_bytes(total_bytes(r.created)) << " |\n";
-  out << "| reused from the base | " << r.reused.size() << " | " << total_resources(r.reused)
-      << " | " << human_bytes(total_bytes(r.reused)) << " |\n\n";
-  out << "| instance | package | | why |\n|---|---|---|---|\n";
+  auto code = [](const std::string& s) { return markdown_cell_code(s); };
+  MarkdownBudget b;
+  b.out = "### kix preview " + code(r.plan->name) + " of " + code(r.cluster) + "\n\n";
+  b.out += "Against " + code(r.base_label) + " (root " + code(r.base_root.hex().substr(0, 12)) +
+           "), in namespace" + (r.plan->namespaces.size() == 1 ? " " : "s ") +
+           code(namespaces_text(*r.plan)) + ". Root " + code(r.root.hex().substr(0, 12)) + ".\n\n";
+  b.out += "| | instances | resources | size |\n|---|---:|---:|---:|\n";
+  b.out += "| created | " + std::to_string(r.created.size()) + " | " +
+           std::to_string(total_resources(r.created)) + " | " +
+           human_bytes(total_bytes(r.created)) + " |\n";
+  b.out += "| reused from the base | " + std::to_string(r.reused.size()) + " | " +
+           std::to_string(total_resources(r.reused)) + " | " + human_bytes(total_bytes(r.reused)) +
+           " |\n";
+  b.heading = "\n| instance | package | | why |\n|---|---|---|---|\n";
   for (const auto* list : {&r.created, &r.reused}) {
     for (const ReportEntry& e : *list) {
-      out << "| "
-          << code(e.plan->role == PreviewRole::kReused
-                      ? e.instance->decl.qualified()
-                      : e.plan->preview_namespace + "/" + e.instance->decl.name)
-          << " | " << package_of(e) << " | " << compiler::preview_role_name(e.plan->role) << " | "
-          << e.plan->reason << " |\n";
+      b.add(
+          [&] {
+            return "| " +
+                   code(e.plan->role == PreviewRole::kReused
+                            ? e.instance->decl.qualified()
+                            : e.plan->preview_namespace + "/" + e.instance->decl.name) +
+                   " | " + markdown_cell_text(package_of(e)) + " | " +
+                   compiler::preview_role_name(e.plan->role) + " | " +
+                   markdown_cell_text(e.plan->reason) + " |\n";
+          },
+          true);
     }
   }
-  if (!r.cross_namespace.empty()) {
-    out << "\n**Not shared across namespaces:**\n\n";
-    for (const std::string& w : r.cross_namespace) out << "- " << w << "\n";
+  b.heading = "\n**Not shared across namespaces:**\n\n";
+  for (const std::string& w : r.cross_namespace) {
+    b.add([&] { return "- " + markdown_cell_text(w) + "\n"; }, false);
   }
+  if (b.closed) {
+    b.out += "\n**" + std::to_string(b.left_out) +
+             (b.left_out == 1 ? " more instance" : " more instances");
+    if (b.left_out_other > 0) b.out += " and " + std::to_string(b.left_out_other) + " more notes";
+    b.out +=
+        "** — `--format json` lists them all; this comment stops below GitHub's "
+        "65,536-character limit.\n";
+  }
+  out << b.out;
 }
 
 void print_plan_errors(const std::vector<Error>& errors, const std::string& what, Context& ctx) {
