@@ -85,12 +85,20 @@ void check_shape(const GcSnapshot& s) {
 // root's nodes) from where the previous one was found.
 class PositionsByHash {
  public:
-  explicit PositionsByHash(const std::vector<Hash>& hashes) {
+  // `what` names the objects ("node", "blob") for the error when one of
+  // them is listed twice: the second copy would be neither found nor
+  // kept, and deleted by its row although its hash is live.
+  PositionsByHash(const std::vector<Hash>& hashes, const char* what) {
     entries_.reserve(hashes.size());
     for (size_t i = 0; i < hashes.size(); ++i) {
       entries_.push_back(Entry{prefix(hashes[i]), hashes[i], static_cast<uint32_t>(i)});
     }
     std::sort(entries_.begin(), entries_.end());
+    for (size_t i = 1; i < entries_.size(); ++i) {
+      if (entries_[i - 1].hash == entries_[i].hash) {
+        throw damaged(std::string(what) + " " + entries_[i].hash.hex() + " is stored twice");
+      }
+    }
   }
 
   std::optional<uint32_t> find(const Hash& h) const {
@@ -100,12 +108,13 @@ class PositionsByHash {
 
   // As find(h), starting at `cursor`, which it leaves where `h` is or
   // would be. For hashes asked in ascending order this costs the distance
-  // walked (galloping), not a search of everything; a hash smaller than the
-  // previous one is searched for from the start.
+  // walked (galloping), not a search of everything; a hash not above the
+  // entry before the cursor (a list out of order) is searched for from the
+  // start.
   std::optional<uint32_t> find(const Hash& h, size_t& cursor) const {
     const Entry key{prefix(h), h, 0};
     auto before = [](const Entry& a, const Entry& b) { return a.key_less(b); };
-    if (cursor > entries_.size() || (cursor > 0 && key.key_less(entries_[cursor - 1]))) {
+    if (cursor > entries_.size() || (cursor > 0 && !entries_[cursor - 1].key_less(key))) {
       cursor = 0;
     }
     size_t step = 1;
@@ -236,7 +245,7 @@ GcPlan plan_gc(const GcSnapshot& s, const GcOptions& options) {
     }
   }
   const std::vector<uint8_t> live_nodes =
-      mark_nodes(s, PositionsByHash(s.nodes), live_roots, pinned_nodes);
+      mark_nodes(s, PositionsByHash(s.nodes, "node"), live_roots, pinned_nodes);
   for (const auto& [src, number] : s.dangling_refs) {
     if (live_nodes[src] != 0) {
       throw damaged("node " + s.nodes[src].hex() + " is kept but references " +
@@ -247,7 +256,7 @@ GcPlan plan_gc(const GcSnapshot& s, const GcOptions& options) {
 
   std::vector<uint8_t> live_blobs(s.blobs.size(), 0);
   {
-    const PositionsByHash blobs_by_hash(s.blobs);
+    const PositionsByHash blobs_by_hash(s.blobs, "blob");
     for (size_t p = 0; p < s.nodes.size(); ++p) {
       if (live_nodes[p] == 0) continue;
       auto b = blobs_by_hash.find(s.node_blobs[p]);

@@ -4,6 +4,7 @@
 
 #include "tests/unit/error_kind.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include "store/verify.h"
@@ -419,6 +420,42 @@ TEST(GcPlan, AKeptNodeWithALostReferenceStopsIt) {
   EXPECT_EQ(plan.dead_nodes, std::vector<Hash>{Hash::of("n0")});
   EXPECT_EQ(plan.dead_node_positions, std::vector<uint32_t>{0});
   EXPECT_EQ(plan.dead_blob_positions, std::vector<uint32_t>{0});
+}
+
+// A root's list out of order (a damaged store) still finds every node it
+// names: the search starts over instead of missing one behind it.
+TEST(GcPlan, FindsTheNodesOfAListOutOfOrder) {
+  GcSnapshot s;
+  std::vector<Hash> nodes;
+  for (int i = 0; i < 5; ++i) nodes.push_back(Hash::of("n" + std::to_string(i)));
+  std::sort(nodes.begin(), nodes.end());
+  s.nodes = nodes;
+  s.node_blobs.assign(nodes.size(), Hash::of("b"));
+  s.blobs = {Hash::of("b")};
+  s.blob_sizes = {{1, 1}};
+  const Hash root = Hash::of("root");
+  s.roots = {root};
+  s.generations = {Generation{"c", 1, root, 0, {}, {}}};
+  // After nodes[1], nodes[0] is the entry just behind the search.
+  const std::vector<Hash> listed = {nodes[3], nodes[1], nodes[1], nodes[0], nodes[4]};
+  s.root_nodes = [&](const Hash&) { return listed; };
+  GcPlan plan = plan_gc(s, {});
+  EXPECT_EQ(plan.dead_nodes, std::vector<Hash>{nodes[2]});
+}
+
+// A hash stored twice stops gc: the second row would be deleted although
+// its hash is kept.
+TEST(GcPlan, ANodeOrBlobStoredTwiceStopsIt) {
+  GcSnapshot s;
+  s.nodes = {Hash::of("n0"), Hash::of("n0")};
+  s.node_blobs = {Hash::of("b"), Hash::of("b")};
+  s.blobs = {Hash::of("b")};
+  s.blob_sizes = {{1, 1}};
+  EXPECT_ERROR_KIND(plan_gc(s, {}), ErrorKind::kCorruption);
+  s.nodes = {Hash::of("n0"), Hash::of("n1")};
+  s.blobs = {Hash::of("b"), Hash::of("b")};
+  s.blob_sizes = {{1, 1}, {1, 1}};
+  EXPECT_ERROR_KIND(plan_gc(s, {}), ErrorKind::kCorruption);
 }
 
 }  // namespace
