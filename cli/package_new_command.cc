@@ -85,8 +85,8 @@ void run_new(const NewArgs& args, Context& ctx) {
   // target or inside it (see below), goes first: it is named after the
   // process that made it, and that process is gone.
   const fs::path inside = target / "kix-package-new";
-  remove_stale_siblings(target);
-  if (fs::is_directory(target, ec)) remove_stale_siblings(inside);
+  remove_stale_siblings(target, "stage");
+  if (fs::is_directory(target, ec)) remove_stale_siblings(inside, "stage");
   if (fs::exists(target, ec) && !(fs::is_directory(target, ec) && fs::is_empty(target, ec))) {
     throw Error(ErrorKind::kConflict, target.string() + " already exists", {},
                 "kix package new only creates a new package; pick another path, or remove it "

@@ -234,9 +234,15 @@ void print_markdown(const PreviewReport& r, std::ostream& out) {
     b.add([&] { return "- " + markdown_cell_text(w) + "\n"; }, false);
   }
   if (b.closed) {
-    b.out += "\n**" + std::to_string(b.left_out) +
-             (b.left_out == 1 ? " more instance" : " more instances");
-    if (b.left_out_other > 0) b.out += " and " + std::to_string(b.left_out_other) + " more notes";
+    auto count = [](size_t n, const char* one, const char* many) {
+      return std::to_string(n) + " more " + (n == 1 ? one : many);
+    };
+    std::string left_out;
+    if (b.left_out > 0) left_out = count(b.left_out, "instance", "instances");
+    if (b.left_out_other > 0) {
+      left_out += (left_out.empty() ? "" : " and ") + count(b.left_out_other, "note", "notes");
+    }
+    b.out += "\n**" + left_out;
     b.out +=
         "** — `--format json` lists them all; this comment stops below GitHub's "
         "65,536-character limit.\n";

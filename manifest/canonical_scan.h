@@ -32,8 +32,9 @@ std::optional<ResourceId> canonical_manifest_identity(std::string_view bytes);
 // fraction of its time. nullopt when that cannot be shown cheaply: anything
 // malformed or not canonical, a key with an escape, an integer beyond
 // ±2^53, -0, a number beyond a double's range, nesting deeper than
-// kMaxScanDepth; the caller then parses (and says what is wrong). Pure;
-// thread-safe.
+// kMaxScanDepth; the caller then parses (and says what is wrong). A double
+// in JSON's grammar but not in its shortest form ("1.50", "1E5") is read
+// too, to the same value the parser gives. Pure; thread-safe.
 std::optional<Json> parse_canonical_json(std::string_view bytes);
 
 }  // namespace kix

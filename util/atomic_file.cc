@@ -122,7 +122,7 @@ bool process_is_running(pid_t pid) {
   return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
-size_t remove_stale_siblings(const fs::path& target) {
+size_t remove_stale_siblings(const fs::path& target, std::string_view only_tag) {
   fs::path clean = target.lexically_normal();
   if (clean.filename().empty()) clean = clean.parent_path();
   const std::string prefix = "." + clean.filename().string() + ".";
@@ -142,6 +142,7 @@ size_t remove_stale_siblings(const fs::path& target) {
     pid_t pid = 0;
     auto [end_ptr, err] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
     if (!letters || err != std::errc() || end_ptr != digits.data() + digits.size()) continue;
+    if (!only_tag.empty() && tag != only_tag) continue;
     if (process_is_running(pid)) continue;
     std::error_code remove_ec;
     if (fs::remove_all(it->path(), remove_ec) > 0 && !remove_ec) ++removed;

@@ -40,11 +40,12 @@ void sync_directory(const std::filesystem::path& dir);
 std::filesystem::path temporary_sibling(const std::filesystem::path& target, std::string_view tag);
 
 // Removes the siblings ".<name of target>.<tag>-<pid>" (files or whole
-// directories) of every tag whose process no longer runs: what a killed
-// writer left behind. Those of running processes are left alone. Returns
-// how many were removed; errors while removing are ignored (the next call
-// tries again).
-size_t remove_stale_siblings(const std::filesystem::path& target);
+// directories) whose process no longer runs: what a killed writer left
+// behind. With `only_tag`, only siblings of that tag (in a user's own
+// directory, where ".<name>.backup-2024" may be theirs); without, every
+// tag. Those of running processes are left alone. Returns how many were
+// removed; errors while removing are ignored (the next call tries again).
+size_t remove_stale_siblings(const std::filesystem::path& target, std::string_view only_tag = {});
 
 // The kIo error for a failed operation on `path`: `what` is the operation
 // ("cannot write"), `err` the errno value.

@@ -32,6 +32,11 @@ TempDirectory::TempDirectory(const std::string& prefix, const std::filesystem::p
 std::unique_ptr<TempDirectory> TempDirectory::beside(const std::filesystem::path& target,
                                                      const std::string& tag) {
   const std::filesystem::path path = temporary_sibling(target, tag);
+  // The name carries this process's number: one there was left by an
+  // earlier process that had the same number (every run in a container
+  // may be pid 1) and was killed.
+  std::error_code ignored;
+  std::filesystem::remove_all(path, ignored);
   if (::mkdir(path.c_str(), 0700) != 0) throw io_error("cannot create the directory", path, errno);
   return std::unique_ptr<TempDirectory>(new TempDirectory(Made{}, path));
 }

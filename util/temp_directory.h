@@ -21,8 +21,9 @@ class TempDirectory {
   // The directory ".<target name>.<tag>-<pid>" beside `target`
   // (temporary_sibling in util/atomic_file.h), which remove_stale_siblings
   // removes once this process is gone: for work that a kill must not leave
-  // behind for good. `tag` is lowercase letters. Throws kix::Error(kIo),
-  // also when the directory exists.
+  // behind for good; one of that name already there (left by a killed
+  // process that had this one's number) is removed first. `tag` is
+  // lowercase letters. Throws kix::Error(kIo).
   static std::unique_ptr<TempDirectory> beside(const std::filesystem::path& target,
                                                const std::string& tag);
   ~TempDirectory();

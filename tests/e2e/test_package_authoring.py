@@ -104,6 +104,7 @@ def new_refusals(tmp, env):
     # target directory.
     dead = 4194304 + 7  # above any pid_max: no such process
     write(os.path.join(tmp, f".gone.stage-{dead}", "gone", "package.yaml"), "half\n")
+    write(os.path.join(tmp, f".gone.backup-{dead}", "notes.txt"), "mine\n")  # not kix's
     write(os.path.join(tmp, "empty-target", f".kix-package-new.stage-{dead}", "empty-target",
                        "package.yaml"), "half\n")
     kix("package", "new", "gone", cwd=tmp, env=env, expect=0)
@@ -112,6 +113,9 @@ def new_refusals(tmp, env):
           not glob.glob(os.path.join(tmp, "empty-target", ".*")) and
           os.path.isfile(os.path.join(tmp, "empty-target", "package.yaml")) and
           read(os.path.join(tmp, "gone", "package.yaml")) != "half\n", "leftovers are removed")
+    check(read(os.path.join(tmp, f".gone.backup-{dead}", "notes.txt")) == "mine\n",
+          "a directory of the user's that only looks like a leftover is kept")
+    shutil.rmtree(os.path.join(tmp, f".gone.backup-{dead}"))
     shutil.rmtree(os.path.join(tmp, "gone"))
     shutil.rmtree(os.path.join(tmp, "empty-target"))
 
