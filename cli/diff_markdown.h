@@ -20,10 +20,8 @@
 
 namespace kix::cli {
 
-inline constexpr size_t kMarkdownLimit = kMarkdownCommentLimit;
-
 std::string diff_markdown(const DiffReport& report, const std::string& left,
                           const std::string& right, const Vocabulary& words,
-                          size_t limit = kMarkdownLimit);
+                          size_t limit = kMarkdownCommentLimit);
 
 }  // namespace kix::cli

@@ -365,13 +365,19 @@ TEST(Gc, NodeNumbersAreNeverReused) {
   EXPECT_TRUE(store->verify({}).ok());
 }
 
-// The snapshot's arrays are checked before any position in them is used.
-TEST(GcPlan, RefusesASnapshotWhoseArraysDoNotAgree) {
+// A snapshot of `nodes` that all use one blob, "b", which is stored.
+GcSnapshot sharing_one_blob(std::vector<Hash> nodes) {
   GcSnapshot s;
-  s.nodes = {Hash::of("n0"), Hash::of("n1")};
-  s.node_blobs = {Hash::of("b"), Hash::of("b")};
+  s.node_blobs.assign(nodes.size(), Hash::of("b"));
+  s.nodes = std::move(nodes);
   s.blobs = {Hash::of("b")};
   s.blob_sizes = {{1, 1}};
+  return s;
+}
+
+// The snapshot's arrays are checked before any position in them is used.
+TEST(GcPlan, RefusesASnapshotWhoseArraysDoNotAgree) {
+  GcSnapshot s = sharing_one_blob({Hash::of("n0"), Hash::of("n1")});
   EXPECT_NO_THROW(plan_gc(s, {}));
   EXPECT_ERROR_KIND(s.set_refs({{0, 2}}), ErrorKind::kInternal);
   GcSnapshot bad = s;
@@ -392,11 +398,7 @@ TEST(GcPlan, RefusesASnapshotWhoseArraysDoNotAgree) {
 // A kept node whose reference leads nowhere stops gc, naming the node and,
 // when the store numbers its nodes, the lost number.
 TEST(GcPlan, AKeptNodeWithALostReferenceStopsIt) {
-  GcSnapshot s;
-  s.nodes = {Hash::of("n0")};
-  s.node_blobs = {Hash::of("b")};
-  s.blobs = {Hash::of("b")};
-  s.blob_sizes = {{1, 1}};
+  GcSnapshot s = sharing_one_blob({Hash::of("n0")});
   s.pins = {Pin{Hash::of("n0"), ObjectKind::kNode, 0}};
   s.dangling_refs = {{0, 42}};
   try {
@@ -425,14 +427,10 @@ TEST(GcPlan, AKeptNodeWithALostReferenceStopsIt) {
 // A root's list out of order (a damaged store) still finds every node it
 // names: the search starts over instead of missing one behind it.
 TEST(GcPlan, FindsTheNodesOfAListOutOfOrder) {
-  GcSnapshot s;
   std::vector<Hash> nodes;
   for (int i = 0; i < 5; ++i) nodes.push_back(Hash::of("n" + std::to_string(i)));
   std::sort(nodes.begin(), nodes.end());
-  s.nodes = nodes;
-  s.node_blobs.assign(nodes.size(), Hash::of("b"));
-  s.blobs = {Hash::of("b")};
-  s.blob_sizes = {{1, 1}};
+  GcSnapshot s = sharing_one_blob(nodes);
   const Hash root = Hash::of("root");
   s.roots = {root};
   s.generations = {Generation{"c", 1, root, 0, {}, {}}};
@@ -446,11 +444,7 @@ TEST(GcPlan, FindsTheNodesOfAListOutOfOrder) {
 // A hash stored twice stops gc: the second row would be deleted although
 // its hash is kept.
 TEST(GcPlan, ANodeOrBlobStoredTwiceStopsIt) {
-  GcSnapshot s;
-  s.nodes = {Hash::of("n0"), Hash::of("n0")};
-  s.node_blobs = {Hash::of("b"), Hash::of("b")};
-  s.blobs = {Hash::of("b")};
-  s.blob_sizes = {{1, 1}};
+  GcSnapshot s = sharing_one_blob({Hash::of("n0"), Hash::of("n0")});
   EXPECT_ERROR_KIND(plan_gc(s, {}), ErrorKind::kCorruption);
   s.nodes = {Hash::of("n0"), Hash::of("n1")};
   s.blobs = {Hash::of("b"), Hash::of("b")};
