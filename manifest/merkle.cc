@@ -1,6 +1,7 @@
 #include "manifest/merkle.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 
 #include "manifest/references.h"
@@ -10,6 +11,10 @@
 namespace kix {
 
 namespace {
+
+// How much canonical text root_hash() gathers before handing it to the
+// digest: large enough that each update is cheap, small enough to be noise.
+constexpr size_t kRootHashChunk = 16384;
 
 void append_hash_list(std::string& out, std::vector<Hash>& hashes) {
   // Stored roots' lists are sorted already: sorting 10,000 sorted hashes
@@ -41,15 +46,46 @@ Hash node_hash(const Hash& blob, std::vector<Hash> refs) {
   return Hash::of(s);
 }
 
-Hash root_hash(const std::string& cluster, std::vector<Hash> nodes) {
+// Streamed into the digest in pieces, in sorted order through an index of
+// positions: at 50,000 resources the canonical text (3.4 MB) and a sorted
+// copy of the hashes (1.6 MB) were a tenth of an add's peak memory.
+Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes) {
   std::string s;
-  s.reserve(64 + cluster.size() + nodes.size() * 67);
+  s.reserve(kRootHashChunk + 67);
   s += "{\"cluster\":";
   append_canonical_string(s, cluster);
-  s += ",\"resources\":";
-  append_hash_list(s, nodes);
-  s += ",\"v\":1}";
-  return Hash::of(s);
+  s += ",\"resources\":[";
+  Sha256 digest;
+  bool any = false;
+  const Hash* previous = nullptr;
+  auto append = [&](const Hash& h) {
+    if (previous != nullptr && *previous == h) return;  // listed once
+    previous = &h;
+    if (any) s += ',';
+    any = true;
+    s += '"';
+    h.append_hex(s);
+    s += '"';
+    if (s.size() >= kRootHashChunk) {
+      digest.update(s);
+      s.clear();
+    }
+  };
+  // Stored roots' lists are sorted already: sorting 10,000 sorted hashes
+  // again was a fifth of a verify.
+  if (std::is_sorted(nodes.begin(), nodes.end())) {
+    for (const Hash& h : nodes) append(h);
+  } else {
+    if (nodes.size() > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many nodes for a root");
+    std::vector<uint32_t> order(nodes.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return nodes[a] < nodes[b]; });
+    for (uint32_t i : order) append(nodes[i]);
+  }
+  s += "],\"v\":1}";
+  digest.update(s);
+  return digest.finish();
 }
 
 Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_t>> refs,

@@ -15,8 +15,8 @@ class SecretKeyring;  // manifest/secret_seal.h
 // with refs sorted and unique (the function sorts a copy).
 Hash node_hash(const Hash& blob, std::vector<Hash> refs);
 // sha256(canonical({"v":1,"cluster":"<name>","resources":[<node hex>...]}))
-// with resources sorted (and unique).
-Hash root_hash(const std::string& cluster, std::vector<Hash> nodes);
+// with resources sorted and unique (computed without copying `nodes`).
+Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes);
 
 // A set of manifests with their reference edges and Merkle hashes.
 struct Graph {
