@@ -28,7 +28,7 @@ class BlobWriter {
 
   // Stores blob `hash`, compressed already (with dictionary id `dictionary`,
   // 0: none) from `raw_size` canonical bytes, unless the store has it.
-  size_t put_compressed(const Hash& hash, size_t raw_size, std::string compressed,
+  size_t put_compressed(const Hash& hash, size_t raw_size, std::string_view compressed,
                         int64_t dictionary);
   bool has(const Hash& hash);
   // Writes the blob whether or not a row exists: the repair of a damaged one.
@@ -41,7 +41,7 @@ class BlobWriter {
   size_t write(sqlite::Statement& s, const Hash& hash, std::string_view canonical,
                std::string compressed, int64_t dictionary);
   size_t insert(sqlite::Statement& s, const Hash& hash, size_t raw_size,
-                const std::string& compressed, int64_t dictionary);
+                std::string_view compressed, int64_t dictionary);
 
   SqliteStore& store_;
   sqlite::Statement exists_;

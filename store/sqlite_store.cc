@@ -372,7 +372,7 @@ size_t BlobWriter::put(const Hash& hash, std::string_view canonical, std::string
   return write(insert_, hash, canonical, std::move(compressed), dictionary);
 }
 
-size_t BlobWriter::put_compressed(const Hash& hash, size_t raw_size, std::string compressed,
+size_t BlobWriter::put_compressed(const Hash& hash, size_t raw_size, std::string_view compressed,
                                   int64_t dictionary) {
   if (has(hash)) return 0;
   return insert(insert_, hash, raw_size, compressed, dictionary);
@@ -395,7 +395,7 @@ size_t BlobWriter::write(sqlite::Statement& s, const Hash& hash, std::string_vie
 }
 
 size_t BlobWriter::insert(sqlite::Statement& s, const Hash& hash, size_t raw_size,
-                          const std::string& compressed, int64_t dictionary) {
+                          std::string_view compressed, int64_t dictionary) {
   s.bind(1, hash)
       .bind(2, static_cast<int64_t>(raw_size))
       .bind_blob(3, compressed)
@@ -542,6 +542,11 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
   // Each distinct blob once, taken from its first manifest in input order
   // (a sorted index instead of a hash set: a tenth of the memory).
   const size_t n = graph.manifests.size();
+  if (n > UINT32_MAX) {
+    throw Error(ErrorKind::kInvalidInput,
+                std::to_string(n) + " resources are more than one add can take", {},
+                "add them as several clusters");
+  }
   std::vector<uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
@@ -576,21 +581,21 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
     if (stored[i]) {
       prepared.stored_blobs.push_back(i);
     } else {
-      prepared.blobs.push_back(PreparedAdd::Blob{graph.manifests[i].blob, i, {}, 0});
+      prepared.blobs.push_back(PreparedAdd::Blob{static_cast<uint32_t>(i), false, 0, 0});
     }
   }
   auto exists = db_.prepare("SELECT 1 FROM blobs WHERE hash = ?");
   std::vector<PreparedAdd::Blob*> missing;
   for (auto& blob : prepared.blobs) {
-    exists.bind(1, blob.hash);
+    exists.bind(1, graph.manifests[blob.manifest].blob);
     if (!exists.step()) missing.push_back(&blob);
     exists.reset();
   }
   if (missing.empty()) return prepared;
-  int64_t dictionary_id = 0;
-  const ZstdDictionary* dictionary = dictionary_for_new_blobs(prepared, missing, dictionary_id);
+  const ZstdDictionary* dictionary =
+      dictionary_for_new_blobs(prepared, missing, prepared.dictionary);
   std::string fetched;
-  size_t held = 0;
+  std::string compressed;
   for (PreparedAdd::Blob* blob : missing) {
     const Manifest& m = graph.manifests[blob->manifest];
     std::string_view raw = m.canonical;
@@ -598,14 +603,15 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
       fetched = canonical_bytes(graph, blob->manifest, options.blob_source);
       raw = fetched;
     }
-    blob->compressed = dictionary ? codec_.compress(raw, *dictionary) : codec_.compress(raw);
-    blob->dictionary = dictionary_id;
-    held += blob->compressed.size();
-    if (held > options.memory_budget_bytes) {
+    compressed = dictionary ? codec_.compress(raw, *dictionary) : codec_.compress(raw);
+    blob->size = compressed.size();
+    if (prepared.held.size() + compressed.size() <= options.memory_budget_bytes) {
+      blob->offset = prepared.held.size();
+      prepared.held += compressed;
+    } else {
       if (!prepared.spool) prepared.spool = std::make_unique<SpoolFile>();
-      blob->spool_offset = prepared.spool->append(blob->compressed);
-      blob->spooled_size = blob->compressed.size();
-      std::string().swap(blob->compressed);
+      blob->spooled = true;
+      blob->offset = prepared.spool->append(compressed);
     }
   }
   return prepared;
@@ -749,24 +755,27 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
       }
     }
   }
-  for (auto& blob : prepared.blobs) {
+  const int64_t dictionary =
+      prepared.dictionary == PreparedAdd::kNewDictionary ? new_dictionary : prepared.dictionary;
+  for (const PreparedAdd::Blob& blob : prepared.blobs) {
     const Manifest& m = graph.manifests[blob.manifest];
     // A blob found present by prepare_add and deleted since by a gc is
     // compressed now; one compressed then goes in as it is.
-    int64_t dictionary =
-        blob.dictionary == PreparedAdd::kNewDictionary ? new_dictionary : blob.dictionary;
     size_t written = 0;
-    if (!blob.compressed.empty()) {
-      written = writer.put_compressed(blob.hash, m.canonical_size(), std::move(blob.compressed),
-                                      dictionary);
-    } else if (blob.spooled_size > 0) {
-      written = writer.put_compressed(blob.hash, m.canonical_size(),
-                                      prepared.spool->read(blob.spool_offset, blob.spooled_size),
-                                      dictionary);
-    } else if (!writer.has(blob.hash)) {
-      written = writer.put(blob.hash, canonical_bytes(graph, blob.manifest, options.blob_source));
+    if (blob.size > 0) {
+      std::string_view bytes;
+      std::string read;
+      if (blob.spooled) {
+        read = prepared.spool->read(blob.offset, blob.size);
+        bytes = read;
+      } else {
+        bytes = std::string_view(prepared.held).substr(blob.offset, blob.size);
+      }
+      written = writer.put_compressed(m.blob, m.canonical_size(), bytes, dictionary);
+    } else if (!writer.has(m.blob)) {
+      written = writer.put(m.blob, canonical_bytes(graph, blob.manifest, options.blob_source));
     }
-    if (m.sealed) writer.put_sealed(blob.hash, *m.sealed);
+    if (m.sealed) writer.put_sealed(m.blob, *m.sealed);
     if (written > 0) {
       ++result.new_blobs;
       result.written_bytes += written;
@@ -774,6 +783,7 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
       ++result.reused_blobs;
     }
   }
+  std::string().swap(prepared.held);
   insert_nodes_and_refs(db_, graph, base ? &base->nodes : nullptr, result);
   insert_root(db_, result.root, root_cluster_of(options), graph.nodes, base, base_depth);
   if (options.cluster) {

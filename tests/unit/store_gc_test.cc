@@ -153,7 +153,7 @@ TEST(Gc, AnAddRewritesABlobCollectedBetweenPrepareAndCommit) {
   Graph g = graph_of({config_map("a", "1"), config_map("b", "2")});
   writer.add(g, {});  // unrooted: garbage as soon as gc runs
   PreparedAdd prepared = writer.prepare_add(g, in_cluster("prod"));
-  for (const auto& blob : prepared.blobs) EXPECT_TRUE(blob.compressed.empty());  // reuse planned
+  for (const auto& blob : prepared.blobs) EXPECT_EQ(blob.size, 0u);  // reuse planned
   EXPECT_EQ(collector.collect_garbage({}).blobs, 2u);
   AddResult r = writer.commit_add(prepared);
   EXPECT_EQ(r.new_blobs, 2u);
