@@ -440,10 +440,16 @@ std::vector<std::vector<InferredRef>> resolve_encoded_references(
   if (ids.size() != encoded.size()) {
     throw Error(ErrorKind::kInternal, "resolve_references: ids and facts differ in length");
   }
+  return resolve_encoded_references(ids, [&encoded](size_t i) { return encoded[i]; });
+}
+
+std::vector<std::vector<InferredRef>> resolve_encoded_references(
+    const std::vector<const ResourceId*>& ids,
+    const std::function<std::string_view(size_t)>& encoded) {
   // Decoded into one scratch object, whose strings keep their capacity.
   auto scratch = std::make_shared<ReferenceFacts>();
   auto at = [&encoded, scratch](size_t i) -> const ReferenceFacts& {
-    ByteReader r(encoded[i]);
+    ByteReader r(encoded(i));
     if (!decode_reference_facts(r, *scratch) || !r.at_end()) {
       throw Error(ErrorKind::kInternal, "reference facts do not decode");
     }

@@ -11,7 +11,9 @@
 // at candidates, because the first reason for an edge wins.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -61,6 +63,13 @@ std::vector<std::vector<InferredRef>> resolve_references(
 // Throws kix::Error(kInternal) for bytes that do not decode.
 std::vector<std::vector<InferredRef>> resolve_encoded_references(
     const std::vector<const ResourceId*>& ids, const std::vector<std::string_view>& encoded);
+// The same with manifest i's encoded facts given by `encoded(i)`, which is
+// called for i = 0, 1, ... in increasing order, in two passes; its view
+// need be valid only until its next call. An ingest reads the facts it
+// spooled to a file this way.
+std::vector<std::vector<InferredRef>> resolve_encoded_references(
+    const std::vector<const ResourceId*>& ids,
+    const std::function<std::string_view(size_t)>& encoded);
 
 // A compact binary form for caches (util/byte_codec.h); decode returns
 // false on malformed input.

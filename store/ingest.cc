@@ -243,10 +243,26 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   in->stats_.read_files = to_read.size();
 
   std::vector<Manifest> manifests;
-  // Encoded, per manifest: views into the cache, or into `read_facts`
-  // for the files read now.
-  std::vector<std::string_view> facts;
+  // Encoded, per manifest: views into the cache, or, for the files read
+  // now, into `read_facts` while they fit the memory budget and in
+  // `facts_spool` beyond it (at 50,000 resources they are 10 MB).
+  struct FactsPlace {
+    const char* data = nullptr;  // in memory; nullptr: at `offset` in the spool
+    uint64_t offset = 0;
+    uint64_t size = 0;
+  };
+  std::vector<FactsPlace> facts;
   ByteArena read_facts;
+  std::unique_ptr<SpoolFile> facts_spool;
+  auto keep_facts = [&](std::string_view encoded) {
+    if (read_facts.allocated() + encoded.size() <= options.memory_budget_bytes) {
+      std::string_view kept = read_facts.copy(encoded);
+      facts.push_back(FactsPlace{kept.data(), 0, kept.size()});
+      return;
+    }
+    if (!facts_spool) facts_spool = std::make_unique<SpoolFile>(options.spool_dir);
+    facts.push_back(FactsPlace{nullptr, facts_spool->append(encoded), encoded.size()});
+  };
   manifests.reserve(files.size());  // most files hold one document
   facts.reserve(files.size());
   size_t held_bytes = 0;
@@ -272,7 +288,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         m.blob = d.blob;
         m.elided_size = d.size;
         manifests.push_back(std::move(m));
-        facts.push_back(d.facts);
+        facts.push_back(FactsPlace{d.facts.data(), 0, d.facts.size()});
         in->origins_.push_back(Ingest::Origin{i, Ingest::Origin::kInFile});
       }
       hand_over_path();
@@ -323,7 +339,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
       // freed parse memory that could otherwise be given back.
       settle_strings(m);
       manifests.push_back(std::move(m));
-      facts.push_back(read_facts.copy(r.facts[k]));
+      keep_facts(r.facts[k]);
       in->origins_.push_back(origin);
     }
     if (cacheable) in->cache_->put(files[i], *r.identity, r.read_ns, entry);
@@ -347,22 +363,34 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     seal_manifest(m, *options.keys);
     m.value = Json();
   }
-  std::vector<std::vector<size_t>> refs(manifests.size());
-  std::vector<std::vector<std::string>> reasons(manifests.size());
+  std::vector<std::vector<size_t>> refs;
+  std::vector<std::vector<std::string>> reasons;
   {
     std::vector<const ResourceId*> ids;
     ids.reserve(manifests.size());
     for (const Manifest& m : manifests) ids.push_back(&m.id);
-    auto inferred = resolve_encoded_references(ids, facts);
+    std::optional<SpoolWindow> window;
+    if (facts_spool) window.emplace(*facts_spool);
+    auto inferred = resolve_encoded_references(ids, [&](size_t i) {
+      const FactsPlace& f = facts[i];
+      return f.data != nullptr ? std::string_view(f.data, f.size) : window->read(f.offset, f.size);
+    });
+    std::vector<const ResourceId*>().swap(ids);
+    refs.resize(manifests.size());
+    reasons.resize(manifests.size());
     for (size_t i = 0; i < inferred.size(); ++i) {
+      refs[i].reserve(inferred[i].size());
+      reasons[i].reserve(inferred[i].size());
       for (auto& r : inferred[i]) {
         refs[i].push_back(r.to);
         reasons[i].push_back(std::move(r.reason));
       }
+      std::vector<InferredRef>().swap(inferred[i]);  // each edge held once
     }
   }
-  std::vector<std::string_view>().swap(facts);
+  std::vector<FactsPlace>().swap(facts);
   read_facts = ByteArena();
+  facts_spool.reset();
   in->graph_ = build_graph(std::move(manifests), std::move(refs), std::move(reasons));
   // The parsed documents and facts are gone; what the workers' arenas
   // kept of them would otherwise stay resident through the store's work.

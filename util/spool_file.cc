@@ -115,4 +115,20 @@ void SpoolFile::copy_to(const std::function<void(std::string_view)>& sink) const
   if (!buffer_.empty()) sink(buffer_);
 }
 
+std::string_view SpoolWindow::read(uint64_t offset, uint64_t length) {
+  if (offset < start_ || offset - start_ > window_.size() ||
+      length > window_.size() - (offset - start_)) {
+    if (offset > spool_.size()) {
+      throw Error(ErrorKind::kInternal, "read past the end of a temporary file");
+    }
+    const uint64_t wanted = std::max<uint64_t>(length, window_bytes_);
+    window_ = spool_.read(offset, std::min(wanted, spool_.size() - offset));
+    start_ = offset;
+    if (length > window_.size()) {
+      throw Error(ErrorKind::kInternal, "read past the end of a temporary file");
+    }
+  }
+  return std::string_view(window_).substr(offset - start_, length);
+}
+
 }  // namespace kix

@@ -57,4 +57,24 @@ class SpoolFile {
   std::string fallback_reason_;
 };
 
+// Reads a spool's records back in increasing order of offset, a window of
+// bytes at a time: many small reads in a row cost one read(2) per window
+// instead of one each. Any order works; a read outside the window moves it.
+// Errors as SpoolFile::read. Thread-safety: one object per thread; the
+// spool must outlive it.
+class SpoolWindow {
+ public:
+  explicit SpoolWindow(const SpoolFile& spool, size_t window_bytes = 256u << 10)
+      : spool_(spool), window_bytes_(window_bytes) {}
+
+  // The `length` bytes at `offset`; valid until the next call.
+  std::string_view read(uint64_t offset, uint64_t length);
+
+ private:
+  const SpoolFile& spool_;
+  size_t window_bytes_;
+  uint64_t start_ = 0;  // the offset of window_[0]
+  std::string window_;
+};
+
 }  // namespace kix

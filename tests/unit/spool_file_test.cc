@@ -54,6 +54,31 @@ TEST(SpoolFile, GivesBackEveryRangeAcrossItsBufferAndTheFile) {
   EXPECT_THROW(spool.read(spool.size() - 2, 3), Error);
 }
 
+// A window gives what read() gives, in order and out of it, for records
+// smaller and larger than the window, across the file and the buffer.
+TEST(SpoolWindow, GivesWhatTheSpoolGivesInAnyOrder) {
+  testing::TempDir dir;
+  SpoolFile spool(dir.path());
+  std::mt19937 rng(11);
+  std::vector<std::pair<uint64_t, std::string>> parts;
+  for (int i = 0; i < 400; ++i) {
+    std::string bytes = random_bytes(rng, i % 50 == 0 ? 5000 : rng() % 300);
+    parts.emplace_back(spool.append(bytes), std::move(bytes));
+  }
+  for (size_t window_bytes : {1u, 1000u, 1u << 20}) {
+    SpoolWindow window(spool, window_bytes);
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const auto& [at, bytes] : parts) EXPECT_EQ(window.read(at, bytes.size()), bytes);
+    }
+    for (size_t k = parts.size(); k-- > 0;) {
+      EXPECT_EQ(window.read(parts[k].first, parts[k].second.size()), parts[k].second);
+    }
+    EXPECT_EQ(window.read(spool.size(), 0), "");
+    EXPECT_THROW(window.read(spool.size() - 2, 3), Error);
+    EXPECT_THROW(window.read(spool.size() + 1, 0), Error);
+  }
+}
+
 TEST(SpoolFile, KeepsItsBytesInMemoryWhenNoFileCanBeCreated) {
   SpoolFile spool("/nonexistent/kix-spool-test");
   EXPECT_NE(spool.fallback_reason().find("/nonexistent/kix-spool-test"), std::string::npos)
