@@ -646,6 +646,13 @@ const ZstdDictionary* SqliteStore::dictionary_for_new_blobs(
   size_t stride = std::max<size_t>(1, total / kMaxTrainingBytes + 1);
   std::string joined;
   std::vector<size_t> sizes;
+  // Reserved exactly: grown by doubling, the sample's string took up to
+  // twice its 2 MB at the add's memory peak.
+  size_t sampled = 0;
+  for (size_t i = 0; i < fresh.size(); i += stride) {
+    sampled += graph.manifests[fresh[i]->manifest].canonical_size();
+  }
+  joined.reserve(sampled);
   for (size_t i = 0; i < fresh.size(); i += stride) {
     const Manifest& m = graph.manifests[fresh[i]->manifest];
     size_t before = joined.size();
