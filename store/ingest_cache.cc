@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <unordered_set>
 
 #include "util/byte_codec.h"
 #include "util/error.h"
@@ -183,47 +182,95 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
   }
   // Each entry: key, identity, times, then its documents as one byte string,
   // which is decoded only when an add asks for that file.
-  std::unordered_map<std::string_view, Entry> files;
+  std::vector<Entry> files;
   files.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
-    std::string_view key;
     Entry e;
-    if (!r.view(key) || !r.varint(e.identity.device) || !r.varint(e.identity.inode) ||
-        !r.varint(e.identity.size) || !decode_int(r, e.identity.mtime_ns) ||
-        !decode_int(r, e.identity.ctime_ns) || !decode_int(r, e.read_ns) ||
-        !decode_int(r, e.used_ns) || !r.view(e.documents)) {
+    Fields f;
+    size_t end = 0;
+    if (!r.view(e.key)) {
       bytes.clear();
       return cache;
     }
-    files.insert_or_assign(key, e);
+    e.fields = content.size() - r.remaining();
+    if (!cache.decode_fields(e.fields, f, &end)) {
+      bytes.clear();
+      return cache;
+    }
+    r = ByteReader(content.substr(end));
+    files.push_back(e);
   }
   if (!r.at_end()) {
     bytes.clear();
     return cache;
   }
+  // Of a key written twice, the later record counts.
+  std::stable_sort(files.begin(), files.end(),
+                   [](const Entry& a, const Entry& b) { return a.key < b.key; });
+  size_t kept = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (i + 1 < files.size() && files[i + 1].key == files[i].key) continue;
+    files[kept++] = files[i];
+  }
+  files.resize(kept);
   cache.files_ = std::move(files);
   return cache;
 }
 
+bool IngestCache::decode_fields(size_t at, Fields& f, size_t* end) const {
+  // Within the entries: a loaded file ends with the checksum.
+  const std::string_view content = std::string_view(*loaded_).substr(
+      0, loaded_->size() - std::min(loaded_->size(), Hash::kSize));
+  if (at > content.size()) return false;
+  ByteReader r(content.substr(at));
+  if (!r.varint(f.identity.device) || !r.varint(f.identity.inode) || !r.varint(f.identity.size) ||
+      !decode_int(r, f.identity.mtime_ns) || !decode_int(r, f.identity.ctime_ns) ||
+      !decode_int(r, f.read_ns) || !decode_int(r, f.used_ns) || !r.view(f.documents)) {
+    return false;
+  }
+  if (end != nullptr) *end = content.size() - r.remaining();
+  return true;
+}
+
+IngestCache::Fields IngestCache::fields_of(const Entry& e) const {
+  Fields f;
+  if (!decode_fields(e.fields, f)) {
+    throw Error(ErrorKind::kInternal, "an ingest cache entry decoded at load no longer decodes");
+  }
+  if (e.refreshed) f.used_ns = now_ns_;
+  return f;
+}
+
+IngestCache::Entry* IngestCache::entry(std::string_view key) {
+  // Lookups come in the input's order, which is nearly the keys' order:
+  // the entry after the last one found is tried first.
+  if (cursor_ < files_.size() && files_[cursor_].key == key) return &files_[cursor_++];
+  auto it = std::lower_bound(files_.begin(), files_.end(), key,
+                             [](const Entry& e, std::string_view k) { return e.key < k; });
+  if (it == files_.end() || it->key != key) return nullptr;
+  cursor_ = static_cast<size_t>(it - files_.begin()) + 1;
+  return &*it;
+}
+
 std::optional<std::string_view> IngestCache::find(const std::string& path,
                                                   const FileIdentity& now) {
-  auto it = files_.find(cache_key(path));
-  if (it == files_.end() || it->second.superseded) return std::nullopt;
-  Entry& e = it->second;
-  if (!(e.identity == now)) return std::nullopt;
-  if (e.identity.mtime_ns + kRacyWindowNs > e.read_ns ||
-      e.identity.ctime_ns + kRacyWindowNs > e.read_ns) {
+  Entry* e = entry(cache_key(path));
+  if (e == nullptr || e->superseded) return std::nullopt;
+  const Fields f = fields_of(*e);
+  if (!(f.identity == now)) return std::nullopt;
+  if (f.identity.mtime_ns + kRacyWindowNs > f.read_ns ||
+      f.identity.ctime_ns + kRacyWindowNs > f.read_ns) {
     return std::nullopt;
   }
-  if (e.used_ns + kUsedRefreshNs < now_ns_) {
-    e.used_ns = now_ns_;
+  if (f.used_ns + kUsedRefreshNs < now_ns_) {
+    e->refreshed = true;
     changed_ = true;
   }
-  if (!e.found) {
-    e.found = true;
+  if (!e->found) {
+    e->found = true;
     ++found_count_;
   }
-  return e.documents;
+  return f.documents;
 }
 
 bool IngestCache::decode(std::string_view entry, std::vector<CachedDocument>& out) {
@@ -316,8 +363,8 @@ void IngestCache::put(const std::string& path, const FileIdentity& identity, int
     return;
   }
   ++put_count_;
-  if (auto it = files_.find(key); it != files_.end() && !it->second.superseded) {
-    it->second.superseded = true;
+  if (Entry* e = entry(key); e != nullptr && !e->superseded) {
+    e->superseded = true;
     ++superseded_;
   }
   changed_ = true;
@@ -327,28 +374,30 @@ void IngestCache::save(const std::filesystem::path& file) const {
   if (put_failed_) return;
   // Entries of files this process did not see, beyond the bound: the least
   // recently used go (ties: by path, so the choice is stable).
-  std::vector<std::pair<int64_t, std::string_view>> others;
-  for (const auto& [key, e] : files_) {
-    if (!e.superseded && !e.found && e.used_ns + kUnusedNs >= now_ns_) {
-      others.emplace_back(e.used_ns, key);
+  std::vector<std::pair<int64_t, size_t>> others;  // used time, entry
+  for (size_t i = 0; i < files_.size(); ++i) {
+    const Entry& e = files_[i];
+    const int64_t used_ns = fields_of(e).used_ns;
+    if (!e.superseded && !e.found && used_ns + kUnusedNs >= now_ns_) {
+      others.emplace_back(used_ns, i);
     }
   }
   const size_t keep_others = std::max(min_other_entries_, found_count_ + put_count_);
-  std::unordered_set<std::string_view> dropped;
+  std::vector<bool> dropped(files_.size(), false);
   if (others.size() > keep_others) {
-    auto newest_first = [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    auto newest_first = [&](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : files_[a.second].key < files_[b.second].key;
     };
     std::nth_element(others.begin(), others.begin() + static_cast<ptrdiff_t>(keep_others),
                      others.end(), newest_first);
-    for (size_t i = keep_others; i < others.size(); ++i) dropped.insert(others[i].second);
+    for (size_t i = keep_others; i < others.size(); ++i) dropped[others[i].second] = true;
   }
-  std::vector<std::pair<int64_t, std::string_view>>().swap(others);
-  auto keeps = [&](std::string_view key, const Entry& e) {
-    return !e.superseded && e.used_ns + kUnusedNs >= now_ns_ && !dropped.count(key);
+  std::vector<std::pair<int64_t, size_t>>().swap(others);
+  auto keeps = [&](size_t i, const Fields& f) {
+    return !files_[i].superseded && f.used_ns + kUnusedNs >= now_ns_ && !dropped[i];
   };
   size_t kept = 0;
-  for (const auto& [key, e] : files_) kept += keeps(key, e) ? 1 : 0;
+  for (size_t i = 0; i < files_.size(); ++i) kept += keeps(i, fields_of(files_[i])) ? 1 : 0;
   if (!changed_ && kept == files_.size()) return;
   std::filesystem::path tmp = file;
   tmp += ".tmp." + std::to_string(::getpid());
@@ -359,11 +408,12 @@ void IngestCache::save(const std::filesystem::path& file) const {
   w.varint(kept + put_count_);
   out.write(head);
   std::string record;
-  for (const auto& [key, e] : files_) {
-    if (!keeps(key, e)) continue;
+  for (size_t i = 0; i < files_.size(); ++i) {
+    const Fields f = fields_of(files_[i]);
+    if (!keeps(i, f)) continue;
     record.clear();
     ByteWriter rw(record);
-    encode_entry(key, e.identity, e.read_ns, e.used_ns, e.documents, rw);
+    encode_entry(files_[i].key, f.identity, f.read_ns, f.used_ns, f.documents, rw);
     out.write(record);
   }
   if (puts_) puts_->copy_to([&](std::string_view bytes) { out.write(bytes); });

@@ -417,6 +417,41 @@ TEST(IngestCacheBound, OtherCheckoutsBeyondTheBoundGoLeastRecentlyUsedFirst) {
   EXPECT_EQ(again.size(), 4u + 3u);  // found 4, others bounded by the 4 found: c's 3 kept
 }
 
+// Entries are looked up by path whatever order they were put and are
+// asked for in; a path put again answers with its new record only.
+TEST(IngestCacheLookup, FindsEveryEntryInAnyOrderAndAChangedFileByItsNewRecord) {
+  testing::TempDir dir;
+  const std::filesystem::path file = dir.path() / "cache";
+  const FileIdentity first{1, 2, 3, 1'000'000'000, 1'000'000'000};
+  const FileIdentity second{1, 2, 4, 1'000'000'000, 1'000'000'000};
+  const int64_t read_ns = 5'000'000'000;
+  std::vector<std::string> paths;
+  for (int i = 0; i < 40; ++i) paths.push_back("/r/" + std::to_string((i * 17) % 40) + ".yaml");
+  paths.push_back("/r/a-b.yaml");
+  paths.push_back("/r/a/b.yaml");
+  {
+    IngestCache cache = IngestCache::load(file, "test");
+    for (const auto& p : paths) cache.put(p, first, read_ns, {});
+    cache.save(file);
+  }
+  {
+    IngestCache cache = IngestCache::load(file, "test");
+    EXPECT_EQ(cache.size(), paths.size());
+    cache.put("/r/7.yaml", second, read_ns, {});  // the file changed
+    EXPECT_EQ(cache.size(), paths.size());
+    cache.save(file);
+  }
+  IngestCache cache = IngestCache::load(file, "test");
+  EXPECT_EQ(cache.size(), paths.size());
+  for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
+    const bool changed = *it == "/r/7.yaml";
+    EXPECT_EQ(cache.find(*it, first).has_value(), !changed) << *it;
+    EXPECT_EQ(cache.find(*it, second).has_value(), changed) << *it;
+  }
+  EXPECT_FALSE(cache.find("/r/7", first).has_value());
+  EXPECT_FALSE(cache.find("/r/zz.yaml", first).has_value());
+}
+
 TEST_F(IngestTest, ADamagedOrForeignCacheIsAnEmptyCache) {
   split_app();
   age_mtimes();
