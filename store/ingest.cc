@@ -247,24 +247,38 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   // now, into `read_facts` while they fit the memory budget and in
   // `facts_spool` beyond it (at 50,000 resources they are 10 MB).
   struct FactsPlace {
-    const char* data = nullptr;  // in memory; nullptr: at `offset` in the spool
-    uint64_t offset = 0;
-    uint64_t size = 0;
+    const char* data = nullptr;  // in memory, unless `spooled`
+    uint64_t offset = 0;         // in `facts_spool` when `spooled`
+    uint32_t size = 0;
+    bool spooled = false;
   };
   std::vector<FactsPlace> facts;
   ByteArena read_facts;
   std::unique_ptr<SpoolFile> facts_spool;
+  auto size_of = [](std::string_view encoded) {
+    if (encoded.size() > UINT32_MAX) {
+      throw Error(ErrorKind::kInternal, "one document's reference facts take 4 GB or more");
+    }
+    return static_cast<uint32_t>(encoded.size());
+  };
   auto keep_facts = [&](std::string_view encoded) {
+    const uint32_t size = size_of(encoded);
     if (read_facts.allocated() + encoded.size() <= options.memory_budget_bytes) {
-      std::string_view kept = read_facts.copy(encoded);
-      facts.push_back(FactsPlace{kept.data(), 0, kept.size()});
+      facts.push_back(FactsPlace{read_facts.copy(encoded).data(), 0, size, false});
       return;
     }
-    if (!facts_spool) facts_spool = std::make_unique<SpoolFile>(options.spool_dir);
-    facts.push_back(FactsPlace{nullptr, facts_spool->append(encoded), encoded.size()});
+    if (!facts_spool) {
+      facts_spool = std::make_unique<SpoolFile>(options.spool_dir);
+      // Said once, by the canonical bytes' spool, when both fall back.
+      if (!facts_spool->fallback_reason().empty() && !in->spool_) {
+        diags.note({}, facts_spool->fallback_reason() +
+                           "; keeping every reference fact in memory (set TMPDIR to a writable "
+                           "directory)");
+      }
+    }
+    facts.push_back(FactsPlace{nullptr, facts_spool->append(encoded), size, true});
+    in->stats_.spooled_facts_bytes += size;
   };
-  manifests.reserve(files.size());  // most files hold one document
-  facts.reserve(files.size());
   size_t held_bytes = 0;
   std::vector<size_t> to_seal;  // indices into `manifests`
   std::optional<ReadPipeline> pipeline;
@@ -288,7 +302,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         m.blob = d.blob;
         m.elided_size = d.size;
         manifests.push_back(std::move(m));
-        facts.push_back(FactsPlace{d.facts.data(), 0, d.facts.size()});
+        facts.push_back(FactsPlace{d.facts.data(), 0, size_of(d.facts), false});
         in->origins_.push_back(Ingest::Origin{i, Ingest::Origin::kInFile});
       }
       hand_over_path();
@@ -373,7 +387,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     if (facts_spool) window.emplace(*facts_spool);
     auto inferred = resolve_encoded_references(ids, [&](size_t i) {
       const FactsPlace& f = facts[i];
-      return f.data != nullptr ? std::string_view(f.data, f.size) : window->read(f.offset, f.size);
+      return f.spooled ? window->read(f.offset, f.size) : std::string_view(f.data, f.size);
     });
     std::vector<const ResourceId*>().swap(ids);
     refs.resize(manifests.size());

@@ -55,7 +55,9 @@ struct IngestOptions {
   bool reread = false;      // read every file; the cache is only refreshed
   SecretKeyring* keys = nullptr;
   ParseOptions parse;
-  // Canonical bytes kept in memory before the rest goes to the spool.
+  // Canonical bytes kept in memory before the rest goes to the spool; the
+  // same again for the encoded reference facts of the files read (counted
+  // in the 256 KB blocks of their arena).
   size_t memory_budget_bytes = 1u << 20;
   // Where the spool is created; empty: $TMPDIR, else /tmp.
   std::filesystem::path spool_dir;
@@ -64,10 +66,11 @@ struct IngestOptions {
 };
 
 struct IngestStats {
-  size_t files = 0;         // files listed
-  size_t cached_files = 0;  // taken from the cache, not read
-  size_t read_files = 0;    // read and parsed (stdin counts as one)
-  uint64_t spooled_bytes = 0;
+  size_t files = 0;                  // files listed
+  size_t cached_files = 0;           // taken from the cache, not read
+  size_t read_files = 0;             // read and parsed (stdin counts as one)
+  uint64_t spooled_bytes = 0;        // canonical bytes
+  uint64_t spooled_facts_bytes = 0;  // encoded reference facts
 };
 
 class Ingest final : public BlobSource {

@@ -114,8 +114,9 @@ class IngestCache {
 
  private:
   // An entry loaded from the file: its key, a view into *loaded_ (which
-  // never moves), and where the rest of its record starts there, decoded
-  // when needed. 32 bytes a file; a hash map of decoded entries took 112.
+  // never moves), and the offset in *loaded_ of the rest of its record,
+  // which is decoded when needed. 32 bytes a file; a hash map of decoded
+  // entries took 112.
   struct Entry {
     std::string_view key;
     size_t fields = 0;        // offset in *loaded_ of what follows the key

@@ -596,6 +596,12 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
       dictionary_for_new_blobs(prepared, missing, prepared.dictionary);
   std::string fetched;
   std::string compressed;
+  // Reserved once: grown by doubling, the buffer could take twice the budget.
+  uint64_t raw_total = 0;
+  for (const PreparedAdd::Blob* blob : missing) {
+    raw_total += graph.manifests[blob->manifest].canonical_size();
+  }
+  prepared.held.reserve(std::min<uint64_t>(raw_total, options.memory_budget_bytes));
   for (PreparedAdd::Blob* blob : missing) {
     const Manifest& m = graph.manifests[blob->manifest];
     std::string_view raw = m.canonical;
@@ -646,8 +652,9 @@ const ZstdDictionary* SqliteStore::dictionary_for_new_blobs(
   size_t stride = std::max<size_t>(1, total / kMaxTrainingBytes + 1);
   std::string joined;
   std::vector<size_t> sizes;
-  // Reserved exactly: grown by doubling, the sample's string took up to
-  // twice its 2 MB at the add's memory peak.
+  // Reserved at the new manifests' share of the sample: grown by doubling,
+  // the sample's string took up to twice its 2 MB at the add's memory peak.
+  // (Stored blobs added below, when too few are new, may grow it once.)
   size_t sampled = 0;
   for (size_t i = 0; i < fresh.size(); i += stride) {
     sampled += graph.manifests[fresh[i]->manifest].canonical_size();
@@ -790,7 +797,6 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
       ++result.reused_blobs;
     }
   }
-  std::string().swap(prepared.held);
   insert_nodes_and_refs(db_, graph, base ? &base->nodes : nullptr, result);
   insert_root(db_, result.root, root_cluster_of(options), graph.nodes, base, base_depth);
   if (options.cluster) {
@@ -814,6 +820,8 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
     }
   }
   t.commit();
+  // Only now: a commit that failed leaves `prepared` whole.
+  std::string().swap(prepared.held);
   // A dictionary this add trained now has its real id; load it by that.
   dictionaries_.erase(PreparedAdd::kNewDictionary);
   return result;

@@ -37,7 +37,8 @@ struct PreparedAdd {
   // 24 bytes: at 50,000 new blobs a record with its own hash and string
   // was 4.8 MB of an add's peak memory.
   struct Blob {
-    uint32_t manifest = 0;  // index of a manifest with this blob (its hash)
+    // A manifest with this blob: the blob's hash is graph->manifests[manifest].blob.
+    uint32_t manifest = 0;
     // Where the compressed bytes are: in `held`, or in `spool`.
     bool spooled = false;
     uint64_t offset = 0;

@@ -303,6 +303,7 @@ TEST_F(IngestTest, ABudgetOfZeroSpoolsEveryManifest) {
   write("all.yaml", kApp);
   auto spooled = ingest(0);
   EXPECT_GT(spooled->stats().spooled_bytes, 0u);
+  EXPECT_GT(spooled->stats().spooled_facts_bytes, 0u);
   Graph expected = one_pass();
   expect_same_graph(spooled->graph(), expected);
   // A budget that holds the first documents' reference facts in memory

@@ -161,6 +161,24 @@ TEST(Gc, AnAddRewritesABlobCollectedBetweenPrepareAndCommit) {
   EXPECT_TRUE(collector.find_root(r.root));
 }
 
+// A commit that fails rolls back and leaves the prepared add whole: its
+// compressed blobs go in when it is committed again.
+TEST(Gc, ACommitThatFailedCanBeCommittedAgain) {
+  TempDir dir;
+  auto store = SqliteStore::open(dir.path());
+  Graph g = graph_of({config_map("a", "1"), config_map("b", "2")});
+  AddOptions options = in_cluster("prod");
+  options.sources = {Hash::of("a source the store does not keep")};
+  PreparedAdd prepared = store->prepare_add(g, options);
+  for (const auto& blob : prepared.blobs) EXPECT_GT(blob.size, 0u);  // compressed, held
+  EXPECT_THROW(store->commit_add(prepared), Error);
+  EXPECT_TRUE(store->clusters().empty());
+  prepared.options.sources.clear();
+  AddResult r = store->commit_add(prepared);
+  EXPECT_EQ(r.new_blobs, 2u);
+  for (const Manifest& m : g.manifests) EXPECT_EQ(store->read_blob(m.blob), m.canonical);
+}
+
 TEST(Gc, ANextGenerationRechecksItsBaseBlobsWhenTheBaseWasReplacedMeanwhile) {
   TempDir dir;
   auto writer_owner = SqliteStore::open(dir.path());
