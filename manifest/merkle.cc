@@ -91,6 +91,7 @@ Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes) {
 Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_t>> refs,
                   std::vector<std::vector<std::string>> reasons) {
   const size_t n = manifests.size();
+  if (n > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many manifests for one graph");
   for (const Manifest& m : manifests) {
     // A Secret's hashes are computed over its hash form only: hashing its
     // plaintext would publish a hash anyone can test guesses against.
@@ -114,20 +115,29 @@ Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_
   // on the stack would close a cycle and is dropped.
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::vector<std::string> keys(n);
-  for (size_t i = 0; i < n; ++i) keys[i] = manifests[i].id.key();
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return keys[a] != keys[b] ? keys[a] < keys[b] : manifests[a].blob < manifests[b].blob;
-  });
+  // Each manifest's rank in (identity key, blob) order, equal for equal
+  // pairs: comparing ranks is comparing the pairs. The keys themselves
+  // (about 80 bytes each) are held only while sorting.
+  std::vector<uint32_t> rank(n);
+  {
+    std::vector<std::string> keys(n);
+    for (size_t i = 0; i < n; ++i) keys[i] = manifests[i].id.key();
+    auto less = [&](size_t a, size_t b) {
+      return keys[a] != keys[b] ? keys[a] < keys[b] : manifests[a].blob < manifests[b].blob;
+    };
+    std::sort(order.begin(), order.end(), less);
+    for (size_t k = 0; k < n; ++k) {
+      const bool tied = k > 0 && !less(order[k - 1], order[k]);
+      rank[order[k]] = tied ? rank[order[k - 1]] : static_cast<uint32_t>(k);
+    }
+  }
   for (size_t i = 0; i < n; ++i) {
     // Visit targets in key order too, so which edge is dropped never
     // depends on input order.
     std::vector<size_t> idx(refs[i].size());
     std::iota(idx.begin(), idx.end(), 0);
-    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-      size_t ta = refs[i][a], tb = refs[i][b];
-      return keys[ta] != keys[tb] ? keys[ta] < keys[tb] : manifests[ta].blob < manifests[tb].blob;
-    });
+    std::sort(idx.begin(), idx.end(),
+              [&](size_t a, size_t b) { return rank[refs[i][a]] < rank[refs[i][b]]; });
     std::vector<size_t> r2;
     std::vector<std::string> s2;
     for (size_t k : idx) {

@@ -26,6 +26,7 @@
 // ingest_manifests() and none after it returns.
 #pragma once
 
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -83,9 +84,12 @@ class Ingest final : public BlobSource {
   const IngestStats& stats() const { return stats_; }
   std::string canonical(size_t index) const override;
 
-  // Records what this ingest read in the cache file, for the next one.
-  // Call only after the store took the graph: the cache promises blobs.
-  // Throws kix::Error(kIo) when the cache cannot be written.
+  // Records what this ingest read in the cache file, for the next one:
+  // renames into place what ingest_manifests() wrote beside it. Call only
+  // after the store took the graph: the cache promises blobs. Throws
+  // kix::Error(kIo) (or what else writing it threw) when the cache could
+  // not be written; an Ingest destroyed without saving removes what it
+  // wrote.
   void save_cache();
 
  private:
@@ -102,6 +106,7 @@ class Ingest final : public BlobSource {
   std::vector<Origin> origins_;  // per manifest
   std::unique_ptr<SpoolFile> spool_;
   std::unique_ptr<IngestCache> cache_;
+  std::exception_ptr cache_failure_;  // staging the cache failed
   // The canonical bytes of the cached file canonical() read last, by key.
   mutable size_t reread_file_ = SIZE_MAX;
   mutable std::unordered_map<std::string, std::string> reread_;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "util/atomic_file.h"
 #include "util/byte_codec.h"
 #include "util/error.h"
 
@@ -95,7 +96,7 @@ bool read_whole_file(const std::filesystem::path& file, std::string& out) {
     }
   }
   ::close(fd);
-  if (!ok) out.clear();
+  if (!ok) std::string().swap(out);
   return ok;
 }
 
@@ -165,19 +166,19 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
   if (!read_whole_file(file, bytes)) return cache;
   // magic, version tag, entries, then the SHA-256 of everything before it
   if (bytes.size() < kMagic.size() + Hash::kSize || bytes.compare(0, kMagic.size(), kMagic) != 0) {
-    bytes.clear();
+    std::string().swap(bytes);  // an empty cache holds nothing
     return cache;
   }
   std::string_view content(bytes.data(), bytes.size() - Hash::kSize);
   if (Hash::of(content) != Hash::from_bytes(bytes.data() + content.size())) {
-    bytes.clear();
+    std::string().swap(bytes);  // an empty cache holds nothing
     return cache;
   }
   ByteReader r(content.substr(kMagic.size()));
   std::string tag;
   uint64_t count = 0;
   if (!r.bytes(tag) || tag != version_tag || !r.varint(count) || count > content.size()) {
-    bytes.clear();
+    std::string().swap(bytes);  // an empty cache holds nothing
     return cache;
   }
   // Each entry: key, identity, times, then its documents as one byte string,
@@ -189,19 +190,19 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
     Fields f;
     size_t end = 0;
     if (!r.view(e.key)) {
-      bytes.clear();
+      std::string().swap(bytes);
       return cache;
     }
     e.fields = content.size() - r.remaining();
     if (!cache.decode_fields(e.fields, f, &end)) {
-      bytes.clear();
+      std::string().swap(bytes);
       return cache;
     }
     r = ByteReader(content.substr(end));
     files.push_back(e);
   }
   if (!r.at_end()) {
-    bytes.clear();
+    std::string().swap(bytes);  // an empty cache holds nothing
     return cache;
   }
   // Of a key written twice, the later record counts.
@@ -370,7 +371,54 @@ void IngestCache::put(const std::string& path, const FileIdentity& identity, int
   changed_ = true;
 }
 
-void IngestCache::save(const std::filesystem::path& file) const {
+IngestCache::StagedFile& IngestCache::StagedFile::operator=(StagedFile&& other) noexcept {
+  if (this != &other) {
+    if (!path_.empty()) ::unlink(path_.c_str());
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+IngestCache::StagedFile::~StagedFile() {
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+void IngestCache::save(const std::filesystem::path& file) {
+  stage(file);
+  publish(file);
+}
+
+void IngestCache::publish(const std::filesystem::path& file) {
+  if (!spent_) {
+    // Not staged (its directory did not exist then): written now, whole.
+    spent_ = true;
+    write_staged(file);
+  }
+  if (staged_.path().empty()) return;
+  const std::filesystem::path staged = staged_.path();
+  if (::rename(staged.c_str(), file.c_str()) != 0) {
+    int err = errno;
+    throw Error(ErrorKind::kIo, "cannot rename " + staged.string() + ": " + std::strerror(err), {},
+                "check the store directory's permissions");
+  }
+  staged_.release();
+}
+
+void IngestCache::stage(const std::filesystem::path& file) {
+  if (spent_) throw Error(ErrorKind::kInternal, "the stat cache was staged twice");
+  // A first add ingests before its store exists; its cache is written by
+  // publish(), once the store (and its directory) does.
+  std::error_code ec;
+  if (!std::filesystem::is_directory(file.parent_path(), ec)) return;
+  spent_ = true;
+  write_staged(file);
+  // Nothing of it is needed any more: the entries are written.
+  std::vector<Entry>().swap(files_);
+  loaded_ = std::make_unique<std::string>();
+  puts_.reset();
+}
+
+void IngestCache::write_staged(const std::filesystem::path& file) {
   if (put_failed_) return;
   // Entries of files this process did not see, beyond the bound: the least
   // recently used go (ties: by path, so the choice is stable).
@@ -399,8 +447,8 @@ void IngestCache::save(const std::filesystem::path& file) const {
   size_t kept = 0;
   for (size_t i = 0; i < files_.size(); ++i) kept += keeps(i, fields_of(files_[i])) ? 1 : 0;
   if (!changed_ && kept == files_.size()) return;
-  std::filesystem::path tmp = file;
-  tmp += ".tmp." + std::to_string(::getpid());
+  remove_stale_siblings(file, "stage");
+  const std::filesystem::path tmp = temporary_sibling(file, "stage");
   HashingFileWriter out(tmp);
   std::string head(kMagic);
   ByteWriter w(head);
@@ -418,12 +466,7 @@ void IngestCache::save(const std::filesystem::path& file) const {
   }
   if (puts_) puts_->copy_to([&](std::string_view bytes) { out.write(bytes); });
   out.write_hash_and_close();
-  if (::rename(tmp.c_str(), file.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw Error(ErrorKind::kIo, "cannot rename " + tmp.string() + ": " + std::strerror(err), {},
-                "check the store directory's permissions");
-  }
+  staged_.set(tmp);
 }
 
 }  // namespace kix

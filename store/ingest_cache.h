@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "manifest/manifest.h"
@@ -102,8 +103,22 @@ class IngestCache {
   // add loads whole, stays within about twice the input it serves however
   // many directories were added.
   // Streams: memory does not grow with the number of entries written.
-  // Throws kix::Error(kIo) when it cannot be written.
-  void save(const std::filesystem::path& file) const;
+  // Throws kix::Error(kIo) when it cannot be written. stage(), then
+  // publish().
+  void save(const std::filesystem::path& file);
+  // The first half of save(): writes what save() would write to a
+  // temporary sibling of `file` (".ingest-cache.stage-PID"; those of killed
+  // processes are removed first) and frees everything the cache holds in
+  // memory, so that the store's work that follows an ingest does not hold
+  // it. Nothing is written when nothing changed, and nothing yet when the
+  // directory of `file` does not exist (publish() writes it then).
+  // Afterwards only publish() may be called. Throws kix::Error(kIo),
+  // leaving no temporary file.
+  void stage(const std::filesystem::path& file);
+  // Renames what stage() wrote over `file` (nothing when it wrote nothing).
+  // Throws kix::Error(kIo). A cache destroyed before it published removes
+  // its temporary file.
+  void publish(const std::filesystem::path& file);
 
   // Entries loaded and not replaced, plus entries put.
   size_t size() const { return files_.size() - superseded_ + put_count_; }
@@ -140,6 +155,25 @@ class IngestCache {
   // Sorted by key (absolute path as the input named it), one per key.
   std::vector<Entry> files_;
   size_t cursor_ = 0;  // just past the entry the last lookup found
+
+  void write_staged(const std::filesystem::path& file);
+
+  // A file stage() wrote, removed unless publish() renamed it first.
+  class StagedFile {
+   public:
+    StagedFile() = default;
+    StagedFile(StagedFile&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+    StagedFile& operator=(StagedFile&& other) noexcept;
+    ~StagedFile();
+    void set(std::filesystem::path path) { path_ = std::move(path); }
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path release() { return std::exchange(path_, {}); }
+
+   private:
+    std::filesystem::path path_;
+  };
+  StagedFile staged_;
+  bool spent_ = false;  // stage() ran: the entries are gone
   std::unique_ptr<std::string> loaded_ = std::make_unique<std::string>();
   // What put() recorded, already encoded as the file holds entries, kept
   // out of memory (util/spool_file.h); null until the first put.

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "manifest/references.h"
 #include "store/memory_store.h"
 #include "tests/unit/temp_dir.h"
+#include "util/atomic_file.h"
 #include "util/byte_codec.h"
 
 namespace kix {
@@ -451,6 +453,48 @@ TEST(IngestCacheLookup, FindsEveryEntryInAnyOrderAndAChangedFileByItsNewRecord) 
   }
   EXPECT_FALSE(cache.find("/r/7", first).has_value());
   EXPECT_FALSE(cache.find("/r/zz.yaml", first).has_value());
+}
+
+// The cache is written beside its file while the add is ingested, and
+// renamed into place only when saved (after the store took the blobs it
+// promises); an ingest that is not saved leaves nothing behind, nor does a
+// killed one, whose leftover the next ingest removes.
+TEST_F(IngestTest, TheCacheIsWrittenBesideItsFileAndInPlaceOnlyWhenSaved) {
+  split_app();
+  age_mtimes();
+  const auto cache = dir.path() / "cache";
+  const auto staged = dir.path() / (".cache.stage-" + std::to_string(::getpid()));
+  pid_t gone = 999999;
+  while (process_is_running(gone)) --gone;
+  const auto leftover = dir.path() / (".cache.stage-" + std::to_string(gone));
+  std::ofstream(leftover) << "left by a killed add";
+  {
+    auto unsaved = ingest();
+    EXPECT_TRUE(std::filesystem::exists(staged));
+    EXPECT_FALSE(std::filesystem::exists(cache));
+    EXPECT_FALSE(std::filesystem::exists(leftover));
+  }
+  EXPECT_FALSE(std::filesystem::exists(staged));
+  EXPECT_FALSE(std::filesystem::exists(cache));
+  auto saved = ingest();
+  saved->save_cache();
+  EXPECT_TRUE(std::filesystem::exists(cache));
+  EXPECT_FALSE(std::filesystem::exists(staged));
+  EXPECT_EQ(IngestCache::load(cache, "test").size(), saved->stats().files);
+}
+
+// A first add ingests before its store's directory exists: the cache is
+// written whole when saved, once the directory is there.
+TEST_F(IngestTest, ACacheWhoseDirectoryIsMadeLaterIsWrittenWhenSaved) {
+  split_app();
+  IngestOptions options;
+  options.cache_file = dir.path() / "store" / "cache";
+  options.version_tag = "test";
+  Diagnostics diags;
+  auto first = ingest_manifests({(dir.path() / "in").string()}, diags, options);
+  std::filesystem::create_directory(dir.path() / "store");
+  first->save_cache();
+  EXPECT_EQ(IngestCache::load(options.cache_file, "test").size(), first->stats().files);
 }
 
 TEST_F(IngestTest, ADamagedOrForeignCacheIsAnEmptyCache) {

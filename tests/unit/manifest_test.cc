@@ -202,6 +202,25 @@ TEST(Merkle, NodeAndRootHashesFollowTheDocumentedForm) {
                      "\",\"" + std::max(ref, blob).hex() + "\"],\"v\":1}"));
 }
 
+// a uses b and c, which use each other: the walk from a reaches b first
+// (targets in identity order), so the edge that closes the cycle is c -> b.
+TEST(Merkle, ACycleReachedFromSeveralEdgesIsBrokenAtTheSameEdgeInAnyInputOrder) {
+  auto ms = manifests(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+  Graph forward = build_graph(ms, {{1, 2}, {2}, {1}});
+  ASSERT_EQ(forward.warnings.size(), 1u);
+  EXPECT_NE(forward.warnings[0].find("ConfigMap/c -> ConfigMap/b"), std::string::npos)
+      << forward.warnings[0];
+  EXPECT_EQ(forward.refs[1], std::vector<size_t>{2});
+  EXPECT_TRUE(forward.refs[2].empty());
+  // The same manifests as c, b, a, with a's references listed c first.
+  Graph backward = build_graph({ms[2], ms[1], ms[0]}, {{1}, {0}, {0, 1}});
+  EXPECT_EQ(backward.warnings, forward.warnings);
+  EXPECT_EQ(backward.root("c"), forward.root("c"));
+}
+
 TEST(Merkle, BreaksReferenceCyclesDeterministically) {
   auto ms = manifests(
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
