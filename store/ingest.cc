@@ -188,14 +188,19 @@ class ReadPipeline {
 
 Ingest::~Ingest() = default;
 
+void Ingest::note_fallback(const SpoolFile& spool, Diagnostics& diags) {
+  if (spool.fallback_reason().empty() || fallback_noted_) return;
+  fallback_noted_ = true;  // both spools go to one directory: said once
+  diags.note({}, spool.fallback_reason() +
+                     "; keeping what should go there in memory (set TMPDIR to a writable "
+                     "directory)");
+}
+
 SpoolFile& Ingest::spool(Diagnostics& diags) {
   if (!spool_) {
     spool_ = std::make_unique<SpoolFile>(options_.spool_dir);
     // Without a file the add still works, holding every manifest.
-    if (!spool_->fallback_reason().empty()) {
-      diags.note({}, spool_->fallback_reason() +
-                         "; keeping every manifest in memory (set TMPDIR to a writable directory)");
-    }
+    note_fallback(*spool_, diags);
   }
   return *spool_;
 }
@@ -270,12 +275,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     }
     if (!facts_spool) {
       facts_spool = std::make_unique<SpoolFile>(options.spool_dir);
-      // Said once, by the canonical bytes' spool, when both fall back.
-      if (!facts_spool->fallback_reason().empty() && !in->spool_) {
-        diags.note({}, facts_spool->fallback_reason() +
-                           "; keeping every reference fact in memory (set TMPDIR to a writable "
-                           "directory)");
-      }
+      in->note_fallback(*facts_spool, diags);
     }
     facts.push_back(FactsPlace{nullptr, facts_spool->append(encoded), size, true});
     in->stats_.spooled_facts_bytes += size;

@@ -21,7 +21,9 @@
 //
 // Errors: as load_manifests() and build_graph_inferred() (the first
 // failing file in input order decides), plus kIo when the spool cannot be
-// written. Nothing is written to any store here.
+// written. Nothing is written to any store here; the new stat cache is
+// written beside the cache file (IngestCache::stage) and renamed into place
+// only by save_cache().
 // Thread-safety: one Ingest per thread; it runs its own workers inside
 // ingest_manifests() and none after it returns.
 #pragma once
@@ -99,6 +101,8 @@ class Ingest final : public BlobSource {
   struct Origin;
   // Created on first use; a note says when it cannot be a file.
   SpoolFile& spool(Diagnostics& diags);
+  // Notes, once per ingest, that a spool keeps its bytes in memory.
+  void note_fallback(const SpoolFile& spool, Diagnostics& diags);
 
   Graph graph_;
   IngestStats stats_;
@@ -107,6 +111,7 @@ class Ingest final : public BlobSource {
   std::unique_ptr<SpoolFile> spool_;
   std::unique_ptr<IngestCache> cache_;
   std::exception_ptr cache_failure_;  // staging the cache failed
+  bool fallback_noted_ = false;
   // The canonical bytes of the cached file canonical() read last, by key.
   mutable size_t reread_file_ = SIZE_MAX;
   mutable std::unordered_map<std::string, std::string> reread_;

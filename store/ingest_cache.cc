@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <random>
 
-#include "util/atomic_file.h"
 #include "util/byte_codec.h"
 #include "util/error.h"
 
@@ -388,6 +390,43 @@ void IngestCache::save(const std::filesystem::path& file) {
   publish(file);
 }
 
+namespace {
+
+// A staged cache is renamed into place when its add commits, within
+// seconds or minutes; one this old was left by an add that was killed, or
+// runs on another host or in another container, where its process cannot
+// be seen. So age, not a process id, decides what is a leftover.
+constexpr auto kStaleStagedAge = std::chrono::hours(1);
+
+std::string staged_prefix(const std::filesystem::path& file) {
+  return "." + file.filename().string() + ".stage-";
+}
+
+void remove_old_staged(const std::filesystem::path& file) {
+  const std::string prefix = staged_prefix(file);
+  const auto now = std::filesystem::file_time_type::clock::now();
+  std::error_code ec;
+  std::filesystem::directory_iterator it(file.parent_path(), ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (it->path().filename().string().rfind(prefix, 0) != 0) continue;
+    std::error_code ignored;  // the next add tries again
+    const auto written = it->last_write_time(ignored);
+    if (!ignored && now - written > kStaleStagedAge) std::filesystem::remove(it->path(), ignored);
+  }
+}
+
+// ".NAME.stage-PID-RANDOM": unique even between processes that share a
+// store but not a process namespace (two containers' pid 1).
+std::filesystem::path staged_name(const std::filesystem::path& file) {
+  std::random_device random;
+  const uint64_t r = (static_cast<uint64_t>(random()) << 32) ^ random();
+  char suffix[17];
+  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(r));
+  return file.parent_path() / (staged_prefix(file) + std::to_string(::getpid()) + "-" + suffix);
+}
+
+}  // namespace
+
 void IngestCache::publish(const std::filesystem::path& file) {
   if (!spent_) {
     // Not staged (its directory did not exist then): written now, whole.
@@ -398,6 +437,12 @@ void IngestCache::publish(const std::filesystem::path& file) {
   const std::filesystem::path staged = staged_.path();
   if (::rename(staged.c_str(), file.c_str()) != 0) {
     int err = errno;
+    if (err == ENOENT) {
+      staged_.release();
+      throw Error(ErrorKind::kIo, staged.string() + " was removed before it was renamed", {},
+                  "another kix that shares this store took it for a leftover; the next add "
+                  "writes the cache again");
+    }
     throw Error(ErrorKind::kIo, "cannot rename " + staged.string() + ": " + std::strerror(err), {},
                 "check the store directory's permissions");
   }
@@ -411,14 +456,20 @@ void IngestCache::stage(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::is_directory(file.parent_path(), ec)) return;
   spent_ = true;
+  // Nothing of it is needed any more once written, or once writing failed.
+  struct Release {
+    IngestCache& cache;
+    ~Release() {
+      std::vector<Entry>().swap(cache.files_);
+      std::string().swap(*cache.loaded_);
+      cache.puts_.reset();
+    }
+  } release{*this};
   write_staged(file);
-  // Nothing of it is needed any more: the entries are written.
-  std::vector<Entry>().swap(files_);
-  loaded_ = std::make_unique<std::string>();
-  puts_.reset();
 }
 
 void IngestCache::write_staged(const std::filesystem::path& file) {
+  remove_old_staged(file);
   if (put_failed_) return;
   // Entries of files this process did not see, beyond the bound: the least
   // recently used go (ties: by path, so the choice is stable).
@@ -447,8 +498,7 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
   size_t kept = 0;
   for (size_t i = 0; i < files_.size(); ++i) kept += keeps(i, fields_of(files_[i])) ? 1 : 0;
   if (!changed_ && kept == files_.size()) return;
-  remove_stale_siblings(file, "stage");
-  const std::filesystem::path tmp = temporary_sibling(file, "stage");
+  const std::filesystem::path tmp = staged_name(file);
   HashingFileWriter out(tmp);
   std::string head(kMagic);
   ByteWriter w(head);

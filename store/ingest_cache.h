@@ -107,13 +107,14 @@ class IngestCache {
   // publish().
   void save(const std::filesystem::path& file);
   // The first half of save(): writes what save() would write to a
-  // temporary sibling of `file` (".ingest-cache.stage-PID"; those of killed
-  // processes are removed first) and frees everything the cache holds in
-  // memory, so that the store's work that follows an ingest does not hold
-  // it. Nothing is written when nothing changed, and nothing yet when the
-  // directory of `file` does not exist (publish() writes it then).
-  // Afterwards only publish() may be called. Throws kix::Error(kIo),
-  // leaving no temporary file.
+  // temporary sibling of `file` (".NAME.stage-PID-RANDOM"; those older
+  // than an hour, left by killed adds, are removed first) and frees
+  // everything the cache holds in memory, also when it fails, so that the
+  // store's work that follows an ingest does not hold it. Nothing is
+  // written when nothing changed, and nothing yet when the directory of
+  // `file` does not exist (publish() writes it then). Afterwards only
+  // publish() may be called. Throws kix::Error(kIo) (kInternal when called
+  // twice), leaving no temporary file.
   void stage(const std::filesystem::path& file);
   // Renames what stage() wrote over `file` (nothing when it wrote nothing).
   // Throws kix::Error(kIo). A cache destroyed before it published removes

@@ -16,7 +16,6 @@
 #include "manifest/references.h"
 #include "store/memory_store.h"
 #include "tests/unit/temp_dir.h"
-#include "util/atomic_file.h"
 #include "util/byte_codec.h"
 
 namespace kix {
@@ -457,29 +456,41 @@ TEST(IngestCacheLookup, FindsEveryEntryInAnyOrderAndAChangedFileByItsNewRecord) 
 
 // The cache is written beside its file while the add is ingested, and
 // renamed into place only when saved (after the store took the blobs it
-// promises); an ingest that is not saved leaves nothing behind, nor does a
-// killed one, whose leftover the next ingest removes.
+// promises); an ingest that is not saved leaves nothing behind. A staged
+// file an hour old was left by a killed add and is removed; a recent one
+// may be another container's add in progress and is kept.
 TEST_F(IngestTest, TheCacheIsWrittenBesideItsFileAndInPlaceOnlyWhenSaved) {
   split_app();
   age_mtimes();
   const auto cache = dir.path() / "cache";
-  const auto staged = dir.path() / (".cache.stage-" + std::to_string(::getpid()));
-  pid_t gone = 999999;
-  while (process_is_running(gone)) --gone;
-  const auto leftover = dir.path() / (".cache.stage-" + std::to_string(gone));
-  std::ofstream(leftover) << "left by a killed add";
+  auto staged_files = [&] {
+    std::vector<std::string> names;
+    const std::string mine = ".cache.stage-" + std::to_string(::getpid()) + "-";
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind(mine, 0) == 0) names.push_back(name);
+    }
+    return names;
+  };
+  const auto old_leftover = dir.path() / ".cache.stage-1-00000000000000aa";
+  const auto recent_other = dir.path() / ".cache.stage-1-00000000000000bb";
+  std::ofstream(old_leftover) << "left by a killed add";
+  std::ofstream(recent_other) << "another container's add, in progress";
+  std::filesystem::last_write_time(
+      old_leftover, std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
   {
     auto unsaved = ingest();
-    EXPECT_TRUE(std::filesystem::exists(staged));
+    EXPECT_EQ(staged_files().size(), 1u);
     EXPECT_FALSE(std::filesystem::exists(cache));
-    EXPECT_FALSE(std::filesystem::exists(leftover));
+    EXPECT_FALSE(std::filesystem::exists(old_leftover));
+    EXPECT_TRUE(std::filesystem::exists(recent_other));
   }
-  EXPECT_FALSE(std::filesystem::exists(staged));
+  EXPECT_TRUE(staged_files().empty());
   EXPECT_FALSE(std::filesystem::exists(cache));
   auto saved = ingest();
   saved->save_cache();
   EXPECT_TRUE(std::filesystem::exists(cache));
-  EXPECT_FALSE(std::filesystem::exists(staged));
+  EXPECT_TRUE(staged_files().empty());
   EXPECT_EQ(IngestCache::load(cache, "test").size(), saved->stats().files);
 }
 
