@@ -471,32 +471,28 @@ void IngestCache::stage(const std::filesystem::path& file) {
 void IngestCache::write_staged(const std::filesystem::path& file) {
   remove_old_staged(file);
   if (put_failed_) return;
-  // Entries of files this process did not see, beyond the bound: the least
-  // recently used go (ties: by path, so the choice is stable).
+  // What is kept: entries neither replaced nor unused for 30 days, and of
+  // those this process did not see, only the most recently used beyond the
+  // bound (ties: by path, so the choice is stable).
+  std::vector<bool> keep(files_.size(), false);
   std::vector<std::pair<int64_t, size_t>> others;  // used time, entry
   for (size_t i = 0; i < files_.size(); ++i) {
     const Entry& e = files_[i];
     const int64_t used_ns = fields_of(e).used_ns;
-    if (!e.superseded && !e.found && used_ns + kUnusedNs >= now_ns_) {
-      others.emplace_back(used_ns, i);
-    }
+    keep[i] = !e.superseded && used_ns + kUnusedNs >= now_ns_;
+    if (keep[i] && !e.found) others.emplace_back(used_ns, i);
   }
   const size_t keep_others = std::max(min_other_entries_, found_count_ + put_count_);
-  std::vector<bool> dropped(files_.size(), false);
   if (others.size() > keep_others) {
     auto newest_first = [&](const auto& a, const auto& b) {
       return a.first != b.first ? a.first > b.first : files_[a.second].key < files_[b.second].key;
     };
     std::nth_element(others.begin(), others.begin() + static_cast<ptrdiff_t>(keep_others),
                      others.end(), newest_first);
-    for (size_t i = keep_others; i < others.size(); ++i) dropped[others[i].second] = true;
+    for (size_t i = keep_others; i < others.size(); ++i) keep[others[i].second] = false;
   }
   std::vector<std::pair<int64_t, size_t>>().swap(others);
-  auto keeps = [&](size_t i, const Fields& f) {
-    return !files_[i].superseded && f.used_ns + kUnusedNs >= now_ns_ && !dropped[i];
-  };
-  size_t kept = 0;
-  for (size_t i = 0; i < files_.size(); ++i) kept += keeps(i, fields_of(files_[i])) ? 1 : 0;
+  const size_t kept = static_cast<size_t>(std::count(keep.begin(), keep.end(), true));
   if (!changed_ && kept == files_.size()) return;
   const std::filesystem::path tmp = staged_name(file);
   HashingFileWriter out(tmp);
@@ -507,8 +503,8 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
   out.write(head);
   std::string record;
   for (size_t i = 0; i < files_.size(); ++i) {
+    if (!keep[i]) continue;
     const Fields f = fields_of(files_[i]);
-    if (!keeps(i, f)) continue;
     record.clear();
     ByteWriter rw(record);
     encode_entry(files_[i].key, f.identity, f.read_ns, f.used_ns, f.documents, rw);

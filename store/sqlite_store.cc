@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <numeric>
+#include <optional>
 #include <system_error>
 #include <type_traits>
 #include <unordered_map>
@@ -777,20 +778,19 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
   }
   const int64_t dictionary =
       prepared.dictionary == PreparedAdd::kNewDictionary ? new_dictionary : prepared.dictionary;
+  // Spooled blobs come back in the order they were spooled: a window at a
+  // time, not a read each, inside the write lock.
+  std::optional<SpoolWindow> spooled;
+  if (prepared.spool) spooled.emplace(*prepared.spool);
   for (const PreparedAdd::Blob& blob : prepared.blobs) {
     const Manifest& m = graph.manifests[blob.manifest];
     // A blob found present by prepare_add and deleted since by a gc is
     // compressed now; one compressed then goes in as it is.
     size_t written = 0;
     if (blob.size > 0) {
-      std::string_view bytes;
-      std::string read;
-      if (blob.spooled) {
-        read = prepared.spool->read(blob.offset, blob.size);
-        bytes = read;
-      } else {
-        bytes = std::string_view(prepared.held).substr(blob.offset, blob.size);
-      }
+      const std::string_view bytes =
+          blob.spooled ? spooled->read(blob.offset, blob.size)
+                       : std::string_view(prepared.held).substr(blob.offset, blob.size);
       written = writer.put_compressed(m.blob, m.canonical_size(), bytes, dictionary);
     } else if (!writer.has(m.blob)) {
       written = writer.put(m.blob, canonical_bytes(graph, blob.manifest, options.blob_source));
