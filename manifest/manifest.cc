@@ -25,20 +25,40 @@ namespace kix {
 
 namespace fs = std::filesystem;
 
-std::string ResourceId::group() const {
+std::string_view ResourceIdView::group() const {
   auto slash = api_version.find('/');
-  return slash == std::string::npos ? std::string() : api_version.substr(0, slash);
+  return slash == std::string_view::npos ? std::string_view() : api_version.substr(0, slash);
 }
 
-std::string ResourceId::key() const {
-  return group() + "/" + kind + "/" + ns + "/" + name;
+std::string ResourceIdView::key() const {
+  std::string key;
+  key.reserve(group().size() + kind.size() + ns.size() + name.size() + 3);
+  key.append(group()).append("/").append(kind).append("/").append(ns).append("/").append(name);
+  return key;
 }
 
-std::string ResourceId::display() const {
+std::string ResourceIdView::display() const {
   // One line, whatever the names hold (an archive or chart may carry any).
   std::string s = escape_controls(kind) + "/" + escape_controls(name);
   if (!ns.empty()) s += " @ " + escape_controls(ns);
   return s;
+}
+
+ResourceId ResourceIdView::id() const {
+  return ResourceId{std::string(api_version), std::string(kind), std::string(ns),
+                    std::string(name)};
+}
+
+std::string ResourceId::group() const {
+  return std::string(view().group());
+}
+
+std::string ResourceId::key() const {
+  return view().key();
+}
+
+std::string ResourceId::display() const {
+  return view().display();
 }
 
 namespace {
@@ -257,14 +277,11 @@ namespace {
 
 // ResourceId::key() as the pieces it joins, so that keys compare exactly as
 // the joined strings do without building them.
-std::array<std::string_view, 7> key_pieces(const ResourceId& id) {
-  std::string_view version = id.api_version;
-  auto slash = version.find('/');
-  std::string_view group = slash == std::string_view::npos ? "" : version.substr(0, slash);
-  return {group, "/", id.kind, "/", id.ns, "/", id.name};
+std::array<std::string_view, 7> key_pieces(const ResourceIdView& id) {
+  return {id.group(), "/", id.kind, "/", id.ns, "/", id.name};
 }
 
-int compare_keys(const ResourceId& x, const ResourceId& y) {
+int compare_keys(const ResourceIdView& x, const ResourceIdView& y) {
   auto a = key_pieces(x), b = key_pieces(y);
   size_t ia = 0, oa = 0, ib = 0, ob = 0;
   while (true) {
@@ -283,47 +300,48 @@ int compare_keys(const ResourceId& x, const ResourceId& y) {
 }  // namespace
 
 void check_unique_identities(const std::vector<Manifest>& manifests) {
+  check_unique_identities(
+      manifests.size(), [&](size_t i) { return manifests[i].id.view(); },
+      [&](size_t i) { return manifests[i].location; });
+}
+
+void check_unique_identities(size_t count, const std::function<ResourceIdView(size_t)>& id,
+                             const std::function<SourceLocation(size_t)>& location) {
   // The first resource (in input order) whose key an earlier one has: found
   // by sorting indices, 8 bytes per resource instead of a map of keys.
-  std::vector<size_t> order(manifests.size());
+  std::vector<size_t> order(count);
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return compare_keys(manifests[a].id, manifests[b].id) < 0;
-  });
-  size_t twice = manifests.size(), first_of_twice = 0;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return compare_keys(id(a), id(b)) < 0; });
+  size_t twice = count, first_of_twice = 0;
   for (size_t k = 1; k < order.size(); ++k) {
     // Runs of equal keys are in input order: the run's first is the first
     // definition, its second the first repeat.
-    if (compare_keys(manifests[order[k - 1]].id, manifests[order[k]].id) != 0) continue;
+    if (compare_keys(id(order[k - 1]), id(order[k])) != 0) continue;
     if (order[k] < twice) {
       twice = order[k];
       first_of_twice = order[k - 1];
     }
-    while (k + 1 < order.size() &&
-           compare_keys(manifests[order[k]].id, manifests[order[k + 1]].id) == 0) {
-      ++k;
-    }
+    while (k + 1 < order.size() && compare_keys(id(order[k]), id(order[k + 1])) == 0) ++k;
   }
   std::vector<size_t>().swap(order);
   // A RequiredSecret or GeneratedSecret is the Secret of its name in the
   // cluster: two of them, or one beside the Secret itself, would fight.
   std::map<std::string, size_t> secrets;
-  for (size_t i = 0; i < manifests.size(); ++i) {
-    const ResourceId& id = manifests[i].id;
+  for (size_t i = 0; i < count; ++i) {
+    const ResourceIdView rid = id(i);
     if (i == twice) {
-      const Manifest& first = manifests[first_of_twice];
-      throw Error(ErrorKind::kConflict, id.display() + " is defined twice", manifests[i].location,
-                  "first defined at " + first.location.str() +
+      throw Error(ErrorKind::kConflict, rid.display() + " is defined twice", location(i),
+                  "first defined at " + location(first_of_twice).str() +
                       "; every resource (kind, namespace, name) may appear once");
     }
-    if (!is_secret_source(id) && !(id.kind == "Secret" && id.group().empty())) continue;
-    auto [other, fresh] = secrets.emplace(id.ns + '\0' + id.name, i);
+    if (!is_secret_source(rid) && !(rid.kind == "Secret" && rid.group().empty())) continue;
+    auto [other, fresh] = secrets.emplace(std::string(rid.ns) + '\0' + std::string(rid.name), i);
     if (fresh) continue;
-    const Manifest& first = manifests[other->second];
     throw Error(ErrorKind::kConflict,
-                id.display() + " and " + first.id.display() + " are the same Secret",
-                manifests[i].location,
-                "first defined at " + first.location.str() +
+                rid.display() + " and " + id(other->second).display() + " are the same Secret",
+                location(i),
+                "first defined at " + location(other->second).str() +
                     "; a Secret is either written out, required or generated, once");
   }
 }

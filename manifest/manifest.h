@@ -3,9 +3,11 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "manifest/canonical_json.h"
@@ -16,6 +18,23 @@
 namespace kix {
 
 struct SealedSecret;  // manifest/secret_seal.h
+
+struct ResourceId;
+
+// A ResourceId's four strings as views, valid as long as what they view:
+// how a compact graph (store/compact_graph.h) hands out the identities it
+// keeps encoded. group(), key() and display() are ResourceId's.
+struct ResourceIdView {
+  std::string_view api_version;
+  std::string_view kind;
+  std::string_view ns;
+  std::string_view name;
+
+  std::string_view group() const;
+  std::string key() const;
+  std::string display() const;
+  ResourceId id() const;  // a copy that owns its strings
+};
 
 // apiVersion, kind, namespace, name: what a resource is, independent of its
 // content. Cluster-scoped resources have an empty namespace.
@@ -33,6 +52,7 @@ struct ResourceId {
   // "Kind/name" or "Kind/name @ namespace" for people, on one line: control
   // characters (newlines included) are escaped (util/printable.h).
   std::string display() const;
+  ResourceIdView view() const { return {api_version, kind, ns, name}; }
 
   auto operator<=>(const ResourceId&) const = default;
 };
@@ -83,5 +103,8 @@ std::vector<std::string> manifest_files(const std::filesystem::path& path);
 
 // Two manifests with the same identity in one input are an error naming both.
 void check_unique_identities(const std::vector<Manifest>& manifests);
+// The same for `count` resources given by index: identity and location.
+void check_unique_identities(size_t count, const std::function<ResourceIdView(size_t)>& id,
+                             const std::function<SourceLocation(size_t)>& location);
 
 }  // namespace kix

@@ -88,6 +88,146 @@ Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes) {
   return digest.finish();
 }
 
+std::vector<uint32_t> identity_ranks(size_t count, const std::function<std::string(size_t)>& key,
+                                     const std::function<const Hash&(size_t)>& blob) {
+  if (count > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many manifests for one graph");
+  std::vector<uint32_t> order(count);
+  std::iota(order.begin(), order.end(), 0u);
+  std::vector<uint32_t> rank(count);
+  std::vector<std::string> keys(count);
+  for (size_t i = 0; i < count; ++i) keys[i] = key(i);
+  auto less = [&](uint32_t a, uint32_t b) {
+    return keys[a] != keys[b] ? keys[a] < keys[b] : blob(a) < blob(b);
+  };
+  std::sort(order.begin(), order.end(), less);
+  for (size_t k = 0; k < count; ++k) {
+    const bool tied = k > 0 && !less(order[k - 1], order[k]);
+    rank[order[k]] = tied ? rank[order[k - 1]] : static_cast<uint32_t>(k);
+  }
+  return rank;
+}
+
+namespace {
+
+constexpr uint32_t kDropped = UINT32_MAX;
+
+// Sorts each resource's edges by target rank (stable: ties keep input
+// order) and keeps the first edge to each target other than itself,
+// compacting the list in place.
+void normalise_edges(const std::vector<uint32_t>& rank, EdgeList& edges) {
+  const size_t n = edges.resources();
+  std::vector<uint32_t> row;
+  std::vector<uint32_t> to, reason;
+  size_t write = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t first = edges.first(i), end = edges.end(i);
+    row.resize(end - first);
+    std::iota(row.begin(), row.end(), static_cast<uint32_t>(first));
+    std::stable_sort(row.begin(), row.end(),
+                     [&](uint32_t a, uint32_t b) { return rank[edges.to[a]] < rank[edges.to[b]]; });
+    to.clear();
+    reason.clear();
+    for (uint32_t k : row) {
+      const uint32_t t = edges.to[k];
+      if (t == i) continue;  // self references carry no information
+      if (std::find(to.begin(), to.end(), t) != to.end()) continue;
+      to.push_back(t);
+      reason.push_back(edges.reason[k]);
+    }
+    edges.begin[i] = static_cast<uint32_t>(write);
+    std::copy(to.begin(), to.end(), edges.to.begin() + static_cast<ptrdiff_t>(write));
+    std::copy(reason.begin(), reason.end(), edges.reason.begin() + static_cast<ptrdiff_t>(write));
+    write += to.size();
+  }
+  edges.begin[n] = static_cast<uint32_t>(write);
+  edges.to.resize(write);
+  edges.reason.resize(write);
+}
+
+// Removes the edges marked kDropped.
+void remove_dropped(EdgeList& edges) {
+  size_t write = 0;
+  for (size_t i = 0; i < edges.resources(); ++i) {
+    const size_t first = edges.first(i), end = edges.end(i);
+    edges.begin[i] = static_cast<uint32_t>(write);
+    for (size_t k = first; k < end; ++k) {
+      if (edges.to[k] == kDropped) continue;
+      edges.to[write] = edges.to[k];
+      edges.reason[write] = edges.reason[k];
+      ++write;
+    }
+  }
+  edges.begin.back() = static_cast<uint32_t>(write);
+  edges.to.resize(write);
+  edges.reason.resize(write);
+}
+
+}  // namespace
+
+std::vector<Hash> merkle_nodes(
+    const std::vector<uint32_t>& rank, const std::function<const Hash&(size_t)>& blob,
+    EdgeList& edges, const std::function<void(size_t from, size_t to, uint32_t reason)>& dropped) {
+  const size_t n = rank.size();
+  if (edges.resources() != n || edges.to.size() != edges.reason.size() ||
+      edges.begin.back() != edges.to.size()) {
+    throw Error(ErrorKind::kInternal, "edge list does not match the resources");
+  }
+  if (edges.to.size() >= UINT32_MAX) throw Error(ErrorKind::kInternal, "too many edges");
+  for (uint32_t t : edges.to) {
+    if (t >= n) throw Error(ErrorKind::kInternal, "reference index out of range");
+  }
+  normalise_edges(rank, edges);
+
+  // Tarjan-free cycle breaking: process in a deterministic order (by
+  // identity key) with an iterative DFS; an edge to a node that is still
+  // on the stack would close a cycle and is dropped.
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return rank[a] != rank[b] ? rank[a] < rank[b] : a < b; });
+  enum : uint8_t { kNew, kActive, kDone };
+  std::vector<uint8_t> state(n, kNew);
+  std::vector<Hash> nodes(n);
+  struct Frame {
+    size_t node;
+    size_t next;  // position in edges
+  };
+  std::vector<Frame> stack;
+  std::vector<Hash> child;
+  bool any_dropped = false;
+  for (uint32_t start : order) {
+    if (state[start] != kNew) continue;
+    stack.push_back({start, edges.first(start)});
+    state[start] = kActive;
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next < edges.end(f.node)) {
+        const size_t k = f.next++;
+        const uint32_t t = edges.to[k];
+        if (state[t] == kActive) {
+          dropped(f.node, t, edges.reason[k]);
+          edges.to[k] = kDropped;
+          any_dropped = true;
+        } else if (state[t] == kNew) {
+          state[t] = kActive;
+          stack.push_back({t, edges.first(t)});
+        }
+        continue;
+      }
+      child.clear();
+      for (size_t k = edges.first(f.node); k < edges.end(f.node); ++k) {
+        if (edges.to[k] != kDropped) child.push_back(nodes[edges.to[k]]);
+      }
+      nodes[f.node] = node_hash(blob(f.node), std::move(child));
+      state[f.node] = kDone;
+      stack.pop_back();
+    }
+  }
+  order = {};
+  if (any_dropped) remove_dropped(edges);
+  return nodes;
+}
+
 Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_t>> refs,
                   std::vector<std::vector<std::string>> reasons) {
   const size_t n = manifests.size();
@@ -102,97 +242,40 @@ Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_
   }
   refs.resize(n);
   reasons.resize(n);
+  // Into one list, each edge's reason numbered by its position in `flat`.
+  EdgeList edges;
+  std::vector<std::string> flat;
   for (size_t i = 0; i < n; ++i) {
+    edges.start_resource();
     reasons[i].resize(refs[i].size());
-    for (size_t r : refs[i]) {
-      if (r >= n) throw Error(ErrorKind::kInternal, "reference index out of range");
+    for (size_t k = 0; k < refs[i].size(); ++k) {
+      if (refs[i][k] >= n) throw Error(ErrorKind::kInternal, "reference index out of range");
+      if (flat.size() >= UINT32_MAX) throw Error(ErrorKind::kInternal, "too many edges");
+      edges.add(static_cast<uint32_t>(refs[i][k]), static_cast<uint32_t>(flat.size()));
+      flat.push_back(std::move(reasons[i][k]));
     }
   }
-
+  refs = {};
+  reasons = {};
+  auto blob = [&](size_t i) -> const Hash& { return manifests[i].blob; };
+  const std::vector<uint32_t> rank = identity_ranks(
+      n, [&](size_t i) { return manifests[i].id.key(); }, blob);
   Graph g;
-  // Tarjan-free cycle breaking: process in a deterministic order (by
-  // identity key) with an iterative DFS; an edge to a node that is still
-  // on the stack would close a cycle and is dropped.
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  // Each manifest's rank in (identity key, blob) order, equal for equal
-  // pairs: comparing ranks is comparing the pairs. The keys themselves
-  // (about 80 bytes each) are held only while sorting.
-  std::vector<uint32_t> rank(n);
-  {
-    std::vector<std::string> keys(n);
-    for (size_t i = 0; i < n; ++i) keys[i] = manifests[i].id.key();
-    auto less = [&](size_t a, size_t b) {
-      return keys[a] != keys[b] ? keys[a] < keys[b] : manifests[a].blob < manifests[b].blob;
-    };
-    std::sort(order.begin(), order.end(), less);
-    for (size_t k = 0; k < n; ++k) {
-      const bool tied = k > 0 && !less(order[k - 1], order[k]);
-      rank[order[k]] = tied ? rank[order[k - 1]] : static_cast<uint32_t>(k);
-    }
-  }
+  g.nodes = merkle_nodes(rank, blob, edges, [&](size_t from, size_t to, uint32_t reason) {
+    g.warnings.push_back("reference cycle: dropped the edge " + manifests[from].id.display() +
+                         " -> " + manifests[to].id.display() + " (" + flat[reason] + ")");
+  });
+  g.refs.resize(n);
+  g.ref_reasons.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    // Visit targets in key order too, so which edge is dropped never
-    // depends on input order.
-    std::vector<size_t> idx(refs[i].size());
-    std::iota(idx.begin(), idx.end(), 0);
-    std::sort(idx.begin(), idx.end(),
-              [&](size_t a, size_t b) { return rank[refs[i][a]] < rank[refs[i][b]]; });
-    std::vector<size_t> r2;
-    std::vector<std::string> s2;
-    for (size_t k : idx) {
-      if (refs[i][k] == i) continue;  // self references carry no information
-      if (std::find(r2.begin(), r2.end(), refs[i][k]) != r2.end()) continue;
-      r2.push_back(refs[i][k]);
-      s2.push_back(reasons[i][k]);
-    }
-    refs[i] = std::move(r2);
-    reasons[i] = std::move(s2);
-  }
-
-  enum : uint8_t { kNew, kActive, kDone };
-  std::vector<uint8_t> state(n, kNew);
-  std::vector<Hash> nodes(n);
-  struct Frame {
-    size_t node;
-    size_t next;
-  };
-  std::vector<Frame> stack;
-  for (size_t start : order) {
-    if (state[start] != kNew) continue;
-    stack.push_back({start, 0});
-    state[start] = kActive;
-    while (!stack.empty()) {
-      Frame& f = stack.back();
-      if (f.next < refs[f.node].size()) {
-        size_t k = f.next++;
-        size_t t = refs[f.node][k];
-        if (state[t] == kActive) {
-          g.warnings.push_back("reference cycle: dropped the edge " +
-                               manifests[f.node].id.display() + " -> " + manifests[t].id.display() +
-                               " (" + reasons[f.node][k] + ")");
-          refs[f.node].erase(refs[f.node].begin() + static_cast<ptrdiff_t>(k));
-          reasons[f.node].erase(reasons[f.node].begin() + static_cast<ptrdiff_t>(k));
-          --f.next;
-        } else if (state[t] == kNew) {
-          state[t] = kActive;
-          stack.push_back({t, 0});
-        }
-        continue;
-      }
-      std::vector<Hash> child;
-      child.reserve(refs[f.node].size());
-      for (size_t t : refs[f.node]) child.push_back(nodes[t]);
-      nodes[f.node] = node_hash(manifests[f.node].blob, std::move(child));
-      state[f.node] = kDone;
-      stack.pop_back();
+    g.refs[i].reserve(edges.count(i));
+    g.ref_reasons[i].reserve(edges.count(i));
+    for (size_t k = edges.first(i); k < edges.end(i); ++k) {
+      g.refs[i].push_back(edges.to[k]);
+      g.ref_reasons[i].push_back(std::move(flat[edges.reason[k]]));
     }
   }
-
   g.manifests = std::move(manifests);
-  g.refs = std::move(refs);
-  g.ref_reasons = std::move(reasons);
-  g.nodes = std::move(nodes);
   return g;
 }
 

@@ -1,9 +1,12 @@
 // Node and root hashes (docs/hashing.md).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "manifest/edge_list.h"
 #include "manifest/manifest.h"
 #include "util/hash.h"
 
@@ -36,6 +39,24 @@ struct Graph {
 // Secret that was not sealed (Manifest::needs_sealing).
 Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_t>> refs,
                   std::vector<std::vector<std::string>> reasons = {});
+
+// The two halves of build_graph's work, for any representation of a graph
+// (a compact one's: store/compact_graph.h).
+//
+// Each of `count` resources' rank in (identity key, blob) order; equal
+// pairs share a rank, so comparing ranks compares the pairs. The keys are
+// held only while they are sorted.
+std::vector<uint32_t> identity_ranks(size_t count, const std::function<std::string(size_t)>& key,
+                                     const std::function<const Hash&(size_t)>& blob);
+// Orders each resource's edges by their target's rank (ties in input
+// order) and drops self edges and repeats (the first is kept); then visits
+// the resources in rank order depth-first, dropping each edge that would
+// close a cycle (handed to `dropped` as it is found), and returns the node
+// hashes. `edges` is left holding the edges kept. Throws kInternal for a
+// target out of range or more edges than 32 bits count.
+std::vector<Hash> merkle_nodes(
+    const std::vector<uint32_t>& rank, const std::function<const Hash&(size_t)>& blob,
+    EdgeList& edges, const std::function<void(size_t from, size_t to, uint32_t reason)>& dropped);
 
 // Plain manifests: seals their Secrets with `keys` (seal_manifests in
 // manifest/secret_seal.h), infers references, then builds the graph.

@@ -277,17 +277,18 @@ bool selects(const LabelPairs& selector, std::string_view encoded_labels) {
   return true;
 }
 
-// Joins the facts of a whole input. `Facts` gives manifest i's facts by
-// reference, valid until it is asked for another: each is looked at once
-// to build the indexes and once for its candidates.
-template <typename Facts>
+// Joins the facts of a whole input. `Ids` gives manifest i's identity as a
+// ResourceIdView; `Facts` gives its facts by reference, valid until it is
+// asked for another: each is looked at once to build the indexes and once
+// for its candidates.
+template <typename Ids, typename Facts>
 class Resolution {
  public:
-  Resolution(const std::vector<const ResourceId*>& ids, Facts facts)
-      : ids_(ids), facts_(std::move(facts)), out_(ids.size()) {
-    by_name_.reserve(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) {
-      const ResourceId& id = *ids[i];
+  Resolution(size_t count, Ids ids, Facts facts)
+      : count_(count), ids_(std::move(ids)), facts_(std::move(facts)) {
+    by_name_.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      const ResourceIdView id = ids_(i);
       const ReferenceFacts& f = facts_(i);
       // Two resources can share kind, namespace and name across API groups;
       // the one with the smallest identity wins, so that the choice (and so
@@ -303,28 +304,50 @@ class Resolution {
         std::string encoded;
         ByteWriter w(encoded);
         encode_pairs(f.pod_labels, w);
-        workloads_[id.ns].push_back(Workload{i, labels_.copy(encoded)});
+        workloads_[std::string(id.ns)].push_back(Workload{i, labels_.copy(encoded)});
       }
     }
     std::sort(by_name_.begin(), by_name_.end());
   }
 
-  std::vector<std::vector<InferredRef>> run() {
-    for (size_t i = 0; i < ids_.size(); ++i) {
+  // Hands every edge to `edge(from, to, reason)`, by `from` in increasing
+  // order, each (from, to) once with its first reason.
+  template <typename Edge>
+  void run(const Edge& edge) {
+    std::vector<size_t> row;  // the targets of `from` so far
+    for (size_t i = 0; i < count_; ++i) {
+      row.clear();
+      auto add = [&](size_t to, const std::string& reason) {
+        if (to == i || std::find(row.begin(), row.end(), to) != row.end()) return;
+        row.push_back(to);
+        edge(i, to, reason);
+      };
       for (const auto& c : facts_(i).candidates) {
         if (c.selector) {
-          select_workloads(i, c);
+          auto it = workloads_.find(std::string(ids_(i).ns));
+          if (it == workloads_.end()) continue;
+          for (const Workload& w : it->second) {
+            if (selects(c.labels, w.labels)) add(w.index, c.reason);
+          }
         } else if (auto to = find_by_name(c.kind, c.ns, c.name)) {
-          add(i, *to, c.reason);
+          add(*to, c.reason);
         }
       }
       // Custom resources depend on their CRD.
-      const ResourceId& id = *ids_[i];
-      if (auto it = crds_.find(id.group() + "/" + id.kind); it != crds_.end()) {
-        add(i, it->second, "CustomResourceDefinition of " + id.kind);
+      const ResourceIdView id = ids_(i);
+      std::string crd = std::string(id.group()) + "/" + std::string(id.kind);
+      if (auto it = crds_.find(crd); it != crds_.end()) {
+        add(it->second, "CustomResourceDefinition of " + std::string(id.kind));
       }
     }
-    return std::move(out_);
+  }
+
+  std::vector<std::vector<InferredRef>> run() {
+    std::vector<std::vector<InferredRef>> out(count_);
+    run([&](size_t from, size_t to, const std::string& reason) {
+      out[from].push_back({to, reason});
+    });
+    return out;
   }
 
  private:
@@ -336,7 +359,7 @@ class Resolution {
   template <typename Map>
   void keep_smallest(Map& map, const std::string& key, size_t i) {
     auto [it, inserted] = map.emplace(key, i);
-    if (!inserted && ids_[i]->key() < ids_[it->second]->key()) it->second = i;
+    if (!inserted && ids_(i).key() < ids_(it->second).key()) it->second = i;
   }
 
   static std::string index_key(const std::string& kind, const std::string& ns,
@@ -365,7 +388,7 @@ class Resolution {
         best = i;
         return;
       }
-      std::string key = ids_[i]->key(), best_key = ids_[*best]->key();
+      std::string key = ids_(i).key(), best_key = ids_(*best).key();
       if (key < best_key || (key == best_key && i < *best)) best = i;
     };
     // Equal hashes are checked against the identity: a collision costs a
@@ -373,7 +396,7 @@ class Resolution {
     NameEntry probe{name_hash(kind, ns, name), 0};
     for (auto it = std::lower_bound(by_name_.begin(), by_name_.end(), probe);
          it != by_name_.end() && it->key_hash == probe.key_hash; ++it) {
-      const ResourceId& id = *ids_[it->index];
+      const ResourceIdView id = ids_(it->index);
       if (id.kind == kind && id.ns == ns && id.name == name) consider(it->index);
     }
     if (!alias_by_name_.empty()) {
@@ -384,25 +407,9 @@ class Resolution {
     return best;
   }
 
-  void add(size_t from, size_t to, const std::string& reason) {
-    if (from == to) return;
-    for (const auto& r : out_[from]) {
-      if (r.to == to) return;
-    }
-    out_[from].push_back({to, reason});
-  }
-
-  void select_workloads(size_t i, const ReferenceFacts::Candidate& c) {
-    auto it = workloads_.find(ids_[i]->ns);
-    if (it == workloads_.end()) return;
-    for (const Workload& w : it->second) {
-      if (selects(c.labels, w.labels)) add(i, w.index, c.reason);
-    }
-  }
-
-  const std::vector<const ResourceId*>& ids_;
+  size_t count_;
+  Ids ids_;
   Facts facts_;
-  std::vector<std::vector<InferredRef>> out_;
   // Every resource by the hash of its kind, namespace and name, sorted:
   // 16 bytes each, where a map of joined key strings took about 90.
   struct NameEntry {
@@ -426,13 +433,39 @@ ReferenceFacts extract_reference_facts(const Manifest& m) {
   return Extraction(m).run();
 }
 
+namespace {
+
+auto by_pointer(const std::vector<const ResourceId*>& ids) {
+  return [&ids](size_t i) { return ids[i]->view(); };
+}
+
+// Decodes into one scratch object, whose strings keep their capacity.
+class DecodedFacts {
+ public:
+  explicit DecodedFacts(const std::function<std::string_view(size_t)>& encoded)
+      : encoded_(encoded), scratch_(std::make_shared<ReferenceFacts>()) {}
+  const ReferenceFacts& operator()(size_t i) const {
+    ByteReader r(encoded_(i));
+    if (!decode_reference_facts(r, *scratch_) || !r.at_end()) {
+      throw Error(ErrorKind::kInternal, "reference facts do not decode");
+    }
+    return *scratch_;
+  }
+
+ private:
+  const std::function<std::string_view(size_t)>& encoded_;
+  std::shared_ptr<ReferenceFacts> scratch_;
+};
+
+}  // namespace
+
 std::vector<std::vector<InferredRef>> resolve_references(
     const std::vector<const ResourceId*>& ids, const std::vector<const ReferenceFacts*>& facts) {
   if (ids.size() != facts.size()) {
     throw Error(ErrorKind::kInternal, "resolve_references: ids and facts differ in length");
   }
   auto at = [&facts](size_t i) -> const ReferenceFacts& { return *facts[i]; };
-  return Resolution<decltype(at)>(ids, at).run();
+  return Resolution(ids.size(), by_pointer(ids), at).run();
 }
 
 std::vector<std::vector<InferredRef>> resolve_encoded_references(
@@ -446,16 +479,14 @@ std::vector<std::vector<InferredRef>> resolve_encoded_references(
 std::vector<std::vector<InferredRef>> resolve_encoded_references(
     const std::vector<const ResourceId*>& ids,
     const std::function<std::string_view(size_t)>& encoded) {
-  // Decoded into one scratch object, whose strings keep their capacity.
-  auto scratch = std::make_shared<ReferenceFacts>();
-  auto at = [&encoded, scratch](size_t i) -> const ReferenceFacts& {
-    ByteReader r(encoded(i));
-    if (!decode_reference_facts(r, *scratch) || !r.at_end()) {
-      throw Error(ErrorKind::kInternal, "reference facts do not decode");
-    }
-    return *scratch;
-  };
-  return Resolution<decltype(at)>(ids, at).run();
+  return Resolution(ids.size(), by_pointer(ids), DecodedFacts(encoded)).run();
+}
+
+void resolve_encoded_references(
+    size_t count, const std::function<ResourceIdView(size_t)>& id,
+    const std::function<std::string_view(size_t)>& encoded,
+    const std::function<void(size_t from, size_t to, const std::string& reason)>& edge) {
+  Resolution(count, std::cref(id), DecodedFacts(encoded)).run(edge);
 }
 
 void encode_reference_facts(const ReferenceFacts& facts, ByteWriter& out) {

@@ -70,6 +70,13 @@ std::vector<std::vector<InferredRef>> resolve_encoded_references(
 std::vector<std::vector<InferredRef>> resolve_encoded_references(
     const std::vector<const ResourceId*>& ids,
     const std::function<std::string_view(size_t)>& encoded);
+// The same streamed, for `count` resources whose identities `id` gives:
+// each edge is handed to `edge` once (the first reason wins), by `from` in
+// increasing order, so that no list of edges per resource is held.
+void resolve_encoded_references(
+    size_t count, const std::function<ResourceIdView(size_t)>& id,
+    const std::function<std::string_view(size_t)>& encoded,
+    const std::function<void(size_t from, size_t to, const std::string& reason)>& edge);
 
 // A compact binary form for caches (util/byte_codec.h); decode returns
 // false on malformed input.

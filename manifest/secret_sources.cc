@@ -179,6 +179,10 @@ double GeneratedValue::entropy_bits() const {
 }
 
 bool is_secret_source(const ResourceId& id) {
+  return is_secret_source(id.view());
+}
+
+bool is_secret_source(const ResourceIdView& id) {
   return id.api_version == kSecretSourceApiVersion && is_source_kind(id.kind);
 }
 

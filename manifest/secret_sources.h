@@ -44,6 +44,7 @@ inline constexpr const char* kGeneratedByAnnotation = "kix.dev/generated";
 // True for the two kinds above (apiVersion kix.dev/v1 exactly).
 bool is_secret_source(const Json& manifest);
 bool is_secret_source(const ResourceId& id);
+bool is_secret_source(const ResourceIdView& id);
 
 // One entry of a GeneratedSecret's data.
 struct GeneratedValue {

@@ -106,5 +106,38 @@ RC_GTEST_PROP(ReferenceResolution, ByNameMatchesTheMapOfJoinedKeys, ()) {
   }
 }
 
+// The streamed form an ingest uses (identities by view, facts encoded,
+// edges handed over one by one) gives the same edges in the same order.
+RC_GTEST_PROP(ReferenceResolution, StreamedEdgesAreTheListedOnes, ()) {
+  Input in = gen_input();
+  std::vector<const ResourceId*> ids;
+  std::vector<const ReferenceFacts*> facts;
+  std::vector<std::string> encoded(in.ids.size());
+  for (size_t i = 0; i < in.ids.size(); ++i) {
+    ids.push_back(&in.ids[i]);
+    facts.push_back(&in.facts[i]);
+    ByteWriter w(encoded[i]);
+    encode_reference_facts(in.facts[i], w);
+  }
+  std::vector<std::vector<InferredRef>> want = resolve_references(ids, facts);
+  std::vector<std::vector<InferredRef>> got(in.ids.size());
+  size_t last_from = 0;
+  resolve_encoded_references(
+      in.ids.size(), [&](size_t i) { return in.ids[i].view(); },
+      [&](size_t i) { return std::string_view(encoded[i]); },
+      [&](size_t from, size_t to, const std::string& reason) {
+        RC_ASSERT(from >= last_from);
+        last_from = from;
+        got[from].push_back({to, reason});
+      });
+  for (size_t i = 0; i < want.size(); ++i) {
+    RC_ASSERT(got[i].size() == want[i].size());
+    for (size_t k = 0; k < got[i].size(); ++k) {
+      RC_ASSERT(got[i][k].to == want[i][k].to);
+      RC_ASSERT(got[i][k].reason == want[i][k].reason);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kix

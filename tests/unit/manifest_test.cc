@@ -221,6 +221,35 @@ TEST(Merkle, ACycleReachedFromSeveralEdgesIsBrokenAtTheSameEdgeInAnyInputOrder) 
   EXPECT_EQ(backward.root("c"), forward.root("c"));
 }
 
+// Self edges and repeats carry no information: they are dropped, the
+// first reason of a repeat is kept, and targets come in identity order.
+TEST(Merkle, EdgesAreOrderedByIdentityWithoutSelfEdgesOrRepeats) {
+  auto ms = manifests(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n");
+  Graph g = build_graph(ms, {{1, 0, 2, 1}, {}, {}}, {{"first c", "self", "b", "second c"}, {}, {}});
+  EXPECT_EQ(g.refs[0], (std::vector<size_t>{2, 1}));
+  EXPECT_EQ(g.ref_reasons[0], (std::vector<std::string>{"b", "first c"}));
+  EXPECT_TRUE(g.warnings.empty());
+  // The same through the core, whose edges carry reason numbers.
+  EdgeList edges;
+  for (auto targets : {std::vector<uint32_t>{1, 0, 2, 1}, {}, {}}) {
+    edges.start_resource();
+    for (uint32_t k = 0; k < targets.size(); ++k) edges.add(targets[k], k);
+  }
+  auto blob = [&](size_t i) -> const Hash& { return ms[i].blob; };
+  std::vector<uint32_t> rank = identity_ranks(
+      ms.size(), [&](size_t i) { return ms[i].id.key(); }, blob);
+  EXPECT_EQ(rank, (std::vector<uint32_t>{0, 2, 1}));
+  std::vector<Hash> nodes = merkle_nodes(
+      rank, blob, edges, [](size_t, size_t, uint32_t) { ADD_FAILURE() << "no cycle here"; });
+  EXPECT_EQ(nodes, g.nodes);
+  EXPECT_EQ(edges.begin, (std::vector<uint32_t>{0, 2, 2, 2}));
+  EXPECT_EQ(edges.to, (std::vector<uint32_t>{2, 1}));
+  EXPECT_EQ(edges.reason, (std::vector<uint32_t>{2, 0}));
+}
+
 TEST(Merkle, BreaksReferenceCyclesDeterministically) {
   auto ms = manifests(
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
