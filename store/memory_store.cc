@@ -27,7 +27,7 @@ Error not_stored(const std::string& what) {
 
 // --- Writing ------------------------------------------------------------------
 
-AddResult MemoryStore::add(const Graph& graph, const AddOptions& options) {
+AddResult MemoryStore::add(const GraphView& graph, const AddOptions& options) {
   for (const Hash& source : options.sources) {
     if (!sources_.count(source)) {
       throw Error(ErrorKind::kNotFound, "source " + source.hex() + " is not in the store");
@@ -39,37 +39,37 @@ AddResult MemoryStore::add(const Graph& graph, const AddOptions& options) {
   }
   AddResult result;
   result.root = graph.root(root_cluster_of(options));
-  result.resources = graph.manifests.size();
+  result.resources = graph.size();
   // Every byte that can fail to come back is read before anything changes.
   std::map<Hash, std::string> fresh;
-  for (size_t i = 0; i < graph.manifests.size(); ++i) {
-    const Hash& blob = graph.manifests[i].blob;
+  for (size_t i = 0; i < graph.size(); ++i) {
+    const Hash& blob = graph.blob(i);
     if (!blobs_.count(blob) && !fresh.count(blob)) {
       fresh.emplace(blob, canonical_bytes(graph, i, options.blob_source));
     }
   }
-  for (size_t i = 0; i < graph.manifests.size(); ++i) {
-    const Manifest& m = graph.manifests[i];
-    result.raw_bytes += m.canonical_size();
-    if (m.sealed) secrets_.emplace(m.blob, *m.sealed);
-    if (auto f = fresh.find(m.blob); f != fresh.end() && !blobs_.count(m.blob)) {
-      blobs_.emplace(m.blob, std::move(f->second));
+  const std::vector<Hash>& node_hashes = graph.nodes();
+  for (size_t i = 0; i < graph.size(); ++i) {
+    const Hash& blob = graph.blob(i);
+    result.raw_bytes += graph.canonical_size(i);
+    if (const SealedSecret* sealed = graph.sealed(i)) secrets_.emplace(blob, *sealed);
+    if (auto f = fresh.find(blob); f != fresh.end() && !blobs_.count(blob)) {
+      blobs_.emplace(blob, std::move(f->second));
       ++result.new_blobs;
-      result.written_bytes += m.canonical_size();
+      result.written_bytes += graph.canonical_size(i);
     } else {
       ++result.reused_blobs;
     }
-    if (nodes_.emplace(graph.nodes[i], StoredNode{graph.nodes[i], m.blob, m.id}).second) {
+    if (nodes_.emplace(node_hashes[i], StoredNode{node_hashes[i], blob, graph.id(i).id()}).second) {
       ++result.new_nodes;
     }
-    for (size_t k = 0; k < graph.refs[i].size(); ++k) {
-      const Hash& to = graph.nodes[graph.refs[i][k]];
-      const std::string& reason = k < graph.ref_reasons[i].size() ? graph.ref_reasons[i][k] : "";
-      refs_.emplace(std::pair{graph.nodes[i], to}, reason);
-      refs_by_dst_.emplace(to, graph.nodes[i]);
+    for (size_t k = 0; k < graph.ref_count(i); ++k) {
+      const Hash& to = node_hashes[graph.ref(i, k)];
+      refs_.emplace(std::pair{node_hashes[i], to}, std::string(graph.ref_reason(i, k)));
+      refs_by_dst_.emplace(to, node_hashes[i]);
     }
   }
-  std::vector<Hash> nodes = graph.nodes;
+  std::vector<Hash> nodes = node_hashes;
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
   insert_root(StoredRoot{result.root, root_cluster_of(options), std::move(nodes)});

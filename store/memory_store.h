@@ -23,7 +23,8 @@ class MemoryStore final : public Store {
  public:
   std::string describe() const override { return "in-memory store"; }
 
-  AddResult add(const Graph& graph, const AddOptions& options) override;
+  using Store::add;
+  AddResult add(const GraphView& graph, const AddOptions& options) override;
   Generation append_generation(const GenerationRequest& request) override;
   using Store::record_deployment;
   Deployment record_deployment(const std::string& cluster, const Hash& root, int64_t time,

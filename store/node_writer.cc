@@ -12,7 +12,7 @@ NodeWriter::NodeWriter(sqlite::Database& db)
       find_reason_(db.prepare("SELECT id FROM reasons WHERE reason = ?")),
       insert_reason_(db.prepare("INSERT INTO reasons (reason) VALUES (?)")) {}
 
-NodeWriter::Put NodeWriter::put(const Hash& hash, const Hash& blob, const ResourceId& id) {
+NodeWriter::Put NodeWriter::put(const Hash& hash, const Hash& blob, const ResourceIdView& id) {
   insert_node_.bind(1, hash)
       .bind(2, blob)
       .bind(3, id.api_version)
@@ -33,12 +33,12 @@ int64_t NodeWriter::find(const Hash& hash) {
   return id;
 }
 
-void NodeWriter::put_ref(int64_t src, int64_t dst, const std::string& reason) {
+void NodeWriter::put_ref(int64_t src, int64_t dst, std::string_view reason) {
   insert_ref_.bind(1, src).bind(2, dst).bind(3, reason_id(reason));
   insert_ref_.run();
 }
 
-int64_t NodeWriter::reason_id(const std::string& reason) {
+int64_t NodeWriter::reason_id(std::string_view reason) {
   if (auto it = reasons_.find(reason); it != reasons_.end()) return it->second;
   find_reason_.reset();
   find_reason_.bind(1, reason);
@@ -51,7 +51,7 @@ int64_t NodeWriter::reason_id(const std::string& reason) {
     id = db_.last_insert_rowid();
   }
   find_reason_.reset();
-  reasons_.emplace(reason, id);
+  reasons_.emplace(std::string(reason), id);
   return id;
 }
 

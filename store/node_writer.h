@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "manifest/manifest.h"
@@ -26,17 +28,17 @@ class NodeWriter {
   };
   // Stores node `hash` (manifest `blob`, identity `id`) unless the store
   // has it.
-  Put put(const Hash& hash, const Hash& blob, const ResourceId& id);
+  Put put(const Hash& hash, const Hash& blob, const ResourceIdView& id);
 
   // The number of a stored node; 0 when the store lacks it.
   int64_t find(const Hash& hash);
 
   // Stores the edge from node `src` to node `dst` (numbers from put or
   // find) unless the store has it.
-  void put_ref(int64_t src, int64_t dst, const std::string& reason);
+  void put_ref(int64_t src, int64_t dst, std::string_view reason);
 
  private:
-  int64_t reason_id(const std::string& reason);
+  int64_t reason_id(std::string_view reason);
 
   sqlite::Database& db_;
   sqlite::Statement insert_node_;
@@ -45,7 +47,11 @@ class NodeWriter {
   sqlite::Statement find_reason_;
   sqlite::Statement insert_reason_;
   // A store has a few dozen reasons; each edge names one.
-  std::unordered_map<std::string, int64_t> reasons_;
+  struct ReasonHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, int64_t, ReasonHash, std::equal_to<>> reasons_;
 };
 
 }  // namespace kix

@@ -411,37 +411,35 @@ namespace {
 
 // `stored` (sorted), when given, are nodes the store holds with their refs
 // (the previous generation's): a next generation inserts only the others.
-void insert_nodes_and_refs(sqlite::Database& db, const Graph& graph,
+void insert_nodes_and_refs(sqlite::Database& db, const GraphView& graph,
                            const std::vector<Hash>* stored, AddResult& result) {
   NodeWriter writer(db);
+  const std::vector<Hash>& nodes = graph.nodes();
   // The store's number of each manifest's node, 0 until known: one number
   // per manifest, not a map of hashes, so a large add stays small.
-  std::vector<int64_t> ids(graph.manifests.size(), 0);
+  std::vector<int64_t> ids(graph.size(), 0);
   std::vector<size_t> inserted;
-  for (size_t i = 0; i < graph.manifests.size(); ++i) {
-    if (stored && std::binary_search(stored->begin(), stored->end(), graph.nodes[i])) continue;
-    const Manifest& m = graph.manifests[i];
-    NodeWriter::Put put = writer.put(graph.nodes[i], m.blob, m.id);
+  for (size_t i = 0; i < graph.size(); ++i) {
+    if (stored && std::binary_search(stored->begin(), stored->end(), nodes[i])) continue;
+    NodeWriter::Put put = writer.put(nodes[i], graph.blob(i), graph.id(i));
     ids[i] = put.id;
     if (put.added) ++result.new_nodes;
-    if (!graph.refs[i].empty()) inserted.push_back(i);
+    if (graph.ref_count(i) > 0) inserted.push_back(i);
   }
   // A worklist: a target the previous generation lists but the store lost
   // (damage verify reports) is stored again, with its own references.
   for (size_t w = 0; w < inserted.size(); ++w) {
     size_t i = inserted[w];
-    for (size_t k = 0; k < graph.refs[i].size(); ++k) {
-      size_t to = graph.refs[i][k];
-      if (ids[to] == 0) ids[to] = writer.find(graph.nodes[to]);
+    for (size_t k = 0; k < graph.ref_count(i); ++k) {
+      size_t to = graph.ref(i, k);
+      if (ids[to] == 0) ids[to] = writer.find(nodes[to]);
       if (ids[to] == 0) {
-        NodeWriter::Put put =
-            writer.put(graph.nodes[to], graph.manifests[to].blob, graph.manifests[to].id);
+        NodeWriter::Put put = writer.put(nodes[to], graph.blob(to), graph.id(to));
         ids[to] = put.id;
         if (put.added) ++result.new_nodes;
-        if (!graph.refs[to].empty()) inserted.push_back(to);
+        if (graph.ref_count(to) > 0) inserted.push_back(to);
       }
-      const std::string& reason = k < graph.ref_reasons[i].size() ? graph.ref_reasons[i][k] : "";
-      writer.put_ref(ids[i], ids[to], reason);
+      writer.put_ref(ids[i], ids[to], graph.ref_reason(i, k));
     }
   }
 }
@@ -512,14 +510,21 @@ constexpr size_t kMaxTrainingBytes = 2u << 20;
 
 }  // namespace
 
-AddResult SqliteStore::add(const Graph& graph, const AddOptions& options) {
+AddResult SqliteStore::add(const GraphView& graph, const AddOptions& options) {
   PreparedAdd prepared = prepare_add(graph, options);
   return commit_add(prepared);
 }
 
+PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& options) {
+  auto view = std::make_unique<ManifestGraphView>(graph);
+  PreparedAdd prepared = prepare_add(*view, options);
+  prepared.own_view = std::move(view);
+  return prepared;
+}
+
 // Compression happens here, before the write lock, so that concurrent
 // writers wait only for each other's inserts.
-PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& options) {
+PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& options) {
   if (options.cluster) check_cluster_name(*options.cluster);
   if (options.root_cluster && !options.root_cluster->empty()) {
     check_cluster_name(*options.root_cluster);
@@ -547,7 +552,8 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
   }
   // Each distinct blob once, taken from its first manifest in input order
   // (a sorted index instead of a hash set: a tenth of the memory).
-  const size_t n = graph.manifests.size();
+  const size_t n = graph.size();
+  const std::vector<Hash>& nodes = graph.nodes();
   if (n > UINT32_MAX) {
     throw Error(ErrorKind::kInvalidInput,
                 std::to_string(n) + " resources are more than one add can take", {},
@@ -556,19 +562,19 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
   std::vector<uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    const Hash& x = graph.manifests[a].blob;
-    const Hash& y = graph.manifests[b].blob;
+    const Hash& x = graph.blob(a);
+    const Hash& y = graph.blob(b);
     return x != y ? x < y : a < b;
   });
   std::vector<bool> first(n, false), stored(n, false);
   for (size_t k = 0; k < n;) {
     size_t end = k + 1;
-    while (end < n && graph.manifests[order[end]].blob == graph.manifests[order[k]].blob) ++end;
+    while (end < n && graph.blob(order[end]) == graph.blob(order[k])) ++end;
     // A blob one of the current generation's nodes holds is stored; it is
     // represented by the first such manifest.
     size_t pick = order[k];
     for (size_t j = k; j < end; ++j) {
-      if (std::binary_search(stored_nodes.begin(), stored_nodes.end(), graph.nodes[order[j]])) {
+      if (std::binary_search(stored_nodes.begin(), stored_nodes.end(), nodes[order[j]])) {
         pick = order[j];
         stored[pick] = true;
         break;
@@ -594,7 +600,7 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
   auto exists = db_.prepare("SELECT 1 FROM blobs WHERE hash = ?");
   std::vector<PreparedAdd::Blob*> missing;
   for (auto& blob : prepared.blobs) {
-    exists.bind(1, graph.manifests[blob.manifest].blob);
+    exists.bind(1, graph.blob(blob.manifest));
     if (!exists.step()) missing.push_back(&blob);
     exists.reset();
   }
@@ -606,13 +612,14 @@ PreparedAdd SqliteStore::prepare_add(const Graph& graph, const AddOptions& optio
   // Reserved once: grown by doubling, the buffer could take twice the budget.
   uint64_t raw_total = 0;
   for (const PreparedAdd::Blob* blob : missing) {
-    raw_total += graph.manifests[blob->manifest].canonical_size();
+    raw_total += graph.canonical_size(blob->manifest);
   }
   prepared.held.reserve(std::min<uint64_t>(raw_total, options.memory_budget_bytes));
   for (PreparedAdd::Blob* blob : missing) {
-    const Manifest& m = graph.manifests[blob->manifest];
-    std::string_view raw = m.canonical;
-    if (m.elided_size) {
+    std::string_view raw;
+    if (std::optional<std::string_view> held = graph.held_canonical(blob->manifest)) {
+      raw = *held;
+    } else {
       fetched = canonical_bytes(graph, blob->manifest, options.blob_source);
       raw = fetched;
     }
@@ -650,10 +657,9 @@ const ZstdDictionary* SqliteStore::dictionary_for_new_blobs(
   count.step();
   size_t available = fresh.size() + static_cast<size_t>(count.column_int(0));
   if (available < kMinTrainingBlobs) return nullptr;
-  const Graph& graph = *prepared.graph;
+  const GraphView& graph = *prepared.graph;
   size_t total = 0;
-  for (const PreparedAdd::Blob* blob : fresh)
-    total += graph.manifests[blob->manifest].canonical_size();
+  for (const PreparedAdd::Blob* blob : fresh) total += graph.canonical_size(blob->manifest);
   // Every k-th manifest, so that the sample spans the whole input,
   // concatenated as they are read (elided ones come back one at a time).
   size_t stride = std::max<size_t>(1, total / kMaxTrainingBytes + 1);
@@ -664,16 +670,15 @@ const ZstdDictionary* SqliteStore::dictionary_for_new_blobs(
   // (Stored blobs added below, when too few are new, may grow it once.)
   size_t sampled = 0;
   for (size_t i = 0; i < fresh.size(); i += stride) {
-    sampled += graph.manifests[fresh[i]->manifest].canonical_size();
+    sampled += graph.canonical_size(fresh[i]->manifest);
   }
   joined.reserve(sampled);
   for (size_t i = 0; i < fresh.size(); i += stride) {
-    const Manifest& m = graph.manifests[fresh[i]->manifest];
     size_t before = joined.size();
-    if (m.elided_size) {
-      joined += canonical_bytes(graph, fresh[i]->manifest, prepared.options.blob_source);
+    if (std::optional<std::string_view> held = graph.held_canonical(fresh[i]->manifest)) {
+      joined += *held;
     } else {
-      joined += m.canonical;
+      joined += canonical_bytes(graph, fresh[i]->manifest, prepared.options.blob_source);
     }
     sizes.push_back(joined.size() - before);
   }
@@ -730,12 +735,12 @@ std::string SqliteStore::decompress_blob(const Hash& blob, std::string_view data
 }
 
 AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
-  const Graph& graph = *prepared.graph;
+  const GraphView& graph = *prepared.graph;
   const AddOptions& options = prepared.options;
   AddResult result;
   result.root = graph.root(root_cluster_of(options));
-  result.resources = graph.manifests.size();
-  for (const Manifest& m : graph.manifests) result.raw_bytes += m.canonical_size();
+  result.resources = graph.size();
+  for (size_t i = 0; i < graph.size(); ++i) result.raw_bytes += graph.canonical_size(i);
 
   Transaction t(db_, Transaction::Mode::kWrite);
   int64_t new_dictionary = 0;
@@ -762,12 +767,12 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
     result.reused_blobs = prepared.stored_blobs.size();
   } else {
     for (size_t i : prepared.stored_blobs) {
-      const Manifest& m = graph.manifests[i];
+      const Hash& blob = graph.blob(i);
       size_t written = 0;
-      if (!writer.has(m.blob)) {
-        written = writer.put(m.blob, canonical_bytes(graph, i, options.blob_source));
+      if (!writer.has(blob)) {
+        written = writer.put(blob, canonical_bytes(graph, i, options.blob_source));
       }
-      if (m.sealed) writer.put_sealed(m.blob, *m.sealed);
+      if (const SealedSecret* sealed = graph.sealed(i)) writer.put_sealed(blob, *sealed);
       if (written > 0) {
         ++result.new_blobs;
         result.written_bytes += written;
@@ -783,7 +788,7 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
   std::optional<SpoolWindow> spooled;
   if (prepared.spool) spooled.emplace(*prepared.spool);
   for (const PreparedAdd::Blob& blob : prepared.blobs) {
-    const Manifest& m = graph.manifests[blob.manifest];
+    const Hash& hash = graph.blob(blob.manifest);
     // A blob found present by prepare_add and deleted since by a gc is
     // compressed now; one compressed then goes in as it is.
     size_t written = 0;
@@ -791,11 +796,11 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
       const std::string_view bytes =
           blob.spooled ? spooled->read(blob.offset, blob.size)
                        : std::string_view(prepared.held).substr(blob.offset, blob.size);
-      written = writer.put_compressed(m.blob, m.canonical_size(), bytes, dictionary);
-    } else if (!writer.has(m.blob)) {
-      written = writer.put(m.blob, canonical_bytes(graph, blob.manifest, options.blob_source));
+      written = writer.put_compressed(hash, graph.canonical_size(blob.manifest), bytes, dictionary);
+    } else if (!writer.has(hash)) {
+      written = writer.put(hash, canonical_bytes(graph, blob.manifest, options.blob_source));
     }
-    if (m.sealed) writer.put_sealed(m.blob, *m.sealed);
+    if (const SealedSecret* sealed = graph.sealed(blob.manifest)) writer.put_sealed(hash, *sealed);
     if (written > 0) {
       ++result.new_blobs;
       result.written_bytes += written;
@@ -804,7 +809,7 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
     }
   }
   insert_nodes_and_refs(db_, graph, base ? &base->nodes : nullptr, result);
-  insert_root(db_, result.root, root_cluster_of(options), graph.nodes, base, base_depth);
+  insert_root(db_, result.root, root_cluster_of(options), graph.nodes(), base, base_depth);
   if (options.cluster) {
     Generation g{*options.cluster,       0, result.root, options.time, options.message,
                  options.source_revision};
@@ -865,7 +870,7 @@ ImportResult SqliteStore::import_closure(const Closure& closure, const ImportOpt
   NodeWriter nodes(db_);
   std::unordered_map<Hash, int64_t, HashHasher> ids;
   for (const StoredNode& n : closure.nodes()) {
-    NodeWriter::Put put = nodes.put(n.hash, n.blob, n.id);
+    NodeWriter::Put put = nodes.put(n.hash, n.blob, n.id.view());
     ids.emplace(n.hash, put.id);
     result.nodes += put.added ? 1 : 0;
   }

@@ -37,7 +37,7 @@ struct PreparedAdd {
   // 24 bytes: at 50,000 new blobs a record with its own hash and string
   // was 4.8 MB of an add's peak memory.
   struct Blob {
-    // A manifest with this blob: the blob's hash is graph->manifests[manifest].blob.
+    // A resource with this blob: the blob's hash is graph->blob(manifest).
     uint32_t manifest = 0;
     // Where the compressed bytes are: in `held`, or in `spool`.
     bool spooled = false;
@@ -45,7 +45,8 @@ struct PreparedAdd {
     // 0: not compressed, because the store had it (checked again on commit).
     uint64_t size = 0;
   };
-  const Graph* graph = nullptr;
+  const GraphView* graph = nullptr;
+  std::unique_ptr<GraphView> own_view;  // when prepared from a Graph
   AddOptions options;
   std::vector<Blob> blobs;
   // Distinct blobs not in `blobs`: those of nodes the cluster's current
@@ -101,11 +102,13 @@ class SqliteStore final : public Store {
   std::filesystem::path database_file() const { return dir_ / "store.db"; }
   std::string describe() const override;
 
-  AddResult add(const Graph& graph, const AddOptions& options) override;
+  using Store::add;
+  AddResult add(const GraphView& graph, const AddOptions& options) override;
   // The two halves of add(). prepare_add reads (no write lock) and
   // compresses; commit_add takes the write lock and inserts everything,
   // first checking again every blob prepare_add found present, since a
   // garbage collection may have deleted it in between.
+  PreparedAdd prepare_add(const GraphView& graph, const AddOptions& options);
   PreparedAdd prepare_add(const Graph& graph, const AddOptions& options);
   AddResult commit_add(PreparedAdd& prepared);
 

@@ -9,17 +9,18 @@
 
 namespace kix {
 
-std::string canonical_bytes(const Graph& graph, size_t index, const BlobSource* source) {
-  const Manifest& m = graph.manifests.at(index);
-  if (!m.elided_size) return m.canonical;
+std::string canonical_bytes(const GraphView& graph, size_t index, const BlobSource* source) {
+  if (index >= graph.size()) throw Error(ErrorKind::kInternal, "resource index out of range");
+  if (std::optional<std::string_view> held = graph.held_canonical(index)) return std::string(*held);
   if (source == nullptr) {
-    throw Error(ErrorKind::kInternal,
-                "the bytes of " + m.id.display() + " were dropped and no source gives them back");
+    throw Error(ErrorKind::kInternal, "the bytes of " + graph.id(index).display() +
+                                          " were dropped and no source gives them back");
   }
   std::string bytes = source->canonical(index);
-  if (bytes.size() != *m.elided_size || Hash::of(bytes) != m.blob) {
-    throw Error(ErrorKind::kConflict, m.id.display() + " changed while it was being added",
-                m.location, "run the command again");
+  if (bytes.size() != graph.canonical_size(index) || Hash::of(bytes) != graph.blob(index)) {
+    throw Error(ErrorKind::kConflict,
+                graph.id(index).display() + " changed while it was being added",
+                graph.location(index), "run the command again");
   }
   return bytes;
 }

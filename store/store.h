@@ -43,6 +43,7 @@
 #include "manifest/merkle.h"
 #include "manifest/secret_seal.h"
 #include "manifest/source_cache.h"
+#include "store/graph_view.h"
 #include "util/hash.h"
 
 namespace kix {
@@ -121,8 +122,8 @@ struct Pin {
   bool operator==(const Pin&) const = default;
 };
 
-// The canonical bytes of manifests whose `canonical` an incremental add
-// elided (Manifest::elided_size), read back when the store needs them: a
+// The canonical bytes of resources whose bytes an incremental add elided
+// (GraphView::held_canonical), read back when the store needs them: a
 // blob it does not have yet, or one a concurrent gc deleted meanwhile.
 class BlobSource {
  public:
@@ -132,10 +133,11 @@ class BlobSource {
   virtual std::string canonical(size_t index) const = 0;
 };
 
-// A manifest's canonical bytes: its own, or (elided) from `source`, checked
-// against its blob hash. Throws kConflict when they no longer hash to it
-// (the input changed during the add), kInternal when elided without source.
-std::string canonical_bytes(const Graph& graph, size_t index, const BlobSource* source);
+// A resource's canonical bytes: held by the graph, or (elided) from
+// `source`, checked against its blob hash. Throws kConflict when they no
+// longer hash to it (the input changed during the add), kInternal when
+// elided without source.
+std::string canonical_bytes(const GraphView& graph, size_t index, const BlobSource* source);
 
 struct AddOptions {
   // The name the root is hashed with. When unset, `cluster` (or "" without
@@ -237,7 +239,10 @@ class Store : public SourceCache {
   // Secret's blob is its hash form and its values go in sealed (the graph's
   // Secrets must be sealed: build_graph sees to it). Throws kInvalidInput
   // for an invalid cluster name (check_cluster_name).
-  virtual AddResult add(const Graph& graph, const AddOptions& options) = 0;
+  virtual AddResult add(const GraphView& graph, const AddOptions& options) = 0;
+  AddResult add(const Graph& graph, const AddOptions& options) {
+    return add(ManifestGraphView(graph), options);
+  }
 
   // Records a new generation pointing at an existing root (rollback).
   // Throws kNotFound when the root is not stored.

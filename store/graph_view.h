@@ -1,0 +1,75 @@
+// What Store::add reads of the graph it adds, resource by resource, so that
+// an add does not need a Manifest record per resource: a Graph
+// (ManifestGraphView below) or an incremental add's compact graph
+// (store/compact_graph.h) both give it.
+//
+// Indices are 0 .. size() - 1; references name indices. A view is read by
+// one thread at a time and must outlive the add that reads it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "manifest/merkle.h"
+#include "manifest/secret_seal.h"
+#include "util/hash.h"
+
+namespace kix {
+
+class GraphView {
+ public:
+  virtual ~GraphView() = default;
+
+  virtual size_t size() const = 0;
+  virtual ResourceIdView id(size_t i) const = 0;
+  virtual SourceLocation location(size_t i) const = 0;
+  virtual const Hash& blob(size_t i) const = 0;
+  virtual const std::vector<Hash>& nodes() const = 0;  // node hash per resource
+  virtual uint64_t canonical_size(size_t i) const = 0;
+  // The canonical bytes when the graph holds them; nullopt when it elided
+  // them (the add's BlobSource gives them back).
+  virtual std::optional<std::string_view> held_canonical(size_t i) const = 0;
+  // A Secret's sealed values (manifest/secret_seal.h); nullptr for others.
+  virtual const SealedSecret* sealed(size_t i) const = 0;
+  virtual size_t ref_count(size_t i) const = 0;
+  virtual size_t ref(size_t i, size_t k) const = 0;  // k < ref_count(i)
+  virtual std::string_view ref_reason(size_t i, size_t k) const = 0;
+  virtual const std::vector<std::string>& warnings() const = 0;
+
+  Hash root(const std::string& cluster) const { return root_hash(cluster, nodes()); }
+};
+
+// A Graph as a GraphView; the graph must outlive it.
+class ManifestGraphView final : public GraphView {
+ public:
+  explicit ManifestGraphView(const Graph& graph) : graph_(graph) {}
+
+  size_t size() const override { return graph_.manifests.size(); }
+  ResourceIdView id(size_t i) const override { return graph_.manifests[i].id.view(); }
+  SourceLocation location(size_t i) const override { return graph_.manifests[i].location; }
+  const Hash& blob(size_t i) const override { return graph_.manifests[i].blob; }
+  const std::vector<Hash>& nodes() const override { return graph_.nodes; }
+  uint64_t canonical_size(size_t i) const override { return graph_.manifests[i].canonical_size(); }
+  std::optional<std::string_view> held_canonical(size_t i) const override {
+    const Manifest& m = graph_.manifests[i];
+    if (m.elided_size) return std::nullopt;
+    return std::string_view(m.canonical);
+  }
+  const SealedSecret* sealed(size_t i) const override { return graph_.manifests[i].sealed.get(); }
+  size_t ref_count(size_t i) const override { return graph_.refs[i].size(); }
+  size_t ref(size_t i, size_t k) const override { return graph_.refs[i][k]; }
+  std::string_view ref_reason(size_t i, size_t k) const override {
+    const auto& reasons = graph_.ref_reasons[i];
+    return k < reasons.size() ? std::string_view(reasons[k]) : std::string_view();
+  }
+  const std::vector<std::string>& warnings() const override { return graph_.warnings; }
+
+ private:
+  const Graph& graph_;
+};
+
+}  // namespace kix
