@@ -67,9 +67,9 @@ struct AddArgs {
   std::string format;
 };
 
-void print_graph_warnings(const Graph& graph, const Context& ctx) {
+void print_graph_warnings(const std::vector<std::string>& warnings, const Context& ctx) {
   Diagnostics diags;
-  for (const auto& w : graph.warnings) diags.warn({}, w);
+  for (const auto& w : warnings) diags.warn({}, w);
   ctx.print_diagnostics(diags);
 }
 
@@ -84,8 +84,6 @@ struct AddInput {
   // the bytes it elided.
   std::unique_ptr<Ingest> ingest;
   size_t memory_budget_bytes = 1u << 20;  // KIX_INGEST_MEMORY_BUDGET
-
-  const Graph& added() const { return ingest ? ingest->graph() : graph; }
 };
 
 AddInput read_add_input(const AddArgs& args, Context& ctx) {
@@ -99,7 +97,7 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
     ChartAddInput chart = read_chart_input(args.chart, ctx);
     input.graph = std::move(chart.graph);
     input.sources.push_back(chart.source);
-    print_graph_warnings(input.graph, ctx);
+    print_graph_warnings(input.graph.warnings, ctx);
     return input;
   }
   if (args.paths.empty()) {
@@ -149,7 +147,7 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
     progress.clear();
     ctx.print_diagnostics(diags);
     diags.clear();
-    if (input.ingest->graph().manifests.empty()) {
+    if (input.ingest->graph().size() == 0) {
       std::string where;
       for (const auto& p : args.paths) where += (where.empty() ? "" : ", ") + p;
       throw Error(ErrorKind::kInvalidInput, "no manifests found in " + where, {},
@@ -160,7 +158,7 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
     ctx.print_diagnostics(diags);
     throw;
   }
-  print_graph_warnings(input.added(), ctx);
+  print_graph_warnings(input.ingest->graph().warnings(), ctx);
   return input;
 }
 
@@ -168,7 +166,9 @@ void run_add(const AddArgs& args, bool has_cluster, Context& ctx) {
   // Everything that can fail on bad input happens before the store is
   // opened, so a bad input never touches it.
   AddInput input = read_add_input(args, ctx);
-  const Graph& graph = input.added();
+  const ManifestGraphView whole(input.graph);  // a chart's or a result directory's
+  const GraphView& graph =
+      input.ingest ? static_cast<const GraphView&>(input.ingest->graph()) : whole;
 
   AddOptions options;
   options.root_cluster = input.root_cluster;

@@ -228,6 +228,11 @@ std::vector<Hash> merkle_nodes(
   return nodes;
 }
 
+std::string cycle_warning(const std::string& from, const std::string& to, std::string_view reason) {
+  return "reference cycle: dropped the edge " + from + " -> " + to + " (" + std::string(reason) +
+         ")";
+}
+
 Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_t>> refs,
                   std::vector<std::vector<std::string>> reasons) {
   const size_t n = manifests.size();
@@ -262,8 +267,8 @@ Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_
       n, [&](size_t i) { return manifests[i].id.key(); }, blob);
   Graph g;
   g.nodes = merkle_nodes(rank, blob, edges, [&](size_t from, size_t to, uint32_t reason) {
-    g.warnings.push_back("reference cycle: dropped the edge " + manifests[from].id.display() +
-                         " -> " + manifests[to].id.display() + " (" + flat[reason] + ")");
+    g.warnings.push_back(
+        cycle_warning(manifests[from].id.display(), manifests[to].id.display(), flat[reason]));
   });
   g.refs.resize(n);
   g.ref_reasons.resize(n);

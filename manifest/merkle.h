@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "manifest/edge_list.h"
@@ -57,6 +58,9 @@ std::vector<uint32_t> identity_ranks(size_t count, const std::function<std::stri
 std::vector<Hash> merkle_nodes(
     const std::vector<uint32_t>& rank, const std::function<const Hash&(size_t)>& blob,
     EdgeList& edges, const std::function<void(size_t from, size_t to, uint32_t reason)>& dropped);
+
+// The warning for an edge merkle_nodes() dropped, naming both ends.
+std::string cycle_warning(const std::string& from, const std::string& to, std::string_view reason);
 
 // Plain manifests: seals their Secrets with `keys` (seal_manifests in
 // manifest/secret_seal.h), infers references, then builds the graph.

@@ -23,13 +23,6 @@
 
 namespace kix {
 
-// Where an elided manifest's bytes are: in the spool, or in its file.
-struct Ingest::Origin {
-  static constexpr uint64_t kInFile = UINT64_MAX;
-  size_t file = 0;
-  uint64_t spool_offset = kInFile;
-};
-
 namespace {
 
 // One file read by a worker.
@@ -209,8 +202,6 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
                                          const IngestOptions& options) {
   std::unique_ptr<Ingest> in(new Ingest());
   in->options_ = options;
-  // Each path is handed to the last manifest read from its file once that
-  // file is done (its location names it), so paths are held once.
   std::vector<std::string> files;
   for (const auto& p : paths) {
     if (p == "-") {
@@ -248,8 +239,9 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   in->stats_.cached_files = files.size() - to_read.size();
   in->stats_.read_files = to_read.size();
 
-  std::vector<Manifest> manifests;
-  // Encoded, per manifest: views into the cache, or, for the files read
+  CompactGraph& graph = in->graph_;
+  graph.reserve(files.size(), options.memory_budget_bytes);  // most files hold one document
+  // Encoded, per resource: views into the cache, or, for the files read
   // now, into `read_facts` while they fit the memory budget and in
   // `facts_spool` beyond it (at 50,000 resources they are 10 MB).
   struct FactsPlace {
@@ -280,35 +272,25 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     facts.push_back(FactsPlace{nullptr, facts_spool->append(encoded), size, true});
     in->stats_.spooled_facts_bytes += size;
   };
-  manifests.reserve(files.size());  // most files hold one document
   facts.reserve(files.size());
   size_t held_bytes = 0;
-  std::vector<size_t> to_seal;  // indices into `manifests`
+  // Secrets with values, sealed once the whole input is known good.
+  std::vector<std::pair<size_t, Manifest>> to_seal;
   std::optional<ReadPipeline> pipeline;
   if (!to_read.empty()) pipeline.emplace(files, to_read, options.parse);
   size_t next_read = 0;
   std::vector<CachedDocument> documents;
   FileResult read_here;  // a cached file whose entry does not decode
   for (size_t i = 0; i < files.size(); ++i) {
-    const size_t first_manifest = manifests.size();
-    auto hand_over_path = [&] {
-      if (manifests.size() > first_manifest) {
-        manifests.back().location.file = std::move(files[i]);
-      }
-    };
     documents.clear();
     if (cached[i].data() != nullptr && IngestCache::decode(cached[i], documents)) {
-      for (CachedDocument& d : documents) {
-        Manifest m;
-        m.id = std::move(d.id);
-        m.location = SourceLocation{files[i], d.line, d.column};
-        m.blob = d.blob;
-        m.elided_size = d.size;
-        manifests.push_back(std::move(m));
-        facts.push_back(FactsPlace{d.facts.data(), 0, size_of(d.facts), false});
-        in->origins_.push_back(Ingest::Origin{i, Ingest::Origin::kInFile});
+      if (!documents.empty()) {
+        const uint32_t file = graph.add_file(files[i]);
+        for (CachedDocument& d : documents) {
+          graph.add(d.id, file, d.line, d.column, d.blob, d.size);
+          facts.push_back(FactsPlace{d.facts.data(), 0, size_of(d.facts), false});
+        }
       }
-      hand_over_path();
       if (options.progress) options.progress(i + 1, files.size());
       continue;
     }
@@ -329,81 +311,81 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     if (r.error) std::rethrow_exception(r.error);
     bool cacheable = in->cache_ != nullptr && r.identity.has_value();
     std::vector<CachedDocument> entry;
+    // The parser names stdin "<stdin>"; every document of a file names it alike.
+    const uint32_t file =
+        r.manifests.empty() ? 0 : graph.add_file(r.manifests.front().location.file);
     for (size_t k = 0; k < r.manifests.size(); ++k) {
       Manifest& m = r.manifests[k];
+      const size_t index =
+          graph.add(m.id, file, m.location.line, m.location.column, m.blob, m.canonical.size());
+      keep_facts(r.facts[k]);
       // A Secret with values is sealed once the whole input is known good
       // (below), so that bad input never creates a key; its stored form
       // depends on the keyring, so its file is never cached.
       if (m.needs_sealing) {
         cacheable = false;
-        to_seal.push_back(manifests.size());
+        settle_strings(m);
+        to_seal.emplace_back(index, std::move(m));
+        continue;
       }
       if (cacheable) {
         entry.push_back(CachedDocument{m.id, m.location.line, m.location.column, m.blob,
                                        m.canonical.size(), r.facts[k]});
       }
-      Ingest::Origin origin{i, Ingest::Origin::kInFile};
-      if (!m.needs_sealing && held_bytes + m.canonical.size() > options.memory_budget_bytes) {
-        origin.spool_offset = in->spool(diags).append(m.canonical);
+      if (held_bytes + m.canonical.size() > options.memory_budget_bytes) {
+        graph.spooled(index, in->spool(diags).append(m.canonical));
         in->stats_.spooled_bytes += m.canonical.size();
-        m.elided_size = m.canonical.size();
-        std::string().swap(m.canonical);
       } else {
         held_bytes += m.canonical.size();
+        graph.hold(index, m.canonical);
       }
-      // What outlives the file's result is copied here, on this thread:
-      // left in the worker's arena, each small string would pin a page of
-      // freed parse memory that could otherwise be given back.
-      settle_strings(m);
-      manifests.push_back(std::move(m));
-      keep_facts(r.facts[k]);
-      in->origins_.push_back(origin);
     }
     if (cacheable) in->cache_->put(files[i], *r.identity, r.read_ns, entry);
-    hand_over_path();
     if (options.progress) options.progress(i + 1, files.size());
   }
   pipeline.reset();
+  read_here = FileResult();
   std::vector<std::string>().swap(files);
   std::vector<std::string_view>().swap(cached);
   std::vector<size_t>().swap(to_read);
   release_free_memory();
 
-  check_unique_identities(manifests);
-  for (size_t i : to_seal) {
-    Manifest& m = manifests[i];
+  const size_t n = graph.size();
+  check_unique_identities(
+      n, [&](size_t i) { return graph.id(i); }, [&](size_t i) { return graph.location(i); });
+  for (auto& [index, m] : to_seal) {
     if (options.keys == nullptr) {
       throw Error(ErrorKind::kInvalidInput,
                   m.id.display() + " is a Secret with values, and they cannot be sealed here",
                   m.location, "Secrets with values are stored sealed (docs/secrets.md)");
     }
     seal_manifest(m, *options.keys);
-    m.value = Json();
+    graph.seal(index, m.canonical, m.blob, m.sealed);
   }
-  std::vector<std::vector<size_t>> refs;
-  std::vector<std::vector<std::string>> reasons;
+  std::vector<std::pair<size_t, Manifest>>().swap(to_seal);
+
+  // The edges go straight into one list, their reasons (a few distinct
+  // strings for thousands of edges) numbered.
+  EdgeList edges;
+  std::vector<std::string> reasons;
   {
-    std::vector<const ResourceId*> ids;
-    ids.reserve(manifests.size());
-    for (const Manifest& m : manifests) ids.push_back(&m.id);
+    std::unordered_map<std::string, uint32_t> reason_numbers;
     std::optional<SpoolWindow> window;
     if (facts_spool) window.emplace(*facts_spool);
-    auto inferred = resolve_encoded_references(ids, [&](size_t i) {
-      const FactsPlace& f = facts[i];
-      return f.spooled ? window->read(f.offset, f.size) : std::string_view(f.data, f.size);
-    });
-    std::vector<const ResourceId*>().swap(ids);
-    refs.resize(manifests.size());
-    reasons.resize(manifests.size());
-    for (size_t i = 0; i < inferred.size(); ++i) {
-      refs[i].reserve(inferred[i].size());
-      reasons[i].reserve(inferred[i].size());
-      for (auto& r : inferred[i]) {
-        refs[i].push_back(r.to);
-        reasons[i].push_back(std::move(r.reason));
-      }
-      std::vector<InferredRef>().swap(inferred[i]);  // each edge held once
-    }
+    edges.begin.reserve(n + 1);
+    resolve_encoded_references(
+        n, [&](size_t i) { return graph.id(i); },
+        [&](size_t i) {
+          const FactsPlace& f = facts[i];
+          return f.spooled ? window->read(f.offset, f.size) : std::string_view(f.data, f.size);
+        },
+        [&](size_t from, size_t to, const std::string& reason) {
+          while (edges.resources() <= from) edges.start_resource();
+          auto [it, fresh] = reason_numbers.emplace(reason, static_cast<uint32_t>(reasons.size()));
+          if (fresh) reasons.push_back(reason);
+          edges.add(static_cast<uint32_t>(to), it->second);
+        });
+    while (edges.resources() < n) edges.start_resource();
   }
   std::vector<FactsPlace>().swap(facts);
   read_facts = ByteArena();
@@ -418,7 +400,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
       in->cache_failure_ = std::current_exception();  // save_cache() reports it
     }
   }
-  in->graph_ = build_graph(std::move(manifests), std::move(refs), std::move(reasons));
+  graph.hash(std::move(edges), std::move(reasons));
   // The parsed documents and facts are gone; what the workers' arenas
   // kept of them would otherwise stay resident through the store's work.
   release_free_memory();
@@ -426,25 +408,33 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
 }
 
 std::string Ingest::canonical(size_t index) const {
-  const Origin& o = origins_.at(index);
-  const Manifest& m = graph_.manifests.at(index);
-  if (o.spool_offset != Origin::kInFile) {
-    return spool_->read(o.spool_offset, m.elided_size.value_or(0));
+  if (index >= graph_.size()) throw Error(ErrorKind::kInternal, "resource index out of range");
+  switch (graph_.place(index)) {
+    case CompactGraph::Place::kHeld:
+      return std::string(*graph_.held_canonical(index));
+    case CompactGraph::Place::kSpooled:
+      return spool_->read(graph_.spool_offset(index), graph_.canonical_size(index));
+    case CompactGraph::Place::kInFile:
+      break;
   }
   // A cached file, read again: the store lacks a blob the cache promised.
   // The last file read is kept, since its other documents usually follow.
-  if (reread_file_ != o.file) {
+  const std::string key = graph_.id(index).key();
+  const uint32_t file = graph_.file_index(index);
+  if (reread_file_ != file) {
     reread_.clear();
     reread_file_ = SIZE_MAX;
     Diagnostics ignored;
     std::vector<Manifest> again;
-    append_manifests(parse_input(m.location.file, ignored, options_.parse), again);
+    append_manifests(parse_input(std::string(graph_.file(index)), ignored, options_.parse), again);
     for (Manifest& a : again) reread_.emplace(a.id.key(), std::move(a.canonical));
-    reread_file_ = o.file;
+    reread_file_ = file;
   }
-  if (auto it = reread_.find(m.id.key()); it != reread_.end()) return it->second;
-  throw Error(ErrorKind::kConflict, m.id.display() + " is no longer in " + m.location.file,
-              m.location, "the file changed while it was being added; run the command again");
+  if (auto it = reread_.find(key); it != reread_.end()) return it->second;
+  throw Error(ErrorKind::kConflict,
+              graph_.id(index).display() + " is no longer in " + std::string(graph_.file(index)),
+              graph_.location(index),
+              "the file changed while it was being added; run the command again");
 }
 
 void Ingest::save_cache() {

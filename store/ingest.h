@@ -2,11 +2,11 @@
 // changed and in memory that does not grow with the parsed documents
 // (docs/store.md, "Incremental add").
 //
-// ingest_manifests() gives the same Graph as load_manifests(),
-// check_unique_identities() and build_graph_inferred() together (same
-// manifests in the same order, same references, same hashes), except that
-// the manifests carry no parsed `value`, and their canonical bytes only
-// while they fit a memory budget:
+// ingest_manifests() gives the graph load_manifests(),
+// check_unique_identities() and build_graph_inferred() together give (same
+// resources in the same order, same references, same hashes), as a
+// CompactGraph (store/compact_graph.h): no Manifest record, no parsed
+// `value`, and canonical bytes only while they fit a memory budget:
 //   - a file whose identity matches the cache (store/ingest_cache.h) is not
 //     read: its documents come from the cache, bytes elided;
 //   - the other files are read and parsed on every core, in order, a
@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "manifest/document.h"
-#include "manifest/merkle.h"
+#include "store/compact_graph.h"
 #include "store/ingest_cache.h"
 #include "store/store.h"
 #include "util/diagnostics.h"
@@ -82,7 +82,7 @@ class Ingest final : public BlobSource {
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
 
-  const Graph& graph() const { return graph_; }
+  const CompactGraph& graph() const { return graph_; }
   const IngestStats& stats() const { return stats_; }
   std::string canonical(size_t index) const override;
 
@@ -98,22 +98,20 @@ class Ingest final : public BlobSource {
   friend std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths,
                                                   Diagnostics& diags, const IngestOptions& options);
   Ingest() = default;
-  struct Origin;
   // Created on first use; a note says when it cannot be a file.
   SpoolFile& spool(Diagnostics& diags);
   // Notes, once per ingest, that a spool keeps its bytes in memory.
   void note_fallback(const SpoolFile& spool, Diagnostics& diags);
 
-  Graph graph_;
+  CompactGraph graph_;
   IngestStats stats_;
   IngestOptions options_;
-  std::vector<Origin> origins_;  // per manifest
   std::unique_ptr<SpoolFile> spool_;
   std::unique_ptr<IngestCache> cache_;
   std::exception_ptr cache_failure_;  // staging the cache failed
   bool fallback_noted_ = false;
   // The canonical bytes of the cached file canonical() read last, by key.
-  mutable size_t reread_file_ = SIZE_MAX;
+  mutable size_t reread_file_ = SIZE_MAX;  // CompactGraph's file index
   mutable std::unordered_map<std::string, std::string> reread_;
 };
 

@@ -1,0 +1,119 @@
+#include "store/compact_graph.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "util/byte_codec.h"
+#include "util/error.h"
+
+namespace kix {
+
+void CompactGraph::reserve(size_t resources, size_t held_bytes) {
+  resources_.reserve(resources);
+  held_.reserve(held_bytes);
+}
+
+uint32_t CompactGraph::add_file(std::string_view path) {
+  if (files_.size() >= UINT32_MAX) {
+    throw Error(ErrorKind::kInternal, "more than 4G files in one add");
+  }
+  files_.push_back(ids_.copy(path));
+  return static_cast<uint32_t>(files_.size() - 1);
+}
+
+size_t CompactGraph::add(const ResourceId& id, uint32_t file, int line, int column,
+                         const Hash& blob, uint64_t canonical_size) {
+  if (resources_.size() >= UINT32_MAX) {
+    throw Error(ErrorKind::kInvalidInput,
+                std::to_string(resources_.size()) + " resources are more than one add can take", {},
+                "add them as several clusters");
+  }
+  // Encoded through a reused buffer, then copied into the arena once.
+  static thread_local std::string encoded;
+  encoded.clear();
+  ByteWriter w(encoded);
+  for (const std::string* part : {&id.api_version, &id.kind, &id.ns, &id.name}) w.bytes(*part);
+  if (encoded.size() > UINT32_MAX) {
+    throw Error(ErrorKind::kInvalidInput, id.display() + " has an identity of 4 GB or more");
+  }
+  Resource r;
+  r.blob = blob;
+  r.size = canonical_size;
+  r.id = ids_.copy(encoded).data();
+  r.id_size = static_cast<uint32_t>(encoded.size());
+  r.file = file;
+  r.line = line;
+  r.column = column;
+  resources_.push_back(r);
+  return resources_.size() - 1;
+}
+
+void CompactGraph::hold(size_t i, std::string_view canonical) {
+  Resource& r = resources_.at(i);
+  r.place = Place::kHeld;
+  r.offset = held_.size();
+  r.size = canonical.size();
+  held_ += canonical;
+}
+
+void CompactGraph::spooled(size_t i, uint64_t offset) {
+  Resource& r = resources_.at(i);
+  r.place = Place::kSpooled;
+  r.offset = offset;
+}
+
+void CompactGraph::seal(size_t i, std::string_view hash_form, const Hash& blob,
+                        std::shared_ptr<const SealedSecret> sealed) {
+  hold(i, hash_form);
+  resources_[i].blob = blob;
+  // Sealed in index order, so the list stays sorted for sealed().
+  if (!sealed_.empty() && sealed_.back().first >= i) {
+    throw Error(ErrorKind::kInternal, "Secrets sealed out of order");
+  }
+  sealed_.emplace_back(i, std::move(sealed));
+}
+
+void CompactGraph::hash(EdgeList edges, std::vector<std::string> reasons) {
+  const size_t n = resources_.size();
+  for (uint32_t r : edges.reason) {
+    if (r >= reasons.size()) throw Error(ErrorKind::kInternal, "edge reason out of range");
+  }
+  auto blob_of = [&](size_t i) -> const Hash& { return resources_[i].blob; };
+  const std::vector<uint32_t> rank = identity_ranks(
+      n, [&](size_t i) { return id(i).key(); }, blob_of);
+  nodes_ = merkle_nodes(rank, blob_of, edges, [&](size_t from, size_t to, uint32_t reason) {
+    warnings_.push_back(cycle_warning(id(from).display(), id(to).display(), reasons[reason]));
+  });
+  edges_ = std::move(edges);
+  reasons_ = std::move(reasons);
+}
+
+ResourceIdView CompactGraph::id(size_t i) const {
+  const Resource& r = resources_[i];
+  ByteReader in(std::string_view(r.id, r.id_size));
+  ResourceIdView v;
+  // Written by add() through the same codec: it always reads back.
+  if (!in.view(v.api_version) || !in.view(v.kind) || !in.view(v.ns) || !in.view(v.name)) {
+    throw Error(ErrorKind::kInternal, "a compact graph's identity does not decode");
+  }
+  return v;
+}
+
+SourceLocation CompactGraph::location(size_t i) const {
+  const Resource& r = resources_[i];
+  return SourceLocation{std::string(files_[r.file]), r.line, r.column};
+}
+
+std::optional<std::string_view> CompactGraph::held_canonical(size_t i) const {
+  const Resource& r = resources_[i];
+  if (r.place != Place::kHeld) return std::nullopt;
+  return std::string_view(held_).substr(r.offset, r.size);
+}
+
+const SealedSecret* CompactGraph::sealed(size_t i) const {
+  auto it = std::lower_bound(sealed_.begin(), sealed_.end(), i,
+                             [](const auto& entry, size_t index) { return entry.first < index; });
+  return it != sealed_.end() && it->first == i ? it->second.get() : nullptr;
+}
+
+}  // namespace kix

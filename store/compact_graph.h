@@ -1,0 +1,107 @@
+// The graph an incremental add (store/ingest.h) builds and hands to
+// Store::add: per resource its identity (encoded in an arena), where it was
+// read, its blob hash, canonical size, node hash and edges in one list.
+// About 130 bytes per resource, where a Manifest record with its strings
+// and a vector of targets and of reason strings took about 540: at 50,000
+// resources that is 20 MB of an add's peak memory.
+//
+// Canonical bytes are held in memory only while the ingest's budget
+// allows (hold()); the others are elided, and the Ingest gives them back
+// from its spool or by reading the file again (place()).
+//
+// Built by one thread: add_file() and add() in input order, then hold(),
+// spooled() and seal() as the bytes are placed, then hash() once. Errors:
+// kInternal for more than 2^32 resources or edges; hash() as
+// merkle_nodes(). Read-only afterwards; any number of readers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "manifest/edge_list.h"
+#include "store/graph_view.h"
+#include "util/byte_arena.h"
+
+namespace kix {
+
+class CompactGraph final : public GraphView {
+ public:
+  enum class Place : uint8_t {
+    kInFile,   // not held: read the file again
+    kHeld,     // held_canonical() has them
+    kSpooled,  // at spool_offset() in the ingest's spool
+  };
+
+  // --- Building -------------------------------------------------------------
+
+  // Room for `resources` and for `held_bytes` of held canonical bytes.
+  void reserve(size_t resources, size_t held_bytes);
+  // A file the next resources come from; its index.
+  uint32_t add_file(std::string_view path);
+  // Appends a resource of `file` at line:column, its bytes in the file
+  // until hold() or spooled() says otherwise; its index.
+  size_t add(const ResourceId& id, uint32_t file, int line, int column, const Hash& blob,
+             uint64_t canonical_size);
+  void hold(size_t i, std::string_view canonical);
+  void spooled(size_t i, uint64_t offset);
+  // A Secret sealed after it was added: its hash form (held) and sealed
+  // values replace what it was added with.
+  void seal(size_t i, std::string_view hash_form, const Hash& blob,
+            std::shared_ptr<const SealedSecret> sealed);
+  // Orders the edges and computes the node hashes (manifest/merkle.h);
+  // `reasons` gives meaning to the edges' reason numbers. Cycles broken
+  // are reported in warnings().
+  void hash(EdgeList edges, std::vector<std::string> reasons);
+
+  // --- Reading --------------------------------------------------------------
+
+  Place place(size_t i) const { return resources_[i].place; }
+  uint64_t spool_offset(size_t i) const { return resources_[i].offset; }
+  std::string_view file(size_t i) const { return files_[resources_[i].file]; }
+  uint32_t file_index(size_t i) const { return resources_[i].file; }
+
+  size_t size() const override { return resources_.size(); }
+  ResourceIdView id(size_t i) const override;
+  SourceLocation location(size_t i) const override;
+  const Hash& blob(size_t i) const override { return resources_[i].blob; }
+  const std::vector<Hash>& nodes() const override { return nodes_; }
+  uint64_t canonical_size(size_t i) const override { return resources_[i].size; }
+  std::optional<std::string_view> held_canonical(size_t i) const override;
+  const SealedSecret* sealed(size_t i) const override;
+  size_t ref_count(size_t i) const override { return edges_.count(i); }
+  size_t ref(size_t i, size_t k) const override { return edges_.to[edges_.first(i) + k]; }
+  std::string_view ref_reason(size_t i, size_t k) const override {
+    return reasons_[edges_.reason[edges_.first(i) + k]];
+  }
+  const std::vector<std::string>& warnings() const override { return warnings_; }
+
+ private:
+  struct Resource {
+    Hash blob;
+    uint64_t size = 0;
+    uint64_t offset = 0;       // in held_ or in the spool, by `place`
+    const char* id = nullptr;  // four ByteWriter::bytes in ids_
+    uint32_t id_size = 0;
+    uint32_t file = 0;
+    int32_t line = 0;
+    int32_t column = 0;
+    Place place = Place::kInFile;
+  };
+
+  ByteArena ids_;  // identities, and the files' paths
+  std::vector<std::string_view> files_;
+  std::vector<Resource> resources_;
+  std::string held_;  // held canonical bytes, back to back
+  // Sealed Secrets (few), by index.
+  std::vector<std::pair<size_t, std::shared_ptr<const SealedSecret>>> sealed_;
+  EdgeList edges_;
+  std::vector<std::string> reasons_;  // distinct
+  std::vector<Hash> nodes_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace kix
