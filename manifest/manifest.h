@@ -74,12 +74,6 @@ struct Manifest {
   bool needs_sealing = false;
   bool values_known = true;  // (beside needs_sealing: one padding slot for both)
   std::shared_ptr<const SealedSecret> sealed;
-
-  // Set when an incremental add (store/ingest.h) dropped `value` and
-  // `canonical` to keep its memory flat: the size the canonical bytes had.
-  // A store gets such a manifest's bytes back through AddOptions::blob_source.
-  std::optional<uint64_t> elided_size;
-  uint64_t canonical_size() const { return elided_size ? *elided_size : canonical.size(); }
 };
 
 // Builds a Manifest from a parsed document: checks that it is an object with

@@ -53,11 +53,10 @@ class ManifestGraphView final : public GraphView {
   SourceLocation location(size_t i) const override { return graph_.manifests[i].location; }
   const Hash& blob(size_t i) const override { return graph_.manifests[i].blob; }
   const std::vector<Hash>& nodes() const override { return graph_.nodes; }
-  uint64_t canonical_size(size_t i) const override { return graph_.manifests[i].canonical_size(); }
+  uint64_t canonical_size(size_t i) const override { return graph_.manifests[i].canonical.size(); }
+  // A Graph holds every manifest's bytes.
   std::optional<std::string_view> held_canonical(size_t i) const override {
-    const Manifest& m = graph_.manifests[i];
-    if (m.elided_size) return std::nullopt;
-    return std::string_view(m.canonical);
+    return std::string_view(graph_.manifests[i].canonical);
   }
   const SealedSecret* sealed(size_t i) const override { return graph_.manifests[i].sealed.get(); }
   size_t ref_count(size_t i) const override { return graph_.refs[i].size(); }
