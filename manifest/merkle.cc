@@ -172,8 +172,9 @@ std::vector<Hash> merkle_nodes(
     const std::vector<uint32_t>& rank, const std::function<const Hash&(size_t)>& blob,
     EdgeList& edges, const std::function<void(size_t from, size_t to, uint32_t reason)>& dropped) {
   const size_t n = rank.size();
-  if (edges.resources() != n || edges.to.size() != edges.reason.size() ||
-      edges.begin.back() != edges.to.size()) {
+  if (edges.begin.empty() || edges.begin.front() != 0 || edges.resources() != n ||
+      edges.to.size() != edges.reason.size() || edges.begin.back() != edges.to.size() ||
+      !std::is_sorted(edges.begin.begin(), edges.begin.end())) {
     throw Error(ErrorKind::kInternal, "edge list does not match the resources");
   }
   if (edges.to.size() >= UINT32_MAX) throw Error(ErrorKind::kInternal, "too many edges");

@@ -36,8 +36,8 @@ struct Graph {
 // Computes node hashes bottom-up. References that would close a cycle are
 // dropped deterministically (the edge from the smaller identity key to the
 // larger is kept) and reported in `warnings`, since a Merkle DAG cannot hold
-// a cycle. Throws kInvalidInput for an out-of-range index, kInternal for a
-// Secret that was not sealed (Manifest::needs_sealing).
+// a cycle. Throws kInternal for an out-of-range index or a Secret that was
+// not sealed (Manifest::needs_sealing).
 Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_t>> refs,
                   std::vector<std::vector<std::string>> reasons = {});
 
@@ -46,7 +46,9 @@ Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_
 //
 // Each of `count` resources' rank in (identity key, blob) order; equal
 // pairs share a rank, so comparing ranks compares the pairs. The keys are
-// held only while they are sorted.
+// held only while they are sorted. `blob` (here and below) must return a
+// reference that stays valid: a lambda declared `-> const Hash&`, since
+// one returning a Hash by value would hand back a dangling reference.
 std::vector<uint32_t> identity_ranks(size_t count, const std::function<std::string(size_t)>& key,
                                      const std::function<const Hash&(size_t)>& blob);
 // Orders each resource's edges by their target's rank (ties in input

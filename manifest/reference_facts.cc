@@ -324,7 +324,7 @@ class Resolution {
       };
       for (const auto& c : facts_(i).candidates) {
         if (c.selector) {
-          auto it = workloads_.find(std::string(ids_(i).ns));
+          auto it = workloads_.find(ids_(i).ns);
           if (it == workloads_.end()) continue;
           for (const Workload& w : it->second) {
             if (selects(c.labels, w.labels)) add(w.index, c.reason);
@@ -424,7 +424,13 @@ class Resolution {
   // Pod labels of every workload, encoded in one arena: a few bytes per
   // label instead of two strings and a vector each.
   ByteArena labels_;
-  std::unordered_map<std::string, std::vector<Workload>> workloads_;  // by namespace
+  // Looked up by a view: a resource's namespace is one, in a compact graph.
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, std::vector<Workload>, ViewHash, std::equal_to<>>
+      workloads_;  // by namespace
 };
 
 }  // namespace

@@ -8,9 +8,9 @@
 
 namespace kix {
 
-void CompactGraph::reserve(size_t resources, size_t held_bytes) {
+void CompactGraph::reserve(size_t resources) {
+  // Not the held bytes: the budget may be far larger than what is held.
   resources_.reserve(resources);
-  held_.reserve(held_bytes);
 }
 
 uint32_t CompactGraph::add_file(std::string_view path) {
@@ -48,6 +48,13 @@ size_t CompactGraph::add(const ResourceId& id, uint32_t file, int line, int colu
   return resources_.size() - 1;
 }
 
+size_t CompactGraph::add_unsealed(const ResourceId& id, uint32_t file, int line, int column) {
+  const size_t i = add(id, file, line, column, Hash{}, 0);
+  ++unsealed_;
+  resources_[i].place = Place::kUnsealed;
+  return i;
+}
+
 void CompactGraph::hold(size_t i, std::string_view canonical) {
   Resource& r = resources_.at(i);
   r.place = Place::kHeld;
@@ -64,6 +71,10 @@ void CompactGraph::spooled(size_t i, uint64_t offset) {
 
 void CompactGraph::seal(size_t i, std::string_view hash_form, const Hash& blob,
                         std::shared_ptr<const SealedSecret> sealed) {
+  if (resources_.at(i).place != Place::kUnsealed) {
+    throw Error(ErrorKind::kInternal, "a resource sealed that was not added unsealed");
+  }
+  --unsealed_;
   hold(i, hash_form);
   resources_[i].blob = blob;
   // Sealed in index order, so the list stays sorted for sealed().
@@ -75,6 +86,10 @@ void CompactGraph::seal(size_t i, std::string_view hash_form, const Hash& blob,
 
 void CompactGraph::hash(EdgeList edges, std::vector<std::string> reasons) {
   const size_t n = resources_.size();
+  // A Secret's hashes are computed over its hash form only (docs/secrets.md).
+  if (unsealed_ > 0) {
+    throw Error(ErrorKind::kInternal, "a Secret was not sealed before hashing");
+  }
   for (uint32_t r : edges.reason) {
     if (r >= reasons.size()) throw Error(ErrorKind::kInternal, "edge reason out of range");
   }

@@ -1,18 +1,20 @@
 // The graph an incremental add (store/ingest.h) builds and hands to
 // Store::add: per resource its identity (encoded in an arena), where it was
 // read, its blob hash, canonical size, node hash and edges in one list.
-// About 130 bytes per resource, where a Manifest record with its strings
-// and a vector of targets and of reason strings took about 540: at 50,000
-// resources that is 20 MB of an add's peak memory.
+// About 210 bytes per resource (an 80-byte record, the node hash, the
+// encoded identity and path, the edges), where a Manifest record with its
+// strings and a vector of targets and of reason strings took about 540: at
+// 50,000 resources that was 12 MB of an add's peak heap.
 //
 // Canonical bytes are held in memory only while the ingest's budget
 // allows (hold()); the others are elided, and the Ingest gives them back
 // from its spool or by reading the file again (place()).
 //
-// Built by one thread: add_file() and add() in input order, then hold(),
-// spooled() and seal() as the bytes are placed, then hash() once. Errors:
-// kInternal for more than 2^32 resources or edges; hash() as
-// merkle_nodes(). Read-only afterwards; any number of readers.
+// Built by one thread: add_file(), add() and add_unsealed() in input
+// order, then hold(), spooled() and seal() as the bytes are placed, then
+// hash() once. Errors: kInvalidInput for 2^32 resources or more, kInternal
+// for 2^32 files; hash() as merkle_nodes(). Read-only afterwards; any
+// number of readers.
 #pragma once
 
 #include <cstdint>
@@ -31,21 +33,25 @@ namespace kix {
 class CompactGraph final : public GraphView {
  public:
   enum class Place : uint8_t {
-    kInFile,   // not held: read the file again
-    kHeld,     // held_canonical() has them
-    kSpooled,  // at spool_offset() in the ingest's spool
+    kInFile,    // not held: read the file again
+    kHeld,      // held_canonical() has them
+    kSpooled,   // at spool_offset() in the ingest's spool
+    kUnsealed,  // a Secret with values, until seal()
   };
 
   // --- Building -------------------------------------------------------------
 
-  // Room for `resources` and for `held_bytes` of held canonical bytes.
-  void reserve(size_t resources, size_t held_bytes);
+  // Room for `resources` records.
+  void reserve(size_t resources);
   // A file the next resources come from; its index.
   uint32_t add_file(std::string_view path);
   // Appends a resource of `file` at line:column, its bytes in the file
   // until hold() or spooled() says otherwise; its index.
   size_t add(const ResourceId& id, uint32_t file, int line, int column, const Hash& blob,
              uint64_t canonical_size);
+  // Appends a Secret with values, which seal() must replace before hash():
+  // nothing of its plaintext (not even its hash) is kept.
+  size_t add_unsealed(const ResourceId& id, uint32_t file, int line, int column);
   void hold(size_t i, std::string_view canonical);
   void spooled(size_t i, uint64_t offset);
   // A Secret sealed after it was added: its hash form (held) and sealed
@@ -54,7 +60,8 @@ class CompactGraph final : public GraphView {
             std::shared_ptr<const SealedSecret> sealed);
   // Orders the edges and computes the node hashes (manifest/merkle.h);
   // `reasons` gives meaning to the edges' reason numbers. Cycles broken
-  // are reported in warnings().
+  // are reported in warnings(). Throws kInternal while a Secret added
+  // unsealed was not sealed.
   void hash(EdgeList edges, std::vector<std::string> reasons);
 
   // --- Reading --------------------------------------------------------------
@@ -98,6 +105,7 @@ class CompactGraph final : public GraphView {
   std::string held_;  // held canonical bytes, back to back
   // Sealed Secrets (few), by index.
   std::vector<std::pair<size_t, std::shared_ptr<const SealedSecret>>> sealed_;
+  size_t unsealed_ = 0;  // added by add_unsealed() and not sealed yet
   EdgeList edges_;
   std::vector<std::string> reasons_;  // distinct
   std::vector<Hash> nodes_;

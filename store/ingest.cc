@@ -240,7 +240,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   in->stats_.read_files = to_read.size();
 
   CompactGraph& graph = in->graph_;
-  graph.reserve(files.size(), options.memory_budget_bytes);  // most files hold one document
+  graph.reserve(files.size());  // most files hold one document
   // Encoded, per resource: views into the cache, or, for the files read
   // now, into `read_facts` while they fit the memory budget and in
   // `facts_spool` beyond it (at 50,000 resources they are 10 MB).
@@ -316,8 +316,6 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         r.manifests.empty() ? 0 : graph.add_file(r.manifests.front().location.file);
     for (size_t k = 0; k < r.manifests.size(); ++k) {
       Manifest& m = r.manifests[k];
-      const size_t index =
-          graph.add(m.id, file, m.location.line, m.location.column, m.blob, m.canonical.size());
       keep_facts(r.facts[k]);
       // A Secret with values is sealed once the whole input is known good
       // (below), so that bad input never creates a key; its stored form
@@ -325,9 +323,12 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
       if (m.needs_sealing) {
         cacheable = false;
         settle_strings(m);
+        const size_t index = graph.add_unsealed(m.id, file, m.location.line, m.location.column);
         to_seal.emplace_back(index, std::move(m));
         continue;
       }
+      const size_t index =
+          graph.add(m.id, file, m.location.line, m.location.column, m.blob, m.canonical.size());
       if (cacheable) {
         entry.push_back(CachedDocument{m.id, m.location.line, m.location.column, m.blob,
                                        m.canonical.size(), r.facts[k]});
@@ -381,8 +382,11 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         },
         [&](size_t from, size_t to, const std::string& reason) {
           while (edges.resources() <= from) edges.start_resource();
-          auto [it, fresh] = reason_numbers.emplace(reason, static_cast<uint32_t>(reasons.size()));
-          if (fresh) reasons.push_back(reason);
+          auto it = reason_numbers.find(reason);  // a copy of the key only when new
+          if (it == reason_numbers.end()) {
+            it = reason_numbers.emplace(reason, static_cast<uint32_t>(reasons.size())).first;
+            reasons.push_back(reason);
+          }
           edges.add(static_cast<uint32_t>(to), it->second);
         });
     while (edges.resources() < n) edges.start_resource();
@@ -414,6 +418,8 @@ std::string Ingest::canonical(size_t index) const {
       return std::string(*graph_.held_canonical(index));
     case CompactGraph::Place::kSpooled:
       return spool_->read(graph_.spool_offset(index), graph_.canonical_size(index));
+    case CompactGraph::Place::kUnsealed:
+      throw Error(ErrorKind::kInternal, "a Secret's bytes were asked for before it was sealed");
     case CompactGraph::Place::kInFile:
       break;
   }

@@ -155,7 +155,7 @@ struct AddOptions {
   // the root, so gc keeps them while it keeps the root. Each must be kept
   // already; kNotFound otherwise.
   std::vector<Hash> sources;
-  // Where elided manifests' bytes come from (nullptr: none are elided).
+  // Where elided resources' bytes come from (nullptr: none are elided).
   // Must outlive the add.
   const BlobSource* blob_source = nullptr;
   // Compressed new blobs a SqliteStore holds in memory between compressing
@@ -237,7 +237,8 @@ class Store : public SourceCache {
   // with options.cluster, a new generation (and with options.pin a pin), in
   // one transaction. Blobs already present are not written again; a
   // Secret's blob is its hash form and its values go in sealed (the graph's
-  // Secrets must be sealed: build_graph sees to it). Throws kInvalidInput
+  // Secrets must be sealed: build_graph and the ingest's CompactGraph see
+  // to it). Throws kInvalidInput
   // for an invalid cluster name (check_cluster_name).
   virtual AddResult add(const GraphView& graph, const AddOptions& options) = 0;
   AddResult add(const Graph& graph, const AddOptions& options) {

@@ -14,7 +14,9 @@
 #include "manifest/merkle.h"
 #include "manifest/reference_facts.h"
 #include "manifest/references.h"
+#include "manifest/secret_seal.h"
 #include "store/memory_store.h"
+#include "tests/unit/store_test_support.h"
 #include "tests/unit/temp_dir.h"
 #include "util/byte_codec.h"
 
@@ -568,6 +570,45 @@ TEST_F(IngestTest, ADuplicateIsFoundBeforeAnySecretIsSealed) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kConflict) << e.message();
   }
+}
+
+// A Secret with values is added unsealed and sealed once the input is
+// read: its blob, bytes and sealed values are those the one-pass graph
+// gives with the same keyring, and nothing of its plaintext is kept.
+TEST_F(IngestTest, SecretsWithValuesAreSealedAsInOnePass) {
+  write("a.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: n}\n"
+        "stringData: {password: hunter2}\n");
+  write("b.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\n"
+        "spec:\n  selector: {matchLabels: {app: d}}\n  template:\n"
+        "    metadata: {labels: {app: d}}\n"
+        "    spec: {containers: [{name: c, image: x, envFrom: [{secretRef: {name: s}}]}]}\n");
+  FixedKeyring keys = testing::test_keyring();
+  IngestOptions options;
+  options.cache_file = dir.path() / "cache";
+  options.version_tag = "test";
+  options.spool_dir = dir.path();
+  options.keys = &keys;
+  options.memory_budget_bytes = 0;  // everything else spooled; a Secret is held
+  Diagnostics diags;
+  auto in = ingest_manifests({(dir.path() / "in").string()}, diags, options);
+  Graph expected =
+      build_graph_inferred(load_manifests({(dir.path() / "in").string()}, diags), &keys);
+  expect_same_graph(in->graph(), expected);
+  const CompactGraph& g = in->graph();
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g.place(0), CompactGraph::Place::kHeld);
+  ASSERT_NE(g.sealed(0), nullptr);
+  EXPECT_EQ(g.sealed(0)->key_id, expected.manifests[0].sealed->key_id);
+  EXPECT_EQ(g.sealed(1), nullptr);
+  EXPECT_EQ(in->canonical(0), expected.manifests[0].canonical);
+  EXPECT_EQ(in->canonical(0).find("hunter2"), std::string::npos);
+  EXPECT_EQ(g.ref_count(1), 1u);
+  // Its file is never cached: the stored form depends on the keyring.
+  in->save_cache();
+  auto again = ingest_manifests({(dir.path() / "in").string()}, diags, options);
+  EXPECT_EQ(again->graph().place(0), CompactGraph::Place::kHeld);
 }
 
 TEST_F(IngestTest, ParseErrorsNameTheFirstFailingFile) {
