@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <climits>
 #include <random>
 #include <thread>
 #include <utility>
@@ -178,6 +179,35 @@ Statement& Statement::bind_blob_unowned(int index, std::string_view bytes) {
   int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC);
   if (rc != SQLITE_OK) db_->fail(rc, sqlite3_sql(stmt_));
   return *this;
+}
+
+Statement& Statement::bind_zeroblob(int index, uint64_t size) {
+  int rc = sqlite3_bind_zeroblob64(stmt_, index, size);
+  if (rc != SQLITE_OK) db_->fail(rc, sqlite3_sql(stmt_));
+  return *this;
+}
+
+WritableBlob::WritableBlob(Database& db, const char* table, const char* column, int64_t rowid)
+    : db_(db) {
+  int rc = sqlite3_blob_open(db.handle(), "main", table, column, rowid, 1, &blob_);
+  if (rc != SQLITE_OK) {
+    sqlite3_blob_close(blob_);  // SQLite may hand back a handle even on failure
+    blob_ = nullptr;
+    db.fail(rc, std::string("opening ") + table + "." + column + " for writing");
+  }
+}
+
+WritableBlob::~WritableBlob() {
+  sqlite3_blob_close(blob_);
+}
+
+void WritableBlob::write(uint64_t offset, std::string_view bytes) {
+  if (offset > INT_MAX || bytes.size() > static_cast<uint64_t>(INT_MAX) - offset) {
+    throw Error(ErrorKind::kInternal, "a BLOB of 2 GB or more cannot be written in place");
+  }
+  int rc = sqlite3_blob_write(blob_, bytes.data(), static_cast<int>(bytes.size()),
+                              static_cast<int>(offset));
+  if (rc != SQLITE_OK) db_.fail(rc, "writing a BLOB in place");
 }
 
 Statement& Statement::bind_null(int index) {

@@ -13,6 +13,7 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_blob;
 
 namespace kix::sqlite {
 
@@ -43,6 +44,9 @@ class Statement {
   // (a root's node list), where the copy would double the memory.
   Statement& bind_blob_unowned(int index, std::string_view bytes);
   Statement& bind_null(int index);
+  // A BLOB of `size` zero bytes, which SQLite stores without building it
+  // in memory; WritableBlob fills it in afterwards.
+  Statement& bind_zeroblob(int index, uint64_t size);
 
   // Runs one step: true when a row is available, false when done.
   bool step();
@@ -97,6 +101,25 @@ class Database {
  private:
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;
+};
+
+// A BLOB column of one row open for writing in place (sqlite3_blob): how a
+// large value bound as a zeroblob is filled in pieces, so that neither kix
+// nor SQLite holds it whole. Inside the transaction that inserted the row;
+// errors throw as Statement's do.
+class WritableBlob {
+ public:
+  WritableBlob(Database& db, const char* table, const char* column, int64_t rowid);
+  ~WritableBlob();
+  WritableBlob(const WritableBlob&) = delete;
+  WritableBlob& operator=(const WritableBlob&) = delete;
+
+  // Overwrites bytes at `offset`; the BLOB keeps its size (kIo beyond it).
+  void write(uint64_t offset, std::string_view bytes);
+
+ private:
+  Database& db_;
+  sqlite3_blob* blob_ = nullptr;
 };
 
 // A transaction that rolls back unless commit() is called. kWrite starts

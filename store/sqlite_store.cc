@@ -449,28 +449,69 @@ void insert_nodes_and_refs(sqlite::Database& db, const GraphView& graph,
 // of deltas to read stays short.
 constexpr int kMaxDeltaChain = 16;
 
+// Without a base (a cluster's first generation, an add without a cluster)
+// the sorted node list is written into the row in pieces through an index
+// of positions: at 50,000 resources a sorted copy of the hashes and
+// SQLite's own copy of the value were 3.2 MB at an add's peak.
+void insert_full_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
+                      const std::vector<Hash>& nodes) {
+  if (nodes.size() > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many nodes for a root");
+  std::vector<uint32_t> order(nodes.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return nodes[a] < nodes[b]; });
+  order.erase(std::unique(order.begin(), order.end(),
+                          [&](uint32_t a, uint32_t b) { return nodes[a] == nodes[b]; }),
+              order.end());
+  auto insert = db.prepare(
+      "INSERT OR IGNORE INTO roots (hash, cluster, count, nodes, base) VALUES (?, ?, ?, ?, NULL)");
+  insert.bind(1, root)
+      .bind(2, cluster)
+      .bind(3, static_cast<int64_t>(order.size()))
+      .bind_zeroblob(4, order.size() * Hash::kSize);
+  insert.run();
+  if (db.changes() == 0) return;  // stored already
+  sqlite::WritableBlob blob(db, "roots", "nodes", db.last_insert_rowid());
+  // The stored form (pack_hashes): the sorted hashes back to back.
+  constexpr size_t kPiece = 2048;
+  std::string piece;
+  piece.reserve(kPiece * Hash::kSize);
+  uint64_t offset = 0;
+  for (size_t k = 0; k < order.size(); k += kPiece) {
+    piece.clear();
+    for (size_t j = k; j < std::min(order.size(), k + kPiece); ++j) {
+      const Hash& h = nodes[order[j]];
+      piece.append(reinterpret_cast<const char*>(h.bytes().data()), Hash::kSize);
+    }
+    blob.write(offset, piece);
+    offset += piece.size();
+  }
+}
+
 void insert_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
-                 std::vector<Hash> nodes, const std::optional<StoredRoot>& base, int base_depth) {
+                 const std::vector<Hash>& graph_nodes, const std::optional<StoredRoot>& base,
+                 int base_depth) {
+  if (!base || base->hash == root || base_depth >= kMaxDeltaChain) {
+    insert_full_root(db, root, cluster, graph_nodes);
+    return;
+  }
+  std::vector<Hash> nodes = graph_nodes;
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  const std::string delta = pack_delta(base->nodes, nodes);
+  const size_t count = nodes.size();
+  if (delta.empty() || delta.size() >= count * Hash::kSize / 4) {
+    std::vector<Hash>().swap(nodes);
+    insert_full_root(db, root, cluster, graph_nodes);
+    return;
+  }
   auto insert = db.prepare(
       "INSERT OR IGNORE INTO roots (hash, cluster, count, nodes, base) VALUES (?, ?, ?, ?, ?)");
-  insert.bind(1, root).bind(2, cluster).bind(3, static_cast<int64_t>(nodes.size()));
-  std::string delta;
-  if (base && base->hash != root && base_depth < kMaxDeltaChain) {
-    delta = pack_delta(base->nodes, nodes);
-  }
-  if (!delta.empty() && delta.size() < nodes.size() * Hash::kSize / 4) {
-    insert.bind_blob(4, delta).bind(5, base->hash);
-  } else {
-    // The sorted vector is already the stored form (pack_hashes: the
-    // hashes back to back), bound in place: at 50,000 resources a packed
-    // copy and SQLite's own would add 3.2 MB to an add's peak.
-    static_assert(sizeof(Hash) == Hash::kSize && std::is_trivially_copyable_v<Hash>);
-    insert.bind_blob_unowned(4, std::string_view(reinterpret_cast<const char*>(nodes.data()),
-                                                 nodes.size() * Hash::kSize));
-    insert.bind_null(5);
-  }
+  insert.bind(1, root)
+      .bind(2, cluster)
+      .bind(3, static_cast<int64_t>(count))
+      .bind_blob(4, delta)
+      .bind(5, base->hash);
   insert.run();
 }
 
