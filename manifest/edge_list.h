@@ -21,7 +21,7 @@ struct EdgeList {
   size_t count(size_t i) const { return begin[i + 1] - begin[i]; }
 
   // Appends an edge of the last resource begun (start_resource; at least
-  // one must have been). merkle_nodes() refuses 2^32 edges or more.
+  // one must have been). merkle_nodes() refuses 2^32 - 1 edges or more.
   void add(uint32_t target, uint32_t why) {
     to.push_back(target);
     reason.push_back(why);

@@ -74,14 +74,14 @@ void CompactGraph::seal(size_t i, std::string_view hash_form, const Hash& blob,
   if (resources_.at(i).place != Place::kUnsealed) {
     throw Error(ErrorKind::kInternal, "a resource sealed that was not added unsealed");
   }
-  --unsealed_;
-  hold(i, hash_form);
-  resources_[i].blob = blob;
   // Sealed in index order, so the list stays sorted for sealed().
   if (!sealed_.empty() && sealed_.back().first >= i) {
     throw Error(ErrorKind::kInternal, "Secrets sealed out of order");
   }
   sealed_.emplace_back(i, std::move(sealed));
+  hold(i, hash_form);
+  resources_[i].blob = blob;
+  --unsealed_;
 }
 
 void CompactGraph::hash(EdgeList edges, std::vector<std::string> reasons) {

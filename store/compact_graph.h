@@ -1,10 +1,9 @@
 // The graph an incremental add (store/ingest.h) builds and hands to
 // Store::add: per resource its identity (encoded in an arena), where it was
 // read, its blob hash, canonical size, node hash and edges in one list.
-// About 210 bytes per resource (an 80-byte record, the node hash, the
+// About 220 bytes per resource (an 80-byte record, the node hash, the
 // encoded identity and path, the edges), where a Manifest record with its
-// strings and a vector of targets and of reason strings took about 540: at
-// 50,000 resources that was 12 MB of an add's peak heap.
+// strings and a vector of targets and of reason strings took about 540.
 //
 // Canonical bytes are held in memory only while the ingest's budget
 // allows (hold()); the others are elided, and the Ingest gives them back

@@ -189,10 +189,14 @@ Statement& Statement::bind_zeroblob(int index, uint64_t size) {
 
 WritableBlob::WritableBlob(Database& db, const char* table, const char* column, int64_t rowid)
     : db_(db) {
+  // Outside a transaction the zero-filled row would already be committed,
+  // and a crash before the writes would leave it so.
+  if (!db.in_transaction()) {
+    throw Error(ErrorKind::kInternal, "a BLOB written in place outside a transaction");
+  }
   int rc = sqlite3_blob_open(db.handle(), "main", table, column, rowid, 1, &blob_);
   if (rc != SQLITE_OK) {
-    sqlite3_blob_close(blob_);  // SQLite may hand back a handle even on failure
-    blob_ = nullptr;
+    blob_ = nullptr;  // SQLite sets it so on failure; said again for the destructor
     db.fail(rc, std::string("opening ") + table + "." + column + " for writing");
   }
 }

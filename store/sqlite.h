@@ -40,12 +40,13 @@ class Statement {
   Statement& bind(int index, const Hash& hash);  // as a 32-byte BLOB
   Statement& bind_blob(int index, std::string_view bytes);
   // The same without a copy: `bytes` must stay valid and unchanged until
-  // the statement is reset or the parameter bound again. For large values
-  // (a root's node list), where the copy would double the memory.
+  // the statement is reset or the parameter bound again. For large values,
+  // where the copy would double the memory.
   Statement& bind_blob_unowned(int index, std::string_view bytes);
   Statement& bind_null(int index);
   // A BLOB of `size` zero bytes, which SQLite stores without building it
-  // in memory; WritableBlob fills it in afterwards.
+  // in memory when it ends the row's record (later columns NULL);
+  // WritableBlob fills it in afterwards.
   Statement& bind_zeroblob(int index, uint64_t size);
 
   // Runs one step: true when a row is available, false when done.
@@ -105,8 +106,9 @@ class Database {
 
 // A BLOB column of one row open for writing in place (sqlite3_blob): how a
 // large value bound as a zeroblob is filled in pieces, so that neither kix
-// nor SQLite holds it whole. Inside the transaction that inserted the row;
-// errors throw as Statement's do.
+// nor a record buffer of SQLite's holds it whole (its pages pass through
+// the page cache as any write's do). Only inside the transaction that
+// inserted the row (kInternal otherwise); errors throw as Statement's do.
 class WritableBlob {
  public:
   WritableBlob(Database& db, const char* table, const char* column, int64_t rowid);

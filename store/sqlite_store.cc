@@ -10,7 +10,6 @@
 #include <numeric>
 #include <optional>
 #include <system_error>
-#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -449,10 +448,11 @@ void insert_nodes_and_refs(sqlite::Database& db, const GraphView& graph,
 // of deltas to read stays short.
 constexpr int kMaxDeltaChain = 16;
 
-// Without a base (a cluster's first generation, an add without a cluster)
-// the sorted node list is written into the row in pieces through an index
-// of positions: at 50,000 resources a sorted copy of the hashes and
-// SQLite's own copy of the value were 3.2 MB at an add's peak.
+// A full node list (no base: a cluster's first generation, an add without
+// a cluster, an import; or a delta that would not be small, or a chain at
+// its limit) is written into the row in pieces through an index of
+// positions: at 50,000 resources a sorted copy of the hashes and SQLite's
+// own copy of the value were 3.2 MB at an add's peak.
 void insert_full_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
                       const std::vector<Hash>& nodes) {
   if (nodes.size() > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many nodes for a root");
@@ -498,10 +498,11 @@ void insert_root(sqlite::Database& db, const Hash& root, const std::string& clus
   std::vector<Hash> nodes = graph_nodes;
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-  const std::string delta = pack_delta(base->nodes, nodes);
+  std::string delta = pack_delta(base->nodes, nodes);
   const size_t count = nodes.size();
+  std::vector<Hash>().swap(nodes);
   if (delta.empty() || delta.size() >= count * Hash::kSize / 4) {
-    std::vector<Hash>().swap(nodes);
+    std::string().swap(delta);
     insert_full_root(db, root, cluster, graph_nodes);
     return;
   }

@@ -5,8 +5,8 @@
 // hashes, the same edges with the same reasons in the same order, and the
 // same cycle warnings, for graphs with self edges, repeated edges and
 // cycles, in any input order. Rows have at most 12 edges, where the
-// model's std::sort (insertion sort up to 16) keeps ties in input order
-// as the new stable order does.
+// original's std::sort (insertion sort up to 16 in libstdc++) kept ties in
+// input order as the model's stable sort does.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -49,8 +49,10 @@ ModelGraph model(const std::vector<Manifest>& manifests, std::vector<std::vector
   for (size_t i = 0; i < n; ++i) {
     std::vector<size_t> idx(refs[i].size());
     std::iota(idx.begin(), idx.end(), 0);
-    std::sort(idx.begin(), idx.end(),
-              [&](size_t a, size_t b) { return rank[refs[i][a]] < rank[refs[i][b]]; });
+    // (std::sort in the original; stable here so that the model does not
+    // depend on how a library sorts short ranges.)
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](size_t a, size_t b) { return rank[refs[i][a]] < rank[refs[i][b]]; });
     std::vector<size_t> r2;
     std::vector<std::string> s2;
     for (size_t k : idx) {
