@@ -29,7 +29,7 @@ size_t CompactGraph::add(const ResourceId& id, uint32_t file, int line, int colu
                 "add them as several clusters");
   }
   // Encoded through a reused buffer, then copied into the arena once.
-  static thread_local std::string encoded;
+  std::string& encoded = scratch_;
   encoded.clear();
   ByteWriter w(encoded);
   for (const std::string* part : {&id.api_version, &id.kind, &id.ns, &id.name}) w.bytes(*part);

@@ -98,7 +98,8 @@ class CompactGraph final : public GraphView {
     Place place = Place::kInFile;
   };
 
-  ByteArena ids_;  // identities, and the files' paths
+  ByteArena ids_;        // identities, and the files' paths
+  std::string scratch_;  // add()'s encoding buffer
   std::vector<std::string_view> files_;
   std::vector<Resource> resources_;
   std::string held_;  // held canonical bytes, back to back

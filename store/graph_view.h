@@ -63,7 +63,7 @@ class ManifestGraphView final : public GraphView {
   size_t ref(size_t i, size_t k) const override { return graph_.refs[i][k]; }
   std::string_view ref_reason(size_t i, size_t k) const override {
     const auto& reasons = graph_.ref_reasons[i];
-    return k < reasons.size() ? std::string_view(reasons[k]) : std::string_view("");
+    return k < reasons.size() ? std::string_view(reasons[k]) : std::string_view();
   }
   const std::vector<std::string>& warnings() const override { return graph_.warnings; }
 

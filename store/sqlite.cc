@@ -152,8 +152,11 @@ Statement& Statement::bind(int index, int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  int rc =
-      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  // SQLite binds a null pointer as NULL: an empty view (whose data() may
+  // be null) is the empty string.
+  static const char kEmpty = 0;
+  const char* data = text.empty() ? &kEmpty : text.data();
+  int rc = sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) db_->fail(rc, sqlite3_sql(stmt_));
   return *this;
 }
@@ -169,14 +172,6 @@ Statement& Statement::bind_blob(int index, std::string_view bytes) {
   static const char kEmpty = 0;
   const void* data = bytes.empty() ? &kEmpty : bytes.data();
   int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT);
-  if (rc != SQLITE_OK) db_->fail(rc, sqlite3_sql(stmt_));
-  return *this;
-}
-
-Statement& Statement::bind_blob_unowned(int index, std::string_view bytes) {
-  static const char kEmpty = 0;
-  const void* data = bytes.empty() ? &kEmpty : bytes.data();
-  int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC);
   if (rc != SQLITE_OK) db_->fail(rc, sqlite3_sql(stmt_));
   return *this;
 }

@@ -39,10 +39,6 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, const Hash& hash);  // as a 32-byte BLOB
   Statement& bind_blob(int index, std::string_view bytes);
-  // The same without a copy: `bytes` must stay valid and unchanged until
-  // the statement is reset or the parameter bound again. For large values,
-  // where the copy would double the memory.
-  Statement& bind_blob_unowned(int index, std::string_view bytes);
   Statement& bind_null(int index);
   // A BLOB of `size` zero bytes, which SQLite stores without building it
   // in memory when it ends the row's record (later columns NULL);

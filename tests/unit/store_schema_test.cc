@@ -27,6 +27,20 @@ TEST(StoreSchema, RecordsItsVersion) {
             std::string::npos);
 }
 
+// An empty view (a default one has a null data()) is the empty string,
+// never NULL, whatever text column it goes into.
+TEST(StoreSqlite, AnEmptyViewIsBoundAsEmptyText) {
+  testing::TempDir dir;
+  sqlite::Database db(dir.path() / "t.db", sqlite::Database::Open::kCreate);
+  db.exec("CREATE TABLE t (x TEXT NOT NULL)");
+  auto insert = db.prepare("INSERT INTO t VALUES (?)");
+  insert.bind(1, std::string_view());
+  insert.run();
+  auto s = db.prepare("SELECT x IS NOT NULL AND x = '' FROM t");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_int(0), 1);
+}
+
 TEST(StoreSqlite, TransactionRollsBackUnlessCommitted) {
   testing::TempDir dir;
   sqlite::Database db(dir.path() / "t.db", sqlite::Database::Open::kCreate);
