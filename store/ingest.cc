@@ -221,34 +221,37 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         std::make_unique<IngestCache>(IngestCache::load(options.cache_file, options.version_tag));
   }
 
-  // Which files the cache answers for: their entries, still encoded (they
-  // are decoded one file at a time below, so memory holds one at a time).
-  std::vector<std::string_view> cached(files.size());
+  // Which files the cache answers for: their entries (read back and
+  // decoded one file at a time below, so memory holds one at a time).
+  constexpr uint32_t kNotCached = UINT32_MAX;
+  std::vector<uint32_t> cached(files.size(), kNotCached);
   std::vector<size_t> to_read;
   if (in->cache_ && !options.reread) {
     const std::vector<std::optional<FileIdentity>> identities = file_identities(files);
     for (size_t i = 0; i < files.size(); ++i) {
       if (identities[i] && files[i] != "-") {
-        if (auto entry = in->cache_->find(files[i], *identities[i])) cached[i] = *entry;
+        auto entry = in->cache_->find(files[i], *identities[i]);
+        if (entry && *entry < kNotCached) cached[i] = static_cast<uint32_t>(*entry);
       }
     }
   }
   for (size_t i = 0; i < files.size(); ++i) {
-    if (cached[i].data() == nullptr) to_read.push_back(i);
+    if (cached[i] == kNotCached) to_read.push_back(i);
   }
   in->stats_.cached_files = files.size() - to_read.size();
   in->stats_.read_files = to_read.size();
 
   CompactGraph& graph = in->graph_;
   graph.reserve(files.size());  // most files hold one document
-  // Encoded, per resource: views into the cache, or, for the files read
-  // now, into `read_facts` while they fit the memory budget and in
+  // Encoded, per resource: where they are in the cache file, or, for the
+  // files read now, in `read_facts` while they fit the memory budget and in
   // `facts_spool` beyond it (at 50,000 resources they are 10 MB).
   struct FactsPlace {
-    const char* data = nullptr;  // in memory, unless `spooled`
-    uint64_t offset = 0;         // in `facts_spool` when `spooled`
+    enum class In : uint8_t { kMemory, kSpool, kCache };
+    const char* data = nullptr;  // kMemory
+    uint64_t offset = 0;         // in `facts_spool`, or in the cache file
     uint32_t size = 0;
-    bool spooled = false;
+    In in = In::kMemory;
   };
   std::vector<FactsPlace> facts;
   ByteArena read_facts;
@@ -262,14 +265,16 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   auto keep_facts = [&](std::string_view encoded) {
     const uint32_t size = size_of(encoded);
     if (read_facts.allocated() + encoded.size() <= options.memory_budget_bytes) {
-      facts.push_back(FactsPlace{read_facts.copy(encoded).data(), 0, size, false});
+      facts.push_back(
+          FactsPlace{read_facts.copy(encoded).data(), 0, size, FactsPlace::In::kMemory});
       return;
     }
     if (!facts_spool) {
       facts_spool = std::make_unique<SpoolFile>(options.spool_dir);
       in->note_fallback(*facts_spool, diags);
     }
-    facts.push_back(FactsPlace{nullptr, facts_spool->append(encoded), size, true});
+    facts.push_back(
+        FactsPlace{nullptr, facts_spool->append(encoded), size, FactsPlace::In::kSpool});
     in->stats_.spooled_facts_bytes += size;
   };
   facts.reserve(files.size());
@@ -283,19 +288,21 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   FileResult read_here;  // a cached file whose entry does not decode
   for (size_t i = 0; i < files.size(); ++i) {
     documents.clear();
-    if (cached[i].data() != nullptr && IngestCache::decode(cached[i], documents)) {
+    if (cached[i] != kNotCached && in->cache_->documents(cached[i], documents)) {
       if (!documents.empty()) {
         const uint32_t file = graph.add_file(files[i]);
         for (CachedDocument& d : documents) {
           graph.add(d.id, file, d.line, d.column, d.blob, d.size);
-          facts.push_back(FactsPlace{d.facts.data(), 0, size_of(d.facts), false});
+          // Read back from the cache file when references are resolved.
+          facts.push_back(
+              FactsPlace{nullptr, d.facts_offset, size_of(d.facts), FactsPlace::In::kCache});
         }
       }
       if (options.progress) options.progress(i + 1, files.size());
       continue;
     }
     FileResult* taken = nullptr;
-    if (cached[i].data() != nullptr) {
+    if (cached[i] != kNotCached) {
       // The checksum makes this all but impossible; the file is then read.
       ++in->stats_.read_files;
       --in->stats_.cached_files;
@@ -347,7 +354,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   pipeline.reset();
   read_here = FileResult();
   std::vector<std::string>().swap(files);
-  std::vector<std::string_view>().swap(cached);
+  std::vector<uint32_t>().swap(cached);
   std::vector<size_t>().swap(to_read);
   release_free_memory();
 
@@ -378,7 +385,19 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         n, [&](size_t i) { return graph.id(i); },
         [&](size_t i) {
           const FactsPlace& f = facts[i];
-          return f.spooled ? window->read(f.offset, f.size) : std::string_view(f.data, f.size);
+          switch (f.in) {
+            case FactsPlace::In::kSpool:
+              return window->read(f.offset, f.size);
+            case FactsPlace::In::kCache:
+              if (auto bytes = in->cache_->read_back(f.offset, f.size)) return *bytes;
+              // The file was checked when loaded and is replaced only by
+              // a rename; a failed read is an I/O error, reported as one.
+              throw Error(ErrorKind::kIo, "cannot read " + options.cache_file.string() + " back",
+                          {}, "delete " + options.cache_file.string() + " or add with --reread");
+            case FactsPlace::In::kMemory:
+              break;
+          }
+          return std::string_view(f.data, f.size);
         },
         [&](size_t from, size_t to, const std::string& reason) {
           while (edges.resources() <= from) edges.start_resource();

@@ -80,28 +80,6 @@ bool decode_documents(std::string_view bytes, std::vector<CachedDocument>& out) 
   return true;
 }
 
-// The whole file in one read of its size (streams copy it twice); false
-// when it cannot be read, which for a cache means "empty".
-bool read_whole_file(const std::filesystem::path& file, std::string& out) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  if (ok) {
-    out.resize(static_cast<size_t>(st.st_size));
-    size_t done = 0;
-    while (ok && done < out.size()) {
-      ssize_t n = ::read(fd, out.data() + done, out.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      ok = n > 0;
-      if (ok) done += static_cast<size_t>(n);
-    }
-  }
-  ::close(fd);
-  if (!ok) std::string().swap(out);
-  return ok;
-}
-
 bool decode_int(ByteReader& r, int64_t& v) {
   uint64_t u = 0;
   if (!r.varint(u)) return false;
@@ -160,106 +138,196 @@ std::optional<FileIdentity> FileIdentityReader::identity(const std::string& path
   return identity_of(st);
 }
 
+namespace {
+
+// The fields of a record after its key (encode_entry below).
+bool decode_fields(ByteReader& r, FileIdentity& identity, int64_t& read_ns, int64_t& used_ns,
+                   std::string_view& documents) {
+  return r.varint(identity.device) && r.varint(identity.inode) && r.varint(identity.size) &&
+         decode_int(r, identity.mtime_ns) && decode_int(r, identity.ctime_ns) &&
+         decode_int(r, read_ns) && decode_int(r, used_ns) && r.view(documents);
+}
+
+uint64_t key_hash(std::string_view key) {
+  return std::hash<std::string_view>()(key);
+}
+
+// Reads a file from its start in chunks, hashing every byte before
+// `content_end` (the checksum follows it), and keeps the bytes not yet
+// consumed: a record is parsed from them, and when it does not fit, more
+// are read (a record larger than a chunk grows the buffer to its size).
+class CheckedStream {
+ public:
+  CheckedStream(FileWindow& file, uint64_t content_end) : file_(file), end_(content_end) {}
+
+  // Runs `parse` on the unconsumed bytes until it succeeds, reading more
+  // each time it fails; false when it fails with the content all read.
+  // `parse` returns the bytes it consumed, 0 for "not enough".
+  template <typename Parse>
+  bool next(Parse parse, uint64_t& record_offset) {
+    for (;;) {
+      const size_t used = parse(std::string_view(buffer_).substr(at_));
+      if (used > 0) {
+        record_offset = start_ + at_;
+        at_ += used;
+        return true;
+      }
+      if (!refill()) return false;
+    }
+  }
+  bool at_end() const { return at_ == buffer_.size() && read_to_ == end_; }
+  Hash hash() { return hash_.finish(); }
+
+ private:
+  bool refill() {
+    if (read_to_ == end_) return false;
+    buffer_.erase(0, at_);
+    start_ += at_;
+    at_ = 0;
+    const uint64_t n = std::min<uint64_t>(kChunk, end_ - read_to_);
+    const std::optional<std::string_view> chunk = file_.read(read_to_, n);
+    if (!chunk) return false;
+    hash_.update(*chunk);
+    buffer_.append(*chunk);
+    read_to_ += n;
+    return true;
+  }
+
+  static constexpr uint64_t kChunk = 256u << 10;
+  FileWindow& file_;
+  const uint64_t end_;
+  std::string buffer_;
+  uint64_t start_ = 0;    // file offset of buffer_[0]
+  size_t at_ = 0;         // consumed bytes of buffer_
+  uint64_t read_to_ = 0;  // file offset up to which bytes were read
+  Sha256 hash_;
+};
+
+}  // namespace
+
 IngestCache IngestCache::load(const std::filesystem::path& file, const std::string& version_tag) {
   IngestCache cache;
   cache.version_tag_ = version_tag;
   cache.now_ns_ = wall_clock_ns();
-  std::string& bytes = *cache.loaded_;
-  if (!read_whole_file(file, bytes)) return cache;
+  std::unique_ptr<FileWindow> window = FileWindow::open(file);
   // magic, version tag, entries, then the SHA-256 of everything before it
-  if (bytes.size() < kMagic.size() + Hash::kSize || bytes.compare(0, kMagic.size(), kMagic) != 0) {
-    std::string().swap(bytes);  // an empty cache holds nothing
-    return cache;
-  }
-  std::string_view content(bytes.data(), bytes.size() - Hash::kSize);
-  if (Hash::of(content) != Hash::from_bytes(bytes.data() + content.size())) {
-    std::string().swap(bytes);  // an empty cache holds nothing
-    return cache;
-  }
-  ByteReader r(content.substr(kMagic.size()));
-  std::string tag;
-  uint64_t count = 0;
-  if (!r.bytes(tag) || tag != version_tag || !r.varint(count) || count > content.size()) {
-    std::string().swap(bytes);  // an empty cache holds nothing
-    return cache;
-  }
-  // Each entry: key, identity, times, then its documents as one byte string,
-  // which is decoded only when an add asks for that file.
+  if (!window || window->size() < kMagic.size() + Hash::kSize) return cache;
+  CheckedStream in(*window, window->size() - Hash::kSize);
+  uint64_t count = 0, offset = 0;
+  bool foreign = false;  // not a cache file, or one of another reader
+  const bool head = in.next(
+      [&](std::string_view bytes) -> size_t {
+        if (bytes.size() < kMagic.size()) return 0;
+        ByteReader r(bytes.substr(kMagic.size()));
+        std::string tag;
+        if (bytes.substr(0, kMagic.size()) != kMagic) {
+          foreign = true;
+          return 1;
+        }
+        if (!r.bytes(tag) || !r.varint(count)) return 0;
+        if (tag != version_tag) {
+          foreign = true;
+          return 1;
+        }
+        return bytes.size() - r.remaining();
+      },
+      offset);
+  if (!head || foreign || count > window->size()) return cache;
+  // Each entry: its key, identity and times, then its documents as one
+  // byte string; only where it is, its key's hash and "used" time are kept.
   std::vector<Entry> files;
   files.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
     Entry e;
-    Fields f;
-    size_t end = 0;
-    if (!r.view(e.key)) {
-      std::string().swap(bytes);
-      return cache;
-    }
-    e.fields = content.size() - r.remaining();
-    if (!cache.decode_fields(e.fields, f, &end)) {
-      std::string().swap(bytes);
-      return cache;
-    }
-    r = ByteReader(content.substr(end));
+    size_t record_size = 0;
+    const bool ok = in.next(
+        [&](std::string_view bytes) -> size_t {
+          ByteReader r(bytes);
+          std::string_view key, documents;
+          FileIdentity identity;
+          int64_t read_ns = 0;
+          if (!r.view(key) || !decode_fields(r, identity, read_ns, e.used_ns, documents)) return 0;
+          e.key_hash = key_hash(key);
+          record_size = bytes.size() - r.remaining();
+          return record_size;
+        },
+        e.offset);
+    if (!ok || record_size > UINT32_MAX) return cache;
+    e.size = static_cast<uint32_t>(record_size);
     files.push_back(e);
   }
-  if (!r.at_end()) {
-    std::string().swap(bytes);  // an empty cache holds nothing
-    return cache;
-  }
-  // Of a key written twice, the later record counts.
-  std::stable_sort(files.begin(), files.end(),
-                   [](const Entry& a, const Entry& b) { return a.key < b.key; });
+  if (!in.at_end()) return cache;
+  const std::optional<std::string_view> checksum =
+      window->read(window->size() - Hash::kSize, Hash::kSize);
+  if (!checksum || in.hash() != Hash::from_bytes(checksum->data())) return cache;
+  cache.loaded_ = std::move(window);
+
+  // Of a key written twice, the later record counts: among entries of one
+  // key hash (in file order), those whose key a later one repeats go.
+  std::sort(files.begin(), files.end(), [](const Entry& a, const Entry& b) {
+    return a.key_hash != b.key_hash ? a.key_hash < b.key_hash : a.offset < b.offset;
+  });
   size_t kept = 0;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (i + 1 < files.size() && files[i + 1].key == files[i].key) continue;
-    files[kept++] = files[i];
+  for (size_t i = 0; i < files.size();) {
+    size_t j = i + 1;
+    while (j < files.size() && files[j].key_hash == files[i].key_hash) ++j;
+    if (j == i + 1) {
+      files[kept++] = files[i];
+    } else {
+      std::vector<std::string> keys;
+      for (size_t k = i; k < j; ++k) {
+        std::string_view key;
+        Fields f;
+        if (!cache.read_record(files[k], key, f)) {
+          cache.loaded_.reset();  // an empty cache
+          return cache;
+        }
+        keys.emplace_back(key);
+      }
+      for (size_t k = i; k < j; ++k) {
+        if (std::find(keys.begin() + static_cast<ptrdiff_t>(k - i + 1), keys.end(), keys[k - i]) ==
+            keys.end()) {
+          files[kept++] = files[k];
+        }
+      }
+    }
+    i = j;
   }
   files.resize(kept);
   cache.files_ = std::move(files);
   return cache;
 }
 
-bool IngestCache::decode_fields(size_t at, Fields& f, size_t* end) const {
-  // Within the entries: a loaded file ends with the checksum.
-  const std::string_view content = std::string_view(*loaded_).substr(
-      0, loaded_->size() - std::min(loaded_->size(), Hash::kSize));
-  if (at > content.size()) return false;
-  ByteReader r(content.substr(at));
-  if (!r.varint(f.identity.device) || !r.varint(f.identity.inode) || !r.varint(f.identity.size) ||
-      !decode_int(r, f.identity.mtime_ns) || !decode_int(r, f.identity.ctime_ns) ||
-      !decode_int(r, f.read_ns) || !decode_int(r, f.used_ns) || !r.view(f.documents)) {
-    return false;
-  }
-  if (end != nullptr) *end = content.size() - r.remaining();
-  return true;
-}
-
-IngestCache::Fields IngestCache::fields_of(const Entry& e) const {
-  Fields f;
-  if (!decode_fields(e.fields, f)) {
-    throw Error(ErrorKind::kInternal, "an ingest cache entry decoded at load no longer decodes");
-  }
-  if (e.refreshed) f.used_ns = now_ns_;
-  return f;
+bool IngestCache::read_record(const Entry& e, std::string_view& key, Fields& f,
+                              const char** start) {
+  if (!loaded_) return false;
+  const std::optional<std::string_view> record = loaded_->read(e.offset, e.size);
+  if (!record) return false;
+  if (start != nullptr) *start = record->data();
+  ByteReader r(*record);
+  return r.view(key) && decode_fields(r, f.identity, f.read_ns, f.used_ns, f.documents) &&
+         r.at_end();
 }
 
 IngestCache::Entry* IngestCache::entry(std::string_view key) {
-  // Lookups come in the input's order, which is nearly the keys' order:
-  // the entry after the last one found is tried first.
-  if (cursor_ < files_.size() && files_[cursor_].key == key) return &files_[cursor_++];
-  auto it = std::lower_bound(files_.begin(), files_.end(), key,
-                             [](const Entry& e, std::string_view k) { return e.key < k; });
-  if (it == files_.end() || it->key != key) return nullptr;
-  cursor_ = static_cast<size_t>(it - files_.begin()) + 1;
-  return &*it;
+  const uint64_t h = key_hash(key);
+  auto it = std::lower_bound(files_.begin(), files_.end(), h,
+                             [](const Entry& e, uint64_t k) { return e.key_hash < k; });
+  for (; it != files_.end() && it->key_hash == h; ++it) {
+    std::string_view stored;
+    Fields f;
+    if (read_record(*it, stored, f) && stored == key) return &*it;
+  }
+  return nullptr;
 }
 
-std::optional<std::string_view> IngestCache::find(const std::string& path,
-                                                  const FileIdentity& now) {
-  Entry* e = entry(cache_key(path));
+std::optional<size_t> IngestCache::find(const std::string& path, const FileIdentity& now) {
+  const std::string key = cache_key(path);
+  Entry* e = entry(key);
   if (e == nullptr || e->superseded) return std::nullopt;
-  const Fields f = fields_of(*e);
+  std::string_view stored;
+  Fields f;
+  if (!read_record(*e, stored, f)) return std::nullopt;
   if (!(f.identity == now)) return std::nullopt;
   if (f.identity.mtime_ns + kRacyWindowNs > f.read_ns ||
       f.identity.ctime_ns + kRacyWindowNs > f.read_ns) {
@@ -273,11 +341,29 @@ std::optional<std::string_view> IngestCache::find(const std::string& path,
     e->found = true;
     ++found_count_;
   }
-  return f.documents;
+  return static_cast<size_t>(e - files_.data());
 }
 
-bool IngestCache::decode(std::string_view entry, std::vector<CachedDocument>& out) {
-  return decode_documents(entry, out);
+bool IngestCache::documents(size_t entry, std::vector<CachedDocument>& out) {
+  std::string_view key;
+  Fields f;
+  const char* record = nullptr;
+  const size_t first = out.size();
+  if (entry >= files_.size() || !read_record(files_[entry], key, f, &record) ||
+      !decode_documents(f.documents, out)) {
+    return false;
+  }
+  // Every view decoded is into the record, which starts at its offset.
+  for (size_t i = first; i < out.size(); ++i) {
+    out[i].facts_offset =
+        files_[entry].offset + static_cast<uint64_t>(out[i].facts.data() - record);
+  }
+  return true;
+}
+
+std::optional<std::string_view> IngestCache::read_back(uint64_t offset, uint64_t size) {
+  if (!loaded_) return std::nullopt;
+  return loaded_->read(offset, size);
 }
 
 namespace {
@@ -461,7 +547,7 @@ void IngestCache::stage(const std::filesystem::path& file) {
     IngestCache& cache;
     ~Release() {
       std::vector<Entry>().swap(cache.files_);
-      std::string().swap(*cache.loaded_);
+      cache.loaded_.reset();
       cache.puts_.reset();
     }
   } release{*this};
@@ -473,41 +559,64 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
   if (put_failed_) return;
   // What is kept: entries neither replaced nor unused for 30 days, and of
   // those this process did not see, only the most recently used beyond the
-  // bound (ties: by path, so the choice is stable).
+  // bound (ties: by key hash, so the choice is stable).
   std::vector<bool> keep(files_.size(), false);
   std::vector<std::pair<int64_t, size_t>> others;  // used time, entry
   for (size_t i = 0; i < files_.size(); ++i) {
     const Entry& e = files_[i];
-    const int64_t used_ns = fields_of(e).used_ns;
+    const int64_t used_ns = e.refreshed ? now_ns_ : e.used_ns;
     keep[i] = !e.superseded && used_ns + kUnusedNs >= now_ns_;
     if (keep[i] && !e.found) others.emplace_back(used_ns, i);
   }
   const size_t keep_others = std::max(min_other_entries_, found_count_ + put_count_);
   if (others.size() > keep_others) {
     auto newest_first = [&](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : files_[a.second].key < files_[b.second].key;
+      if (a.first != b.first) return a.first > b.first;
+      const Entry& x = files_[a.second];
+      const Entry& y = files_[b.second];
+      return x.key_hash != y.key_hash ? x.key_hash < y.key_hash : x.offset < y.offset;
     };
     std::nth_element(others.begin(), others.begin() + static_cast<ptrdiff_t>(keep_others),
                      others.end(), newest_first);
     for (size_t i = keep_others; i < others.size(); ++i) keep[others[i].second] = false;
   }
   std::vector<std::pair<int64_t, size_t>>().swap(others);
-  const size_t kept = static_cast<size_t>(std::count(keep.begin(), keep.end(), true));
-  if (!changed_ && kept == files_.size()) return;
+  // Kept entries are written in the order the file had them, which is the
+  // order adds list their files: the next add reads them forward.
+  std::vector<uint32_t> order;
+  for (size_t i = 0; i < files_.size(); ++i) {
+    if (keep[i]) order.push_back(static_cast<uint32_t>(i));
+  }
+  std::vector<bool>().swap(keep);
+  if (!changed_ && order.size() == files_.size()) return;
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return files_[a].offset < files_[b].offset; });
   const std::filesystem::path tmp = staged_name(file);
   HashingFileWriter out(tmp);
   std::string head(kMagic);
   ByteWriter w(head);
   w.bytes(version_tag_);
-  w.varint(kept + put_count_);
+  w.varint(order.size() + put_count_);
   out.write(head);
   std::string record;
-  for (size_t i = 0; i < files_.size(); ++i) {
-    if (!keep[i]) continue;
-    const Fields f = fields_of(files_[i]);
+  for (uint32_t i : order) {
+    const Entry& e = files_[i];
+    std::string_view key;
+    Fields f;
+    // The file was checked whole when loaded and does not change while it
+    // is open; a record that no longer reads back means it was written in
+    // place after all, and nothing of it can be trusted.
+    if (!read_record(e, key, f)) {
+      throw Error(ErrorKind::kIo, "the stat cache changed while it was read", {},
+                  "another program wrote to it in place; the next add reads every file again");
+    }
+    if (!e.refreshed) {
+      out.write(loaded_->read(e.offset, e.size).value());
+      continue;
+    }
     record.clear();
     ByteWriter rw(record);
-    encode_entry(files_[i].key, f.identity, f.read_ns, f.used_ns, f.documents, rw);
+    encode_entry(key, f.identity, f.read_ns, now_ns_, f.documents, rw);
     out.write(record);
   }
   if (puts_) puts_->copy_to([&](std::string_view bytes) { out.write(bytes); });

@@ -14,6 +14,11 @@
 // damaged, foreign or older file is an empty cache. Files holding Secrets
 // with values are never cached (their stored form depends on the keyring).
 //
+// load() reads the file once, streaming, to check its SHA-256 and note
+// where each entry's record is; lookups then read records back through a
+// window of the open file. A cache file is only ever replaced by a rename,
+// never written in place, so the open file is the one that was checked.
+//
 // Thread-safety: one object per thread. Two processes saving one file:
 // the last rename wins, and the other's entries are simply read again.
 #pragma once
@@ -28,6 +33,7 @@
 
 #include "manifest/manifest.h"
 #include "manifest/reference_facts.h"
+#include "util/file_window.h"
 #include "util/hash.h"
 #include "util/spool_file.h"
 
@@ -72,9 +78,12 @@ struct CachedDocument {
   int column = 0;
   Hash blob;
   uint64_t size = 0;  // canonical bytes
-  // Encoded (encode_reference_facts). A view: into the cache for a decoded
-  // entry (valid as long as the cache), into the caller's bytes for put().
+  // Encoded (encode_reference_facts). A view: into the cache's window for
+  // documents() (valid until its next call), into the caller's bytes for
+  // put().
   std::string_view facts;
+  // From documents(): where `facts` are in the cache file, for read_back().
+  uint64_t facts_offset = 0;
 };
 
 class IngestCache {
@@ -83,13 +92,17 @@ class IngestCache {
   // names the reader (kix's version).
   static IngestCache load(const std::filesystem::path& file, const std::string& version_tag);
 
-  // The documents of `path`, encoded, when its identity is still `now` and
-  // the entry is not racily clean; nullopt otherwise. The view is valid as
-  // long as this cache; decode() gives the documents.
-  std::optional<std::string_view> find(const std::string& path, const FileIdentity& now);
-  // Appends the documents of an entry find() returned to `out`; false (and
-  // `out` as it was) when the entry cannot be decoded.
-  static bool decode(std::string_view entry, std::vector<CachedDocument>& out);
+  // The entry of `path` when its identity is still `now` and the entry is
+  // not racily clean, as a handle for documents(); nullopt otherwise.
+  std::optional<size_t> find(const std::string& path, const FileIdentity& now);
+  // Appends the documents of an entry find() returned to `out`, their
+  // facts viewing bytes valid until the next call; false (and `out` as it
+  // was) when the entry cannot be read back or decoded.
+  bool documents(size_t entry, std::vector<CachedDocument>& out);
+  // The `size` bytes at `offset` of the loaded file (a document's facts, by
+  // their facts_offset), through the same window: valid until the next
+  // call. nullopt when they cannot be read back, or after stage().
+  std::optional<std::string_view> read_back(uint64_t offset, uint64_t size);
   // Records what `path` held when read at `read_ns` (wall clock just
   // before reading), with the identity it had then.
   void put(const std::string& path, const FileIdentity& identity, int64_t read_ns,
@@ -100,9 +113,10 @@ class IngestCache {
   // of the entries this process neither found nor put (files of other
   // checkouts), only the most recently used are kept: as many as it found
   // and put, and at least min_other_entries(). So the cache, which every
-  // add loads whole, stays within about twice the input it serves however
-  // many directories were added.
-  // Streams: memory does not grow with the number of entries written.
+  // add reads through, stays within about twice the input it serves
+  // however many directories were added.
+  // Streams: memory holds a window and a few bytes per entry, not the
+  // entries' records.
   // Throws kix::Error(kIo) when it cannot be written. stage(), then
   // publish().
   void save(const std::filesystem::path& file);
@@ -129,33 +143,36 @@ class IngestCache {
   void set_min_other_entries(size_t n) { min_other_entries_ = n; }
 
  private:
-  // An entry loaded from the file: its key, a view into *loaded_ (which
-  // never moves), and the offset in *loaded_ of the rest of its record,
-  // which is decoded when needed. 32 bytes a file; a hash map of decoded
-  // entries took 112.
+  // An entry of the loaded file: where its record is and what a save
+  // needs to know without reading it. The file is read through a window
+  // (util/file_window.h), so memory holds 32 bytes a file, not the file
+  // (at 50,000 files the file is 17 MB).
   struct Entry {
-    std::string_view key;
-    size_t fields = 0;        // offset in *loaded_ of what follows the key
+    uint64_t key_hash = 0;    // std::hash of its key; the key is in the record
+    uint64_t offset = 0;      // of its record (key and fields) in the file
+    int64_t used_ns = 0;      // when an add last found it
+    uint32_t size = 0;        // of its record
     bool superseded = false;  // put again by this process
     bool found = false;       // find() answered with it in this process
     bool refreshed = false;   // its "used" time is now_ns_
   };
-  // The rest of an entry's record.
+  // The rest of an entry's record, after its key.
   struct Fields {
     FileIdentity identity;
     int64_t read_ns = 0;
     int64_t used_ns = 0;  // when an add last found it
     std::string_view documents;
   };
-  // Decodes the fields at `at` in *loaded_; false when they do not decode.
-  bool decode_fields(size_t at, Fields& out, size_t* end = nullptr) const;
-  Fields fields_of(const Entry& e) const;
+  // The record of `e` through the window, its key and fields (and where
+  // the record starts in memory); false when it cannot be read back or
+  // decoded.
+  bool read_record(const Entry& e, std::string_view& key, Fields& f, const char** start = nullptr);
   // The entry with `key`, or nullptr.
   Entry* entry(std::string_view key);
 
-  // Sorted by key (absolute path as the input named it), one per key.
+  // Sorted by key hash, one per key.
   std::vector<Entry> files_;
-  size_t cursor_ = 0;  // just past the entry the last lookup found
+  std::unique_ptr<FileWindow> loaded_;  // the file the entries are in
 
   void write_staged(const std::filesystem::path& file);
 
@@ -175,7 +192,6 @@ class IngestCache {
   };
   StagedFile staged_;
   bool spent_ = false;  // stage() ran: the entries are gone
-  std::unique_ptr<std::string> loaded_ = std::make_unique<std::string>();
   // What put() recorded, already encoded as the file holds entries, kept
   // out of memory (util/spool_file.h); null until the first put.
   std::unique_ptr<SpoolFile> puts_;

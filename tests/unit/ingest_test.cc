@@ -464,6 +464,64 @@ TEST(IngestCacheLookup, FindsEveryEntryInAnyOrderAndAChangedFileByItsNewRecord) 
   EXPECT_FALSE(cache.find("/r/zz.yaml", first).has_value());
 }
 
+// The cache is read through a window: a file of many chunks, with records
+// that straddle them and one larger than a chunk, gives back every entry's
+// documents exactly, whatever order they are asked for in.
+TEST(IngestCacheLookup, RecordsAcrossAndLargerThanAReadChunkComeBackWhole) {
+  testing::TempDir dir;
+  const std::filesystem::path file = dir.path() / "cache";
+  const FileIdentity identity{1, 2, 3, 1'000'000'000, 1'000'000'000};
+  const int64_t read_ns = 5'000'000'000;
+  auto facts_of = [](size_t i) {
+    const size_t n = i == 700 ? (600u << 10) : 100 + i % 400;  // one of 600 KiB
+    return std::string(n, static_cast<char>('a' + i % 26));
+  };
+  auto path_of = [](size_t i) { return "/r/" + std::to_string(i) + ".yaml"; };
+  constexpr size_t kFiles = 2000;
+  {
+    IngestCache cache = IngestCache::load(file, "test");
+    // Put twice: the file holds both records, and the later one counts.
+    cache.put(path_of(kFiles - 1), identity, read_ns, {});
+    for (size_t i = 0; i < kFiles; ++i) {
+      const std::string facts = facts_of(i);
+      CachedDocument d{ResourceId{"v1", "ConfigMap", "ns", "cm-" + std::to_string(i)},
+                       static_cast<int>(i + 1),
+                       3,
+                       Hash::of(facts),
+                       i,
+                       facts};
+      cache.put(path_of(i), identity, read_ns, {d, d});
+    }
+    cache.save(file);
+  }
+  ASSERT_GT(std::filesystem::file_size(file), 2u << 20);
+  IngestCache cache = IngestCache::load(file, "test");
+  ASSERT_EQ(cache.size(), kFiles);
+  auto expect_entry = [&](size_t i) {
+    const auto entry = cache.find(path_of(i), identity);
+    ASSERT_TRUE(entry.has_value()) << i;
+    std::vector<CachedDocument> docs;
+    ASSERT_TRUE(cache.documents(*entry, docs)) << i;
+    ASSERT_EQ(docs.size(), 2u);
+    const std::string facts = facts_of(i);
+    for (const CachedDocument& d : docs) {
+      EXPECT_EQ(d.id.name, "cm-" + std::to_string(i));
+      EXPECT_EQ(d.line, static_cast<int>(i + 1));
+      EXPECT_EQ(d.blob, Hash::of(facts));
+      EXPECT_EQ(d.size, i);
+      EXPECT_EQ(d.facts, facts) << i;
+    }
+    // Each document's facts, read back by their place in the file.
+    for (const CachedDocument& d : docs) {
+      EXPECT_EQ(cache.read_back(d.facts_offset, d.facts.size()),
+                std::optional<std::string_view>(facts));
+    }
+  };
+  for (size_t i = 0; i < kFiles; ++i) expect_entry(i);
+  for (size_t i = kFiles; i-- > 0;) expect_entry((i * 7919) % kFiles);
+  EXPECT_FALSE(cache.find("/r/2000.yaml", identity).has_value());
+}
+
 // The cache is written beside its file while the add is ingested, and
 // renamed into place only when saved (after the store took the blobs it
 // promises); an ingest that is not saved leaves nothing behind. A staged

@@ -1,0 +1,61 @@
+// Reading a file through a window: every range in any order, nothing past
+// the end.
+#include "util/file_window.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/unit/temp_dir.h"
+
+namespace kix {
+namespace {
+
+TEST(FileWindow, GivesEveryRangeForwardBackwardAndAtRandom) {
+  testing::TempDir dir;
+  std::mt19937 rng(5);
+  std::string all;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  for (int i = 0; i < 300; ++i) {
+    // Mostly small records, a few larger than any window below.
+    const size_t n = i % 60 == 0 ? 70000 : rng() % 500;
+    ranges.emplace_back(all.size(), n);
+    for (size_t k = 0; k < n; ++k) all.push_back(static_cast<char>(rng() & 0xff));
+  }
+  const std::filesystem::path path = dir.path() / "file";
+  std::ofstream(path, std::ios::binary) << all;
+  for (size_t window_bytes : {1u, 1000u, 1u << 16, 1u << 20}) {
+    auto window = FileWindow::open(path, window_bytes);
+    ASSERT_NE(window, nullptr);
+    EXPECT_EQ(window->size(), all.size());
+    auto expect = [&](uint64_t at, uint64_t n) {
+      const auto got = window->read(at, n);
+      ASSERT_TRUE(got.has_value()) << at << "+" << n;
+      EXPECT_EQ(*got, std::string_view(all).substr(at, n)) << at << "+" << n;
+    };
+    for (const auto& [at, n] : ranges) expect(at, n);
+    for (size_t k = ranges.size(); k-- > 0;) expect(ranges[k].first, ranges[k].second);
+    std::vector<size_t> order(ranges.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::shuffle(order.begin(), order.end(), rng);
+    for (size_t k : order) expect(ranges[k].first, ranges[k].second);
+    expect(all.size(), 0);
+    EXPECT_FALSE(window->read(all.size() - 2, 3).has_value());
+    EXPECT_FALSE(window->read(all.size() + 1, 0).has_value());
+    window->release();
+    expect(0, 10);  // reads again after release()
+  }
+}
+
+TEST(FileWindow, OpensOnlyRegularFiles) {
+  testing::TempDir dir;
+  EXPECT_EQ(FileWindow::open(dir.path() / "missing"), nullptr);
+  EXPECT_EQ(FileWindow::open(dir.path()), nullptr);
+}
+
+}  // namespace
+}  // namespace kix
