@@ -13,12 +13,46 @@ void CompactGraph::reserve(size_t resources) {
   resources_.reserve(resources);
 }
 
+namespace {
+
+uint32_t checked_size(std::string_view what, size_t size) {
+  if (size > UINT32_MAX)
+    throw Error(ErrorKind::kInvalidInput, std::string(what) + " of 4 GB or more");
+  return static_cast<uint32_t>(size);
+}
+
+}  // namespace
+
+uint32_t CompactGraph::Interned::intern(ByteArena& arena, std::string_view s) {
+  if (auto it = index.find(s); it != index.end()) return it->second;
+  if (values.size() >= UINT32_MAX) throw Error(ErrorKind::kInternal, "4G distinct strings");
+  const std::string_view copy = arena.copy(s);
+  values.push_back(copy);
+  index.emplace(copy, static_cast<uint32_t>(values.size() - 1));
+  return static_cast<uint32_t>(values.size() - 1);
+}
+
 uint32_t CompactGraph::add_file(std::string_view path) {
   if (files_.size() >= UINT32_MAX) {
     throw Error(ErrorKind::kInternal, "more than 4G files in one add");
   }
-  files_.push_back(ids_.copy(path));
+  const size_t slash = path.rfind('/');
+  const std::string_view directory =
+      slash == std::string_view::npos ? std::string_view() : path.substr(0, slash + 1);
+  const std::string_view base = path.substr(directory.size());
+  if (directories_.empty() || directories_.back() != directory) {
+    directories_.push_back(names_.copy(directory));
+  }
+  files_.push_back(File{names_.copy(base).data(), checked_size("a file name", base.size()),
+                        static_cast<uint32_t>(directories_.size() - 1)});
   return static_cast<uint32_t>(files_.size() - 1);
+}
+
+std::string CompactGraph::file(size_t i) const {
+  const File& f = files_[resources_[i].file];
+  std::string path(directories_[f.directory]);
+  path.append(f.base, f.base_size);
+  return path;
 }
 
 size_t CompactGraph::add(const ResourceId& id, uint32_t file, int line, int column,
@@ -28,19 +62,22 @@ size_t CompactGraph::add(const ResourceId& id, uint32_t file, int line, int colu
                 std::to_string(resources_.size()) + " resources are more than one add can take", {},
                 "add them as several clusters");
   }
-  // Encoded through a reused buffer, then copied into the arena once.
-  std::string& encoded = scratch_;
-  encoded.clear();
-  ByteWriter w(encoded);
-  for (const std::string* part : {&id.api_version, &id.kind, &id.ns, &id.name}) w.bytes(*part);
-  if (encoded.size() > UINT32_MAX) {
-    throw Error(ErrorKind::kInvalidInput, id.display() + " has an identity of 4 GB or more");
+  if (id.name.size() > UINT32_MAX || canonical_size > UINT32_MAX) {
+    throw Error(ErrorKind::kInvalidInput,
+                id.display() + " has a name or a canonical form of 4 GB or more");
   }
+  std::string& type = scratch_;
+  type.clear();
+  ByteWriter w(type);
+  w.bytes(id.api_version);
+  w.bytes(id.kind);
   Resource r;
   r.blob = blob;
-  r.size = canonical_size;
-  r.id = ids_.copy(encoded).data();
-  r.id_size = static_cast<uint32_t>(encoded.size());
+  r.size = static_cast<uint32_t>(canonical_size);
+  r.name = names_.copy(id.name).data();
+  r.name_size = static_cast<uint32_t>(id.name.size());
+  r.type = types_.intern(names_, type);
+  r.namespace_ = namespaces_.intern(names_, id.ns);
   r.file = file;
   r.line = line;
   r.column = column;
@@ -59,7 +96,7 @@ void CompactGraph::hold(size_t i, std::string_view canonical) {
   Resource& r = resources_.at(i);
   r.place = Place::kHeld;
   r.offset = held_.size();
-  r.size = canonical.size();
+  r.size = checked_size("a canonical form", canonical.size());
   held_ += canonical;
 }
 
@@ -105,18 +142,20 @@ void CompactGraph::hash(EdgeList edges, std::vector<std::string> reasons) {
 
 ResourceIdView CompactGraph::id(size_t i) const {
   const Resource& r = resources_[i];
-  ByteReader in(std::string_view(r.id, r.id_size));
+  ByteReader in(types_.values[r.type]);
   ResourceIdView v;
   // Written by add() through the same codec: it always reads back.
-  if (!in.view(v.api_version) || !in.view(v.kind) || !in.view(v.ns) || !in.view(v.name)) {
+  if (!in.view(v.api_version) || !in.view(v.kind)) {
     throw Error(ErrorKind::kInternal, "a compact graph's identity does not decode");
   }
+  v.ns = namespaces_.values[r.namespace_];
+  v.name = std::string_view(r.name, r.name_size);
   return v;
 }
 
 SourceLocation CompactGraph::location(size_t i) const {
   const Resource& r = resources_[i];
-  return SourceLocation{std::string(files_[r.file]), r.line, r.column};
+  return SourceLocation{file(i), r.line, r.column};
 }
 
 std::optional<std::string_view> CompactGraph::held_canonical(size_t i) const {

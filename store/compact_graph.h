@@ -1,9 +1,11 @@
 // The graph an incremental add (store/ingest.h) builds and hands to
 // Store::add: per resource its identity (encoded in an arena), where it was
 // read, its blob hash, canonical size, node hash and edges in one list.
-// About 220 bytes per resource (an 80-byte record, the node hash, the
-// encoded identity and path, the edges), where a Manifest record with its
-// strings and a vector of targets and of reason strings took about 540.
+// About 190 bytes per resource (an 80-byte record, the node hash, the
+// name, the file's name, the edges), where a Manifest record with its
+// strings and a vector of targets and of reason strings took about 540:
+// apiVersion and kind, namespaces and the directories of files are held
+// once each, since many resources share them.
 //
 // Canonical bytes are held in memory only while the ingest's budget
 // allows (hold()); the others are elided, and the Ingest gives them back
@@ -11,8 +13,9 @@
 //
 // Built by one thread: add_file(), add() and add_unsealed() in input
 // order, then hold(), spooled() and seal() as the bytes are placed, then
-// hash() once. Errors: kInvalidInput for 2^32 resources or more, kInternal
-// for 2^32 files; hash() as merkle_nodes(). Read-only afterwards; any
+// hash() once. Errors: kInvalidInput for 2^32 resources or more, a name or
+// canonical form of 4 GB or more; kInternal for 2^32 files; hash() as
+// merkle_nodes(). Read-only afterwards; any
 // number of readers.
 #pragma once
 
@@ -20,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -67,7 +71,7 @@ class CompactGraph final : public GraphView {
 
   Place place(size_t i) const { return resources_[i].place; }
   uint64_t spool_offset(size_t i) const { return resources_[i].offset; }
-  std::string_view file(size_t i) const { return files_[resources_[i].file]; }
+  std::string file(size_t i) const;
   uint32_t file_index(size_t i) const { return resources_[i].file; }
 
   size_t size() const override { return resources_.size(); }
@@ -88,19 +92,38 @@ class CompactGraph final : public GraphView {
  private:
   struct Resource {
     Hash blob;
-    uint64_t size = 0;
-    uint64_t offset = 0;       // in held_ or in the spool, by `place`
-    const char* id = nullptr;  // four ByteWriter::bytes in ids_
-    uint32_t id_size = 0;
+    uint64_t offset = 0;         // in held_ or in the spool, by `place`
+    const char* name = nullptr;  // in names_
+    uint32_t name_size = 0;
+    uint32_t size = 0;  // canonical bytes; a document is at most 32 MiB
     uint32_t file = 0;
+    uint32_t type = 0;        // in types_
+    uint32_t namespace_ = 0;  // in namespaces_
     int32_t line = 0;
     int32_t column = 0;
     Place place = Place::kInFile;
   };
+  // A file's name, and its directory in directories_.
+  struct File {
+    const char* base = nullptr;
+    uint32_t base_size = 0;
+    uint32_t directory = 0;
+  };
+  // Distinct strings, each copied into names_ once, numbered in order.
+  struct Interned {
+    std::vector<std::string_view> values;
+    std::unordered_map<std::string_view, uint32_t> index;
+    uint32_t intern(ByteArena& arena, std::string_view s);
+  };
 
-  ByteArena ids_;        // identities, and the files' paths
+  ByteArena names_;      // names, interned strings, files' names
   std::string scratch_;  // add()'s encoding buffer
-  std::vector<std::string_view> files_;
+  Interned types_;       // apiVersion and kind, encoded as two ByteWriter::bytes
+  Interned namespaces_;
+  // Directories with their trailing '/' ("" for a bare name), one per run
+  // of files in the same directory: files come directory by directory.
+  std::vector<std::string_view> directories_;
+  std::vector<File> files_;
   std::vector<Resource> resources_;
   std::string held_;  // held canonical bytes, back to back
   // Sealed Secrets (few), by index.
