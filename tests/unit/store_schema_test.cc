@@ -41,6 +41,22 @@ TEST(StoreSqlite, AnEmptyViewIsBoundAsEmptyText) {
   EXPECT_EQ(s.column_int(0), 1);
 }
 
+// A failed bind names its own cause, not an earlier statement's error.
+TEST(StoreSqlite, ABindFailureSaysWhatFailed) {
+  testing::TempDir dir;
+  sqlite::Database db(dir.path() / "t.db", sqlite::Database::Open::kCreate);
+  db.exec("CREATE TABLE t (x TEXT NOT NULL)");
+  EXPECT_THROW(db.exec("INSERT INTO t VALUES (NULL)"), Error);  // leaves a message behind
+  auto insert = db.prepare("INSERT INTO t VALUES (?)");
+  try {
+    insert.bind(2, std::string_view("x"));
+    FAIL() << "bound a parameter that does not exist";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("column index out of range"), std::string::npos) << e.message();
+    EXPECT_EQ(e.message().find("NOT NULL"), std::string::npos) << e.message();
+  }
+}
+
 TEST(StoreSqlite, TransactionRollsBackUnlessCommitted) {
   testing::TempDir dir;
   sqlite::Database db(dir.path() / "t.db", sqlite::Database::Open::kCreate);
