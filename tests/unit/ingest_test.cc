@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "manifest/merkle.h"
@@ -520,6 +521,72 @@ TEST(IngestCacheLookup, RecordsAcrossAndLargerThanAReadChunkComeBackWhole) {
   for (size_t i = 0; i < kFiles; ++i) expect_entry(i);
   for (size_t i = kFiles; i-- > 0;) expect_entry((i * 7919) % kFiles);
   EXPECT_FALSE(cache.find("/r/2000.yaml", identity).has_value());
+}
+
+// A cache file whose checksum is right but whose content is not what a
+// writer makes (cut short anywhere, or with any byte changed, and its
+// checksum recomputed) loads without crashing or reading past its end:
+// cut short it is an empty cache, and whatever a changed byte leaves is
+// looked up and decoded safely.
+TEST(IngestCacheLookup, MalformedContentUnderAValidChecksumIsHandled) {
+  testing::TempDir dir;
+  const std::filesystem::path file = dir.path() / "cache";
+  const FileIdentity identity{1, 2, 3, 1'000'000'000, 1'000'000'000};
+  {
+    IngestCache cache = IngestCache::load(file, "test");
+    for (int i = 0; i < 4; ++i) {
+      const std::string facts(20 + i, 'f');
+      CachedDocument d{ResourceId{"v1", "ConfigMap", "ns", "cm" + std::to_string(i)},
+                       1,
+                       1,
+                       Hash::of(facts),
+                       7,
+                       facts};
+      cache.put("/m/" + std::to_string(i), identity, 5'000'000'000, {d});
+    }
+    cache.save(file);
+  }
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(bytes.size(), Hash::kSize);
+  const std::string content = bytes.substr(0, bytes.size() - Hash::kSize);
+  auto write_checked = [&](const std::string& c) {
+    const Hash h = Hash::of(c);
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << c;
+    out.write(reinterpret_cast<const char*>(h.bytes().data()), Hash::kSize);
+  };
+  auto use = [&](IngestCache& cache) {
+    for (int i = 0; i < 5; ++i) {
+      if (auto entry = cache.find("/m/" + std::to_string(i), identity)) {
+        std::vector<CachedDocument> docs;
+        if (cache.documents(*entry, docs)) {
+          for (const CachedDocument& d : docs)
+            (void)cache.read_back(d.facts_offset, d.facts.size());
+        }
+      }
+    }
+  };
+  write_checked(content);
+  EXPECT_EQ(IngestCache::load(file, "test").size(), 4u);
+  for (size_t cut = 0; cut < content.size(); ++cut) {
+    write_checked(content.substr(0, cut));
+    IngestCache cache = IngestCache::load(file, "test");
+    EXPECT_EQ(cache.size(), 0u) << "cut at " << cut;
+  }
+  for (size_t at = 0; at < content.size(); ++at) {
+    for (unsigned char to : {0x00, 0x7f, 0xff}) {
+      std::string changed = content;
+      changed[at] = static_cast<char>(to);
+      write_checked(changed);
+      IngestCache cache = IngestCache::load(file, "test");
+      EXPECT_LE(cache.size(), 4u) << "byte " << at;
+      use(cache);
+    }
+  }
 }
 
 // The cache is written beside its file while the add is ingested, and
