@@ -13,9 +13,9 @@
 //
 // Built by one thread: add_file(), add() and add_unsealed() in input
 // order, then hold(), spooled() and seal() as the bytes are placed, then
-// hash() once. Errors: kInvalidInput for 2^32 resources or more, a name or
-// canonical form of 4 GB or more; kInternal for 2^32 files; hash() as
-// merkle_nodes(). Read-only afterwards; any
+// hash() once. Errors: kInvalidInput for 2^32 resources or more, a name,
+// file name or canonical form of 4 GB or more; kInternal for 2^32 files
+// or distinct strings; hash() as merkle_nodes(). Read-only afterwards; any
 // number of readers.
 #pragma once
 

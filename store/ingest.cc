@@ -390,10 +390,10 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
               return window->read(f.offset, f.size);
             case FactsPlace::In::kCache:
               if (auto bytes = in->cache_->read_back(f.offset, f.size)) return *bytes;
-              // The file was checked when loaded and is replaced only by
-              // a rename; a failed read is an I/O error, reported as one.
-              throw Error(ErrorKind::kIo, "cannot read " + options.cache_file.string() + " back",
-                          {}, "delete " + options.cache_file.string() + " or add with --reread");
+              throw Error(ErrorKind::kIo,
+                          "cannot read the stat cache " + options.cache_file.string() +
+                              " back: " + in->cache_->read_error(),
+                          {}, "run the command again, or add with --reread");
             case FactsPlace::In::kMemory:
               break;
           }
@@ -409,6 +409,13 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
           edges.add(static_cast<uint32_t>(to), it->second);
         });
     while (edges.resources() < n) edges.start_resource();
+  }
+  // Every cached fact has been read: they are the checked ones only if
+  // nothing wrote the cache file in place meanwhile.
+  if (in->cache_ && !in->cache_->unchanged()) {
+    throw Error(ErrorKind::kIo,
+                "the stat cache " + options.cache_file.string() + " changed while it was read", {},
+                "another program wrote to it in place; run the command again");
   }
   std::vector<FactsPlace>().swap(facts);
   read_facts = ByteArena();

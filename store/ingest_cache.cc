@@ -152,13 +152,32 @@ uint64_t key_hash(std::string_view key) {
   return std::hash<std::string_view>()(key);
 }
 
-// Reads a file from its start in chunks, hashing every byte before
-// `content_end` (the checksum follows it), and keeps the bytes not yet
-// consumed: a record is parsed from them, and when it does not fit, more
-// are read (a record larger than a chunk grows the buffer to its size).
-class CheckedStream {
+constexpr uint64_t kChunk = 256u << 10;
+
+// Whether the file's last 32 bytes are the SHA-256 of the bytes before
+// them, read a chunk at a time.
+bool checksum_holds(FileWindow& file) {
+  const uint64_t content = file.size() - Hash::kSize;
+  Sha256 hash;
+  for (uint64_t at = 0; at < content;) {
+    const uint64_t n = std::min(kChunk, content - at);
+    const std::optional<std::string_view> chunk = file.read(at, n);
+    if (!chunk) return false;
+    hash.update(*chunk);
+    at += n;
+  }
+  const std::optional<std::string_view> stored = file.read(content, Hash::kSize);
+  return stored && hash.finish() == Hash::from_bytes(stored->data());
+}
+
+// Reads a file's content (all but its checksum) from its start in
+// chunks, keeping the bytes not yet consumed: a record is parsed from
+// them, and when it does not fit, more are read (a record larger than a
+// chunk grows the buffer to its size). The content was checked first, so
+// the lengths it declares are those a writer wrote.
+class RecordStream {
  public:
-  CheckedStream(FileWindow& file, uint64_t content_end) : file_(file), end_(content_end) {}
+  RecordStream(FileWindow& file, uint64_t content_end) : file_(file), end_(content_end) {}
 
   // Runs `parse` on the unconsumed bytes until it succeeds, reading more
   // each time it fails; false when it fails with the content all read.
@@ -176,7 +195,6 @@ class CheckedStream {
     }
   }
   bool at_end() const { return at_ == buffer_.size() && read_to_ == end_; }
-  Hash hash() { return hash_.finish(); }
 
  private:
   bool refill() {
@@ -187,20 +205,17 @@ class CheckedStream {
     const uint64_t n = std::min<uint64_t>(kChunk, end_ - read_to_);
     const std::optional<std::string_view> chunk = file_.read(read_to_, n);
     if (!chunk) return false;
-    hash_.update(*chunk);
     buffer_.append(*chunk);
     read_to_ += n;
     return true;
   }
 
-  static constexpr uint64_t kChunk = 256u << 10;
   FileWindow& file_;
   const uint64_t end_;
   std::string buffer_;
   uint64_t start_ = 0;    // file offset of buffer_[0]
   size_t at_ = 0;         // consumed bytes of buffer_
   uint64_t read_to_ = 0;  // file offset up to which bytes were read
-  Sha256 hash_;
 };
 
 }  // namespace
@@ -212,7 +227,10 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
   std::unique_ptr<FileWindow> window = FileWindow::open(file);
   // magic, version tag, entries, then the SHA-256 of everything before it
   if (!window || window->size() < kMagic.size() + Hash::kSize) return cache;
-  CheckedStream in(*window, window->size() - Hash::kSize);
+  // The checksum first, so that damaged content is never parsed: a wrong
+  // length in it would otherwise make the parser read on to the end.
+  if (!checksum_holds(*window)) return cache;
+  RecordStream in(*window, window->size() - Hash::kSize);
   uint64_t count = 0, offset = 0;
   bool foreign = false;  // not a cache file, or one of another reader
   const bool head = in.next(
@@ -236,7 +254,7 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
   // Each entry: its key, identity and times, then its documents as one
   // byte string; only where it is, its key's hash and "used" time are kept.
   std::vector<Entry> files;
-  files.reserve(count);
+  files.reserve(std::min<uint64_t>(count, window->size() / 9));  // a record takes 9 bytes or more
   for (uint64_t i = 0; i < count; ++i) {
     Entry e;
     size_t record_size = 0;
@@ -257,9 +275,6 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
     files.push_back(e);
   }
   if (!in.at_end()) return cache;
-  const std::optional<std::string_view> checksum =
-      window->read(window->size() - Hash::kSize, Hash::kSize);
-  if (!checksum || in.hash() != Hash::from_bytes(checksum->data())) return cache;
   cache.loaded_ = std::move(window);
 
   // Of a key written twice, the later record counts: among entries of one
@@ -305,8 +320,10 @@ bool IngestCache::read_record(const Entry& e, std::string_view& key, Fields& f,
   if (!record) return false;
   if (start != nullptr) *start = record->data();
   ByteReader r(*record);
-  return r.view(key) && decode_fields(r, f.identity, f.read_ns, f.used_ns, f.documents) &&
-         r.at_end();
+  // The key's hash too: a record that is not where the entry says (the
+  // file written in place after all) is not taken for another.
+  return r.view(key) && key_hash(key) == e.key_hash &&
+         decode_fields(r, f.identity, f.read_ns, f.used_ns, f.documents) && r.at_end();
 }
 
 IngestCache::Entry* IngestCache::entry(std::string_view key) {
@@ -364,6 +381,14 @@ bool IngestCache::documents(size_t entry, std::vector<CachedDocument>& out) {
 std::optional<std::string_view> IngestCache::read_back(uint64_t offset, uint64_t size) {
   if (!loaded_) return std::nullopt;
   return loaded_->read(offset, size);
+}
+
+bool IngestCache::unchanged() const {
+  return !loaded_ || loaded_->unchanged();
+}
+
+std::string IngestCache::read_error() const {
+  return loaded_ ? loaded_->error() : "the cache was already released";
 }
 
 namespace {
@@ -591,6 +616,8 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
   if (!changed_ && order.size() == files_.size()) return;
   std::sort(order.begin(), order.end(),
             [&](uint32_t a, uint32_t b) { return files_[a].offset < files_[b].offset; });
+  const char* const kWrittenInPlace =
+      "another program wrote to it in place; the next add reads every file again";
   const std::filesystem::path tmp = staged_name(file);
   HashingFileWriter out(tmp);
   std::string head(kMagic);
@@ -607,8 +634,9 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
     // is open; a record that no longer reads back means it was written in
     // place after all, and nothing of it can be trusted.
     if (!read_record(e, key, f)) {
-      throw Error(ErrorKind::kIo, "the stat cache changed while it was read", {},
-                  "another program wrote to it in place; the next add reads every file again");
+      throw Error(ErrorKind::kIo,
+                  "cannot read the stat cache " + file.string() + " back: " + read_error(), {},
+                  kWrittenInPlace);
     }
     if (!e.refreshed) {
       out.write(loaded_->read(e.offset, e.size).value());
@@ -618,6 +646,11 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
     ByteWriter rw(record);
     encode_entry(key, f.identity, f.read_ns, now_ns_, f.documents, rw);
     out.write(record);
+  }
+  // Records copied verbatim are trusted as checked when loaded.
+  if (!unchanged()) {
+    throw Error(ErrorKind::kIo, "the stat cache " + file.string() + " changed while it was read",
+                {}, kWrittenInPlace);
   }
   if (puts_) puts_->copy_to([&](std::string_view bytes) { out.write(bytes); });
   out.write_hash_and_close();

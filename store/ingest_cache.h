@@ -14,10 +14,13 @@
 // damaged, foreign or older file is an empty cache. Files holding Secrets
 // with values are never cached (their stored form depends on the keyring).
 //
-// load() reads the file once, streaming, to check its SHA-256 and note
-// where each entry's record is; lookups then read records back through a
-// window of the open file. A cache file is only ever replaced by a rename,
-// never written in place, so the open file is the one that was checked.
+// load() reads the file twice, streaming: to check its SHA-256, then to
+// note where each entry's record is; lookups then read records back
+// through a window of the open file. kix only ever replaces a cache file
+// by a rename, so the open file keeps the content that was checked;
+// another program writing it in place (cp over it) is caught by
+// unchanged(), which an add checks once it has read what it needs, and
+// by a save, which refuses to copy records from a changed file.
 //
 // Thread-safety: one object per thread. Two processes saving one file:
 // the last rename wins, and the other's entries are simply read again.
@@ -79,8 +82,8 @@ struct CachedDocument {
   Hash blob;
   uint64_t size = 0;  // canonical bytes
   // Encoded (encode_reference_facts). A view: into the cache's window for
-  // documents() (valid until its next call), into the caller's bytes for
-  // put().
+  // documents() (valid until the cache's next call of any member), into
+  // the caller's bytes for put().
   std::string_view facts;
   // From documents(): where `facts` are in the cache file, for read_back().
   uint64_t facts_offset = 0;
@@ -96,13 +99,19 @@ class IngestCache {
   // not racily clean, as a handle for documents(); nullopt otherwise.
   std::optional<size_t> find(const std::string& path, const FileIdentity& now);
   // Appends the documents of an entry find() returned to `out`, their
-  // facts viewing bytes valid until the next call; false (and `out` as it
-  // was) when the entry cannot be read back or decoded.
+  // facts viewing bytes valid until the next call of any member; false
+  // (and `out` as it was) when the entry cannot be read back or decoded.
   bool documents(size_t entry, std::vector<CachedDocument>& out);
   // The `size` bytes at `offset` of the loaded file (a document's facts, by
   // their facts_offset), through the same window: valid until the next
-  // call. nullopt when they cannot be read back, or after stage().
+  // call of any member. nullopt when they cannot be read back (read_error()
+  // says why), or after stage().
   std::optional<std::string_view> read_back(uint64_t offset, uint64_t size);
+  std::string read_error() const;
+  // False when the loaded file was written in place since load() checked
+  // it (util/file_window.h): what was read from it may be of either
+  // content. True for an empty cache.
+  bool unchanged() const;
   // Records what `path` held when read at `read_ns` (wall clock just
   // before reading), with the identity it had then.
   void put(const std::string& path, const FileIdentity& identity, int64_t read_ns,

@@ -6,28 +6,50 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace kix {
+
+std::optional<FileWindow::Stamp> FileWindow::stamp_of(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  Stamp s;
+  s.size = static_cast<uint64_t>(st.st_size);
+  s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  s.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
+  s.links = static_cast<uint64_t>(st.st_nlink);
+  return s;
+}
 
 std::unique_ptr<FileWindow> FileWindow::open(const std::filesystem::path& file,
                                              size_t window_bytes) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return nullptr;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  const std::optional<Stamp> stamp = stamp_of(fd);
+  if (!stamp) {
     ::close(fd);
     return nullptr;
   }
-  return std::unique_ptr<FileWindow>(
-      new FileWindow(fd, static_cast<uint64_t>(st.st_size), std::max<size_t>(window_bytes, 1)));
+  return std::unique_ptr<FileWindow>(new FileWindow(fd, *stamp, std::max<size_t>(window_bytes, 1)));
 }
 
 FileWindow::~FileWindow() {
   ::close(fd_);
 }
 
+bool FileWindow::unchanged() const {
+  const std::optional<Stamp> now = stamp_of(fd_);
+  if (!now || now->size != stamp_.size || now->mtime_ns != stamp_.mtime_ns) return false;
+  // Unlinking the file (another add renaming its new cache over it) moves
+  // the ctime without touching the content.
+  return now->links != stamp_.links || now->ctime_ns == stamp_.ctime_ns;
+}
+
 std::optional<std::string_view> FileWindow::read(uint64_t offset, uint64_t length) {
-  if (offset > size_ || length > size_ - offset) return std::nullopt;
+  if (offset > size_ || length > size_ - offset) {
+    error_ = "a range past its end";
+    return std::nullopt;
+  }
   const uint64_t end = start_ + window_.size();
   if (offset >= start_ && offset + length <= end) {
     return std::string_view(window_).substr(offset - start_, length);
@@ -40,6 +62,8 @@ std::optional<std::string_view> FileWindow::read(uint64_t offset, uint64_t lengt
   uint64_t wanted = forward ? std::max<uint64_t>(length, window_bytes_)
                             : std::max<uint64_t>((length + kPage - 1) / kPage * kPage, kPage);
   wanted = std::min(wanted, size_ - offset);
+  // One large record grew the window; the next ordinary read gives it back.
+  if (window_.capacity() > 2 * window_bytes_ && wanted <= window_bytes_) release();
   window_.resize(wanted);
   start_ = offset;
   size_t done = 0;
@@ -47,7 +71,12 @@ std::optional<std::string_view> FileWindow::read(uint64_t offset, uint64_t lengt
     const ssize_t n =
         ::pread(fd_, window_.data() + done, wanted - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0 && done >= length) {  // shorter than at open(), but long enough
+      window_.resize(done);
+      break;
+    }
     if (n <= 0) {
+      error_ = n < 0 ? std::strerror(errno) : "the file ended early";
       window_.clear();
       start_ = 0;
       return std::nullopt;

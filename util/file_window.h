@@ -1,15 +1,22 @@
-// Reads byte ranges of a file that does not change while it is open (one
-// written elsewhere and renamed into place), a window of bytes at a time,
-// so that a reader of a large file holds only the window and not the file.
+// Reads byte ranges of a file that is not meant to change while it is
+// open (one written elsewhere and renamed into place), a window of bytes
+// at a time, so that a reader of a large file holds only the window and
+// not the file.
 //
-// Reads that move forward through the file cost one pread(2) per window;
-// a read elsewhere fetches only what it asks for (rounded up to a page),
-// so looking records up in any order does not copy a window each time.
+// Reads that move forward through the file cost one pread(2) per window
+// (256 KiB by default; a single read larger than that is fetched whole,
+// and the window shrinks back afterwards); a read elsewhere fetches only
+// what it asks for (rounded up to a page), so looking records up in any
+// order does not copy a window each time.
+//
+// Nothing stops another program from writing the file in place (cp over
+// it, rsync --inplace): a reader that must not mix two contents checks
+// unchanged() after its reads.
 //
 // Errors: open() returns nullptr when the file cannot be opened or is not
-// a regular file; read() returns nullopt for a range past the end or one
-// that cannot be read (the caller decides what that means). Owns its file
-// descriptor. Thread-safety: one object per thread.
+// a regular file; read() returns nullopt for a range past the end (as of
+// open()) or one that cannot be read, with error() saying why. Owns its
+// file descriptor. Thread-safety: one object per thread.
 #pragma once
 
 #include <cstdint>
@@ -32,18 +39,37 @@ class FileWindow {
   uint64_t size() const { return size_; }
   // The `length` bytes at `offset`; valid until the next call.
   std::optional<std::string_view> read(uint64_t offset, uint64_t length);
+  // Why the last read() that failed did: strerror of its errno, or "the
+  // file ended early" when it was shorter than when it was opened.
+  const std::string& error() const { return error_; }
+  // True while the file's size and mtime are those it had when opened,
+  // and its ctime too while its link count is: a write in place changes
+  // the ctime (to the clock's tick: a write within the tick of open()
+  // that keeps the size and sets the mtime back goes unseen), but so does
+  // the file being unlinked or renamed over by another, which leaves its
+  // content as it was.
+  bool unchanged() const;
   // Frees the window (the next read fetches again).
   void release() { std::string().swap(window_); }
 
  private:
-  FileWindow(int fd, uint64_t size, size_t window_bytes)
-      : fd_(fd), size_(size), window_bytes_(window_bytes) {}
+  struct Stamp {
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
+    uint64_t links = 0;
+  };
+  FileWindow(int fd, Stamp stamp, size_t window_bytes)
+      : fd_(fd), size_(stamp.size), stamp_(stamp), window_bytes_(window_bytes) {}
+  static std::optional<Stamp> stamp_of(int fd);
 
   int fd_;
   uint64_t size_;
+  Stamp stamp_;  // at open()
   size_t window_bytes_;
   uint64_t start_ = 0;  // the offset of window_[0]
   std::string window_;
+  std::string error_;
 };
 
 }  // namespace kix

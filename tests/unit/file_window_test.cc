@@ -51,6 +51,34 @@ TEST(FileWindow, GivesEveryRangeForwardBackwardAndAtRandom) {
   }
 }
 
+// A write in place is seen, and reads past a new, shorter end fail with
+// a reason; a file renamed over the open one leaves it unchanged.
+TEST(FileWindow, SeesAWriteInPlaceButNotAReplacement) {
+  testing::TempDir dir;
+  const std::filesystem::path path = dir.path() / "file";
+  const std::string first(100000, 'a');
+  std::ofstream(path, std::ios::binary) << first;
+  auto window = FileWindow::open(path, 4096);
+  ASSERT_NE(window, nullptr);
+  EXPECT_TRUE(window->unchanged());
+  EXPECT_EQ(window->read(90000, 10).value_or("?"), "aaaaaaaaaa");
+  {
+    std::ofstream(dir.path() / "other", std::ios::binary) << std::string(5, 'b');
+    std::filesystem::rename(dir.path() / "other", path);  // as a cache is replaced
+  }
+  EXPECT_TRUE(window->unchanged());
+  EXPECT_EQ(window->read(10, 3).value_or("?"), "aaa");  // still the open file's bytes
+
+  auto second = FileWindow::open(path, 4096);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->size(), 5u);
+  std::filesystem::resize_file(path, 2);  // written in place, shorter
+  EXPECT_FALSE(second->unchanged());
+  EXPECT_FALSE(second->read(3, 2).has_value());
+  EXPECT_EQ(second->error(), "the file ended early");
+  EXPECT_EQ(second->read(0, 2).value_or("?"), "bb");
+}
+
 TEST(FileWindow, OpensOnlyRegularFiles) {
   testing::TempDir dir;
   EXPECT_EQ(FileWindow::open(dir.path() / "missing"), nullptr);

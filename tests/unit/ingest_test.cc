@@ -523,6 +523,36 @@ TEST(IngestCacheLookup, RecordsAcrossAndLargerThanAReadChunkComeBackWhole) {
   EXPECT_FALSE(cache.find("/r/2000.yaml", identity).has_value());
 }
 
+// A cache file written in place while an add has it open (cp over it):
+// the cache says it changed and a save refuses to copy its records; one
+// renamed over it (another add's new cache) leaves it as it was.
+TEST(IngestCacheLookup, AFileWrittenInPlaceIsNotTrusted) {
+  testing::TempDir dir;
+  const std::filesystem::path file = dir.path() / "cache";
+  const FileIdentity identity{1, 2, 3, 1'000'000'000, 1'000'000'000};
+  auto write = [&](const std::filesystem::path& to, int entries) {
+    IngestCache cache = IngestCache::load(to, "test");
+    for (int i = 0; i < entries; ++i) {
+      cache.put("/w/" + std::to_string(i), identity, 5'000'000'000, {});
+    }
+    cache.save(to);
+  };
+  write(file, 3);
+  {
+    IngestCache replaced = IngestCache::load(file, "test");
+    ASSERT_EQ(replaced.size(), 3u);
+    write(dir.path() / "sub-cache", 5);
+    std::filesystem::rename(dir.path() / "sub-cache", file);
+    EXPECT_TRUE(replaced.unchanged());
+  }
+  IngestCache cache = IngestCache::load(file, "test");
+  ASSERT_EQ(cache.size(), 5u);
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) - 1);
+  EXPECT_FALSE(cache.unchanged());
+  cache.put("/w/new", identity, 5'000'000'000, {});
+  EXPECT_THROW(cache.save(dir.path() / "saved"), Error);
+}
+
 // A cache file whose checksum is right but whose content is not what a
 // writer makes (cut short anywhere, or with any byte changed, and its
 // checksum recomputed) loads without crashing or reading past its end:
