@@ -411,8 +411,9 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     while (edges.resources() < n) edges.start_resource();
   }
   // Every cached fact has been read: they are the checked ones only if
-  // nothing wrote the cache file in place meanwhile.
-  if (in->cache_ && !in->cache_->unchanged()) {
+  // nothing wrote the cache file in place meanwhile (with nothing taken
+  // from it, what happened to it does not matter).
+  if (in->cache_ && in->stats_.cached_files > 0 && !in->cache_->unchanged()) {
     throw Error(ErrorKind::kIo,
                 "the stat cache " + options.cache_file.string() + " changed while it was read", {},
                 "another program wrote to it in place; run the command again");

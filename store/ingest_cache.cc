@@ -174,7 +174,9 @@ bool checksum_holds(FileWindow& file) {
 // chunks, keeping the bytes not yet consumed: a record is parsed from
 // them, and when it does not fit, more are read (a record larger than a
 // chunk grows the buffer to its size). The content was checked first, so
-// the lengths it declares are those a writer wrote.
+// the lengths it declares are those a writer wrote, unless the file was
+// written in place since (what is read stays within the file either way,
+// and unchanged() catches it later).
 class RecordStream {
  public:
   RecordStream(FileWindow& file, uint64_t content_end) : file_(file), end_(content_end) {}
@@ -317,13 +319,20 @@ bool IngestCache::read_record(const Entry& e, std::string_view& key, Fields& f,
                               const char** start) {
   if (!loaded_) return false;
   const std::optional<std::string_view> record = loaded_->read(e.offset, e.size);
-  if (!record) return false;
+  if (!record) {
+    read_error_ = loaded_->error();
+    return false;
+  }
   if (start != nullptr) *start = record->data();
   ByteReader r(*record);
   // The key's hash too: a record that is not where the entry says (the
   // file written in place after all) is not taken for another.
-  return r.view(key) && key_hash(key) == e.key_hash &&
-         decode_fields(r, f.identity, f.read_ns, f.used_ns, f.documents) && r.at_end();
+  if (r.view(key) && key_hash(key) == e.key_hash &&
+      decode_fields(r, f.identity, f.read_ns, f.used_ns, f.documents) && r.at_end()) {
+    return true;
+  }
+  read_error_ = "a record does not match its entry";
+  return false;
 }
 
 IngestCache::Entry* IngestCache::entry(std::string_view key) {
@@ -379,8 +388,13 @@ bool IngestCache::documents(size_t entry, std::vector<CachedDocument>& out) {
 }
 
 std::optional<std::string_view> IngestCache::read_back(uint64_t offset, uint64_t size) {
-  if (!loaded_) return std::nullopt;
-  return loaded_->read(offset, size);
+  if (!loaded_) {
+    read_error_ = "the cache was already released";
+    return std::nullopt;
+  }
+  std::optional<std::string_view> bytes = loaded_->read(offset, size);
+  if (!bytes) read_error_ = loaded_->error();
+  return bytes;
 }
 
 bool IngestCache::unchanged() const {
@@ -388,7 +402,7 @@ bool IngestCache::unchanged() const {
 }
 
 std::string IngestCache::read_error() const {
-  return loaded_ ? loaded_->error() : "the cache was already released";
+  return read_error_;
 }
 
 namespace {
@@ -616,8 +630,10 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
   if (!changed_ && order.size() == files_.size()) return;
   std::sort(order.begin(), order.end(),
             [&](uint32_t a, uint32_t b) { return files_[a].offset < files_[b].offset; });
+  const std::string loaded_file = loaded_ ? loaded_->path().string() : file.string();
   const char* const kWrittenInPlace =
-      "another program wrote to it in place; the next add reads every file again";
+      "another program wrote to it in place; run the command again (the cache is only a "
+      "cache: deleting it is safe)";
   const std::filesystem::path tmp = staged_name(file);
   HashingFileWriter out(tmp);
   std::string head(kMagic);
@@ -630,12 +646,12 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
     const Entry& e = files_[i];
     std::string_view key;
     Fields f;
-    // The file was checked whole when loaded and does not change while it
-    // is open; a record that no longer reads back means it was written in
-    // place after all, and nothing of it can be trusted.
+    // The file was checked whole when loaded; a record that no longer
+    // reads back means it was written in place after all, and nothing of
+    // it can be trusted.
     if (!read_record(e, key, f)) {
       throw Error(ErrorKind::kIo,
-                  "cannot read the stat cache " + file.string() + " back: " + read_error(), {},
+                  "cannot read the stat cache " + loaded_file + " back: " + read_error(), {},
                   kWrittenInPlace);
     }
     if (!e.refreshed) {
@@ -649,8 +665,8 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
   }
   // Records copied verbatim are trusted as checked when loaded.
   if (!unchanged()) {
-    throw Error(ErrorKind::kIo, "the stat cache " + file.string() + " changed while it was read",
-                {}, kWrittenInPlace);
+    throw Error(ErrorKind::kIo, "the stat cache " + loaded_file + " changed while it was read", {},
+                kWrittenInPlace);
   }
   if (puts_) puts_->copy_to([&](std::string_view bytes) { out.write(bytes); });
   out.write_hash_and_close();

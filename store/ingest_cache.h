@@ -104,8 +104,9 @@ class IngestCache {
   bool documents(size_t entry, std::vector<CachedDocument>& out);
   // The `size` bytes at `offset` of the loaded file (a document's facts, by
   // their facts_offset), through the same window: valid until the next
-  // call of any member. nullopt when they cannot be read back (read_error()
-  // says why), or after stage().
+  // call of any member. nullopt when they cannot be read back, or after
+  // stage(); read_error() says why the last read back (here or in
+  // documents()) failed.
   std::optional<std::string_view> read_back(uint64_t offset, uint64_t size);
   std::string read_error() const;
   // False when the loaded file was written in place since load() checked
@@ -182,6 +183,7 @@ class IngestCache {
   // Sorted by key hash, one per key.
   std::vector<Entry> files_;
   std::unique_ptr<FileWindow> loaded_;  // the file the entries are in
+  std::string read_error_;              // why the last read back failed
 
   void write_staged(const std::filesystem::path& file);
 

@@ -18,6 +18,8 @@ std::optional<FileWindow::Stamp> FileWindow::stamp_of(int fd) {
   s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   s.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
   s.links = static_cast<uint64_t>(st.st_nlink);
+  s.device = static_cast<uint64_t>(st.st_dev);
+  s.inode = static_cast<uint64_t>(st.st_ino);
   return s;
 }
 
@@ -30,7 +32,8 @@ std::unique_ptr<FileWindow> FileWindow::open(const std::filesystem::path& file,
     ::close(fd);
     return nullptr;
   }
-  return std::unique_ptr<FileWindow>(new FileWindow(fd, *stamp, std::max<size_t>(window_bytes, 1)));
+  return std::unique_ptr<FileWindow>(
+      new FileWindow(file, fd, *stamp, std::max<size_t>(window_bytes, 1)));
 }
 
 FileWindow::~FileWindow() {
@@ -40,9 +43,16 @@ FileWindow::~FileWindow() {
 bool FileWindow::unchanged() const {
   const std::optional<Stamp> now = stamp_of(fd_);
   if (!now || now->size != stamp_.size || now->mtime_ns != stamp_.mtime_ns) return false;
-  // Unlinking the file (another add renaming its new cache over it) moves
-  // the ctime without touching the content.
-  return now->links != stamp_.links || now->ctime_ns == stamp_.ctime_ns;
+  if (now->ctime_ns == stamp_.ctime_ns) return true;
+  // Renaming another file over this one (another add publishing its new
+  // cache) moves this one's ctime without touching its content: locally
+  // its link count drops; on NFS the client renames it aside instead. In
+  // both cases its path no longer names it.
+  if (now->links != stamp_.links) return true;
+  struct stat at_path {};
+  if (::stat(path_.c_str(), &at_path) != 0) return errno == ENOENT;
+  return static_cast<uint64_t>(at_path.st_dev) != stamp_.device ||
+         static_cast<uint64_t>(at_path.st_ino) != stamp_.inode;
 }
 
 std::optional<std::string_view> FileWindow::read(uint64_t offset, uint64_t length) {

@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace kix {
 
@@ -37,17 +38,20 @@ class FileWindow {
   FileWindow& operator=(const FileWindow&) = delete;
 
   uint64_t size() const { return size_; }
+  const std::filesystem::path& path() const { return path_; }
   // The `length` bytes at `offset`; valid until the next call.
   std::optional<std::string_view> read(uint64_t offset, uint64_t length);
   // Why the last read() that failed did: strerror of its errno, or "the
   // file ended early" when it was shorter than when it was opened.
   const std::string& error() const { return error_; }
   // True while the file's size and mtime are those it had when opened,
-  // and its ctime too while its link count is: a write in place changes
-  // the ctime (to the clock's tick: a write within the tick of open()
-  // that keeps the size and sets the mtime back goes unseen), but so does
-  // the file being unlinked or renamed over by another, which leaves its
-  // content as it was.
+  // and its ctime too unless the file was replaced: a write in place
+  // changes the ctime (to the timestamp tick: a write in the tick of the
+  // file's last change before open() that keeps the size and sets the
+  // mtime back goes unseen on coarse clocks), but so does the file being
+  // renamed over by another (its link count drops, or, on NFS, it is
+  // renamed aside), which leaves its content as it was; so a moved ctime
+  // counts only while the path still names this file.
   bool unchanged() const;
   // Frees the window (the next read fetches again).
   void release() { std::string().swap(window_); }
@@ -58,11 +62,18 @@ class FileWindow {
     int64_t mtime_ns = 0;
     int64_t ctime_ns = 0;
     uint64_t links = 0;
+    uint64_t device = 0;
+    uint64_t inode = 0;
   };
-  FileWindow(int fd, Stamp stamp, size_t window_bytes)
-      : fd_(fd), size_(stamp.size), stamp_(stamp), window_bytes_(window_bytes) {}
+  FileWindow(std::filesystem::path path, int fd, Stamp stamp, size_t window_bytes)
+      : path_(std::move(path)),
+        fd_(fd),
+        size_(stamp.size),
+        stamp_(stamp),
+        window_bytes_(window_bytes) {}
   static std::optional<Stamp> stamp_of(int fd);
 
+  std::filesystem::path path_;
   int fd_;
   uint64_t size_;
   Stamp stamp_;  // at open()

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -77,6 +79,28 @@ TEST(FileWindow, SeesAWriteInPlaceButNotAReplacement) {
   EXPECT_FALSE(second->read(3, 2).has_value());
   EXPECT_EQ(second->error(), "the file ended early");
   EXPECT_EQ(second->read(0, 2).value_or("?"), "bb");
+}
+
+// A write in place that keeps the size and sets the mtime back (as
+// rsync --inplace of an equally long file may) is seen by its ctime.
+TEST(FileWindow, SeesASameSizeWriteWithItsMtimeSetBack) {
+  testing::TempDir dir;
+  const std::filesystem::path path = dir.path() / "file";
+  std::ofstream(path, std::ios::binary) << std::string(64, 'a');
+  const auto mtime = std::filesystem::last_write_time(path);
+  // Past a coarse clock's tick, so that the write's ctime differs.
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  auto window = FileWindow::open(path);
+  ASSERT_NE(window, nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10);
+    f.put('b');
+  }
+  std::filesystem::last_write_time(path, mtime);
+  EXPECT_EQ(std::filesystem::file_size(path), 64u);
+  EXPECT_FALSE(window->unchanged());
 }
 
 TEST(FileWindow, OpensOnlyRegularFiles) {
