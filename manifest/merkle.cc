@@ -50,6 +50,18 @@ Hash node_hash(const Hash& blob, std::vector<Hash> refs) {
 // Streamed into the digest in pieces, in sorted order through an index of
 // positions: at 50,000 resources the canonical text (3.4 MB) and a sorted
 // copy of the hashes (1.6 MB) were a tenth of an add's peak memory.
+std::vector<uint32_t> sorted_unique_positions(const std::vector<Hash>& nodes) {
+  if (nodes.size() > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many nodes for a root");
+  std::vector<uint32_t> order(nodes.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return nodes[a] < nodes[b]; });
+  order.erase(std::unique(order.begin(), order.end(),
+                          [&](uint32_t a, uint32_t b) { return nodes[a] == nodes[b]; }),
+              order.end());
+  return order;
+}
+
 Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes) {
   std::string s;
   s.reserve(kRootHashChunk + 67);
@@ -77,12 +89,7 @@ Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes) {
   if (std::is_sorted(nodes.begin(), nodes.end())) {
     for (const Hash& h : nodes) append(h);
   } else {
-    if (nodes.size() > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many nodes for a root");
-    std::vector<uint32_t> order(nodes.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return nodes[a] < nodes[b]; });
-    for (uint32_t i : order) append(nodes[i]);
+    for (uint32_t i : sorted_unique_positions(nodes)) append(nodes[i]);
   }
   s += "],\"v\":1}";
   digest.update(s);

@@ -21,6 +21,10 @@ Hash node_hash(const Hash& blob, std::vector<Hash> refs);
 // sha256(canonical({"v":1,"cluster":"<name>","resources":[<node hex>...]}))
 // with resources sorted and unique (computed without copying `nodes`).
 Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes);
+// The positions of `nodes` in hash order, the first of equal hashes only:
+// a root's resources without a sorted copy of them (4 bytes each, not 32).
+// Throws kInternal for 2^32 nodes or more.
+std::vector<uint32_t> sorted_unique_positions(const std::vector<Hash>& nodes);
 
 // A set of manifests with their reference edges and Merkle hashes.
 struct Graph {

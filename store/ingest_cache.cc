@@ -97,49 +97,6 @@ int64_t wall_clock_ns() {
 
 namespace {
 
-std::optional<FileIdentity> identity_of(const struct stat& st) {
-  if (!S_ISREG(st.st_mode)) return std::nullopt;
-  FileIdentity id;
-  id.device = static_cast<uint64_t>(st.st_dev);
-  id.inode = static_cast<uint64_t>(st.st_ino);
-  id.size = static_cast<uint64_t>(st.st_size);
-  id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  id.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
-  return id;
-}
-
-}  // namespace
-
-std::optional<FileIdentity> file_identity(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  return identity_of(st);
-}
-
-FileIdentityReader::~FileIdentityReader() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-std::optional<FileIdentity> FileIdentityReader::identity(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos || slash + 1 == path.size()) return file_identity(path);
-  const std::string_view directory(path.data(), slash + 1);
-  if (directory != directory_) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    directory_.assign(directory);
-    fd_ = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  }
-  // A directory that cannot be opened (no permission to read it, only to
-  // search it) still has files that stat by path.
-  if (fd_ < 0) return file_identity(path);
-  struct stat st {};
-  if (::fstatat(fd_, path.c_str() + slash + 1, &st, 0) != 0) return std::nullopt;
-  return identity_of(st);
-}
-
-namespace {
-
 // The fields of a record after its key (encode_entry below).
 bool decode_fields(ByteReader& r, FileIdentity& identity, int64_t& read_ns, int64_t& used_ns,
                    std::string_view& documents) {
@@ -335,13 +292,12 @@ bool IngestCache::read_record(const Entry& e, std::string_view& key, Fields& f,
   return false;
 }
 
-IngestCache::Entry* IngestCache::entry(std::string_view key) {
+IngestCache::Entry* IngestCache::entry(std::string_view key, Fields& f) {
   const uint64_t h = key_hash(key);
   auto it = std::lower_bound(files_.begin(), files_.end(), h,
                              [](const Entry& e, uint64_t k) { return e.key_hash < k; });
   for (; it != files_.end() && it->key_hash == h; ++it) {
     std::string_view stored;
-    Fields f;
     if (read_record(*it, stored, f) && stored == key) return &*it;
   }
   return nullptr;
@@ -349,12 +305,9 @@ IngestCache::Entry* IngestCache::entry(std::string_view key) {
 
 std::optional<size_t> IngestCache::find(const std::string& path, const FileIdentity& now) {
   const std::string key = cache_key(path);
-  Entry* e = entry(key);
-  if (e == nullptr || e->superseded) return std::nullopt;
-  std::string_view stored;
   Fields f;
-  if (!read_record(*e, stored, f)) return std::nullopt;
-  if (!(f.identity == now)) return std::nullopt;
+  Entry* e = entry(key, f);
+  if (e == nullptr || e->superseded || !(f.identity == now)) return std::nullopt;
   if (f.identity.mtime_ns + kRacyWindowNs > f.read_ns ||
       f.identity.ctime_ns + kRacyWindowNs > f.read_ns) {
     return std::nullopt;
@@ -491,7 +444,8 @@ void IngestCache::put(const std::string& path, const FileIdentity& identity, int
     return;
   }
   ++put_count_;
-  if (Entry* e = entry(key); e != nullptr && !e->superseded) {
+  Fields f;
+  if (Entry* e = entry(key, f); e != nullptr && !e->superseded) {
     e->superseded = true;
     ++superseded_;
   }

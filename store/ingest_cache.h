@@ -36,44 +36,12 @@
 
 #include "manifest/manifest.h"
 #include "manifest/reference_facts.h"
+#include "util/file_identity.h"
 #include "util/file_window.h"
 #include "util/hash.h"
 #include "util/spool_file.h"
 
 namespace kix {
-
-struct FileIdentity {
-  uint64_t device = 0;
-  uint64_t inode = 0;
-  uint64_t size = 0;
-  int64_t mtime_ns = 0;
-  int64_t ctime_ns = 0;
-
-  bool operator==(const FileIdentity&) const = default;
-};
-
-// The identity of the file at `path` (following symbolic links), or
-// nullopt when it cannot be stat'ed (the reader then reports why).
-std::optional<FileIdentity> file_identity(const std::string& path);
-
-// file_identity for many paths in a row, listed directory by directory: the
-// directory of the previous path stays open, and a path in it is stat'ed
-// relative to it (fstatat), so the kernel resolves one name instead of the
-// whole path. Same answers as file_identity. Not thread-safe; owns one file
-// descriptor at a time.
-class FileIdentityReader {
- public:
-  FileIdentityReader() = default;
-  ~FileIdentityReader();
-  FileIdentityReader(const FileIdentityReader&) = delete;
-  FileIdentityReader& operator=(const FileIdentityReader&) = delete;
-
-  std::optional<FileIdentity> identity(const std::string& path);
-
- private:
-  std::string directory_;  // of the open descriptor, with its trailing '/'
-  int fd_ = -1;
-};
 
 struct CachedDocument {
   ResourceId id;
@@ -177,8 +145,8 @@ class IngestCache {
   // the record starts in memory); false when it cannot be read back or
   // decoded.
   bool read_record(const Entry& e, std::string_view& key, Fields& f, const char** start = nullptr);
-  // The entry with `key`, or nullptr.
-  Entry* entry(std::string_view key);
+  // The entry with `key` and its record's fields, or nullptr.
+  Entry* entry(std::string_view key, Fields& f);
 
   // Sorted by key hash, one per key.
   std::vector<Entry> files_;

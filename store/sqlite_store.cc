@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "manifest/cluster_name.h"
+#include "manifest/merkle.h"
 #include "manifest/secrets.h"
 #include "store/archive.h"
 #include "store/blob_writer.h"
@@ -455,14 +456,7 @@ constexpr int kMaxDeltaChain = 16;
 // own copy of the value were 3.2 MB at an add's peak.
 void insert_full_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
                       const std::vector<Hash>& nodes) {
-  if (nodes.size() > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many nodes for a root");
-  std::vector<uint32_t> order(nodes.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return nodes[a] < nodes[b]; });
-  order.erase(std::unique(order.begin(), order.end(),
-                          [&](uint32_t a, uint32_t b) { return nodes[a] == nodes[b]; }),
-              order.end());
+  const std::vector<uint32_t> order = sorted_unique_positions(nodes);
   auto insert = db.prepare(
       "INSERT OR IGNORE INTO roots (hash, cluster, count, nodes, base) VALUES (?, ?, ?, ?, NULL)");
   insert.bind(1, root)

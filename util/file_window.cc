@@ -10,30 +10,19 @@
 
 namespace kix {
 
-std::optional<FileWindow::Stamp> FileWindow::stamp_of(int fd) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  Stamp s;
-  s.size = static_cast<uint64_t>(st.st_size);
-  s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  s.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
-  s.links = static_cast<uint64_t>(st.st_nlink);
-  s.device = static_cast<uint64_t>(st.st_dev);
-  s.inode = static_cast<uint64_t>(st.st_ino);
-  return s;
-}
-
 std::unique_ptr<FileWindow> FileWindow::open(const std::filesystem::path& file,
                                              size_t window_bytes) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return nullptr;
-  const std::optional<Stamp> stamp = stamp_of(fd);
-  if (!stamp) {
+  struct stat st {};
+  const std::optional<FileIdentity> identity =
+      ::fstat(fd, &st) == 0 ? file_identity_of(st) : std::nullopt;
+  if (!identity) {
     ::close(fd);
     return nullptr;
   }
-  return std::unique_ptr<FileWindow>(
-      new FileWindow(file, fd, *stamp, std::max<size_t>(window_bytes, 1)));
+  return std::unique_ptr<FileWindow>(new FileWindow(
+      file, fd, *identity, static_cast<uint64_t>(st.st_nlink), std::max<size_t>(window_bytes, 1)));
 }
 
 FileWindow::~FileWindow() {
@@ -41,22 +30,24 @@ FileWindow::~FileWindow() {
 }
 
 bool FileWindow::unchanged() const {
-  const std::optional<Stamp> now = stamp_of(fd_);
-  if (!now || now->size != stamp_.size || now->mtime_ns != stamp_.mtime_ns) return false;
-  if (now->ctime_ns == stamp_.ctime_ns) return true;
+  struct stat st {};
+  const std::optional<FileIdentity> now =
+      ::fstat(fd_, &st) == 0 ? file_identity_of(st) : std::nullopt;
+  if (!now || now->size != identity_.size || now->mtime_ns != identity_.mtime_ns) return false;
+  if (now->ctime_ns == identity_.ctime_ns) return true;
   // Renaming another file over this one (another add publishing its new
   // cache) moves this one's ctime without touching its content: locally
   // its link count drops; on NFS the client renames it aside instead. In
   // both cases its path no longer names it.
-  if (now->links != stamp_.links) return true;
+  if (static_cast<uint64_t>(st.st_nlink) != links_) return true;
   struct stat at_path {};
   if (::stat(path_.c_str(), &at_path) != 0) return errno == ENOENT;
-  return static_cast<uint64_t>(at_path.st_dev) != stamp_.device ||
-         static_cast<uint64_t>(at_path.st_ino) != stamp_.inode;
+  return static_cast<uint64_t>(at_path.st_dev) != identity_.device ||
+         static_cast<uint64_t>(at_path.st_ino) != identity_.inode;
 }
 
 std::optional<std::string_view> FileWindow::read(uint64_t offset, uint64_t length) {
-  if (offset > size_ || length > size_ - offset) {
+  if (offset > identity_.size || length > identity_.size - offset) {
     error_ = "a range past its end";
     return std::nullopt;
   }
@@ -71,7 +62,7 @@ std::optional<std::string_view> FileWindow::read(uint64_t offset, uint64_t lengt
   const bool forward = offset >= start_ && offset <= end + window_bytes_;
   uint64_t wanted = forward ? std::max<uint64_t>(length, window_bytes_)
                             : std::max<uint64_t>((length + kPage - 1) / kPage * kPage, kPage);
-  wanted = std::min(wanted, size_ - offset);
+  wanted = std::min(wanted, identity_.size - offset);
   // One large record grew the window; the next ordinary read gives it back.
   if (window_.capacity() > 2 * window_bytes_ && wanted <= window_bytes_) release();
   window_.resize(wanted);

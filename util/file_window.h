@@ -27,6 +27,8 @@
 #include <string_view>
 #include <utility>
 
+#include "util/file_identity.h"
+
 namespace kix {
 
 class FileWindow {
@@ -37,7 +39,7 @@ class FileWindow {
   FileWindow(const FileWindow&) = delete;
   FileWindow& operator=(const FileWindow&) = delete;
 
-  uint64_t size() const { return size_; }
+  uint64_t size() const { return identity_.size; }
   const std::filesystem::path& path() const { return path_; }
   // The `length` bytes at `offset`; valid until the next call.
   std::optional<std::string_view> read(uint64_t offset, uint64_t length);
@@ -57,26 +59,18 @@ class FileWindow {
   void release() { std::string().swap(window_); }
 
  private:
-  struct Stamp {
-    uint64_t size = 0;
-    int64_t mtime_ns = 0;
-    int64_t ctime_ns = 0;
-    uint64_t links = 0;
-    uint64_t device = 0;
-    uint64_t inode = 0;
-  };
-  FileWindow(std::filesystem::path path, int fd, Stamp stamp, size_t window_bytes)
+  FileWindow(std::filesystem::path path, int fd, const FileIdentity& identity, uint64_t links,
+             size_t window_bytes)
       : path_(std::move(path)),
         fd_(fd),
-        size_(stamp.size),
-        stamp_(stamp),
+        identity_(identity),
+        links_(links),
         window_bytes_(window_bytes) {}
-  static std::optional<Stamp> stamp_of(int fd);
 
   std::filesystem::path path_;
   int fd_;
-  uint64_t size_;
-  Stamp stamp_;  // at open()
+  FileIdentity identity_;  // at open()
+  uint64_t links_;         // at open()
   size_t window_bytes_;
   uint64_t start_ = 0;  // the offset of window_[0]
   std::string window_;
