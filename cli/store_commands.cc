@@ -1,5 +1,6 @@
 // `kix store` and `kix store add`; the other store subcommands live in
 // cli/store_*.cc. docs/commands/store.md documents them all.
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -133,6 +134,19 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
       }
       options.memory_budget_bytes = static_cast<size_t>(bytes);
       input.memory_budget_bytes = options.memory_budget_bytes;
+    }
+    if (auto budget = ctx.env().get_nonempty("KIX_WORKING_MEMORY")) {
+      // What an add keeps resident per resource before it spills
+      // (docs/store.md, "Incremental add").
+      char* end = nullptr;
+      unsigned long long bytes = std::strtoull(budget->c_str(), &end, 10);
+      if (end == budget->c_str() || *end != '\0' || !std::isdigit(budget->front()) ||
+          bytes < (1u << 20) || bytes > (16ull << 30)) {
+        throw Error(ErrorKind::kInvalidInput,
+                    "KIX_WORKING_MEMORY is not a number of bytes from 1 MiB to 16 GiB: " + *budget,
+                    {}, "set it to a whole number such as 16777216, or unset it");
+      }
+      options.working_memory_bytes = static_cast<size_t>(bytes);
     }
     // The version names the reader; the constant changes whenever what a
     // file is cached as changes (parsing, reference facts), so that builds

@@ -2,18 +2,24 @@
 // positions begin[i] .. begin[i + 1] of `to` and `reason`. Four bytes per
 // resource and eight per edge, where a vector of targets and one of reason
 // strings per resource took about 150 bytes for a resource with one edge.
+// The lists live in the memory resource given (the default heap, or an
+// add's util/spill_heap.h), which must outlive them.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
 
 namespace kix {
 
 struct EdgeList {
-  std::vector<uint32_t> begin{0};  // one more than there are resources
-  std::vector<uint32_t> to;        // the target's index
-  std::vector<uint32_t> reason;    // the owner's number for why (an index into its table)
+  explicit EdgeList(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+      : begin(size_t{1}, 0u, memory), to(memory), reason(memory) {}
+
+  std::pmr::vector<uint32_t> begin;   // one more than there are resources
+  std::pmr::vector<uint32_t> to;      // the target's index
+  std::pmr::vector<uint32_t> reason;  // the owner's number for why (an index into its table)
 
   size_t resources() const { return begin.size() - 1; }
   size_t first(size_t i) const { return begin[i]; }

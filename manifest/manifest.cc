@@ -155,7 +155,7 @@ bool is_manifest_name(std::string_view name) {
 // symbolic link is not entered, and one that cannot be read is skipped.
 // readdir's entry types spare a stat per file; listing is a visible part of
 // an incremental add, which otherwise reads almost nothing.
-void list_manifest_files(const std::string& dir, std::vector<std::string>& out) {
+void list_manifest_files(const std::string& dir, const std::function<void(std::string_view)>& out) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     if (errno == EACCES) return;
@@ -203,7 +203,7 @@ void list_manifest_files(const std::string& dir, std::vector<std::string>& out) 
     if (e.directory) {
       list_manifest_files(prefix + e.name, out);
     } else {
-      out.emplace_back(prefix + e.name);
+      out(prefix + e.name);
     }
   }
 }
@@ -211,17 +211,24 @@ void list_manifest_files(const std::string& dir, std::vector<std::string>& out) 
 }  // namespace
 
 std::vector<std::string> manifest_files(const fs::path& path) {
+  std::vector<std::string> files;
+  for_each_manifest_file(path, [&](std::string_view file) { files.emplace_back(file); });
+  return files;
+}
+
+void for_each_manifest_file(const fs::path& path,
+                            const std::function<void(std::string_view)>& each) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     throw Error(
         ErrorKind::kNotFound, "no such file or directory: " + path.string(), {},
         "check the path; kix reads YAML or JSON files, directories of them, or - for stdin");
   }
-  if (!fs::is_directory(path, ec)) return {path.string()};
-  std::vector<std::string> files;
-  std::string base = path.string();
-  list_manifest_files(base, files);
-  return files;
+  if (!fs::is_directory(path, ec)) {
+    each(path.string());
+    return;
+  }
+  list_manifest_files(path.string(), each);
 }
 
 namespace {

@@ -94,6 +94,10 @@ std::vector<Manifest> load_manifests(const std::vector<std::string>& paths, Diag
 // itself). Strings, not std::filesystem::path: a path object keeps its
 // parsed components on the heap, several hundred bytes per file.
 std::vector<std::string> manifest_files(const std::filesystem::path& path);
+// The same, each path handed to `each` in that order as it is found, so
+// that the caller holds the list as it likes.
+void for_each_manifest_file(const std::filesystem::path& path,
+                            const std::function<void(std::string_view)>& each);
 
 // Two manifests with the same identity in one input are an error naming both.
 void check_unique_identities(const std::vector<Manifest>& manifests);

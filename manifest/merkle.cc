@@ -8,6 +8,7 @@
 #include "manifest/secret_seal.h"
 #include "util/byte_arena.h"
 #include "util/error.h"
+#include "util/external_sort.h"
 
 namespace kix {
 
@@ -50,7 +51,7 @@ Hash node_hash(const Hash& blob, std::vector<Hash> refs) {
 // Streamed into the digest in pieces, in sorted order through an index of
 // positions: at 50,000 resources the canonical text (3.4 MB) and a sorted
 // copy of the hashes (1.6 MB) were a tenth of an add's peak memory.
-std::vector<uint32_t> sorted_unique_positions(const std::vector<Hash>& nodes) {
+std::vector<uint32_t> sorted_unique_positions(std::span<const Hash> nodes) {
   if (nodes.size() > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many nodes for a root");
   std::vector<uint32_t> order(nodes.size());
   std::iota(order.begin(), order.end(), 0u);
@@ -62,7 +63,7 @@ std::vector<uint32_t> sorted_unique_positions(const std::vector<Hash>& nodes) {
   return order;
 }
 
-Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes) {
+Hash root_hash(const std::string& cluster, std::span<const Hash> nodes) {
   std::string s;
   s.reserve(kRootHashChunk + 67);
   s += "{\"cluster\":";
@@ -96,18 +97,67 @@ Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes) {
   return digest.finish();
 }
 
-std::vector<uint32_t> identity_ranks(size_t count, const std::function<std::string(size_t)>& key,
-                                     const std::function<const Hash&(size_t)>& blob) {
+namespace {
+
+std::pmr::memory_resource* resource_of(SpillHeap* memory) {
+  return memory != nullptr ? memory : std::pmr::get_default_resource();
+}
+
+void touch(SpillHeap* memory, size_t pages = 1) {
+  if (memory != nullptr) memory->touch(pages);
+}
+
+}  // namespace
+
+std::pmr::vector<uint32_t> identity_ranks(size_t count,
+                                          const std::function<std::string(size_t)>& key,
+                                          const std::function<const Hash&(size_t)>& blob,
+                                          SpillHeap* memory) {
   if (count > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many manifests for one graph");
-  std::vector<uint32_t> order(count);
+  std::pmr::memory_resource* resource = resource_of(memory);
+  std::pmr::vector<uint32_t> rank(count, resource);
+  touch(memory, count * sizeof(uint32_t) / 4096);  // pages written just now
+  if (memory != nullptr) {
+    // Sorted in runs through a file, a quarter of the working memory at a
+    // time: a sort of keys in memory that may be spilled would read them
+    // at random, a page fault each once they are.
+    ExternalSorter sorter(memory->budget() / 4, memory->directory());
+    for (size_t i = 0; i < count; ++i) {
+      memory->touch(2);
+      sorter.add(key(i), static_cast<uint32_t>(i));
+    }
+    // Equal keys (a duplicate identity, which an add refuses) are ordered
+    // by blob, and equal pairs share a rank, as below.
+    std::string group_key;
+    std::vector<uint32_t> group;
+    size_t k = 0;
+    auto rank_group = [&] {
+      std::stable_sort(group.begin(), group.end(),
+                       [&](uint32_t a, uint32_t b) { return blob(a) < blob(b); });
+      for (size_t g = 0; g < group.size(); ++g, ++k) {
+        memory->touch();
+        const bool tied = g > 0 && !(blob(group[g - 1]) < blob(group[g]));
+        rank[group[g]] = tied ? rank[group[g - 1]] : static_cast<uint32_t>(k);
+      }
+      group.clear();
+    };
+    sorter.finish([&](std::string_view key_bytes, uint32_t i) {
+      if (!group.empty() && key_bytes != group_key) rank_group();
+      if (group.empty()) group_key.assign(key_bytes);
+      group.push_back(i);
+    });
+    if (!group.empty()) rank_group();
+    return rank;
+  }
+  std::pmr::vector<uint32_t> order(count, resource);
   std::iota(order.begin(), order.end(), 0u);
-  std::vector<uint32_t> rank(count);
   // The keys back to back in an arena: a string each took 32 bytes more
   // per resource, plus the allocator's header.
-  ByteArena arena;
-  std::vector<std::string_view> keys(count);
+  ByteArena arena(resource);
+  std::pmr::vector<std::string_view> keys(count, resource);
   for (size_t i = 0; i < count; ++i) keys[i] = arena.copy(key(i));
   auto less = [&](uint32_t a, uint32_t b) {
+    touch(memory, 2);
     return keys[a] != keys[b] ? keys[a] < keys[b] : blob(a) < blob(b);
   };
   std::sort(order.begin(), order.end(), less);
@@ -125,7 +175,7 @@ constexpr uint32_t kDropped = UINT32_MAX;
 // Sorts each resource's edges by target rank (stable: ties keep input
 // order) and keeps the first edge to each target other than itself,
 // compacting the list in place.
-void normalise_edges(const std::vector<uint32_t>& rank, EdgeList& edges) {
+void normalise_edges(std::span<const uint32_t> rank, EdgeList& edges, SpillHeap* memory) {
   const size_t n = edges.resources();
   std::vector<uint32_t> row;
   std::vector<uint32_t> to, reason;
@@ -134,6 +184,7 @@ void normalise_edges(const std::vector<uint32_t>& rank, EdgeList& edges) {
     const size_t first = edges.first(i), end = edges.end(i);
     row.resize(end - first);
     std::iota(row.begin(), row.end(), static_cast<uint32_t>(first));
+    touch(memory);
     std::stable_sort(row.begin(), row.end(),
                      [&](uint32_t a, uint32_t b) { return rank[edges.to[a]] < rank[edges.to[b]]; });
     to.clear();
@@ -175,9 +226,10 @@ void remove_dropped(EdgeList& edges) {
 
 }  // namespace
 
-std::vector<Hash> merkle_nodes(
-    const std::vector<uint32_t>& rank, const std::function<const Hash&(size_t)>& blob,
-    EdgeList& edges, const std::function<void(size_t from, size_t to, uint32_t reason)>& dropped) {
+std::pmr::vector<Hash> merkle_nodes(
+    std::span<const uint32_t> rank, const std::function<const Hash&(size_t)>& blob, EdgeList& edges,
+    const std::function<void(size_t from, size_t to, uint32_t reason)>& dropped,
+    SpillHeap* memory) {
   const size_t n = rank.size();
   if (edges.begin.empty() || edges.begin.front() != 0 || edges.resources() != n ||
       edges.to.size() != edges.reason.size() || edges.begin.back() != edges.to.size() ||
@@ -188,18 +240,22 @@ std::vector<Hash> merkle_nodes(
   for (uint32_t t : edges.to) {
     if (t >= n) throw Error(ErrorKind::kInternal, "reference index out of range");
   }
-  normalise_edges(rank, edges);
+  normalise_edges(rank, edges, memory);
+  std::pmr::memory_resource* resource = resource_of(memory);
 
   // Tarjan-free cycle breaking: process in a deterministic order (by
   // identity key) with an iterative DFS; an edge to a node that is still
   // on the stack would close a cycle and is dropped.
-  std::vector<uint32_t> order(n);
+  std::pmr::vector<uint32_t> order(n, resource);
   std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return rank[a] != rank[b] ? rank[a] < rank[b] : a < b; });
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    touch(memory);
+    return rank[a] != rank[b] ? rank[a] < rank[b] : a < b;
+  });
   enum : uint8_t { kNew, kActive, kDone };
-  std::vector<uint8_t> state(n, kNew);
-  std::vector<Hash> nodes(n);
+  std::pmr::vector<uint8_t> state(n, kNew, resource);
+  std::pmr::vector<Hash> nodes(n, resource);
+  touch(memory, n * (sizeof(Hash) + 5) / 4096);  // pages written just now
   struct Frame {
     size_t node;
     size_t next;  // position in edges
@@ -212,6 +268,7 @@ std::vector<Hash> merkle_nodes(
     stack.push_back({start, edges.first(start)});
     state[start] = kActive;
     while (!stack.empty()) {
+      touch(memory, 3);
       Frame& f = stack.back();
       if (f.next < edges.end(f.node)) {
         const size_t k = f.next++;
@@ -235,7 +292,8 @@ std::vector<Hash> merkle_nodes(
       stack.pop_back();
     }
   }
-  order = {};
+  std::pmr::vector<uint32_t>(resource).swap(order);
+  std::pmr::vector<uint8_t>(resource).swap(state);
   if (any_dropped) remove_dropped(edges);
   return nodes;
 }
@@ -275,13 +333,15 @@ Graph build_graph(std::vector<Manifest> manifests, std::vector<std::vector<size_
   refs = {};
   reasons = {};
   auto blob = [&](size_t i) -> const Hash& { return manifests[i].blob; };
-  const std::vector<uint32_t> rank = identity_ranks(
+  const std::pmr::vector<uint32_t> rank = identity_ranks(
       n, [&](size_t i) { return manifests[i].id.key(); }, blob);
   Graph g;
-  g.nodes = merkle_nodes(rank, blob, edges, [&](size_t from, size_t to, uint32_t reason) {
-    g.warnings.push_back(
-        cycle_warning(manifests[from].id.display(), manifests[to].id.display(), flat[reason]));
-  });
+  const std::pmr::vector<Hash> nodes =
+      merkle_nodes(rank, blob, edges, [&](size_t from, size_t to, uint32_t reason) {
+        g.warnings.push_back(
+            cycle_warning(manifests[from].id.display(), manifests[to].id.display(), flat[reason]));
+      });
+  g.nodes.assign(nodes.begin(), nodes.end());
   g.refs.resize(n);
   g.ref_reasons.resize(n);
   for (size_t i = 0; i < n; ++i) {

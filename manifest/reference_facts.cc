@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory_resource>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -284,8 +285,17 @@ bool selects(const LabelPairs& selector, std::string_view encoded_labels) {
 template <typename Ids, typename Facts>
 class Resolution {
  public:
-  Resolution(size_t count, Ids ids, Facts facts)
-      : count_(count), ids_(std::move(ids)), facts_(std::move(facts)) {
+  // The indexes live in `memory` when given (util/spill_heap.h), which is
+  // told of each lookup; else on the default heap.
+  Resolution(size_t count, Ids ids, Facts facts, SpillHeap* memory = nullptr)
+      : count_(count),
+        ids_(std::move(ids)),
+        facts_(std::move(facts)),
+        memory_(memory),
+        resource_(memory != nullptr ? static_cast<std::pmr::memory_resource*>(memory)
+                                    : std::pmr::get_default_resource()),
+        by_name_(resource_),
+        labels_(resource_) {
     by_name_.reserve(count);
     for (size_t i = 0; i < count; ++i) {
       const ResourceIdView id = ids_(i);
@@ -304,7 +314,8 @@ class Resolution {
         std::string encoded;
         ByteWriter w(encoded);
         encode_pairs(f.pod_labels, w);
-        workloads_[std::string(id.ns)].push_back(Workload{i, labels_.copy(encoded)});
+        workloads_.try_emplace(std::string(id.ns), resource_)
+            .first->second.push_back(Workload{i, labels_.copy(encoded)});
       }
     }
     std::sort(by_name_.begin(), by_name_.end());
@@ -316,6 +327,7 @@ class Resolution {
   void run(const Edge& edge) {
     std::vector<size_t> row;  // the targets of `from` so far
     for (size_t i = 0; i < count_; ++i) {
+      if (memory_ != nullptr) memory_->touch(2);
       row.clear();
       auto add = [&](size_t to, const std::string& reason) {
         if (to == i || std::find(row.begin(), row.end(), to) != row.end()) return;
@@ -394,6 +406,7 @@ class Resolution {
     // Equal hashes are checked against the identity: a collision costs a
     // comparison, never a wrong edge.
     NameEntry probe{name_hash(kind, ns, name), 0};
+    if (memory_ != nullptr) memory_->touch(4);  // a binary search's pages
     for (auto it = std::lower_bound(by_name_.begin(), by_name_.end(), probe);
          it != by_name_.end() && it->key_hash == probe.key_hash; ++it) {
       const ResourceIdView id = ids_(it->index);
@@ -410,6 +423,8 @@ class Resolution {
   size_t count_;
   Ids ids_;
   Facts facts_;
+  SpillHeap* memory_;
+  std::pmr::memory_resource* resource_;
   // Every resource by the hash of its kind, namespace and name, sorted:
   // 16 bytes each, where a map of joined key strings took about 90.
   struct NameEntry {
@@ -417,7 +432,7 @@ class Resolution {
     size_t index;
     auto operator<=>(const NameEntry&) const = default;
   };
-  std::vector<NameEntry> by_name_;
+  std::pmr::vector<NameEntry> by_name_;
   // Identities resources claim besides their own (few): joined key strings.
   std::unordered_map<std::string, size_t> alias_by_name_;
   std::map<std::string, size_t> crds_;
@@ -429,7 +444,7 @@ class Resolution {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
-  std::unordered_map<std::string, std::vector<Workload>, ViewHash, std::equal_to<>>
+  std::unordered_map<std::string, std::pmr::vector<Workload>, ViewHash, std::equal_to<>>
       workloads_;  // by namespace
 };
 
@@ -491,8 +506,9 @@ std::vector<std::vector<InferredRef>> resolve_encoded_references(
 void resolve_encoded_references(
     size_t count, const std::function<ResourceIdView(size_t)>& id,
     const std::function<std::string_view(size_t)>& encoded,
-    const std::function<void(size_t from, size_t to, const std::string& reason)>& edge) {
-  Resolution(count, std::cref(id), DecodedFacts(encoded)).run(edge);
+    const std::function<void(size_t from, size_t to, const std::string& reason)>& edge,
+    SpillHeap* memory) {
+  Resolution(count, std::cref(id), DecodedFacts(encoded), memory).run(edge);
 }
 
 void encode_reference_facts(const ReferenceFacts& facts, ByteWriter& out) {

@@ -19,6 +19,7 @@
 
 #include "manifest/manifest.h"
 #include "util/byte_codec.h"
+#include "util/spill_heap.h"
 
 namespace kix {
 
@@ -72,11 +73,14 @@ std::vector<std::vector<InferredRef>> resolve_encoded_references(
     const std::function<std::string_view(size_t)>& encoded);
 // The same streamed, for `count` resources whose identities `id` gives:
 // each edge is handed to `edge` once (the first reason wins), by `from` in
-// increasing order, so that no list of edges per resource is held.
+// increasing order, so that no list of edges per resource is held. The
+// indexes (16 bytes a resource, and the pod labels of every workload) live
+// in `memory` when given (util/spill_heap.h).
 void resolve_encoded_references(
     size_t count, const std::function<ResourceIdView(size_t)>& id,
     const std::function<std::string_view(size_t)>& encoded,
-    const std::function<void(size_t from, size_t to, const std::string& reason)>& edge);
+    const std::function<void(size_t from, size_t to, const std::string& reason)>& edge,
+    SpillHeap* memory = nullptr);
 
 // A compact binary form for caches (util/byte_codec.h); decode returns
 // false on malformed input.

@@ -5,8 +5,18 @@
 
 #include "util/byte_codec.h"
 #include "util/error.h"
+#include "util/external_sort.h"
 
 namespace kix {
+
+CompactGraph::CompactGraph(const std::filesystem::path& spill_dir, size_t working_memory)
+    : heap_(std::make_unique<SpillHeap>(spill_dir, working_memory)),
+      names_(heap_.get()),
+      files_(heap_.get()),
+      resources_(heap_.get()),
+      edges_(heap_.get()),
+      nodes_(heap_.get()),
+      sorted_nodes_(heap_.get()) {}
 
 void CompactGraph::reserve(size_t resources) {
   // Not the held bytes: the budget may be far larger than what is held.
@@ -130,17 +140,42 @@ void CompactGraph::hash(EdgeList edges, std::vector<std::string> reasons) {
   for (uint32_t r : edges.reason) {
     if (r >= reasons.size()) throw Error(ErrorKind::kInternal, "edge reason out of range");
   }
-  auto blob_of = [&](size_t i) -> const Hash& { return resources_[i].blob; };
-  const std::vector<uint32_t> rank = identity_ranks(
-      n, [&](size_t i) { return id(i).key(); }, blob_of);
-  nodes_ = merkle_nodes(rank, blob_of, edges, [&](size_t from, size_t to, uint32_t reason) {
-    warnings_.push_back(cycle_warning(id(from).display(), id(to).display(), reasons[reason]));
+  auto blob_of = [&](size_t i) -> const Hash& {
+    heap_->touch(3);
+    return resources_[i].blob;
+  };
+  std::pmr::vector<uint32_t> rank = identity_ranks(
+      n, [&](size_t i) { return id(i).key(); }, blob_of, heap_.get());
+  nodes_ = merkle_nodes(
+      rank, blob_of, edges,
+      [&](size_t from, size_t to, uint32_t reason) {
+        warnings_.push_back(cycle_warning(id(from).display(), id(to).display(), reasons[reason]));
+      },
+      heap_.get());
+  std::pmr::vector<uint32_t>(heap_.get()).swap(rank);
+  // What the root lists, sorted once here for the root hash and the
+  // stored root: read in order afterwards, where a sort of positions by
+  // hash read the node hashes at random.
+  ExternalSorter sorter(heap_->budget() / 4, heap_->directory());
+  for (size_t i = 0; i < n; ++i) {
+    heap_->touch();
+    sorter.add(
+        std::string_view(reinterpret_cast<const char*>(nodes_[i].bytes().data()), Hash::kSize),
+        static_cast<uint32_t>(i));
+  }
+  sorter.finish([&](std::string_view hash, uint32_t) {
+    const Hash h = Hash::from_bytes(hash.data());
+    if (sorted_nodes_.empty() || sorted_nodes_.back() != h) {
+      heap_->touch();
+      sorted_nodes_.push_back(h);
+    }
   });
   edges_ = std::move(edges);
   reasons_ = std::move(reasons);
 }
 
 ResourceIdView CompactGraph::id(size_t i) const {
+  heap_->touch(2);
   const Resource& r = resources_[i];
   ByteReader in(types_.values[r.type]);
   ResourceIdView v;
@@ -154,11 +189,13 @@ ResourceIdView CompactGraph::id(size_t i) const {
 }
 
 SourceLocation CompactGraph::location(size_t i) const {
+  heap_->touch(2);
   const Resource& r = resources_[i];
   return SourceLocation{file(i), r.line, r.column};
 }
 
 std::optional<std::string_view> CompactGraph::held_canonical(size_t i) const {
+  heap_->touch();
   const Resource& r = resources_[i];
   if (r.place != Place::kHeld) return std::nullopt;
   return std::string_view(held_).substr(r.offset, r.size);

@@ -15,12 +15,18 @@
 // order, then hold(), spooled() and seal() as the bytes are placed, then
 // hash() once. Errors: kInvalidInput for 2^32 resources or more, a name,
 // file name or canonical form of 4 GB or more; kInternal for 2^32 files
-// or distinct strings; hash() as merkle_nodes(). Read-only afterwards; any
-// number of readers.
+// or distinct strings; hash() as merkle_nodes(). Read-only afterwards,
+// by one thread at a time: reads count accesses for the working memory.
+// What grows with the resources lives in that working memory
+// (working_memory(), util/spill_heap.h), which spills to a temporary file
+// beyond its budget.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <memory_resource>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,6 +36,7 @@
 #include "manifest/edge_list.h"
 #include "store/graph_view.h"
 #include "util/byte_arena.h"
+#include "util/spill_heap.h"
 
 namespace kix {
 
@@ -41,6 +48,18 @@ class CompactGraph final : public GraphView {
     kSpooled,   // at spool_offset() in the ingest's spool
     kUnsealed,  // a Secret with values, until seal()
   };
+
+  // What a graph keeps resident before it spills (util/spill_heap.h): an
+  // add of up to about 50,000 resources never spills.
+  static constexpr size_t kDefaultWorkingMemory = size_t{16} << 20;
+
+  // Spills to a temporary file in `spill_dir` (empty: $TMPDIR, else /tmp)
+  // beyond `working_memory` bytes.
+  explicit CompactGraph(const std::filesystem::path& spill_dir = {},
+                        size_t working_memory = kDefaultWorkingMemory);
+  // Its containers live in its own working memory: not copied or moved.
+  CompactGraph(const CompactGraph&) = delete;
+  CompactGraph& operator=(const CompactGraph&) = delete;
 
   // --- Building -------------------------------------------------------------
 
@@ -69,7 +88,10 @@ class CompactGraph final : public GraphView {
 
   // --- Reading --------------------------------------------------------------
 
-  Place place(size_t i) const { return resources_[i].place; }
+  Place place(size_t i) const {
+    heap_->touch();
+    return resources_[i].place;
+  }
   uint64_t spool_offset(size_t i) const { return resources_[i].offset; }
   std::string file(size_t i) const;
   uint32_t file_index(size_t i) const { return resources_[i].file; }
@@ -77,17 +99,28 @@ class CompactGraph final : public GraphView {
   size_t size() const override { return resources_.size(); }
   ResourceIdView id(size_t i) const override;
   SourceLocation location(size_t i) const override;
-  const Hash& blob(size_t i) const override { return resources_[i].blob; }
-  const std::vector<Hash>& nodes() const override { return nodes_; }
-  uint64_t canonical_size(size_t i) const override { return resources_[i].size; }
+  const Hash& blob(size_t i) const override {
+    heap_->touch();
+    return resources_[i].blob;
+  }
+  std::span<const Hash> nodes() const override { return nodes_; }
+  std::span<const Hash> sorted_nodes() const override { return sorted_nodes_; }
+  uint64_t canonical_size(size_t i) const override {
+    heap_->touch();
+    return resources_[i].size;
+  }
   std::optional<std::string_view> held_canonical(size_t i) const override;
   const SealedSecret* sealed(size_t i) const override;
-  size_t ref_count(size_t i) const override { return edges_.count(i); }
+  size_t ref_count(size_t i) const override {
+    heap_->touch();
+    return edges_.count(i);
+  }
   size_t ref(size_t i, size_t k) const override { return edges_.to[edges_.first(i) + k]; }
   std::string_view ref_reason(size_t i, size_t k) const override {
     return reasons_[edges_.reason[edges_.first(i) + k]];
   }
   const std::vector<std::string>& warnings() const override { return warnings_; }
+  SpillHeap* working_memory() const override { return heap_.get(); }
 
  private:
   struct Resource {
@@ -116,6 +149,8 @@ class CompactGraph final : public GraphView {
     uint32_t intern(ByteArena& arena, std::string_view s);
   };
 
+  // Holds what grows with the resources; declared first, destroyed last.
+  std::unique_ptr<SpillHeap> heap_;
   ByteArena names_;      // names, interned strings, files' names
   std::string scratch_;  // add()'s encoding buffer
   Interned types_;       // apiVersion and kind, encoded as two ByteWriter::bytes
@@ -123,15 +158,16 @@ class CompactGraph final : public GraphView {
   // Directories with their trailing '/' ("" for a bare name), one per run
   // of files in the same directory: files come directory by directory.
   std::vector<std::string_view> directories_;
-  std::vector<File> files_;
-  std::vector<Resource> resources_;
+  std::pmr::vector<File> files_;
+  std::pmr::vector<Resource> resources_;
   std::string held_;  // held canonical bytes, back to back
   // Sealed Secrets (few), by index.
   std::vector<std::pair<size_t, std::shared_ptr<const SealedSecret>>> sealed_;
   size_t unsealed_ = 0;  // added by add_unsealed() and not sealed yet
   EdgeList edges_;
   std::vector<std::string> reasons_;  // distinct
-  std::vector<Hash> nodes_;
+  std::pmr::vector<Hash> nodes_;
+  std::pmr::vector<Hash> sorted_nodes_;  // sorted through runs on disk
   std::vector<std::string> warnings_;
 };
 

@@ -7,9 +7,11 @@
 // one thread at a time and must outlive the add that reads it.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,7 +30,9 @@ class GraphView {
   virtual ResourceIdView id(size_t i) const = 0;
   virtual SourceLocation location(size_t i) const = 0;
   virtual const Hash& blob(size_t i) const = 0;
-  virtual const std::vector<Hash>& nodes() const = 0;  // node hash per resource
+  virtual std::span<const Hash> nodes() const = 0;  // node hash per resource
+  // The node hashes sorted, each once: what a root lists.
+  virtual std::span<const Hash> sorted_nodes() const = 0;
   virtual uint64_t canonical_size(size_t i) const = 0;
   // The canonical bytes when the graph holds them; nullopt when it elided
   // them (the add's BlobSource gives them back).
@@ -39,8 +43,12 @@ class GraphView {
   virtual size_t ref(size_t i, size_t k) const = 0;  // k < ref_count(i)
   virtual std::string_view ref_reason(size_t i, size_t k) const = 0;
   virtual const std::vector<std::string>& warnings() const = 0;
+  // Where an add keeps what it holds per resource while it stores this
+  // graph (util/spill_heap.h), touched as it is read; nullptr: the
+  // default heap.
+  virtual SpillHeap* working_memory() const { return nullptr; }
 
-  Hash root(const std::string& cluster) const { return root_hash(cluster, nodes()); }
+  Hash root(const std::string& cluster) const { return root_hash(cluster, sorted_nodes()); }
 };
 
 // A Graph as a GraphView; the graph must outlive it.
@@ -52,7 +60,15 @@ class ManifestGraphView final : public GraphView {
   ResourceIdView id(size_t i) const override { return graph_.manifests[i].id.view(); }
   SourceLocation location(size_t i) const override { return graph_.manifests[i].location; }
   const Hash& blob(size_t i) const override { return graph_.manifests[i].blob; }
-  const std::vector<Hash>& nodes() const override { return graph_.nodes; }
+  std::span<const Hash> nodes() const override { return graph_.nodes; }
+  std::span<const Hash> sorted_nodes() const override {
+    if (sorted_.empty() && !graph_.nodes.empty()) {
+      sorted_ = graph_.nodes;
+      std::sort(sorted_.begin(), sorted_.end());
+      sorted_.erase(std::unique(sorted_.begin(), sorted_.end()), sorted_.end());
+    }
+    return sorted_;
+  }
   uint64_t canonical_size(size_t i) const override { return graph_.manifests[i].canonical.size(); }
   // A Graph holds every manifest's bytes.
   std::optional<std::string_view> held_canonical(size_t i) const override {
@@ -69,6 +85,7 @@ class ManifestGraphView final : public GraphView {
 
  private:
   const Graph& graph_;
+  mutable std::vector<Hash> sorted_;  // made on first use
 };
 
 }  // namespace kix

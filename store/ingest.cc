@@ -8,8 +8,11 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -40,12 +43,13 @@ struct FileResult {
 // couple of microseconds of system time here, a fifth of an unchanged add
 // of 10,000 files when done on one thread. Each thread takes a contiguous
 // half, so both keep their directory open (FileIdentityReader).
-std::vector<std::optional<FileIdentity>> file_identities(const std::vector<std::string>& files) {
-  std::vector<std::optional<FileIdentity>> identities(files.size());
+std::pmr::vector<std::optional<FileIdentity>> file_identities(
+    std::span<const std::string_view> files, std::pmr::memory_resource* memory) {
+  std::pmr::vector<std::optional<FileIdentity>> identities(files.size(), memory);
   auto stat_range = [&](size_t begin, size_t end) {
     FileIdentityReader reader;
     for (size_t i = begin; i < end; ++i) {
-      if (files[i] != "-") identities[i] = reader.identity(files[i]);
+      if (files[i] != "-") identities[i] = reader.identity(std::string(files[i]));
     }
   };
   constexpr size_t kMinFilesPerThread = 2048;
@@ -101,7 +105,7 @@ void settle_strings(Manifest& m) {
 // ahead of the consumer, which takes each file's result in order.
 class ReadPipeline {
  public:
-  ReadPipeline(const std::vector<std::string>& paths, const std::vector<size_t>& files,
+  ReadPipeline(std::span<const std::string_view> paths, std::span<const uint32_t> files,
                const ParseOptions& options)
       : paths_(paths), files_(files), options_(options) {
     size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
@@ -152,7 +156,7 @@ class ReadPipeline {
         k = next_++;
       }
       FileResult r;
-      read_file(paths_[files_[k]], options_, r);
+      read_file(std::string(paths_[files_[k]]), options_, r);
       {
         // k < consumed_ + window_: the slot's previous file, k - window_,
         // was taken and freed before take() moved consumed_ past it.
@@ -164,8 +168,8 @@ class ReadPipeline {
     }
   }
 
-  const std::vector<std::string>& paths_;
-  const std::vector<size_t>& files_;
+  std::span<const std::string_view> paths_;
+  std::span<const uint32_t> files_;
   const ParseOptions& options_;
   std::vector<FileResult> results_;
   std::vector<std::thread> workers_;
@@ -200,19 +204,25 @@ SpoolFile& Ingest::spool(Diagnostics& diags) {
 
 std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, Diagnostics& diags,
                                          const IngestOptions& options) {
-  std::unique_ptr<Ingest> in(new Ingest());
-  in->options_ = options;
-  std::vector<std::string> files;
+  std::unique_ptr<Ingest> in(new Ingest(options));
+  // What is held per file and per resource lives in the graph's working
+  // memory, which stays resident only up to its budget: the paths (in an
+  // arena, about 30 bytes a file where a std::string took 90) and the
+  // lists below.
+  SpillHeap* memory = in->graph_.working_memory();
+  ByteArena path_bytes(memory);
+  std::pmr::vector<std::string_view> files(memory);
   for (const auto& p : paths) {
     if (p == "-") {
       files.push_back("-");
     } else {
-      std::vector<std::string> listed = manifest_files(p);
-      if (files.empty()) {
-        files = std::move(listed);  // the usual single directory: no copy
-      } else {
-        for (auto& f : listed) files.push_back(std::move(f));
-      }
+      for_each_manifest_file(p, [&](std::string_view file) {
+        if (files.size() >= UINT32_MAX) {
+          throw Error(ErrorKind::kInvalidInput, "more than 4G files in one add", {},
+                      "add them as several clusters");
+        }
+        files.push_back(path_bytes.copy(file));
+      });
     }
   }
   in->stats_.files = files.size();
@@ -224,19 +234,20 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   // Which files the cache answers for: their entries (read back and
   // decoded one file at a time below, so memory holds one at a time).
   constexpr uint32_t kNotCached = UINT32_MAX;
-  std::vector<uint32_t> cached(files.size(), kNotCached);
-  std::vector<size_t> to_read;
+  std::pmr::vector<uint32_t> cached(files.size(), kNotCached, memory);
+  std::pmr::vector<uint32_t> to_read(memory);
   if (in->cache_ && !options.reread) {
-    const std::vector<std::optional<FileIdentity>> identities = file_identities(files);
+    const std::pmr::vector<std::optional<FileIdentity>> identities = file_identities(files, memory);
     for (size_t i = 0; i < files.size(); ++i) {
+      memory->touch();
       if (identities[i] && files[i] != "-") {
-        auto entry = in->cache_->find(files[i], *identities[i]);
+        auto entry = in->cache_->find(std::string(files[i]), *identities[i]);
         if (entry && *entry < kNotCached) cached[i] = static_cast<uint32_t>(*entry);
       }
     }
   }
   for (size_t i = 0; i < files.size(); ++i) {
-    if (cached[i] == kNotCached) to_read.push_back(i);
+    if (cached[i] == kNotCached) to_read.push_back(static_cast<uint32_t>(i));
   }
   in->stats_.cached_files = files.size() - to_read.size();
   in->stats_.read_files = to_read.size();
@@ -253,7 +264,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     uint32_t size = 0;
     In in = In::kMemory;
   };
-  std::vector<FactsPlace> facts;
+  std::pmr::vector<FactsPlace> facts(memory);
   ByteArena read_facts;
   std::unique_ptr<SpoolFile> facts_spool;
   auto size_of = [](std::string_view encoded) {
@@ -287,6 +298,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
   std::vector<CachedDocument> documents;
   FileResult read_here;  // a cached file whose entry does not decode
   for (size_t i = 0; i < files.size(); ++i) {
+    memory->touch();
     documents.clear();
     if (cached[i] != kNotCached && in->cache_->documents(cached[i], documents)) {
       if (!documents.empty()) {
@@ -307,7 +319,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
       ++in->stats_.read_files;
       --in->stats_.cached_files;
       read_here = FileResult();
-      read_file(files[i], options.parse, read_here);
+      read_file(std::string(files[i]), options.parse, read_here);
       taken = &read_here;
     } else {
       taken = &pipeline->take(next_read++);
@@ -348,14 +360,15 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
         graph.hold(index, m.canonical);
       }
     }
-    if (cacheable) in->cache_->put(files[i], *r.identity, r.read_ns, entry);
+    if (cacheable) in->cache_->put(std::string(files[i]), *r.identity, r.read_ns, entry);
     if (options.progress) options.progress(i + 1, files.size());
   }
   pipeline.reset();
   read_here = FileResult();
-  std::vector<std::string>().swap(files);
-  std::vector<uint32_t>().swap(cached);
-  std::vector<size_t>().swap(to_read);
+  std::pmr::vector<std::string_view>(memory).swap(files);
+  path_bytes = ByteArena(memory);
+  std::pmr::vector<uint32_t>(memory).swap(cached);
+  std::pmr::vector<uint32_t>(memory).swap(to_read);
   release_free_memory();
 
   const size_t n = graph.size();
@@ -374,7 +387,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
 
   // The edges go straight into one list, their reasons (a few distinct
   // strings for thousands of edges) numbered.
-  EdgeList edges;
+  EdgeList edges(graph.working_memory());
   std::vector<std::string> reasons;
   {
     std::unordered_map<std::string, uint32_t> reason_numbers;
@@ -407,7 +420,8 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
             reasons.push_back(reason);
           }
           edges.add(static_cast<uint32_t>(to), it->second);
-        });
+        },
+        memory);
     while (edges.resources() < n) edges.start_resource();
   }
   // Every cached fact has been read: they are the checked ones only if
@@ -418,7 +432,7 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
                 "the stat cache " + options.cache_file.string() + " changed while it was read", {},
                 "another program wrote to it in place; run the command again");
   }
-  std::vector<FactsPlace>().swap(facts);
+  std::pmr::vector<FactsPlace>(memory).swap(facts);
   read_facts = ByteArena();
   facts_spool.reset();
   // The cache is written now, beside the store, and renamed into place by
@@ -432,6 +446,12 @@ std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths, 
     }
   }
   graph.hash(std::move(edges), std::move(reasons));
+  if (const std::string& why = memory->fallback_reason(); !why.empty() && !in->fallback_noted_) {
+    in->fallback_noted_ = true;  // said once, as for the spools
+    diags.note({}, why +
+                       "; keeping the add's working memory in memory (set TMPDIR to a "
+                       "writable directory)");
+  }
   // The parsed documents and facts are gone; what the workers' arenas
   // kept of them would otherwise stay resident through the store's work.
   release_free_memory();

@@ -62,6 +62,10 @@ struct IngestOptions {
   // same again for the encoded reference facts of the files read (counted
   // in the 256 KB blocks of their arena).
   size_t memory_budget_bytes = 1u << 20;
+  // What the graph and the add hold per file and per resource stays
+  // resident up to about this much; beyond it, it spills to a temporary
+  // file beside the spool (util/spill_heap.h). $KIX_WORKING_MEMORY.
+  size_t working_memory_bytes = CompactGraph::kDefaultWorkingMemory;
   // Where the spool is created; empty: $TMPDIR, else /tmp.
   std::filesystem::path spool_dir;
   // Told after each file, on the calling thread: files done, files listed.
@@ -97,7 +101,8 @@ class Ingest final : public BlobSource {
  private:
   friend std::unique_ptr<Ingest> ingest_manifests(const std::vector<std::string>& paths,
                                                   Diagnostics& diags, const IngestOptions& options);
-  Ingest() = default;
+  explicit Ingest(const IngestOptions& options)
+      : graph_(options.spool_dir, options.working_memory_bytes), options_(options) {}
   // Created on first use; a note says when it cannot be a file.
   SpoolFile& spool(Diagnostics& diags);
   // Notes, once per ingest, that a spool keeps its bytes in memory.

@@ -48,7 +48,7 @@ AddResult MemoryStore::add(const GraphView& graph, const AddOptions& options) {
       fresh.emplace(blob, canonical_bytes(graph, i, options.blob_source));
     }
   }
-  const std::vector<Hash>& node_hashes = graph.nodes();
+  const std::span<const Hash> node_hashes = graph.nodes();
   for (size_t i = 0; i < graph.size(); ++i) {
     const Hash& blob = graph.blob(i);
     result.raw_bytes += graph.canonical_size(i);
@@ -69,7 +69,7 @@ AddResult MemoryStore::add(const GraphView& graph, const AddOptions& options) {
       refs_by_dst_.emplace(to, node_hashes[i]);
     }
   }
-  std::vector<Hash> nodes = node_hashes;
+  std::vector<Hash> nodes(node_hashes.begin(), node_hashes.end());
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
   insert_root(StoredRoot{result.root, root_cluster_of(options), std::move(nodes)});

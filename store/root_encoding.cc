@@ -29,7 +29,7 @@ std::vector<Hash> unpack_hashes(std::string_view bytes) {
   return out;
 }
 
-std::string pack_delta(const std::vector<Hash>& base, const std::vector<Hash>& nodes) {
+std::string pack_delta(std::span<const Hash> base, std::span<const Hash> nodes) {
   std::vector<Hash> removed, added;
   std::set_difference(base.begin(), base.end(), nodes.begin(), nodes.end(),
                       std::back_inserter(removed));

@@ -3,6 +3,7 @@
 // node list of another root.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,7 @@ std::vector<Hash> unpack_hashes(std::string_view bytes);
 
 // `nodes` as a delta against `base` (both sorted): the number of removed
 // hashes (4 bytes, little endian), the removed hashes, then the added ones.
-std::string pack_delta(const std::vector<Hash>& base, const std::vector<Hash>& nodes);
+std::string pack_delta(std::span<const Hash> base, std::span<const Hash> nodes);
 // Throws kCorruption for a delta that does not fit `base`.
 std::vector<Hash> apply_delta(const std::vector<Hash>& base, std::string_view delta);
 

@@ -24,6 +24,7 @@
 #include "store/schema.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/external_sort.h"
 
 namespace kix {
 
@@ -414,11 +415,15 @@ namespace {
 void insert_nodes_and_refs(sqlite::Database& db, const GraphView& graph,
                            const std::vector<Hash>* stored, AddResult& result) {
   NodeWriter writer(db);
-  const std::vector<Hash>& nodes = graph.nodes();
+  const std::span<const Hash> nodes = graph.nodes();
+  SpillHeap* memory = graph.working_memory();
+  std::pmr::memory_resource* resource =
+      memory != nullptr ? memory : std::pmr::get_default_resource();
   // The store's number of each manifest's node, 0 until known: one number
   // per manifest, not a map of hashes, so a large add stays small.
-  std::vector<int64_t> ids(graph.size(), 0);
-  std::vector<size_t> inserted;
+  std::pmr::vector<int64_t> ids(graph.size(), 0, resource);
+  if (memory != nullptr) memory->touch(graph.size() * sizeof(int64_t) / 4096);
+  std::pmr::vector<size_t> inserted(resource);
   for (size_t i = 0; i < graph.size(); ++i) {
     if (stored && std::binary_search(stored->begin(), stored->end(), nodes[i])) continue;
     NodeWriter::Put put = writer.put(nodes[i], graph.blob(i), graph.id(i));
@@ -451,18 +456,17 @@ constexpr int kMaxDeltaChain = 16;
 
 // A full node list (no base: a cluster's first generation, an add without
 // a cluster, an import; or a delta that would not be small, or a chain at
-// its limit) is written into the row in pieces through an index of
-// positions: at 50,000 resources a sorted copy of the hashes and SQLite's
-// own copy of the value were 3.2 MB at an add's peak.
+// its limit) is written into the row in pieces from the sorted list the
+// graph holds: SQLite's own copy of the value was 1.6 MB at 50,000
+// resources, at an add's peak. `sorted`: sorted, each hash once.
 void insert_full_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
-                      const std::vector<Hash>& nodes) {
-  const std::vector<uint32_t> order = sorted_unique_positions(nodes);
+                      std::span<const Hash> sorted) {
   auto insert = db.prepare(
       "INSERT OR IGNORE INTO roots (hash, cluster, count, nodes, base) VALUES (?, ?, ?, ?, NULL)");
   insert.bind(1, root)
       .bind(2, cluster)
-      .bind(3, static_cast<int64_t>(order.size()))
-      .bind_zeroblob(4, order.size() * Hash::kSize);
+      .bind(3, static_cast<int64_t>(sorted.size()))
+      .bind_zeroblob(4, sorted.size() * Hash::kSize);
   insert.run();
   if (db.changes() == 0) return;  // stored already
   sqlite::WritableBlob blob(db, "roots", "nodes", db.last_insert_rowid());
@@ -471,33 +475,29 @@ void insert_full_root(sqlite::Database& db, const Hash& root, const std::string&
   std::string piece;
   piece.reserve(kPiece * Hash::kSize);
   uint64_t offset = 0;
-  for (size_t k = 0; k < order.size(); k += kPiece) {
+  for (size_t k = 0; k < sorted.size(); k += kPiece) {
     piece.clear();
-    for (size_t j = k; j < std::min(order.size(), k + kPiece); ++j) {
-      const Hash& h = nodes[order[j]];
-      piece.append(reinterpret_cast<const char*>(h.bytes().data()), Hash::kSize);
+    for (size_t j = k; j < std::min(sorted.size(), k + kPiece); ++j) {
+      piece.append(reinterpret_cast<const char*>(sorted[j].bytes().data()), Hash::kSize);
     }
     blob.write(offset, piece);
     offset += piece.size();
   }
 }
 
+// `sorted`: the root's node hashes, sorted, each once.
 void insert_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
-                 const std::vector<Hash>& graph_nodes, const std::optional<StoredRoot>& base,
+                 std::span<const Hash> sorted, const std::optional<StoredRoot>& base,
                  int base_depth) {
   if (!base || base->hash == root || base_depth >= kMaxDeltaChain) {
-    insert_full_root(db, root, cluster, graph_nodes);
+    insert_full_root(db, root, cluster, sorted);
     return;
   }
-  std::vector<Hash> nodes = graph_nodes;
-  std::sort(nodes.begin(), nodes.end());
-  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-  std::string delta = pack_delta(base->nodes, nodes);
-  const size_t count = nodes.size();
-  std::vector<Hash>().swap(nodes);
+  std::string delta = pack_delta(base->nodes, sorted);
+  const size_t count = sorted.size();
   if (delta.empty() || delta.size() >= count * Hash::kSize / 4) {
     std::string().swap(delta);
-    insert_full_root(db, root, cluster, graph_nodes);
+    insert_full_root(db, root, cluster, sorted);
     return;
   }
   auto insert = db.prepare(
@@ -537,6 +537,14 @@ std::string root_cluster_of(const AddOptions& options) {
 // Training needs a few hundred samples to find what manifests share; a
 // store smaller than this compresses each blob on its own.
 constexpr size_t kMinTrainingBlobs = 400;
+// A sort of a graph without working memory (a compiled cluster, held in
+// memory whole anyway) never goes to a file.
+constexpr size_t kInMemorySortBytes = size_t{1} << 40;
+
+std::string_view hash_bytes(const Hash& h) {
+  return std::string_view(reinterpret_cast<const char*>(h.bytes().data()), Hash::kSize);
+}
+
 // zstd's default dictionary size; stored once, it costs nothing next to
 // the ~4 KB it saves per hundred blobs.
 constexpr size_t kDictionaryCapacity = 112640;
@@ -565,7 +573,10 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
   if (options.root_cluster && !options.root_cluster->empty()) {
     check_cluster_name(*options.root_cluster);
   }
-  PreparedAdd prepared;
+  SpillHeap* memory = graph.working_memory();
+  std::pmr::memory_resource* resource =
+      memory != nullptr ? memory : std::pmr::get_default_resource();
+  PreparedAdd prepared(resource);
   prepared.graph = &graph;
   prepared.options = options;
   Transaction t(db_, Transaction::Mode::kRead);
@@ -586,40 +597,49 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
       }
     }
   }
-  // Each distinct blob once, taken from its first manifest in input order
-  // (a sorted index instead of a hash set: a tenth of the memory).
+  // Each distinct blob once, taken from its first manifest in input order:
+  // the blobs sorted (stably, so equal ones come in input order) in runs
+  // through a file when the graph has working memory that may spill,
+  // since a sort of positions by blob would read the graph at random.
   const size_t n = graph.size();
-  const std::vector<Hash>& nodes = graph.nodes();
+  const std::span<const Hash> nodes = graph.nodes();
   if (n > UINT32_MAX) {
     throw Error(ErrorKind::kInvalidInput,
                 std::to_string(n) + " resources are more than one add can take", {},
                 "add them as several clusters");
   }
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    const Hash& x = graph.blob(a);
-    const Hash& y = graph.blob(b);
-    return x != y ? x < y : a < b;
-  });
-  std::vector<bool> first(n, false), stored(n, false);
-  for (size_t k = 0; k < n;) {
-    size_t end = k + 1;
-    while (end < n && graph.blob(order[end]) == graph.blob(order[k])) ++end;
-    // A blob one of the current generation's nodes holds is stored; it is
-    // represented by the first such manifest.
-    size_t pick = order[k];
-    for (size_t j = k; j < end; ++j) {
-      if (std::binary_search(stored_nodes.begin(), stored_nodes.end(), nodes[order[j]])) {
-        pick = order[j];
-        stored[pick] = true;
-        break;
-      }
+  std::pmr::vector<bool> first(n, false, resource), stored(n, false, resource);
+  {
+    ExternalSorter sorter(memory != nullptr ? memory->budget() / 4 : kInMemorySortBytes,
+                          memory != nullptr ? memory->directory() : std::filesystem::path());
+    for (size_t i = 0; i < n; ++i) {
+      sorter.add(hash_bytes(graph.blob(i)), static_cast<uint32_t>(i));
     }
-    first[pick] = true;
-    k = end;
+    std::string group_blob;
+    std::vector<uint32_t> group;  // manifests with one blob, in input order
+    auto pick_one = [&] {
+      // A blob one of the current generation's nodes holds is stored; it
+      // is represented by the first such manifest.
+      uint32_t pick = group.front();
+      for (uint32_t j : group) {
+        if (!stored_nodes.empty() &&
+            std::binary_search(stored_nodes.begin(), stored_nodes.end(), nodes[j])) {
+          pick = j;
+          stored[pick] = true;
+          break;
+        }
+      }
+      first[pick] = true;
+      group.clear();
+    };
+    sorter.finish([&](std::string_view blob, uint32_t i) {
+      if (memory != nullptr) memory->touch();
+      if (!group.empty() && blob != group_blob) pick_one();
+      if (group.empty()) group_blob.assign(blob);
+      group.push_back(i);
+    });
+    if (!group.empty()) pick_one();
   }
-  std::vector<uint32_t>().swap(order);
   std::vector<Hash>().swap(stored_nodes);
   size_t fresh = 0;
   for (size_t i = 0; i < n; ++i) fresh += first[i] && !stored[i] ? 1 : 0;
@@ -628,13 +648,13 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
   for (size_t i = 0; i < n; ++i) {
     if (!first[i]) continue;
     if (stored[i]) {
-      prepared.stored_blobs.push_back(i);
+      prepared.stored_blobs.push_back(static_cast<uint32_t>(i));
     } else {
       prepared.blobs.push_back(PreparedAdd::Blob{static_cast<uint32_t>(i), false, 0, 0});
     }
   }
   auto exists = db_.prepare("SELECT 1 FROM blobs WHERE hash = ?");
-  std::vector<PreparedAdd::Blob*> missing;
+  std::pmr::vector<PreparedAdd::Blob*> missing(resource);
   for (auto& blob : prepared.blobs) {
     exists.bind(1, graph.blob(blob.manifest));
     if (!exists.step()) missing.push_back(&blob);
@@ -685,7 +705,7 @@ const ZstdDictionary* SqliteStore::latest_dictionary(int64_t& id) {
 }
 
 const ZstdDictionary* SqliteStore::dictionary_for_new_blobs(
-    PreparedAdd& prepared, const std::vector<PreparedAdd::Blob*>& fresh, int64_t& id) {
+    PreparedAdd& prepared, const std::pmr::vector<PreparedAdd::Blob*>& fresh, int64_t& id) {
   if (const ZstdDictionary* latest = latest_dictionary(id)) return latest;
   // No dictionary yet: train one on the new manifests, plus the stored
   // ones (all compressed without a dictionary) when those are too few.
@@ -845,7 +865,7 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
     }
   }
   insert_nodes_and_refs(db_, graph, base ? &base->nodes : nullptr, result);
-  insert_root(db_, result.root, root_cluster_of(options), graph.nodes(), base, base_depth);
+  insert_root(db_, result.root, root_cluster_of(options), graph.sorted_nodes(), base, base_depth);
   if (options.cluster) {
     Generation g{*options.cluster,       0, result.root, options.time, options.message,
                  options.source_revision};
@@ -914,7 +934,10 @@ ImportResult SqliteStore::import_closure(const Closure& closure, const ImportOpt
   for (const StoredRef& r : closure.refs()) nodes.put_ref(ids.at(r.from), ids.at(r.to), r.reason);
   for (const StoredRoot& r : closure.roots()) {
     if (find_root(r.hash)) continue;
-    insert_root(db_, r.hash, r.cluster, r.nodes, std::nullopt, 0);
+    std::vector<Hash> sorted = r.nodes;  // an archive's lists are checked, not trusted sorted
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    insert_root(db_, r.hash, r.cluster, sorted, std::nullopt, 0);
     ++result.roots;
   }
   if (options.pin) {

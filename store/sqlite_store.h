@@ -32,6 +32,10 @@ namespace kix {
 // the store did not have them when prepare_add looked. Refers to the graph,
 // which must outlive it.
 struct PreparedAdd {
+  // The lists per blob in `memory`: the graph's working memory.
+  explicit PreparedAdd(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+      : blobs(memory), stored_blobs(memory) {}
+
   // `dictionary` value for "the dictionary trained by this add".
   static constexpr int64_t kNewDictionary = -1;
   // 24 bytes: at 50,000 new blobs a record with its own hash and string
@@ -48,12 +52,12 @@ struct PreparedAdd {
   const GraphView* graph = nullptr;
   std::unique_ptr<GraphView> own_view;  // when prepared from a Graph
   AddOptions options;
-  std::vector<Blob> blobs;
+  std::pmr::vector<Blob> blobs;
   // Distinct blobs not in `blobs`: those of nodes the cluster's current
   // generation (root `stored_root`) held when prepare_add looked, as the
   // index of a manifest with each. commit_add checks them again when the
   // current generation changed meanwhile (a gc may have taken them).
-  std::vector<size_t> stored_blobs;
+  std::pmr::vector<uint32_t> stored_blobs;
   std::optional<Hash> stored_root;
   // A zstd dictionary trained by prepare_add (the store had none and enough
   // blobs exist); commit_add stores it first. Empty: none.
@@ -176,7 +180,7 @@ class SqliteStore final : public Store {
   // id (nullptr and 0: none). When the store has none and enough blobs
   // exist, trains one (prepared.new_dictionary, id kNewDictionary).
   const ZstdDictionary* dictionary_for_new_blobs(PreparedAdd& prepared,
-                                                 const std::vector<PreparedAdd::Blob*>& fresh,
+                                                 const std::pmr::vector<PreparedAdd::Blob*>& fresh,
                                                  int64_t& id);
   // Decompresses a blobs row; checks the size, not the hash.
   std::string decompress_blob(const Hash& blob, std::string_view data, size_t raw_size,

@@ -183,6 +183,19 @@ def main():
                 os.path.join(corpus, "gen-003"), "--cluster", "golden", env=env, expect=0)
         check(root_of(p) == GOLDEN[2], "spooled: " + root_of(p))
         kix("--store", os.path.join(tmp, "spooled"), "store", "verify", expect=0)
+
+        # 7. The smallest working memory adds the same root; a working
+        # memory that is not a size is refused, naming the variable.
+        env = dict(os.environ, KIX_WORKING_MEMORY="1048576")
+        p = kix("--store", os.path.join(tmp, "small"), "store", "add",
+                os.path.join(corpus, "gen-003"), "--cluster", "golden", env=env, expect=0)
+        check(root_of(p) == GOLDEN[2], "small working memory: " + root_of(p))
+        for bad in ("-1", "16M", "1000"):
+            env = dict(os.environ, KIX_WORKING_MEMORY=bad)
+            p = kix("--store", os.path.join(tmp, "small"), "store", "add",
+                    os.path.join(corpus, "gen-003"), env=env)
+            check(p.returncode != 0 and "KIX_WORKING_MEMORY" in p.stderr,
+                  "KIX_WORKING_MEMORY=%s: exit %d, %s" % (bad, p.returncode, p.stderr))
     return finish()
 
 

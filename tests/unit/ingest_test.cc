@@ -17,6 +17,8 @@
 #include "manifest/references.h"
 #include "manifest/secret_seal.h"
 #include "store/memory_store.h"
+#include "store/sqlite_store.h"
+#include "store/verify.h"
 #include "tests/unit/store_test_support.h"
 #include "tests/unit/temp_dir.h"
 #include "util/byte_codec.h"
@@ -334,6 +336,61 @@ TEST_F(IngestTest, ABudgetOfZeroSpoolsEveryManifest) {
   MemoryStore other;
   EXPECT_THROW(other.add(spooled->graph(), AddOptions{}), Error);
   EXPECT_TRUE(other.clusters().empty());
+}
+
+// A working memory smaller than what an add holds spills to a file: the
+// graph, the hashes, the stored root and its next generation (a delta) are
+// the same as in memory, and the store verifies.
+TEST_F(IngestTest, AWorkingMemorySmallerThanTheAddSpillsWithTheSameResult) {
+  auto app = [](int i, const std::string& value) {
+    const std::string n = std::to_string(i);
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg-" + n +
+           ", namespace: ns}\ndata: {v: \"" + value +
+           "\"}\n---\n"
+           "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-" +
+           n + ", namespace: ns}\nspec:\n  selector: {matchLabels: {app: web-" + n +
+           "}}\n  template:\n    metadata: {labels: {app: web-" + n +
+           "}}\n    spec:\n      containers:\n      - name: c\n        image: nginx\n"
+           "        envFrom: [{configMapRef: {name: cfg-" +
+           n +
+           "}}]\n---\n"
+           "apiVersion: v1\nkind: Service\nmetadata: {name: web-" +
+           n + ", namespace: ns}\nspec: {selector: {app: web-" + n + "}, ports: [{port: 80}]}\n";
+  };
+  constexpr int kApps = 3000;
+  for (int i = 0; i < kApps; ++i) {
+    write("app-" + std::to_string(i % 7) + "/a-" + std::to_string(i) + ".yaml", app(i, "1"));
+  }
+  age_mtimes();
+  auto ingest_spilled = [&] {
+    IngestOptions options;
+    options.cache_file = dir.path() / "cache";
+    options.version_tag = "test";
+    options.spool_dir = dir.path();
+    options.working_memory_bytes = 1u << 20;
+    Diagnostics diags;
+    auto in = ingest_manifests({(dir.path() / "in").string()}, diags, options);
+    EXPECT_TRUE(diags.items().empty());
+    return in;
+  };
+  auto store = SqliteStore::open(dir.path() / "store");
+  for (int generation = 1; generation <= 2; ++generation) {
+    if (generation == 2) write("app-3/a-10.yaml", app(10, "2"));
+    auto spilled = ingest_spilled();
+    const CompactGraph& graph = spilled->graph();
+    EXPECT_GT(graph.working_memory()->extent(), size_t{1} << 20);
+    EXPECT_TRUE(graph.working_memory()->fallback_reason().empty());
+    const Graph expected = one_pass();
+    ASSERT_EQ(expected.manifests.size(), 3u * kApps);
+    expect_same_graph(graph, expected);
+    AddOptions options;
+    options.blob_source = spilled.get();
+    options.cluster = "c";
+    const AddResult added = store->add(graph, options);
+    EXPECT_EQ(added.root, expected.root("c"));
+    spilled->save_cache();
+  }
+  EXPECT_TRUE(store->verify({}).ok());
 }
 
 // Every add loads the whole cache: entries of files it did not see (other

@@ -5,13 +5,21 @@
 #include "tests/unit/error_kind.h"
 
 #include <algorithm>
+#include <random>
 #include <set>
 
 #include "manifest/merkle.h"
 #include "manifest/references.h"
+#include "tests/unit/temp_dir.h"
+#include "util/spill_heap.h"
 
 namespace kix {
 namespace {
+
+template <typename Container>
+auto as_vector(const Container& c) {
+  return std::vector<typename Container::value_type>(c.begin(), c.end());
+}
 
 std::vector<Manifest> manifests(const std::string& yaml) {
   Diagnostics diags;
@@ -239,15 +247,62 @@ TEST(Merkle, EdgesAreOrderedByIdentityWithoutSelfEdgesOrRepeats) {
     for (uint32_t k = 0; k < targets.size(); ++k) edges.add(targets[k], k);
   }
   auto blob = [&](size_t i) -> const Hash& { return ms[i].blob; };
-  std::vector<uint32_t> rank = identity_ranks(
+  const auto rank = identity_ranks(
       ms.size(), [&](size_t i) { return ms[i].id.key(); }, blob);
-  EXPECT_EQ(rank, (std::vector<uint32_t>{0, 2, 1}));
-  std::vector<Hash> nodes = merkle_nodes(
+  EXPECT_EQ(as_vector(rank), (std::vector<uint32_t>{0, 2, 1}));
+  const auto nodes = merkle_nodes(
       rank, blob, edges, [](size_t, size_t, uint32_t) { ADD_FAILURE() << "no cycle here"; });
-  EXPECT_EQ(nodes, g.nodes);
-  EXPECT_EQ(edges.begin, (std::vector<uint32_t>{0, 2, 2, 2}));
-  EXPECT_EQ(edges.to, (std::vector<uint32_t>{2, 1}));
-  EXPECT_EQ(edges.reason, (std::vector<uint32_t>{2, 0}));
+  EXPECT_EQ(as_vector(nodes), g.nodes);
+  EXPECT_EQ(as_vector(edges.begin), (std::vector<uint32_t>{0, 2, 2, 2}));
+  EXPECT_EQ(as_vector(edges.to), (std::vector<uint32_t>{2, 1}));
+  EXPECT_EQ(as_vector(edges.reason), (std::vector<uint32_t>{2, 0}));
+}
+
+// With working memory, identities are ranked through sorted runs in a file
+// and the arrays live in that memory: the same ranks, hashes and edges as
+// in memory, ties (equal keys, equal blobs) and cycles included.
+TEST(Merkle, RanksAndHashesInWorkingMemoryAreTheSame) {
+  testing::TempDir dir;
+  constexpr size_t n = 30000;
+  std::vector<std::string> keys(n);
+  std::vector<Hash> blobs(n);
+  std::mt19937 rng(17);
+  for (size_t i = 0; i < n; ++i) {
+    keys[i] = "apps/Deployment/ns-" + std::to_string(rng() % 40) + "/name-" +
+              std::to_string(rng() % 20000);
+    blobs[i] = Hash::of(std::to_string(rng() % 25000));
+  }
+  auto edges_of = [&](std::pmr::memory_resource* memory) {
+    EdgeList edges(memory);
+    std::mt19937 edge_rng(23);
+    for (size_t i = 0; i < n; ++i) {
+      edges.start_resource();
+      for (uint32_t k = 0; k < edge_rng() % 4; ++k) edges.add(edge_rng() % n, k);
+    }
+    return edges;
+  };
+  auto key = [&](size_t i) { return keys[i]; };
+  auto blob = [&](size_t i) -> const Hash& { return blobs[i]; };
+  EdgeList plain_edges = edges_of(std::pmr::get_default_resource());
+  const auto plain_rank = identity_ranks(n, key, blob);
+  size_t plain_dropped = 0;
+  const auto plain_nodes = merkle_nodes(plain_rank, blob, plain_edges,
+                                        [&](size_t, size_t, uint32_t) { ++plain_dropped; });
+
+  SpillHeap heap(dir.path(), 1u << 20);  // runs of 256 KiB: several here
+  EdgeList spilled_edges = edges_of(&heap);
+  const auto rank = identity_ranks(n, key, blob, &heap);
+  EXPECT_EQ(as_vector(rank), as_vector(plain_rank));
+  size_t dropped = 0;
+  const auto nodes = merkle_nodes(
+      rank, blob, spilled_edges, [&](size_t, size_t, uint32_t) { ++dropped; }, &heap);
+  EXPECT_GT(plain_dropped, 0u);
+  EXPECT_EQ(dropped, plain_dropped);
+  EXPECT_EQ(as_vector(nodes), as_vector(plain_nodes));
+  EXPECT_EQ(as_vector(spilled_edges.begin), as_vector(plain_edges.begin));
+  EXPECT_EQ(as_vector(spilled_edges.to), as_vector(plain_edges.to));
+  EXPECT_TRUE(heap.fallback_reason().empty()) << heap.fallback_reason();
+  EXPECT_GT(heap.extent(), size_t{1} << 20);
 }
 
 TEST(Merkle, BreaksReferenceCyclesDeterministically) {
