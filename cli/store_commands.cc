@@ -140,8 +140,9 @@ AddInput read_add_input(const AddArgs& args, Context& ctx) {
       // (docs/store.md, "Incremental add").
       char* end = nullptr;
       unsigned long long bytes = std::strtoull(budget->c_str(), &end, 10);
-      if (end == budget->c_str() || *end != '\0' || !std::isdigit(budget->front()) ||
-          bytes < (1u << 20) || bytes > (16ull << 30)) {
+      if (end == budget->c_str() || *end != '\0' ||
+          !std::isdigit(static_cast<unsigned char>(budget->front())) || bytes < (1u << 20) ||
+          bytes > (16ull << 30)) {
         throw Error(ErrorKind::kInvalidInput,
                     "KIX_WORKING_MEMORY is not a number of bytes from 1 MiB to 16 GiB: " + *budget,
                     {}, "set it to a whole number such as 16777216, or unset it");

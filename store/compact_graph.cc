@@ -157,6 +157,7 @@ void CompactGraph::hash(EdgeList edges, std::vector<std::string> reasons) {
   // stored root: read in order afterwards, where a sort of positions by
   // hash read the node hashes at random.
   ExternalSorter sorter(heap_->budget() / 4, heap_->directory());
+  sorted_nodes_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     heap_->touch();
     sorter.add(

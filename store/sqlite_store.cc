@@ -537,10 +537,6 @@ std::string root_cluster_of(const AddOptions& options) {
 // Training needs a few hundred samples to find what manifests share; a
 // store smaller than this compresses each blob on its own.
 constexpr size_t kMinTrainingBlobs = 400;
-// A sort of a graph without working memory (a compiled cluster, held in
-// memory whole anyway) never goes to a file.
-constexpr size_t kInMemorySortBytes = size_t{1} << 40;
-
 std::string_view hash_bytes(const Hash& h) {
   return std::string_view(reinterpret_cast<const char*>(h.bytes().data()), Hash::kSize);
 }
@@ -598,9 +594,9 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
     }
   }
   // Each distinct blob once, taken from its first manifest in input order:
-  // the blobs sorted (stably, so equal ones come in input order) in runs
-  // through a file when the graph has working memory that may spill,
-  // since a sort of positions by blob would read the graph at random.
+  // the blobs sorted (equal ones in input order), in runs through a file
+  // when the graph has working memory that may spill, since a sort of
+  // positions by blob would read the graph at random.
   const size_t n = graph.size();
   const std::span<const Hash> nodes = graph.nodes();
   if (n > UINT32_MAX) {
@@ -610,11 +606,6 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
   }
   std::pmr::vector<bool> first(n, false, resource), stored(n, false, resource);
   {
-    ExternalSorter sorter(memory != nullptr ? memory->budget() / 4 : kInMemorySortBytes,
-                          memory != nullptr ? memory->directory() : std::filesystem::path());
-    for (size_t i = 0; i < n; ++i) {
-      sorter.add(hash_bytes(graph.blob(i)), static_cast<uint32_t>(i));
-    }
     std::string group_blob;
     std::vector<uint32_t> group;  // manifests with one blob, in input order
     auto pick_one = [&] {
@@ -632,12 +623,32 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
       first[pick] = true;
       group.clear();
     };
-    sorter.finish([&](std::string_view blob, uint32_t i) {
-      if (memory != nullptr) memory->touch();
+    auto next = [&](std::string_view blob, uint32_t i) {
       if (!group.empty() && blob != group_blob) pick_one();
       if (group.empty()) group_blob.assign(blob);
       group.push_back(i);
-    });
+    };
+    if (memory != nullptr) {
+      ExternalSorter sorter(memory->budget() / 4, memory->directory());
+      for (size_t i = 0; i < n; ++i) {
+        sorter.add(hash_bytes(graph.blob(i)), static_cast<uint32_t>(i));
+      }
+      sorter.finish([&](std::string_view blob, uint32_t i) {
+        memory->touch();
+        next(blob, i);
+      });
+    } else {
+      // A graph held in memory whole (a compiled cluster): positions
+      // sorted by blob, 4 bytes each, ties in input order.
+      std::vector<uint32_t> order(n);
+      std::iota(order.begin(), order.end(), 0u);
+      std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+        const Hash& x = graph.blob(a);
+        const Hash& y = graph.blob(b);
+        return x != y ? x < y : a < b;
+      });
+      for (uint32_t i : order) next(hash_bytes(graph.blob(i)), i);
+    }
     if (!group.empty()) pick_one();
   }
   std::vector<Hash>().swap(stored_nodes);

@@ -12,9 +12,11 @@ namespace kix {
 namespace {
 
 constexpr size_t kHeader = 8;  // value and key length, 4 bytes each
-// Each run is read back through a window this large: the merge holds one
-// per run, and reads each run front to back.
+// Each run is read back through a window this large, or smaller when
+// there are many runs, so that the windows together stay within the
+// budget: the merge holds one per run, and reads each run front to back.
 constexpr size_t kRunWindow = 64u << 10;
+constexpr size_t kSmallestRunWindow = 4u << 10;
 
 uint32_t load32(const char* p) {
   uint32_t v;
@@ -43,7 +45,10 @@ void ExternalSorter::add(std::string_view key, uint32_t value) {
   }
   // Reserved once up to 4 MiB, so that a usual batch never doubles past
   // its budget; a larger budget grows it as keys come.
-  if (batch_.capacity() == 0) batch_.reserve(std::min<size_t>(budget_, 4u << 20) + 4096);
+  if (!reserved_) {
+    batch_.reserve(std::min<size_t>(budget_, 4u << 20) + 4096);
+    reserved_ = true;
+  }
   if (!batch_.empty() && batch_.size() + kHeader + key.size() > budget_) spill();
   starts_.push_back(static_cast<uint32_t>(batch_.size()));
   const uint32_t length = static_cast<uint32_t>(key.size());
@@ -95,8 +100,9 @@ void ExternalSorter::finish(const std::function<void(std::string_view, uint32_t)
   };
   std::vector<Cursor> cursors;
   cursors.reserve(runs_.size());
+  const size_t window = std::clamp(budget_ / runs_.size(), kSmallestRunWindow, kRunWindow);
   for (const Run& r : runs_) {
-    cursors.push_back(Cursor{SpoolWindow(*spool_, kRunWindow), r.offset, r.offset + r.size, {}});
+    cursors.push_back(Cursor{SpoolWindow(*spool_, window), r.offset, r.offset + r.size, {}});
   }
   auto advance = [&](Cursor& c) {
     if (c.next >= c.end) return false;

@@ -1,9 +1,11 @@
 // Sorting more keys than should be held in memory at once: keys are
 // gathered up to a budget, each full batch is sorted and written to an
 // unlinked temporary file as a run (util/spool_file.h), and the runs are
-// merged in one sequential pass. Memory is the budget plus a 64 KiB
-// window per run, however many keys there are; a sort that fits the
-// budget never touches the file.
+// merged in one sequential pass. Memory is the budget, then during the
+// merge a window per run: 64 KiB, smaller when there are so many runs that
+// the windows would exceed the budget, down to 4 KiB (1,000 runs, about
+// 250 times the budget in keys, take 4 MB). A sort that fits the budget
+// never touches the file.
 //
 // Keys are byte strings compared as memcmp does (shorter first when one
 // is a prefix of the other); each carries a 32-bit value (typically an
@@ -63,6 +65,7 @@ class ExternalSorter {
   std::unique_ptr<SpoolFile> spool_;
   std::vector<Run> runs_;
   bool finished_ = false;
+  bool reserved_ = false;
 };
 
 }  // namespace kix

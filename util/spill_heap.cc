@@ -43,7 +43,7 @@ SpillHeap::SpillHeap(std::filesystem::path dir, size_t resident_budget)
     void* p = ::mmap(nullptr, range, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p != MAP_FAILED) {
       base_ = static_cast<char*>(p);
-      range_ = range;
+      range_ = reserved_ = range;
       return;
     }
   }
@@ -51,7 +51,7 @@ SpillHeap::SpillHeap(std::filesystem::path dir, size_t resident_budget)
 }
 
 SpillHeap::~SpillHeap() {
-  if (base_ != nullptr) ::munmap(base_, range_);
+  if (base_ != nullptr) ::munmap(base_, reserved_);
   if (fd_ >= 0) ::close(fd_);
   if (statm_fd_ >= 0) ::close(statm_fd_);
 }
@@ -148,7 +148,8 @@ void* SpillHeap::do_allocate(size_t bytes, size_t alignment) {
     // accesses: the kernel maps a page's neighbours on a read too
     // (fault-around), and sequential accesses share pages, so a count of
     // accesses says little about pages.
-    touch_limit_ = kTouchesPerCheck;
+    touched_ = since_trim_ = 0;
+    touch_limit_ = kMinTouchesPerCheck;
     base_shared_ = resident_shared_pages();
     if (base_shared_ == SIZE_MAX) base_shared_ = 0;
   }
@@ -193,6 +194,7 @@ void SpillHeap::do_deallocate(void* p, size_t bytes, size_t alignment) {
 
 void SpillHeap::trim() noexcept {
   touched_ = 0;
+  since_trim_ = 0;
   if (file_end_ == file_begin_) return;
   // Contents stay in the file: a shared file mapping's pages are the
   // file's own, so dropping them from the process loses nothing.
@@ -218,8 +220,22 @@ void SpillHeap::touched_limit_reached() noexcept {
   since_trim_ += touched_;
   touched_ = 0;
   const size_t shared = resident_shared_pages();
-  // Without /proc, every check trims.
-  if (shared != SIZE_MAX && shared >= base_shared_ && (shared - base_shared_) * kPage <= budget_) {
+  if (shared == SIZE_MAX) {
+    // Without /proc: a trim every so many accesses, as if each mapped a
+    // page and its neighbours.
+    trim();
+    touch_limit_ = std::max<size_t>(kMinTouchesPerCheck, budget_ / kPage / 16);
+    return;
+  }
+  if (shared < base_shared_) {
+    // Fewer than after the last trim (holes punched, pages reclaimed):
+    // the count starts again from here.
+    base_shared_ = shared;
+    since_trim_ = 0;
+    touch_limit_ = kMinTouchesPerCheck;
+    return;
+  }
+  if ((shared - base_shared_) * kPage <= budget_) {
     // The next check comes when, at the rate seen since the last trim,
     // half of what is left of the budget would be mapped: random reads
     // map a page's neighbours too (16 pages a fault), sequential ones

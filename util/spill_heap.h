@@ -31,7 +31,10 @@
 // still need blocks when a page is written again).
 //
 // What stays resident is about twice the budget: the ordinary part, and
-// up to the budget of the file's pages between two checks.
+// up to the budget of the file's pages between two checks (a check can
+// overshoot it by what the accesses since the last one mapped). The
+// count is of every shared page the process maps: a memory-mapped
+// database read meanwhile counts too, and makes trims come sooner.
 //
 // When no file can be created or grown (a read-only or full $TMPDIR, a
 // file system without fallocate), allocations beyond the budget use
@@ -104,7 +107,8 @@ class SpillHeap final : public std::pmr::memory_resource {
   std::filesystem::path dir_;
   size_t budget_;
   char* base_ = nullptr;  // the reserved range; nullptr: none could be
-  size_t range_ = 0;
+  size_t range_ = 0;      // usable: less than reserved_ after a failed mapping
+  size_t reserved_ = 0;
   size_t mapped_ = 0;             // [0, mapped_) is readable and writable
   size_t anonymous_prefix_;       // [0, anonymous_prefix_) is ordinary memory
   size_t file_begin_ = SIZE_MAX;  // [file_begin_, file_end_) is backed by the file
