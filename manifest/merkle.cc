@@ -63,7 +63,7 @@ std::vector<uint32_t> sorted_unique_positions(std::span<const Hash> nodes) {
   return order;
 }
 
-Hash root_hash(const std::string& cluster, std::span<const Hash> nodes) {
+Hash root_hash(const std::string& cluster, std::span<const Hash> nodes, SpillHeap* memory) {
   std::string s;
   s.reserve(kRootHashChunk + 67);
   s += "{\"cluster\":";
@@ -87,8 +87,17 @@ Hash root_hash(const std::string& cluster, std::span<const Hash> nodes) {
   };
   // Stored roots' lists are sorted already: sorting 10,000 sorted hashes
   // again was a fifth of a verify.
-  if (std::is_sorted(nodes.begin(), nodes.end())) {
-    for (const Hash& h : nodes) append(h);
+  constexpr size_t kHashesPerPage = 4096 / Hash::kSize;
+  bool sorted = true;
+  for (size_t i = 1; i < nodes.size() && sorted; ++i) {
+    if (memory != nullptr && i % kHashesPerPage == 0) memory->touch();
+    sorted = !(nodes[i] < nodes[i - 1]);
+  }
+  if (sorted) {
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (memory != nullptr && i % kHashesPerPage == 0) memory->touch();
+      append(nodes[i]);
+    }
   } else {
     for (uint32_t i : sorted_unique_positions(nodes)) append(nodes[i]);
   }
@@ -115,8 +124,8 @@ std::pmr::vector<uint32_t> identity_ranks(size_t count,
                                           SpillHeap* memory) {
   if (count > UINT32_MAX) throw Error(ErrorKind::kInternal, "too many manifests for one graph");
   std::pmr::memory_resource* resource = resource_of(memory);
-  std::pmr::vector<uint32_t> rank(count, resource);
-  touch(memory, count * sizeof(uint32_t) / 4096);  // pages written just now
+  std::pmr::vector<uint32_t> rank(resource);
+  resize_by_pages(rank, count, memory);
   if (memory != nullptr) {
     // Sorted in runs through a file, a quarter of the working memory at a
     // time: a sort of keys in memory that may be spilled would read them
@@ -237,8 +246,9 @@ std::pmr::vector<Hash> merkle_nodes(
     throw Error(ErrorKind::kInternal, "edge list does not match the resources");
   }
   if (edges.to.size() >= UINT32_MAX) throw Error(ErrorKind::kInternal, "too many edges");
-  for (uint32_t t : edges.to) {
-    if (t >= n) throw Error(ErrorKind::kInternal, "reference index out of range");
+  for (size_t k = 0; k < edges.to.size(); ++k) {
+    if (k % 1024 == 0) touch(memory);
+    if (edges.to[k] >= n) throw Error(ErrorKind::kInternal, "reference index out of range");
   }
   normalise_edges(rank, edges, memory);
   std::pmr::memory_resource* resource = resource_of(memory);
@@ -246,16 +256,19 @@ std::pmr::vector<Hash> merkle_nodes(
   // Tarjan-free cycle breaking: process in a deterministic order (by
   // identity key) with an iterative DFS; an edge to a node that is still
   // on the stack would close a cycle and is dropped.
-  std::pmr::vector<uint32_t> order(n, resource);
+  std::pmr::vector<uint32_t> order(resource);
+  resize_by_pages(order, n, memory);
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     touch(memory);
     return rank[a] != rank[b] ? rank[a] < rank[b] : a < b;
   });
   enum : uint8_t { kNew, kActive, kDone };
-  std::pmr::vector<uint8_t> state(n, kNew, resource);
-  std::pmr::vector<Hash> nodes(n, resource);
-  touch(memory, n * (sizeof(Hash) + 5) / 4096);  // pages written just now
+  std::pmr::vector<uint8_t> state(resource);
+  static_assert(kNew == 0);
+  resize_by_pages(state, n, memory);  // value-initialised: kNew
+  std::pmr::vector<Hash> nodes(resource);
+  resize_by_pages(nodes, n, memory);
   struct Frame {
     size_t node;
     size_t next;  // position in edges

@@ -23,7 +23,10 @@ class SecretKeyring;  // manifest/secret_seal.h
 Hash node_hash(const Hash& blob, std::vector<Hash> refs);
 // sha256(canonical({"v":1,"cluster":"<name>","resources":[<node hex>...]}))
 // with resources sorted and unique (computed without copying `nodes`).
-Hash root_hash(const std::string& cluster, std::span<const Hash> nodes);
+// `memory`, when not null, is the working memory `nodes` are in: told of
+// each page read, so that spilled pages read back do not stay mapped.
+Hash root_hash(const std::string& cluster, std::span<const Hash> nodes,
+               SpillHeap* memory = nullptr);
 inline Hash root_hash(const std::string& cluster, const std::vector<Hash>& nodes) {
   return root_hash(cluster, std::span<const Hash>(nodes));
 }

@@ -137,8 +137,11 @@ void CompactGraph::hash(EdgeList edges, std::vector<std::string> reasons) {
   if (unsealed_ > 0) {
     throw Error(ErrorKind::kInternal, "a Secret was not sealed before hashing");
   }
-  for (uint32_t r : edges.reason) {
-    if (r >= reasons.size()) throw Error(ErrorKind::kInternal, "edge reason out of range");
+  for (size_t k = 0; k < edges.reason.size(); ++k) {
+    if (k % 1024 == 0) heap_->touch();
+    if (edges.reason[k] >= reasons.size()) {
+      throw Error(ErrorKind::kInternal, "edge reason out of range");
+    }
   }
   auto blob_of = [&](size_t i) -> const Hash& {
     heap_->touch(3);

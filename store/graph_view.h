@@ -48,7 +48,9 @@ class GraphView {
   // default heap.
   virtual SpillHeap* working_memory() const { return nullptr; }
 
-  Hash root(const std::string& cluster) const { return root_hash(cluster, sorted_nodes()); }
+  Hash root(const std::string& cluster) const {
+    return root_hash(cluster, sorted_nodes(), working_memory());
+  }
 };
 
 // A Graph as a GraphView; the graph must outlive it.

@@ -179,8 +179,9 @@ class RecordStream {
 
 }  // namespace
 
-IngestCache IngestCache::load(const std::filesystem::path& file, const std::string& version_tag) {
-  IngestCache cache;
+IngestCache IngestCache::load(const std::filesystem::path& file, const std::string& version_tag,
+                              SpillHeap* memory) {
+  IngestCache cache(memory);
   cache.version_tag_ = version_tag;
   cache.now_ns_ = wall_clock_ns();
   std::unique_ptr<FileWindow> window = FileWindow::open(file);
@@ -209,10 +210,11 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
         return bytes.size() - r.remaining();
       },
       offset);
-  if (!head || foreign || count > window->size()) return cache;
+  if (!head || foreign || count > window->size() || count >= UINT32_MAX) return cache;
   // Each entry: its key, identity and times, then its documents as one
   // byte string; only where it is, its key's hash and "used" time are kept.
-  std::vector<Entry> files;
+  std::pmr::vector<Entry> files(cache.files_.get_allocator());
+  constexpr size_t kEntriesPerPage = 4096 / sizeof(Entry);
   files.reserve(std::min<uint64_t>(count, window->size() / 9));  // a record takes 9 bytes or more
   for (uint64_t i = 0; i < count; ++i) {
     Entry e;
@@ -231,6 +233,8 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
         e.offset);
     if (!ok || record_size > UINT32_MAX) return cache;
     e.size = static_cast<uint32_t>(record_size);
+    if (files.size() % kEntriesPerPage == 0) cache.touch();
+    e.ordinal = static_cast<uint32_t>(files.size());
     files.push_back(e);
   }
   if (!in.at_end()) return cache;
@@ -238,11 +242,14 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
 
   // Of a key written twice, the later record counts: among entries of one
   // key hash (in file order), those whose key a later one repeats go.
-  std::sort(files.begin(), files.end(), [](const Entry& a, const Entry& b) {
+  size_t compared = 0;
+  std::sort(files.begin(), files.end(), [&](const Entry& a, const Entry& b) {
+    if (++compared % kEntriesPerPage == 0) cache.touch();
     return a.key_hash != b.key_hash ? a.key_hash < b.key_hash : a.offset < b.offset;
   });
   size_t kept = 0;
   for (size_t i = 0; i < files.size();) {
+    if (i % kEntriesPerPage == 0) cache.touch();
     size_t j = i + 1;
     while (j < files.size() && files[j].key_hash == files[i].key_hash) ++j;
     if (j == i + 1) {
@@ -269,6 +276,11 @@ IngestCache IngestCache::load(const std::filesystem::path& file, const std::stri
   }
   files.resize(kept);
   cache.files_ = std::move(files);
+  cache.in_file_order_.assign(count, kDropped);
+  for (size_t i = 0; i < cache.files_.size(); ++i) {
+    if (i % kEntriesPerPage == 0) cache.touch(2);
+    cache.in_file_order_[cache.files_[i].ordinal] = static_cast<uint32_t>(i);
+  }
   return cache;
 }
 
@@ -294,11 +306,22 @@ bool IngestCache::read_record(const Entry& e, std::string_view& key, Fields& f,
 
 IngestCache::Entry* IngestCache::entry(std::string_view key, Fields& f) {
   const uint64_t h = key_hash(key);
+  std::string_view stored;
+  if (next_ordinal_ < in_file_order_.size()) {
+    const uint32_t i = in_file_order_[next_ordinal_];
+    if (i != kDropped && files_[i].key_hash == h && read_record(files_[i], stored, f) &&
+        stored == key) {
+      ++next_ordinal_;
+      return &files_[i];
+    }
+  }
   auto it = std::lower_bound(files_.begin(), files_.end(), h,
                              [](const Entry& e, uint64_t k) { return e.key_hash < k; });
   for (; it != files_.end() && it->key_hash == h; ++it) {
-    std::string_view stored;
-    if (read_record(*it, stored, f) && stored == key) return &*it;
+    if (read_record(*it, stored, f) && stored == key) {
+      next_ordinal_ = it->ordinal + 1;
+      return &*it;
+    }
   }
   return nullptr;
 }
@@ -539,7 +562,9 @@ void IngestCache::stage(const std::filesystem::path& file) {
   struct Release {
     IngestCache& cache;
     ~Release() {
-      std::vector<Entry>().swap(cache.files_);
+      decltype(cache.files_)(cache.files_.get_allocator()).swap(cache.files_);
+      decltype(cache.in_file_order_)(cache.in_file_order_.get_allocator())
+          .swap(cache.in_file_order_);
       cache.loaded_.reset();
       cache.puts_.reset();
     }
@@ -553,9 +578,11 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
   // What is kept: entries neither replaced nor unused for 30 days, and of
   // those this process did not see, only the most recently used beyond the
   // bound (ties: by key hash, so the choice is stable).
-  std::vector<bool> keep(files_.size(), false);
-  std::vector<std::pair<int64_t, size_t>> others;  // used time, entry
+  std::pmr::memory_resource* memory = files_.get_allocator().resource();
+  std::pmr::vector<bool> keep(files_.size(), false, memory);
+  std::pmr::vector<std::pair<int64_t, size_t>> others(memory);  // used time, entry
   for (size_t i = 0; i < files_.size(); ++i) {
+    touch();
     const Entry& e = files_[i];
     const int64_t used_ns = e.refreshed ? now_ns_ : e.used_ns;
     keep[i] = !e.superseded && used_ns + kUnusedNs >= now_ns_;
@@ -573,14 +600,14 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
                      others.end(), newest_first);
     for (size_t i = keep_others; i < others.size(); ++i) keep[others[i].second] = false;
   }
-  std::vector<std::pair<int64_t, size_t>>().swap(others);
+  decltype(others)(memory).swap(others);
   // Kept entries are written in the order the file had them, which is the
   // order adds list their files: the next add reads them forward.
-  std::vector<uint32_t> order;
+  std::pmr::vector<uint32_t> order(memory);
   for (size_t i = 0; i < files_.size(); ++i) {
     if (keep[i]) order.push_back(static_cast<uint32_t>(i));
   }
-  std::vector<bool>().swap(keep);
+  decltype(keep)(memory).swap(keep);
   if (!changed_ && order.size() == files_.size()) return;
   std::sort(order.begin(), order.end(),
             [&](uint32_t a, uint32_t b) { return files_[a].offset < files_[b].offset; });
@@ -597,6 +624,7 @@ void IngestCache::write_staged(const std::filesystem::path& file) {
   out.write(head);
   std::string record;
   for (uint32_t i : order) {
+    touch();
     const Entry& e = files_[i];
     std::string_view key;
     Fields f;

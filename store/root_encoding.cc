@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "util/error.h"
+#include "util/spill_heap.h"
 
 namespace kix {
 
@@ -29,48 +30,121 @@ std::vector<Hash> unpack_hashes(std::string_view bytes) {
   return out;
 }
 
-std::string pack_delta(std::span<const Hash> base, std::span<const Hash> nodes) {
-  std::vector<Hash> removed, added;
-  std::set_difference(base.begin(), base.end(), nodes.begin(), nodes.end(),
-                      std::back_inserter(removed));
-  std::set_difference(nodes.begin(), nodes.end(), base.begin(), base.end(),
-                      std::back_inserter(added));
-  uint32_t n = static_cast<uint32_t>(removed.size());
-  std::string out{static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
-                  static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
-  out += pack_hashes(removed);
-  out += pack_hashes(added);
+std::string pack_delta(std::span<const Hash> base, std::span<const Hash> nodes, SpillHeap* memory,
+                       size_t limit) {
+  // Two merges of the two lists, in order: one to count (and to give up
+  // once over the limit), one to write the removed hashes, then the added
+  // ones, into the string reserved for them.
+  constexpr size_t kHashesPerPage = 4096 / Hash::kSize;
+  auto merge = [&](auto&& removed, auto&& added) {
+    size_t b = 0;
+    size_t n = 0;
+    size_t read = 0;
+    while (b < base.size() || n < nodes.size()) {
+      if (memory != nullptr && ++read % kHashesPerPage == 0) memory->touch();
+      if (n == nodes.size() || (b < base.size() && base[b] < nodes[n])) {
+        if (!removed(base[b++])) return false;
+      } else if (b == base.size() || nodes[n] < base[b]) {
+        if (!added(nodes[n++])) return false;
+      } else {
+        ++b;
+        ++n;
+      }
+    }
+    return true;
+  };
+  size_t removed_count = 0;
+  size_t changed = 0;
+  auto over = [&] { return 4 + changed * Hash::kSize >= limit; };
+  auto count_removed = [&](const Hash&) {
+    ++removed_count;
+    ++changed;
+    return !over();
+  };
+  auto count_added = [&](const Hash&) {
+    ++changed;
+    return !over();
+  };
+  if (!merge(count_removed, count_added) || over() || removed_count > UINT32_MAX) return {};
+  const uint32_t count = static_cast<uint32_t>(removed_count);
+  std::string out{static_cast<char>(count & 0xff), static_cast<char>((count >> 8) & 0xff),
+                  static_cast<char>((count >> 16) & 0xff), static_cast<char>((count >> 24) & 0xff)};
+  out.resize(4 + changed * Hash::kSize);
+  char* removed_at = out.data() + 4;
+  char* added_at = removed_at + removed_count * Hash::kSize;
+  merge(
+      [&](const Hash& h) {
+        std::memcpy(removed_at, h.bytes().data(), Hash::kSize);
+        removed_at += Hash::kSize;
+        return true;
+      },
+      [&](const Hash& h) {
+        std::memcpy(added_at, h.bytes().data(), Hash::kSize);
+        added_at += Hash::kSize;
+        return true;
+      });
   return out;
 }
 
-std::vector<Hash> apply_delta(const std::vector<Hash>& base, std::string_view delta) {
-  auto bad = [](const std::string& why) {
-    return Error(ErrorKind::kCorruption, "a root's node delta is damaged: " + why, {},
-                 "run `kix store verify`");
-  };
-  if (delta.size() < 4 || (delta.size() - 4) % Hash::kSize != 0) throw bad("wrong length");
+namespace {
+
+Error damaged_delta(const std::string& why) {
+  return Error(ErrorKind::kCorruption, "a root's node delta is damaged: " + why, {},
+               "run `kix store verify`");
+}
+
+// The delta's header: how many of its hashes are removed ones.
+size_t removed_count(std::string_view delta) {
+  if (delta.size() < 4 || (delta.size() - 4) % Hash::kSize != 0) {
+    throw damaged_delta("wrong length");
+  }
   auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(delta[i])); };
-  const size_t removed_count = byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24;
-  const size_t total = (delta.size() - 4) / Hash::kSize;
-  if (removed_count > total) throw bad("more removed hashes than it holds");
-  if (removed_count > base.size()) throw bad("it removes hashes the base lacks");
+  const size_t removed = byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24;
+  if (removed > (delta.size() - 4) / Hash::kSize) {
+    throw damaged_delta("more removed hashes than it holds");
+  }
+  return removed;
+}
+
+}  // namespace
+
+size_t applied_size(size_t base_size, std::string_view delta) {
+  const size_t removed = removed_count(delta);
+  if (removed > base_size) throw damaged_delta("it removes hashes the base lacks");
+  return base_size - removed + ((delta.size() - 4) / Hash::kSize - removed);
+}
+
+void apply_delta(std::span<const Hash> base, std::string_view delta, std::span<Hash> out,
+                 SpillHeap* memory) {
+  const size_t removed_count = kix::removed_count(delta);
+  if (out.size() != applied_size(base.size(), delta)) {
+    throw Error(ErrorKind::kInternal, "apply_delta: the output has the wrong size");
+  }
   // One pass over the base and both lists, read in place: a chain of
   // deltas is applied once per generation a gc or verify decodes, and two
   // passes with copies of the lists were most of decoding.
   const char* removed = delta.data() + 4;
   const char* added = removed + removed_count * Hash::kSize;
-  const size_t added_count = total - removed_count;
+  const size_t added_count = (delta.size() - 4) / Hash::kSize - removed_count;
   auto compare = [](const Hash& h, const char* p) {
     return std::memcmp(h.bytes().data(), p, Hash::kSize);
   };
-  std::vector<Hash> out;
-  out.reserve(base.size() - removed_count + added_count);
+  // Until the end it is not known that every removed hash was found: a
+  // delta naming hashes past the base's last keeps more than `out` holds.
+  size_t o = 0;
+  constexpr size_t kHashesPerPage = 4096 / Hash::kSize;
+  auto emit = [&](const Hash& h) {
+    if (o == out.size()) throw damaged_delta("it removes hashes the base lacks");
+    // A page of the output written, and about one of the base read.
+    if (memory != nullptr && o % kHashesPerPage == 0) memory->touch(2);
+    out[o++] = h;
+  };
   size_t r = 0;
   size_t a = 0;
   for (const Hash& b : base) {
     int order = 1;
     if (r < removed_count && (order = compare(b, removed + r * Hash::kSize)) > 0) {
-      throw bad("it removes hashes the base lacks");
+      throw damaged_delta("it removes hashes the base lacks");
     }
     if (order == 0) {
       ++r;
@@ -79,12 +153,17 @@ std::vector<Hash> apply_delta(const std::vector<Hash>& base, std::string_view de
     // Added hashes that sort before this kept one come first; an equal one
     // after it (as std::merge orders them).
     while (a < added_count && compare(b, added + a * Hash::kSize) > 0) {
-      out.push_back(Hash::from_bytes(added + a++ * Hash::kSize));
+      emit(Hash::from_bytes(added + a++ * Hash::kSize));
     }
-    out.push_back(b);
+    emit(b);
   }
-  if (r != removed_count) throw bad("it removes hashes the base lacks");
-  while (a < added_count) out.push_back(Hash::from_bytes(added + a++ * Hash::kSize));
+  if (r != removed_count) throw damaged_delta("it removes hashes the base lacks");
+  while (a < added_count) emit(Hash::from_bytes(added + a++ * Hash::kSize));
+}
+
+std::vector<Hash> apply_delta(const std::vector<Hash>& base, std::string_view delta) {
+  std::vector<Hash> out(applied_size(base.size(), delta));
+  apply_delta(std::span<const Hash>(base), delta, std::span<Hash>(out));
   return out;
 }
 

@@ -209,6 +209,31 @@ void WritableBlob::write(uint64_t offset, std::string_view bytes) {
   if (rc != SQLITE_OK) db_.fail(rc, "writing a BLOB in place");
 }
 
+ReadableBlob::ReadableBlob(Database& db, const char* table, const char* column, int64_t rowid)
+    : db_(db) {
+  int rc = sqlite3_blob_open(db.handle(), "main", table, column, rowid, 0, &blob_);
+  if (rc != SQLITE_OK) {
+    blob_ = nullptr;
+    db.fail(rc, std::string("opening ") + table + "." + column + " for reading");
+  }
+}
+
+ReadableBlob::~ReadableBlob() {
+  sqlite3_blob_close(blob_);
+}
+
+uint64_t ReadableBlob::size() const {
+  return static_cast<uint64_t>(sqlite3_blob_bytes(blob_));
+}
+
+void ReadableBlob::read(uint64_t offset, void* out, size_t size) {
+  if (offset > INT_MAX || size > static_cast<uint64_t>(INT_MAX) - offset) {
+    throw Error(ErrorKind::kInternal, "a BLOB of 2 GB or more cannot be read in pieces");
+  }
+  int rc = sqlite3_blob_read(blob_, out, static_cast<int>(size), static_cast<int>(offset));
+  if (rc != SQLITE_OK) db_.fail(rc, "reading a BLOB in pieces");
+}
+
 Statement& Statement::bind_null(int index) {
   int rc = sqlite3_bind_null(stmt_, index);
   if (rc != SQLITE_OK) db_->fail(rc, sqlite3_sql(stmt_));

@@ -120,6 +120,27 @@ class WritableBlob {
   sqlite3_blob* blob_ = nullptr;
 };
 
+// A BLOB column of one row open for reading in pieces (sqlite3_blob): how
+// a large value is read without SQLite first copying it whole into a
+// record buffer of its own, as a SELECT of the column does. Sees the
+// database as of the read transaction it is opened in (or one of its
+// own); errors throw as Statement's do.
+class ReadableBlob {
+ public:
+  ReadableBlob(Database& db, const char* table, const char* column, int64_t rowid);
+  ~ReadableBlob();
+  ReadableBlob(const ReadableBlob&) = delete;
+  ReadableBlob& operator=(const ReadableBlob&) = delete;
+
+  uint64_t size() const;
+  // Copies `size` bytes from `offset` to `out` (kIo beyond the end).
+  void read(uint64_t offset, void* out, size_t size);
+
+ private:
+  Database& db_;
+  sqlite3_blob* blob_ = nullptr;
+};
+
 // A transaction that rolls back unless commit() is called. kWrite starts
 // with BEGIN IMMEDIATE, taking the write lock up front (so a transaction
 // never has to upgrade a read lock, the classic source of SQLITE_BUSY that

@@ -9,7 +9,9 @@
 #include <cstring>
 #include <numeric>
 #include <optional>
+#include <span>
 #include <system_error>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -25,6 +27,7 @@
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/external_sort.h"
+#include "util/spill_heap.h"
 
 namespace kix {
 
@@ -410,10 +413,11 @@ size_t BlobWriter::insert(sqlite::Statement& s, const Hash& hash, size_t raw_siz
 
 namespace {
 
-// `stored` (sorted), when given, are nodes the store holds with their refs
-// (the previous generation's): a next generation inserts only the others.
+// `listed[i]`, when `listed` is not empty, says that resource i's node is
+// one the store holds with its refs (the previous generation lists it): a
+// next generation inserts only the others.
 void insert_nodes_and_refs(sqlite::Database& db, const GraphView& graph,
-                           const std::vector<Hash>* stored, AddResult& result) {
+                           const std::pmr::vector<bool>& listed, AddResult& result) {
   NodeWriter writer(db);
   const std::span<const Hash> nodes = graph.nodes();
   SpillHeap* memory = graph.working_memory();
@@ -425,7 +429,8 @@ void insert_nodes_and_refs(sqlite::Database& db, const GraphView& graph,
   if (memory != nullptr) memory->touch(graph.size() * sizeof(int64_t) / 4096);
   std::pmr::vector<size_t> inserted(resource);
   for (size_t i = 0; i < graph.size(); ++i) {
-    if (stored && std::binary_search(stored->begin(), stored->end(), nodes[i])) continue;
+    if (memory != nullptr) memory->touch();
+    if (!listed.empty() && listed[i]) continue;
     NodeWriter::Put put = writer.put(nodes[i], graph.blob(i), graph.id(i));
     ids[i] = put.id;
     if (put.added) ++result.new_nodes;
@@ -454,13 +459,131 @@ void insert_nodes_and_refs(sqlite::Database& db, const GraphView& graph,
 // of deltas to read stays short.
 constexpr int kMaxDeltaChain = 16;
 
+// Reads on a connection through SQLite's page cache instead of its memory
+// map, while it lives: what a read maps stays mapped, and a root's node
+// list is 32 bytes a resource, where the page cache is bounded. Restores
+// the connection's map size (or fails to, harmlessly: reads stay
+// correct either way).
+class UnmappedReads {
+ public:
+  explicit UnmappedReads(sqlite::Database& db) : db_(db), limit_(pragma_int(db, "mmap_size")) {
+    if (limit_ > 0) db_.exec("PRAGMA mmap_size=0");
+  }
+  ~UnmappedReads() {
+    if (limit_ <= 0) return;
+    try {
+      db_.exec("PRAGMA mmap_size=" + std::to_string(limit_));
+    } catch (...) {
+    }
+  }
+  UnmappedReads(const UnmappedReads&) = delete;
+  UnmappedReads& operator=(const UnmappedReads&) = delete;
+
+ private:
+  sqlite::Database& db_;
+  int64_t limit_;
+};
+
+// The node list of root `hash` into `out` (a std::vector, or a
+// std::pmr::vector in an add's working memory `memory`), and its cluster;
+// nullopt when the store has no such root. Follows the chain of bases down
+// to a full list, then applies the deltas back up, each into a new list.
+// The full list is read in pieces straight into `out`: a SELECT of the
+// column had SQLite copy it whole first (6.4 MB at 200,000 resources).
+// `depth`, when not null, is set to the number of deltas applied. Throws
+// kCorruption for a chain that is too long or broken, or a damaged list.
+template <class Nodes>
+std::optional<std::string> read_root_nodes(sqlite::Database& db, const Hash& hash, Nodes& out,
+                                           SpillHeap* memory, int* depth) {
+  static_assert(sizeof(Hash) == Hash::kSize && std::is_trivially_copyable_v<Hash>);
+  auto s = db.prepare("SELECT rowid, cluster, base FROM roots WHERE hash = ?");
+  s.bind(1, hash);
+  if (!s.step()) return std::nullopt;
+  std::string cluster = s.column_text(1);
+  std::vector<std::string> deltas;
+  Hash at = hash;
+  int64_t rowid = s.column_int(0);
+  while (!s.column_is_null(2)) {
+    if (deltas.size() > 4 * static_cast<size_t>(kMaxDeltaChain)) {
+      throw Error(ErrorKind::kCorruption,
+                  "root " + hash.hex() + " is a chain of more than " +
+                      std::to_string(deltas.size()) + " deltas",
+                  {}, "run `kix store verify`");
+    }
+    {
+      sqlite::ReadableBlob delta(db, "roots", "nodes", rowid);
+      std::string& bytes = deltas.emplace_back(delta.size(), '\0');
+      delta.read(0, bytes.data(), bytes.size());
+    }
+    Hash base = s.column_hash(2);
+    s.reset();
+    s.bind(1, base);
+    if (!s.step()) {
+      throw Error(ErrorKind::kCorruption,
+                  "root " + at.hex() + " is stored as a delta against root " + base.hex() +
+                      ", which is missing",
+                  {}, "run `kix store verify` to see what it affects");
+    }
+    at = base;
+    rowid = s.column_int(0);
+  }
+  s.reset();
+  // Only for an add (other commands read a root or two, and gc many,
+  // which would drop and fault the whole map back in each time).
+  std::optional<UnmappedReads> unmapped;
+  if (memory != nullptr) unmapped.emplace(db);
+  sqlite::ReadableBlob full(db, "roots", "nodes", rowid);
+  const uint64_t bytes = full.size();
+  if (bytes % Hash::kSize != 0) {
+    throw Error(ErrorKind::kCorruption,
+                "the node list of root " + at.hex() + " is " + std::to_string(bytes) +
+                    " bytes, not a multiple of 32",
+                {}, "run `kix store verify`");
+  }
+  // Grown a piece at a time, so that working memory can give back what
+  // was written before the rest is (a resize to the whole list wrote all
+  // of it at once).
+  out.clear();
+  out.reserve(bytes / Hash::kSize);
+  constexpr uint64_t kPiece = 64 * 1024;  // a multiple of Hash::kSize
+  for (uint64_t offset = 0; offset < bytes; offset += kPiece) {
+    const uint64_t size = std::min(kPiece, bytes - offset);
+    const size_t first = out.size();
+    out.resize(first + size / Hash::kSize);
+    full.read(offset, out.data() + first, size);
+    if (memory != nullptr) memory->touch(size / 4096);
+  }
+  for (auto delta = deltas.rbegin(); delta != deltas.rend(); ++delta) {
+    Nodes next(out.get_allocator());
+    resize_by_pages(next, applied_size(out.size(), *delta), memory);
+    apply_delta(std::span<const Hash>(out), *delta, std::span<Hash>(next), memory);
+    out = std::move(next);
+  }
+  if (depth != nullptr) *depth = static_cast<int>(deltas.size());
+  return cluster;
+}
+
+// read_root_nodes for a list searched and merged as sorted: one that is
+// not (damage verify reports) is sorted here. False: no such root.
+bool read_sorted_root_nodes(sqlite::Database& db, const Hash& hash, std::pmr::vector<Hash>& out,
+                            SpillHeap* memory, int* depth) {
+  if (!read_root_nodes(db, hash, out, memory, depth)) return false;
+  if (!std::is_sorted(out.begin(), out.end())) {
+    // A delta against the sorted copy would not apply to the stored list:
+    // at the chain's limit, the next root is stored in full.
+    std::sort(out.begin(), out.end());
+    if (depth != nullptr) *depth = kMaxDeltaChain;
+  }
+  return true;
+}
+
 // A full node list (no base: a cluster's first generation, an add without
 // a cluster, an import; or a delta that would not be small, or a chain at
 // its limit) is written into the row in pieces from the sorted list the
 // graph holds: SQLite's own copy of the value was 1.6 MB at 50,000
 // resources, at an add's peak. `sorted`: sorted, each hash once.
 void insert_full_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
-                      std::span<const Hash> sorted) {
+                      std::span<const Hash> sorted, SpillHeap* memory) {
   auto insert = db.prepare(
       "INSERT OR IGNORE INTO roots (hash, cluster, count, nodes, base) VALUES (?, ?, ?, ?, NULL)");
   insert.bind(1, root)
@@ -482,22 +605,32 @@ void insert_full_root(sqlite::Database& db, const Hash& root, const std::string&
     }
     blob.write(offset, piece);
     offset += piece.size();
+    if (memory != nullptr) memory->touch(piece.size() / 4096);
   }
 }
 
-// `sorted`: the root's node hashes, sorted, each once.
+// The root a new one may be stored as a delta against: the cluster's
+// current generation.
+struct DeltaBase {
+  Hash hash;
+  std::span<const Hash> nodes;  // sorted, each once
+  int depth = 0;                // deltas it is stored as
+};
+
+// `sorted`: the root's node hashes, sorted, each once; in `memory` (and
+// the base's too) when not null.
 void insert_root(sqlite::Database& db, const Hash& root, const std::string& cluster,
-                 std::span<const Hash> sorted, const std::optional<StoredRoot>& base,
-                 int base_depth) {
-  if (!base || base->hash == root || base_depth >= kMaxDeltaChain) {
-    insert_full_root(db, root, cluster, sorted);
+                 std::span<const Hash> sorted, const std::optional<DeltaBase>& base,
+                 SpillHeap* memory) {
+  if (!base || base->hash == root || base->depth >= kMaxDeltaChain) {
+    insert_full_root(db, root, cluster, sorted, memory);
     return;
   }
-  std::string delta = pack_delta(base->nodes, sorted);
   const size_t count = sorted.size();
-  if (delta.empty() || delta.size() >= count * Hash::kSize / 4) {
+  std::string delta = pack_delta(base->nodes, sorted, memory, count * Hash::kSize / 4);
+  if (delta.empty()) {
     std::string().swap(delta);
-    insert_full_root(db, root, cluster, sorted);
+    insert_full_root(db, root, cluster, sorted, memory);
     return;
   }
   auto insert = db.prepare(
@@ -541,6 +674,41 @@ std::string_view hash_bytes(const Hash& h) {
   return std::string_view(reinterpret_cast<const char*>(h.bytes().data()), Hash::kSize);
 }
 
+// Which of the graph's resources have a node that `stored` (sorted) lists,
+// in `resource`. With working memory, by one merge of the two lists in
+// hash order, the graph's node hashes sorted in runs through a file: a
+// binary search per resource in a list that spilled faulted on nearly
+// every probe (a next add of 200,000 took five times as long).
+std::pmr::vector<bool> listed_nodes(const GraphView& graph, std::span<const Hash> stored,
+                                    std::pmr::memory_resource* resource) {
+  const size_t n = graph.size();
+  std::pmr::vector<bool> listed(n, false, resource);
+  if (stored.empty()) return listed;
+  const std::span<const Hash> nodes = graph.nodes();
+  SpillHeap* memory = graph.working_memory();
+  if (memory == nullptr) {
+    for (size_t i = 0; i < n; ++i) {
+      listed[i] = std::binary_search(stored.begin(), stored.end(), nodes[i]);
+    }
+    return listed;
+  }
+  constexpr size_t kHashesPerPage = 4096 / Hash::kSize;
+  ExternalSorter sorter(memory->budget() / 4, memory->directory());
+  for (size_t i = 0; i < n; ++i) {
+    if (i % kHashesPerPage == 0) memory->touch();
+    sorter.add(hash_bytes(nodes[i]), static_cast<uint32_t>(i));
+  }
+  size_t at = 0;
+  sorter.finish([&](std::string_view key, uint32_t i) {
+    const Hash node = Hash::from_bytes(key.data());
+    while (at < stored.size() && stored[at] < node) {
+      if (++at % kHashesPerPage == 0) memory->touch();
+    }
+    listed[i] = at < stored.size() && stored[at] == node;
+  });
+  return listed;
+}
+
 // zstd's default dictionary size; stored once, it costs nothing next to
 // the ~4 KB it saves per hundred blobs.
 constexpr size_t kDictionaryCapacity = 112640;
@@ -569,6 +737,11 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
   if (options.root_cluster && !options.root_cluster->empty()) {
     check_cluster_name(*options.root_cluster);
   }
+  if (graph.size() > UINT32_MAX) {
+    throw Error(ErrorKind::kInvalidInput,
+                std::to_string(graph.size()) + " resources are more than one add can take", {},
+                "add them as several clusters");
+  }
   SpillHeap* memory = graph.working_memory();
   std::pmr::memory_resource* resource =
       memory != nullptr ? memory : std::pmr::get_default_resource();
@@ -579,17 +752,16 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
   // The nodes of the cluster's current generation are stored, and so are
   // their blobs (gc never takes a current generation): a next generation
   // looks up only the blobs of what changed.
-  // The root's own sorted list, searched in place: a hash set of 50,000
-  // nodes took 3.7 MB more.
-  std::vector<Hash> stored_nodes;
+  // The root's own sorted list, searched in place (a hash set of 50,000
+  // nodes took 3.7 MB more), in the working memory, and kept for
+  // commit_add's delta.
+  const std::pmr::vector<bool>& listed = prepared.listed;
   if (options.cluster) {
     if (auto current = current_generation(*options.cluster)) {
-      if (auto root = load_root(current->root, nullptr)) {
-        stored_nodes = std::move(root->nodes);
-        if (!std::is_sorted(stored_nodes.begin(), stored_nodes.end())) {
-          std::sort(stored_nodes.begin(), stored_nodes.end());
-        }
-        prepared.stored_root = root->hash;
+      if (read_sorted_root_nodes(db_, current->root, prepared.stored_nodes, memory,
+                                 &prepared.stored_depth)) {
+        prepared.stored_root = current->root;
+        prepared.listed = listed_nodes(graph, prepared.stored_nodes, resource);
       }
     }
   }
@@ -598,12 +770,6 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
   // when the graph has working memory that may spill, since a sort of
   // positions by blob would read the graph at random.
   const size_t n = graph.size();
-  const std::span<const Hash> nodes = graph.nodes();
-  if (n > UINT32_MAX) {
-    throw Error(ErrorKind::kInvalidInput,
-                std::to_string(n) + " resources are more than one add can take", {},
-                "add them as several clusters");
-  }
   std::pmr::vector<bool> first(n, false, resource), stored(n, false, resource);
   {
     std::string group_blob;
@@ -613,8 +779,7 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
       // is represented by the first such manifest.
       uint32_t pick = group.front();
       for (uint32_t j : group) {
-        if (!stored_nodes.empty() &&
-            std::binary_search(stored_nodes.begin(), stored_nodes.end(), nodes[j])) {
+        if (!listed.empty() && listed[j]) {
           pick = j;
           stored[pick] = true;
           break;
@@ -651,7 +816,6 @@ PreparedAdd SqliteStore::prepare_add(const GraphView& graph, const AddOptions& o
     }
     if (!group.empty()) pick_one();
   }
-  std::vector<Hash>().swap(stored_nodes);
   size_t fresh = 0;
   for (size_t i = 0; i < n; ++i) fresh += first[i] && !stored[i] ? 1 : 0;
   prepared.blobs.reserve(fresh);
@@ -740,7 +904,14 @@ const ZstdDictionary* SqliteStore::dictionary_for_new_blobs(
     sampled += graph.canonical_size(fresh[i]->manifest);
   }
   joined.reserve(sampled);
+  // Samples far apart in the working memory: each read maps a page and
+  // its neighbours (16 pages), which the memory is told of, or its rate of
+  // accesses from the sequential passes before would let 14 MB be mapped
+  // before its next check.
+  constexpr size_t kPagesPerFault = 16;
+  SpillHeap* memory = graph.working_memory();
   for (size_t i = 0; i < fresh.size(); i += stride) {
+    if (memory != nullptr) memory->touch(kPagesPerFault);
     size_t before = joined.size();
     if (std::optional<std::string_view> held = graph.held_canonical(fresh[i]->manifest)) {
       joined += *held;
@@ -807,7 +978,11 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
   AddResult result;
   result.root = graph.root(root_cluster_of(options));
   result.resources = graph.size();
-  for (size_t i = 0; i < graph.size(); ++i) result.raw_bytes += graph.canonical_size(i);
+  SpillHeap* memory = graph.working_memory();
+  for (size_t i = 0; i < graph.size(); ++i) {
+    if (memory != nullptr && i % 128 == 0) memory->touch();
+    result.raw_bytes += graph.canonical_size(i);
+  }
 
   Transaction t(db_, Transaction::Mode::kWrite);
   int64_t new_dictionary = 0;
@@ -820,11 +995,24 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
     new_dictionary = id.column_int(0);
   }
   BlobWriter writer(*this);
-  std::optional<StoredRoot> base;
-  int base_depth = 0;
+  // The current generation's node list: the one prepare_add read, unless
+  // another add made a new generation meanwhile.
+  std::optional<DeltaBase> base;
+  std::pmr::vector<Hash> reloaded(prepared.stored_nodes.get_allocator());
+  std::pmr::vector<bool> relisted(prepared.listed.get_allocator());
+  const std::pmr::vector<bool>* listed = &relisted;  // empty: no base
   if (options.cluster) {
     if (auto previous = current_generation(*options.cluster)) {
-      base = load_root(previous->root, &base_depth);
+      if (prepared.stored_root == previous->root) {
+        base = DeltaBase{previous->root, prepared.stored_nodes, prepared.stored_depth};
+        listed = &prepared.listed;
+      } else {
+        int depth = 0;
+        if (read_sorted_root_nodes(db_, previous->root, reloaded, graph.working_memory(), &depth)) {
+          base = DeltaBase{previous->root, reloaded, depth};
+          relisted = listed_nodes(graph, reloaded, relisted.get_allocator().resource());
+        }
+      }
     }
   }
   // The blobs prepare_add took as stored with the current generation are
@@ -875,8 +1063,9 @@ AddResult SqliteStore::commit_add(PreparedAdd& prepared) {
       ++result.reused_blobs;
     }
   }
-  insert_nodes_and_refs(db_, graph, base ? &base->nodes : nullptr, result);
-  insert_root(db_, result.root, root_cluster_of(options), graph.sorted_nodes(), base, base_depth);
+  insert_nodes_and_refs(db_, graph, *listed, result);
+  insert_root(db_, result.root, root_cluster_of(options), graph.sorted_nodes(), base,
+              graph.working_memory());
   if (options.cluster) {
     Generation g{*options.cluster,       0, result.root, options.time, options.message,
                  options.source_revision};
@@ -948,7 +1137,7 @@ ImportResult SqliteStore::import_closure(const Closure& closure, const ImportOpt
     std::vector<Hash> sorted = r.nodes;  // an archive's lists are checked, not trusted sorted
     std::sort(sorted.begin(), sorted.end());
     sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    insert_root(db_, r.hash, r.cluster, sorted, std::nullopt, 0);
+    insert_root(db_, r.hash, r.cluster, sorted, std::nullopt, nullptr);
     ++result.roots;
   }
   if (options.pin) {
@@ -980,39 +1169,11 @@ std::optional<StoredRoot> SqliteStore::find_root(const Hash& hash) {
   return load_root(hash, nullptr);
 }
 
-// Follows the chain of bases down to a full list, then applies the deltas
-// back up. A chain longer than any kix writes is a cycle or damage.
 std::optional<StoredRoot> SqliteStore::load_root(const Hash& hash, int* depth) {
-  auto s = db_.prepare("SELECT cluster, nodes, base FROM roots WHERE hash = ?");
-  s.bind(1, hash);
-  if (!s.step()) return std::nullopt;
-  StoredRoot root{hash, s.column_text(0), {}};
-  std::vector<std::string> deltas;
-  Hash at = hash;
-  while (!s.column_is_null(2)) {
-    if (deltas.size() > 4 * static_cast<size_t>(kMaxDeltaChain)) {
-      throw Error(ErrorKind::kCorruption,
-                  "root " + hash.hex() + " is a chain of more than " +
-                      std::to_string(deltas.size()) + " deltas",
-                  {}, "run `kix store verify`");
-    }
-    deltas.emplace_back(s.column_blob(1));
-    Hash base = s.column_hash(2);
-    s.reset();
-    s.bind(1, base);
-    if (!s.step()) {
-      throw Error(ErrorKind::kCorruption,
-                  "root " + at.hex() + " is stored as a delta against root " + base.hex() +
-                      ", which is missing",
-                  {}, "run `kix store verify` to see what it affects");
-    }
-    at = base;
-  }
-  root.nodes = unpack_hashes(s.column_blob(1));
-  for (auto it = deltas.rbegin(); it != deltas.rend(); ++it) {
-    root.nodes = apply_delta(root.nodes, *it);
-  }
-  if (depth != nullptr) *depth = static_cast<int>(deltas.size());
+  StoredRoot root{hash, {}, {}};
+  std::optional<std::string> cluster = read_root_nodes(db_, hash, root.nodes, nullptr, depth);
+  if (!cluster) return std::nullopt;
+  root.cluster = std::move(*cluster);
   return root;
 }
 

@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <memory_resource>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +36,7 @@ namespace kix {
 struct PreparedAdd {
   // The lists per blob in `memory`: the graph's working memory.
   explicit PreparedAdd(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
-      : blobs(memory), stored_blobs(memory) {}
+      : blobs(memory), stored_blobs(memory), stored_nodes(memory), listed(memory) {}
 
   // `dictionary` value for "the dictionary trained by this add".
   static constexpr int64_t kNewDictionary = -1;
@@ -59,6 +61,14 @@ struct PreparedAdd {
   // current generation changed meanwhile (a gc may have taken them).
   std::pmr::vector<uint32_t> stored_blobs;
   std::optional<Hash> stored_root;
+  // The node list of `stored_root`, sorted, and the number of deltas it is
+  // stored as: commit_add stores the new root as a delta against it, and
+  // inserts only nodes it lacks, when it is still current then. Read once:
+  // at 200,000 resources each reading took 12.8 MB more.
+  std::pmr::vector<Hash> stored_nodes;
+  int stored_depth = 0;
+  // listed[i]: resource i's node is one of `stored_nodes` (empty: none is).
+  std::pmr::vector<bool> listed;
   // A zstd dictionary trained by prepare_add (the store had none and enough
   // blobs exist); commit_add stores it first. Empty: none.
   std::string new_dictionary;

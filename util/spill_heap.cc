@@ -235,15 +235,26 @@ void SpillHeap::touched_limit_reached() noexcept {
     touch_limit_ = kMinTouchesPerCheck;
     return;
   }
-  if ((shared - base_shared_) * kPage <= budget_) {
+  // The file's pages may take what the budget leaves beside the ordinary
+  // part in use, and at least half of it, so that reading spilled
+  // data back does not fault on every access.
+  const size_t allowance =
+      std::max(budget_ / 2, budget_ - std::min(budget_, std::min(top_, anonymous_prefix_)));
+  if ((shared - base_shared_) * kPage <= allowance) {
     // The next check comes when, at the rate seen since the last trim,
     // half of what is left of the budget would be mapped: random reads
     // map a page's neighbours too (16 pages a fault), sequential ones
     // share pages, so only a measured rate says how many accesses fit.
     const size_t grown = (shared - base_shared_) * kPage;
     const size_t per_touch = std::max<size_t>(1, grown / std::max<size_t>(1, since_trim_));
-    touch_limit_ = std::clamp<size_t>((budget_ - grown) / per_touch / 2, kMinTouchesPerCheck,
-                                      kTouchesPerCheck);
+    // At most a quarter of the allowance's pages in touches, however slow
+    // the rate was: a phase that maps more per access (reads far apart,
+    // a page and its neighbours each) can follow one that mapped little,
+    // and mapped 21 MB before the check after 4,096 touches.
+    const size_t most =
+        std::clamp<size_t>(allowance / kPage / 4, kMinTouchesPerCheck, kTouchesPerCheck);
+    touch_limit_ =
+        std::clamp<size_t>((allowance - grown) / per_touch / 2, kMinTouchesPerCheck, most);
     return;
   }
   trim();

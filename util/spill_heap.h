@@ -17,7 +17,8 @@
 // touch() counts accesses; every so many of them (32 to 4,096, by the
 // rate at which pages were mapped since the last trim) the heap reads how
 // many shared pages the process has mapped (/proc/self/statm) and trims
-// when they grew by more than the budget since the last trim. Random access
+// when they grew since the last trim by more than the budget leaves beside
+// the ordinary part in use (at least half the budget). Random access
 // to a working set larger than the budget therefore costs page faults:
 // sequential passes are cheap, a sort over spilled data is not.
 //
@@ -30,9 +31,10 @@
 // a SIGBUS at a write (a copy-on-write file system such as btrfs may
 // still need blocks when a page is written again).
 //
-// What stays resident is about twice the budget: the ordinary part, and
-// up to the budget of the file's pages between two checks (a check can
-// overshoot it by what the accesses since the last one mapped). The
+// What stays resident is therefore about 1.5 times the budget: the
+// ordinary part, and up to half the budget of the file's pages
+// between two checks (a check can overshoot it by what the accesses since
+// the last one mapped). The
 // count is of every shared page the process maps: a memory-mapped
 // database read meanwhile counts too, and makes trims come sooner.
 //
@@ -51,6 +53,7 @@
 // it.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -125,5 +128,23 @@ class SpillHeap final : public std::pmr::memory_resource {
   size_t base_shared_ = 0;  // shared resident pages after the last trim
   std::string fallback_reason_;
 };
+
+// Resizes `list` (a std::pmr::vector, in `memory` or not) to `size`
+// elements, those added value-initialised a page or so at a time, telling
+// `memory` (when not null) of each page written: a large list is then
+// trimmed as it is written instead of being mapped whole first.
+template <class List>
+void resize_by_pages(List& list, size_t size, SpillHeap* memory) {
+  if (memory == nullptr || size <= list.size()) {
+    list.resize(size);
+    return;
+  }
+  list.reserve(size);
+  const size_t step = std::max<size_t>(1, 4096 / sizeof(typename List::value_type));
+  while (list.size() < size) {
+    list.resize(std::min(size, list.size() + step));
+    memory->touch();
+  }
+}
 
 }  // namespace kix

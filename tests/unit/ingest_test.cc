@@ -388,6 +388,14 @@ TEST_F(IngestTest, AWorkingMemorySmallerThanTheAddSpillsWithTheSameResult) {
     options.cluster = "c";
     const AddResult added = store->add(graph, options);
     EXPECT_EQ(added.root, expected.root("c"));
+    if (generation == 2) {
+      // Against the first generation, read into the working memory: only
+      // the changed ConfigMap's blob is new, and only the nodes whose hash
+      // it changes.
+      EXPECT_EQ(added.new_blobs, 1u);
+      EXPECT_GE(added.new_nodes, 2u);
+      EXPECT_LE(added.new_nodes, 3u);
+    }
     spilled->save_cache();
   }
   EXPECT_TRUE(store->verify({}).ok());

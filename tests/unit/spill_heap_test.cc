@@ -76,6 +76,30 @@ TEST(SpillHeap, TouchesTrimWhatIsMappedBeyondTheBudget) {
   }
 }
 
+// A list resized a page at a time is trimmed while it is written: a plain
+// resize maps every page of it before any check can run.
+TEST(SpillHeap, AListResizedByPagesIsTrimmedAsItIsWritten) {
+  testing::TempDir dir;
+  constexpr size_t kBudget = 1u << 20;
+  SpillHeap heap(dir.path(), kBudget);
+  std::pmr::vector<uint64_t> filler(&heap);
+  filler.resize(kBudget / sizeof(uint64_t));  // the ordinary part, in use
+  const size_t before = resident_shared_pages();
+  std::pmr::vector<uint64_t> list(&heap);
+  resize_by_pages(list, (size_t{32} << 20) / sizeof(uint64_t), &heap);
+  const size_t after = resident_shared_pages();
+  ASSERT_EQ(list.size(), (size_t{32} << 20) / sizeof(uint64_t));
+  EXPECT_GT(heap.trims(), 0u);
+  EXPECT_LT((after - std::min(after, before)) * 4096, size_t{8} << 20);
+  for (size_t i = 0; i < list.size(); i += 512) ASSERT_EQ(list[i], 0u) << i;
+  // Shrinking, and growing without working memory, are a plain resize.
+  resize_by_pages(list, 10, &heap);
+  EXPECT_EQ(list.size(), 10u);
+  std::pmr::vector<uint64_t> plain;
+  resize_by_pages(plain, 1000, nullptr);
+  EXPECT_EQ(plain.size(), 1000u);
+}
+
 TEST(SpillHeap, SmallWorkingSetsNeverMakeAFile) {
   testing::TempDir dir;
   SpillHeap heap(dir.path(), 4u << 20);

@@ -1,6 +1,9 @@
 // Roots stored as deltas against the previous generation of their cluster.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <span>
+
 #include "tests/unit/error_kind.h"
 
 #include "store/gc.h"
@@ -82,9 +85,43 @@ TEST(StoreRootDelta, PackAndApplyRoundTrip) {
   std::string delta = pack_delta(base, next);
   EXPECT_EQ(delta.size(), 4u + 4 * Hash::kSize);
   EXPECT_EQ(apply_delta(base, delta), next);
+  // A limit gives nothing rather than a delta of that size or more.
+  EXPECT_EQ(pack_delta(base, next, nullptr, delta.size() + 1), delta);
+  EXPECT_EQ(pack_delta(base, next, nullptr, delta.size()), "");
+  EXPECT_EQ(pack_delta(base, next, nullptr, 40), "");
   EXPECT_ERROR_KIND(apply_delta(std::vector<Hash>{}, delta),
                     ErrorKind::kCorruption);  // removes what is absent
   EXPECT_ERROR_KIND(apply_delta(base, "abc"), ErrorKind::kCorruption);
+}
+
+// A delta written into memory the caller sized: one that removes hashes
+// past the base's last would keep more than the output holds, and is
+// refused before it writes beyond it.
+TEST(StoreRootDelta, AppliedIntoAGivenListADeltaThatDoesNotFitIsRefused) {
+  std::vector<Hash> base;
+  for (int i = 0; i < 8; ++i) base.push_back(Hash::of("n" + std::to_string(i)));
+  std::sort(base.begin(), base.end());
+  std::vector<Hash> next(base.begin() + 2, base.end());
+  next.push_back(Hash::of("added"));
+  std::sort(next.begin(), next.end());
+  const std::string delta = pack_delta(base, next);
+  ASSERT_EQ(applied_size(base.size(), delta), next.size());
+  std::vector<Hash> out(next.size());
+  apply_delta(std::span<const Hash>(base), delta, std::span<Hash>(out));
+  EXPECT_EQ(out, next);
+
+  std::array<uint8_t, Hash::kSize> ff;
+  ff.fill(0xff);
+  const Hash past(ff);  // sorts after every hash of the base
+  const std::string beyond = pack_delta(std::vector<Hash>{past}, std::vector<Hash>{});
+  std::vector<Hash> short_out(applied_size(base.size(), beyond));
+  ASSERT_EQ(short_out.size(), base.size() - 1);
+  EXPECT_ERROR_KIND(apply_delta(std::span<const Hash>(base), beyond, std::span<Hash>(short_out)),
+                    ErrorKind::kCorruption);
+  EXPECT_ERROR_KIND(applied_size(0, beyond), ErrorKind::kCorruption);
+  std::vector<Hash> wrong(3);
+  EXPECT_ERROR_KIND(apply_delta(std::span<const Hash>(base), delta, std::span<Hash>(wrong)),
+                    ErrorKind::kInternal);
 }
 
 TEST(StoreRootDelta, LaterGenerationsAreDeltasAndReadBackWhole) {
