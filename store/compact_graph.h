@@ -49,8 +49,9 @@ class CompactGraph final : public GraphView {
     kUnsealed,  // a Secret with values, until seal()
   };
 
-  // What a graph keeps resident before it spills (util/spill_heap.h): an
-  // add of up to about 50,000 resources never spills.
+  // What a graph keeps in ordinary memory before it spills
+  // (util/spill_heap.h): an add of up to about 50,000 resources keeps
+  // nearly all of its working memory there.
   static constexpr size_t kDefaultWorkingMemory = size_t{16} << 20;
 
   // Spills to a temporary file in `spill_dir` (empty: $TMPDIR, else /tmp)

@@ -62,9 +62,11 @@ struct IngestOptions {
   // same again for the encoded reference facts of the files read (counted
   // in the 256 KB blocks of their arena).
   size_t memory_budget_bytes = 1u << 20;
-  // What the graph and the add hold per file and per resource stays
-  // resident up to about this much; beyond it, it spills to a temporary
-  // file beside the spool (util/spill_heap.h). $KIX_WORKING_MEMORY.
+  // What the graph and the add hold per file and per resource is ordinary
+  // memory up to this much; beyond it, it spills to a temporary file beside
+  // the spool (util/spill_heap.h), of which about half this much more
+  // stays mapped: about 1.5 times this much is resident.
+  // $KIX_WORKING_MEMORY.
   size_t working_memory_bytes = CompactGraph::kDefaultWorkingMemory;
   // Where the spool is created; empty: $TMPDIR, else /tmp.
   std::filesystem::path spool_dir;

@@ -1,7 +1,9 @@
 // Memory for a large working set that the process can give back while
 // keeping its contents: what an add holds per file and per resource (its
 // graph, its lists) lives here, so that its resident memory stays within
-// a budget however many resources there are (docs/store.md, "Memory").
+// about 1.5 times a budget however many resources there are
+// (docs/store.md, "Incremental add"; docs/performance.md, "What bounds
+// each figure", Memory).
 //
 // A std::pmr::memory_resource. Allocations come from one reserved range
 // of addresses, so a pointer stays valid for the heap's life and code
@@ -15,7 +17,8 @@
 //     $TMPDIR is on a disk; in a tmpfs they stay in memory) and maps them
 //     back on the next access.
 // touch() counts accesses; every so many of them (32 to 4,096, by the
-// rate at which pages were mapped since the last trim) the heap reads how
+// rate at which pages were mapped since the last trim, and at most a
+// quarter of the allowance below in pages) the heap reads how
 // many shared pages the process has mapped (/proc/self/statm) and trims
 // when they grew since the last trim by more than the budget leaves beside
 // the ordinary part in use (at least half the budget). Random access
