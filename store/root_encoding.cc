@@ -32,57 +32,36 @@ std::vector<Hash> unpack_hashes(std::string_view bytes) {
 
 std::string pack_delta(std::span<const Hash> base, std::span<const Hash> nodes, SpillHeap* memory,
                        size_t limit) {
-  // Two merges of the two lists, in order: one to count (and to give up
-  // once over the limit), one to write the removed hashes, then the added
-  // ones, into the string reserved for them.
+  // One merge of the two lists, in order: removed hashes go after the
+  // header, added ones beside it until they are appended; both stop at the
+  // limit, so nothing larger than it is built.
   constexpr size_t kHashesPerPage = 4096 / Hash::kSize;
-  auto merge = [&](auto&& removed, auto&& added) {
-    size_t b = 0;
-    size_t n = 0;
-    size_t read = 0;
-    while (b < base.size() || n < nodes.size()) {
-      if (memory != nullptr && ++read % kHashesPerPage == 0) memory->touch();
-      if (n == nodes.size() || (b < base.size() && base[b] < nodes[n])) {
-        if (!removed(base[b++])) return false;
-      } else if (b == base.size() || nodes[n] < base[b]) {
-        if (!added(nodes[n++])) return false;
-      } else {
-        ++b;
-        ++n;
-      }
+  std::string out(4, '\0');
+  std::string added;
+  auto append = [](std::string& to, const Hash& h) {
+    to.append(reinterpret_cast<const char*>(h.bytes().data()), Hash::kSize);
+  };
+  size_t b = 0;
+  size_t n = 0;
+  size_t read = 0;
+  while (b < base.size() || n < nodes.size()) {
+    if (memory != nullptr && ++read % kHashesPerPage == 0) memory->touch();
+    if (n == nodes.size() || (b < base.size() && base[b] < nodes[n])) {
+      append(out, base[b++]);
+    } else if (b == base.size() || nodes[n] < base[b]) {
+      append(added, nodes[n++]);
+    } else {
+      ++b;
+      ++n;
+      continue;
     }
-    return true;
-  };
-  size_t removed_count = 0;
-  size_t changed = 0;
-  auto over = [&] { return 4 + changed * Hash::kSize >= limit; };
-  auto count_removed = [&](const Hash&) {
-    ++removed_count;
-    ++changed;
-    return !over();
-  };
-  auto count_added = [&](const Hash&) {
-    ++changed;
-    return !over();
-  };
-  if (!merge(count_removed, count_added) || over() || removed_count > UINT32_MAX) return {};
-  const uint32_t count = static_cast<uint32_t>(removed_count);
-  std::string out{static_cast<char>(count & 0xff), static_cast<char>((count >> 8) & 0xff),
-                  static_cast<char>((count >> 16) & 0xff), static_cast<char>((count >> 24) & 0xff)};
-  out.resize(4 + changed * Hash::kSize);
-  char* removed_at = out.data() + 4;
-  char* added_at = removed_at + removed_count * Hash::kSize;
-  merge(
-      [&](const Hash& h) {
-        std::memcpy(removed_at, h.bytes().data(), Hash::kSize);
-        removed_at += Hash::kSize;
-        return true;
-      },
-      [&](const Hash& h) {
-        std::memcpy(added_at, h.bytes().data(), Hash::kSize);
-        added_at += Hash::kSize;
-        return true;
-      });
+    if (out.size() + added.size() >= limit) return {};
+  }
+  if (out.size() + added.size() >= limit) return {};  // the header alone
+  const size_t removed_count = (out.size() - 4) / Hash::kSize;
+  if (removed_count > UINT32_MAX) return {};
+  for (int k = 0; k < 4; ++k) out[k] = static_cast<char>((removed_count >> (8 * k)) & 0xff);
+  out += added;
   return out;
 }
 
